@@ -1,0 +1,191 @@
+"""The meso-level actors: a few dozen Mesa agents with behaviour of their own.
+
+Identity groups and their leaders, armed groups, the government and the seven brakes. The
+civilians are not agents (see :mod:`escalation_sim.population`); the international actors live in
+:mod:`escalation_sim.international`. Each agent's ``step`` is a handful of scalar updates; the
+submodels call them in the order the model's docstring gives.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .params import ArmedGroupParams, GroupParams, InstitutionParams, SecuritySectorParams
+
+if TYPE_CHECKING:
+    from .model import EscalationModel
+
+
+def relax(value: float, target: float, rate: float) -> float:
+    """Move ``value`` a share ``rate`` of the way to ``target``."""
+    return value + rate * (target - value)
+
+
+def clip01(x: float) -> float:
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+class IdentityGroup(mesa.Agent):
+    """An identity group; its aggregates are refreshed by the civilian submodel each month."""
+
+    def __init__(self, model: EscalationModel, index: int, p: GroupParams, ruling: bool):
+        super().__init__(model)
+        self.index = index
+        self.name = p.name
+        self.share = p.share
+        self.economic_status = p.economic_status
+        self.ruling = ruling
+        self.mean_grievance = 0.0
+        self.mean_fear = 0.0
+        self.mobilized_share = 0.0
+
+
+class Leader(mesa.Agent):
+    """A group's leader: moderate (0) to extremist (1), with or without exclusionary ideology.
+
+    Each month the stance moves towards a target raised by the group's grievance and fear and by
+    trigger heat (ethnic outbidding, R14 §9) and lowered by governance more inclusive than at the
+    start (R14 §41–42); the leader then emits hate speech against the groups it excludes.
+    """
+
+    def __init__(self, model: EscalationModel, group: IdentityGroup, p: GroupParams,
+                 excludes: np.ndarray):
+        super().__init__(model)
+        self.group = group
+        self.extremism = p.leader_extremism
+        self.base_extremism = p.leader_extremism
+        self.excludes = excludes  # bool array over groups
+        self.exclusionary = bool(excludes.any())
+        self.emission = 0.0
+
+    def step(self) -> None:
+        m = self.model
+        d = m.params.dynamics
+        g = self.group
+        pressure = 0.5 * (g.mean_grievance + g.mean_fear) + m.heat * (
+            1.0 if self.exclusionary else 0.5)
+        target = (self.base_extremism + d.outbidding * pressure
+                  - d.moderation * (m.government.inclusiveness - m.government.base_inclusiveness))
+        self.extremism = relax(self.extremism, clip01(target), d.leader_rate)
+        voice = d.propaganda_base + d.propaganda_trigger * m.heat
+        self.emission = clip01(self.extremism * (1.0 if self.exclusionary else 0.3) * voice)
+
+
+class ArmedGroup(mesa.Agent):
+    """An armed group or militia recruiting from one identity group and targeting others."""
+
+    def __init__(self, model: EscalationModel, p: ArmedGroupParams, base: int,
+                 targets: np.ndarray):
+        super().__init__(model)
+        self.name = p.name
+        self.kind = p.kind
+        self.base = base
+        self.targets = targets  # bool array over groups
+        self.recruit_share = p.recruit_share
+        self.lethality = p.lethality
+        self.external_support = p.external_support
+        self.arms = 0.0          # arms inflow from spill-over, decays
+        self.strength = 0.0      # members, in simulated civilians
+        self.intent = 0.0
+
+    def step(self) -> None:
+        """Decide how hard to hit its targets this month (intent on [0, 1])."""
+        m = self.model
+        leader = m.leaders[self.base]
+        if self.kind == "violent_extremist":
+            self.intent = 1.0
+        elif self.kind == "state_militia":
+            self.intent = max(leader.extremism, m.government.complicity)
+        else:  # rebel: fights the state's group in proportion to its leader's extremism
+            self.intent = leader.extremism
+        self.arms *= 0.97
+
+    @property
+    def multiplier(self) -> float:
+        """Sponsor support and arms inflow multiply the fighting power of its members."""
+        return 1.0 + self.external_support + self.arms
+
+
+class Government(mesa.Agent):
+    """The regime: political will, inclusiveness and complicity (R14 §1, §16, §76; R16 §12).
+
+    Complicity rises above its baseline when armed groups of the groups the ruling leader
+    excludes threaten the state, the more so the more extremist the ruling leader.
+    """
+
+    def __init__(self, model: EscalationModel, ruling: int, political_will: float,
+                 inclusiveness: float, complicity: float):
+        super().__init__(model)
+        self.ruling = ruling
+        self.political_will = political_will
+        self.inclusiveness = inclusiveness
+        self.base_inclusiveness = inclusiveness
+        self.complicity = complicity
+        self.base_complicity = complicity
+        self.threat = 0.0
+
+    def step(self) -> None:
+        m = self.model
+        d = m.params.dynamics
+        ruler = m.leaders[self.ruling]
+        target = self.base_complicity + d.regime_threat_response * self.threat * ruler.extremism
+        self.complicity = relax(self.complicity, clip01(target), d.leader_rate)
+
+
+class Institution(mesa.Agent):
+    """One of the seven atrocity brakes (R14 §43–58), with capacity and integrity.
+
+    Capacity approaches the level that domestic plus external investment sustains, faster up
+    (``growth_rate``) than down (``decay_rate``). Integrity is captured by a complicit government:
+    it approaches ``base_integrity * (1 - complicity)``. ``strength = capacity * integrity`` is what
+    the submodels use.
+    """
+
+    def __init__(self, model: EscalationModel, brake: str, p: InstitutionParams):
+        super().__init__(model)
+        self.brake = brake
+        self.capacity = p.capacity
+        self.integrity = p.integrity
+        self.base_integrity = p.integrity
+        self.investment = p.capacity if p.investment is None else p.investment
+        self.external_investment = 0.0  # hook for capacity-building interventions
+
+    @property
+    def strength(self) -> float:
+        return self.capacity * self.integrity
+
+    def step(self) -> None:
+        m = self.model
+        d = m.params.dynamics
+        level = clip01(self.investment + self.external_investment)
+        rate = d.growth_rate if level > self.capacity else d.decay_rate
+        self.capacity = relax(self.capacity, level, rate)
+        target = self.base_integrity * (1.0 - m.government.complicity)
+        self.integrity = relax(self.integrity, target, d.capture_rate)
+
+
+class SecuritySector(Institution):
+    """Brake (a): capacity to use force, and the professionalism and integrity that decide
+    whether it protects civilians or perpetrates against them (R14 §44–45, §76)."""
+
+    def __init__(self, model: EscalationModel, brake: str, p: SecuritySectorParams):
+        super().__init__(model, brake, p)
+        self.professionalism = p.professionalism
+
+    @property
+    def restraint(self) -> float:
+        """Professionalism times integrity: how far force is used lawfully."""
+        return self.professionalism * self.integrity
+
+    @property
+    def protection(self) -> float:
+        """Capacity used to protect all civilians, scaled by political will (Pillar I)."""
+        return self.capacity * self.restraint * self.model.government.political_will
+
+    @property
+    def perpetration(self) -> float:
+        """Capacity available to a complicit government to use against civilians."""
+        return self.capacity * (1.0 - self.restraint) * self.model.government.complicity

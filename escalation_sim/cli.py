@@ -1,0 +1,233 @@
+"""The ``escalation-sim`` command line.
+
+Bad input (a scenario file, a ``--set`` override, an option) prints one line per problem naming
+the file, the field and the problem, and exits with code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+from .outcomes import RunOutcome, format_table, summarize
+from .runner import default_workers, run_ensemble
+from .scenario import available, load_scenario
+from .stages import Stage
+
+CAVEAT = "Results are the model's, for a stylized scenario; not a forecast of any real country."
+
+
+class UsageError(Exception):
+    """A command-line usage problem (exit code 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="escalation-sim",
+        description="Agent-based simulation of escalation towards atrocity crimes and of what "
+                    "stops it. " + CAVEAT)
+    p.add_argument("--version", action="version", version=f"escalation-sim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, out: str) -> None:
+        sp.add_argument("scenario", nargs="?", default="default",
+                        help="scenario name (see 'scenarios list') or path to a TOML file "
+                             "(default: %(default)s)")
+        sp.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+        sp.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE",
+                        help="override a scenario field by dotted path, e.g. "
+                             "institutions.security_sector.professionalism=0.3 (repeatable)")
+        sp.add_argument("--out", type=Path, default=Path(out),
+                        help="output directory (default: %(default)s)")
+        sp.add_argument("--json", action="store_true",
+                        help="print the summary as JSON (field names in the README)")
+
+    r = sub.add_parser("run", help="one run: summary, time series, plot")
+    common(r, "output/run")
+    r.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="time-series file format (default: %(default)s)")
+
+    for name, helptext, runs, out in (
+            ("ensemble", "many runs: stage table with confidence intervals, plot", 100,
+             "output/ensemble"),
+            ("demo", "an ensemble of the default scenario: the quickest look", 200,
+             "output/demo")):
+        e = sub.add_parser(name, help=helptext)
+        common(e, out)
+        e.add_argument("--runs", type=int, default=runs, help="runs (default: %(default)s)")
+        e.add_argument("--workers", type=int, default=None,
+                       help=f"worker processes (default: all cores, {default_workers()} here)")
+        e.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("scenarios", help="list or validate scenario files")
+    ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ssub.add_parser("list", help="the shipped scenarios")
+    v = ssub.add_parser("validate", help="validate scenario files")
+    v.add_argument("files", nargs="+", help="scenario names or TOML files")
+    v.add_argument("--json", action="store_true", help="print the result as JSON")
+    return p
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, indent=2, default=float))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .model import SERIES, EscalationModel
+    from .plotting import run_panels
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    model = EscalationModel(scenario, args.seed).run()
+    outcome = RunOutcome.from_model(model)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    series_path = out / f"timeseries.{args.format}"
+    columns = ["month", *SERIES]
+    rows = [[m, *model.series[m]] for m in range(model.steps + 1)]
+    if args.format == "csv":
+        with series_path.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            w.writerows(rows)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+        pq.write_table(table, series_path)
+    with (out / "events.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["month", "kind", "text"])
+        w.writerows([(e.month, e.kind, e.text) for e in model.events_log])
+    plot = run_panels(model.series[: model.steps + 1], model.events_log, out / "run.png",
+                      f"{scenario.name}, seed {args.seed}")
+    files = {"timeseries": str(series_path), "events": str(out / "events.csv"),
+             "plot": str(plot)}
+    if args.json:
+        _print_json({"scenario": scenario.name, "outcome": outcome.to_dict(), "files": files,
+                     "caveat": CAVEAT})
+        return 0
+    o = outcome
+    print(f"Scenario {scenario.name!r}, seed {args.seed}, {o.months} months")
+    print(f"  highest stage      {o.highest_stage} ({Stage(o.highest_stage).label})")
+    firsts = ", ".join(f"{k}: {m if m is not None else '-'}"
+                       for k, m in enumerate(o.first_month_at_stage) if k)
+    print(f"  first month at     {firsts}")
+    print(f"  stopped at stage   {o.stopped_at if o.stopped_at is not None else '-'}")
+    atrocity = f"yes, month {o.mass_atrocity_month}" if o.mass_atrocity else "no"
+    print(f"  mass atrocity      {atrocity}")
+    print(f"  deaths             {o.deaths:,.0f} people")
+    print(f"  displaced (peak)   {o.displaced_peak:,.0f} people")
+    print(f"  violations         {o.violations:,.0f}")
+    for k, v in files.items():
+        print(f"  {k:<18} {v}")
+    print(CAVEAT)
+    return 0
+
+
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from .plotting import stage_trajectories
+
+    if args.runs < 1:
+        raise UsageError(f"--runs: must be at least 1, got {args.runs}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    scenario = load_scenario(args.scenario, args.overrides)
+    bar = None
+    if not args.no_progress and not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.runs, unit="run", desc=scenario.name, file=sys.stderr)
+    try:
+        outcomes = run_ensemble(scenario, args.runs, args.seed, args.workers,
+                                progress=(lambda done: bar.update(1)) if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    summary = summarize(outcomes)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    _write_outcomes(outcomes, out / "outcomes.csv")
+    plot = stage_trajectories(outcomes, out / "stages.png", f"{scenario.name}: stage by month")
+    files = {"outcomes": str(out / "outcomes.csv"), "plot": str(plot)}
+    if args.json:
+        _print_json({"scenario": scenario.name, "seed": args.seed, "summary": summary,
+                     "files": files, "caveat": CAVEAT})
+        return 0
+    print(f"Scenario {scenario.name!r}: {args.runs} runs of {scenario.run.months} months, "
+          f"seed {args.seed}\n")
+    print(format_table(summary))
+    for k, v in files.items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def _write_outcomes(outcomes: Sequence[RunOutcome], path: Path) -> None:
+    fields = ["run", "seed", "highest_stage", "first_month_at_stage_1",
+              "first_month_at_stage_2", "first_month_at_stage_3", "stopped_at", "recurrences",
+              "mass_atrocity", "mass_atrocity_month", "deaths", "displaced_peak",
+              "displaced_end", "violations", "cost"]
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for i, o in enumerate(outcomes):
+            w.writerow([i, o.seed, o.highest_stage, *o.first_month_at_stage[1:], o.stopped_at,
+                        o.recurrences, o.mass_atrocity, o.mass_atrocity_month, o.deaths,
+                        o.displaced_peak, o.displaced_end, o.violations, o.cost])
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for name in available():
+            s = load_scenario(name)
+            print(f"{name:<20} {s.title}")
+        return 0
+    failures: list[InputError] = []
+    valid: dict[str, bool] = {}
+    for f in args.files:
+        try:
+            load_scenario(f)
+            valid[f] = True
+        except InputError as e:
+            failures.append(e)
+            valid[f] = False
+    if args.json:
+        _print_json({"files": [{"file": f, "valid": ok} for f, ok in valid.items()],
+                     "errors": [{"file": e.source, "field": field, "problem": problem}
+                                for e in failures for field, problem in e.problems]})
+    else:
+        for e in failures:
+            print(e, file=sys.stderr)
+        if not failures:
+            print(f"{len(args.files)} scenario file(s) valid")
+    return 2 if failures else 0
+
+
+COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
+            "scenarios": cmd_scenarios}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except UsageError as e:
+        print(f"escalation-sim {args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Per-run outcomes and ensemble summaries.
+
+Definitions (also in the README and ``docs/ODD.md``):
+
+* **highest stage** — the highest true stage of any month, month 0 included.
+* **first month at stage k** — the first month whose stage is at least k (None if never).
+* **stopped at stage k** — the run reached stage k (k ≥ 1), never reached k + 1, and its last
+  ``stop_hold`` months (at least) were all at stage ≤ k − 1: escalation was halted at k and stayed
+  halted to the end of the horizon. A run still at its highest stage at the end, or back below it
+  for fewer than ``stop_hold`` months, was not stopped.
+* **recurrences** — how often the stage re-entered ≥ 2 after at least ``stop_hold`` months below 2
+  (R16 §53–56).
+* **mass atrocity** — cumulative deliberate killings of civilians reached
+  ``mass_atrocity_fraction`` of the population; ``mass_atrocity_month`` is when.
+* Counts (deaths, displaced, violations) are in people: simulated civilians times
+  ``population / n_civilians``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .model import SERIES, EscalationModel
+
+_STAGE = SERIES.index("stage")
+_DISPLACED = SERIES.index("displaced")
+
+
+def first_months(stages: np.ndarray) -> tuple[int | None, ...]:
+    """First month at stage ≥ k for k = 0..3."""
+    out = []
+    for k in range(4):
+        hit = np.flatnonzero(stages >= k)
+        out.append(int(hit[0]) if hit.size else None)
+    return tuple(out)
+
+
+def stopped_at(stages: np.ndarray, hold: int) -> int | None:
+    """The stage at which escalation was stopped, or None (see the module docstring)."""
+    top = int(stages.max())
+    if top < 1:
+        return None
+    last_top = int(np.flatnonzero(stages == top)[-1])
+    months_below = stages.size - 1 - last_top
+    return top if months_below >= hold else None
+
+
+def recurrences(stages: np.ndarray, hold: int, level: int = 2) -> int:
+    """Re-entries into stage ≥ ``level`` after at least ``hold`` months below it."""
+    above = stages >= level
+    count, below_run, seen = 0, 0, False
+    for a in above:
+        if a:
+            if seen and below_run >= hold:
+                count += 1
+            seen, below_run = True, 0
+        else:
+            below_run += 1
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What one run produced. Counts are in people."""
+
+    seed: int
+    months: int
+    stages: tuple[int, ...]
+    highest_stage: int
+    first_month_at_stage: tuple[int | None, ...]
+    stopped_at: int | None
+    recurrences: int
+    mass_atrocity: bool
+    mass_atrocity_month: int | None
+    deaths: float
+    displaced_peak: float
+    displaced_end: float
+    violations: float
+    cost: float
+
+    @classmethod
+    def from_model(cls, model: EscalationModel) -> RunOutcome:
+        stages = model.series[: model.steps + 1, _STAGE].astype(np.int8)
+        displaced = model.series[: model.steps + 1, _DISPLACED]
+        scale = model.params.people_per_civilian
+        hold = model.params.outcomes.stop_hold
+        return cls(
+            seed=model.seed,
+            months=model.steps,
+            stages=tuple(int(s) for s in stages),
+            highest_stage=int(stages.max()),
+            first_month_at_stage=first_months(stages),
+            stopped_at=stopped_at(stages, hold),
+            recurrences=recurrences(stages, hold),
+            mass_atrocity=model.mass_atrocity_month is not None,
+            mass_atrocity_month=model.mass_atrocity_month,
+            deaths=model.deaths * scale,
+            displaced_peak=float(displaced.max()),
+            displaced_end=float(displaced[-1]),
+            violations=model.violations_total * scale,
+            cost=model.cost,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (scipy)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at import
+
+    if n == 0:
+        return (float("nan"), float("nan"))
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=confidence,
+                                                     method="wilson")
+    return (float(ci.low), float(ci.high))
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A proportion with its Wilson confidence interval."""
+
+    count: int
+    n: int
+    p: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, flags: Sequence[bool], confidence: float = 0.95) -> Rate:
+        k, n = int(sum(flags)), len(flags)
+        low, high = wilson(k, n, confidence)
+        return cls(k, n, k / n if n else float("nan"), low, high)
+
+
+def mean_ci(values: Sequence[float], confidence: float = 0.95) -> dict[str, float]:
+    """Mean with a t-based confidence interval."""
+    from scipy import stats
+
+    x = np.asarray(values, float)
+    m = float(x.mean()) if x.size else float("nan")
+    if x.size < 2:
+        return {"mean": m, "low": m, "high": m}
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return {"mean": m, "low": m - half, "high": m + half}
+
+
+def summarize(outcomes: Sequence[RunOutcome], confidence: float = 0.95) -> dict:
+    """Ensemble summary: stage reach and stop rates, mass atrocity, deaths; stable field names."""
+    n = len(outcomes)
+    reach = {str(k): Rate.of([o.highest_stage >= k for o in outcomes], confidence)
+             for k in (1, 2, 3)}
+    stopped = {str(k): Rate.of([o.stopped_at == k for o in outcomes], confidence)
+               for k in (1, 2, 3)}
+    return {
+        "runs": n,
+        "confidence": confidence,
+        "reach_stage_at_least": {k: asdict(r) for k, r in reach.items()},
+        "stopped_at_stage": {k: asdict(r) for k, r in stopped.items()},
+        "mass_atrocity": asdict(Rate.of([o.mass_atrocity for o in outcomes], confidence)),
+        "recurrence": asdict(Rate.of([o.recurrences > 0 for o in outcomes], confidence)),
+        "deaths": mean_ci([o.deaths for o in outcomes], confidence),
+        "displaced_peak": mean_ci([o.displaced_peak for o in outcomes], confidence),
+    }
+
+
+def format_table(summary: dict) -> str:
+    """The ensemble summary as a plain-text table."""
+    pct = int(round(summary["confidence"] * 100))
+    lines = [f"{'outcome':<48}{'rate':>8}   {pct}% CI (Wilson)      runs",
+             "-" * 82]
+
+    def row(label: str, r: dict) -> None:
+        lines.append(f"{label:<48}{r['p']:>8.1%}   [{r['low']:6.1%}, {r['high']:6.1%}]"
+                     f"   {r['count']:>4}/{r['n']}")
+
+    for k, label in (("1", "general risk"), ("2", "specific threat"),
+                     ("3", "imminent/ongoing atrocity")):
+        row(f"reached stage >= {k} ({label})", summary["reach_stage_at_least"][k])
+    for k in ("1", "2", "3"):
+        row(f"stopped at stage {k}", summary["stopped_at_stage"][k])
+    row("mass atrocity", summary["mass_atrocity"])
+    row("recurrence after a stop", summary["recurrence"])
+    d = summary["deaths"]
+    lines.append(f"{'deaths (people), mean':<48}{d['mean']:>8.0f}   [{d['low']:6.0f}, "
+                 f"{d['high']:6.0f}]")
+    lines.append("Results are the model's, for a stylized scenario; not a forecast of any real "
+                 "country.")
+    return "\n".join(lines)

@@ -1,0 +1,358 @@
+"""The scenario schema: one typed, validated, frozen parameter object.
+
+Every parameter is declared once, here, with its meaning, unit and provenance (a paragraph of
+the 2014 report, "R14 §n", or the 2016 report, "R16 §n"; a paper; or "assumption"). The ODD
+parameter table (``docs/ODD.md``) is generated from these declarations
+(``escalation-sim docs``), and a test fails when the two drift apart.
+
+All fractions and levels are on [0, 1]; "per month" means per model step.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+BRAKES: tuple[str, ...] = (
+    "security_sector",
+    "electoral_body",
+    "judiciary",
+    "early_warning",
+    "local_peace",
+    "media",
+    "transitional_justice",
+)
+"""The seven atrocity brakes of R14 §43–58 (a)–(g), in the reports' order."""
+
+
+def P(default: Any, description: str, unit: str, provenance: str, **constraints: Any) -> Any:
+    """Declare a parameter with its meaning, unit and provenance next to its default."""
+    return Field(
+        default,
+        description=description,
+        json_schema_extra={"unit": unit, "provenance": provenance},
+        **constraints,
+    )
+
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Section(BaseModel):
+    """Base of every schema section: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class RunParams(Section):
+    months: int = P(120, "Length of one run", "months (steps)",
+                    "assumption: a decade, the horizon of sustained engagement in R16 §55",
+                    ge=1, le=1200)
+    n_civilians: int = P(10_000, "Number of simulated civilians", "agents", "assumption",
+                         ge=100, le=5_000_000)
+    population: float = P(1_000_000.0,
+                          "People the simulated civilians stand for; one civilian stands for "
+                          "population / n_civilians people", "people", "assumption", gt=0)
+
+
+class SpaceParams(Section):
+    width: int = P(4, "Districts along the x axis of the district grid", "districts",
+                   "assumption", ge=1, le=32)
+    height: int = P(4, "Districts along the y axis of the district grid", "districts",
+                    "assumption", ge=1, le=32)
+    segregation: float = P(0.6, "How concentrated each group is in its home districts "
+                           "(0 fully mixed, 1 each group only in its own districts)", "fraction",
+                           "assumption", ge=0, le=1)
+
+
+class NetworkParams(Section):
+    degree: int = P(8, "Social ties per civilian", "ties", "assumption", ge=1, le=64)
+    homophily: float = P(0.85, "Share of ties inside one's own identity group (information "
+                         "diffuses mostly within groups)", "fraction", "assumption", ge=0, le=1)
+    distant_ties: float = P(0.1, "Share of ties to civilians of other districts", "fraction",
+                            "assumption", ge=0, le=1)
+
+
+class GroupParams(Section):
+    name: str = Field(min_length=1, max_length=40, description="Group name, unique")
+    share: float = P(..., "Share of the population", "fraction", "assumption", gt=0, le=1)
+    economic_status: float = P(0.5, "Relative access to income, land and services; gaps between "
+                               "groups are the horizontal inequality of R14 §8, §41–42",
+                               "level", "R14 §8, §42", ge=0, le=1)
+    leader_extremism: float = P(0.2, "Initial stance of the group's leader, moderate (0) to "
+                                "extremist (1)", "level", "R14 §9", ge=0, le=1)
+    excludes: list[str] = P([], "Groups the leader's exclusionary ideology targets; empty means "
+                            "no exclusionary ideology", "group names", "R14 §8, §9")
+
+
+class GovernmentParams(Section):
+    ruling_group: str = P(..., "The group that controls the state", "group name", "assumption")
+    political_will: float = P(0.5, "Will of the authorities to protect all groups (Pillar I)",
+                              "level", "R14 §1, §16", ge=0, le=1)
+    inclusiveness: float = P(0.4, "Inclusiveness of governance towards groups other than the "
+                             "ruling one (minority rights, power sharing)", "level",
+                             "R14 §41–42", ge=0, le=1)
+    complicity: float = P(0.2, "Baseline willingness of the state to use force against the "
+                          "groups its ruling leader excludes", "level", "R14 §76, R16 §12, §27",
+                          ge=0, le=1)
+
+
+class InstitutionParams(Section):
+    capacity: float = P(0.5, "Capacity of this brake", "level", "R14 §43", ge=0, le=1)
+    integrity: float = P(0.5, "Independence from capture by the government or a faction",
+                         "level", "R14 §43, §48", ge=0, le=1)
+    investment: float | None = P(None, "Domestic investment, the capacity it sustains; "
+                                 "default: equal to the initial capacity (a steady state)",
+                                 "level", "assumption; R14 §40", ge=0, le=1)
+
+
+class SecuritySectorParams(InstitutionParams):
+    professionalism: float = P(0.5, "Discipline, training in rules of engagement and "
+                               "accountability of the security forces; with integrity it decides "
+                               "whether capacity protects or perpetrates", "level",
+                               "R14 §44–45, §76", ge=0, le=1)
+
+
+class InstitutionsParams(Section):
+    security_sector: SecuritySectorParams = P(SecuritySectorParams(),
+                                              "(a) professional, accountable security sector",
+                                              "section", "R14 §44–45")
+    electoral_body: InstitutionParams = P(InstitutionParams(),
+                                          "(b) impartial institutions for political transitions",
+                                          "section", "R14 §46–47")
+    judiciary: InstitutionParams = P(InstitutionParams(),
+                                     "(c) independent judiciary and human-rights institutions",
+                                     "section", "R14 §48–50")
+    early_warning: InstitutionParams = P(InstitutionParams(),
+                                         "(d) capacity to assess risk and mobilize early response",
+                                         "section", "R14 §51–52")
+    local_peace: InstitutionParams = P(InstitutionParams(),
+                                       "(e) local capacity to resolve conflict", "section",
+                                       "R14 §53–54")
+    media: InstitutionParams = P(InstitutionParams(),
+                                 "(f) media able to counter prejudice and hate speech", "section",
+                                 "R14 §55–56")
+    transitional_justice: InstitutionParams = P(InstitutionParams(),
+                                                "(g) effective, legitimate transitional justice",
+                                                "section", "R14 §57–58")
+
+
+class ArmedGroupParams(Section):
+    name: str = Field(min_length=1, max_length=40, description="Armed group name, unique")
+    kind: Literal["state_militia", "rebel", "violent_extremist"] = P(
+        ..., "State-affiliated militia, rebel group, or violent extremist group", "category",
+        "R14 §9, R16 §9, §12, §27")
+    base_group: str = P(..., "Identity group it recruits from", "group name", "R14 §9")
+    targets: list[str] = P(..., "Identity groups whose civilians it targets", "group names",
+                           "R14 §10")
+    recruit_share: float = P(0.5, "Share of its base group's mobilized civilians who join it",
+                             "fraction", "assumption", ge=0, le=1)
+    lethality: float = P(0.02, "Deliberate civilian killings per armed member per month at full "
+                         "intent and no protection", "killings / member / month", "assumption",
+                         ge=0, le=1)
+    external_support: float = P(0.0, "Arms and money from an external sponsor, as a "
+                                "multiplier on its strength", "multiplier", "R16 §30", ge=0, le=10)
+
+
+EventKind = Literal["election", "coup", "economic_shock", "spillover"]
+
+
+class ScheduledEvent(Section):
+    kind: EventKind = P(..., "Kind of triggering event", "category", "R14 §9, R16 §28")
+    month: int = P(..., "Month it happens", "month", "scenario", ge=1)
+    magnitude: float = P(1.0, "Strength of the trigger", "multiplier", "assumption", ge=0, le=5)
+
+
+class EventParams(Section):
+    scheduled: list[ScheduledEvent] = P([], "Scheduled events (elections and other transitions)",
+                                        "list", "R14 §9, §46–47")
+    coup_hazard: float = P(0.002, "Base probability of a coup per month, raised by violence and "
+                           "lowered by an accountable security sector", "probability / month",
+                           "assumption; R16 §12, §28", ge=0, le=1)
+    shock_hazard: float = P(0.01, "Probability of an economic shock per month", "probability / "
+                            "month", "assumption; R14 §8", ge=0, le=1)
+    spillover_hazard: float = P(0.005, "Probability per month that a neighbour's conflict spills "
+                                "over (arms, fighters)", "probability / month",
+                                "assumption; R16 §11", ge=0, le=1)
+    trigger_decay: float = P(0.85, "Share of a trigger's heat left after one month",
+                             "fraction / month", "assumption", ge=0, lt=1)
+
+
+class DynamicsParams(Section):
+    """Behavioural coefficients of the submodels."""
+
+    # information
+    propaganda_base: float = P(0.6, "Hate speech a fully extremist, exclusionary leader emits "
+                               "in calm times", "level", "R14 §9", ge=0, le=1)
+    propaganda_trigger: float = P(0.8, "Extra hate speech per unit of trigger heat",
+                                  "level / heat", "R14 §9", ge=0, le=5)
+    media_damping: float = P(0.8, "Share of hate speech a full-capacity, independent media and "
+                             "counter-speech neutralize", "fraction", "R14 §55–56", ge=0, le=1)
+    exposure_rate: float = P(0.25, "Share of exposure renewed each month", "fraction / month",
+                             "assumption", gt=0, le=1)
+    peer_weight: float = P(0.5, "Weight of ties against the leader's own voice in exposure",
+                           "fraction", "assumption", ge=0, le=1)
+    # civilians
+    w_inequality: float = P(0.8, "Grievance from horizontal inequality", "level / level",
+                            "R14 §8, §41", ge=0, le=5)
+    w_discrimination: float = P(0.5, "Grievance from political exclusion", "level / level",
+                                "R14 §8, §42", ge=0, le=5)
+    w_victimization: float = P(3.0, "Grievance from victimization of one's group in one's "
+                               "district", "level / level", "R14 §10", ge=0, le=20)
+    w_impunity: float = P(0.3, "Grievance from impunity", "level / level", "R14 §57", ge=0, le=5)
+    grievance_rate: float = P(0.1, "Speed at which grievance approaches its target",
+                              "fraction / month", "assumption", gt=0, le=1)
+    fear_victimization: float = P(6.0, "Fear from violence against one's group nearby",
+                                  "level / level", "R14 §10", ge=0, le=50)
+    fear_threat: float = P(0.4, "Fear from hate speech directed at one's group", "level / level",
+                           "R14 §9", ge=0, le=5)
+    fear_rate: float = P(0.3, "Speed at which fear approaches its target", "fraction / month",
+                         "assumption", gt=0, le=1)
+    radicalization_rate: float = P(0.06, "Speed at which radicalization rises to its target",
+                                   "fraction / month", "assumption", ge=0, le=1)
+    deradicalization_rate: float = P(0.02, "Speed at which radicalization falls to its target",
+                                     "fraction / "
+                                     "month", "assumption", ge=0, le=1)
+    w_peer: float = P(0.3, "Pull of mobilized ties on mobilization (Granovetter thresholds)",
+                      "level / fraction", "Granovetter 1978", ge=0, le=5)
+    w_self_protection: float = P(0.5, "Push of fear towards armed self-protection", "level / level",
+                                 "R14 §10", ge=0, le=5)
+    w_deterrence: float = P(0.6, "Deterrence of expected punishment on mobilization",
+                            "level / level", "R14 §44, §48; Epstein 2002", ge=0, le=5)
+    threshold_mean: float = P(1.0, "Mean mobilization threshold", "level", "assumption",
+                              ge=0, le=2)
+    threshold_sd: float = P(0.2, "Spread of mobilization thresholds", "level", "assumption",
+                            ge=0, le=1)
+    demobilization_margin: float = P(0.1, "Motive must fall this far below the threshold before "
+                                     "a mobilized civilian stands down", "level", "assumption",
+                                     ge=0, le=1)
+    # violence
+    state_violence: float = P(0.004, "Civilian killings per month by a fully complicit, "
+                              "unprofessional security sector, per civilian of a targeted group "
+                              "that is mobilized in the district", "killings / month",
+                              "R14 §44, §76; R16 §27", ge=0, le=1)
+    protection_strength: float = P(3.0, "Reduction of killings by a protecting security sector: "
+                                   "hazard divided by 1 + this times protection", "multiplier",
+                                   "R14 §44, Pillar I", ge=0, le=50)
+    defuse_strength: float = P(0.6, "Share of incidents full-capacity local dispute-resolution "
+                               "bodies defuse", "fraction", "R14 §53–54", ge=0, le=1)
+    violations_per_killing: float = P(5.0, "Other serious violations (arrests, torture, sexual "
+                                      "violence, destruction) per deliberate killing",
+                                      "violations / killing", "assumption; R14 §9", ge=0, le=100)
+    max_hazard: float = P(0.25, "Cap on a civilian's monthly probability of being killed",
+                          "probability / month", "assumption", gt=0, le=1)
+    victimization_memory: float = P(0.8, "Share of last month's victimization remembered",
+                                    "fraction / month", "assumption", ge=0, lt=1)
+    flee_fear: float = P(0.6, "Fear at which a civilian (of average risk aversion) flees",
+                         "level", "assumption; R14 §64", ge=0, le=2)
+    return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
+                           "assumption", ge=0, le=2)
+    # institutions and regime
+    growth_rate: float = P(0.05, "Speed at which capacity approaches a higher investment level",
+                           "fraction / month", "assumption; R14 §40", gt=0, le=1)
+    decay_rate: float = P(0.02, "Speed at which capacity decays to a lower investment level",
+                          "fraction / month", "assumption", gt=0, le=1)
+    capture_rate: float = P(0.02, "Speed at which a complicit government captures institutions",
+                            "fraction / month", "assumption; R14 §48", ge=0, le=1)
+    justice_delay: float = P(12.0, "Time constant of the justice system: impunity follows "
+                             "brake strength with this lag", "months", "R14 §48, §57", ge=1,
+                             le=120)
+    outbidding: float = P(0.5, "Pull of the group's grievance, fear and trigger heat on its "
+                          "leader's extremism (ethnic outbidding)", "level / level",
+                          "R14 §9; Rabushka & Shepsle 1972", ge=0, le=5)
+    moderation: float = P(0.6, "Pull of inclusive governance on leaders towards moderation",
+                          "level / level", "R14 §41–42", ge=0, le=5)
+    leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
+                           "assumption", gt=0, le=1)
+    regime_threat_response: float = P(0.8, "Rise of state complicity per unit of armed threat "
+                                      "from the groups the ruling leader excludes", "level / level",
+                                      "R16 §12", ge=0, le=5)
+
+
+class StageParams(Section):
+    risk_up: float = P(0.35, "Structural risk score at which stage 1 (general risk) begins",
+                       "score", "R14 §8; Framework of Analysis RF1–6", ge=0, le=1)
+    threat_up: float = P(0.45, "Threat score at which stage 2 (specific threat) begins",
+                         "score", "R14 §9; Framework of Analysis RF7–8, 10", ge=0, le=1)
+    atrocity_up: float = P(0.5, "Atrocity score at which stage 3 (imminent or ongoing) begins",
+                           "score", "R14 §10; Framework of Analysis RF9, 11", ge=0, le=1)
+    hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
+                          "entry threshold", "fraction", "assumption", ge=0, lt=1)
+    killing_scale: float = P(5e-5, "Killings per person per month at which the atrocity score "
+                             "is one half", "killings / person / month", "assumption", gt=0)
+    observation_noise: float = P(0.1, "Noise of observed indicators with no early-warning "
+                                 "capacity", "score s.d.", "R14 §51–52", ge=0, le=1)
+    max_delay: int = P(6, "Delay of observed indicators with no early-warning capacity",
+                       "months", "R14 §51–52, R16 §28", ge=0, le=36)
+
+
+class OutcomeParams(Section):
+    mass_atrocity_fraction: float = P(0.001, "Deliberate civilian killings, as a share of the "
+                                      "population, that make a mass atrocity (0.1 % = 1,000 "
+                                      "people in the default population of one million, the "
+                                      "mass-killing threshold of Ulfelder & Valentino 2008)",
+                                      "fraction of population",
+                                      "Ulfelder & Valentino 2008", gt=0, le=1)
+    stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
+                       "months", "assumption; R16 §53–56", ge=1, le=120)
+
+
+class Scenario(Section):
+    """A stylized country: the whole input of one run, apart from the seed."""
+
+    name: str = Field("unnamed", min_length=1, max_length=80, description="Short name")
+    title: str = Field("", max_length=200, description="One-line summary")
+    brief: str = Field("", description="What the scenario represents and what to watch for; "
+                       "stylized, not a model of any real country")
+    sources: list[str] = Field([], description="Report paragraphs the scenario draws on")
+    run: RunParams = RunParams()
+    space: SpaceParams = SpaceParams()
+    network: NetworkParams = NetworkParams()
+    groups: list[GroupParams] = Field(min_length=2, max_length=12,
+                                      description="Identity groups; shares sum to 1")
+    government: GovernmentParams
+    institutions: InstitutionsParams = InstitutionsParams()
+    armed_groups: list[ArmedGroupParams] = Field([], max_length=24,
+                                                 description="Armed groups and militias")
+    events: EventParams = EventParams()
+    dynamics: DynamicsParams = DynamicsParams()
+    stages: StageParams = StageParams()
+    outcomes: OutcomeParams = OutcomeParams()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        names = [g.name for g in self.groups]
+        if len(set(names)) != len(names):
+            raise ValueError(f"groups: group names must be unique, got {names}")
+        total = sum(g.share for g in self.groups)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"groups: shares must sum to 1, they sum to {total:.6g}")
+
+        def known(where: str, name: str) -> None:
+            if name not in names:
+                raise ValueError(f"{where}: unknown group {name!r}; groups are {names}")
+
+        known("government.ruling_group", self.government.ruling_group)
+        for i, g in enumerate(self.groups):
+            for t in g.excludes:
+                known(f"groups.{i}.excludes", t)
+        armed = [a.name for a in self.armed_groups]
+        if len(set(armed)) != len(armed):
+            raise ValueError(f"armed_groups: names must be unique, got {armed}")
+        for i, a in enumerate(self.armed_groups):
+            known(f"armed_groups.{i}.base_group", a.base_group)
+            for t in a.targets:
+                known(f"armed_groups.{i}.targets", t)
+        for i, e in enumerate(self.events.scheduled):
+            if e.month > self.run.months:
+                raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "
+                                 f"of the run (run.months = {self.run.months})")
+        if self.stages.hysteresis >= 1:
+            raise ValueError("stages.hysteresis must be below 1")
+        return self
+
+    @property
+    def people_per_civilian(self) -> float:
+        """How many people one simulated civilian stands for."""
+        return self.run.population / self.run.n_civilians

@@ -1,0 +1,158 @@
+"""Civilians as a numpy structure of arrays, their settlement and their social network.
+
+Never one Python object per civilian: every per-civilian quantity is one array, and every
+operation on civilians is an array operation (a mask, a gather, a ``bincount``, a sparse
+product).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .params import Scenario
+
+
+@dataclass(eq=False)
+class Civilians:
+    """Per-civilian state. ``key = district * n_groups + group`` indexes district×group cells."""
+
+    group: np.ndarray          # int8, identity group (fixed)
+    home: np.ndarray           # int16, home district (fixed)
+    district: np.ndarray       # int16, current district (differs from home while displaced)
+    key: np.ndarray            # int32, district * n_groups + group
+    alive: np.ndarray          # bool
+    displaced: np.ndarray      # bool
+    mobilized: np.ndarray      # bool, mobilized (armed or ready to act)
+    grievance: np.ndarray      # float32 on [0, 1]
+    fear: np.ndarray           # float32 on [0, 1]
+    radical: np.ndarray        # float32 on [0, 1], radicalization
+    exposure: np.ndarray       # float32 on [0, 1], exposure to hate speech
+    risk_aversion: np.ndarray  # float32 on [0.2, 1] (fixed)
+    threshold: np.ndarray      # float32, mobilization threshold (fixed)
+    ties: sp.csr_matrix        # row-normalized social network (float32)
+
+    @property
+    def n(self) -> int:
+        return self.group.shape[0]
+
+    def nbytes(self) -> int:
+        """Memory held by the civilians, network included."""
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        t = self.ties
+        return sum(a.nbytes for a in arrays) + t.data.nbytes + t.indices.nbytes + t.indptr.nbytes
+
+
+def home_districts(shares: np.ndarray, n_districts: int) -> list[np.ndarray]:
+    """Districts each group calls home: contiguous runs of districts in proportion to shares.
+
+    A group whose share is smaller than one district still gets the district at the middle of
+    its share, so every group has at least one home district.
+    """
+    edges = np.concatenate([[0.0], np.cumsum(shares)]) * n_districts
+    centres = np.arange(n_districts) + 0.5
+    homes = []
+    for g in range(len(shares)):
+        own = np.flatnonzero((centres >= edges[g]) & (centres < edges[g + 1]))
+        if own.size == 0:
+            own = np.array([min(int((edges[g] + edges[g + 1]) / 2), n_districts - 1)])
+        homes.append(own)
+    return homes
+
+
+def settle(group: np.ndarray, shares: np.ndarray, n_districts: int, segregation: float,
+           rng: np.random.Generator) -> np.ndarray:
+    """Districts of civilians: a share ``segregation`` in their group's home districts, the rest
+    anywhere (one draw per civilian, no chained draws)."""
+    n = group.shape[0]
+    homes = home_districts(shares, n_districts)
+    u_home, u_pick = rng.random(n), rng.random(n)
+    n_home = np.array([h.size for h in homes])
+    flat = np.concatenate(homes)
+    offset = np.concatenate([[0], np.cumsum(n_home)[:-1]])
+    at_home = flat[offset[group] + (u_pick * n_home[group]).astype(np.int64)]
+    anywhere = (u_pick * n_districts).astype(np.int64)
+    return np.where(u_home < segregation, at_home, anywhere).astype(np.int16)
+
+
+def _pick_in_blocks(block: np.ndarray, u: np.ndarray, order: np.ndarray, start: np.ndarray,
+                    size: np.ndarray) -> np.ndarray:
+    """For each draw, a uniformly chosen member of block ``block`` (members sorted in ``order``)."""
+    return order[start[block] + (u * size[block]).astype(np.int64)]
+
+
+def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, n_districts: int,
+               degree: int, homophily: float, distant: float,
+               rng: np.random.Generator) -> sp.csr_matrix:
+    """A sparse social network: ``degree`` ties per civilian, row-normalized.
+
+    Each tie is drawn once from a categorical choice: local (same district) or distant (anywhere),
+    and in-group with probability ``homophily``. Partners are picked uniformly inside the chosen
+    block by sorting civilians by block, so the whole network is built without a Python loop.
+    """
+    n = group.shape[0]
+    owner = np.repeat(np.arange(n), degree)
+    g = group[owner].astype(np.int64)
+    d = district[owner].astype(np.int64)
+    kind = rng.random(owner.size)
+    u = rng.random(owner.size)
+    in_group = rng.random(owner.size) < homophily
+    local = kind >= distant
+
+    def blocks(labels: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        order = np.argsort(labels, kind="stable")
+        size = np.bincount(labels, minlength=n_labels)
+        start = np.concatenate([[0], np.cumsum(size)[:-1]])
+        return order, start, size
+
+    dg = district.astype(np.int64) * n_groups + group
+    by_dg, by_d, by_g = blocks(dg, n_districts * n_groups), blocks(district.astype(np.int64),
+                                                                   n_districts), blocks(
+        group.astype(np.int64), n_groups)
+    partner = np.empty(owner.size, dtype=np.int64)
+    m = local & in_group
+    partner[m] = _pick_in_blocks(d[m] * n_groups + g[m], u[m], *by_dg)
+    m = local & ~in_group
+    partner[m] = _pick_in_blocks(d[m], u[m], *by_d)
+    m = ~local & in_group
+    partner[m] = _pick_in_blocks(g[m], u[m], *by_g)
+    m = ~local & ~in_group
+    partner[m] = (u[m] * n).astype(np.int64)
+    data = np.full(owner.size, 1.0 / degree, dtype=np.float32)
+    indptr = np.arange(0, owner.size + 1, degree, dtype=np.int32)
+    ties = sp.csr_matrix((data, partner.astype(np.int32), indptr), shape=(n, n))
+    ties.sum_duplicates()
+    return ties
+
+
+def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
+    """Draw the civilians of ``scenario`` from the setup stream."""
+    n = scenario.run.n_civilians
+    shares = np.array([g.share for g in scenario.groups])
+    n_groups = shares.size
+    n_districts = scenario.space.width * scenario.space.height
+    group = rng.choice(n_groups, size=n, p=shares).astype(np.int8)
+    district = settle(group, shares, n_districts, scenario.space.segregation, rng)
+    net = scenario.network
+    ties = build_ties(group, district, n_groups, n_districts, net.degree, net.homophily,
+                      net.distant_ties, rng)
+    dyn = scenario.dynamics
+    threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(0.05, None)
+    return Civilians(
+        group=group,
+        home=district.copy(),
+        district=district,
+        key=district.astype(np.int32) * n_groups + group,
+        alive=np.ones(n, dtype=bool),
+        displaced=np.zeros(n, dtype=bool),
+        mobilized=np.zeros(n, dtype=bool),
+        grievance=np.zeros(n, dtype=np.float32),
+        fear=np.zeros(n, dtype=np.float32),
+        radical=(rng.random(n) * 0.1).astype(np.float32),
+        exposure=np.zeros(n, dtype=np.float32),
+        risk_aversion=rng.uniform(0.2, 1.0, n).astype(np.float32),
+        threshold=threshold.astype(np.float32),
+        ties=ties,
+    )

@@ -1,0 +1,94 @@
+"""Civilians: grievance, fear, radicalization and threshold mobilization (R14 §8–10).
+
+All updates are array operations. Targets for grievance and fear are computed once per
+district×group cell and gathered to civilians by their ``key``.
+
+* Grievance target: horizontal inequality (amplified by economic stress), political exclusion,
+  victimization of one's group in one's district, impunity, and event shocks (R14 §8, §41–42, §57).
+* Fear target: victimization nearby and hate speech directed at one's group (R14 §9–10).
+* Radicalization approaches ``exposure × (0.5 + grievance)`` — hate speech resonates with the
+  aggrieved — quickly upwards and slowly downwards.
+* Mobilization is a threshold decision (Granovetter 1978; Epstein 2002): the motive —
+  radicalization, the share of one's ties already mobilized, and fear (armed self-protection,
+  R14 §10) — minus deterrence, the expected punishment from an accountable security sector and
+  judiciary scaled by one's risk aversion. A mobilized civilian stands down only when the
+  motive falls a margin
+  below the threshold.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import EscalationModel
+
+
+def horizontal_inequality(status: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Each group's shortfall below the population-weighted mean status, on [0, 1]."""
+    mean = float(status @ share)
+    return np.clip((mean - status) / max(mean, 1e-9), 0.0, 1.0)
+
+
+def saturate(rate: np.ndarray, half: float) -> np.ndarray:
+    """Map a non-negative rate to [0, 1), reaching one half at ``half``."""
+    return rate / (rate + half)
+
+
+def radicalization_target(exposure: np.ndarray, grievance: np.ndarray) -> np.ndarray:
+    """Radicalization that sustained exposure produces: hate speech resonates with grievance."""
+    return np.minimum(exposure * (0.5 + grievance), 1.0)
+
+
+def expected_punishment(security_restraint_capacity: float, judiciary: float,
+                        impunity: float) -> float:
+    """Probability-like expectation of being punished for taking up arms, on [0, 1]."""
+    return (0.5 * security_restraint_capacity + 0.5 * judiciary) * (1.0 - impunity)
+
+
+def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversion: np.ndarray,
+           punishment: float, w_peer: float, w_fear: float, w_det: float) -> np.ndarray:
+    """Mobilization motive of each civilian."""
+    return radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion
+
+
+def step(model: EscalationModel) -> None:
+    d = model.params.dynamics
+    civ = model.civilians
+    n_groups = model.n_groups
+    vict = model.victimization_index()                       # (districts, groups)
+    grievance_cell = (d.w_inequality * model.inequality * (1.0 + model.stress)
+                      + d.w_discrimination * model.discrimination()
+                      + d.w_impunity * model.impunity
+                      + model.grievance_shock)[None, :] + d.w_victimization * vict
+    fear_cell = d.fear_victimization * vict + (d.fear_threat * model.hate)[None, :]
+    g_target = np.clip(grievance_cell, 0.0, 1.0).astype(np.float32).ravel()[civ.key]
+    f_target = np.clip(fear_cell, 0.0, 1.0).astype(np.float32).ravel()[civ.key]
+    civ.grievance += d.grievance_rate * (g_target - civ.grievance)
+    civ.fear += d.fear_rate * (f_target - civ.fear)
+    r_target = radicalization_target(civ.exposure, civ.grievance)
+    civ.radical += np.where(r_target > civ.radical, d.radicalization_rate,
+                            d.deradicalization_rate).astype(np.float32) * (r_target - civ.radical)
+
+    sec = model.brakes["security_sector"]
+    punish = expected_punishment(sec.capacity * sec.restraint,
+                                 model.brakes["judiciary"].strength, model.impunity)
+    peer = civ.ties @ civ.mobilized.astype(np.float32)
+    m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, d.w_peer,
+               d.w_self_protection, d.w_deterrence)
+    able = civ.alive & ~civ.displaced
+    stay = civ.mobilized & (m > civ.threshold - d.demobilization_margin)
+    civ.mobilized = able & (stay | (m > civ.threshold))
+
+    # group aggregates for the leaders (alive civilians only)
+    alive_by_group = np.bincount(civ.group, weights=civ.alive, minlength=n_groups)
+    alive_by_group = np.maximum(alive_by_group, 1.0)
+    grievance = np.bincount(civ.group, weights=civ.grievance * civ.alive, minlength=n_groups)
+    fear = np.bincount(civ.group, weights=civ.fear * civ.alive, minlength=n_groups)
+    mobilized = np.bincount(civ.group, weights=civ.mobilized, minlength=n_groups)
+    for g, group in enumerate(model.groups):
+        group.mean_grievance = float(grievance[g] / alive_by_group[g])
+        group.mean_fear = float(fear[g] / alive_by_group[g])
+        group.mobilized_share = float(mobilized[g] / alive_by_group[g])

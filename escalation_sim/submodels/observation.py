@@ -1,0 +1,108 @@
+"""Observation: risk-factor indicators, the stage classifier, and noisy, delayed early warning.
+
+Indicators follow the UN Framework of Analysis for Atrocity Crimes (2014; R14 §52, R16 §41),
+each on [0, 1] and computed from the true state of the model:
+
+| indicator | Framework risk factor |
+|---|---|
+| armed_conflict | RF1 situations of armed conflict or other instability |
+| violations_record | RF2 record of serious violations of human rights and humanitarian law |
+| state_weakness | RF3 weakness of state structures |
+| motives | RF4 motives or incentives (exclusionary ideology, horizontal inequality) |
+| capacity_to_commit | RF5 capacity to commit atrocity crimes |
+| absence_of_mitigation | RF6 absence of mitigating factors |
+| enabling_circumstances | RF7 enabling circumstances or preparatory action (propaganda) |
+| triggering_factors | RF8 triggering factors (elections, coups, shocks) |
+| intergroup_tension | RF9 intergroup tension or patterns of discrimination |
+| signs_of_intent | RF10 signs of an intent to destroy in whole or in part a protected group |
+| mobilization | RF7 preparatory action (mobilized civilians, armed groups forming) |
+| lethal_violence | RF11–14 attacks on civilians: deliberate killings per person per month |
+
+Scores: **risk** is the mean of RF1–RF6 (R14 §8); **threat** the mean of motives, enabling
+circumstances, triggers, signs of intent and mobilization (R14 §9); **atrocity** the lethal
+violence indicator (R14 §10). The stage classifier (:func:`escalation_sim.stages.classify`)
+assigns the true stage from the true scores and the observed stage from observed ones.
+
+Early warning sees the indicators ``max_delay × (1 − s)`` months late with Gaussian noise of s.d.
+``observation_noise × (1 − s)``, where ``s`` is the strength of brake (d) (R14 §51–52). The
+stream draws one normal per indicator every month.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..stages import classify
+from .civilians import saturate
+
+if TYPE_CHECKING:
+    from ..model import EscalationModel
+
+INDICATORS: tuple[str, ...] = (
+    "armed_conflict", "violations_record", "state_weakness", "motives", "capacity_to_commit",
+    "absence_of_mitigation", "enabling_circumstances", "triggering_factors",
+    "intergroup_tension", "signs_of_intent", "mobilization", "lethal_violence",
+)
+RISK = np.arange(0, 6)
+THREAT = np.array([3, 6, 7, 9, 10])
+ATROCITY = 11
+
+
+def scores(ind: np.ndarray) -> np.ndarray:
+    """Risk, threat and atrocity scores from an indicator vector."""
+    return np.array([ind[RISK].mean(), ind[THREAT].mean(), ind[ATROCITY]])
+
+
+def indicators(model: EscalationModel) -> np.ndarray:
+    """The true indicator vector of the model's current state."""
+    civ = model.civilians
+    n = civ.n
+    b = model.brakes
+    sec = b["security_sector"]
+    armed = sum(a.strength * a.multiplier for a in model.armed_groups)
+    armed_intent = sum(a.strength * a.multiplier * a.intent for a in model.armed_groups)
+    leaders = model.leaders
+    excl_extremism = max(lead.extremism for lead in leaders if lead.exclusionary) if any(
+        lead.exclusionary for lead in leaders) else 0.0
+    grievance = max(g.mean_grievance for g in model.groups)
+    mobilized = sum(g.mobilized_share * g.share for g in model.groups)
+    mitigation = np.mean([b[k].strength for k in ("judiciary", "early_warning", "local_peace",
+                                                  "media")])
+    return np.array([
+        saturate(armed / n, 0.01),
+        saturate(model.violation_rate, 5e-4),
+        1.0 - np.mean([x.strength for x in model.brake_list]),
+        0.5 * (excl_extremism + float(model.inequality.max())),
+        0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
+        (1.0 - mitigation) / (1.0 + float(model.protection.mean())),
+        float(civ.exposure.mean()),
+        saturate(model.heat, 0.5),
+        grievance,
+        float(model.hate.max()),
+        saturate(mobilized, 0.02),
+        saturate(model.killing_rate, model.params.stages.killing_scale),
+    ])
+
+
+def observe(history: np.ndarray, month: int, delay: int, noise_sd: float,
+            normals: np.ndarray) -> np.ndarray:
+    """What early warning sees in ``month``: the indicators of ``month - delay``, with noise."""
+    return np.clip(history[max(0, month - delay)] + noise_sd * normals, 0.0, 1.0)
+
+
+def step(model: EscalationModel) -> None:
+    st = model.params.stages
+    t = model.steps
+    entry = np.array([st.risk_up, st.threat_up, st.atrocity_up])
+    model.indicator_history[t] = indicators(model)
+    model.scores = scores(model.indicator_history[t])
+    model.stage = classify(model.stage, model.scores, entry, st.hysteresis)
+    s = model.brakes["early_warning"].strength
+    normals = model.streams["observation"].standard_normal(len(INDICATORS))
+    seen = observe(model.indicator_history, t, round(st.max_delay * (1.0 - s)),
+                   st.observation_noise * (1.0 - s), normals)
+    model.observed_scores = scores(seen)
+    model.observed_stage = classify(model.observed_stage, model.observed_scores, entry,
+                                    st.hysteresis)

@@ -1,0 +1,118 @@
+"""Violence: who attacks whom, who protects, who is killed, who flees (R14 §10, §44, §53–54, §64).
+
+Per district×group cell:
+
+* **Armed groups** field their members (a share of their base group's mobilized civilians in
+  each district, multiplied by sponsor support and arms inflow) and direct their *intent* at
+  their target groups. Part of their strength reaches neighbouring districts.
+* **The security sector** protects every civilian in proportion to capacity × professionalism ×
+  integrity × political will; the capacity left unrestrained by professionalism and integrity is
+  used by a complicit government against the groups its ruling leader excludes — against their
+  mobilized members (collective punishment) and, with hate speech, against all of them
+  (R14 §44, §76; R16 §27).
+* **Local dispute-resolution bodies** defuse a share of incidents (brake (e)).
+* Expected killings in a cell become a per-civilian monthly hazard (capped), and each alive
+  civilian is killed with that probability. The stream draws one uniform per civilian every
+  month, dead or alive, so its draws stay aligned across runs that differ elsewhere.
+* **Violations** other than killings are Poisson counts per cell.
+* **Displacement**: civilians whose fear, weighted by risk aversion, exceeds the flight threshold
+  flee to the least violent district among their own and its neighbours; displaced civilians
+  whose fear has fallen low go home.
+
+Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
+submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import EscalationModel
+
+
+def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
+                   share: np.ndarray, multiplier: np.ndarray, intent: np.ndarray,
+                   lethality: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expected killings per month by armed groups, per (district, group), and their strength.
+
+    Args:
+        mobilized: mobilized civilians per (district, group).
+        reach: (districts, districts) operational reach, rows summing to one.
+        base, share, multiplier, intent, lethality: per armed group.
+        targets: (armed groups, groups) bool.
+    """
+    members = mobilized[:, base] * share[None, :]                       # (D, A)
+    fighting = reach @ (members * multiplier[None, :])                 # (D, A)
+    pressure = (fighting * (intent * lethality)[None, :]) @ targets    # (D, G)
+    return pressure, members.sum(axis=0)
+
+
+def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
+                   excluded: np.ndarray, hate: np.ndarray, rate: float) -> np.ndarray:
+    """Expected killings per month by the security sector, per (district, group)."""
+    return rate * perpetration * excluded[None, :] * (mobilized + 0.05 * hate[None, :] * alive)
+
+
+def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
+           protection_strength: float, defused: float, cap: float) -> np.ndarray:
+    """Monthly probability that a civilian of each (district, group) is killed."""
+    kills = expected * (1.0 - defused) / (1.0 + protection_strength * protection[:, None])
+    return np.minimum(kills / np.maximum(alive, 1.0), cap)
+
+
+def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """For each district, the least violent district among itself and its neighbours."""
+    masked = np.where(neighbours, violence[None, :], np.inf)
+    return np.argmin(masked, axis=1)
+
+
+def step(model: EscalationModel) -> None:
+    d = model.params.dynamics
+    civ = model.civilians
+    n_cells = model.n_districts * model.n_groups
+    shape = (model.n_districts, model.n_groups)
+    alive = np.bincount(civ.key[civ.alive], minlength=n_cells).reshape(shape).astype(float)
+    mobilized = np.bincount(civ.key[civ.mobilized], minlength=n_cells).reshape(shape)
+
+    model.armed_set.do("step")
+    a = model.armed_arrays()
+    expected = np.zeros(shape)
+    if a is not None:
+        pressure, strength = armed_pressure(mobilized, model.reach, *a)
+        expected += pressure
+        for group, s in zip(model.armed_groups, strength, strict=True):
+            group.strength = float(s)
+    sec = model.brakes["security_sector"]
+    ruler = model.leaders[model.government.ruling]
+    expected += state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+                               model.hate, d.state_violence)
+    protection = sec.protection + model.protection
+    h = hazard(expected, alive, protection, d.protection_strength,
+               d.defuse_strength * model.brakes["local_peace"].strength, d.max_hazard)
+
+    rng = model.streams["violence"]
+    u = rng.random(civ.n, dtype=np.float32)
+    killed = civ.alive & (u < h.astype(np.float32).ravel()[civ.key])
+    civ.alive &= ~killed
+    civ.mobilized &= civ.alive
+    kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+    violations = rng.poisson(expected * d.violations_per_killing *
+                             (1.0 - d.defuse_strength * model.brakes["local_peace"].strength))
+    model.record_violence(kills, violations, alive)
+
+    # displacement and return
+    flee = civ.alive & ~civ.displaced & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear)
+    if flee.any():
+        violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
+        civ.district[flee] = refuges(violence, model.neighbours)[civ.district[flee]]
+        civ.displaced |= flee
+    back = civ.displaced & (civ.fear < d.return_fear)
+    if back.any():
+        civ.district[back] = civ.home[back]
+        civ.displaced &= ~back
+    if flee.any() or back.any():
+        moved = flee | back
+        civ.key[moved] = civ.district[moved].astype(np.int32) * model.n_groups + civ.group[moved]
