@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     v = ssub.add_parser("validate", help="validate scenario files")
     v.add_argument("files", nargs="+", help="scenario names or TOML files")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    d = sub.add_parser("docs", help="regenerate the parameter table in docs/ODD.md")
+    d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     return p
 
 
@@ -210,8 +213,14 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 2 if failures else 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .docs import main as docs_main
+
+    return docs_main(check=args.check)
+
+
 COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
-            "scenarios": cmd_scenarios}
+            "scenarios": cmd_scenarios, "docs": cmd_docs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
