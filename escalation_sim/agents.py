@@ -112,8 +112,8 @@ class ArmedGroup(mesa.Agent):
 class Government(mesa.Agent):
     """The regime: political will, inclusiveness and complicity (R14 §1, §16, §76; R16 §12).
 
-    Complicity rises above its baseline when armed groups of the groups the ruling leader
-    excludes threaten the state, the more so the more extremist the ruling leader.
+    Complicity rises above its baseline when armed groups that target the ruling group threaten
+    the state, the more so the more extremist the ruling leader.
     """
 
     def __init__(self, model: EscalationModel, ruling: int, political_will: float,
@@ -125,6 +125,7 @@ class Government(mesa.Agent):
         self.base_inclusiveness = inclusiveness
         self.complicity = complicity
         self.base_complicity = complicity
+        self.initial_complicity = complicity
         self.threat = 0.0
 
     def step(self) -> None:
@@ -140,7 +141,9 @@ class Institution(mesa.Agent):
 
     Capacity approaches the level that domestic plus external investment sustains, faster up
     (``growth_rate``) than down (``decay_rate``). Integrity is captured by a complicit government:
-    it approaches ``base_integrity * (1 - complicity)``. ``strength = capacity * integrity`` is what
+    it approaches ``base_integrity * (1 - max(0, complicity - initial complicity))``, so the
+    initial state is steady and capture follows a rise in complicity (a coup, a threatened
+    regime). ``strength = capacity * integrity`` is what
     the submodels use.
     """
 
@@ -163,7 +166,8 @@ class Institution(mesa.Agent):
         level = clip01(self.investment + self.external_investment)
         rate = d.growth_rate if level > self.capacity else d.decay_rate
         self.capacity = relax(self.capacity, level, rate)
-        target = self.base_integrity * (1.0 - m.government.complicity)
+        gov = m.government
+        target = self.base_integrity * (1.0 - max(0.0, gov.complicity - gov.initial_complicity))
         self.integrity = relax(self.integrity, target, d.capture_rate)
 
 

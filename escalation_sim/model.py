@@ -85,11 +85,13 @@ class EscalationModel(mesa.Model):
         for i, c in enumerate(cells):
             for nb in c.neighborhood:
                 self.neighbours[i, self.district_of_cell[nb.coordinate]] = True
-        spill = 0.3  # share of an armed group's strength that reaches neighbouring districts
+        # reach[i, j]: share of the members based in district j who act in district i; a share
+        # `spill` of them spreads evenly over j's neighbours (columns sum to one)
+        spill = 0.3
         others = self.neighbours & ~np.eye(self.n_districts, dtype=bool)
-        n_others = np.maximum(others.sum(axis=1, keepdims=True), 1)
-        self.reach = (1.0 - spill * (n_others > 0)) * np.eye(self.n_districts) \
-            + spill * others / n_others
+        n_others = others.sum(axis=0, keepdims=True)
+        self.reach = np.where(n_others > 0, (1.0 - spill) * np.eye(self.n_districts)
+                              + spill * others / np.maximum(n_others, 1), np.eye(self.n_districts))
 
         # meso actors
         names = [g.name for g in s.groups]
@@ -134,15 +136,15 @@ class EscalationModel(mesa.Model):
             self.brakes["judiciary"].strength, self.brakes["transitional_justice"].strength)
         self.protection = np.zeros(self.n_districts)  # international protective presence
         self.victimization = np.zeros((self.n_districts, self.n_groups))
-        self.killing_rate = 0.0     # killings per civilian per month, 3-month moving average
-        self.violation_rate = 0.0   # violations per civilian per month, 3-month moving average
+        self.killing_rate = 0.0     # killings per civilian per month, smoothed (weight 1/3)
+        self.violation_rate = 0.0   # violations per civilian per month, smoothed (weight 1/3)
         self.killings = 0           # simulated civilians killed this month
         self.violations = 0         # violations this month
         self.deaths = 0             # simulated civilians killed so far
         self.violations_total = 0
         self.cost = 0.0
         self.mass_atrocity_threshold = max(
-            1, int(np.ceil(s.outcomes.mass_atrocity_fraction * s.run.n_civilians)))
+            1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
         self.mass_atrocity_month: int | None = None
         self.events_log: list[LogEntry] = []
         self.scheduled_events: dict[int, list] = defaultdict(list)
@@ -155,6 +157,7 @@ class EscalationModel(mesa.Model):
             (s.dynamics.w_inequality * self.inequality
              + s.dynamics.w_discrimination * self.discrimination()
              + s.dynamics.w_impunity * self.impunity), 0, 1).astype(np.float32)[civ.group]
+        civilians.refresh_groups(self)
         self.indicator_history = np.zeros((s.run.months + 1, len(INDICATORS)))
         self.scores = np.zeros(3)
         self.observed_scores = np.zeros(3)
@@ -168,6 +171,9 @@ class EscalationModel(mesa.Model):
     # ---- the recipe ---------------------------------------------------------------------
     def step(self) -> None:
         """One month, in the order of the class docstring."""
+        if self.steps > self.params.run.months:  # Mesa has already counted this step
+            raise RuntimeError(f"the run has reached its horizon of {self.params.run.months} "
+                               "months (run.months)")
         events.step(self)
         information.step(self)
         civilians.step(self)
@@ -177,6 +183,7 @@ class EscalationModel(mesa.Model):
         international.decide(self)
         international.apply_interventions(self)
         self.record()
+        self.running = self.steps < self.params.run.months
 
     def run(self, months: int | None = None) -> EscalationModel:
         """Step to the end of the scenario's horizon (or ``months`` more months)."""
@@ -184,7 +191,6 @@ class EscalationModel(mesa.Model):
             self.steps + months, self.params.run.months)
         while self.steps < end:
             self.step()
-        self.running = self.steps < self.params.run.months
         return self
 
     # ---- state used by several submodels --------------------------------------------------
@@ -239,7 +245,7 @@ class EscalationModel(mesa.Model):
             self.deaths * scale, self.killings * scale, self.violations * scale,
             int(civ.displaced.sum()) * scale, int(civ.mobilized.sum()) / n_alive,
             sum(a.strength for a in self.armed_groups) * scale,
-            float(civ.exposure.mean()), float(civ.grievance[alive].mean()),
+            float(civ.exposure[alive].mean()), float(civ.grievance[alive].mean()),
             float(civ.fear[alive].mean()), float(civ.radical[alive].mean()),
             self.heat, self.impunity, self.government.complicity,
             self.government.political_will, self.cost,

@@ -68,10 +68,12 @@ class SpaceParams(Section):
 
 class NetworkParams(Section):
     degree: int = P(8, "Social ties per civilian", "ties", "assumption", ge=1, le=64)
-    homophily: float = P(0.85, "Share of ties inside one's own identity group (information "
-                         "diffuses mostly within groups)", "fraction", "assumption", ge=0, le=1)
-    distant_ties: float = P(0.1, "Share of ties to civilians of other districts", "fraction",
-                            "assumption", ge=0, le=1)
+    homophily: float = P(0.85, "Probability that a tie is drawn from one's own identity group; "
+                         "the others are drawn from everyone, so the realized in-group share "
+                         "is higher (information diffuses mostly within groups)", "probability",
+                         "assumption", ge=0, le=1)
+    distant_ties: float = P(0.1, "Probability that a tie is drawn from the whole country rather "
+                            "than one's district", "probability", "assumption", ge=0, le=1)
 
 
 class GroupParams(Section):
@@ -220,7 +222,7 @@ class DynamicsParams(Section):
                                  "R14 §10", ge=0, le=5)
     w_deterrence: float = P(0.6, "Deterrence of expected punishment on mobilization",
                             "level / level", "R14 §44, §48; Epstein 2002", ge=0, le=5)
-    threshold_mean: float = P(1.0, "Mean mobilization threshold", "level", "assumption",
+    threshold_mean: float = P(1.05, "Mean mobilization threshold", "level", "assumption",
                               ge=0, le=2)
     threshold_sd: float = P(0.2, "Spread of mobilization thresholds", "level", "assumption",
                             ge=0, le=1)
@@ -229,8 +231,9 @@ class DynamicsParams(Section):
                                      ge=0, le=1)
     # violence
     state_violence: float = P(0.004, "Civilian killings per month by a fully complicit, "
-                              "unprofessional security sector, per civilian of a targeted group "
-                              "that is mobilized in the district", "killings / month",
+                              "unprofessional security sector, per mobilized civilian of an "
+                              "excluded group in the district, plus 0.05 × hate speech against "
+                              "the group per alive member", "killings / month",
                               "R14 §44, §76; R16 §27", ge=0, le=1)
     protection_strength: float = P(3.0, "Reduction of killings by a protecting security sector: "
                                    "hazard divided by 1 + this times protection", "multiplier",
@@ -244,7 +247,8 @@ class DynamicsParams(Section):
                           "probability / month", "assumption", gt=0, le=1)
     victimization_memory: float = P(0.8, "Share of last month's victimization remembered",
                                     "fraction / month", "assumption", ge=0, lt=1)
-    flee_fear: float = P(0.6, "Fear at which a civilian (of average risk aversion) flees",
+    flee_fear: float = P(0.6, "Fear at which a civilian of risk aversion 0.5 flees (the "
+                         "threshold scales with 1 / (0.5 + risk aversion))",
                          "level", "assumption; R14 §64", ge=0, le=2)
     return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
                            "assumption", ge=0, le=2)
@@ -253,7 +257,8 @@ class DynamicsParams(Section):
                            "fraction / month", "assumption; R14 §40", gt=0, le=1)
     decay_rate: float = P(0.02, "Speed at which capacity decays to a lower investment level",
                           "fraction / month", "assumption", gt=0, le=1)
-    capture_rate: float = P(0.02, "Speed at which a complicit government captures institutions",
+    capture_rate: float = P(0.02, "Speed at which integrity falls as complicity rises above its "
+                            "initial level (capture)",
                             "fraction / month", "assumption; R14 §48", ge=0, le=1)
     justice_delay: float = P(12.0, "Time constant of the justice system: impunity follows "
                              "brake strength with this lag", "months", "R14 §48, §57", ge=1,
@@ -266,17 +271,20 @@ class DynamicsParams(Section):
     leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
                            "assumption", gt=0, le=1)
     regime_threat_response: float = P(0.8, "Rise of state complicity per unit of armed threat "
-                                      "from the groups the ruling leader excludes", "level / level",
+                                      "(armed groups that target the ruling group), scaled by the "
+                                      "ruling leader's extremism; adjusts at leader_rate",
+                                      "level / level",
                                       "R16 §12", ge=0, le=5)
 
 
 class StageParams(Section):
     risk_up: float = P(0.35, "Structural risk score at which stage 1 (general risk) begins",
-                       "score", "R14 §8; Framework of Analysis RF1–6", ge=0, le=1)
+                       "score", "R14 §8; Framework of Analysis RF1–6, 9", ge=0, le=1)
     threat_up: float = P(0.45, "Threat score at which stage 2 (specific threat) begins",
-                         "score", "R14 §9; Framework of Analysis RF7–8, 10", ge=0, le=1)
+                         "score", "R14 §9; Framework of Analysis RF4, 7–8, 10", ge=0, le=1)
     atrocity_up: float = P(0.5, "Atrocity score at which stage 3 (imminent or ongoing) begins",
-                           "score", "R14 §10; Framework of Analysis RF9, 11", ge=0, le=1)
+                           "score", "R14 §10; Framework of Analysis RF11–14 (attacks on "
+                           "civilians)", ge=0, le=1)
     hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
                           "entry threshold", "fraction", "assumption", ge=0, lt=1)
     killing_scale: float = P(5e-5, "Killings per person per month at which the atrocity score "

@@ -57,7 +57,6 @@ def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversio
 def step(model: EscalationModel) -> None:
     d = model.params.dynamics
     civ = model.civilians
-    n_groups = model.n_groups
     vict = model.victimization_index()                       # (districts, groups)
     grievance_cell = (d.w_inequality * model.inequality * (1.0 + model.stress)
                       + d.w_discrimination * model.discrimination()
@@ -81,8 +80,13 @@ def step(model: EscalationModel) -> None:
     able = civ.alive & ~civ.displaced
     stay = civ.mobilized & (m > civ.threshold - d.demobilization_margin)
     civ.mobilized = able & (stay | (m > civ.threshold))
+    refresh_groups(model)
 
-    # group aggregates for the leaders (alive civilians only)
+
+def refresh_groups(model: EscalationModel) -> None:
+    """Group means of grievance, fear and mobilization (alive civilians) for the leaders."""
+    civ = model.civilians
+    n_groups = model.n_groups
     alive_by_group = np.bincount(civ.group, weights=civ.alive, minlength=n_groups)
     alive_by_group = np.maximum(alive_by_group, 1.0)
     grievance = np.bincount(civ.group, weights=civ.grievance * civ.alive, minlength=n_groups)

@@ -18,7 +18,7 @@ each on [0, 1] and computed from the true state of the model:
 | mobilization | RF7 preparatory action (mobilized civilians, armed groups forming) |
 | lethal_violence | RF11–14 attacks on civilians: deliberate killings per person per month |
 
-Scores: **risk** is the mean of RF1–RF6 (R14 §8); **threat** the mean of motives, enabling
+Scores: **risk** is the mean of RF1–RF6 and RF9 (R14 §8); **threat** the mean of motives, enabling
 circumstances, triggers, signs of intent and mobilization (R14 §9); **atrocity** the lethal
 violence indicator (R14 §10). The stage classifier (:func:`escalation_sim.stages.classify`)
 assigns the true stage from the true scores and the observed stage from observed ones.
@@ -45,7 +45,7 @@ INDICATORS: tuple[str, ...] = (
     "absence_of_mitigation", "enabling_circumstances", "triggering_factors",
     "intergroup_tension", "signs_of_intent", "mobilization", "lethal_violence",
 )
-RISK = np.arange(0, 6)
+RISK = np.array([0, 1, 2, 3, 4, 5, 8])
 THREAT = np.array([3, 6, 7, 9, 10])
 ATROCITY = 11
 
@@ -77,7 +77,7 @@ def indicators(model: EscalationModel) -> np.ndarray:
         0.5 * (excl_extremism + float(model.inequality.max())),
         0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
         (1.0 - mitigation) / (1.0 + float(model.protection.mean())),
-        float(civ.exposure.mean()),
+        float(civ.exposure[civ.alive].mean()),
         saturate(model.heat, 0.5),
         grievance,
         float(model.hate.max()),

@@ -14,8 +14,11 @@ Per district×group cell:
 * Expected killings in a cell become a per-civilian monthly hazard (capped), and each alive
   civilian is killed with that probability. The stream draws one uniform per civilian every
   month, dead or alive, so its draws stay aligned across runs that differ elsewhere.
-* **Violations** other than killings are Poisson counts per cell.
-* **Displacement**: civilians whose fear, weighted by risk aversion, exceeds the flight threshold
+* **Violations** other than killings are Poisson counts per cell, drawn by inverting the Poisson
+  distribution function at one uniform per cell, so the stream advances by the same amount
+  whatever the expected counts are.
+* **Displacement**: civilians who are not mobilized and whose fear, weighted by risk aversion,
+  exceeds the flight threshold
   flee to the least violent district among their own and its neighbours; displaced civilians
   whose fear has fallen low go home.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.stats import poisson
 
 if TYPE_CHECKING:
     from ..model import EscalationModel
@@ -40,7 +44,8 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
 
     Args:
         mobilized: mobilized civilians per (district, group).
-        reach: (districts, districts) operational reach, rows summing to one.
+        reach: (districts, districts) operational reach: ``reach[i, j]`` is the share of members
+            based in district j who act in district i (columns sum to one).
         base, share, multiplier, intent, lethality: per armed group.
         targets: (armed groups, groups) bool.
     """
@@ -98,18 +103,20 @@ def step(model: EscalationModel) -> None:
     killed = civ.alive & (u < h.astype(np.float32).ravel()[civ.key])
     civ.alive &= ~killed
     civ.mobilized &= civ.alive
+    civ.displaced &= civ.alive
     kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
-    violations = rng.poisson(expected * d.violations_per_killing *
+    violations = poisson.ppf(rng.random(expected.shape), expected * d.violations_per_killing *
                              (1.0 - d.defuse_strength * model.brakes["local_peace"].strength))
     model.record_violence(kills, violations, alive)
 
     # displacement and return
-    flee = civ.alive & ~civ.displaced & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear)
+    flee = (civ.alive & ~civ.displaced & ~civ.mobilized
+            & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear))
     if flee.any():
         violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
         civ.district[flee] = refuges(violence, model.neighbours)[civ.district[flee]]
         civ.displaced |= flee
-    back = civ.displaced & (civ.fear < d.return_fear)
+    back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
     if back.any():
         civ.district[back] = civ.home[back]
         civ.displaced &= ~back

@@ -1,0 +1,20 @@
+import pytest
+
+from escalation_sim import load_scenario
+
+
+def pytest_addoption(parser):
+    parser.addoption("--refresh-baseline", action="store_true",
+                     help="rewrite tests/baseline.json from the current code (then review the diff)")
+
+
+@pytest.fixture(scope="session")
+def default():
+    return load_scenario("default")
+
+
+@pytest.fixture(scope="session")
+def small():
+    """The default scenario at 2,000 civilians and 60 months: fast, same mechanisms."""
+    return load_scenario("default", ["run.n_civilians=2000", "run.months=60",
+                                     "events.scheduled=[{kind='election', month=18}]"])

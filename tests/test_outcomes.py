@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from escalation_sim.outcomes import Rate, first_months, recurrences, stopped_at, wilson
+
+
+def test_first_months():
+    assert first_months(np.array([1, 1, 2, 3, 1])) == (0, 0, 2, 3)
+    assert first_months(np.array([0, 1, 1])) == (0, 1, None, None)
+
+
+def test_stopped_means_back_below_the_peak_for_the_hold_period_to_the_end():
+    hold = 3
+    assert stopped_at(np.array([1, 2, 2, 1, 1, 1]), hold) == 2
+    assert stopped_at(np.array([1, 2, 2, 1, 1]), hold) is None        # not held long enough
+    assert stopped_at(np.array([1, 3, 2, 1, 1, 0]), hold) == 3        # below 3 for 4 months
+    assert stopped_at(np.array([1, 2, 1, 1, 1, 2]), hold) is None     # back at its peak
+    assert stopped_at(np.array([0, 0, 0, 0]), hold) is None           # never at risk
+    assert stopped_at(np.array([1, 0, 0, 0]), hold) == 1
+
+
+def test_recurrences_count_re_entries_after_a_stop():
+    assert recurrences(np.array([2, 1, 1, 1, 2, 2, 1, 2]), hold=3) == 1
+    assert recurrences(np.array([1, 1, 1, 1]), hold=3) == 0
+    assert recurrences(np.array([1, 2, 1, 1, 1, 3, 1, 1, 1, 2]), hold=3) == 2
+
+
+def test_wilson_matches_the_textbook_value():
+    # 8 of 10: Wilson 95 % interval (0.4902, 0.9433), e.g. Newcombe 1998, Table I style check
+    low, high = wilson(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+    r = Rate.of([True] * 3 + [False] * 7)
+    assert (r.count, r.n, r.p) == (3, 10, 0.3) and r.low < 0.3 < r.high

@@ -1,0 +1,50 @@
+import numpy as np
+
+from escalation_sim.population import build_ties, create, home_districts, settle
+
+
+def test_every_group_has_a_home_district_even_when_tiny():
+    homes = home_districts(np.array([0.9, 0.05, 0.05]), 4)
+    assert all(h.size >= 1 for h in homes)
+    assert sorted(np.concatenate(homes[:1]).tolist()) == [0, 1, 2, 3]
+
+
+def test_segregation_puts_the_expected_share_at_home():
+    rng = np.random.default_rng(0)
+    n = 200_000
+    group = rng.choice(2, n, p=[0.5, 0.5]).astype(np.int8)
+    shares = np.array([0.5, 0.5])
+    homes = home_districts(shares, 16)
+    for seg in (0.0, 0.6, 1.0):
+        d = settle(group, shares, 16, seg, np.random.default_rng(1))
+        at_home = np.isin(d[group == 0], homes[0]).mean()
+        # at home = segregated share + the unsegregated who land at home by chance (half here)
+        expected = seg + (1 - seg) * 0.5
+        assert abs(at_home - expected) < 0.01  # binomial s.d. ≈ 0.0016 at n = 100,000
+
+
+def test_ties_are_row_normalized_mostly_in_group_and_local():
+    rng = np.random.default_rng(2)
+    n = 50_000
+    group = rng.choice(3, n, p=[0.5, 0.3, 0.2]).astype(np.int8)
+    district = rng.integers(0, 9, n).astype(np.int16)
+    ties = build_ties(group, district, 3, 9, 8, homophily=0.85, distant=0.1,
+                      rng=np.random.default_rng(3))
+    assert ties.shape == (n, n)
+    assert np.allclose(np.asarray(ties.sum(axis=1)).ravel(), 1.0, atol=1e-5)
+    coo = ties.tocoo()
+    w = coo.data
+    same_group = (group[coo.row] == group[coo.col])
+    same_district = (district[coo.row] == district[coo.col])
+    # in-group share = homophily + (1 - homophily) * chance of meeting one's own group
+    chance = (np.bincount(group) / n) @ (np.bincount(group) / n)
+    assert abs((w * same_group).sum() / w.sum() - (0.85 + 0.15 * chance)) < 0.01
+    assert (w * same_district).sum() / w.sum() > 0.88
+
+
+def test_population_arrays_are_compact(default):
+    civ = create(default, np.random.default_rng(0))
+    assert civ.n == default.run.n_civilians
+    assert civ.nbytes() / civ.n <= 200
+    assert civ.alive.all() and not civ.mobilized.any()
+    assert np.array_equal(civ.key, civ.district.astype(np.int32) * 3 + civ.group)

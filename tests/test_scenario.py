@@ -1,0 +1,120 @@
+import subprocess
+import sys
+
+import pytest
+
+from escalation_sim.errors import InputError
+from escalation_sim.scenario import apply_override, available, load_scenario
+
+
+def write(tmp_path, text, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def problems(path, overrides=()):
+    with pytest.raises(InputError) as e:
+        load_scenario(path, overrides)
+    return e.value
+
+
+def test_shipped_scenarios_load_and_say_they_are_stylized():
+    assert {"default", "resilient"} <= set(available())
+    for name in available():
+        s = load_scenario(name)
+        assert "stylized" in s.brief.lower() and "not a model of any real country" in s.brief
+        assert s.sources
+
+
+def test_resilient_extends_default_with_stronger_brakes():
+    d, r = load_scenario("default"), load_scenario("resilient")
+    assert r.groups == d.groups and r.armed_groups == d.armed_groups
+    for brake in ("judiciary", "media", "electoral_body", "local_peace"):
+        assert getattr(r.institutions, brake).capacity > getattr(d.institutions, brake).capacity
+
+
+def test_unknown_key_named_with_suggestion(tmp_path):
+    p = write(tmp_path, 'extends = "default"\n[institutions.security_sector]\nprofesionalism = 0.3\n')
+    e = problems(p)
+    assert str(p) in str(e)
+    assert ("institutions.security_sector.profesionalism",
+            "unknown key 'profesionalism'; did you mean 'professionalism'?") in e.problems
+
+
+def test_wrong_type_and_out_of_range(tmp_path):
+    p = write(tmp_path, 'extends = "default"\n[run]\nmonths = "ten"\n[government]\n'
+                        'political_will = 1.5\n')
+    fields = dict(problems(p).problems)
+    assert "run.months" in fields and "'ten'" in fields["run.months"]
+    assert "less than or equal to 1" in fields["government.political_will"]
+
+
+def test_toml_syntax_error_has_line_and_column(tmp_path):
+    p = write(tmp_path, 'name = "x"\n[run\nmonths = 3\n')
+    msg = str(problems(p))
+    assert "TOML syntax error" in msg and "line 2" in msg and "column" in msg
+
+
+def test_missing_section_and_inconsistent_reference(tmp_path):
+    p = write(tmp_path, '[[groups]]\nname = "A"\nshare = 1.0\n[[groups]]\nname="B"\nshare=0.1\n')
+    fields = dict(problems(p).problems)
+    assert fields["government"] == "required field is missing"
+    p = write(tmp_path, 'extends = "default"\n[government]\nruling_group = "Z"\n')
+    e = problems(p)
+    assert any(f == "government.ruling_group" and "unknown group 'Z'" in m
+               for f, m in e.problems)
+
+
+def test_inheritance_cycle_refused(tmp_path):
+    write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    e = problems(tmp_path / "a.toml")
+    assert e.problems[0][0] == "extends" and "cycle" in e.problems[0][1]
+
+
+def test_absurd_population_refused_before_allocation():
+    e = problems("default", ["run.n_civilians=10000000000"])
+    assert e.problems[0][0] == "run.n_civilians"
+
+
+def test_set_overrides_by_dotted_path_index_and_name():
+    s = load_scenario("default", ["institutions.security_sector.professionalism=0.9",
+                                  "groups.B.leader_extremism=0.7", "armed_groups.0.lethality=0",
+                                  "name=\"variant\""])
+    assert s.institutions.security_sector.professionalism == 0.9
+    assert s.groups[1].leader_extremism == 0.7
+    assert s.armed_groups[0].lethality == 0
+    assert s.name == "variant"
+
+
+def test_bad_override_named():
+    data = {"groups": [{"name": "A"}]}
+    with pytest.raises(InputError, match="no item 'Q'"):
+        apply_override(data, "groups.Q.share=1")
+    with pytest.raises(InputError, match="PATH=VALUE"):
+        apply_override(data, "groups")
+
+
+def test_scenario_is_frozen(default):
+    with pytest.raises(Exception, match="frozen"):
+        default.run.months = 3
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "escalation_sim.cli", *args],
+                          capture_output=True, text=True)
+
+
+def test_cli_validate_reports_clearly_with_exit_2_and_no_traceback(tmp_path):
+    good = run_cli("scenarios", "validate", "default", "resilient")
+    assert good.returncode == 0, good.stderr
+    p = write(tmp_path, 'extends = "default"\n[run]\nmonthz = 5\n')
+    bad = run_cli("scenarios", "validate", str(p))
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert f"{p}: run.monthz: unknown key 'monthz'; did you mean 'months'?" in bad.stderr
+    r = run_cli("run", "--set", "government.complicity=abc", "--out", str(tmp_path))
+    assert r.returncode == 2 and "government.complicity" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("run", "nonexistent_scenario")
+    assert r.returncode == 2 and "no such scenario" in r.stderr

@@ -1,0 +1,125 @@
+"""Unit tests of the submodels' array functions, one block per submodel."""
+
+import numpy as np
+
+from escalation_sim.submodels import civilians, events, information, institutions, violence
+from escalation_sim.submodels.observation import observe, scores
+
+
+# ---- events -----------------------------------------------------------------------------
+def test_distrusted_electoral_body_makes_hotter_elections():
+    assert events.election_heat(1.0, trust=0.1, contested=True) > events.election_heat(
+        1.0, trust=0.8, contested=True)
+    assert events.election_heat(1.0, 0.5, True) > events.election_heat(1.0, 0.5, False)
+    assert events.election_heat(1.0, 1.0, True) == 0.2  # a trusted body leaves base heat only
+
+
+def test_coups_more_likely_with_violence_and_a_captured_security_sector():
+    base = events.coup_probability(0.01, 0.0, 0.8)
+    assert events.coup_probability(0.01, 0.9, 0.8) > base
+    assert events.coup_probability(0.01, 0.0, 0.1) > base
+    assert events.coup_probability(1.0, 1.0, 0.0) == 1.0
+
+
+# ---- information ------------------------------------------------------------------------
+def test_media_damp_hate_speech():
+    e = np.array([0.8, 0.2])
+    assert np.allclose(information.damp(e, 0.0, 0.8), e)
+    assert np.all(information.damp(e, 1.0, 0.8) < e)
+
+
+def test_hate_is_directed_at_excluded_groups_only():
+    excludes = np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], float)
+    hate = information.hate_against(np.array([0.6, 0.9, 0.9]), excludes)
+    assert np.allclose(hate, [0.0, 0.6, 0.0])
+
+
+def test_exposure_moves_towards_the_voice_and_ties():
+    x = np.zeros(3, np.float32)
+    information.update_exposure(x, np.array([1, 0, 0], np.float32), np.array([0, 1, 0],
+                                np.float32), rate=0.5, peer_weight=0.5)
+    assert np.allclose(x, [0.25, 0.25, 0.0])
+
+
+# ---- civilians --------------------------------------------------------------------------
+def test_horizontal_inequality_only_for_groups_below_the_mean():
+    hi = civilians.horizontal_inequality(np.array([0.8, 0.4]), np.array([0.5, 0.5]))
+    assert hi[0] == 0.0 and 0 < hi[1] <= 1
+
+
+def test_deterrence_and_peers_in_the_mobilization_motive():
+    r = np.array([0.5], np.float32)
+    calm = civilians.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.0,
+                            0.3, 0.5, 0.6)
+    deterred = civilians.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.8,
+                                0.3, 0.5, 0.6)
+    pulled = civilians.motive(r, np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0,
+                              0.3, 0.5, 0.6)
+    afraid = civilians.motive(r, np.array([0.0]), np.array([1.0]), np.array([1.0]), 0.0,
+                              0.3, 0.5, 0.6)
+    assert deterred < calm < pulled and calm < afraid
+
+
+def test_impunity_weakens_expected_punishment():
+    assert civilians.expected_punishment(0.5, 0.5, 0.9) < civilians.expected_punishment(
+        0.5, 0.5, 0.1)
+
+
+def test_radicalization_target_in_unit_interval_and_rises_with_grievance():
+    x = np.linspace(0, 1, 11)
+    low, high = civilians.radicalization_target(x, 0.0 * x), civilians.radicalization_target(
+        x, 0.0 * x + 1.0)
+    assert np.all((0 <= high) & (high <= 1)) and np.all(high >= low)
+
+
+# ---- violence ---------------------------------------------------------------------------
+def test_protection_and_local_peace_lower_the_hazard():
+    expected = np.array([[0.0, 4.0]])
+    alive = np.array([[100.0, 100.0]])
+    base = violence.hazard(expected, alive, np.array([0.0]), 3.0, 0.0, 1.0)
+    assert base[0, 1] == 0.04 and base[0, 0] == 0.0
+    assert violence.hazard(expected, alive, np.array([0.5]), 3.0, 0.0, 1.0)[0, 1] < 0.04
+    assert violence.hazard(expected, alive, np.array([0.0]), 3.0, 0.5, 1.0)[0, 1] == 0.02
+    assert violence.hazard(expected * 100, alive, np.array([0.0]), 3.0, 0.0, 0.25)[0, 1] == 0.25
+
+
+def test_armed_groups_hit_only_their_targets_where_they_are():
+    mobilized = np.array([[10, 0], [0, 0]])                 # 10 of group 0 mobilized in district 0
+    reach = np.eye(2)
+    pressure, strength = violence.armed_pressure(
+        mobilized, reach, base=np.array([0]), share=np.array([0.5]),
+        multiplier=np.array([2.0]), intent=np.array([1.0]), lethality=np.array([0.1]),
+        targets=np.array([[0.0, 1.0]]))
+    assert np.allclose(pressure, [[0.0, 1.0], [0.0, 0.0]])  # 10 × 0.5 × 2 × 0.1
+    assert np.allclose(strength, [5.0])
+
+
+def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
+    p = violence.state_pressure(np.array([[5, 5]]), np.array([[100, 100]]), 0.5,
+                                np.array([False, True]), np.array([0.0, 0.4]), 0.1)
+    assert p[0, 0] == 0 and p[0, 1] > 0
+
+
+def test_civilians_flee_to_the_least_violent_neighbour():
+    neighbours = np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]], bool)
+    assert violence.refuges(np.array([0.9, 0.5, 0.0]), neighbours).tolist() == [1, 2, 2]
+
+
+# ---- institutions -----------------------------------------------------------------------
+def test_stronger_justice_means_less_impunity_with_delay():
+    assert institutions.impunity_target(0.9, 0.9) < institutions.impunity_target(0.1, 0.1)
+    v = 1.0
+    for _ in range(12):
+        v = institutions.lag(v, 0.0, 12.0)
+    assert 0.3 < v < 0.4   # (11/12)^12 ≈ 0.35: about a third left after one time constant
+
+
+# ---- observation ------------------------------------------------------------------------
+def test_observed_indicators_are_delayed_and_noisy():
+    history = np.tile(np.arange(5.0)[:, None] / 10, (1, 12))
+    seen = observe(history, 4, delay=2, noise_sd=0.0, normals=np.zeros(12))
+    assert np.allclose(seen, 0.2)
+    assert np.all(observe(history, 1, delay=5, noise_sd=0.0, normals=np.zeros(12)) == 0.0)
+    noisy = observe(history, 4, 0, 0.1, np.ones(12))
+    assert np.allclose(noisy, 0.5)
+    assert scores(np.zeros(12)).tolist() == [0.0, 0.0, 0.0]
