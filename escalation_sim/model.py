@@ -157,7 +157,6 @@ class EscalationModel(mesa.Model):
             (s.dynamics.w_inequality * self.inequality
              + s.dynamics.w_discrimination * self.discrimination()
              + s.dynamics.w_impunity * self.impunity), 0, 1).astype(np.float32)[civ.group]
-        civilians.refresh_groups(self)
         self.indicator_history = np.zeros((s.run.months + 1, len(INDICATORS)))
         self.scores = np.zeros(3)
         self.observed_scores = np.zeros(3)
@@ -238,15 +237,14 @@ class EscalationModel(mesa.Model):
         """Write this month's row of the time series."""
         civ = self.civilians
         scale = self.params.people_per_civilian
-        alive = civ.alive
-        n_alive = max(int(alive.sum()), 1)
+        n_alive = max(float(self.group_alive.sum()), 1.0)
+        grievance, fear, radical, exposure = self.group_totals.sum(axis=1) / n_alive
         row = [
             self.stage, self.observed_stage, *self.scores,
             self.deaths * scale, self.killings * scale, self.violations * scale,
             int(civ.displaced.sum()) * scale, int(civ.mobilized.sum()) / n_alive,
             sum(a.strength for a in self.armed_groups) * scale,
-            float(civ.exposure[alive].mean()), float(civ.grievance[alive].mean()),
-            float(civ.fear[alive].mean()), float(civ.radical[alive].mean()),
+            exposure, grievance, fear, radical,
             self.heat, self.impunity, self.government.complicity,
             self.government.political_will, self.cost,
             *(b.strength for b in self.brake_list),

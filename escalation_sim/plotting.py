@@ -33,7 +33,7 @@ def stage_trajectories(outcomes: Sequence[RunOutcome], path: Path, title: str) -
     ax.plot(months, cum_ma, color="black", lw=2, label="mass atrocity so far")
     ax.set(xlim=(0, months[-1]), ylim=(0, 1), xlabel="month",
            ylabel="share of runs", title=f"{title} ({len(outcomes)} runs)")
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.text(0.01, 0.005, CAVEAT, fontsize=7, color="0.3")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

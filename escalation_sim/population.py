@@ -33,6 +33,8 @@ class Civilians:
     risk_aversion: np.ndarray  # float32 on [0.2, 1] (fixed)
     threshold: np.ndarray      # float32, mobilization threshold (fixed)
     ties: sp.csr_matrix        # row-normalized social network (float32)
+    group_starts: np.ndarray   # index of each group's first civilian (civilians sorted by group)
+    group_sizes: np.ndarray    # civilians per group
 
     @property
     def n(self) -> int:
@@ -40,7 +42,7 @@ class Civilians:
 
     def nbytes(self) -> int:
         """Memory held by the civilians, network included."""
-        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]  # incl. small
         t = self.ties
         return sum(a.nbytes for a in arrays) + t.data.nbytes + t.indices.nbytes + t.indptr.nbytes
 
@@ -135,6 +137,11 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     n_districts = scenario.space.width * scenario.space.height
     group = rng.choice(n_groups, size=n, p=shares).astype(np.int8)
     district = settle(group, shares, n_districts, scenario.space.segregation, rng)
+    # store civilians sorted by (group, home district): a relabelling of i.i.d. draws that makes
+    # group sums contiguous slices and keeps ties' memory accesses local
+    order = np.lexsort((district, group))
+    group, district = group[order], district[order]
+    sizes = np.bincount(group, minlength=n_groups)
     net = scenario.network
     ties = build_ties(group, district, n_groups, n_districts, net.degree, net.homophily,
                       net.distant_ties, rng)
@@ -155,4 +162,6 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
         risk_aversion=rng.uniform(0.2, 1.0, n).astype(np.float32),
         threshold=threshold.astype(np.float32),
         ties=ties,
+        group_starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]),
+        group_sizes=sizes,
     )

@@ -5,7 +5,7 @@ from escalation_sim import load_scenario
 
 def pytest_addoption(parser):
     parser.addoption("--refresh-baseline", action="store_true",
-                     help="rewrite tests/baseline.json from the current code (then review the diff)")
+                     help="rewrite tests/baseline.json from the current code, then review the diff")
 
 
 @pytest.fixture(scope="session")

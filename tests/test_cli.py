@@ -26,7 +26,8 @@ def test_run_writes_series_events_and_plot_and_reproduces(tmp_path):
                   "displaced_peak", "displaced_end", "violations", "cost"):
         assert field in o
     assert o["seed"] == 3 and len(o["stages"]) == o["months"] + 1 == 121
-    rows = list(csv.DictReader(open(doc["files"]["timeseries"])))
+    with open(doc["files"]["timeseries"]) as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 121 and float(rows[-1]["deaths"]) == o["deaths"]
     assert (tmp_path / "a" / "run.png").stat().st_size > 10_000
     again = cli("run", "--seed", "3", "--out", str(tmp_path / "b"), "--format", "parquet",
@@ -48,14 +49,16 @@ def test_ensemble_json_summary_and_files(tmp_path):
             assert set(rate) == {"count", "n", "p", "low", "high"}
             assert 0 <= rate["low"] <= rate["p"] <= rate["high"] <= 1
     assert {"mass_atrocity", "recurrence", "deaths", "displaced_peak"} <= set(s)
-    assert len(list(csv.DictReader(open(doc["files"]["outcomes"])))) == 6
+    with open(doc["files"]["outcomes"]) as f:
+        assert len(list(csv.DictReader(f))) == 6
     assert (tmp_path / "stages.png").stat().st_size > 10_000
 
 
 def test_ensemble_identical_on_one_worker_or_two(tmp_path):
-    one = cli("ensemble", "--runs", "4", "--workers", "1", "--json", "--set", "run.months=24", "--set", "events.scheduled=[]",
+    short = ("--set", "run.months=24", "--set", "events.scheduled=[]")
+    one = cli("ensemble", "--runs", "4", "--workers", "1", "--json", *short,
               "--out", str(tmp_path / "1"))
-    two = cli("ensemble", "--runs", "4", "--workers", "2", "--json", "--set", "run.months=24", "--set", "events.scheduled=[]",
+    two = cli("ensemble", "--runs", "4", "--workers", "2", "--json", *short,
               "--out", str(tmp_path / "2"))
     assert json.loads(one.stdout)["summary"] == json.loads(two.stdout)["summary"]
     assert (tmp_path / "1" / "outcomes.csv").read_text() == (

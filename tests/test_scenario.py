@@ -35,7 +35,8 @@ def test_resilient_extends_default_with_stronger_brakes():
 
 
 def test_unknown_key_named_with_suggestion(tmp_path):
-    p = write(tmp_path, 'extends = "default"\n[institutions.security_sector]\nprofesionalism = 0.3\n')
+    p = write(tmp_path, 'extends = "default"\n[institutions.security_sector]\n'
+                        'profesionalism = 0.3\n')
     e = problems(p)
     assert str(p) in str(e)
     assert ("institutions.security_sector.profesionalism",

@@ -37,6 +37,13 @@ def saturate(rate: np.ndarray, half: float) -> np.ndarray:
     return rate / (rate + half)
 
 
+def relax_to(value: np.ndarray, target: np.ndarray, rate: float) -> None:
+    """In place: ``value`` moves a share ``rate`` of the way to ``target`` (which is consumed)."""
+    target -= value
+    target *= np.float32(rate)
+    value += target
+
+
 def radicalization_target(exposure: np.ndarray, grievance: np.ndarray) -> np.ndarray:
     """Radicalization that sustained exposure produces: hate speech resonates with grievance."""
     return np.minimum(exposure * (0.5 + grievance), 1.0)
@@ -63,36 +70,46 @@ def step(model: EscalationModel) -> None:
                       + d.w_impunity * model.impunity
                       + model.grievance_shock)[None, :] + d.w_victimization * vict
     fear_cell = d.fear_victimization * vict + (d.fear_threat * model.hate)[None, :]
-    g_target = np.clip(grievance_cell, 0.0, 1.0).astype(np.float32).ravel()[civ.key]
-    f_target = np.clip(fear_cell, 0.0, 1.0).astype(np.float32).ravel()[civ.key]
-    civ.grievance += d.grievance_rate * (g_target - civ.grievance)
-    civ.fear += d.fear_rate * (f_target - civ.fear)
+    relax_to(civ.grievance, np.clip(grievance_cell, 0.0, 1.0).astype(np.float32).ravel()
+             .take(civ.key), d.grievance_rate)
+    relax_to(civ.fear, np.clip(fear_cell, 0.0, 1.0).astype(np.float32).ravel().take(civ.key),
+             d.fear_rate)
     r_target = radicalization_target(civ.exposure, civ.grievance)
-    civ.radical += np.where(r_target > civ.radical, d.radicalization_rate,
-                            d.deradicalization_rate).astype(np.float32) * (r_target - civ.radical)
+    r_target -= civ.radical
+    r_target *= np.where(r_target > 0, np.float32(d.radicalization_rate),
+                         np.float32(d.deradicalization_rate))
+    civ.radical += r_target
 
     sec = model.brakes["security_sector"]
     punish = expected_punishment(sec.capacity * sec.restraint,
                                  model.brakes["judiciary"].strength, model.impunity)
-    peer = civ.ties @ civ.mobilized.astype(np.float32)
+    # the share of one's ties mobilized; no product needed in months when nobody is
+    peer = civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any() else np.float32(0)
     m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, d.w_peer,
                d.w_self_protection, d.w_deterrence)
     able = civ.alive & ~civ.displaced
     stay = civ.mobilized & (m > civ.threshold - d.demobilization_margin)
     civ.mobilized = able & (stay | (m > civ.threshold))
-    refresh_groups(model)
 
 
 def refresh_groups(model: EscalationModel) -> None:
-    """Group means of grievance, fear and mobilization (alive civilians) for the leaders."""
+    """Group sums and means of grievance, fear, radicalization, exposure and mobilization over
+    alive civilians, for the leaders and the recorder (civilians are stored sorted by group)."""
     civ = model.civilians
-    n_groups = model.n_groups
-    alive_by_group = np.bincount(civ.group, weights=civ.alive, minlength=n_groups)
-    alive_by_group = np.maximum(alive_by_group, 1.0)
-    grievance = np.bincount(civ.group, weights=civ.grievance * civ.alive, minlength=n_groups)
-    fear = np.bincount(civ.group, weights=civ.fear * civ.alive, minlength=n_groups)
-    mobilized = np.bincount(civ.group, weights=civ.mobilized, minlength=n_groups)
+    alive = civ.alive
+    present = civ.group_sizes > 0         # reduceat cannot return an empty slice's zero
+    starts = civ.group_starts[present]
+    sums = np.zeros((2, model.n_groups), np.float32)
+    totals = np.zeros((4, model.n_groups), np.float32)
+    sums[:, present] = np.add.reduceat(np.stack([alive, civ.mobilized]).astype(np.float32),
+                                       starts, axis=1)
+    values = np.stack([civ.grievance, civ.fear, civ.radical, civ.exposure])
+    values *= alive
+    totals[:, present] = np.add.reduceat(values, starts, axis=1)
+    model.group_alive = sums[0].astype(float)
+    model.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
+    n = np.maximum(model.group_alive, 1.0)
     for g, group in enumerate(model.groups):
-        group.mean_grievance = float(grievance[g] / alive_by_group[g])
-        group.mean_fear = float(fear[g] / alive_by_group[g])
-        group.mobilized_share = float(mobilized[g] / alive_by_group[g])
+        group.mean_grievance = float(model.group_totals[0, g] / n[g])
+        group.mean_fear = float(model.group_totals[1, g] / n[g])
+        group.mobilized_share = float(sums[1, g] / n[g])

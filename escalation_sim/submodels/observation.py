@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..stages import classify
-from .civilians import saturate
+from .civilians import refresh_groups, saturate
 
 if TYPE_CHECKING:
     from ..model import EscalationModel
@@ -45,6 +45,7 @@ INDICATORS: tuple[str, ...] = (
     "absence_of_mitigation", "enabling_circumstances", "triggering_factors",
     "intergroup_tension", "signs_of_intent", "mobilization", "lethal_violence",
 )
+MITIGATING = ("judiciary", "early_warning", "local_peace", "media")
 RISK = np.array([0, 1, 2, 3, 4, 5, 8])
 THREAT = np.array([3, 6, 7, 9, 10])
 ATROCITY = 11
@@ -52,7 +53,8 @@ ATROCITY = 11
 
 def scores(ind: np.ndarray) -> np.ndarray:
     """Risk, threat and atrocity scores from an indicator vector."""
-    return np.array([ind[RISK].mean(), ind[THREAT].mean(), ind[ATROCITY]])
+    return np.array([ind[RISK].sum() / RISK.size, ind[THREAT].sum() / THREAT.size,
+                     ind[ATROCITY]])
 
 
 def indicators(model: EscalationModel) -> np.ndarray:
@@ -68,16 +70,15 @@ def indicators(model: EscalationModel) -> np.ndarray:
         lead.exclusionary for lead in leaders) else 0.0
     grievance = max(g.mean_grievance for g in model.groups)
     mobilized = sum(g.mobilized_share * g.share for g in model.groups)
-    mitigation = np.mean([b[k].strength for k in ("judiciary", "early_warning", "local_peace",
-                                                  "media")])
+    mitigation = sum(b[k].strength for k in MITIGATING) / len(MITIGATING)
     return np.array([
         saturate(armed / n, 0.01),
         saturate(model.violation_rate, 5e-4),
-        1.0 - np.mean([x.strength for x in model.brake_list]),
+        1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
         0.5 * (excl_extremism + float(model.inequality.max())),
         0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
         (1.0 - mitigation) / (1.0 + float(model.protection.mean())),
-        float(civ.exposure[civ.alive].mean()),
+        float(model.group_totals[3].sum() / max(model.group_alive.sum(), 1.0)),
         saturate(model.heat, 0.5),
         grievance,
         float(model.hate.max()),
@@ -96,6 +97,7 @@ def step(model: EscalationModel) -> None:
     st = model.params.stages
     t = model.steps
     entry = np.array([st.risk_up, st.threat_up, st.atrocity_up])
+    refresh_groups(model)
     model.indicator_history[t] = indicators(model)
     model.scores = scores(model.indicator_history[t])
     model.stage = classify(model.stage, model.scores, entry, st.hysteresis)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import poisson
+from scipy import special
 
 if TYPE_CHECKING:
     from ..model import EscalationModel
@@ -66,6 +66,15 @@ def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
     """Monthly probability that a civilian of each (district, group) is killed."""
     kills = expected * (1.0 - defused) / (1.0 + protection_strength * protection[:, None])
     return np.minimum(kills / np.maximum(alive, 1.0), cap)
+
+
+def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson draws by inversion: the smallest k with P(X ≤ k) ≥ u (as scipy's ``ppf``, but
+    calling its special functions directly, which is ten times faster on small arrays)."""
+    mean = np.maximum(mean, 1e-12)
+    k = np.ceil(special.pdtrik(u, mean))
+    below = np.maximum(k - 1, 0)
+    return np.where(special.pdtr(below, mean) >= u, below, k)
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -105,7 +114,7 @@ def step(model: EscalationModel) -> None:
     civ.mobilized &= civ.alive
     civ.displaced &= civ.alive
     kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
-    violations = poisson.ppf(rng.random(expected.shape), expected * d.violations_per_killing *
+    violations = poisson_quantile(rng.random(expected.shape), expected * d.violations_per_killing *
                              (1.0 - d.defuse_strength * model.brakes["local_peace"].strength))
     model.record_violence(kills, violations, alive)
 
