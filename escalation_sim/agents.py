@@ -29,7 +29,7 @@ def clip01(x: float) -> float:
 
 
 class IdentityGroup(mesa.Agent):
-    """An identity group; its aggregates are refreshed by the civilian submodel each month."""
+    """An identity group; its aggregates are refreshed at the start of observation each month."""
 
     def __init__(self, model: EscalationModel, index: int, p: GroupParams, ruling: bool):
         super().__init__(model)

@@ -58,7 +58,8 @@ class EscalationModel(mesa.Model):
        defuse; civilians are killed; violations; displacement and return;
     5. **institutions** — the regime reacts to threat; brakes grow, decay or are captured;
        impunity follows justice with delay;
-    6. **observation** — true indicators, true stage; noisy, delayed observed stage;
+    6. **observation** — month-end group aggregates; true indicators, true stage; noisy,
+       delayed observed stage;
     7. **international decisions** — registered international actors decide;
     8. **interventions** — registered interventions apply their effects and costs;
     9. **recording** — one row of the fixed time series.
@@ -71,6 +72,7 @@ class EscalationModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.streams = Streams(seed)
         super().__init__(rng=self.streams["mesa"])
+        self._mesa_step, self.step = self.step, self._step_within_horizon
         self.seed = int(seed)
         self.params = scenario
         s = scenario
@@ -170,9 +172,6 @@ class EscalationModel(mesa.Model):
     # ---- the recipe ---------------------------------------------------------------------
     def step(self) -> None:
         """One month, in the order of the class docstring."""
-        if self.steps > self.params.run.months:  # Mesa has already counted this step
-            raise RuntimeError(f"the run has reached its horizon of {self.params.run.months} "
-                               "months (run.months)")
         events.step(self)
         information.step(self)
         civilians.step(self)
@@ -183,6 +182,13 @@ class EscalationModel(mesa.Model):
         international.apply_interventions(self)
         self.record()
         self.running = self.steps < self.params.run.months
+
+    def _step_within_horizon(self) -> None:
+        """Mesa's step (which counts the step, then calls :meth:`step`), refused at the horizon."""
+        if self.steps >= self.params.run.months:
+            raise RuntimeError(f"the run has reached its horizon of {self.params.run.months} "
+                               "months (run.months)")
+        self._mesa_step()
 
     def run(self, months: int | None = None) -> EscalationModel:
         """Step to the end of the scenario's horizon (or ``months`` more months)."""

@@ -15,7 +15,7 @@ import numpy as np
 
 STREAMS: tuple[str, ...] = (
     "setup",          # population, settlement, network, individual thresholds
-    "mesa",           # Mesa's own model.rng / model.random (agent-set shuffles)
+    "mesa",           # Mesa's own model.rng / model.random (unused by the model's own rules)
     "events",         # random coups, shocks, spill-over; contested elections
     "information",    # reserved: the information submodel is deterministic today
     "civilians",      # reserved: the civilian submodel is deterministic today

@@ -131,3 +131,13 @@ def test_any_valid_scenario_builds_and_runs(n, months, width, height, seg, homop
     for k in ("mobilized", "propaganda", "grievance", "fear", "radicalization", "risk",
               "threat", "atrocity"):
         assert np.all((m.series[:, COL[k]] >= 0) & (m.series[:, COL[k]] <= 1)), k
+
+
+def test_stepping_past_the_horizon_is_refused_without_counting(small):
+    import pytest
+
+    m = EscalationModel(small, seed=0).run()
+    assert not m.running and m.steps == small.run.months
+    with pytest.raises(RuntimeError, match="horizon"):
+        m.step()
+    assert m.steps == small.run.months
