@@ -138,6 +138,10 @@ class EscalationModel(mesa.Model):
             self.brakes["judiciary"].strength, self.brakes["transitional_justice"].strength)
         self.protection = np.zeros(self.n_districts)  # international protective presence
         self.victimization = np.zeros((self.n_districts, self.n_groups))
+        # alive civilians per (district, group), kept up to date by the violence submodel
+        self.alive_cells = np.bincount(
+            self.civilians.key, minlength=self.n_districts * self.n_groups).reshape(
+            self.n_districts, self.n_groups).astype(float)
         self.killing_rate = 0.0     # killings per civilian per month, smoothed (weight 1/3)
         self.violation_rate = 0.0   # violations per civilian per month, smoothed (weight 1/3)
         self.killings = 0           # simulated civilians killed this month

@@ -141,3 +141,14 @@ def test_stepping_past_the_horizon_is_refused_without_counting(small):
     with pytest.raises(RuntimeError, match="horizon"):
         m.step()
     assert m.steps == small.run.months
+
+
+def test_alive_counts_per_cell_stay_in_step_with_the_civilians(default):
+    m = EscalationModel(default, seed=2)
+    cells = m.n_districts * m.n_groups
+    for _ in range(60):
+        m.step()
+        civ = m.civilians
+        recount = np.bincount(civ.key[civ.alive], minlength=cells).reshape(m.alive_cells.shape)
+        assert np.array_equal(m.alive_cells, recount)
+        assert np.array_equal(civ.key, civ.district.astype(np.int32) * m.n_groups + civ.group)

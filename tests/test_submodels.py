@@ -135,3 +135,8 @@ def test_poisson_quantile_matches_scipy_and_the_poisson_mean():
     assert np.array_equal(k, stats.poisson.ppf(u, mean))
     assert abs(k.mean() - 3.7) < 0.03   # s.e. of the mean ≈ 0.0043 at n = 200,000
     assert np.all(violence.poisson_quantile(u[:10], np.zeros(10)) == 0)
+    mixed = rng.choice([0.0, 0.2, 5.0, 19.9, 20.1, 300.0], size=u.size)   # both code paths
+    assert np.array_equal(violence.poisson_quantile(u, mixed), stats.poisson.ppf(u, mixed))
+    extreme = np.array([1 - 1e-15, 0.999999])                           # beyond 80 terms
+    assert np.array_equal(violence.poisson_quantile(extreme, np.array([19.0, 19.0])),
+                          stats.poisson.ppf(extreme, 19.0))

@@ -97,15 +97,16 @@ def refresh_groups(model: EscalationModel) -> None:
     alive civilians, for the leaders and the recorder (civilians are stored sorted by group)."""
     civ = model.civilians
     alive = civ.alive
-    present = civ.group_sizes > 0         # reduceat cannot return an empty slice's zero
-    starts = civ.group_starts[present]
-    sums = np.zeros((2, model.n_groups), np.float32)
-    totals = np.zeros((4, model.n_groups), np.float32)
-    sums[:, present] = np.add.reduceat(np.stack([alive, civ.mobilized]).astype(np.float32),
-                                       starts, axis=1)
-    values = np.stack([civ.grievance, civ.fear, civ.radical, civ.exposure])
-    values *= alive
-    totals[:, present] = np.add.reduceat(values, starts, axis=1)
+    weight = alive.astype(np.float32)
+    sums = np.zeros((2, model.n_groups))
+    totals = np.zeros((4, model.n_groups))
+    for g, (start, size) in enumerate(zip(civ.group_starts, civ.group_sizes, strict=True)):
+        part = slice(start, start + size)
+        w = weight[part]
+        sums[0, g] = np.count_nonzero(alive[part])
+        sums[1, g] = np.count_nonzero(civ.mobilized[part])
+        for row, values in enumerate((civ.grievance, civ.fear, civ.radical, civ.exposure)):
+            totals[row, g] = values[part] @ w
     model.group_alive = sums[0].astype(float)
     model.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
     n = np.maximum(model.group_alive, 1.0)

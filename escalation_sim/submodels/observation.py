@@ -77,7 +77,7 @@ def indicators(model: EscalationModel) -> np.ndarray:
         1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
         0.5 * (excl_extremism + float(model.inequality.max())),
         0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
-        (1.0 - mitigation) / (1.0 + float(model.protection.mean())),
+        (1.0 - mitigation) / (1.0 + float(model.protection.sum()) / model.n_districts),
         float(model.group_totals[3].sum() / max(model.group_alive.sum(), 1.0)),
         saturate(model.heat, 0.5),
         grievance,

@@ -69,12 +69,34 @@ def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
 
 
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson draws by inversion: the smallest k with P(X ≤ k) ≥ u (as scipy's ``ppf``, but
-    calling its special functions directly, which is ten times faster on small arrays)."""
+    """Poisson draws by inversion: the smallest k with P(X ≤ k) ≥ u, exactly as scipy's
+    ``poisson.ppf``. Small means walk up the distribution function term by term (fast on the few
+    dozen cells of a month); large means, and any cell left after 80 terms, use scipy's special
+    functions."""
     mean = np.maximum(mean, 1e-12)
-    k = np.ceil(special.pdtrik(u, mean))
-    below = np.maximum(k - 1, 0)
-    return np.where(special.pdtr(below, mean) >= u, below, k)
+    k = np.zeros_like(mean)
+    walk = mean <= 20.0
+    if walk.any():
+        m, v = mean[walk], u[walk]
+        term = np.exp(-m)
+        cdf = term.copy()
+        steps = np.zeros_like(m)
+        for i in range(1, 80):
+            below = cdf < v
+            if not below.any():
+                break
+            steps += below
+            term *= m / i
+            cdf += term
+        k[walk] = steps
+        walk[walk] = cdf >= v                    # cells the walk resolved
+    rest = ~walk
+    if rest.any():
+        m, v = mean[rest], u[rest]
+        q = np.ceil(special.pdtrik(v, m))
+        below = np.maximum(q - 1, 0)
+        k[rest] = np.where(special.pdtr(below, m) >= v, below, q)
+    return k
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -88,7 +110,7 @@ def step(model: EscalationModel) -> None:
     civ = model.civilians
     n_cells = model.n_districts * model.n_groups
     shape = (model.n_districts, model.n_groups)
-    alive = np.bincount(civ.key[civ.alive], minlength=n_cells).reshape(shape).astype(float)
+    alive = model.alive_cells                       # alive civilians per (district, group)
     mobilized = np.bincount(civ.key[civ.mobilized], minlength=n_cells).reshape(shape)
 
     model.armed_set.do("step")
@@ -109,7 +131,7 @@ def step(model: EscalationModel) -> None:
 
     rng = model.streams["violence"]
     u = rng.random(civ.n, dtype=np.float32)
-    killed = civ.alive & (u < h.astype(np.float32).ravel()[civ.key])
+    killed = civ.alive & (u < h.astype(np.float32).ravel().take(civ.key))
     civ.alive &= ~killed
     civ.mobilized &= civ.alive
     civ.displaced &= civ.alive
@@ -129,6 +151,10 @@ def step(model: EscalationModel) -> None:
     if back.any():
         civ.district[back] = civ.home[back]
         civ.displaced &= ~back
+    model.alive_cells = alive - kills
     if flee.any() or back.any():
         moved = flee | back
+        cells = model.alive_cells.ravel()
+        cells -= np.bincount(civ.key[moved], minlength=n_cells)
         civ.key[moved] = civ.district[moved].astype(np.int32) * model.n_groups + civ.group[moved]
+        cells += np.bincount(civ.key[moved], minlength=n_cells)
