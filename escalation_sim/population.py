@@ -95,13 +95,10 @@ def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, n_distric
     block by sorting civilians by block, so the whole network is built without a Python loop.
     """
     n = group.shape[0]
-    owner = np.repeat(np.arange(n), degree)
-    g = group[owner].astype(np.int64)
-    d = district[owner].astype(np.int64)
-    kind = rng.random(owner.size)
+    owner = np.repeat(np.arange(n, dtype=np.int32), degree)
+    local = rng.random(owner.size) >= distant
     u = rng.random(owner.size)
     in_group = rng.random(owner.size) < homophily
-    local = kind >= distant
 
     def blocks(labels: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = np.argsort(labels, kind="stable")
@@ -109,22 +106,24 @@ def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, n_distric
         start = np.concatenate([[0], np.cumsum(size)[:-1]])
         return order, start, size
 
-    dg = district.astype(np.int64) * n_groups + group
-    by_dg, by_d, by_g = blocks(dg, n_districts * n_groups), blocks(district.astype(np.int64),
-                                                                   n_districts), blocks(
-        group.astype(np.int64), n_groups)
-    partner = np.empty(owner.size, dtype=np.int64)
+    g_all = group.astype(np.int64)
+    d_all = district.astype(np.int64)
+    partner = np.empty(owner.size, dtype=np.int32)
+    # one block kind at a time, so only that subset's temporaries are alive at once
     m = local & in_group
-    partner[m] = _pick_in_blocks(d[m] * n_groups + g[m], u[m], *by_dg)
+    who = owner[m]
+    partner[m] = _pick_in_blocks(d_all[who] * n_groups + g_all[who], u[m],
+                                 *blocks(d_all * n_groups + g_all, n_districts * n_groups))
     m = local & ~in_group
-    partner[m] = _pick_in_blocks(d[m], u[m], *by_d)
+    partner[m] = _pick_in_blocks(d_all[owner[m]], u[m], *blocks(d_all, n_districts))
     m = ~local & in_group
-    partner[m] = _pick_in_blocks(g[m], u[m], *by_g)
+    partner[m] = _pick_in_blocks(g_all[owner[m]], u[m], *blocks(g_all, n_groups))
     m = ~local & ~in_group
     partner[m] = (u[m] * n).astype(np.int64)
+    del m, who, u, local, in_group
     data = np.full(owner.size, 1.0 / degree, dtype=np.float32)
     indptr = np.arange(0, owner.size + 1, degree, dtype=np.int32)
-    ties = sp.csr_matrix((data, partner.astype(np.int32), indptr), shape=(n, n))
+    ties = sp.csr_matrix((data, partner, indptr), shape=(n, n))
     ties.sum_duplicates()
     return ties
 
