@@ -11,6 +11,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from . import __version__
@@ -65,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--workers", type=int, default=None,
                        help=f"worker processes (default: all cores, {default_workers()} here)")
         e.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    c = sub.add_parser("compare", help="paired comparison of policies on the same run seeds")
+    common(c, "output/compare")
+    c.add_argument("--policy", dest="policies", action="append", default=[], metavar="NAME",
+                   help="a named policy (repeat; the first is the baseline; default: none and "
+                        "early_pillar2); see 'policies'")
+    c.add_argument("--runs", type=int, default=100, help="runs per policy (default: %(default)s)")
+    c.add_argument("--workers", type=int, default=None,
+                   help=f"worker processes (default: all cores, {default_workers()} here)")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    pl = sub.add_parser("policies", help="the named policies and the intervention catalogue")
+    pl.add_argument("scenario", nargs="?", default="default",
+                    help="scenario whose policies to list (default: %(default)s)")
 
     s = sub.add_parser("scenarios", help="list or validate scenario files")
     ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -172,18 +187,25 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_outcomes(outcomes: Sequence[RunOutcome], path: Path) -> None:
-    fields = ["run", "seed", "highest_stage", "first_month_at_stage_1",
-              "first_month_at_stage_2", "first_month_at_stage_3", "stopped_at", "recurrences",
-              "mass_atrocity", "mass_atrocity_month", "deaths", "displaced_peak",
-              "displaced_end", "violations", "cost"]
-    with path.open("w", newline="") as f:
+def _write_outcomes(outcomes: Sequence[RunOutcome], path: Path, policy: str | None = None,
+                    append: bool = False) -> None:
+    """One row per run: every outcome field but the stage trajectory."""
+    names = [f.name for f in fields(RunOutcome) if f.name != "stages"]
+    head = ["policy"] if policy is not None else []
+    with path.open("a" if append else "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(fields)
+        if not append:
+            columns = []
+            for n in names:
+                columns.extend([f"{n}_{k}" for k in (1, 2, 3)] if n == "first_month_at_stage"
+                               else [n])
+            w.writerow([*head, "run", *columns])
         for i, o in enumerate(outcomes):
-            w.writerow([i, o.seed, o.highest_stage, *o.first_month_at_stage[1:], o.stopped_at,
-                        o.recurrences, o.mass_atrocity, o.mass_atrocity_month, o.deaths,
-                        o.displaced_peak, o.displaced_end, o.violations, o.cost])
+            values = []
+            for n in names:
+                v = getattr(o, n)
+                values.extend(v[1:] if n == "first_month_at_stage" else [v])
+            w.writerow([*([policy] if policy is not None else []), i, *values])
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -213,6 +235,63 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 2 if failures else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, format_comparison
+    from .scenario import resolve_policy
+
+    if args.runs < 2:
+        raise UsageError(f"--runs: must be at least 2 to pair runs, got {args.runs}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    names = args.policies or ["none", "early_pillar2"]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise UsageError("--policy: give at least two different policies")
+    scenario = load_scenario(args.scenario, args.overrides)
+    chosen = {name: resolve_policy(scenario, name) for name in names}
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    bar = None
+    if not args.no_progress and not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.runs * len(names), unit="run", desc=scenario.name, file=sys.stderr)
+    try:
+        for i, (name, policy) in enumerate(chosen.items()):
+            results[name] = run_ensemble(scenario, args.runs, args.seed, args.workers,
+                                         progress=(lambda _: bar.update(1)) if bar else None,
+                                         policy=policy)
+            _write_outcomes(results[name], out / "outcomes.csv", policy=name, append=i > 0)
+    finally:
+        if bar:
+            bar.close()
+    report = compare(results)
+    if args.json:
+        _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
+                     "files": {"outcomes": str(out / "outcomes.csv")}, "caveat": CAVEAT})
+        return 0
+    print(f"Scenario {scenario.name!r}: {args.runs} paired runs per policy, seed {args.seed}\n")
+    print(format_comparison(report))
+    print(f"outcomes: {out / 'outcomes.csv'}")
+    return 0
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    from .interventions import CATALOGUE
+    from .scenario import policies
+
+    scenario = load_scenario(args.scenario)
+    print("Policies:")
+    for name, p in policies(scenario).items():
+        kinds = ", ".join(sorted({i.kind for i in p.interventions})) or "-"
+        print(f"  {name:<16} {p.description}\n  {'':<16} [{kinds}]")
+    print("\nIntervention catalogue (kind, paragraph, family, consent, lag in months):")
+    for kind, c in CATALOGUE.items():
+        print(f"  {kind:<28} {c.paragraph:<18} {c.family:<22} "
+              f"{'consent' if c.consent else '-':<8} {c.lag}")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .docs import main as docs_main
 
@@ -220,7 +299,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
-            "scenarios": cmd_scenarios, "docs": cmd_docs}
+            "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
+            "policies": cmd_policies}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,6 +51,16 @@ def decide(model: EscalationModel) -> None:
 
 
 def apply_interventions(model: EscalationModel) -> None:
-    """Step 8: every intervention applies its effect; costs are summed."""
+    """Step 8: reset the transient hooks, then every intervention applies its effect; costs are
+    summed. Once a policy's budget is spent, its interventions stop (R14 §18, §75)."""
+    from .interventions import reset_transient
+
+    reset_transient(model)
+    budget = model.policy.budget if model.policy is not None else None
+    if budget is not None and model.cost >= budget:
+        if not model.budget_exhausted:
+            model.budget_exhausted = True
+            model.log("intervention", "budget exhausted: all interventions stop")
+        return
     for intervention in model.interventions:
         model.cost += intervention.apply(model)

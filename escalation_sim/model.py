@@ -19,7 +19,8 @@ from .agents import (
     Leader,
     SecuritySector,
 )
-from .params import BRAKES, Scenario
+from .interventions import Deployment
+from .params import BRAKES, PolicyParams, Scenario
 from .rng import Streams
 from .submodels import civilians, events, information, institutions, observation, violence
 from .submodels.civilians import horizontal_inequality, saturate
@@ -67,9 +68,11 @@ class EscalationModel(mesa.Model):
     Args:
         scenario: the validated scenario (:class:`escalation_sim.params.Scenario`).
         seed: non-negative integer; with the scenario it fixes every random number.
+        policy: the interventions to deploy (:class:`escalation_sim.params.PolicyParams`;
+            see :func:`escalation_sim.scenario.resolve_policy` for named ones); none by default.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0):
+    def __init__(self, scenario: Scenario, seed: int = 0, policy: PolicyParams | None = None):
         self.streams = Streams(seed)
         super().__init__(rng=self.streams["mesa"])
         self._mesa_step, self.step = self.step, self._step_within_horizon
@@ -121,7 +124,9 @@ class EscalationModel(mesa.Model):
         self.brake_set = AgentSet(self.brake_list, random=self.random)
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
         self.international_set = AgentSet([], random=self.random)
-        self.interventions: list[international.Intervention] = []
+        self.policy = policy
+        self.interventions: list[international.Intervention] = [
+            Deployment(spec) for spec in (policy.interventions if policy else ())]
 
         # civilians
         self.civilians = population.create(s, self.streams["setup"])
@@ -149,6 +154,7 @@ class EscalationModel(mesa.Model):
         self.deaths = 0             # simulated civilians killed so far
         self.violations_total = 0
         self.cost = 0.0
+        self.budget_exhausted = False
         self.mass_atrocity_threshold = max(
             1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
         self.mass_atrocity_month: int | None = None

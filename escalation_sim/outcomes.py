@@ -12,6 +12,9 @@ Definitions (also in the README and ``docs/ODD.md``):
   (R16 §53–56).
 * **mass atrocity** — cumulative deliberate killings of civilians reached
   ``mass_atrocity_fraction`` of the population; ``mass_atrocity_month`` is when.
+* **warning month** — the first month the *observed* stage was ≥ 2 (early warning of a specific
+  threat); **first action month** — the first month any intervention of the policy took effect;
+  **refusals** — interventions the government refused (consent, R14 §15).
 * Counts (deaths, displaced, violations) are in people: simulated civilians times
   ``population / n_civilians``.
 """
@@ -27,6 +30,7 @@ from .model import SERIES, EscalationModel
 
 _STAGE = SERIES.index("stage")
 _DISPLACED = SERIES.index("displaced")
+_OBSERVED = SERIES.index("observed_stage")
 
 
 def first_months(stages: np.ndarray) -> tuple[int | None, ...]:
@@ -80,6 +84,9 @@ class RunOutcome:
     displaced_end: float
     violations: float
     cost: float
+    warning_month: int | None
+    first_action_month: int | None
+    refusals: int
 
     @classmethod
     def from_model(cls, model: EscalationModel) -> RunOutcome:
@@ -87,6 +94,9 @@ class RunOutcome:
         displaced = model.series[: model.steps + 1, _DISPLACED]
         scale = model.params.people_per_civilian
         hold = model.params.outcomes.stop_hold
+        observed = model.series[: model.steps + 1, _OBSERVED].astype(np.int8)
+        starts = [d.active_from for d in model.interventions
+                  if getattr(d, "active_from", None) is not None]
         return cls(
             seed=model.seed,
             months=model.steps,
@@ -102,6 +112,9 @@ class RunOutcome:
             displaced_end=float(displaced[-1]),
             violations=model.violations_total * scale,
             cost=model.cost,
+            warning_month=first_months(observed)[2],
+            first_action_month=min(starts) if starts else None,
+            refusals=sum(getattr(d, "status", "") == "refused" for d in model.interventions),
         )
 
     def to_dict(self) -> dict:

@@ -306,6 +306,42 @@ class OutcomeParams(Section):
                        "months", "assumption; R16 §53–56", ge=1, le=120)
 
 
+class InterventionSpec(Section):
+    kind: str = P(..., "Intervention from the catalogue (docs/interventions.md)", "name",
+                  "R14 §28–69")
+    start: int = P(1, "First month it may start (decision month for a fixed schedule)", "month",
+                   "policy", ge=1)
+    trigger_stage: int | None = P(None, "If set, start only once the observed stage has been at "
+                                  "least this for trigger_months consecutive months",
+                                  "stage", "R16 §28–29", ge=1, le=3)
+    trigger_months: int = P(1, "Months the trigger condition must hold", "months",
+                            "R16 §28–29", ge=1, le=120)
+    duration: int | None = P(None, "Months of effect before it ends; none: to the end of the "
+                             "run", "months", "R16 §53–56", ge=1)
+    intensity: float = P(1.0, "Scale of the effort (effect and cost)", "multiplier",
+                         "assumption", ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> InterventionSpec:
+        from .interventions import CATALOGUE
+
+        if self.kind not in CATALOGUE:
+            import difflib
+
+            hint = difflib.get_close_matches(self.kind, list(CATALOGUE), n=1)
+            raise ValueError(f"kind: unknown intervention {self.kind!r}" + (
+                f"; did you mean {hint[0]!r}?" if hint else
+                f"; the catalogue has {', '.join(CATALOGUE)}"))
+        return self
+
+
+class PolicyParams(Section):
+    description: str = Field("", description="What the policy is meant to test")
+    interventions: list[InterventionSpec] = Field([], description="Interventions it deploys")
+    budget: float | None = P(None, "Total cost the policy may spend; interventions stop when "
+                             "it is exhausted", "cost units", "R14 §18, §75", ge=0)
+
+
 class Scenario(Section):
     """A stylized country: the whole input of one run, apart from the seed."""
 
@@ -327,6 +363,8 @@ class Scenario(Section):
     dynamics: DynamicsParams = DynamicsParams()
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
+    policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
+                                              "added to (or replacing) the shipped ones")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -14,18 +14,18 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 from .model import EscalationModel
 from .outcomes import RunOutcome
-from .params import Scenario
+from .params import PolicyParams, Scenario
 from .rng import run_seed
 
 
-def run_one(scenario: Scenario, seed: int) -> RunOutcome:
+def run_one(scenario: Scenario, seed: int, policy: PolicyParams | None = None) -> RunOutcome:
     """Build and run one model to its horizon; return its outcome."""
-    return RunOutcome.from_model(EscalationModel(scenario, seed).run())
+    return RunOutcome.from_model(EscalationModel(scenario, seed, policy).run())
 
 
-def _run_indexed(args: tuple[Scenario, int, int]) -> tuple[int, RunOutcome]:
-    scenario, index, seed = args
-    return index, run_one(scenario, seed)
+def _run_indexed(args: tuple[Scenario, PolicyParams | None, int, int]) -> tuple[int, RunOutcome]:
+    scenario, policy, index, seed = args
+    return index, run_one(scenario, seed, policy)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -41,7 +41,8 @@ def default_workers() -> int:
 
 def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | None = None,
                  executor: Executor | None = None,
-                 progress: Callable[[int], None] | None = None) -> list[RunOutcome]:
+                 progress: Callable[[int], None] | None = None,
+                 policy: PolicyParams | None = None) -> list[RunOutcome]:
     """Run ``runs`` replicates; outcomes come back in run-index order.
 
     Args:
@@ -51,10 +52,11 @@ def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | No
         workers: processes for the default pool (all cores by default; 1 runs in-process).
         executor: any :class:`concurrent.futures.Executor` to use instead of the default pool.
         progress: called with the number of runs finished each time one finishes.
+        policy: interventions to deploy in every run (none by default).
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
-    tasks = [(scenario, i, run_seed(seed, i)) for i in range(runs)]
+    tasks = [(scenario, policy, i, run_seed(seed, i)) for i in range(runs)]
     results: list[RunOutcome | None] = [None] * runs
     workers = default_workers() if workers is None else workers
     own = None

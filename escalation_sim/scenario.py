@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
-from .params import Scenario
+from .params import PolicyParams, Scenario
 
 _HERE = Path(__file__).resolve().parent
 SCENARIO_DIRS = (_HERE.parent / "scenarios", _HERE / "_scenarios")
@@ -207,3 +207,28 @@ def load_scenario(name_or_path: str | Path = "default",
         apply_override(data, assignment)
     source = str(path) + (" (with --set overrides)" if overrides else "")
     return validate(data, source)
+
+
+SHIPPED_POLICIES = _HERE / "policies.toml"
+
+
+def policies(scenario: Scenario) -> dict[str, PolicyParams]:
+    """The shipped named policies, with the scenario's own added (same name: the scenario's)."""
+    from pydantic import TypeAdapter
+
+    data = read_toml(SHIPPED_POLICIES)
+    try:
+        shipped = TypeAdapter(dict[str, PolicyParams]).validate_python(data)
+    except ValidationError as e:
+        raise InputError(str(SHIPPED_POLICIES), explain(e)) from None
+    return {**shipped, **scenario.policies}
+
+
+def resolve_policy(scenario: Scenario, name: str) -> PolicyParams:
+    """A named policy of ``scenario`` (shipped or its own), or an :class:`InputError`."""
+    known = policies(scenario)
+    if name in known:
+        return known[name]
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    raise InputError(f"--policy {name}", [("", "unknown policy" + (
+        f"; did you mean {hint[0]!r}?" if hint else f"; policies are {', '.join(known)}"))])

@@ -1,0 +1,317 @@
+"""The intervention catalogue (Pillar II of R14 §28–69) and its delivery.
+
+What is delivered is separate from when and how: an :class:`Intervention` class says which
+paragraph it models, who delivers it, whether it needs the state's consent (national
+ownership, R14 §15), how its effect scales with political will (mutual commitment, §16), its lag
+to effect, its cost per month, which state variables it moves, and its possible harm (do no
+harm, §17). A :class:`Deployment` (one per intervention in a policy) decides *when*: from a fixed
+month, or when the observed stage has been at or above a level for some months; it waits out the
+lag, applies the effect each month while active, and logs its start, refusal and end. Ending is an
+event too: the moved variables are transient (protective presence, external investment) or
+decay back once the effort stops, so premature exit lets root causes return (R16 §53–56).
+
+Each month (step 8 of the model) the transient hooks — ``model.protection`` and every brake's
+``external_investment`` — are reset to zero, and every active deployment adds its share again.
+Deployments draw no random numbers, so a policy changes no other submodel's draws.
+
+Security Council response (Pillar III), the warning-to-action pipeline and the international
+actors that decide are not in this module yet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from .agents import clip01
+
+if TYPE_CHECKING:
+    from .model import EscalationModel
+    from .params import InterventionSpec
+
+
+class Intervention:
+    """Base of the catalogue. Subclasses set the class attributes and :meth:`effect`."""
+
+    kind: ClassVar[str]
+    paragraph: ClassVar[str]
+    deliverer: ClassVar[str]
+    family: ClassVar[str]             # encouragement, capacity building, protection assistance
+    consent: ClassVar[bool]           # needs the state's consent (R14 §15)
+    intrusive: ClassVar[bool] = False  # scrutiny or foreign presence: a complicit state refuses
+    will_scaled: ClassVar[bool]       # effect scales with political will (R14 §16)
+    lag: ClassVar[int]                # months from decision to effect
+    cost: ClassVar[float]             # cost units per month at intensity 1
+    moves: ClassVar[str]              # the state variables it moves, in words
+    harm: ClassVar[str] = "none modelled"
+
+    def effect(self, model: EscalationModel, s: float) -> None:
+        """Apply one month of effect with strength ``s`` (intensity × will factor)."""
+        raise NotImplementedError
+
+
+def will_factor(political_will: float) -> float:
+    """Mutual commitment (R14 §16): with no will an assisted effort keeps 30 % of its effect."""
+    return 0.3 + 0.7 * political_will
+
+
+def consents(model: EscalationModel, intrusive: bool) -> bool:
+    """Whether the state accepts consensual assistance (R14 §15). Help for its own institutions
+    it accepts unless its political will is negligible (< 0.1); scrutiny and foreign presence
+    (``intrusive``) only while its will to protect exceeds its complicity (R14 §76)."""
+    gov = model.government
+    return gov.political_will > gov.complicity if intrusive else gov.political_will >= 0.1
+
+
+# ---- encouragement (R14 §29–38) ------------------------------------------------------------
+class NormDissemination(Intervention):
+    kind, paragraph, deliverer, family = ("norm_dissemination", "R14 §30",
+                                          "UN agencies, civil society", "encouragement")
+    consent, will_scaled, lag, cost = False, False, 3, 1.0
+    moves = "leaders' extremism falls 1 % a month (against their own drift)"
+
+    def effect(self, model, s):
+        for leader in model.leaders:
+            leader.extremism *= max(0.0, 1.0 - 0.01 * s)
+
+
+class PeerReview(Intervention):
+    kind, paragraph, deliverer, family = ("peer_review", "R14 §31–35",
+                                          "Human Rights Council, treaty bodies, commissions of "
+                                          "inquiry", "encouragement")
+    consent, will_scaled, lag, cost = False, False, 6, 1.0
+    moves = "impunity falls 1 point a month; complicity falls 1 % a month (scrutiny)"
+    harm = "public naming can harden a complicit regime's leader (not modelled)"
+
+    def effect(self, model, s):
+        model.impunity = clip01(model.impunity - 0.01 * s)
+        model.government.complicity *= max(0.0, 1.0 - 0.01 * s)
+
+
+class PreventiveDiplomacy(Intervention):
+    kind, paragraph, deliverer, family = ("preventive_diplomacy", "R14 §36–38",
+                                          "Secretary-General, envoys, regional organization",
+                                          "encouragement")
+    consent, will_scaled, lag, cost = True, True, 1, 2.0
+    intrusive = True
+    moves = "trigger heat falls 30 % a month; the ruling leader's extremism falls 1 % a month"
+
+    def effect(self, model, s):
+        model.heat *= max(0.0, 1.0 - 0.3 * s)
+        ruler = model.leaders[model.government.ruling]
+        ruler.extremism *= max(0.0, 1.0 - 0.01 * s)
+
+
+# ---- capacity building (R14 §39–58) --------------------------------------------------------
+class InclusiveGovernance(Intervention):
+    kind, paragraph, deliverer, family = ("inclusive_governance", "R14 §41–42",
+                                          "development agencies, World Bank",
+                                          "capacity building")
+    consent, will_scaled, lag, cost = True, True, 6, 4.0
+    moves = "inclusiveness rises 1 point a month; horizontal inequality falls 1 % a month"
+    harm = "assistance that favours one group deepens divisions (R14 §17; not modelled)"
+
+    def effect(self, model, s):
+        gov = model.government
+        gov.inclusiveness = clip01(gov.inclusiveness + 0.01 * s)
+        model.inequality *= 1.0 - 0.01 * s
+
+
+class BuildBrake(Intervention):
+    """Capacity building for one brake: external investment of 0.3 × strength while active."""
+
+    brake: ClassVar[str]
+    family, consent, will_scaled, lag, cost = "capacity building", True, True, 3, 3.0
+
+    def effect(self, model, s):
+        model.brakes[self.brake].external_investment += 0.3 * s
+
+
+def _brake_class(brake: str, letter: str, paragraph: str, deliverer: str) -> type[BuildBrake]:
+    return type(f"Build_{brake}", (BuildBrake,), {
+        "kind": f"build_{brake}", "brake": brake, "paragraph": paragraph, "deliverer": deliverer,
+        "moves": f"brake ({letter}) {brake}: capacity approaches a level 0.3 × strength higher; "
+                 "falls back at the decay rate after the end"})
+
+
+class TrainSecuritySector(BuildBrake):
+    kind, brake, paragraph, deliverer = ("build_security_sector", "security_sector",
+                                         "R14 §44–45, §76", "bilateral partners, UN peace "
+                                         "operations")
+    moves = ("security-sector capacity approaches a level 0.3 × strength higher; professionalism "
+             "rises 1 point a month × (1 − complicity)")
+    harm = ("in a complicit or unprofessional state, training adds capacity but little "
+            "restraint, so the capacity to kill rises (R14 §44, §76)")
+
+    def effect(self, model, s):
+        super().effect(model, s)
+        sec = model.brakes["security_sector"]
+        sec.professionalism = clip01(sec.professionalism
+                                     + 0.01 * s * (1.0 - model.government.complicity))
+
+
+# ---- protection assistance (R14 §59–69) ----------------------------------------------------
+class DenyMeans(Intervention):
+    kind, paragraph, deliverer, family = ("deny_means", "R14 §60",
+                                          "states, customs cooperation, Arms Trade Treaty",
+                                          "protection assistance")
+    consent, will_scaled, lag, cost = False, False, 3, 3.0
+    moves = "armed groups' arms inflow and sponsor support fall 10 % a month"
+
+    def effect(self, model, s):
+        for a in model.armed_groups:
+            a.arms *= max(0.0, 1.0 - 0.1 * s)
+            a.external_support *= max(0.0, 1.0 - 0.1 * s)
+
+
+class MediationSupport(Intervention):
+    kind, paragraph, deliverer, family = ("mediation_support", "R14 §61(a)",
+                                          "mediation support unit, regional organization",
+                                          "protection assistance")
+    consent, will_scaled, lag, cost = True, True, 2, 2.0
+    intrusive = True
+    moves = "external investment in local peace bodies (+0.3 × strength); heat falls 10 %"
+
+    def effect(self, model, s):
+        model.brakes["local_peace"].external_investment += 0.3 * s
+        model.heat *= max(0.0, 1.0 - 0.1 * s)
+
+
+class HumanRightsMonitoring(Intervention):
+    kind, paragraph, deliverer, family = ("human_rights_monitoring", "R14 §61(b)",
+                                          "human rights office", "protection assistance")
+    consent, will_scaled, lag, cost = True, False, 2, 2.0
+    intrusive = True
+    moves = ("early warning gains external investment (+0.3 × strength); presence protects "
+             "(+0.2 × strength in every district) and lowers impunity 1 point a month")
+
+    def effect(self, model, s):
+        model.brakes["early_warning"].external_investment += 0.3 * s
+        model.protection += 0.2 * s
+        model.impunity = clip01(model.impunity - 0.01 * s)
+
+
+class PoliceSupport(Intervention):
+    kind, paragraph, deliverer, family = ("police_support", "R14 §61(c)",
+                                          "UN police, bilateral partners", "protection assistance")
+    consent, will_scaled, lag, cost = True, True, 4, 3.0
+    intrusive = True
+    moves = "judiciary gains external investment (+0.3 × strength); impunity falls 1 point"
+
+    def effect(self, model, s):
+        model.brakes["judiciary"].external_investment += 0.3 * s
+        model.impunity = clip01(model.impunity - 0.01 * s)
+
+
+class RefugeeProtection(Intervention):
+    kind, paragraph, deliverer, family = ("refugee_protection", "R14 §61(d)",
+                                          "refugee agency", "protection assistance")
+    consent, will_scaled, lag, cost = False, False, 1, 2.0
+    moves = "protection in districts in proportion to the share of displaced people there"
+
+    def effect(self, model, s):
+        civ = model.civilians
+        displaced = np.bincount(civ.district[civ.displaced], minlength=model.n_districts)
+        alive = np.maximum(model.alive_cells.sum(axis=1), 1.0)
+        model.protection += 2.0 * s * displaced / alive
+
+
+class HumanitarianProtection(Intervention):
+    kind, paragraph, deliverer, family = ("humanitarian_protection", "R14 §61(e)",
+                                          "humanitarian agencies", "protection assistance")
+    consent, will_scaled, lag, cost = False, False, 1, 2.0
+    moves = "protection +0.1 × strength in every district"
+
+    def effect(self, model, s):
+        model.protection += 0.1 * s
+
+
+class Peacekeeping(Intervention):
+    kind, paragraph, deliverer, family = ("peacekeeping", "R14 §67–69",
+                                          "UN peace operations, regional organization",
+                                          "protection assistance")
+    consent, will_scaled, lag, cost = True, False, 6, 20.0
+    intrusive = True
+    moves = ("troops (intensity 1 ≈ one battalion per four districts) protect the most "
+             "victimized districts first (rapid reaction): protection +1.0 × strength spread "
+             "over the quarter of districts with most victimization, re-targeted monthly")
+
+    def effect(self, model, s):
+        n = model.n_districts
+        k = max(1, n // 4)
+        worst = np.argsort(-model.victimization.sum(axis=1), kind="stable")[:k]
+        model.protection[worst] += 1.0 * s * n / (4 * k)
+
+
+CATALOGUE: dict[str, type[Intervention]] = {
+    c.kind: c for c in (
+        NormDissemination, PeerReview, PreventiveDiplomacy, InclusiveGovernance,
+        TrainSecuritySector,
+        _brake_class("electoral_body", "b", "R14 §46–47", "electoral assistance division, UNDP"),
+        _brake_class("judiciary", "c", "R14 §48–50", "UNDP, human rights office"),
+        _brake_class("early_warning", "d", "R14 §51–52", "special advisers, regional "
+                     "organization"),
+        _brake_class("local_peace", "e", "R14 §53–54", "UNDP, civil society"),
+        _brake_class("media", "f", "R14 §55–56", "UNESCO, civil society"),
+        _brake_class("transitional_justice", "g", "R14 §57–58", "human rights office, UNDP"),
+        DenyMeans, MediationSupport, HumanRightsMonitoring, PoliceSupport, RefugeeProtection,
+        HumanitarianProtection, Peacekeeping,
+    )
+}
+"""Every intervention kind, by name (the ``kind`` of a policy entry)."""
+
+
+class Deployment:
+    """One intervention of a policy in one run: when it starts, whether it is refused, when it
+    takes effect and ends, and what it costs."""
+
+    def __init__(self, spec: InterventionSpec):
+        self.spec = spec
+        self.intervention = CATALOGUE[spec.kind]()
+        self.name = spec.kind
+        self.status = "waiting"       # waiting → lagging → active → ended; or refused
+        self.decided: int | None = None
+        self.active_from: int | None = None
+        self.streak = 0               # months the trigger condition has held
+
+    def _log(self, model: EscalationModel, text: str) -> None:
+        model.log("intervention", f"{self.name}: {text}")
+
+    def apply(self, model: EscalationModel) -> float:
+        """Advance this deployment by one month; return its cost this month."""
+        spec, iv, month = self.spec, self.intervention, model.steps
+        if self.status == "waiting":
+            if spec.trigger_stage is None:
+                due = month >= spec.start
+            else:
+                self.streak = self.streak + 1 if model.observed_stage >= spec.trigger_stage else 0
+                due = month >= spec.start and self.streak >= spec.trigger_months
+            if not due:
+                return 0.0
+            if iv.consent and not consents(model, iv.intrusive):
+                self.status = "refused"
+                self._log(model, "refused by the government (consent needed, R14 §15)")
+                return 0.0
+            self.status, self.decided = "lagging", month
+            self._log(model, f"decided; takes effect in {iv.lag} months")
+        if self.status == "lagging" and month - self.decided >= iv.lag:
+            self.status, self.active_from = "active", month
+            self._log(model, "takes effect")
+        if self.status != "active":
+            return 0.0
+        if spec.duration is not None and month - self.active_from >= spec.duration:
+            self.status = "ended"
+            self._log(model, "ends")
+            return 0.0
+        s = spec.intensity * (will_factor(model.government.political_will)
+                              if iv.will_scaled else 1.0)
+        iv.effect(model, s)
+        return iv.cost * spec.intensity * (1.0 + 0.5 * model.stage)
+
+
+def reset_transient(model: EscalationModel) -> None:
+    """Zero the hooks that interventions set afresh each month."""
+    model.protection[:] = 0.0
+    for brake in model.brake_list:
+        brake.external_investment = 0.0
