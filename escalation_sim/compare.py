@@ -21,6 +21,7 @@ METRICS = {
     "reach_stage_2": lambda o: float(o.highest_stage >= 2),
     "reach_stage_3": lambda o: float(o.highest_stage >= 3),
     "stopped": lambda o: float(o.stopped_at is not None),
+    "recurrence": lambda o: float(o.recurrences > 0),
     "deaths": lambda o: o.deaths,
     "displaced_peak": lambda o: o.displaced_peak,
     "cost": lambda o: o.cost,
