@@ -88,6 +88,7 @@ class ArmedGroup(mesa.Agent):
         self.lethality = p.lethality
         self.external_support = p.external_support
         self.arms = 0.0          # arms inflow from spill-over, decays
+        self.sponsored = 0.0     # this month's support from external sponsors
         self.strength = 0.0      # members, in simulated civilians
         self.intent = 0.0
 
@@ -106,7 +107,7 @@ class ArmedGroup(mesa.Agent):
     @property
     def multiplier(self) -> float:
         """Sponsor support and arms inflow multiply the fighting power of its members."""
-        return 1.0 + self.external_support + self.arms
+        return 1.0 + self.external_support + self.arms + self.sponsored
 
 
 class Government(mesa.Agent):

@@ -35,6 +35,49 @@ class InternationalActor(mesa.Agent):
         """Decide this month's action from what the actor observes (override)."""
 
 
+class SecurityCouncil(InternationalActor):
+    """The Security Council as far as this country is concerned: members, some permanent, some
+    backing a party (R16 §15–16, §49). It decides Pillar III drafts put to it."""
+
+    def __init__(self, model: EscalationModel, members):
+        super().__init__(model, "Security Council")
+        self.members = list(members)
+        self.index = {g.name: g.index for g in model.groups}
+
+    def perpetrators(self) -> set[int]:
+        """Groups on the perpetrating side: the ruling group when the state is complicit
+        (≥ 0.5), and the base groups of armed groups that field fighters."""
+        m = self.model
+        out = {a.base for a in m.armed_groups if a.strength > 0}
+        if m.government.complicity >= 0.5:
+            out.add(m.government.ruling)
+        return out
+
+    def vote(self, u: float) -> tuple[bool, str]:
+        """Put a draft against the perpetrators to the vote with uniform ``u``: adopted, or
+        vetoed by a permanent member backing a perpetrator (with its veto propensity)."""
+        side = self.perpetrators()
+        shields = [mb for mb in self.members
+                   if mb.permanent and side & {self.index[g] for g in mb.backs}]
+        if shields and u < max(mb.veto_propensity for mb in shields):
+            return False, shields[0].name
+        return True, ""
+
+
+class Sponsor(InternationalActor):
+    """An external sponsor arming one armed group (R16 §30); denial of means and sanctions cut
+    the flow (``model.denial``, set by interventions the month before)."""
+
+    def __init__(self, model: EscalationModel, p):
+        super().__init__(model, p.name)
+        self.p = p
+        self.group = next(a for a in model.armed_groups if a.name == p.backs)
+
+    def step(self) -> None:
+        if self.model.steps >= self.p.start:
+            self.group.sponsored += self.p.arms * (1.0 - self.model.denial)
+
+
 class Intervention(Protocol):
     """Anything that changes model state each month and reports what that cost."""
 
@@ -46,7 +89,9 @@ class Intervention(Protocol):
 
 
 def decide(model: EscalationModel) -> None:
-    """Step 7: every international actor takes its monthly decision."""
+    """Step 7: every international actor takes its monthly decision (sponsors re-supply)."""
+    for a in model.armed_groups:
+        a.sponsored = 0.0
     model.international_set.do("step")
 
 

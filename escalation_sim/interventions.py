@@ -14,8 +14,8 @@ Each month (step 8 of the model) the transient hooks — ``model.protection`` an
 ``external_investment`` — are reset to zero, and every active deployment adds its share again.
 Deployments draw no random numbers, so a policy changes no other submodel's draws.
 
-Security Council response (Pillar III), the warning-to-action pipeline and the international
-actors that decide are not in this module yet.
+Security Council response (Pillar III: sanctions, court referral, authorized force) goes
+through the Security Council agent's vote (:mod:`escalation_sim.international`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Intervention:
     family: ClassVar[str]             # encouragement, capacity building, protection assistance
     consent: ClassVar[bool]           # needs the state's consent (R14 §15)
     intrusive: ClassVar[bool] = False  # scrutiny or foreign presence: a complicit state refuses
+    council: ClassVar[bool] = False    # Pillar III: needs a Security Council decision
     will_scaled: ClassVar[bool]       # effect scales with political will (R14 §16)
     lag: ClassVar[int]                # months from decision to effect
     cost: ClassVar[float]             # cost units per month at intensity 1
@@ -157,9 +158,11 @@ class DenyMeans(Intervention):
                                           "states, customs cooperation, Arms Trade Treaty",
                                           "protection assistance")
     consent, will_scaled, lag, cost = False, False, 3, 3.0
-    moves = "armed groups' arms inflow and sponsor support fall 10 % a month"
+    moves = ("sponsors' arms flows are cut by 0.5 × strength; arms already in the country and "
+             "standing external support fall 10 % a month")
 
     def effect(self, model, s):
+        model.denial = max(model.denial, min(1.0, 0.5 * s))
         for a in model.armed_groups:
             a.arms *= max(0.0, 1.0 - 0.1 * s)
             a.external_support *= max(0.0, 1.0 - 0.1 * s)
@@ -244,6 +247,52 @@ class Peacekeeping(Intervention):
         model.protection[worst] += 1.0 * s * n / (4 * k)
 
 
+# ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
+class Sanctions(Intervention):
+    kind, paragraph, deliverer, family = ("sanctions", "R16 §45–52, §30", "Security Council",
+                                          "Security Council response")
+    consent, will_scaled, lag, cost, council = False, False, 2, 3.0, True
+    moves = ("sponsors' arms flows are cut by 0.6 × strength; state complicity falls 2 % a "
+             "month")
+    harm = "broad sanctions hurt civilians (not modelled)"
+
+    def effect(self, model, s):
+        model.denial = max(model.denial, min(1.0, 0.6 * s))
+        model.government.complicity *= max(0.0, 1.0 - 0.02 * s)
+
+
+class CourtReferral(Intervention):
+    kind, paragraph, deliverer, family = ("court_referral", "R16 §47", "Security Council, "
+                                          "International Criminal Court",
+                                          "Security Council response")
+    consent, will_scaled, lag, cost, council = False, False, 6, 2.0, True
+    moves = "impunity falls 3 points a month; every leader's extremism falls 1 % a month"
+
+    def effect(self, model, s):
+        model.impunity = clip01(model.impunity - 0.03 * s)
+        for leader in model.leaders:
+            leader.extremism *= max(0.0, 1.0 - 0.01 * s)
+
+
+class AuthorizedForce(Intervention):
+    kind, paragraph, deliverer, family = ("authorized_force", "R16 §49–52; R14 §1 (Pillar III)",
+                                          "Security Council, member states",
+                                          "Security Council response")
+    consent, will_scaled, lag, cost, council = False, False, 3, 60.0, True
+    moves = ("protection +3 × strength over the most victimized quarter of districts; armed "
+             "groups' arms fall 20 % a month and sponsors' flows are cut by 0.5 × strength")
+    harm = "force is the last resort; its own casualties are not modelled"
+
+    def effect(self, model, s):
+        n = model.n_districts
+        k = max(1, n // 4)
+        worst = np.argsort(-model.victimization.sum(axis=1), kind="stable")[:k]
+        model.protection[worst] += 3.0 * s * n / (4 * k)
+        model.denial = max(model.denial, min(1.0, 0.5 * s))
+        for a in model.armed_groups:
+            a.arms *= max(0.0, 1.0 - 0.2 * s)
+
+
 CATALOGUE: dict[str, type[Intervention]] = {
     c.kind: c for c in (
         NormDissemination, PeerReview, PreventiveDiplomacy, InclusiveGovernance,
@@ -256,43 +305,91 @@ CATALOGUE: dict[str, type[Intervention]] = {
         _brake_class("media", "f", "R14 §55–56", "UNESCO, civil society"),
         _brake_class("transitional_justice", "g", "R14 §57–58", "human rights office, UNDP"),
         DenyMeans, MediationSupport, HumanRightsMonitoring, PoliceSupport, RefugeeProtection,
-        HumanitarianProtection, Peacekeeping,
+        HumanitarianProtection, Peacekeeping, Sanctions, CourtReferral, AuthorizedForce,
     )
 }
 """Every intervention kind, by name (the ``kind`` of a policy entry)."""
 
 
 class Deployment:
-    """One intervention of a policy in one run: when it starts, whether it is refused, when it
-    takes effect and ends, and what it costs."""
+    """One intervention of a policy in one run, taken through the pipeline from warning to
+    action (R16 §28–29, §46–49), every stage recorded:
+
+    * **warning** — its trigger holds (a fixed schedule is a decision already taken: it skips
+      warning and agenda);
+    * **agenda** — ``agenda_delay`` months, plus ``resistance_delay × complicity`` while the
+      observed stage is below 3 (states resist being put on an agenda early, R14 §73);
+    * **decision** — consensus, except Pillar III drafts, which the Security Council may veto
+      when a permanent member backs the perpetrator; a vetoed draft is tabled again each month
+      until ``council_attempts`` run out;
+    * **consent** — for consensual tools (R14 §15);
+    * **resources** — decided before observed stage 3, only ``prevention_funding`` of the
+      intensity is funded (R14 §18, §75);
+    * **deployment lag**, then **effect** each month until ``duration`` ends it or the policy
+      budget is spent.
+
+    ``blocked`` names the stage where a response stopped (``consent``, ``veto``), if it did.
+    """
 
     def __init__(self, spec: InterventionSpec):
         self.spec = spec
         self.intervention = CATALOGUE[spec.kind]()
         self.name = spec.kind
-        self.status = "waiting"       # waiting → lagging → active → ended; or refused
+        self.status = "waiting"   # waiting → agenda → deciding → lagging → active → ended
+        self.warned: int | None = None
         self.decided: int | None = None
         self.active_from: int | None = None
-        self.streak = 0               # months the trigger condition has held
+        self.blocked: str | None = None
+        self.streak = 0            # months the trigger condition has held
+        self.attempts = 0          # months tabled at the Security Council
+        self.funded = 1.0          # share of the intensity funded
+        self.agenda_at = 0
 
     def _log(self, model: EscalationModel, text: str) -> None:
         model.log("intervention", f"{self.name}: {text}")
 
+    def _block(self, model: EscalationModel, stage: str, text: str) -> float:
+        self.status, self.blocked = "blocked", stage
+        self._log(model, text)
+        return 0.0
+
     def apply(self, model: EscalationModel) -> float:
         """Advance this deployment by one month; return its cost this month."""
         spec, iv, month = self.spec, self.intervention, model.steps
+        # one uniform every month, used or not, so the stream's position never depends on state
+        u = model.streams["international"].random()
+        ip = model.params.international
         if self.status == "waiting":
             if spec.trigger_stage is None:
-                due = month >= spec.start
+                if month < spec.start:
+                    return 0.0
+                self.warned, self.agenda_at, self.status = month, month, "deciding"
             else:
                 self.streak = self.streak + 1 if model.observed_stage >= spec.trigger_stage else 0
-                due = month >= spec.start and self.streak >= spec.trigger_months
-            if not due:
-                return 0.0
+                if month < spec.start or self.streak < spec.trigger_months:
+                    return 0.0
+                resist = ip.resistance_delay * model.government.complicity \
+                    if model.observed_stage < 3 else 0.0
+                self.warned, self.status = month, "agenda"
+                self.agenda_at = month + ip.agenda_delay + round(resist)
+                self._log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
+        if self.status == "agenda" and month >= self.agenda_at:
+            self.status = "deciding"
+        if self.status == "deciding":
+            if iv.council:
+                self.attempts += 1
+                adopted, vetoer = model.council.vote(u)
+                if not adopted:
+                    if self.attempts >= ip.council_attempts:
+                        return self._block(model, "veto", f"draft abandoned after "
+                                           f"{self.attempts} months of vetoes ({vetoer})")
+                    self._log(model, f"Security Council draft vetoed by {vetoer}")
+                    return 0.0
             if iv.consent and not consents(model, iv.intrusive):
-                self.status = "refused"
-                self._log(model, "refused by the government (consent needed, R14 §15)")
-                return 0.0
+                return self._block(model, "consent",
+                                   "refused by the government (consent needed, R14 §15)")
+            if model.observed_stage < 3:
+                self.funded = ip.prevention_funding
             self.status, self.decided = "lagging", month
             self._log(model, f"decided; takes effect in {iv.lag} months")
         if self.status == "lagging" and month - self.decided >= iv.lag:
@@ -304,14 +401,15 @@ class Deployment:
             self.status = "ended"
             self._log(model, "ends")
             return 0.0
-        s = spec.intensity * (will_factor(model.government.political_will)
-                              if iv.will_scaled else 1.0)
+        intensity = spec.intensity * self.funded
+        s = intensity * (will_factor(model.government.political_will) if iv.will_scaled else 1.0)
         iv.effect(model, s)
-        return iv.cost * spec.intensity * (1.0 + 0.5 * model.stage)
+        return iv.cost * intensity * ip.stage_cost[model.stage]
 
 
 def reset_transient(model: EscalationModel) -> None:
     """Zero the hooks that interventions set afresh each month."""
     model.protection[:] = 0.0
+    model.denial = 0.0
     for brake in model.brake_list:
         brake.external_investment = 0.0

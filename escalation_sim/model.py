@@ -124,6 +124,11 @@ class EscalationModel(mesa.Model):
         self.brake_set = AgentSet(self.brake_list, random=self.random)
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
         self.international_set = AgentSet([], random=self.random)
+        self.denial = 0.0  # share of sponsors' arms flows stopped (denial of means, sanctions)
+        self.council = international.SecurityCouncil(self, s.international.council)
+        self.register_actor(self.council)
+        for sp in s.international.sponsors:
+            self.register_actor(international.Sponsor(self, sp))
         self.policy = policy
         self.interventions: list[international.Intervention] = [
             Deployment(spec) for spec in (policy.interventions if policy else ())]

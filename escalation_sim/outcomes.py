@@ -14,7 +14,8 @@ Definitions (also in the README and ``docs/ODD.md``):
   ``mass_atrocity_fraction`` of the population; ``mass_atrocity_month`` is when.
 * **warning month** — the first month the *observed* stage was ≥ 2 (early warning of a specific
   threat); **first action month** — the first month any intervention of the policy took effect;
-  **refusals** — interventions the government refused (consent, R14 §15).
+  **blocked** — the responses that stopped in the pipeline, as ``kind:stage`` (``consent``:
+  refused by the government, R14 §15; ``veto``: abandoned after Security Council vetoes).
 * Counts (deaths, displaced, violations) are in people: simulated civilians times
   ``population / n_civilians``.
 """
@@ -86,7 +87,7 @@ class RunOutcome:
     cost: float
     warning_month: int | None
     first_action_month: int | None
-    refusals: int
+    blocked: tuple[str, ...]
 
     @classmethod
     def from_model(cls, model: EscalationModel) -> RunOutcome:
@@ -114,7 +115,8 @@ class RunOutcome:
             cost=model.cost,
             warning_month=first_months(observed)[2],
             first_action_month=min(starts) if starts else None,
-            refusals=sum(getattr(d, "status", "") == "refused" for d in model.interventions),
+            blocked=tuple(f"{d.name}:{d.blocked}" for d in model.interventions
+                          if getattr(d, "blocked", None)),
         )
 
     def to_dict(self) -> dict:

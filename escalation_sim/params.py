@@ -306,6 +306,48 @@ class OutcomeParams(Section):
                        "months", "assumption; R16 §53–56", ge=1, le=120)
 
 
+class CouncilMember(Section):
+    name: str = Field(min_length=1, max_length=40, description="Member name, unique")
+    permanent: bool = P(False, "Permanent member with a veto", "yes/no", "R16 §15–16, §49")
+    backs: list[str] = P([], "Groups it shields: it may veto Security Council action against a "
+                         "perpetrator of these groups", "group names", "R16 §15–16, §30")
+    veto_propensity: float = P(0.8, "Probability that a permanent member backing the "
+                               "perpetrator vetoes a draft in a month it is tabled",
+                               "probability / month", "assumption; R16 §16", ge=0, le=1)
+
+
+class SponsorParams(Section):
+    name: str = Field(min_length=1, max_length=40, description="Sponsor name, unique")
+    backs: str = P(..., "Armed group it arms", "armed group name", "R16 §30")
+    arms: float = P(0.5, "Arms and money it supplies, as an addition to the armed group's "
+                    "strength multiplier (before denial of means)", "multiplier", "R16 §30",
+                    ge=0, le=10)
+    start: int = P(1, "First month of support", "month", "scenario", ge=1)
+
+
+class InternationalParams(Section):
+    council: list[CouncilMember] = Field([], max_length=15, description="Security Council "
+                                         "members that matter for this country")
+    sponsors: list[SponsorParams] = Field([], max_length=12, description="External sponsors")
+    agenda_delay: int = P(2, "Months from a warning (a trigger) to the item being on the "
+                          "agenda", "months", "R16 §28–29", ge=0, le=60)
+    resistance_delay: float = P(6.0, "Extra months before the agenda, times the state's "
+                                "complicity, while the observed stage is below 3: states resist "
+                                "being put on an agenda early", "months", "R14 §73", ge=0,
+                                le=60)
+    council_attempts: int = P(12, "Months a Security Council draft stays tabled before it is "
+                              "abandoned", "months", "assumption; R16 §49", ge=1, le=120)
+    stage_cost: list[Annotated[float, Field(ge=0)]] = P(
+        [1.0, 1.0, 3.0, 10.0], "Multiplier of an intervention's monthly cost at true stage 0, 1, "
+        "2 and 3: operating amid a specific threat or ongoing atrocities costs more (costs rise "
+        "steeply with stage)", "multiplier per stage", "R14 §18; values: assumption",
+        min_length=4, max_length=4)
+    prevention_funding: float = P(1.0, "Share of the requested intensity funded for an "
+                                  "intervention decided before the observed stage reaches 3 "
+                                  "(prevention is under-funded)", "fraction",
+                                  "R14 §18, §75; R16 §14", ge=0, le=1)
+
+
 class InterventionSpec(Section):
     kind: str = P(..., "Intervention from the catalogue (docs/interventions.md)", "name",
                   "R14 §28–69")
@@ -363,6 +405,7 @@ class Scenario(Section):
     dynamics: DynamicsParams = DynamicsParams()
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
+    international: InternationalParams = InternationalParams()
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
                                               "added to (or replacing) the shipped ones")
 
@@ -390,6 +433,16 @@ class Scenario(Section):
             known(f"armed_groups.{i}.base_group", a.base_group)
             for t in a.targets:
                 known(f"armed_groups.{i}.targets", t)
+        members = [m.name for m in self.international.council]
+        if len(set(members)) != len(members):
+            raise ValueError(f"international.council: names must be unique, got {members}")
+        for i, m in enumerate(self.international.council):
+            for t in m.backs:
+                known(f"international.council.{i}.backs", t)
+        for i, sp in enumerate(self.international.sponsors):
+            if sp.backs not in armed:
+                raise ValueError(f"international.sponsors.{i}.backs: unknown armed group "
+                                 f"{sp.backs!r}; armed groups are {armed}")
         for i, e in enumerate(self.events.scheduled):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "

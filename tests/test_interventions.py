@@ -19,7 +19,7 @@ def run(scenario, pol=None, seed=1, months=None):
 
 def test_every_kind_states_its_paragraph_deliverer_consent_lag_cost_and_moves():
     for kind, c in CATALOGUE.items():
-        assert c.kind == kind and c.paragraph.startswith("R14 §") and c.deliverer
+        assert c.kind == kind and c.paragraph.startswith(("R14 §", "R16 §")) and c.deliverer
         assert isinstance(c.consent, bool) and c.lag >= 0 and c.cost > 0 and c.moves
 
 
@@ -67,6 +67,9 @@ PROBES = {
     "refugee_protection": (lambda m: float(m.protection.sum()), +1),
     "humanitarian_protection": (lambda m: float(m.protection.sum()), +1),
     "peacekeeping": (lambda m: float(m.protection.sum()), +1),
+    "sanctions": (lambda m: m.government.complicity, -1),
+    "court_referral": (lambda m: m.impunity, -1),
+    "authorized_force": (lambda m: float(m.protection.sum()), +1),
 }
 
 
@@ -91,8 +94,9 @@ def test_consent_refused_blocks_consensual_tools_only():
                                           "government.political_will=0.3"])
     m = run(complicit, policy({"kind": "peacekeeping"}, {"kind": "humanitarian_protection"}),
             months=24)
-    status = {d.name: d.status for d in m.interventions}
-    assert status == {"peacekeeping": "refused", "humanitarian_protection": "active"}
+    status = {d.name: (d.status, d.blocked) for d in m.interventions}
+    assert status == {"peacekeeping": ("blocked", "consent"),
+                      "humanitarian_protection": ("active", None)}
     assert any("refused" in e.text for e in m.events_log)
 
 
@@ -143,5 +147,7 @@ def test_trigger_waits_for_the_observed_stage(default):
     d = m.interventions[0]
     pairs = [t for t in range(1, len(stages)) if stages[t] >= 2 and stages[t - 1] >= 2]
     assert pairs, "seed 0 of default should reach an observed stage 2 for two months"
-    assert d.decided == pairs[0]            # decided in the month the condition first held
+    assert d.warned == pairs[0]          # the warning is acted on when the condition first holds
+    assert d.agenda_at >= d.warned + default.international.agenda_delay
+    assert d.decided == d.agenda_at      # consensus, no consent needed: decided on the agenda
     assert d.active_from == d.decided + CATALOGUE["humanitarian_protection"].lag
