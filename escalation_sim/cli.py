@@ -28,6 +28,25 @@ class UsageError(Exception):
     """A command-line usage problem (exit code 2)."""
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _output_dir(path: Path) -> Path:
+    """Create the output directory before any work, so a bad path fails first (exit 2)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out: cannot create directory {str(path)!r}: {e.strerror}") from None
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="escalation-sim",
@@ -40,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("scenario", nargs="?", default="default",
                         help="scenario name (see 'scenarios list') or path to a TOML file "
                              "(default: %(default)s)")
-        sp.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+        sp.add_argument("--seed", type=_seed, default=0,
+                        help="seed, a non-negative integer (default: %(default)s)")
         sp.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a scenario field by dotted path, e.g. "
@@ -102,10 +122,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .plotting import run_panels
 
     scenario = load_scenario(args.scenario, args.overrides)
+    out = _output_dir(args.out)
     model = EscalationModel(scenario, args.seed).run()
     outcome = RunOutcome.from_model(model)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     series_path = out / f"timeseries.{args.format}"
     columns = ["month", *SERIES]
     rows = [[m, *model.series[m]] for m in range(model.steps + 1)]
@@ -158,6 +177,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {args.workers}")
     scenario = load_scenario(args.scenario, args.overrides)
+    out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
         from tqdm import tqdm
@@ -170,8 +190,6 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     summary = summarize(outcomes)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     _write_outcomes(outcomes, out / "outcomes.csv")
     plot = stage_trajectories(outcomes, out / "stages.png", f"{scenario.name}: stage by month")
     files = {"outcomes": str(out / "outcomes.csv"), "plot": str(plot)}
@@ -248,8 +266,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("--policy: give at least two different policies")
     scenario = load_scenario(args.scenario, args.overrides)
     chosen = {name: resolve_policy(scenario, name) for name in names}
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_dir(args.out)
     results = {}
     bar = None
     if not args.no_progress and not args.json:
@@ -312,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except UsageError as e:
         print(f"escalation-sim {args.command}: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"escalation-sim {args.command}: cannot write output: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

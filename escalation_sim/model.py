@@ -232,9 +232,14 @@ class EscalationModel(mesa.Model):
                 np.array([x.multiplier for x in a]), np.array([x.intent for x in a]),
                 np.array([x.lethality for x in a]), np.array([x.targets for x in a], float))
 
-    def record_violence(self, kills: np.ndarray, violations: np.ndarray,
-                        alive: np.ndarray) -> None:
-        """Book this month's killings and violations per (district, group)."""
+    def record_violence(self, kills: np.ndarray, violations: np.ndarray, alive: np.ndarray,
+                        expected_kills: float) -> None:
+        """Book this month's killings and violations per (district, group).
+
+        The killing rate that the atrocity indicator reads is the *expected* number of killings
+        (the sum of the hazards), not the realized count, so that the stage does not depend on
+        how many people one simulated civilian stands for; deaths and the mass-atrocity outcome
+        count the realized killings."""
         mem = self.params.dynamics.victimization_memory
         harm = (kills + violations / max(self.params.dynamics.violations_per_killing, 1.0))
         self.victimization = mem * self.victimization + (1 - mem) * harm / np.maximum(alive, 1)
@@ -243,7 +248,7 @@ class EscalationModel(mesa.Model):
         self.violations = int(violations.sum())
         self.deaths += self.killings
         self.violations_total += self.violations
-        self.killing_rate += (self.killings / n - self.killing_rate) / 3.0
+        self.killing_rate += (expected_kills / n - self.killing_rate) / 3.0
         self.violation_rate += (self.violations / n - self.violation_rate) / 3.0
         if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
             self.mass_atrocity_month = self.steps

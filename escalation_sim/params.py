@@ -287,7 +287,7 @@ class StageParams(Section):
                            "civilians)", ge=0, le=1)
     hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
                           "entry threshold", "fraction", "assumption", ge=0, lt=1)
-    killing_scale: float = P(5e-5, "Killings per person per month at which the atrocity score "
+    killing_scale: float = P(2e-5, "Killings per person per month at which the atrocity score "
                              "is one half", "killings / person / month", "assumption", gt=0)
     observation_noise: float = P(0.1, "Noise of observed indicators with no early-warning "
                                  "capacity", "score s.d.", "R14 §51–52", ge=0, le=1)

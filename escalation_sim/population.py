@@ -134,7 +134,8 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     shares = np.array([g.share for g in scenario.groups])
     n_groups = shares.size
     n_districts = scenario.space.width * scenario.space.height
-    group = rng.choice(n_groups, size=n, p=shares).astype(np.int8)
+    # the schema accepts shares summing to 1 within 1e-6; numpy's choice needs them exact
+    group = rng.choice(n_groups, size=n, p=shares / shares.sum()).astype(np.int8)
     district = settle(group, shares, n_districts, scenario.space.segregation, rng)
     # store civilians sorted by (group, home district): a relabelling of i.i.d. draws that makes
     # group sums contiguous slices and keeps ties' memory accesses local

@@ -109,7 +109,7 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
 
 
 def _list_index(items: list[Any], part: str) -> int | None:
-    if part.isdigit():
+    if part.isdecimal() and part.isascii():
         return int(part) if int(part) < len(items) else None
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("name") == part:

@@ -140,3 +140,19 @@ def test_poisson_quantile_matches_scipy_and_the_poisson_mean():
     extreme = np.array([1 - 1e-15, 0.999999])                           # beyond 80 terms
     assert np.array_equal(violence.poisson_quantile(extreme, np.array([19.0, 19.0])),
                           stats.poisson.ppf(extreme, 19.0))
+
+
+def test_a_district_as_calm_as_its_neighbours_is_its_own_refuge():
+    neighbours = np.ones((3, 3), bool)
+    assert violence.refuges(np.zeros(3), neighbours).tolist() == [0, 1, 2]
+
+
+def test_an_armed_group_with_two_targets_splits_its_killing_between_them():
+    mobilized = np.array([[10, 0, 0]])
+    one, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+                                     np.array([1.0]), np.array([1.0]), np.array([0.1]),
+                                     np.array([[0.0, 1.0, 0.0]]))
+    two, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+                                     np.array([1.0]), np.array([1.0]), np.array([0.1]),
+                                     np.array([[0.0, 1.0, 1.0]]))
+    assert one.sum() == two.sum() == 1.0

@@ -106,7 +106,8 @@ def refresh_groups(model: EscalationModel) -> None:
         sums[0, g] = np.count_nonzero(alive[part])
         sums[1, g] = np.count_nonzero(civ.mobilized[part])
         for row, values in enumerate((civ.grievance, civ.fear, civ.radical, civ.exposure)):
-            totals[row, g] = values[part] @ w
+            # numpy's own pairwise sum, not BLAS: same bits whatever the CPU's BLAS kernel
+            totals[row, g] = np.add.reduce(values[part] * w, dtype=np.float64)
     model.group_alive = sums[0].astype(float)
     model.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
     n = np.maximum(model.group_alive, 1.0)

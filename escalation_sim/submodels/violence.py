@@ -14,13 +14,14 @@ Per district×group cell:
 * Expected killings in a cell become a per-civilian monthly hazard (capped), and each alive
   civilian is killed with that probability. The stream draws one uniform per civilian every
   month, dead or alive, so its draws stay aligned across runs that differ elsewhere.
-* **Violations** other than killings are Poisson counts per cell, drawn by inverting the Poisson
-  distribution function at one uniform per cell, so the stream advances by the same amount
-  whatever the expected counts are.
+* **Violations** other than killings are Poisson counts per cell with mean
+  ``violations_per_killing`` × the cell's expected killings (capped by the people present),
+  drawn by inverting the Poisson distribution function at one uniform per cell, so the stream
+  advances by the same amount whatever the expected counts are.
 * **Displacement**: civilians who are not mobilized and whose fear, weighted by risk aversion,
-  exceeds the flight threshold
-  flee to the least violent district among their own and its neighbours; displaced civilians
-  whose fear has fallen low go home.
+  exceeds the flight threshold flee to the least violent district among their own and its
+  neighbours — if one is calmer than their own; displaced civilians whose fear has fallen low
+  go home.
 
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
@@ -51,7 +52,8 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
     """
     members = mobilized[:, base] * share[None, :]                       # (D, A)
     fighting = reach @ (members * multiplier[None, :])                 # (D, A)
-    pressure = (fighting * (intent * lethality)[None, :]) @ targets    # (D, G)
+    share_per_target = targets / np.maximum(targets.sum(axis=1, keepdims=True), 1.0)
+    pressure = (fighting * (intent * lethality)[None, :]) @ share_per_target   # (D, G)
     return pressure, members.sum(axis=0)
 
 
@@ -100,9 +102,12 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """For each district, the least violent district among itself and its neighbours."""
+    """For each district, the least violent district among itself and its neighbours; a
+    district as calm as its calmest neighbour is its own refuge (ties keep people home)."""
     masked = np.where(neighbours, violence[None, :], np.inf)
-    return np.argmin(masked, axis=1)
+    best = np.argmin(masked, axis=1)
+    own = np.arange(violence.size)
+    return np.where(violence <= masked[own, best], own, best)
 
 
 def step(model: EscalationModel) -> None:
@@ -136,16 +141,19 @@ def step(model: EscalationModel) -> None:
     civ.mobilized &= civ.alive
     civ.displaced &= civ.alive
     kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
-    violations = poisson_quantile(rng.random(expected.shape), expected * d.violations_per_killing *
-                             (1.0 - d.defuse_strength * model.brakes["local_peace"].strength))
-    model.record_violence(kills, violations, alive)
+    expected_kills = h * alive      # capped by the people present; what the killings' draw means
+    violations = poisson_quantile(rng.random(expected.shape),
+                                  expected_kills * d.violations_per_killing)
+    model.record_violence(kills, violations, alive, float(expected_kills.sum()))
 
     # displacement and return
     flee = (civ.alive & ~civ.displaced & ~civ.mobilized
             & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear))
     if flee.any():
         violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
-        civ.district[flee] = refuges(violence, model.neighbours)[civ.district[flee]]
+        refuge = refuges(violence, model.neighbours)
+        flee &= refuge.take(civ.district) != civ.district   # nowhere safer nearby: stay
+        civ.district[flee] = refuge[civ.district[flee]]
         civ.displaced |= flee
     back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
     if back.any():
