@@ -75,3 +75,23 @@ def test_prevention_funding_scales_early_interventions():
     s = load_scenario("default", ["international.prevention_funding=0.5"])
     m = EscalationModel(s, 0, policy({"kind": "build_judiciary"})).run(12)
     assert m.interventions[0].funded == 0.5
+
+
+def test_earlier_action_costs_less_per_mass_atrocity_averted_than_the_same_tools_late():
+    s = load_scenario("default")
+    tools = [{"kind": "human_rights_monitoring"}, {"kind": "mediation_support"},
+             {"kind": "deny_means"}]
+    late_tools = [dict(t, trigger_stage=3, trigger_months=1) for t in tools]
+    runs = 60
+    base = run_ensemble(s, runs, seed=5, workers=2)
+    p0 = np.mean([o.mass_atrocity for o in base])
+
+    def cost_per_averted(outcomes):
+        averted = p0 - np.mean([o.mass_atrocity for o in outcomes])
+        cost = np.mean([o.cost for o in outcomes])
+        assert cost > 0
+        return cost / averted if averted > 0 else np.inf
+
+    early = cost_per_averted(run_ensemble(s, runs, seed=5, workers=2, policy=policy(*tools)))
+    late = cost_per_averted(run_ensemble(s, runs, seed=5, workers=2, policy=policy(*late_tools)))
+    assert early < late
