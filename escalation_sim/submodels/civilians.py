@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def horizontal_inequality(status: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Each group's shortfall below the population-weighted mean status, on [0, 1]."""
-    mean = float(status @ share)
+    mean = float(np.einsum("g,g->", status, share))   # einsum, not BLAS: CPU-independent bits
     return np.clip((mean - status) / max(mean, 1e-9), 0.0, 1.0)
 
 

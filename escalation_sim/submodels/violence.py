@@ -51,9 +51,11 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
         targets: (armed groups, groups) bool.
     """
     members = mobilized[:, base] * share[None, :]                       # (D, A)
-    fighting = reach @ (members * multiplier[None, :])                 # (D, A)
+    # einsum rather than @: small products without BLAS, so the bits do not depend on the CPU
+    fighting = np.einsum("ij,ja->ia", reach, members * multiplier[None, :])          # (D, A)
     share_per_target = targets / np.maximum(targets.sum(axis=1, keepdims=True), 1.0)
-    pressure = (fighting * (intent * lethality)[None, :]) @ share_per_target   # (D, G)
+    pressure = np.einsum("da,ag->dg", fighting * (intent * lethality)[None, :],
+                         share_per_target)                                           # (D, G)
     return pressure, members.sum(axis=0)
 
 
