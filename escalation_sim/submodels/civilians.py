@@ -97,17 +97,21 @@ def refresh_groups(model: EscalationModel) -> None:
     alive civilians, for the leaders and the recorder (civilians are stored sorted by group)."""
     civ = model.civilians
     alive = civ.alive
-    weight = alive.astype(np.float32)
     sums = np.zeros((2, model.n_groups))
     totals = np.zeros((4, model.n_groups))
+    arrays = (civ.grievance, civ.fear, civ.radical, civ.exposure)
     for g, (start, size) in enumerate(zip(civ.group_starts, civ.group_sizes, strict=True)):
         part = slice(start, start + size)
-        w = weight[part]
-        sums[0, g] = np.count_nonzero(alive[part])
+        n_alive = np.count_nonzero(alive[part])
+        sums[0, g] = n_alive
         sums[1, g] = np.count_nonzero(civ.mobilized[part])
-        for row, values in enumerate((civ.grievance, civ.fear, civ.radical, civ.exposure)):
-            # numpy's own pairwise sum, not BLAS: same bits whatever the CPU's BLAS kernel
-            totals[row, g] = np.add.reduce(values[part] * w, dtype=np.float64)
+        dead = None if n_alive == size else ~alive[part]
+        for row, values in enumerate(arrays):
+            # numpy's pairwise sum in float64 (not BLAS: the same bits on any CPU), minus the dead
+            total = np.add.reduce(values[part], dtype=np.float64)
+            if dead is not None:
+                total -= np.add.reduce(values[part][dead], dtype=np.float64)
+            totals[row, g] = total
     model.group_alive = sums[0].astype(float)
     model.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
     n = np.maximum(model.group_alive, 1.0)
