@@ -65,6 +65,15 @@ def consents(model: EscalationModel, intrusive: bool) -> bool:
     return gov.political_will > gov.complicity if intrusive else gov.political_will >= 0.1
 
 
+def protect_worst(model: EscalationModel, amount: float) -> None:
+    """Rapid reaction: ``amount`` of protection per district on average, concentrated on the
+    quarter of districts with the most victimization (re-targeted every month)."""
+    n = model.n_districts
+    k = max(1, n // 4)
+    worst = np.argsort(-model.victimization.sum(axis=1), kind="stable")[:k]
+    model.protection[worst] += amount * n / (4 * k)
+
+
 # ---- encouragement (R14 §29–38) ------------------------------------------------------------
 class NormDissemination(Intervention):
     kind, paragraph, deliverer, family = ("norm_dissemination", "R14 §30",
@@ -241,10 +250,7 @@ class Peacekeeping(Intervention):
              "over the quarter of districts with most victimization, re-targeted monthly")
 
     def effect(self, model, s):
-        n = model.n_districts
-        k = max(1, n // 4)
-        worst = np.argsort(-model.victimization.sum(axis=1), kind="stable")[:k]
-        model.protection[worst] += 1.0 * s * n / (4 * k)
+        protect_worst(model, 1.0 * s)
 
 
 # ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
@@ -284,10 +290,7 @@ class AuthorizedForce(Intervention):
     harm = "force is the last resort; its own casualties are not modelled"
 
     def effect(self, model, s):
-        n = model.n_districts
-        k = max(1, n // 4)
-        worst = np.argsort(-model.victimization.sum(axis=1), kind="stable")[:k]
-        model.protection[worst] += 3.0 * s * n / (4 * k)
+        protect_worst(model, 3.0 * s)
         model.denial = max(model.denial, min(1.0, 0.5 * s))
         for a in model.armed_groups:
             a.arms *= max(0.0, 1.0 - 0.2 * s)
