@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", help="scenario names or TOML files")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    d = sub.add_parser("docs", help="regenerate the parameter table in docs/ODD.md")
+    d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
+                                    "intervention catalogue)")
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     return p
 

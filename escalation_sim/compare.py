@@ -3,8 +3,9 @@
 Run ``i`` has the same seed under every policy, so the runs are paired: differences between
 policies are measured run by run, which removes the between-run noise that policies share. For
 each pair the module reports the paired difference with a t interval on the per-run differences,
-and, for contrast, the unpaired (Welch/Wald) interval on the same runs, and how much narrower the
-paired one is.
+and, for contrast, the unpaired interval on the same runs (same t quantile, standard error
+√((var a + var b) / n), as if the runs were independent), and how much narrower the paired one
+is.
 """
 
 from __future__ import annotations

@@ -59,8 +59,10 @@ class SecurityCouncil(InternationalActor):
         side = self.perpetrators()
         shields = [mb for mb in self.members
                    if mb.permanent and side & {self.index[g] for g in mb.backs}]
-        if shields and u < max(mb.veto_propensity for mb in shields):
-            return False, shields[0].name
+        if shields:
+            vetoer = max(shields, key=lambda mb: mb.veto_propensity)
+            if u < vetoer.veto_propensity:
+                return False, vetoer.name
         return True, ""
 
 
@@ -103,6 +105,7 @@ def apply_interventions(model: EscalationModel) -> None:
     reset_transient(model)
     budget = model.policy.budget if model.policy is not None else None
     if budget is not None and model.cost >= budget:
+        model.streams["international"].random(len(model.interventions))  # the draws, unused
         if not model.budget_exhausted:
             model.budget_exhausted = True
             model.log("intervention", "budget exhausted: all interventions stop")

@@ -10,9 +10,11 @@ lag, applies the effect each month while active, and logs its start, refusal and
 event too: the moved variables are transient (protective presence, external investment) or
 decay back once the effort stops, so premature exit lets root causes return (R16 §53–56).
 
-Each month (step 8 of the model) the transient hooks — ``model.protection`` and every brake's
-``external_investment`` — are reset to zero, and every active deployment adds its share again.
-Deployments draw no random numbers, so a policy changes no other submodel's draws.
+Each month (step 8 of the model) the transient hooks — ``model.protection``, ``model.denial``
+and every brake's ``external_investment`` — are reset to zero, and every active deployment adds
+its share again. Each deployment draws one uniform a month from the ``international`` stream (for
+Security Council votes), used or not, and from no other stream, so a policy changes no other
+submodel's draws.
 
 Security Council response (Pillar III: sanctions, court referral, authorized force) goes
 through the Security Council agent's vote (:mod:`escalation_sim.international`).
@@ -245,9 +247,9 @@ class Peacekeeping(Intervention):
                                           "protection assistance")
     consent, will_scaled, lag, cost = True, False, 6, 20.0
     intrusive = True
-    moves = ("troops (intensity 1 ≈ one battalion per four districts) protect the most "
-             "victimized districts first (rapid reaction): protection +1.0 × strength spread "
-             "over the quarter of districts with most victimization, re-targeted monthly")
+    moves = ("troops protect the most victimized districts first (rapid reaction): protection "
+             "of 1.0 × strength per district on average, concentrated on the quarter of "
+             "districts with most victimization (4.0 × strength each), re-targeted monthly")
 
     def effect(self, model, s):
         protect_worst(model, 1.0 * s)
@@ -285,8 +287,9 @@ class AuthorizedForce(Intervention):
                                           "Security Council, member states",
                                           "Security Council response")
     consent, will_scaled, lag, cost, council = False, False, 3, 60.0, True
-    moves = ("protection +3 × strength over the most victimized quarter of districts; armed "
-             "groups' arms fall 20 % a month and sponsors' flows are cut by 0.5 × strength")
+    moves = ("protection of 3 × strength per district on average, concentrated on the most "
+             "victimized quarter of districts; armed groups' arms fall 20 % a month and "
+             "sponsors' flows are cut by 0.5 × strength")
     harm = "force is the last resort; its own casualties are not modelled"
 
     def effect(self, model, s):

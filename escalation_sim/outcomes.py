@@ -198,7 +198,7 @@ def format_table(summary: dict) -> str:
     for k in ("1", "2", "3"):
         row(f"stopped at stage {k}", summary["stopped_at_stage"][k])
     row("mass atrocity", summary["mass_atrocity"])
-    row("recurrence (back to >= 2 after 12 months below)", summary["recurrence"])
+    row("recurrence (back to >= 2 after a stop)", summary["recurrence"])
     d = summary["deaths"]
     lines.append(f"{'deaths (people), mean':<48}{d['mean']:>8.0f}   [{d['low']:6.0f}, "
                  f"{d['high']:6.0f}]")

@@ -24,7 +24,7 @@ def damp(emission: np.ndarray, media_strength: float, damping: float) -> np.ndar
 
 def hate_against(emission: np.ndarray, excludes: np.ndarray) -> np.ndarray:
     """Hate speech directed at each group: emissions of the leaders who exclude it, summed."""
-    return np.minimum(np.einsum("g,gh->h", emission, excludes), 1.0)   # no BLAS (see rng.py)
+    return np.minimum(np.einsum("g,gh->h", emission, excludes), 1.0)   # einsum: no BLAS
 
 
 def update_exposure(exposure: np.ndarray, own_voice: np.ndarray, peer_mean: np.ndarray,
