@@ -120,6 +120,11 @@ class EscalationModel(mesa.Model):
             ArmedGroup(self, a, index[a.base_group],
                        np.isin(np.arange(self.n_groups), [index[t] for t in a.targets]))
             for a in s.armed_groups]
+        a = self.armed_groups   # what does not change during a run
+        self._armed_fixed = (np.array([x.base for x in a], int),
+                             np.array([x.recruit_share for x in a], float),
+                             np.array([x.lethality for x in a], float),
+                             np.array([x.targets for x in a], float).reshape(len(a), -1))
         self.leader_set = AgentSet(self.leaders, random=self.random)
         self.brake_set = AgentSet(self.brake_list, random=self.random)
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
@@ -228,9 +233,9 @@ class EscalationModel(mesa.Model):
         a = self.armed_groups
         if not a:
             return None
-        return (np.array([x.base for x in a]), np.array([x.recruit_share for x in a]),
-                np.array([x.multiplier for x in a]), np.array([x.intent for x in a]),
-                np.array([x.lethality for x in a]), np.array([x.targets for x in a], float))
+        base, share, lethality, targets = self._armed_fixed
+        return (base, share, np.fromiter((x.multiplier for x in a), float, len(a)),
+                np.fromiter((x.intent for x in a), float, len(a)), lethality, targets)
 
     def record_violence(self, kills: np.ndarray, violations: np.ndarray, alive: np.ndarray,
                         expected_kills: float) -> None:

@@ -26,10 +26,11 @@ class Civilians:
     alive: np.ndarray          # bool
     displaced: np.ndarray      # bool
     mobilized: np.ndarray      # bool, mobilized (armed or ready to act)
-    grievance: np.ndarray      # float32 on [0, 1]
-    fear: np.ndarray           # float32 on [0, 1]
-    radical: np.ndarray        # float32 on [0, 1], radicalization
-    exposure: np.ndarray       # float32 on [0, 1], exposure to hate speech
+    attitudes: np.ndarray      # float32 (4, n): the four rows below, one block for group sums
+    grievance: np.ndarray      # float32 on [0, 1] (a view of attitudes[0])
+    fear: np.ndarray           # float32 on [0, 1] (attitudes[1])
+    radical: np.ndarray        # float32 on [0, 1], radicalization (attitudes[2])
+    exposure: np.ndarray       # float32 on [0, 1], exposure to hate speech (attitudes[3])
     risk_aversion: np.ndarray  # float32 on [0.2, 1] (fixed)
     threshold: np.ndarray      # float32, mobilization threshold (fixed)
     ties: sp.csr_matrix        # row-normalized social network (float32)
@@ -42,7 +43,8 @@ class Civilians:
 
     def nbytes(self) -> int:
         """Memory held by the civilians, network included."""
-        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]  # incl. small
+        arrays = [v for v in vars(self).values()   # owners only: views share their memory
+                  if isinstance(v, np.ndarray) and v.base is None]
         t = self.ties
         return sum(a.nbytes for a in arrays) + t.data.nbytes + t.indices.nbytes + t.indptr.nbytes
 
@@ -147,6 +149,8 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
                       net.distant_ties, rng)
     dyn = scenario.dynamics
     threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(0.05, None)
+    attitudes = np.zeros((4, n), dtype=np.float32)
+    attitudes[2] = rng.random(n) * 0.1
     return Civilians(
         group=group,
         home=district.copy(),
@@ -155,10 +159,11 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
         alive=np.ones(n, dtype=bool),
         displaced=np.zeros(n, dtype=bool),
         mobilized=np.zeros(n, dtype=bool),
-        grievance=np.zeros(n, dtype=np.float32),
-        fear=np.zeros(n, dtype=np.float32),
-        radical=(rng.random(n) * 0.1).astype(np.float32),
-        exposure=np.zeros(n, dtype=np.float32),
+        attitudes=attitudes,
+        grievance=attitudes[0],
+        fear=attitudes[1],
+        radical=attitudes[2],
+        exposure=attitudes[3],
         risk_aversion=rng.uniform(0.2, 1.0, n).astype(np.float32),
         threshold=threshold.astype(np.float32),
         ties=ties,

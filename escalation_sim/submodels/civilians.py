@@ -99,19 +99,17 @@ def refresh_groups(model: EscalationModel) -> None:
     alive = civ.alive
     sums = np.zeros((2, model.n_groups))
     totals = np.zeros((4, model.n_groups))
-    arrays = (civ.grievance, civ.fear, civ.radical, civ.exposure)
     for g, (start, size) in enumerate(zip(civ.group_starts, civ.group_sizes, strict=True)):
         part = slice(start, start + size)
         n_alive = np.count_nonzero(alive[part])
         sums[0, g] = n_alive
         sums[1, g] = np.count_nonzero(civ.mobilized[part])
-        dead = None if n_alive == size else ~alive[part]
-        for row, values in enumerate(arrays):
-            # numpy's pairwise sum in float64 (not BLAS: the same bits on any CPU), minus the dead
-            total = np.add.reduce(values[part], dtype=np.float64)
-            if dead is not None:
-                total -= np.add.reduce(values[part][dead], dtype=np.float64)
-            totals[row, g] = total
+        # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same bits
+        # on any CPU), minus the dead
+        totals[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
+        if n_alive < size:
+            totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
+                                          dtype=np.float64)
     model.group_alive = sums[0].astype(float)
     model.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
     n = np.maximum(model.group_alive, 1.0)
