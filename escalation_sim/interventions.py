@@ -419,3 +419,73 @@ def reset_transient(model: EscalationModel) -> None:
     model.denial = 0.0
     for brake in model.brake_list:
         brake.external_investment = 0.0
+
+
+RESPONSES: dict[str, str] = {
+    "armed_conflict": "deny_means",
+    "violations_record": "human_rights_monitoring",
+    "state_weakness": "build_{weakest}",
+    "motives": "inclusive_governance",
+    "capacity_to_commit": "deny_means",
+    "absence_of_mitigation": "build_local_peace",
+    "enabling_circumstances": "build_media",
+    "triggering_factors": "preventive_diplomacy",
+    "intergroup_tension": "inclusive_governance",
+    "signs_of_intent": "peer_review",
+    "mobilization": "mediation_support",
+    "lethal_violence": "peacekeeping",
+}
+"""The response an adaptive rule gives to each observed Framework-of-Analysis indicator
+(``build_{weakest}``: capacity building for the weakest brake)."""
+
+
+class AdaptiveRule:
+    """Flexibility (R14 §19): every ``every`` months, review the *observed* indicators; respond
+    to the highest ones at or above ``threshold`` (up to ``slots`` responses at once, each through
+    the same pipeline as any deployment) and end responses whose indicator has fallen below
+    ``threshold × 0.75``."""
+
+    name = "adaptive"
+
+    def __init__(self, params):
+        self.p = params
+        self.deployments: dict[str, tuple[str, Deployment]] = {}   # kind -> (indicator, deployment)
+
+    def _response(self, model: EscalationModel, indicator: str) -> str:
+        kind = RESPONSES[indicator]
+        if "{weakest}" in kind:
+            weakest = min(model.brake_list, key=lambda b: b.strength)
+            kind = kind.format(weakest=weakest.brake)
+        return kind
+
+    def review(self, model: EscalationModel) -> None:
+        from .params import InterventionSpec
+        from .submodels.observation import INDICATORS
+
+        seen = dict(zip(INDICATORS, model.observed_indicators, strict=True))
+        for kind, (indicator, d) in list(self.deployments.items()):
+            if seen[indicator] < 0.75 * self.p.threshold and d.status in ("active", "lagging"):
+                d.status = "ended"
+                d._log(model, f"re-targeted: {indicator} has eased, ends")
+            if d.status in ("ended", "blocked"):
+                del self.deployments[kind]
+        ranked = sorted((v, k) for k, v in seen.items() if v >= self.p.threshold)[::-1]
+        for level, indicator in ranked:
+            if len(self.deployments) >= self.p.slots:
+                break
+            kind = self._response(model, indicator)
+            if kind in self.deployments:
+                continue
+            d = Deployment(InterventionSpec(kind=kind, start=max(1, model.steps),
+                                            intensity=self.p.intensity))
+            self.deployments[kind] = (indicator, d)
+            d._log(model, f"re-targeted at {indicator} (observed {level:.2f})")
+
+    @property
+    def active(self) -> list[Deployment]:
+        return [d for _, d in self.deployments.values()]
+
+    def apply(self, model: EscalationModel) -> float:
+        if model.steps % self.p.every == 0:
+            self.review(model)
+        return sum(d.apply(model) for d in self.active)

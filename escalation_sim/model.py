@@ -19,7 +19,7 @@ from .agents import (
     Leader,
     SecuritySector,
 )
-from .interventions import Deployment
+from .interventions import AdaptiveRule, Deployment
 from .params import BRAKES, PolicyParams, Scenario
 from .rng import Streams
 from .submodels import civilians, events, information, institutions, observation, violence
@@ -137,6 +137,8 @@ class EscalationModel(mesa.Model):
         self.policy = policy
         self.interventions: list[international.Intervention] = [
             Deployment(spec) for spec in (policy.interventions if policy else ())]
+        if policy is not None and policy.adaptive is not None:
+            self.interventions.append(AdaptiveRule(policy.adaptive))
 
         # civilians
         self.civilians = population.create(s, self.streams["setup"])
@@ -182,6 +184,7 @@ class EscalationModel(mesa.Model):
         self.indicator_history = np.zeros((s.run.months + 1, len(INDICATORS)))
         self.scores = np.zeros(3)
         self.observed_scores = np.zeros(3)
+        self.observed_indicators = np.zeros(len(INDICATORS))
         self.stage = 0
         self.observed_stage = 0
         self.series = np.full((s.run.months + 1, len(SERIES)), np.nan)

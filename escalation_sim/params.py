@@ -377,9 +377,24 @@ class InterventionSpec(Section):
         return self
 
 
+class AdaptiveParams(Section):
+    every: int = P(6, "Months between reviews of the observed indicators", "months",
+                   "R14 §19, §40", ge=1, le=120)
+    slots: int = P(3, "Most interventions the rule keeps deployed at once", "interventions",
+                   "assumption; R14 §18, §75", ge=1, le=12)
+    threshold: float = P(0.4, "Observed indicator level that calls for a response; a response "
+                         "ends when its indicator falls below threshold × (1 − 0.25)",
+                         "indicator level", "assumption", ge=0, le=1)
+    intensity: float = P(1.0, "Intensity of each intervention the rule deploys", "multiplier",
+                         "assumption", ge=0, le=5)
+
+
 class PolicyParams(Section):
     description: str = Field("", description="What the policy is meant to test")
     interventions: list[InterventionSpec] = Field([], description="Interventions it deploys")
+    adaptive: AdaptiveParams | None = Field(None, description="An adaptive rule: review the "
+                                            "observed indicators every few months and re-target "
+                                            "(flexibility, R14 §19)")
     budget: float | None = P(None, "Total cost the policy may spend; interventions stop when "
                              "it is exhausted", "cost units", "R14 §18, §75", ge=0)
 

@@ -153,3 +153,37 @@ def test_trigger_waits_for_the_observed_stage(default):
     assert d.agenda_at >= d.warned + default.international.agenda_delay
     assert d.decided == d.agenda_at      # consensus, no consent needed: decided on the agenda
     assert d.active_from == d.decided + CATALOGUE["humanitarian_protection"].lag
+
+
+def test_adaptive_rule_targets_the_worst_observed_indicators_and_re_targets(default):
+    from escalation_sim.interventions import AdaptiveRule
+    from escalation_sim.params import AdaptiveParams
+    from escalation_sim.submodels.observation import INDICATORS
+
+    m = EscalationModel(default, 0)
+    rule = AdaptiveRule(AdaptiveParams(every=6, slots=2, threshold=0.5))
+    seen = dict.fromkeys(INDICATORS, 0.0)
+    seen.update(lethal_violence=0.9, enabling_circumstances=0.6, motives=0.55)
+    m.observed_indicators = np.array([seen[k] for k in INDICATORS])
+    rule.review(m)
+    assert set(rule.deployments) == {"peacekeeping", "build_media"}   # the two worst, 2 slots
+    for d in rule.active:
+        d.status = "active"
+    seen.update(lethal_violence=0.2)                                  # violence has eased
+    m.observed_indicators = np.array([seen[k] for k in INDICATORS])
+    rule.review(m)
+    assert set(rule.deployments) == {"build_media", "inclusive_governance"}
+    assert any("re-targeted: lethal_violence has eased" in e.text for e in m.events_log)
+
+
+def test_adaptive_policy_lowers_the_mass_atrocity_rate(default):
+    from escalation_sim import run_ensemble
+
+    runs = 40
+    base = run_ensemble(default, runs, seed=9, workers=2)
+    adaptive = run_ensemble(default, runs, seed=9, workers=2,
+                            policy=resolve_policy(default, "adaptive"))
+    d = np.array([b.mass_atrocity - a.mass_atrocity for a, b in zip(base, adaptive, strict=True)],
+                 float)
+    assert d.mean() < -2 * d.std(ddof=1) / np.sqrt(runs)
+    assert all(o.cost > 0 for o in adaptive)

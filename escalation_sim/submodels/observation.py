@@ -105,6 +105,7 @@ def step(model: EscalationModel) -> None:
     normals = model.streams["observation"].standard_normal(len(INDICATORS))
     seen = observe(model.indicator_history, t, round(st.max_delay * (1.0 - s)),
                    st.observation_noise * (1.0 - s), normals)
+    model.observed_indicators = seen
     model.observed_scores = scores(seen)
     model.observed_stage = classify(model.observed_stage, model.observed_scores, entry,
                                     st.hysteresis)
