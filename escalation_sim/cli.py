@@ -70,8 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true",
                         help="print the summary as JSON (field names in the README)")
 
+    def policy_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--policy", default=None, metavar="NAME",
+                        help="deploy a named policy (see 'policies'; default: none)")
+
     r = sub.add_parser("run", help="one run: summary, time series, plot")
     common(r, "output/run")
+    policy_option(r)
     r.add_argument("--format", choices=("csv", "parquet"), default="csv",
                    help="time-series file format (default: %(default)s)")
 
@@ -82,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
              "output/demo")):
         e = sub.add_parser(name, help=helptext)
         common(e, out)
+        policy_option(e)
         e.add_argument("--runs", type=int, default=runs, help="runs (default: %(default)s)")
         e.add_argument("--workers", type=int, default=None,
                        help=f"worker processes (default: all cores, {default_workers()} here)")
@@ -114,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _policy(scenario, name: str | None):
+    from .scenario import resolve_policy
+
+    return None if name is None else resolve_policy(scenario, name)
+
+
 def _print_json(obj: object) -> None:
     print(json.dumps(obj, indent=2, default=float))
 
@@ -123,8 +135,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .plotting import run_panels
 
     scenario = load_scenario(args.scenario, args.overrides)
+    policy = _policy(scenario, args.policy)
     out = _output_dir(args.out)
-    model = EscalationModel(scenario, args.seed).run()
+    model = EscalationModel(scenario, args.seed, policy).run()
     outcome = RunOutcome.from_model(model)
     series_path = out / f"timeseries.{args.format}"
     columns = ["month", *SERIES]
@@ -178,6 +191,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {args.workers}")
     scenario = load_scenario(args.scenario, args.overrides)
+    policy = _policy(scenario, args.policy)
     out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
@@ -186,7 +200,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         bar = tqdm(total=args.runs, unit="run", desc=scenario.name, file=sys.stderr)
     try:
         outcomes = run_ensemble(scenario, args.runs, args.seed, args.workers,
-                                progress=(lambda done: bar.update(1)) if bar else None)
+                                progress=(lambda done: bar.update(1)) if bar else None,
+                                policy=policy)
     finally:
         if bar:
             bar.close()

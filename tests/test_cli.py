@@ -84,3 +84,13 @@ def test_help_everywhere():
 def test_bad_runs_option_is_a_clear_error():
     r = cli("ensemble", "--runs", "0")
     assert r.returncode == 2 and "--runs" in r.stderr
+
+
+def test_run_and_ensemble_take_a_named_policy(tmp_path):
+    r = cli("run", "--policy", "early_pillar2", "--json", "--out", str(tmp_path / "r"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["outcome"]["cost"] > 0
+    events = (tmp_path / "r" / "events.csv").read_text()
+    assert "takes effect" in events
+    bad = cli("ensemble", "--policy", "early_pilar2", "--runs", "2", "--out", str(tmp_path / "e"))
+    assert bad.returncode == 2 and "did you mean 'early_pillar2'" in bad.stderr
