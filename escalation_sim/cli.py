@@ -16,12 +16,10 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError
-from .outcomes import RunOutcome, format_table, summarize
+from .outcomes import CAVEAT, RunOutcome, format_table, summarize
 from .runner import default_workers, run_ensemble
 from .scenario import available, load_scenario
 from .stages import Stage
-
-CAVEAT = "Results are the model's, for a stylized scenario; not a forecast of any real country."
 
 
 class UsageError(Exception):

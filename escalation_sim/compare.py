@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .outcomes import RunOutcome, mean_ci, summarize
+from .outcomes import CAVEAT, RunOutcome, mean_ci, summarize
 
 METRICS = {
     "mass_atrocity": lambda o: float(o.mass_atrocity),
@@ -106,6 +106,5 @@ def format_comparison(report: dict) -> str:
                 f"{fmt.format(r['paired_low'])}, {fmt.format(r['paired_high'])}]   unpaired ["
                 f"{fmt.format(r['unpaired_low'])}, {fmt.format(r['unpaired_high'])}]   "
                 f"width ratio {ratio}")
-    lines.append("Results are the model's, for a stylized scenario; not a forecast of any real "
-                 "country.")
+    lines.append(CAVEAT)
     return "\n".join(lines)

@@ -29,6 +29,9 @@ import numpy as np
 
 from .model import SERIES, EscalationModel
 
+CAVEAT = "Results are the model's, for a stylized scenario; not a forecast of any real country."
+"""The one sentence every result shown to a user carries."""
+
 _STAGE = SERIES.index("stage")
 _DISPLACED = SERIES.index("displaced")
 _OBSERVED = SERIES.index("observed_stage")
@@ -202,6 +205,5 @@ def format_table(summary: dict) -> str:
     d = summary["deaths"]
     lines.append(f"{'deaths (people), mean':<48}{d['mean']:>8.0f}   [{d['low']:6.0f}, "
                  f"{d['high']:6.0f}]")
-    lines.append("Results are the model's, for a stylized scenario; not a forecast of any real "
-                 "country.")
+    lines.append(CAVEAT)
     return "\n".join(lines)

@@ -462,8 +462,6 @@ class Scenario(Section):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "
                                  f"of the run (run.months = {self.run.months})")
-        if self.stages.hysteresis >= 1:
-            raise ValueError("stages.hysteresis must be below 1")
         return self
 
     @property

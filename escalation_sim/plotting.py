@@ -12,11 +12,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .model import SERIES  # noqa: E402
-from .outcomes import RunOutcome  # noqa: E402
+from .outcomes import CAVEAT, RunOutcome  # noqa: E402
 from .stages import Stage  # noqa: E402
 
 STAGE_COLOURS = ("#9ecae1", "#fdd49e", "#fc8d59", "#b30000")
-CAVEAT = "Model output for a stylized scenario; not a forecast of any real country."
 
 
 def stage_trajectories(outcomes: Sequence[RunOutcome], path: Path, title: str) -> Path:
