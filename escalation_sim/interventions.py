@@ -1,6 +1,6 @@
 """The intervention catalogue (Pillar II of R14 §28–69) and its delivery.
 
-What is delivered is separate from when and how: an :class:`Intervention` class says which
+What is delivered is separate from when and how: an :class:`InterventionKind` class says which
 paragraph it models, who delivers it, whether it needs the state's consent (national
 ownership, R14 §15), how its effect scales with political will (mutual commitment, §16), its lag
 to effect, its cost per month, which state variables it moves, and its possible harm (do no
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .params import InterventionSpec
 
 
-class Intervention:
+class InterventionKind:
     """Base of the catalogue. Subclasses set the class attributes and :meth:`effect`."""
 
     kind: ClassVar[str]
@@ -77,7 +77,7 @@ def protect_worst(model: EscalationModel, amount: float) -> None:
 
 
 # ---- encouragement (R14 §29–38) ------------------------------------------------------------
-class NormDissemination(Intervention):
+class NormDissemination(InterventionKind):
     kind, paragraph, deliverer, family = ("norm_dissemination", "R14 §30",
                                           "UN agencies, civil society", "encouragement")
     consent, will_scaled, lag, cost = False, False, 3, 1.0
@@ -88,7 +88,7 @@ class NormDissemination(Intervention):
             leader.extremism *= max(0.0, 1.0 - 0.01 * s)
 
 
-class PeerReview(Intervention):
+class PeerReview(InterventionKind):
     kind, paragraph, deliverer, family = ("peer_review", "R14 §31–35",
                                           "Human Rights Council, treaty bodies, commissions of "
                                           "inquiry", "encouragement")
@@ -101,7 +101,7 @@ class PeerReview(Intervention):
         model.government.complicity *= max(0.0, 1.0 - 0.01 * s)
 
 
-class PreventiveDiplomacy(Intervention):
+class PreventiveDiplomacy(InterventionKind):
     kind, paragraph, deliverer, family = ("preventive_diplomacy", "R14 §36–38",
                                           "Secretary-General, envoys, regional organization",
                                           "encouragement")
@@ -116,7 +116,7 @@ class PreventiveDiplomacy(Intervention):
 
 
 # ---- capacity building (R14 §39–58) --------------------------------------------------------
-class InclusiveGovernance(Intervention):
+class InclusiveGovernance(InterventionKind):
     kind, paragraph, deliverer, family = ("inclusive_governance", "R14 §41–42",
                                           "development agencies, World Bank",
                                           "capacity building")
@@ -130,7 +130,7 @@ class InclusiveGovernance(Intervention):
         model.inequality *= 1.0 - 0.01 * s
 
 
-class BuildBrake(Intervention):
+class BuildBrake(InterventionKind):
     """Capacity building for one brake: external investment of 0.3 × strength while active."""
 
     brake: ClassVar[str]
@@ -164,7 +164,7 @@ class TrainSecuritySector(BuildBrake):
 
 
 # ---- protection assistance (R14 §59–69) ----------------------------------------------------
-class DenyMeans(Intervention):
+class DenyMeans(InterventionKind):
     kind, paragraph, deliverer, family = ("deny_means", "R14 §60",
                                           "states, customs cooperation, Arms Trade Treaty",
                                           "protection assistance")
@@ -179,7 +179,7 @@ class DenyMeans(Intervention):
             a.external_support *= max(0.0, 1.0 - 0.1 * s)
 
 
-class MediationSupport(Intervention):
+class MediationSupport(InterventionKind):
     kind, paragraph, deliverer, family = ("mediation_support", "R14 §61(a)",
                                           "mediation support unit, regional organization",
                                           "protection assistance")
@@ -192,7 +192,7 @@ class MediationSupport(Intervention):
         model.heat *= max(0.0, 1.0 - 0.1 * s)
 
 
-class HumanRightsMonitoring(Intervention):
+class HumanRightsMonitoring(InterventionKind):
     kind, paragraph, deliverer, family = ("human_rights_monitoring", "R14 §61(b)",
                                           "human rights office", "protection assistance")
     consent, will_scaled, lag, cost = True, False, 2, 2.0
@@ -206,7 +206,7 @@ class HumanRightsMonitoring(Intervention):
         model.impunity = clip01(model.impunity - 0.01 * s)
 
 
-class PoliceSupport(Intervention):
+class PoliceSupport(InterventionKind):
     kind, paragraph, deliverer, family = ("police_support", "R14 §61(c)",
                                           "UN police, bilateral partners", "protection assistance")
     consent, will_scaled, lag, cost = True, True, 4, 3.0
@@ -218,7 +218,7 @@ class PoliceSupport(Intervention):
         model.impunity = clip01(model.impunity - 0.01 * s)
 
 
-class RefugeeProtection(Intervention):
+class RefugeeProtection(InterventionKind):
     kind, paragraph, deliverer, family = ("refugee_protection", "R14 §61(d)",
                                           "refugee agency", "protection assistance")
     consent, will_scaled, lag, cost = False, False, 1, 2.0
@@ -231,7 +231,7 @@ class RefugeeProtection(Intervention):
         model.protection += 2.0 * s * displaced / alive
 
 
-class HumanitarianProtection(Intervention):
+class HumanitarianProtection(InterventionKind):
     kind, paragraph, deliverer, family = ("humanitarian_protection", "R14 §61(e)",
                                           "humanitarian agencies", "protection assistance")
     consent, will_scaled, lag, cost = False, False, 1, 2.0
@@ -241,7 +241,7 @@ class HumanitarianProtection(Intervention):
         model.protection += 0.1 * s
 
 
-class Peacekeeping(Intervention):
+class Peacekeeping(InterventionKind):
     kind, paragraph, deliverer, family = ("peacekeeping", "R14 §67–69",
                                           "UN peace operations, regional organization",
                                           "protection assistance")
@@ -256,7 +256,7 @@ class Peacekeeping(Intervention):
 
 
 # ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
-class Sanctions(Intervention):
+class Sanctions(InterventionKind):
     kind, paragraph, deliverer, family = ("sanctions", "R16 §45–52, §30", "Security Council",
                                           "Security Council response")
     consent, will_scaled, lag, cost, council = False, False, 2, 3.0, True
@@ -269,7 +269,7 @@ class Sanctions(Intervention):
         model.government.complicity *= max(0.0, 1.0 - 0.02 * s)
 
 
-class CourtReferral(Intervention):
+class CourtReferral(InterventionKind):
     kind, paragraph, deliverer, family = ("court_referral", "R16 §47", "Security Council, "
                                           "International Criminal Court",
                                           "Security Council response")
@@ -282,7 +282,7 @@ class CourtReferral(Intervention):
             leader.extremism *= max(0.0, 1.0 - 0.01 * s)
 
 
-class AuthorizedForce(Intervention):
+class AuthorizedForce(InterventionKind):
     kind, paragraph, deliverer, family = ("authorized_force", "R16 §49–52; R14 §1 (Pillar III)",
                                           "Security Council, member states",
                                           "Security Council response")
@@ -299,7 +299,7 @@ class AuthorizedForce(Intervention):
             a.arms *= max(0.0, 1.0 - 0.2 * s)
 
 
-CATALOGUE: dict[str, type[Intervention]] = {
+CATALOGUE: dict[str, type[InterventionKind]] = {
     c.kind: c for c in (
         NormDissemination, PeerReview, PreventiveDiplomacy, InclusiveGovernance,
         TrainSecuritySector,
@@ -351,12 +351,12 @@ class Deployment:
         self.funded = 1.0          # share of the intensity funded
         self.agenda_at = 0
 
-    def _log(self, model: EscalationModel, text: str) -> None:
+    def log(self, model: EscalationModel, text: str) -> None:
         model.log("intervention", f"{self.name}: {text}")
 
     def _block(self, model: EscalationModel, stage: str, text: str) -> float:
         self.status, self.blocked = "blocked", stage
-        self._log(model, text)
+        self.log(model, text)
         return 0.0
 
     def apply(self, model: EscalationModel) -> float:
@@ -378,7 +378,7 @@ class Deployment:
                     if model.observed_stage < 3 else 0.0
                 self.warned, self.status = month, "agenda"
                 self.agenda_at = month + ip.agenda_delay + round(resist)
-                self._log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
+                self.log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
         if self.status == "agenda" and month >= self.agenda_at:
             self.status = "deciding"
         if self.status == "deciding":
@@ -389,7 +389,7 @@ class Deployment:
                     if self.attempts >= ip.council_attempts:
                         return self._block(model, "veto", f"draft abandoned after "
                                            f"{self.attempts} months of vetoes ({vetoer})")
-                    self._log(model, f"Security Council draft vetoed by {vetoer}")
+                    self.log(model, f"Security Council draft vetoed by {vetoer}")
                     return 0.0
             if iv.consent and not consents(model, iv.intrusive):
                 return self._block(model, "consent",
@@ -397,15 +397,15 @@ class Deployment:
             if model.observed_stage < 3:
                 self.funded = ip.prevention_funding
             self.status, self.decided = "lagging", month
-            self._log(model, f"decided; takes effect in {iv.lag} months")
+            self.log(model, f"decided; takes effect in {iv.lag} months")
         if self.status == "lagging" and month - self.decided >= iv.lag:
             self.status, self.active_from = "active", month
-            self._log(model, "takes effect")
+            self.log(model, "takes effect")
         if self.status != "active":
             return 0.0
         if spec.duration is not None and month - self.active_from >= spec.duration:
             self.status = "ended"
-            self._log(model, "ends")
+            self.log(model, "ends")
             return 0.0
         intensity = spec.intensity * self.funded
         s = intensity * (will_factor(model.government.political_will) if iv.will_scaled else 1.0)
@@ -466,7 +466,7 @@ class AdaptiveRule:
         for kind, (indicator, d) in list(self.deployments.items()):
             if seen[indicator] < 0.75 * self.p.threshold and d.status in ("active", "lagging"):
                 d.status = "ended"
-                d._log(model, f"re-targeted: {indicator} has eased, ends")
+                d.log(model, f"re-targeted: {indicator} has eased, ends")
             if d.status in ("ended", "blocked"):
                 del self.deployments[kind]
         ranked = sorted((v, k) for k, v in seen.items() if v >= self.p.threshold)[::-1]
@@ -479,7 +479,7 @@ class AdaptiveRule:
             d = Deployment(InterventionSpec(kind=kind, start=max(1, model.steps),
                                             intensity=self.p.intensity))
             self.deployments[kind] = (indicator, d)
-            d._log(model, f"re-targeted at {indicator} (observed {level:.2f})")
+            d.log(model, f"re-targeted at {indicator} (observed {level:.2f})")
 
     @property
     def active(self) -> list[Deployment]:

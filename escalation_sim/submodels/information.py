@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .civilians import relax_to
+
 if TYPE_CHECKING:
     from ..model import EscalationModel
 
@@ -30,8 +32,7 @@ def hate_against(emission: np.ndarray, excludes: np.ndarray) -> np.ndarray:
 def update_exposure(exposure: np.ndarray, own_voice: np.ndarray, peer_mean: np.ndarray,
                     rate: float, peer_weight: float) -> None:
     """In place: exposure moves a share ``rate`` towards the mix of own voice and ties."""
-    target = (1.0 - peer_weight) * own_voice + peer_weight * peer_mean
-    exposure += rate * (target - exposure)
+    relax_to(exposure, (1.0 - peer_weight) * own_voice + peer_weight * peer_mean, rate)
 
 
 def step(model: EscalationModel) -> None:
