@@ -62,12 +62,14 @@ def catalogue_table() -> str:
     """The intervention catalogue, one row per kind, from the classes' own declarations."""
     from .interventions import CATALOGUE
 
-    lines = ["| kind | models | family | delivered by | consent | scales with will | lag "
-             "(months) | cost / month | moves | possible harm |", "|---" * 10 + "|"]
+    lines = ["| kind | models | family | delivered by | actors (`by`; default first) | consent "
+             "| scales with will | lag (months) | cost / month | moves | possible harm |",
+             "|---" * 11 + "|"]
     for kind, c in CATALOGUE.items():
         consent = ("yes (refused by a complicit state)" if c.intrusive else "yes") if c.consent \
             else "no"
-        lines.append(f"| `{kind}` | {c.paragraph} | {c.family} | {c.deliverer} | {consent} | "
+        lines.append(f"| `{kind}` | {c.paragraph} | {c.family} | {c.deliverer} | "
+                     f"{', '.join(f'`{a}`' for a in c.actors)} | {consent} | "
                      f"{'yes' if c.will_scaled else 'no'} | {c.lag} | {c.cost:g} | {c.moves} | "
                      f"{c.harm} |")
     return "\n".join(lines)

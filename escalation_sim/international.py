@@ -1,8 +1,12 @@
-"""Extension points for international actors and interventions.
+"""International actors and the hooks interventions act through.
 
 The engine steps every registered international actor after observation (step 7 of the model's
 recipe) and applies every registered intervention after that (step 8). Actors are Mesa agents in
-``model.international_set``; interventions are plain objects with an ``apply(model) -> cost``
+``model.international_set`` (R14 §20–27): the Secretary-General and special advisers, six UN
+agencies, a regional organization and the neighbouring states in it, member states acting
+bilaterally, the Security Council, local civil-society networks, and external sponsors. Each has
+a budget, attention and a decision rule; ``model.actors`` maps the deliverer names of
+``params.ACTORS`` to them. Interventions are plain objects with an ``apply(model) -> cost``
 method in ``model.interventions``. What an intervention may move is model *state*, never the
 frozen scenario: institutions' ``external_investment``, ``model.protection`` (international
 protective presence per district), the government's attributes, armed groups' ``arms`` and
@@ -19,44 +23,98 @@ if TYPE_CHECKING:
     from .model import EscalationModel
 
 
-class InternationalActor(mesa.Agent):
-    """An international actor: a name, a budget and attention, and a monthly decision rule.
+def perpetrators(model: EscalationModel) -> set[int]:
+    """Groups on the perpetrating side: the ruling group when the state is complicit (≥ 0.5), and
+    the base groups of armed groups that field fighters."""
+    out = {a.base for a in model.armed_groups if a.strength > 0}
+    if model.government.complicity >= 0.5:
+        out.add(model.government.ruling)
+    return out
 
-    Subclasses override :meth:`step`; a bare actor decides nothing.
+
+class InternationalActor(mesa.Agent):
+    """An international actor: a budget, attention, and a monthly decision rule.
+
+    * **attention** moves each month a share ``attention_rate`` of the way toward the
+      situation's *salience* as the actor sees it — by default the higher of the observed threat
+      and atrocity scores, less ``distraction`` (competing crises). A triggered response reaches
+      the agenda only once its deliverer's attention is at least ``attention_threshold``.
+    * **budget** — what it can spend per year on the interventions it delivers (none: not
+      binding); :meth:`pay` funds a month's cost in full or in part (R14 §18, §75).
+
+    Subclasses add their own decision rules by extending :meth:`step`.
     """
 
-    def __init__(self, model: EscalationModel, name: str, budget: float = 0.0):
+    def __init__(self, model: EscalationModel, name: str, key: str = "",
+                 budget: float | None = None):
         super().__init__(model)
         self.name = name
+        self.key = key
         self.budget = budget
+        self.spent = 0.0         # this year
         self.attention = 0.0
+        self.short = False       # could not pay a month in full this year (logged once a year)
+
+    def salience(self) -> float:
+        m = self.model
+        return float(max(m.observed_scores[1], m.observed_scores[2]))
 
     def step(self) -> None:
-        """Decide this month's action from what the actor observes (override)."""
+        m = self.model
+        ip = m.params.international
+        if (m.steps - 1) % 12 == 0:
+            self.spent, self.short = 0.0, False
+        target = min(1.0, max(0.0, self.salience() - ip.distraction))
+        self.attention += ip.attention_rate * (target - self.attention)
+
+    def pay(self, cost: float, what: str) -> float:
+        """Spend ``cost`` if the year's budget allows; return the share funded (0–1)."""
+        if self.budget is None or cost <= 0.0:
+            return 1.0
+        share = min(1.0, max(0.0, self.budget - self.spent) / cost)
+        self.spent += cost * share
+        if share < 1.0 and not self.short:
+            self.short = True
+            self.model.log("resources", f"{self.name}: the year's budget is spent; {what} runs "
+                           f"at {share:.0%} of its effort")
+        return share
+
+
+class Secretariat(InternationalActor):
+    """The Secretary-General and the special advisers (good offices, early warning; R14 §51–52,
+    R16 §28–29): once its attention reaches ``warning_threshold`` it issues a formal early
+    warning, once per run, which raises every other actor's attention by ``warning_boost``."""
+
+    def __init__(self, model: EscalationModel, p):
+        super().__init__(model, "Secretary-General and special advisers", "secretariat",
+                         p.budget)
+        self.p = p
+        self.warned: int | None = None
+
+    def step(self) -> None:
+        super().step()
+        if self.warned is None and self.attention >= self.p.warning_threshold:
+            self.warned = self.model.steps
+            self.model.log("warning", "The special advisers issue a formal early warning to the "
+                           "Secretary-General and the Security Council")
+            for actor in self.model.international_set:
+                if actor is not self:
+                    actor.attention = min(1.0, actor.attention + self.p.warning_boost)
 
 
 class SecurityCouncil(InternationalActor):
     """The Security Council as far as this country is concerned: members, some permanent, some
     backing a party (R16 §15–16, §49). It decides Pillar III drafts put to it."""
 
-    def __init__(self, model: EscalationModel, members):
-        super().__init__(model, "Security Council")
+    def __init__(self, model: EscalationModel, members, budget: float | None = None):
+        super().__init__(model, "Security Council", "council", budget)
         self.members = list(members)
         self.index = {g.name: g.index for g in model.groups}
-
-    def perpetrators(self) -> set[int]:
-        """Groups on the perpetrating side: the ruling group when the state is complicit
-        (≥ 0.5), and the base groups of armed groups that field fighters."""
-        m = self.model
-        out = {a.base for a in m.armed_groups if a.strength > 0}
-        if m.government.complicity >= 0.5:
-            out.add(m.government.ruling)
-        return out
 
     def vote(self, u: float) -> tuple[bool, str]:
         """Put a draft against the perpetrators to the vote with uniform ``u``: adopted, or
         vetoed by a permanent member backing a perpetrator (with its veto propensity)."""
-        side = self.perpetrators()
+        side = perpetrators(self.model)
         shields = [mb for mb in self.members
                    if mb.permanent and side & {self.index[g] for g in mb.backs}]
         if shields:
@@ -66,16 +124,112 @@ class SecurityCouncil(InternationalActor):
         return True, ""
 
 
+class Neighbour(InternationalActor):
+    """A neighbouring state (R14 §23): it sees the true situation first-hand, tells the regional
+    organization what it sees, and obstructs regional action against a side it backs."""
+
+    def __init__(self, model: EscalationModel, p):
+        super().__init__(model, p.name, "neighbour")
+        self.p = p
+        self.backs = {g.index for g in model.groups if g.name in p.backs}
+
+    def salience(self) -> float:
+        return float(max(self.model.scores[1], self.model.scores[2]))
+
+    def obstructs(self) -> bool:
+        """Whether it backs the side that regional action would be directed against."""
+        return bool(self.backs & perpetrators(self.model))
+
+
+class RegionalOrganization(InternationalActor):
+    """A regional or sub-regional organization (R14 §24, R16 §59). It sees the situation partly
+    through its neighbouring members' eyes and decides by consensus, which a neighbour backing
+    the perpetrator may block."""
+
+    def __init__(self, model: EscalationModel, p, neighbours: list[Neighbour]):
+        super().__init__(model, "Regional organization", "regional", p.budget)
+        self.p = p
+        self.neighbours = neighbours
+        self.information = max((nb.p.information for nb in neighbours), default=0.0)
+
+    def salience(self) -> float:
+        m, i = self.model, self.information
+        seen = (1.0 - i) * m.observed_scores + i * m.scores
+        return float(max(seen[1], seen[2]))
+
+    def agree(self, u: float) -> tuple[bool, str]:
+        """Decide a proposed action with uniform ``u``: blocked by the most obstructive neighbour
+        backing the perpetrator (with its obstruction probability), else agreed with probability
+        ``consensus``."""
+        obstructing = [nb for nb in self.neighbours if nb.obstructs()]
+        if obstructing:
+            nb = max(obstructing, key=lambda n: n.p.obstruction)
+            if u < nb.p.obstruction:
+                return False, nb.name
+            u = (u - nb.p.obstruction) / (1.0 - nb.p.obstruction)
+        return (True, "") if u < self.p.consensus else (False, "no consensus")
+
+
+class CivilSociety(InternationalActor):
+    """Local civil-society networks (R14 §27, R16 §51), an actor of the outside's side of the
+    pipeline: its ``presence`` feeds early warning (the observation submodel reads it), its
+    documentation of violations lowers impunity, and a complicit state closes civic space
+    (R14 §76), from which it recovers slowly."""
+
+    def __init__(self, model: EscalationModel, p):
+        super().__init__(model, "Civil-society networks", "civil_society", p.budget)
+        self.p = p
+        self.presence = p.presence
+
+    def salience(self) -> float:
+        return float(max(self.model.scores[1], self.model.scores[2]))
+
+    def step(self) -> None:
+        super().step()
+        m, p = self.model, self.p
+        self.presence += (p.recovery * (p.presence - self.presence)
+                          - p.suppression * m.government.complicity * self.presence)
+        documented = m.indicator_history[m.steps][1]   # violations record
+        m.impunity = max(0.0, m.impunity - p.accountability * self.presence * documented)
+
+
+def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
+    """Build and register every international actor of the scenario; return the deliverers by
+    actor name (``params.ACTORS``)."""
+    ip = model.params.international
+    ag = ip.agencies
+    neighbours = [Neighbour(model, nb) for nb in ip.neighbours]
+    actors: dict[str, InternationalActor] = {"secretariat": Secretariat(model, ip.secretariat)}
+    for key, name in (("human_rights_office", "Human rights office"),
+                      ("development", "Development agencies"),
+                      ("refugee_agency", "Refugee agency"),
+                      ("humanitarian", "Humanitarian agencies"),
+                      ("mediation_support", "Mediation support"),
+                      ("peace_operations", "Peace operations")):
+        actors[key] = InternationalActor(model, name, key, getattr(ag, key).budget)
+    if ip.regional.present:
+        actors["regional"] = RegionalOrganization(model, ip.regional, neighbours)
+    actors["states"] = InternationalActor(model, "Member states", "states", ip.states.budget)
+    actors["council"] = SecurityCouncil(model, ip.council, ip.council_budget)
+    actors["civil_society"] = CivilSociety(model, ip.civil_society)
+    for actor in (*actors.values(), *neighbours):
+        model.register_actor(actor)
+    for sp in ip.sponsors:
+        model.register_actor(Sponsor(model, sp))
+    return actors
+
+
 class Sponsor(InternationalActor):
     """An external sponsor arming one armed group (R16 §30); denial of means and sanctions cut
     the flow (``model.denial``, set by interventions the month before)."""
 
     def __init__(self, model: EscalationModel, p):
-        super().__init__(model, p.name)
+        super().__init__(model, p.name, "sponsor")
         self.p = p
         self.group = next(a for a in model.armed_groups if a.name == p.backs)
 
     def step(self) -> None:
+        super().step()
         if self.model.steps >= self.p.start:
             self.group.sponsored += self.p.arms * (1.0 - self.model.denial)
 

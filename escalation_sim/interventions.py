@@ -38,7 +38,8 @@ class InterventionKind:
 
     kind: ClassVar[str]
     paragraph: ClassVar[str]
-    deliverer: ClassVar[str]
+    deliverer: ClassVar[str]          # who delivers it, in words
+    actors: ClassVar[tuple[str, ...]]  # deliverers (params.ACTORS), the default first
     family: ClassVar[str]             # encouragement, capacity building, protection assistance
     consent: ClassVar[bool]           # needs the state's consent (R14 §15)
     intrusive: ClassVar[bool] = False  # scrutiny or foreign presence: a complicit state refuses
@@ -78,6 +79,7 @@ def protect_worst(model: EscalationModel, amount: float) -> None:
 
 # ---- encouragement (R14 §29–38) ------------------------------------------------------------
 class NormDissemination(InterventionKind):
+    actors = ("development", "civil_society")
     kind, paragraph, deliverer, family = ("norm_dissemination", "R14 §30",
                                           "UN agencies, civil society", "encouragement")
     consent, will_scaled, lag, cost = False, False, 3, 1.0
@@ -89,6 +91,7 @@ class NormDissemination(InterventionKind):
 
 
 class PeerReview(InterventionKind):
+    actors = ("human_rights_office", "regional")
     kind, paragraph, deliverer, family = ("peer_review", "R14 §31–35",
                                           "Human Rights Council, treaty bodies, commissions of "
                                           "inquiry", "encouragement")
@@ -102,6 +105,7 @@ class PeerReview(InterventionKind):
 
 
 class PreventiveDiplomacy(InterventionKind):
+    actors = ("secretariat", "regional")
     kind, paragraph, deliverer, family = ("preventive_diplomacy", "R14 §36–38",
                                           "Secretary-General, envoys, regional organization",
                                           "encouragement")
@@ -117,6 +121,7 @@ class PreventiveDiplomacy(InterventionKind):
 
 # ---- capacity building (R14 §39–58) --------------------------------------------------------
 class InclusiveGovernance(InterventionKind):
+    actors = ("development",)
     kind, paragraph, deliverer, family = ("inclusive_governance", "R14 §41–42",
                                           "development agencies, World Bank",
                                           "capacity building")
@@ -140,14 +145,17 @@ class BuildBrake(InterventionKind):
         model.brakes[self.brake].external_investment += 0.3 * s
 
 
-def _brake_class(brake: str, letter: str, paragraph: str, deliverer: str) -> type[BuildBrake]:
+def _brake_class(brake: str, letter: str, paragraph: str, deliverer: str,
+                 actors: tuple[str, ...]) -> type[BuildBrake]:
     return type(f"Build_{brake}", (BuildBrake,), {
         "kind": f"build_{brake}", "brake": brake, "paragraph": paragraph, "deliverer": deliverer,
+        "actors": actors,
         "moves": f"brake ({letter}) {brake}: capacity approaches a level 0.3 × strength higher; "
                  "falls back at the decay rate after the end"})
 
 
 class TrainSecuritySector(BuildBrake):
+    actors = ("states", "peace_operations")
     kind, brake, paragraph, deliverer = ("build_security_sector", "security_sector",
                                          "R14 §44–45, §76", "bilateral partners, UN peace "
                                          "operations")
@@ -165,6 +173,7 @@ class TrainSecuritySector(BuildBrake):
 
 # ---- protection assistance (R14 §59–69) ----------------------------------------------------
 class DenyMeans(InterventionKind):
+    actors = ("states",)
     kind, paragraph, deliverer, family = ("deny_means", "R14 §60",
                                           "states, customs cooperation, Arms Trade Treaty",
                                           "protection assistance")
@@ -180,6 +189,7 @@ class DenyMeans(InterventionKind):
 
 
 class MediationSupport(InterventionKind):
+    actors = ("mediation_support", "regional")
     kind, paragraph, deliverer, family = ("mediation_support", "R14 §61(a)",
                                           "mediation support unit, regional organization",
                                           "protection assistance")
@@ -193,6 +203,7 @@ class MediationSupport(InterventionKind):
 
 
 class HumanRightsMonitoring(InterventionKind):
+    actors = ("human_rights_office", "regional", "civil_society")
     kind, paragraph, deliverer, family = ("human_rights_monitoring", "R14 §61(b)",
                                           "human rights office", "protection assistance")
     consent, will_scaled, lag, cost = True, False, 2, 2.0
@@ -207,6 +218,7 @@ class HumanRightsMonitoring(InterventionKind):
 
 
 class PoliceSupport(InterventionKind):
+    actors = ("peace_operations", "states")
     kind, paragraph, deliverer, family = ("police_support", "R14 §61(c)",
                                           "UN police, bilateral partners", "protection assistance")
     consent, will_scaled, lag, cost = True, True, 4, 3.0
@@ -219,6 +231,7 @@ class PoliceSupport(InterventionKind):
 
 
 class RefugeeProtection(InterventionKind):
+    actors = ("refugee_agency",)
     kind, paragraph, deliverer, family = ("refugee_protection", "R14 §61(d)",
                                           "refugee agency", "protection assistance")
     consent, will_scaled, lag, cost = False, False, 1, 2.0
@@ -232,6 +245,7 @@ class RefugeeProtection(InterventionKind):
 
 
 class HumanitarianProtection(InterventionKind):
+    actors = ("humanitarian",)
     kind, paragraph, deliverer, family = ("humanitarian_protection", "R14 §61(e)",
                                           "humanitarian agencies", "protection assistance")
     consent, will_scaled, lag, cost = False, False, 1, 2.0
@@ -242,6 +256,7 @@ class HumanitarianProtection(InterventionKind):
 
 
 class Peacekeeping(InterventionKind):
+    actors = ("peace_operations", "regional")
     kind, paragraph, deliverer, family = ("peacekeeping", "R14 §67–69",
                                           "UN peace operations, regional organization",
                                           "protection assistance")
@@ -257,6 +272,7 @@ class Peacekeeping(InterventionKind):
 
 # ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
 class Sanctions(InterventionKind):
+    actors = ("council",)
     kind, paragraph, deliverer, family = ("sanctions", "R16 §45–52, §30", "Security Council",
                                           "Security Council response")
     consent, will_scaled, lag, cost, council = False, False, 2, 3.0, True
@@ -270,6 +286,7 @@ class Sanctions(InterventionKind):
 
 
 class CourtReferral(InterventionKind):
+    actors = ("council",)
     kind, paragraph, deliverer, family = ("court_referral", "R16 §47", "Security Council, "
                                           "International Criminal Court",
                                           "Security Council response")
@@ -283,6 +300,7 @@ class CourtReferral(InterventionKind):
 
 
 class AuthorizedForce(InterventionKind):
+    actors = ("council",)
     kind, paragraph, deliverer, family = ("authorized_force", "R16 §49–52; R14 §1 (Pillar III)",
                                           "Security Council, member states",
                                           "Security Council response")
@@ -303,13 +321,18 @@ CATALOGUE: dict[str, type[InterventionKind]] = {
     c.kind: c for c in (
         NormDissemination, PeerReview, PreventiveDiplomacy, InclusiveGovernance,
         TrainSecuritySector,
-        _brake_class("electoral_body", "b", "R14 §46–47", "electoral assistance division, UNDP"),
-        _brake_class("judiciary", "c", "R14 §48–50", "UNDP, human rights office"),
+        _brake_class("electoral_body", "b", "R14 §46–47", "electoral assistance division, UNDP",
+                     ("development",)),
+        _brake_class("judiciary", "c", "R14 §48–50", "UNDP, human rights office",
+                     ("development", "human_rights_office")),
         _brake_class("early_warning", "d", "R14 §51–52", "special advisers, regional "
-                     "organization"),
-        _brake_class("local_peace", "e", "R14 §53–54", "UNDP, civil society"),
-        _brake_class("media", "f", "R14 §55–56", "UNESCO, civil society"),
-        _brake_class("transitional_justice", "g", "R14 §57–58", "human rights office, UNDP"),
+                     "organization", ("secretariat", "regional")),
+        _brake_class("local_peace", "e", "R14 §53–54", "UNDP, civil society",
+                     ("development", "civil_society")),
+        _brake_class("media", "f", "R14 §55–56", "UNESCO, civil society",
+                     ("development", "civil_society")),
+        _brake_class("transitional_justice", "g", "R14 §57–58", "human rights office, UNDP",
+                     ("human_rights_office", "development")),
         DenyMeans, MediationSupport, HumanRightsMonitoring, PoliceSupport, RefugeeProtection,
         HumanitarianProtection, Peacekeeping, Sanctions, CourtReferral, AuthorizedForce,
     )
@@ -324,17 +347,21 @@ class Deployment:
     * **warning** — its trigger holds (a fixed schedule is a decision already taken: it skips
       warning and agenda);
     * **agenda** — ``agenda_delay`` months, plus ``resistance_delay × complicity`` while the
-      observed stage is below 3 (states resist being put on an agenda early, R14 §73);
+      observed stage is below 3 (states resist being put on an agenda early, R14 §73), and not
+      before the delivering actor's attention reaches ``attention_threshold``;
     * **decision** — consensus, except Pillar III drafts, which the Security Council may veto
-      when a permanent member backs the perpetrator; a vetoed draft is tabled again each month
-      until ``council_attempts`` run out;
+      when a permanent member backs the perpetrator, and actions of the regional organization,
+      which need its members' consensus and which a neighbour backing the perpetrator may block;
+      a vetoed or blocked proposal is tabled again each month until ``council_attempts`` run out;
     * **consent** — for consensual tools (R14 §15);
     * **resources** — decided before observed stage 3, only ``prevention_funding`` of the
-      intensity is funded (R14 §18, §75);
+      intensity is funded (R14 §18, §75); each month's cost is paid from the delivering actor's
+      yearly budget, and a month it cannot pay in full runs at the share it can;
     * **deployment lag**, then **effect** each month until ``duration`` ends it or the policy
       budget is spent.
 
-    ``blocked`` names the stage where a response stopped (``consent``, ``veto``), if it did.
+    ``blocked`` names the stage where a response stopped (``consent``, ``veto``, ``regional``,
+    or ``absent`` when its deliverer is not in the scenario), if it did.
     """
 
     def __init__(self, spec: InterventionSpec):
@@ -350,6 +377,7 @@ class Deployment:
         self.attempts = 0          # months tabled at the Security Council
         self.funded = 1.0          # share of the intensity funded
         self.agenda_at = 0
+        self.actor = None          # the delivering international actor, found on first apply
 
     def log(self, model: EscalationModel, text: str) -> None:
         model.log("intervention", f"{self.name}: {text}")
@@ -365,6 +393,11 @@ class Deployment:
         # one uniform every month, used or not, so the stream's position never depends on state
         u = model.streams["international"].random()
         ip = model.params.international
+        if self.actor is None:
+            by = spec.by or next((a for a in iv.actors if a in model.actors), iv.actors[0])
+            self.actor = model.actors.get(by)
+            if self.actor is None:
+                return self._block(model, "absent", f"no {by} in this scenario to deliver it")
         if self.status == "waiting":
             if spec.trigger_stage is None:
                 if month < spec.start:
@@ -379,17 +412,21 @@ class Deployment:
                 self.warned, self.status = month, "agenda"
                 self.agenda_at = month + ip.agenda_delay + round(resist)
                 self.log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
-        if self.status == "agenda" and month >= self.agenda_at:
+        if (self.status == "agenda" and month >= self.agenda_at
+                and self.actor.attention >= ip.attention_threshold):
             self.status = "deciding"
         if self.status == "deciding":
-            if iv.council:
+            if iv.council or self.actor.key == "regional":
                 self.attempts += 1
-                adopted, vetoer = model.council.vote(u)
+                stage, (adopted, by) = (("veto", model.council.vote(u)) if iv.council
+                                        else ("regional", self.actor.agree(u)))
                 if not adopted:
+                    what = "vetoes" if iv.council else "regional deadlock"
                     if self.attempts >= ip.council_attempts:
-                        return self._block(model, "veto", f"draft abandoned after "
-                                           f"{self.attempts} months of vetoes ({vetoer})")
-                    self.log(model, f"Security Council draft vetoed by {vetoer}")
+                        return self._block(model, stage, f"abandoned after {self.attempts} "
+                                           f"months of {what} ({by})")
+                    self.log(model, f"Security Council draft vetoed by {by}" if iv.council
+                             else f"regional organization: no decision ({by})")
                     return 0.0
             if iv.consent and not consents(model, iv.intrusive):
                 return self._block(model, "consent",
@@ -408,9 +445,12 @@ class Deployment:
             self.log(model, "ends")
             return 0.0
         intensity = spec.intensity * self.funded
-        s = intensity * (will_factor(model.government.political_will) if iv.will_scaled else 1.0)
+        cost = iv.cost * intensity * ip.stage_cost[model.stage]
+        paid = self.actor.pay(cost, self.name)
+        s = intensity * paid * (will_factor(model.government.political_will)
+                                if iv.will_scaled else 1.0)
         iv.effect(model, s)
-        return iv.cost * intensity * ip.stage_cost[model.stage]
+        return cost * paid
 
 
 def reset_transient(model: EscalationModel) -> None:

@@ -130,10 +130,9 @@ class EscalationModel(mesa.Model):
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
         self.international_set = AgentSet([], random=self.random)
         self.denial = 0.0  # share of sponsors' arms flows stopped (denial of means, sanctions)
-        self.council = international.SecurityCouncil(self, s.international.council)
-        self.register_actor(self.council)
-        for sp in s.international.sponsors:
-            self.register_actor(international.Sponsor(self, sp))
+        self.actors = international.create_actors(self)
+        self.council = self.actors["council"]
+        self.civil_society = self.actors["civil_society"]
         self.policy = policy
         self.interventions: list[international.Intervention] = [
             Deployment(spec) for spec in (policy.interventions if policy else ())]

@@ -89,6 +89,7 @@ class RunOutcome:
     violations: float
     cost: float
     warning_month: int | None
+    formal_warning_month: int | None
     first_action_month: int | None
     blocked: tuple[str, ...]
 
@@ -117,6 +118,7 @@ class RunOutcome:
             violations=model.violations_total * scale,
             cost=model.cost,
             warning_month=first_months(observed)[2],
+            formal_warning_month=model.actors["secretariat"].warned,
             first_action_month=min(starts) if starts else None,
             blocked=tuple(f"{d.name}:{d.blocked}" for d in model.interventions
                           if getattr(d, "blocked", None)),

@@ -325,6 +325,84 @@ class SponsorParams(Section):
     start: int = P(1, "First month of support", "month", "scenario", ge=1)
 
 
+ACTORS: tuple[str, ...] = (
+    "secretariat", "human_rights_office", "development", "refugee_agency", "humanitarian",
+    "mediation_support", "peace_operations", "regional", "states", "council", "civil_society",
+)
+"""The international actors that deliver interventions (``by`` of a policy entry): the
+Secretary-General and special advisers; the UN agencies; a regional organization; member states
+acting bilaterally; the Security Council; local civil-society networks (R14 §20–27)."""
+
+
+class ActorParams(Section):
+    budget: float | None = P(None, "What the actor can spend per year on the interventions it "
+                             "delivers; a month it cannot pay in full runs at the share it can "
+                             "pay; none: not binding", "cost units / year",
+                             "R14 §18, §75; R16 §14; value: assumption", ge=0)
+
+
+class SecretariatParams(ActorParams):
+    warning_threshold: float = P(0.4, "Attention at which the Secretary-General's special "
+                                 "advisers issue a formal early warning", "attention level",
+                                 "R14 §51–52; R16 §28–29; value: assumption", ge=0, le=1)
+    warning_boost: float = P(0.2, "Attention every other actor gains from a formal warning",
+                             "attention level", "R16 §28–29; value: assumption", ge=0, le=1)
+
+
+class AgenciesParams(Section):
+    human_rights_office: ActorParams = Field(ActorParams(), description="Human rights office "
+                                             "(OHCHR; peer review, monitoring, transitional "
+                                             "justice)")
+    development: ActorParams = Field(ActorParams(), description="Development agencies (UNDP, "
+                                     "World Bank; governance and brakes)")
+    refugee_agency: ActorParams = Field(ActorParams(), description="Refugee agency (UNHCR)")
+    humanitarian: ActorParams = Field(ActorParams(), description="Humanitarian agencies")
+    mediation_support: ActorParams = Field(ActorParams(), description="Mediation support "
+                                           "(DPA)")
+    peace_operations: ActorParams = Field(ActorParams(), description="Peace operations "
+                                          "(peacekeeping, police, security-sector support)")
+
+
+class RegionalParams(ActorParams):
+    present: bool = P(True, "A regional or sub-regional organization with a mandate in the "
+                      "country", "yes/no", "R14 §24; R16 §59")
+    consensus: float = P(0.7, "Probability per month that its members agree on a proposed "
+                         "action when no member shields the perpetrator", "probability / month",
+                         "assumption; R14 §24")
+
+
+class NeighbourParams(Section):
+    name: str = Field(min_length=1, max_length=40, description="Neighbour name, unique")
+    backs: list[str] = P([], "Groups it has a vested interest in: it obstructs regional action "
+                         "against their side", "group names", "R14 §23")
+    information: float = P(0.5, "What it knows first-hand (proximity), passed to the regional "
+                           "organization: that organization sees this share of the true "
+                           "situation instead of the observed one", "fraction", "R14 §23; value: "
+                           "assumption", ge=0, le=1)
+    obstruction: float = P(0.8, "Probability per month that a neighbour backing the "
+                           "perpetrator blocks a regional decision", "probability / month",
+                           "assumption; R14 §23", ge=0, le=1)
+
+
+class CivilSocietyParams(ActorParams):
+    presence: float = P(0.2, "Strength of local civil-society networks (human-rights defenders, "
+                        "women's, youth and religious groups, local monitors) at the start",
+                        "level", "R14 §27; R16 §51; value: assumption", ge=0, le=1)
+    warning_weight: float = P(0.5, "Share of the early-warning gap that local reports close at "
+                              "full presence: early warning works with strength "
+                              "1 − (1 − s_d)(1 − warning_weight × presence)", "fraction",
+                              "R14 §27, §51–52; value: assumption", ge=0, le=1)
+    accountability: float = P(0.02, "Impunity reduction per month at full presence and a "
+                              "violations indicator of 1 (documentation of violations)",
+                              "impunity points / month", "R14 §27; R16 §51; value: assumption",
+                              ge=0, le=1)
+    suppression: float = P(0.05, "Rate at which a complicit state closes civic space: presence "
+                           "falls by suppression × complicity × presence a month",
+                           "fraction / month", "R14 §76; value: assumption", ge=0, le=1)
+    recovery: float = P(0.02, "Rate at which presence recovers toward its initial level",
+                        "fraction / month", "assumption", ge=0, le=1)
+
+
 class InternationalParams(Section):
     council: list[CouncilMember] = Field([], max_length=15, description="Security Council "
                                          "members that matter for this country")
@@ -342,6 +420,29 @@ class InternationalParams(Section):
         "2 and 3: operating amid a specific threat or ongoing atrocities costs more (costs rise "
         "steeply with stage)", "multiplier per stage", "R14 §18; values: assumption",
         min_length=4, max_length=4)
+    attention_rate: float = P(0.3, "Rate at which an actor's attention moves toward the "
+                              "situation's salience (the higher of the observed threat and "
+                              "atrocity scores, minus distraction)", "fraction / month",
+                              "R16 §28–29; value: assumption", ge=0, le=1)
+    attention_threshold: float = P(0.3, "Attention the delivering actor needs before a "
+                                   "triggered response reaches its agenda", "attention level",
+                                   "R14 §73; R16 §28–29; value: assumption", ge=0, le=1)
+    distraction: float = P(0.0, "Competing crises elsewhere: subtracted from every actor's "
+                           "salience", "attention level", "R14 §75; R16 §14; value: assumption",
+                           ge=0, le=1)
+    council_budget: float | None = P(None, "What member states will pay per year for Security "
+                                     "Council (Pillar III) action; none: not binding",
+                                     "cost units / year", "R16 §14; value: assumption", ge=0)
+    secretariat: SecretariatParams = Field(SecretariatParams(), description="Secretary-General "
+                                           "and special advisers (good offices, early warning)")
+    agencies: AgenciesParams = Field(AgenciesParams(), description="UN agencies")
+    regional: RegionalParams = Field(RegionalParams(), description="Regional organization")
+    states: ActorParams = Field(ActorParams(), description="Member states acting bilaterally "
+                                "(arms embargoes, security-sector training)")
+    neighbours: list[NeighbourParams] = Field([], max_length=12,
+                                              description="Neighbouring states")
+    civil_society: CivilSocietyParams = Field(CivilSocietyParams(),
+                                              description="Local civil-society networks")
     prevention_funding: float = P(1.0, "Share of the requested intensity funded for an "
                                   "intervention decided before the observed stage reaches 3 "
                                   "(prevention is under-funded)", "fraction",
@@ -362,18 +463,28 @@ class InterventionSpec(Section):
                              "run", "months", "R16 §53–56", ge=1)
     intensity: float = P(1.0, "Scale of the effort (effect and cost)", "multiplier",
                          "assumption", ge=0, le=5)
+    by: str | None = P(None, "The actor that delivers it, one of the kind's deliverers "
+                       "(docs/interventions.md); none: the kind's first deliverer", "actor name",
+                       "R14 §20–27")
 
     @model_validator(mode="after")
     def _known_kind(self) -> InterventionSpec:
+        import difflib
+
         from .interventions import CATALOGUE
 
         if self.kind not in CATALOGUE:
-            import difflib
-
             hint = difflib.get_close_matches(self.kind, list(CATALOGUE), n=1)
             raise ValueError(f"kind: unknown intervention {self.kind!r}" + (
                 f"; did you mean {hint[0]!r}?" if hint else
                 f"; the catalogue has {', '.join(CATALOGUE)}"))
+        actors = CATALOGUE[self.kind].actors
+        if self.by is not None and self.by not in actors:
+            hint = difflib.get_close_matches(self.by, ACTORS, n=1)
+            raise ValueError(f"by: {self.by!r} does not deliver {self.kind}; its deliverers "
+                             f"are {', '.join(actors)}" + (
+                                 f" (did you mean {hint[0]!r}?)" if hint and hint[0] in actors
+                                 else ""))
         return self
 
 
@@ -458,6 +569,19 @@ class Scenario(Section):
             if sp.backs not in armed:
                 raise ValueError(f"international.sponsors.{i}.backs: unknown armed group "
                                  f"{sp.backs!r}; armed groups are {armed}")
+        neighbours = [nb.name for nb in self.international.neighbours]
+        if len(set(neighbours)) != len(neighbours):
+            raise ValueError(f"international.neighbours: names must be unique, got {neighbours}")
+        for i, nb in enumerate(self.international.neighbours):
+            for t in nb.backs:
+                known(f"international.neighbours.{i}.backs", t)
+        if not self.international.regional.present:
+            for pname, pol in self.policies.items():
+                for i, spec in enumerate(pol.interventions):
+                    if spec.by == "regional":
+                        raise ValueError(f"policies.{pname}.interventions.{i}.by: no regional "
+                                         "organization in this scenario "
+                                         "(international.regional.present = false)")
         for i, e in enumerate(self.events.scheduled):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "

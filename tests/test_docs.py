@@ -10,7 +10,8 @@ def test_every_parameter_documents_unit_and_provenance():
 
     metadata = {"`name`", "`title`", "`brief`", "`sources`", "`groups[].name`",
                 "`armed_groups[].name`", "`policies.NAME.description`",
-                "`international.council[].name`", "`international.sponsors[].name`"}
+                "`international.council[].name`", "`international.sponsors[].name`",
+                "`international.neighbours[].name`"}
     for path, meaning, unit, _default, provenance in rows():
         assert meaning, path
         if path not in metadata:

@@ -1,9 +1,13 @@
 """International actors and the warning-to-action pipeline, under shared seeds."""
 
+import mesa
 import numpy as np
+import pytest
 
 from escalation_sim import EscalationModel, load_scenario, run_ensemble
-from escalation_sim.params import PolicyParams
+from escalation_sim.errors import InputError
+from escalation_sim.international import InternationalActor
+from escalation_sim.params import ACTORS, PolicyParams
 
 RUNS = 40
 
@@ -95,3 +99,126 @@ def test_earlier_action_costs_less_per_mass_atrocity_averted_than_the_same_tools
     early = cost_per_averted(run_ensemble(s, runs, seed=5, workers=2, policy=policy(*tools)))
     late = cost_per_averted(run_ensemble(s, runs, seed=5, workers=2, policy=policy(*late_tools)))
     assert early < late
+
+
+
+# ---- the international actors (R14 §20–27) --------------------------------------------------
+def test_every_international_actor_is_a_mesa_agent_with_budget_attention_and_a_rule():
+    m = EscalationModel(load_scenario("default", [
+        "international.neighbours=[{name='N1', backs=['A']}]",
+        "international.sponsors=[{name='S', backs='militia'}]"]), 0)
+    assert set(m.actors) == set(ACTORS)
+    kinds = {type(a).__name__ for a in m.international_set}
+    assert {"Secretariat", "SecurityCouncil", "RegionalOrganization", "Neighbour",
+            "CivilSociety", "Sponsor"} <= kinds
+    for actor in m.international_set:
+        assert isinstance(actor, InternationalActor) and isinstance(actor, mesa.Agent)
+        assert actor.attention == 0.0 and hasattr(actor, "budget")
+    m.run(24)
+    # attention follows the situation: every actor has turned toward the country
+    assert all(a.attention > 0.1 for a in m.international_set)
+
+
+def warning_error(presence: float, seed: int) -> float:
+    """Mean absolute gap between what early warning saw and the truth over three years."""
+    s = load_scenario("default", [f"international.civil_society.presence={presence}",
+                                  "international.civil_society.suppression=0.0"])
+    m = EscalationModel(s, seed)
+    gaps = []
+    for _ in range(36):
+        m.step()
+        gaps.append(np.abs(m.observed_indicators - m.indicator_history[m.steps]).mean())
+    return float(np.mean(gaps))
+
+
+def test_civil_society_presence_sharpens_early_warning():
+    # same seeds, so the same normals: with presence 1 early warning closes half its gap
+    # (warning_weight 0.5), halving the noise and shortening the delay; 0.8 leaves room for the
+    # different trajectories the two runs take
+    for seed in range(3):
+        assert warning_error(1.0, seed) < 0.8 * warning_error(0.0, seed)
+
+
+def test_a_complicit_state_closes_civic_space():
+    def presence(complicity):
+        s = load_scenario("default", [f"government.complicity={complicity}"])
+        return EscalationModel(s, 0).run(12).civil_society.presence
+
+    assert presence(0.9) < presence(0.0) <= 0.2 + 1e-12
+
+
+def test_the_special_advisers_warn_once_and_raise_everyone_s_attention():
+    m = EscalationModel(load_scenario("default"), 0)
+    before = None
+    while m.actors["secretariat"].warned is None and m.steps < 120:
+        before = {a.key: a.attention for a in m.international_set}
+        m.step()
+    assert m.actors["secretariat"].warned is not None, "no formal warning in 120 months"
+    warnings = [e for e in m.events_log if e.kind == "warning"]
+    assert len(warnings) == 1 and warnings[0].month == m.steps
+    # every other actor jumped by about warning_boost (0.2) on top of its usual drift
+    council = m.actors["council"]
+    assert council.attention - before["council"] > 0.15
+
+
+def test_distraction_delays_action():
+    late = policy({"kind": "peer_review", "trigger_stage": 2, "trigger_months": 1})
+    calm = run_ensemble(load_scenario("default"), RUNS, seed=3, workers=2, policy=late)
+    busy = run_ensemble(load_scenario("default", ["international.distraction=0.25"]), RUNS,
+                        seed=3, workers=2, policy=late)
+    pairs = [(a.first_action_month, b.first_action_month)
+             for a, b in zip(calm, busy, strict=True) if a.first_action_month is not None]
+    assert pairs
+    # competing crises never speed action up, and delay it in some runs
+    assert all(b is None or b >= a for a, b in pairs)
+    assert any(b is None or b > a for a, b in pairs)
+
+
+def test_an_agency_budget_limits_what_it_delivers():
+    spec = {"kind": "peacekeeping", "start": 1}
+    free = EscalationModel(load_scenario("default"), 0, policy(spec)).run(36)
+    poor = EscalationModel(load_scenario("default", [
+        "international.agencies.peace_operations.budget=60"]), 0, policy(spec)).run(36)
+    assert poor.cost < free.cost
+    # at most 60 a year
+    assert poor.cost <= 3 * 60 + 1e-9
+    assert any("budget is spent" in e.text for e in poor.events_log)
+
+
+# regional human-rights mechanisms (R14 §34): no consent needed, so a complicit state cannot
+# refuse them, but a neighbour in the organization can block the decision
+REGIONAL = policy({"kind": "peer_review", "by": "regional", "trigger_stage": 2,
+                   "trigger_months": 1})
+
+
+def test_a_neighbour_backing_the_perpetrator_blocks_regional_action():
+    def neighbours(backs):
+        return load_scenario("default", [
+            f"international.neighbours=[{{name='N1', backs={backs}, obstruction=1.0}}]",
+            "government.complicity=0.8"])   # the state is on the perpetrating side
+
+    free = run_ensemble(neighbours("[]"), RUNS, seed=7, workers=2, policy=REGIONAL)
+    shielded = run_ensemble(neighbours("['A']"), RUNS, seed=7, workers=2, policy=REGIONAL)
+    assert sum(o.first_action_month is not None for o in shielded) < \
+        sum(o.first_action_month is not None for o in free)
+    assert any("peer_review:regional" in o.blocked for o in shielded)
+
+
+def test_delivering_actor_references_are_validated(tmp_path):
+    with pytest.raises(ValueError, match="does not deliver"):
+        policy({"kind": "deny_means", "by": "regional"})
+    with pytest.raises(InputError) as e:
+        load_scenario("default", ["international.regional.present=false",
+                                  "policies.p.interventions=[{kind='peacekeeping', "
+                                  "by='regional'}]"])
+    assert "policies.p.interventions.0.by" in str(e.value)
+    with pytest.raises(InputError) as e:
+        load_scenario("default", ["international.neighbours=[{name='N', backs=['Z']}]"])
+    assert "international.neighbours.0.backs" in str(e.value)
+
+
+def test_by_chooses_the_deliverer_and_the_default_is_the_kind_s_first():
+    s = load_scenario("default")
+    m = EscalationModel(s, 0, policy({"kind": "peacekeeping"},
+                                     {"kind": "peacekeeping", "by": "regional"})).run(1)
+    assert [d.actor.key for d in m.interventions] == ["peace_operations", "regional"]

@@ -24,8 +24,9 @@ violence indicator (R14 §10). The stage classifier (:func:`escalation_sim.stage
 assigns the true stage from the true scores and the observed stage from observed ones.
 
 Early warning sees the indicators ``max_delay × (1 − s)`` months late with Gaussian noise of s.d.
-``observation_noise × (1 − s)``, where ``s`` is the strength of brake (d) (R14 §51–52). The
-stream draws one normal per indicator every month.
+``observation_noise × (1 − s)``, where ``s`` is the strength of brake (d) (R14 §51–52) improved
+by local civil-society reports (:func:`warning_strength`). The stream draws one normal per
+indicator every month.
 """
 
 from __future__ import annotations
@@ -93,6 +94,14 @@ def observe(history: np.ndarray, month: int, delay: int, noise_sd: float,
     return np.clip(history[max(0, month - delay)] + noise_sd * normals, 0.0, 1.0)
 
 
+def warning_strength(model: EscalationModel) -> float:
+    """How well early warning works: brake (d), with local civil-society reports closing a share
+    ``warning_weight × presence`` of the remaining gap (R14 §27, §51–52)."""
+    cs = model.civil_society
+    return 1.0 - ((1.0 - model.brakes["early_warning"].strength)
+                  * (1.0 - cs.p.warning_weight * cs.presence))
+
+
 def step(model: EscalationModel) -> None:
     st = model.params.stages
     t = model.steps
@@ -101,7 +110,7 @@ def step(model: EscalationModel) -> None:
     model.indicator_history[t] = indicators(model)
     model.scores = scores(model.indicator_history[t])
     model.stage = classify(model.stage, model.scores, entry, st.hysteresis)
-    s = model.brakes["early_warning"].strength
+    s = warning_strength(model)
     normals = model.streams["observation"].standard_normal(len(INDICATORS))
     seen = observe(model.indicator_history, t, round(st.max_delay * (1.0 - s)),
                    st.observation_noise * (1.0 - s), normals)
