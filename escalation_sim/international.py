@@ -45,6 +45,8 @@ class InternationalActor(mesa.Agent):
     Subclasses add their own decision rules by extending :meth:`step`.
     """
 
+    distractible = True   # competing crises elsewhere lower its attention (not local actors)
+
     def __init__(self, model: EscalationModel, name: str, key: str = "",
                  budget: float | None = None):
         super().__init__(model)
@@ -64,8 +66,13 @@ class InternationalActor(mesa.Agent):
         ip = m.params.international
         if (m.steps - 1) % 12 == 0:
             self.spent, self.short = 0.0, False
-        target = min(1.0, max(0.0, self.salience() - ip.distraction))
+        target = min(1.0, max(0.0, self.salience()
+                              - (ip.distraction if self.distractible else 0.0)))
         self.attention += ip.attention_rate * (target - self.attention)
+
+    def capacity(self) -> float:
+        """Share of full strength at which it delivers (1; civil society: its presence)."""
+        return 1.0
 
     def pay(self, cost: float, what: str) -> float:
         """Spend ``cost`` if the year's budget allows; return the share funded (0–1)."""
@@ -128,6 +135,8 @@ class Neighbour(InternationalActor):
     """A neighbouring state (R14 §23): it sees the true situation first-hand, tells the regional
     organization what it sees, and obstructs regional action against a side it backs."""
 
+    distractible = False
+
     def __init__(self, model: EscalationModel, p):
         super().__init__(model, p.name, "neighbour")
         self.p = p
@@ -150,23 +159,28 @@ class RegionalOrganization(InternationalActor):
         super().__init__(model, "Regional organization", "regional", p.budget)
         self.p = p
         self.neighbours = neighbours
-        self.information = max((nb.p.information for nb in neighbours), default=0.0)
+
+    def information(self) -> float:
+        """The best first-hand information of a neighbour that does not back the perpetrator
+        (one that does has a stake in what the others see)."""
+        return max((nb.p.information for nb in self.neighbours if not nb.obstructs()),
+                   default=0.0)
 
     def salience(self) -> float:
-        m, i = self.model, self.information
+        m, i = self.model, self.information()
         seen = (1.0 - i) * m.observed_scores + i * m.scores
         return float(max(seen[1], seen[2]))
 
     def agree(self, u: float) -> tuple[bool, str]:
-        """Decide a proposed action with uniform ``u``: blocked by the most obstructive neighbour
-        backing the perpetrator (with its obstruction probability), else agreed with probability
-        ``consensus``."""
-        obstructing = [nb for nb in self.neighbours if nb.obstructs()]
-        if obstructing:
-            nb = max(obstructing, key=lambda n: n.p.obstruction)
-            if u < nb.p.obstruction:
-                return False, nb.name
-            u = (u - nb.p.obstruction) / (1.0 - nb.p.obstruction)
+        """Decide a proposed action with uniform ``u``. Consensus: each neighbour backing the
+        perpetrator may block it, in scenario order, with its obstruction probability (so the
+        action passes them with probability Π(1 − obstruction)); then the members agree with
+        probability ``consensus``. One uniform decides all of it (rescaled at each step)."""
+        for nb in self.neighbours:
+            if nb.obstructs():
+                if u < nb.p.obstruction:
+                    return False, nb.name
+                u = (u - nb.p.obstruction) / (1.0 - nb.p.obstruction)
         return (True, "") if u < self.p.consensus else (False, "no consensus")
 
 
@@ -176,10 +190,15 @@ class CivilSociety(InternationalActor):
     documentation of violations lowers impunity, and a complicit state closes civic space
     (R14 §76), from which it recovers slowly."""
 
+    distractible = False
+
     def __init__(self, model: EscalationModel, p):
         super().__init__(model, "Civil-society networks", "civil_society", p.budget)
         self.p = p
         self.presence = p.presence
+
+    def capacity(self) -> float:
+        return self.presence
 
     def salience(self) -> float:
         return float(max(self.model.scores[1], self.model.scores[2]))
@@ -199,7 +218,7 @@ def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
     ip = model.params.international
     ag = ip.agencies
     neighbours = [Neighbour(model, nb) for nb in ip.neighbours]
-    actors: dict[str, InternationalActor] = {"secretariat": Secretariat(model, ip.secretariat)}
+    actors: dict[str, InternationalActor] = {}
     for key, name in (("human_rights_office", "Human rights office"),
                       ("development", "Development agencies"),
                       ("refugee_agency", "Refugee agency"),
@@ -212,10 +231,13 @@ def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
     actors["states"] = InternationalActor(model, "Member states", "states", ip.states.budget)
     actors["council"] = SecurityCouncil(model, ip.council, ip.council_budget)
     actors["civil_society"] = CivilSociety(model, ip.civil_society)
-    for actor in (*actors.values(), *neighbours):
-        model.register_actor(actor)
-    for sp in ip.sponsors:
-        model.register_actor(Sponsor(model, sp))
+    sponsors = [Sponsor(model, sp) for sp in ip.sponsors]
+    # the secretariat steps last, so its warning's boost is not diluted the month it is given
+    actors["secretariat"] = Secretariat(model, ip.secretariat)
+    for actor in (*actors.values(), *neighbours, *sponsors):
+        if actor.key != "secretariat":
+            model.register_actor(actor)
+    model.register_actor(actors["secretariat"])
     return actors
 
 
@@ -259,7 +281,9 @@ def apply_interventions(model: EscalationModel) -> None:
     reset_transient(model)
     budget = model.policy.budget if model.policy is not None else None
     if budget is not None and model.cost >= budget:
-        model.streams["international"].random(len(model.interventions))  # the draws, unused
+        # the month's draws, unused, so the stream stays aligned with runs that go on
+        model.streams["international"].random(sum(getattr(i, "draws", 0)
+                                                   for i in model.interventions))
         if not model.budget_exhausted:
             model.budget_exhausted = True
             model.log("intervention", "budget exhausted: all interventions stop")

@@ -364,6 +364,8 @@ class Deployment:
     or ``absent`` when its deliverer is not in the scenario), if it did.
     """
 
+    draws = 1   # uniforms of the `international` stream it uses a month
+
     def __init__(self, spec: InterventionSpec):
         self.spec = spec
         self.intervention = CATALOGUE[spec.kind]()
@@ -378,6 +380,7 @@ class Deployment:
         self.funded = 1.0          # share of the intensity funded
         self.agenda_at = 0
         self.actor = None          # the delivering international actor, found on first apply
+        self.first_effect: int | None = None   # first month of effect its deliverer paid for
 
     def log(self, model: EscalationModel, text: str) -> None:
         model.log("intervention", f"{self.name}: {text}")
@@ -387,12 +390,17 @@ class Deployment:
         self.log(model, text)
         return 0.0
 
-    def apply(self, model: EscalationModel) -> float:
-        """Advance this deployment by one month; return its cost this month."""
+    def apply(self, model: EscalationModel, u: float | None = None) -> float:
+        """Advance this deployment by one month; return its cost this month. ``u`` is the month's
+        uniform for a vote; without it the deployment draws its own."""
         spec, iv, month = self.spec, self.intervention, model.steps
-        # one uniform every month, used or not, so the stream's position never depends on state
-        u = model.streams["international"].random()
+        if u is None:
+            # one uniform every month, used or not, so the stream's position never depends on
+            # state
+            u = model.streams["international"].random()
         ip = model.params.international
+        if self.status in ("blocked", "ended"):
+            return 0.0
         if self.actor is None:
             by = spec.by or next((a for a in iv.actors if a in model.actors), iv.actors[0])
             self.actor = model.actors.get(by)
@@ -412,7 +420,12 @@ class Deployment:
                 self.warned, self.status = month, "agenda"
                 self.agenda_at = month + ip.agenda_delay + round(resist)
                 self.log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
-        if (self.status == "agenda" and month >= self.agenda_at
+        # a formal early warning overrides the state's resistance: the item is due on the agenda
+        # agenda_delay months after the warning (R14 §73; R16 §28–29)
+        formal = model.actors["secretariat"].warned
+        due = self.agenda_at if formal is None or self.warned is None else min(
+            self.agenda_at, max(formal, self.warned) + ip.agenda_delay)
+        if (self.status == "agenda" and month >= due
                 and self.actor.attention >= ip.attention_threshold):
             self.status = "deciding"
         if self.status == "deciding":
@@ -447,10 +460,26 @@ class Deployment:
         intensity = spec.intensity * self.funded
         cost = iv.cost * intensity * ip.stage_cost[model.stage]
         paid = self.actor.pay(cost, self.name)
-        s = intensity * paid * (will_factor(model.government.political_will)
-                                if iv.will_scaled else 1.0)
+        if paid > 0.0 and self.first_effect is None:
+            self.first_effect = month
+        s = intensity * paid * self.actor.capacity() * (
+            will_factor(model.government.political_will) if iv.will_scaled else 1.0)
         iv.effect(model, s)
         return cost * paid
+
+    @property
+    def stopped(self) -> str | None:
+        """Where this response stopped short of acting, if it did: the stage that blocked it
+        (``consent``, ``veto``, ``regional``, ``absent``), the stage it was still waiting in at
+        the end of the run (``agenda``, ``deciding``), or ``resources`` when it was decided but
+        its deliverer never paid for a month of it."""
+        if self.blocked:
+            return self.blocked
+        if self.status in ("agenda", "deciding"):
+            return self.status
+        if self.status in ("active", "ended") and self.first_effect is None:
+            return "resources"
+        return None
 
 
 def reset_transient(model: EscalationModel) -> None:
@@ -489,7 +518,9 @@ class AdaptiveRule:
 
     def __init__(self, params):
         self.p = params
+        self.draws = params.slots   # uniforms of the `international` stream it uses a month
         self.deployments: dict[str, tuple[str, Deployment]] = {}   # kind -> (indicator, deployment)
+        self.history: list[Deployment] = []                         # every deployment it made
 
     def _response(self, model: EscalationModel, indicator: str) -> str:
         kind = RESPONSES[indicator]
@@ -519,6 +550,7 @@ class AdaptiveRule:
             d = Deployment(InterventionSpec(kind=kind, start=max(1, model.steps),
                                             intensity=self.p.intensity))
             self.deployments[kind] = (indicator, d)
+            self.history.append(d)
             d.log(model, f"re-targeted at {indicator} (observed {level:.2f})")
 
     @property
@@ -526,6 +558,9 @@ class AdaptiveRule:
         return [d for _, d in self.deployments.values()]
 
     def apply(self, model: EscalationModel) -> float:
+        # `slots` uniforms every month, one per place a deployment may hold, so the stream's
+        # position does not depend on how many responses are deployed
+        us = model.streams["international"].random(self.p.slots)
         if model.steps % self.p.every == 0:
             self.review(model)
-        return sum(d.apply(model) for d in self.active)
+        return sum(d.apply(model, float(u)) for d, u in zip(self.active, us, strict=False))

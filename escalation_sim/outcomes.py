@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .interventions import Deployment
 from .model import SERIES, EscalationModel
 
 CAVEAT = "Results are the model's, for a stylized scenario; not a forecast of any real country."
@@ -100,8 +101,9 @@ class RunOutcome:
         scale = model.params.people_per_civilian
         hold = model.params.outcomes.stop_hold
         observed = model.series[: model.steps + 1, _OBSERVED].astype(np.int8)
-        starts = [d.active_from for d in model.interventions
-                  if getattr(d, "active_from", None) is not None]
+        deployments = [d for i in model.interventions
+                       for d in ([i] if isinstance(i, Deployment) else getattr(i, "history", []))]
+        starts = [d.first_effect for d in deployments if d.first_effect is not None]
         return cls(
             seed=model.seed,
             months=model.steps,
@@ -120,8 +122,7 @@ class RunOutcome:
             warning_month=first_months(observed)[2],
             formal_warning_month=model.actors["secretariat"].warned,
             first_action_month=min(starts) if starts else None,
-            blocked=tuple(f"{d.name}:{d.blocked}" for d in model.interventions
-                          if getattr(d, "blocked", None)),
+            blocked=tuple(f"{d.name}:{d.stopped}" for d in deployments if d.stopped),
         )
 
     def to_dict(self) -> dict:

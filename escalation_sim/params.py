@@ -413,8 +413,9 @@ class InternationalParams(Section):
                                 "complicity, while the observed stage is below 3: states resist "
                                 "being put on an agenda early", "months", "R14 §73", ge=0,
                                 le=60)
-    council_attempts: int = P(12, "Months a Security Council draft stays tabled before it is "
-                              "abandoned", "months", "assumption; R16 §49", ge=1, le=120)
+    council_attempts: int = P(12, "Months a Security Council draft, or a proposal to the "
+                              "regional organization, stays tabled before it is abandoned",
+                              "months", "assumption; R16 §49", ge=1, le=120)
     stage_cost: list[Annotated[float, Field(ge=0)]] = P(
         [1.0, 1.0, 3.0, 10.0], "Multiplier of an intervention's monthly cost at true stage 0, 1, "
         "2 and 3: operating amid a specific threat or ongoing atrocities costs more (costs rise "
@@ -426,12 +427,13 @@ class InternationalParams(Section):
                               "R16 §28–29; value: assumption", ge=0, le=1)
     attention_threshold: float = P(0.3, "Attention the delivering actor needs before a "
                                    "triggered response reaches its agenda", "attention level",
-                                   "R14 §73; R16 §28–29; value: assumption", ge=0, le=1)
+                                   "R16 §28–29; value: assumption", ge=0, le=1)
     distraction: float = P(0.0, "Competing crises elsewhere: subtracted from every actor's "
                            "salience", "attention level", "R14 §75; R16 §14; value: assumption",
                            ge=0, le=1)
     council_budget: float | None = P(None, "What member states will pay per year for Security "
-                                     "Council (Pillar III) action; none: not binding",
+                                     "Council (Pillar III) action (the Council's budget; its "
+                                     "members are listed in `council`); none: not binding",
                                      "cost units / year", "R16 §14; value: assumption", ge=0)
     secretariat: SecretariatParams = Field(SecretariatParams(), description="Secretary-General "
                                            "and special advisers (good offices, early warning)")

@@ -4,7 +4,7 @@ import mesa
 import numpy as np
 import pytest
 
-from escalation_sim import EscalationModel, load_scenario, run_ensemble
+from escalation_sim import EscalationModel, RunOutcome, load_scenario, run_ensemble
 from escalation_sim.errors import InputError
 from escalation_sim.international import InternationalActor
 from escalation_sim.params import ACTORS, PolicyParams
@@ -113,7 +113,7 @@ def test_every_international_actor_is_a_mesa_agent_with_budget_attention_and_a_r
             "CivilSociety", "Sponsor"} <= kinds
     for actor in m.international_set:
         assert isinstance(actor, InternationalActor) and isinstance(actor, mesa.Agent)
-        assert actor.attention == 0.0 and hasattr(actor, "budget")
+        assert actor.attention == 0.0 and actor.spent == 0.0
     m.run(24)
     # attention follows the situation: every actor has turned toward the country
     assert all(a.attention > 0.1 for a in m.international_set)
@@ -149,16 +149,31 @@ def test_a_complicit_state_closes_civic_space():
 
 def test_the_special_advisers_warn_once_and_raise_everyone_s_attention():
     m = EscalationModel(load_scenario("default"), 0)
-    before = None
+    rate, boost = 0.3, 0.2   # international.attention_rate, secretariat.warning_boost
     while m.actors["secretariat"].warned is None and m.steps < 120:
-        before = {a.key: a.attention for a in m.international_set}
+        before = m.council.attention
         m.step()
-    assert m.actors["secretariat"].warned is not None, "no formal warning in 120 months"
-    warnings = [e for e in m.events_log if e.kind == "warning"]
-    assert len(warnings) == 1 and warnings[0].month == m.steps
-    # every other actor jumped by about warning_boost (0.2) on top of its usual drift
-    council = m.actors["council"]
-    assert council.attention - before["council"] > 0.15
+    assert m.actors["secretariat"].warned == m.steps, "no formal warning in 120 months"
+    # the Council moved toward the observed salience, then got the warning's full boost
+    salience = max(m.observed_scores[1], m.observed_scores[2])
+    assert m.council.attention == pytest.approx(before + rate * (salience - before) + boost)
+    m.run()
+    assert [e.month for e in m.events_log if e.kind == "warning"] == [m.actors[
+        "secretariat"].warned]
+
+
+def test_a_formal_warning_overrides_the_state_s_resistance_to_the_agenda():
+    def agenda_wait(warning_threshold):
+        s = load_scenario("default", ["government.complicity=0.6",
+                                      "international.attention_threshold=0",
+                                      f"international.secretariat.warning_threshold="
+                                      f"{warning_threshold}"])
+        m = EscalationModel(s, 0, policy({"kind": "peer_review", "trigger_stage": 1})).run(12)
+        d = m.interventions[0]
+        return d.decided - d.warned
+
+    # without a warning: agenda_delay 2 + resistance round(6 × 0.6) = 4; warned in month 1: 2
+    assert agenda_wait(1.0) == 6 and agenda_wait(0.0) == 2
 
 
 def test_distraction_delays_action():
@@ -174,15 +189,71 @@ def test_distraction_delays_action():
     assert any(b is None or b > a for a, b in pairs)
 
 
-def test_an_agency_budget_limits_what_it_delivers():
+def test_an_agency_budget_limits_what_it_delivers_and_renews_each_year():
     spec = {"kind": "peacekeeping", "start": 1}
     free = EscalationModel(load_scenario("default"), 0, policy(spec)).run(36)
     poor = EscalationModel(load_scenario("default", [
         "international.agencies.peace_operations.budget=60"]), 0, policy(spec)).run(36)
+    cost = poor.series[:, poor._series_index["cost"]]
     assert poor.cost < free.cost
-    # at most 60 a year
-    assert poor.cost <= 3 * 60 + 1e-9
-    assert any("budget is spent" in e.text for e in poor.events_log)
+    assert cost[12] <= 60 + 1e-9 and cost[24] <= 120 + 1e-9     # at most 60 a year
+    assert cost[13] > cost[12] and cost[25] > cost[24]          # and again each new year
+    assert sum("budget is spent" in e.text for e in poor.events_log) == 3   # once a year
+
+
+def test_civil_society_delivers_at_the_strength_of_its_presence():
+    s = load_scenario("default", ["international.civil_society.presence=0.5",
+                                  "international.civil_society.suppression=0.0"])
+    m = EscalationModel(s, 0, policy({"kind": "human_rights_monitoring", "by": "civil_society",
+                                      "start": 1})).run(4)
+    presence = m.civil_society.presence
+    assert 0.45 < presence <= 0.5
+    # monitoring's presence effect is 0.2 × strength in every district (intensity 1)
+    assert m.protection == pytest.approx(np.full(m.n_districts, 0.2 * presence))
+
+
+def test_civil_society_documentation_lowers_impunity():
+    def impunity(accountability):
+        s = load_scenario("default", ["international.civil_society.presence=1.0",
+                                      f"international.civil_society.accountability="
+                                      f"{accountability}"])
+        return EscalationModel(s, 2).run(48).impunity
+
+    assert impunity(0.5) < impunity(0.0)
+
+
+def test_a_fixed_schedule_is_a_decision_taken_but_a_trigger_waits_for_attention():
+    s = load_scenario("default", ["international.attention_threshold=1.0"])   # never reached
+    m = EscalationModel(s, 0, policy({"kind": "peer_review", "start": 3},
+                                     {"kind": "peer_review", "trigger_stage": 1})).run()
+    fixed, triggered = m.interventions
+    assert fixed.active_from is not None and triggered.status == "agenda"
+    assert RunOutcome.from_model(m).blocked == ("peer_review:agenda",)
+
+
+def test_a_missing_deliverer_blocks_once():
+    s = load_scenario("default", ["international.regional.present=false"])
+    m = EscalationModel(s, 0, policy({"kind": "peacekeeping", "by": "regional"})).run(24)
+    assert RunOutcome.from_model(m).blocked == ("peacekeeping:absent",)
+    assert sum(e.kind == "intervention" for e in m.events_log) == 1
+
+
+def test_regional_consensus_any_backer_can_block_then_the_members_must_agree():
+    s = load_scenario("default", [
+        "government.complicity=0.8",   # the ruling group A is on the perpetrating side
+        "international.regional.consensus=0.7",
+        "international.neighbours=[{name='N1', backs=['A'], obstruction=0.5, information=0.9},"
+        " {name='N2', information=0.4}]"])
+    m = EscalationModel(s, 0)
+    m.step()
+    org = m.actors["regional"]
+    assert org.agree(0.49) == (False, "N1")
+    assert org.agree(0.50) == (True, "")           # rescaled to 0.0
+    assert org.agree(0.85) == (False, "no consensus")   # rescaled to 0.7
+    # N1 backs the perpetrator, so the organization relies on N2's information only
+    assert org.information() == 0.4
+    seen = 0.6 * m.observed_scores + 0.4 * m.scores
+    assert org.salience() == pytest.approx(max(seen[1], seen[2]))
 
 
 # regional human-rights mechanisms (R14 §34): no consent needed, so a complicit state cannot
