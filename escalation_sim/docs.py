@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from .params import Scenario
+from .scenario import available, json_schema, load_scenario, read_chain, resolve
 
 
 def markers(name: str = "PARAMETER TABLE") -> tuple[str, str]:
@@ -63,12 +64,17 @@ def fields(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[
             yield path, field
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def _default(field: FieldInfo) -> str:
     if field.default is PydanticUndefined:
         return "required"
     if field.default is None:
         return "see meaning"
-    return f"`{field.default!r}`".replace("|", "\\|")
+    return _cell(f"`{field.default!r}`")
 
 
 def _extra(field: FieldInfo) -> dict[str, typing.Any]:
@@ -77,7 +83,7 @@ def _extra(field: FieldInfo) -> dict[str, typing.Any]:
 
 def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, ...]]:
     """(path, meaning, unit, default, provenance) for every leaf parameter."""
-    return [(f"`{path}`", (field.description or "").replace("|", "\\|"),
+    return [(f"`{path}`", _cell(field.description or ""),
              str(_extra(field).get("unit", "")), _default(field),
              str(_extra(field).get("provenance", ""))) for path, field in fields(model, prefix)]
 
@@ -115,14 +121,12 @@ def format_table() -> str:
     for path, field in fields():
         lines.append(f"| `{path}` | {_type(field.annotation)} | {_range(field)} | "
                      f"{_default(field)} | {_extra(field).get('unit', '')} | "
-                     f"{(field.description or '').replace('|', chr(92) + '|')} |")
+                     f"{_cell(field.description or '')} |")
     return "\n".join(lines)
 
 
 def scenario_list() -> str:
     """The shipped scenarios, each with its title, sources and brief, from the files."""
-    from .scenario import available, load_scenario, read_chain, resolve
-
     parts = []
     for name in available():
         s = load_scenario(name)
@@ -166,8 +170,6 @@ def render(text: str, content: str | None = None, name: str = "PARAMETER TABLE")
 
 
 def schema_text() -> str:
-    from .scenario import json_schema
-
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 

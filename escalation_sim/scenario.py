@@ -6,7 +6,10 @@ list items are addressed by index or by their ``name`` (``groups.B.share=0.3``).
 read as TOML values (numbers, booleans, quoted strings, arrays); anything else is a string.
 A scenario may start from another with ``extends = "default"`` (a name, or a path relative to
 the file): tables merge key by key, lists and values replace. Errors name the file, the field
-(dotted path) and the problem.
+(dotted path) and the problem; a scenario whose model would not fit in memory is refused before
+anything is allocated. :func:`dump_scenario` writes a scenario back as TOML, :func:`parameters`
+lists its resolved values with the file that set each, :func:`json_schema` describes the file
+format for editors.
 """
 
 from __future__ import annotations
