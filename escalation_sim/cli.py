@@ -108,9 +108,20 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scenarios", help="list or validate scenario files")
     ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
     ssub.add_parser("list", help="the shipped scenarios")
+    sh = ssub.add_parser("show", help="a scenario's brief and resolved parameters, each with "
+                                      "its value, unit, the file that set it and provenance")
+    sh.add_argument("scenario", help="scenario name or TOML file")
+    sh.add_argument("--set", dest="overrides", action="append", default=[],
+                    metavar="PATH=VALUE", help="override a field by dotted path (repeatable)")
+    sh.add_argument("--json", action="store_true", help="print it as JSON")
+    sh.add_argument("--toml", action="store_true",
+                    help="print the resolved scenario as one self-contained TOML file")
     v = ssub.add_parser("validate", help="validate scenario files")
     v.add_argument("files", nargs="+", help="scenario names or TOML files")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
+    sc = ssub.add_parser("schema", help="JSON Schema of the scenario file format (for editors)")
+    sc.add_argument("--out", type=Path, default=None,
+                    help="write it to this file instead of printing it")
 
     d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
                                     "intervention catalogue)")
@@ -244,7 +255,19 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     if args.action == "list":
         for name in available():
             s = load_scenario(name)
-            print(f"{name:<20} {s.title}")
+            print(f"{name:<22} {s.title}")
+        return 0
+    if args.action == "show":
+        return _show(args)
+    if args.action == "schema":
+        from .scenario import json_schema
+
+        text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+        if args.out is None:
+            print(text, end="")
+        else:
+            args.out.write_text(text, encoding="utf-8")
+            print(f"scenario schema written to {args.out}")
         return 0
     failures: list[InputError] = []
     valid: dict[str, bool] = {}
@@ -265,6 +288,55 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         if not failures:
             print(f"{len(args.files)} scenario file(s) valid")
     return 2 if failures else 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .scenario import dump_scenario, parameters, read_chain, resolve
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.toml:
+        print(dump_scenario(scenario), end="")
+        return 0
+    chain = read_chain(resolve(args.scenario))
+    rows = parameters(scenario, chain)
+    if args.overrides:
+        from .scenario import apply_override
+
+        # what --set changed: its own layer, last
+        layer: dict = {}
+        for assignment in args.overrides:
+            apply_override(layer, assignment)
+        marked = {r["path"] for r in parameters(scenario, [(Path("--set"), layer)])
+                  if r["set_in"] == "--set"}
+        for r in rows:
+            if r["path"] in marked:
+                r["set_in"] = "--set"
+    if args.json:
+        _print_json({"name": scenario.name, "title": scenario.title, "brief": scenario.brief,
+                     "sources": scenario.sources, "extends": [p.stem for p, _ in chain[:-1]],
+                     "parameters": rows,
+                     "policies": {k: p.description for k, p in scenario.policies.items()},
+                     "caveat": CAVEAT})
+        return 0
+    print(f"{scenario.name}: {scenario.title}")
+    if len(chain) > 1:
+        print("extends: " + " <- ".join(p.stem for p, _ in chain))
+    print(scenario.brief.strip())
+    print(f"\nSources: {', '.join(scenario.sources) or '-'}")
+    if scenario.policies:
+        print("Policies of this scenario (besides the shipped ones; see 'policies'):")
+        for k, p in scenario.policies.items():
+            print(f"  {k:<24} {p.description}")
+    shown = [(r["path"], "-" if r["value"] is None else json.dumps(r["value"], ensure_ascii=False),
+              r["unit"], r["set_in"],
+              r["provenance"]) for r in rows]
+    head = ("parameter", "value", "unit", "set in", "provenance")
+    widths = [max(len(s[i]) for s in (head, *shown)) for i in range(4)]
+    print()
+    for line in (head, *shown):
+        print("  ".join(s.ljust(w) for s, w in zip(line, widths, strict=False)) + "  " + line[4])
+    print(f"\n'set in' names the file (or --set) that set a value. {CAVEAT}")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

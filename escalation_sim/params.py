@@ -588,6 +588,9 @@ class Scenario(Section):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "
                                  f"of the run (run.months = {self.run.months})")
+        sponsors = [sp.name for sp in self.international.sponsors]
+        if len(set(sponsors)) != len(sponsors):
+            raise ValueError(f"international.sponsors: names must be unique, got {sponsors}")
         return self
 
     @property

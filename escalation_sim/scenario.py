@@ -6,15 +6,21 @@ list items are addressed by index or by their ``name`` (``groups.B.share=0.3``).
 read as TOML values (numbers, booleans, quoted strings, arrays); anything else is a string.
 A scenario may start from another with ``extends = "default"`` (a name, or a path relative to
 the file): tables merge key by key, lists and values replace. Errors name the file, the field
-(dotted path) and the problem.
+(dotted path) and the problem; a scenario whose model would not fit in memory is refused before
+anything is allocated. :func:`dump_scenario` writes a scenario back as TOML, :func:`parameters`
+lists its resolved values with the file that set each, :func:`json_schema` describes the file
+format for editors.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +71,12 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(str(path), [("", f"TOML syntax error: {e}")]) from None
+        message = str(e)
+        if message.endswith("(at end of document)"):  # give its line and column too
+            lines = text.split("\n")
+            message = message.removesuffix("(at end of document)") + (
+                f"(at end of document, line {len(lines)}, column {len(lines[-1]) + 1})")
+        raise InputError(str(path), [("", f"TOML syntax error: {message}")]) from None
 
 
 def parse_value(text: str) -> Any:
@@ -120,18 +131,24 @@ def _list_index(items: list[Any], part: str) -> int | None:
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names allowed at ``loc`` inside ``model`` (for "did you mean")."""
     cls: Any = model
+    keyed = False  # the next part is a key of a table of named sections (``policies.NAME``)
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         is_model = isinstance(cls, type) and issubclass(cls, BaseModel)
         if not is_model or part not in cls.model_fields:
             return []
         ann = cls.model_fields[part].annotation
-        while typing.get_origin(ann) in (list, typing.Union, types.UnionType):
+        while typing.get_origin(ann) in (list, dict, typing.Union, types.UnionType):
+            keyed = keyed or typing.get_origin(ann) is dict
             args = [a for a in typing.get_args(ann) if a is not type(None)]
-            ann = args[0] if args else None
+            ann = args[-1] if args else None
         cls = ann
     return list(cls.model_fields) if isinstance(cls, type) and issubclass(cls, BaseModel) else []
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
 
 
 def explain(error: ValidationError) -> list[tuple[str, str]]:
@@ -151,8 +168,9 @@ def explain(error: ValidationError) -> list[tuple[str, str]]:
             problem = "required field is missing"
         elif kind == "value_error":
             problem = msg.removeprefix("Value error, ")
-            if not field and ": " in problem:
-                field, _, problem = problem.partition(": ")
+            head, sep, rest = problem.partition(": ")
+            if sep and _DOTTED.fullmatch(head):  # a validator names the field inside its section
+                field, problem = f"{field}.{head}" if field else head, rest
         else:
             problem = f"{msg} (got {e.get('input')!r})"
         out.append((field, problem))
@@ -160,11 +178,60 @@ def explain(error: ValidationError) -> list[tuple[str, str]]:
 
 
 def validate(data: dict[str, Any], source: str) -> Scenario:
-    """Validate raw data as a :class:`Scenario`, or raise :class:`InputError`."""
+    """Validate raw data as a :class:`Scenario` that fits in memory, or raise
+    :class:`InputError`."""
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as e:
         raise InputError(source, explain(e)) from None
+    check_memory(scenario, source)
+    return scenario
+
+
+BYTES_PER_CIVILIAN = 56
+"""Peak bytes per civilian while a model is built, apart from the network (arrays and sorting
+temporaries); with :data:`BYTES_PER_TIE` it reproduces the 456 B per civilian measured at the
+default degree 8 (``benchmarks/bench_engine.py``, 10^6 civilians)."""
+BYTES_PER_TIE = 50
+"""Peak bytes per social tie while the network is built (owners, partners, draws, masks, the
+CSR matrix)."""
+MEMORY_SHARE = 0.8
+"""Largest share of the memory available now that one model may need."""
+
+
+def peak_bytes(scenario: Scenario) -> int:
+    """Estimated peak memory of building one model of ``scenario``: dominated by the civilians
+    and their ties; the monthly series are (months + 1) × 60 doubles."""
+    n = scenario.run.n_civilians
+    per_civilian = BYTES_PER_CIVILIAN + BYTES_PER_TIE * scenario.network.degree
+    return n * per_civilian + (scenario.run.months + 1) * 60 * 8
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``; else physical memory), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(scenario: Scenario, source: str) -> None:
+    """Refuse, before anything is allocated, a scenario whose one model would not fit in
+    :data:`MEMORY_SHARE` of the memory available (an ensemble needs this per worker)."""
+    need, have = peak_bytes(scenario), available_memory()
+    if have is not None and need > MEMORY_SHARE * have:
+        raise InputError(source, [("run.n_civilians", (
+            f"{scenario.run.n_civilians:,} civilians with {scenario.network.degree} ties each "
+            f"need about {need / 2**30:.1f} GiB to build, more than "
+            f"{MEMORY_SHARE:.0%} of the {have / 2**30:.1f} GiB available; use fewer civilians "
+            f"(run.n_civilians) or ties (network.degree)"))])
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -175,8 +242,9 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_scenario(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Raw data of a scenario file with its ``extends`` chain resolved."""
+def read_chain(path: Path, _chain: tuple[Path, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
+    """The raw data of a scenario file and of every file it extends, the root ancestor first
+    (each without its ``extends`` key)."""
     path = path.resolve()
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
@@ -184,7 +252,7 @@ def read_scenario(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     data = read_toml(path)
     parent = data.pop("extends", None)
     if parent is None:
-        return data
+        return [(path, data)]
     if not isinstance(parent, str):
         raise InputError(str(path), [("extends", f"must be a scenario name or path, got "
                                       f"{parent!r}")])
@@ -195,7 +263,15 @@ def read_scenario(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         base_path = resolve(target if target.suffix == ".toml" else parent)
     except InputError as e:
         raise InputError(str(path), [("extends", e.problems[0][1] + f" ({parent!r})")]) from None
-    return merge(read_scenario(base_path, (*_chain, path)), data)
+    return [*read_chain(base_path, (*_chain, path)), (path, data)]
+
+
+def read_scenario(path: Path) -> dict[str, Any]:
+    """Raw data of a scenario file with its ``extends`` chain resolved."""
+    data: dict[str, Any] = {}
+    for _, layer in read_chain(path):
+        data = merge(data, layer)
+    return data
 
 
 def load_scenario(name_or_path: str | Path = "default",
@@ -232,3 +308,87 @@ def resolve_policy(scenario: Scenario, name: str) -> PolicyParams:
     hint = difflib.get_close_matches(name, list(known), n=1)
     raise InputError(f"--policy {name}", [("", "unknown policy" + (
         f"; did you mean {hint[0]!r}?" if hint else f"; policies are {', '.join(known)}"))])
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The validated scenario as a self-contained TOML document (no ``extends``; fields left at
+    ``None`` are omitted, since TOML has no null); loading it gives an equal scenario."""
+    import tomli_w
+
+    return tomli_w.dumps(scenario.model_dump(mode="json", exclude_none=True),
+                         multiline_strings=True)
+
+
+def _set_in(layer: dict[str, Any], parts: Sequence[str]) -> bool:
+    """Whether a raw layer sets the value at ``parts`` (a list is set only as a whole)."""
+    node: Any = layer
+    for part in parts:
+        if isinstance(node, list):
+            return True
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def parameters(scenario: Scenario, chain: Sequence[tuple[Path, dict[str, Any]]] = ()
+               ) -> list[dict[str, Any]]:
+    """Every leaf parameter of ``scenario`` (policies aside) with its dotted path (list items by
+    name where they have one, as ``--set`` takes them), value, unit, meaning, provenance, and
+    ``set_in``: the file of ``chain`` (:func:`read_chain`) that set it, or ``"(schema default)"``.
+    """
+    out: list[dict[str, Any]] = []
+
+    def walk(model: BaseModel, prefix: tuple[str, ...]) -> None:
+        for name, field in type(model).model_fields.items():
+            if name in (("name", "title", "brief", "sources", "policies") if not prefix
+                        else ("name",)):
+                continue  # metadata shown apart; an item's name is in its path
+            value = getattr(model, name)
+            path = (*prefix, name)
+            if isinstance(value, BaseModel):
+                walk(value, path)
+                continue
+            if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+                for i, item in enumerate(value):
+                    walk(item, (*path, str(getattr(item, "name", i))))
+                continue
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            origin = next((p.name for p, layer in reversed(chain) if _set_in(layer, path)),
+                          "(schema default)")
+            out.append({"path": ".".join(path), "value": value,
+                        "unit": extra.get("unit", ""), "meaning": field.description or "",
+                        "provenance": extra.get("provenance", ""), "set_in": origin})
+
+    walk(scenario, ())
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario *file*, for editors (validation and completion).
+
+    It is the schema of :class:`~escalation_sim.params.Scenario` plus the ``extends`` key; a file
+    that extends another may leave out anything its parent sets, so ``groups``, ``government``
+    and ``government.ruling_group`` are required only of a file without ``extends``. An
+    intervention's ``kind`` lists the catalogue. The loader's checks go further (references
+    between names, shares summing to 1, memory): ``escalation-sim scenarios validate``.
+    """
+    from .interventions import CATALOGUE
+
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "escalation-sim scenario"
+    schema["properties"] = {"extends": {
+        "type": "string", "title": "Extends",
+        "description": "Scenario this one starts from: a shipped name, or a path relative to "
+                       "this file; tables merge key by key, lists and values replace"},
+        **schema["properties"]}
+    required = schema.pop("required", [])
+    defs = schema["$defs"]
+    gov_required = defs["GovernmentParams"].pop("required", [])
+    schema["if"] = {"not": {"required": ["extends"]}}
+    schema["then"] = {"required": required,
+                      "properties": {"government": {"required": gov_required}}}
+    kind = defs["InterventionSpec"]["properties"]["kind"]
+    kind["enum"] = list(CATALOGUE)
+    return schema

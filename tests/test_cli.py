@@ -76,7 +76,7 @@ def test_demo_prints_the_stage_table(tmp_path):
 
 def test_help_everywhere():
     for args in ([], ["run"], ["ensemble"], ["demo"], ["scenarios"], ["scenarios", "validate"],
-                 ["docs"]):
+                 ["scenarios", "show"], ["scenarios", "schema"], ["docs"]):
         r = cli(*args, "--help")
         assert r.returncode == 0 and "usage" in r.stdout
 
@@ -94,3 +94,34 @@ def test_run_and_ensemble_take_a_named_policy(tmp_path):
     assert "takes effect" in events
     bad = cli("ensemble", "--policy", "early_pilar2", "--runs", "2", "--out", str(tmp_path / "e"))
     assert bad.returncode == 2 and "did you mean 'early_pillar2'" in bad.stderr
+
+
+def test_scenarios_list_show_and_schema(tmp_path):
+    from escalation_sim.scenario import available
+
+    listed = cli("scenarios", "list")
+    assert listed.returncode == 0
+    for name in available():
+        assert name in listed.stdout
+    shown = cli("scenarios", "show", "election_reformed", "--set", "run.months=115")
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "extends: default <- election_distrusted <- election_reformed" in out
+    assert "not a model of any real country" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isalpha()}
+    assert rows["institutions.electoral_body.integrity"][1:4] == ["0.85", "level",
+                                                                  "election_reformed.toml"]
+    assert rows["government.political_will"][3] == "election_distrusted.toml"
+    assert rows["run.months"][1] == "115" and "--set" in rows["run.months"]
+    assert rows["network.degree"][-2:] == ["default)", "assumption"]  # "(schema default)"
+    doc = json.loads(cli("scenarios", "show", "state_perpetrator", "--json").stdout)
+    assert doc["extends"] == ["default"] and "council_action" in doc["policies"]
+    sponsor = {r["path"]: r for r in doc["parameters"]}["international.sponsors.patron.arms"]
+    assert sponsor["value"] == 1.0 and sponsor["provenance"] == "R16 §30"
+    dumped = cli("scenarios", "show", "resilient", "--toml")
+    (tmp_path / "r.toml").write_text(dumped.stdout)
+    assert cli("scenarios", "validate", str(tmp_path / "r.toml")).returncode == 0
+    schema = cli("scenarios", "schema", "--out", str(tmp_path / "s.json"))
+    assert schema.returncode == 0
+    assert json.loads((tmp_path / "s.json").read_text())["title"] == "escalation-sim scenario"
+    assert "extends" in json.loads(cli("scenarios", "schema").stdout)["properties"]

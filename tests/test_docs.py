@@ -21,3 +21,43 @@ def test_every_parameter_documents_unit_and_provenance():
 def test_render_replaces_only_between_markers():
     text = ODD.read_text()
     assert render(text) == render(render(text))
+
+
+def test_the_shipped_json_schema_accepts_every_shipped_file_and_catches_mistakes():
+    """What an editor does with docs/scenario.schema.json: validate the raw files as written
+    (with ``extends``), and flag a typo, a wrong type, a value out of range, an unknown
+    intervention kind and a missing section."""
+    import json
+    import tomllib
+
+    import jsonschema
+
+    from escalation_sim.docs import SCHEMA_FILE
+    from escalation_sim.scenario import available, json_schema, resolve
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert schema == json_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in available():
+        raw = tomllib.loads(resolve(name).read_text(encoding="utf-8"))
+        assert not list(validator.iter_errors(raw)), name
+    base = tomllib.loads(resolve("default").read_text(encoding="utf-8"))
+    for bad in ({**base, "rnu": {}}, {**base, "run": {"months": "ten"}},
+                {**base, "run": {"months": 0}},
+                {**base, "policies": {"p": {"interventions": [{"kind": "sanction"}]}}},
+                {k: v for k, v in base.items() if k != "government"},
+                {"extends": "default", "government": {"complicity": 2.0}}):
+        assert list(validator.iter_errors(bad)), bad
+    assert not list(validator.iter_errors({"extends": "default", "government": {
+        "complicity": 0.5}})), "a variant may leave out what its parent sets"
+
+
+def test_scenarios_page_lists_every_shipped_scenario_and_every_key():
+    from escalation_sim.docs import SCENARIOS_PAGE, fields
+    from escalation_sim.scenario import available
+
+    page = SCENARIOS_PAGE.read_text(encoding="utf-8")
+    for name in available():
+        assert f"### `{name}`" in page
+    for path, _ in fields():
+        assert f"| `{path}` |" in page

@@ -119,3 +119,28 @@ def test_cli_validate_reports_clearly_with_exit_2_and_no_traceback(tmp_path):
     assert r.returncode == 2 and "government.complicity" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("run", "nonexistent_scenario")
     assert r.returncode == 2 and "no such scenario" in r.stderr
+
+
+def test_duplicate_sponsor_names_refused():
+    e = problems("state_perpetrator", ['international.sponsors=[{name="p", backs="militia"}, '
+                                       '{name="p", backs="rebels"}]'])
+    assert e.problems[0][0] == "international.sponsors" and "unique" in e.problems[0][1]
+
+
+def test_unknown_key_inside_a_named_policy_gets_a_suggestion(tmp_path):
+    p = write(tmp_path, 'extends = "default"\n[policies.mine]\ninterventions = '
+                        '[{ kind = "peer_review", intensty = 2 }]\n')
+    assert ("policies.mine.interventions.0.intensty",
+            "unknown key 'intensty'; did you mean 'intensity'?") in problems(p).problems
+
+
+def test_unknown_intervention_kind_names_the_kind_field(tmp_path):
+    p = write(tmp_path, 'extends = "default"\n[policies.mine]\ninterventions = '
+                        '[{ kind = "peer_reviw" }]\n')
+    field, problem = problems(p).problems[0]
+    assert field == "policies.mine.interventions.0.kind" and "did you mean 'peer_review'" in problem
+
+
+def test_syntax_error_at_end_of_document_still_has_line_and_column(tmp_path):
+    p = write(tmp_path, 'name = "x"\na = [1, 2\n')
+    assert "line 3, column 1" in str(problems(p))
