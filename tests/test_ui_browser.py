@@ -172,6 +172,12 @@ def test_page_loads_offline_without_console_errors(server, context):
     tab.tab("About")
     tab.see("results are the model's", exact=False)
     tab.shot("02-about")
+    light = tab.page.locator("main img").first.get_attribute("src")
+    tab.page.locator(".v-app-bar button").last.click()   # the theme toggle
+    tab.page.locator(".v-application.theme--dark").wait_for()
+    # the plots follow the theme
+    tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=light)
+    tab.shot("02b-dark")
 
 
 def test_pick_scenario_step_and_stage_change(server, context):
@@ -210,6 +216,13 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     assert re.search(r"Month 12 — Trainer decides to deploy peacekeeping", tab.log_text())
     # nothing else changed (no step): a different image is the inject's marker
     tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=before)
+    tab.tab("Map")
+    tab.page.locator("#district-map .cell").first.wait_for()
+    assert tab.page.locator("#district-map .cell").count() == 16   # default: 4 × 4 districts
+    assert "victimization index" in tab.page.locator("#district-map .cell").first.get_attribute(
+        "title")
+    tab.shot("04b-map")
+    tab.tab("Injects")
     tab.select("Event", "coup")
     tab.button("Trigger in month 13").click()
     tab.button("Step").click()

@@ -144,3 +144,16 @@ def test_ui_command_refuses_a_bad_port(capsys):
     assert main(["ui", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert "--port" in err or "'ui' dependencies" in err
+
+
+def test_district_map_data_adds_up(default):
+    s = Session(default, seed=0)
+    s.run_to(60)
+    rows = figures.districts(s)
+    assert len(rows) == default.space.width * default.space.height
+    alive = sum(sum(r["groups"].values()) for r in rows)
+    people = default.run.population / default.run.n_civilians
+    assert alive == pytest.approx(s.model.civilians.alive.sum() * people)
+    assert all(0 <= r["displaced_share"] <= 1 and r["protection"] >= 0 for r in rows)
+    assert {(r["x"], r["y"]) for r in rows} == {
+        (x, y) for x in range(default.space.width) for y in range(default.space.height)}

@@ -43,6 +43,14 @@ CSS = """
 .esim-log { max-height: 560px; overflow-y: auto; font-size: 15px; }
 .esim-log p { margin: 0 0 4px 0; }
 .esim-log .inject { color: #e6550d; font-weight: 600; }
+.esim-md table { border-collapse: collapse; margin: 8px 0; }
+.esim-md th, .esim-md td { border: 1px solid #999; padding: 4px 12px; text-align: right; }
+.esim-map { display: grid; gap: 6px; max-width: 900px; }
+.esim-map .cell { border: 1px solid #888; border-radius: 6px; padding: 6px; color: #111;
+                  font-size: 14px; min-height: 96px; }
+.esim-map .bar { display: flex; height: 14px; margin: 4px 0; border: 1px solid #555; }
+.esim-map .pk { font-weight: 700; color: #08519c; }
+.esim-legend span { display: inline-block; padding: 0 8px; margin-right: 6px; color: #111; }
 """
 
 
@@ -81,6 +89,42 @@ def log_html(session: Session) -> str:
             f"{html.escape(e.text)}</p>" for e in reversed(session.log())]
     return '<div class="esim-log" id="event-log">' + ("".join(rows) or
                                                     "<p>Nothing has happened yet.</p>") + "</div>"
+
+
+GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+                 "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+
+
+def map_html(session: Session) -> str:
+    """The districts as a grid: background red with victimization, a bar of group composition,
+    displacement and protective presence; every cell has a tooltip with the numbers."""
+    rows = figures.districts(session)
+    worst = max([r["victimization"] for r in rows] + [1e-9])
+    width = session.scenario.space.width
+    cells = []
+    for r in sorted(rows, key=lambda r: (-r["y"], r["x"])):
+        alive = sum(r["groups"].values()) or 1.0
+        bar = "".join(f'<div style="width:{100 * v / alive:.1f}%;background:'
+                      f'{GROUP_COLOURS[i % len(GROUP_COLOURS)]}"></div>'
+                      for i, v in enumerate(r["groups"].values()))
+        heat = r["victimization"] / worst if r["victimization"] > 0 else 0.0
+        tip = (f"District {r['district']} ({r['x']}, {r['y']}): "
+               + ", ".join(f"group {n} {v:,.0f}" for n, v in r["groups"].items())
+               + f"; victimization index {r['victimization']:.3f}; "
+               f"{100 * r['displaced_share']:.0f} % of residents displaced; "
+               f"international protection {r['protection']:.2f}")
+        pk = f'<div class="pk">protection {r["protection"]:.1f}</div>' if r["protection"] else ""
+        cells.append(f'<div class="cell" title="{html.escape(tip)}" '
+                     f'style="background:rgba(179,0,0,{0.08 + 0.7 * heat:.2f})">'
+                     f"<b>District {r['district']}</b><div class=\"bar\">{bar}</div>"
+                     f"displaced {100 * r['displaced_share']:.0f} %{pk}</div>")
+    legend = "".join(f'<span style="background:{GROUP_COLOURS[i % len(GROUP_COLOURS)]}">'
+                     f"group {html.escape(g.name)}</span>"
+                     for i, g in enumerate(session.scenario.groups))
+    return (f'<div class="esim-legend">{legend} — red: victimization (darkest = worst '
+            f'district); hover a district for its numbers</div>'
+            f'<div class="esim-map" id="district-map" '
+            f'style="grid-template-columns:repeat({width},1fr)">{"".join(cells)}</div>')
 
 
 @solara.component
@@ -361,6 +405,8 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
                                         label="Event log (Parquet)")
                     solara.FileDownload(lambda: figures.png(figures.timeseries(session, dark)),
                                         filename=f"{base}.png", label="Figure (PNG)")
+            with solara.lab.Tab("Map"):
+                solara.HTML("div", map_html(session))
             with solara.lab.Tab("About"):
                 Md(ABOUT)
 

@@ -107,6 +107,7 @@ def comparison(as_is: Session, with_package: Session, label: str, dark: bool = F
     for ax in axes:
         ax.axvline(fork, color=INJECT_COLOUR, lw=1)
         ax.set_xlabel("month")
+        ax.set_xlim(0, as_is.months)
     axes[0].set_yticks(range(4))
     fg, _ = _style(fig, dark)
     axes[1].legend(fontsize=9)
@@ -124,3 +125,23 @@ def png(fig: Figure, dpi: int = 110) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=dpi, facecolor=fig.get_facecolor())
     return out.getvalue()
+
+
+def districts(session: Session) -> list[dict]:
+    """Per district: grid position, people alive by group, victimization, share of its
+    residents displaced, and international protective presence (peacekeepers and police)."""
+    m = session.model
+    civ = m.civilians
+    people = m.params.run.population / m.params.run.n_civilians
+    residents = np.bincount(civ.home, minlength=m.n_districts)
+    away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
+    names = [g.name for g in m.params.groups]
+    out = []
+    for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
+        out.append({"district": d, "x": int(x), "y": int(y),
+                    "groups": {n: float(m.alive_cells[d, i] * people)
+                               for i, n in enumerate(names)},
+                    "victimization": float(m.victimization[d].sum()),
+                    "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
+                    "protection": float(m.protection[d])})
+    return out
