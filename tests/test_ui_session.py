@@ -100,10 +100,23 @@ def test_figures_mark_every_inject(default):
     s.run_to(10)
     s.inject("election")
     s.inject("peer_review")
-    fig = figures.timeseries(s)
-    inject_lines = [ln for ln in fig.axes[1].lines if ln.get_color() == figures.INJECT_COLOUR]
-    assert len(inject_lines) == 2
-    assert figures.png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [(m, c) for m, c, _ in figures.markers(s) if c == figures.INJECT_COLOUR] == [
+        (10, figures.INJECT_COLOUR), (10, figures.INJECT_COLOUR)]
+    plot = figures.LivePlot(s)
+    marked = plot.png(s)
+    assert marked[:8] == b"\x89PNG\r\n\x1a\n"
+    unmarked = Session(default, seed=0)
+    unmarked.run_to(10)
+    # same data, same axes: the two orange lines are the only difference between the images
+    import io
+
+    from PIL import Image
+    a = np.asarray(Image.open(io.BytesIO(marked)).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(io.BytesIO(figures.LivePlot(unmarked).png(unmarked))).convert(
+        "RGB")).astype(int)
+    differs = np.any(a != b, axis=2)
+    orange = np.all(np.abs(a - [0xe6, 0x55, 0x0d]) < 40, axis=2)
+    assert differs.any() and orange[differs].mean() > 0.5
 
 
 def test_intervention_facts_show_consent_lag_and_cost():

@@ -22,6 +22,7 @@ from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
 from ..scenario import available, load_scenario
 from ..stages import Stage
+from ..submodels.observation import INDICATORS
 from . import figures
 from .session import EVENT_KINDS, TRAINER, Session, intervention_facts
 from .uploads import editable_fields, load_upload, with_overrides
@@ -93,6 +94,12 @@ def log_html(session: Session) -> str:
 
 GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                  "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+
+
+def indicator_legend_html() -> str:
+    return "Risk-factor indicators: " + "".join(
+        f'<span style="border-left: 14px solid {c}; color: inherit">{n.replace("_", " ")}</span>'
+        for n, c in zip(INDICATORS, figures.INDICATOR_COLOURS, strict=False))
 
 
 def map_html(session: Session) -> str:
@@ -275,8 +282,10 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
         reset()
 
     shown = session.scenario
-    ts_fig = solara.use_memo(lambda: figures.timeseries(session, dark),
-                             [version.value, dark])
+    # one live plot per (session run, theme): rebuilt on Reset, redrawn fast on every step
+    plot = solara.use_memo(lambda: figures.LivePlot(session, dark),
+                           [id(session.model.params), session.seed, dark])
+    plot_png = solara.use_memo(lambda: plot.png(session), [version.value, plot])
 
     # ---- sidebar: scenario, seed, parameters, reset -------------------------------------
     with solara.AppBar():
@@ -329,7 +338,9 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
             f"month {m}: {a} → {b}" for m, a, b in changes) or "none yet"))
         solara.HTML("div", monitors_html(session))
         with solara.Columns([3, 1]):
-            solara.FigureMatplotlib(ts_fig, format="png", dependencies=[version.value, dark])
+            with solara.Column():
+                solara.Image(plot_png, format="png", width="100%")
+                solara.HTML("div", indicator_legend_html(), classes=["esim-legend"])
             with solara.Column():
                 Md("**Event log**")
                 solara.HTML("div", log_html(session))
@@ -367,8 +378,8 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
                 if branches.value is not None:
                     as_is, with_p = branches.value
                     label = " + ".join(package.value) or "package"
-                    cmp_fig = figures.comparison(as_is, with_p, label, dark)
-                    solara.FigureMatplotlib(cmp_fig, format="png")
+                    solara.Image(figures.png(figures.comparison(as_is, with_p, label, dark)),
+                                 format="png", width="100%")
                     rows = [("deaths", "deaths"), ("displaced (end)", "displaced"),
                             ("cost", "cost")]
                     Md(f"| at month {as_is.months} | as is | with package | difference |\n"
@@ -403,7 +414,7 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
                     solara.FileDownload(lambda: events_bytes(session.log(), "parquet"),
                                         filename=f"{base}-events.parquet",
                                         label="Event log (Parquet)")
-                    solara.FileDownload(lambda: figures.png(figures.timeseries(session, dark)),
+                    solara.FileDownload(lambda: figures.LivePlot(session, dark).png(session),
                                         filename=f"{base}.png", label="Figure (PNG)")
             with solara.lab.Tab("Map"):
                 solara.HTML("div", map_html(session))

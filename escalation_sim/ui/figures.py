@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ..model import SERIES
 from ..outcomes import CAVEAT
@@ -21,6 +23,10 @@ PANELS = (("stage", "stage (observed dashed)"), ("deaths", "deaths (people)"),
           ("displaced", "displaced (people)"), ("mobilized", "mobilized share"),
           ("propaganda", "hate-speech exposure"), ("indicators", "risk-factor indicators"))
 INJECT_COLOUR, EVENT_COLOUR, EFFECT_COLOUR = "#e6550d", "0.45", "#31a354"
+INDICATOR_COLOURS = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
+                     "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+"""One colour per risk-factor indicator (the page shows the legend as text: a legend drawn in
+the figure would double its drawing time)."""
 
 
 def _style(fig: Figure, dark: bool) -> tuple[str, str]:
@@ -48,50 +54,115 @@ def markers(session: Session) -> list[tuple[int, str, str]]:
     return out
 
 
-def timeseries(session: Session, dark: bool = False) -> Figure:
-    """Six panels over the whole horizon (a stable layout), with a marker at every inject
-    (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed)."""
-    fig = Figure(figsize=(13, 6.4), layout="constrained")
-    axes = fig.subplots(2, 3, sharex=True).ravel()
-    months = np.arange(session.month + 1)
-    data = session.model.series[: session.month + 1]
-    for ax, (key, label) in zip(axes, PANELS, strict=True):
-        if key == "indicators":
-            for name in INDICATORS:
-                ax.plot(months, data[:, _COL[f"ind_{name}"]], lw=1, label=name.replace("_", " "))
-            ax.set_ylim(-0.02, 1.02)
-        elif key == "stage":
-            for k, c in enumerate(STAGE_COLOURS):
-                ax.axhspan(k - 0.5, k + 0.5, color=c, alpha=0.35, lw=0)
-            ax.step(months, data[:, _COL["stage"]], where="post", color="#b30000", lw=2)
-            ax.step(months, data[:, _COL["observed_stage"]], where="post", color="k", lw=1,
-                    ls="--")
-            ax.set_yticks(range(4))
-            ax.set_ylim(-0.5, 3.5)
+class LivePlot:
+    """The six panels of one run over the whole horizon (a stable layout), with a marker at every
+    inject (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed).
+
+    Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
+    ticks, titles, stage bands, caveat) are drawn once and cached; each :meth:`png` restores
+    them and draws only the data lines and markers. A growing panel's y-range doubles when the
+    data outgrow it, and only then is the cache redrawn. Fixed margins, no layout engine (a
+    constrained layout is recomputed at every draw)."""
+
+    GROWING = ("deaths", "displaced", "mobilized", "propaganda")
+
+    def __init__(self, session: Session, dark: bool = False):
+        self.months = session.months
+        self.fig = Figure(figsize=(13, 6.2), dpi=80)
+        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08, wspace=0.2,
+                                 hspace=0.3)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.axes = dict(zip([k for k, _ in PANELS], self.fig.subplots(2, 3, sharex=True).ravel(),
+                             strict=True))
+        self.lines: list[tuple[object, str]] = []   # (Line2D, series name)
+        for key, label in PANELS:
+            ax = self.axes[key]
+            ax.set_title(label, fontsize=12)
+            ax.set_xlim(0, self.months)
+            if key == "indicators":
+                for name, colour in zip(INDICATORS, INDICATOR_COLOURS, strict=False):
+                    self._line(ax, f"ind_{name}", color=colour, lw=1)
+                ax.set_ylim(-0.02, 1.02)
+            elif key == "stage":
+                for k, c in enumerate(STAGE_COLOURS):
+                    ax.axhspan(k - 0.5, k + 0.5, color=c, alpha=0.35, lw=0)
+                self._line(ax, "stage", color="#b30000", lw=2, drawstyle="steps-post")
+                self._line(ax, "observed_stage", color="k", lw=1, ls="--",
+                           drawstyle="steps-post")
+                ax.set_yticks(range(4))
+                ax.set_ylim(-0.5, 3.5)
+            else:
+                self._line(ax, key, color="#08519c", lw=2)
+        self.limit = {key: self._limit(key, 0.0) for key in self.GROWING}
+        for key in self.GROWING:
+            self.axes[key].set_ylim(0, self.limit[key] * 1.04)
+        for key in ("mobilized", "propaganda", "indicators"):
+            self.axes[key].set_xlabel("month", fontsize=11)
+        self.fg, _ = _style(self.fig, dark)
+        self.fig.suptitle(f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
+                          fontsize=10, color=self.fg)
+        self.background = None
+
+    @staticmethod
+    def _limit(key: str, top: float) -> float:
+        """Upper y limit: 10 × 2^k people for counts, 2^-k (k ≤ 6) for shares."""
+        if key in ("mobilized", "propaganda"):
+            limit = 1 / 64
+            while limit < top and limit < 1:
+                limit *= 2
+            return limit
+        limit = 10.0
+        while limit < top:
+            limit *= 2
+        return limit
+
+    def _line(self, ax, name: str, **style) -> None:
+        (line,) = ax.plot([], [], animated=True, **style)
+        self.lines.append((line, name))
+
+    def png(self, session: Session) -> bytes:
+        months = np.arange(session.month + 1)
+        data = session.model.series[: session.month + 1]
+        stale = self.background is None
+        for key in self.GROWING:
+            limit = self._limit(key, float(np.nanmax(data[:, _COL[key]])))
+            if limit != self.limit[key]:
+                self.limit[key] = limit
+                self.axes[key].set_ylim(0, limit * 1.04)
+                stale = True
+        if stale:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
-            ax.plot(months, data[:, _COL[key]], color="#08519c", lw=2)
-        ax.set_title(label, fontsize=12)
-        ax.set_xlim(0, session.months)
-        for m, colour, _ in markers(session):
-            ax.axvline(m, color=colour, lw=1.4 if colour == INJECT_COLOUR else 0.9,
-                       ls="-" if colour == INJECT_COLOUR else
-                       ":" if colour == EVENT_COLOUR else "--")
-    for m, colour, text in markers(session):
-        if colour != EVENT_COLOUR:
-            axes[0].annotate(text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90,
-                             va="top", ha="right", color=colour)
-    for ax in axes[3:]:
-        ax.set_xlabel("month", fontsize=11)
-    fg, _ = _style(fig, dark)
-    axes[5].legend(fontsize=6, ncols=2, loc="upper left", framealpha=0.5)
-    fig.suptitle(f"{session.scenario.name}, seed {session.seed} — {CAVEAT}", fontsize=10,
-                 color=fg)
-    return fig
+            self.canvas.restore_region(self.background)
+        extra = []
+        for ax in self.axes.values():
+            for m, colour, _ in markers(session):
+                extra.append(ax.axvline(m, color=colour, animated=True,
+                                        lw=1.4 if colour == INJECT_COLOUR else 0.9,
+                                        ls="-" if colour == INJECT_COLOUR else
+                                        ":" if colour == EVENT_COLOUR else "--"))
+        for m, colour, text in markers(session):
+            if colour != EVENT_COLOUR:
+                extra.append(self.axes["stage"].annotate(
+                    text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
+                    ha="right", color=colour, animated=True))
+        for line, name in self.lines:
+            line.set_data(months, data[:, _COL[name]])
+        for artist in [*extra, *(line for line, _ in self.lines)]:
+            artist.axes.draw_artist(artist)
+        for artist in extra:
+            artist.remove()
+        out = io.BytesIO()
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, "png",
+                                                                      compress_level=1)
+        return out.getvalue()
 
 
 def comparison(as_is: Session, with_package: Session, label: str, dark: bool = False) -> Figure:
     """Both branches from the fork to the end, and their difference."""
-    fig = Figure(figsize=(13, 4.2), layout="constrained")
+    fig = Figure(figsize=(13, 4.2), dpi=80)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=0.13, wspace=0.25)
     axes = fig.subplots(1, 4)
     months = np.arange(as_is.months + 1)
     for ax, key, title in zip(axes[:3], ("stage", "deaths", "displaced"),
@@ -121,9 +192,10 @@ def as_is_fork(as_is: Session, with_package: Session) -> int:
     return extra[0].month - 1 if extra else as_is.month
 
 
-def png(fig: Figure, dpi: int = 110) -> bytes:
+def png(fig: Figure, dpi: int | None = None) -> bytes:
+    """The figure as PNG bytes (at its own dpi unless given)."""
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi, facecolor=fig.get_facecolor())
+    fig.savefig(out, format="png", dpi=dpi or fig.dpi, facecolor=fig.get_facecolor())
     return out.getvalue()
 
 
