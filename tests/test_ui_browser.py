@@ -194,8 +194,24 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.see("Month 40")
     # seed 0 of default rises to stage 2 in month 19 and falls back in month 35
     tab.see("Stage changes: month 19: 1 → 2, month 35: 2 → 1")
-    assert "Month 19" in tab.log_text()
+    assert "Month 19 — Escalation: stage 2 (specific threat)" in tab.log_text()
     tab.shot("03-stepped")
+    tab.select("Speed", "fast (10 months/s)")
+    tab.page.get_by_text("Pause when the observed stage rises").click()   # no pause: untick
+    tab.button("Play").click()
+    month = "parseInt(document.querySelector('#month').innerText.split(' ')[1])"
+    tab.page.wait_for_function(f"() => {month} >= 45")
+    tab.button("Pause").click()
+    tab.button("Play").wait_for()
+    paused = tab.page.evaluate(f"() => {month}")
+    tab.page.wait_for_timeout(1500)
+    assert tab.page.evaluate(f"() => {month}") == paused   # pause holds
+    tab.page.get_by_label("Run to month").fill("200")
+    tab.page.get_by_label("Run to month").press("Enter")
+    tab.button("Go").click()
+    tab.see("Month 120")
+    tab.see("The run has ended at month 120", exact=False)
+    assert tab.button("Step").is_disabled()
 
 
 def test_inject_is_logged_and_marked_on_the_plot(server, context):

@@ -54,6 +54,16 @@ def test_an_inject_changes_the_future_and_is_logged(default):
     assert not np.array_equal(plain.model.series, s.model.series, equal_nan=True)
 
 
+def test_log_tells_escalation_warnings_and_de_escalation(default):
+    s = Session(default, seed=0)
+    s.run_to(40)   # seed 0: stage 2 in month 19, back to 1 in month 35
+    log = [(e.month, e.kind, e.text) for e in s.log()]
+    assert (19, "stage", "Escalation: stage 2 (specific threat)") in log
+    assert (35, "stage", "De-escalation: back to stage 1 (general risk)") in log
+    assert any(k == "warning" and "observed stage rises to 2" in t for _, k, t in log)
+    assert [m for m, _, _ in log] == sorted(m for m, _, _ in log)
+
+
 def test_branch_shares_the_past_and_runs_both_to_the_end(default):
     s = Session(default, seed=2)
     s.run_to(20)

@@ -124,10 +124,23 @@ class Session:
         return [(m, int(s[m - 1]), int(s[m])) for m in range(1, len(s)) if s[m] != s[m - 1]]
 
     def log(self) -> list[LogEntry]:
-        """The model's narrative log with the trainer's injects, in month order (an inject is
-        listed in the month it was decided, before what the model did that month)."""
+        """The narrative log: the model's own entries (triggers, the pipeline of every
+        intervention — warnings acted on, decisions, vetoes, refusals, deployments —, mass
+        atrocity), the trainer's injects (listed in the month they were decided, first), and
+        entries derived from the recorded series: escalation and de-escalation of the true
+        stage, and early warnings (months the observed stage rose)."""
+        stage, observed = self.series("stage").astype(int), self.series("observed_stage")
+        derived = []
+        for m, a, b in self.stage_changes():
+            label = Stage(b).label
+            derived.append(LogEntry(m, "stage", f"Escalation: stage {b} ({label})" if b > a else
+                                    f"De-escalation: back to stage {b} ({label})"))
+        for m in range(1, len(observed)):
+            if observed[m] > observed[m - 1]:
+                derived.append(LogEntry(m, "warning", f"Early warning: the observed stage rises "
+                                        f"to {int(observed[m])} (true stage {stage[m]})"))
         entries = [*(LogEntry(i.month - 1, "inject", i.text) for i in self.injects),
-                   *self.model.events_log]
+                   *self.model.events_log, *derived]
         return sorted(entries, key=lambda e: (e.month, e.kind != "inject"))
 
     def full_scenario(self) -> Scenario:
