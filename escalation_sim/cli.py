@@ -341,6 +341,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
            "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
           flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: --host {args.host} exposes the app to other machines on the network; "
+              "anyone who can reach it can run simulations on this one", flush=True)
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
