@@ -197,10 +197,15 @@ def test_pick_scenario_step_and_stage_change(server, context):
     assert "Month 19 — Escalation: stage 2 (specific threat)" in tab.log_text()
     tab.shot("03-stepped")
     tab.select("Speed", "fast (10 months/s)")
-    tab.page.get_by_text("Pause when the observed stage rises").click()   # no pause: untick
-    tab.button("Play").click()
     month = "parseInt(document.querySelector('#month').innerText.split(' ')[1])"
-    tab.page.wait_for_function(f"() => {month} >= 45")
+    # Play pauses by itself when the observed stage rises (ticked by default)
+    tab.button("Play").click()
+    tab.see("the observed stage rose to", exact=False)
+    tab.button("Play").wait_for()
+    assert tab.page.evaluate(f"() => {month}") > 40
+    tab.page.get_by_text("Pause when the observed stage rises").click()   # untick
+    tab.button("Play").click()
+    tab.page.wait_for_function(f"() => {month} >= 75")
     tab.button("Pause").click()
     tab.button("Play").wait_for()
     paused = tab.page.evaluate(f"() => {month}")
@@ -334,3 +339,21 @@ def test_invalid_upload_shows_a_readable_error(server, context):
     assert "bad.toml: government.political_will: " in error.inner_text()
     assert "less than or equal to 1" in error.inner_text()
     tab.shot("08-upload-error")
+
+
+def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
+    tab = Tab(context, server[0])
+    tab.page.get_by_text("Government", exact=True).click()
+    field = tab.page.get_by_label("political_will (level) [0–1]")
+    field.fill("7")
+    field.press("Enter")
+    tab.see("changed (scenario: 0.35)", exact=False)
+    field = tab.page.get_by_label("political_will (level) [0–1]", exact=False)
+    tab.button("Reset").click()
+    tab.see("government.political_will: Input should be less than or equal to 1", exact=False)
+    field.fill("0.9")
+    field.press("Enter")
+    tab.button("Reset").click()
+    tab.page.get_by_text("government.political_will: Input should be").wait_for(state="detached")
+    tab.see("changed (scenario: 0.35)", exact=False)   # the edit stays, and the run uses it
+    tab.shot("09-parameters")

@@ -153,11 +153,13 @@ def ParameterPanel(scenario, edits):
                     edits.value = new
 
                 bounds = f" [{low:g}–{high:g}]" if low is not None and high is not None else ""
-                label = f"{path.split('.', 1)[1]} ({unit}){bounds}"
+                label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
+                    f" — changed (scenario: {value:g})"
+                    if path in edits.value else "")
                 widget = solara.InputInt if is_int else solara.InputFloat
                 tip = f"{description}. Unit: {unit}. Source: {provenance}."
-                with solara.Tooltip(tip), solara.Div():
-                    widget(label, value=current, on_value=set_value, dense=True)
+                with solara.Tooltip(tip), solara.Div(style={"margin": "10px 0"}):
+                    widget(label, value=current, on_value=set_value)
 
 
 @solara.component
@@ -282,6 +284,9 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
         reset()
 
     shown = session.scenario
+    # the picked (or uploaded) scenario without the trainer's parameter edits
+    base = solara.use_memo(lambda: _scenario(scenario_name.value, uploaded.value),
+                           [scenario_name.value, uploaded.value])
     # one live plot per (session run, theme): rebuilt on Reset, redrawn fast on every step
     plot = solara.use_memo(lambda: figures.LivePlot(session, dark),
                            [id(session.model.params), session.seed, dark])
@@ -299,7 +304,7 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
             Md(html.escape(shown.brief or "(no brief)"))
         solara.InputInt("Seed (applies on Reset)", value=seed)
         solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart")
-        ParameterPanel(shown, edits)
+        ParameterPanel(base, edits)
         Md("**Upload a scenario** (TOML; validated like the command line)")
         widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
                                    on_value=on_upload)
