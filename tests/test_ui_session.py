@@ -91,6 +91,11 @@ def test_reset_run_to_and_the_end(default):
     assert s.month == 5
     with pytest.raises(ValueError):
         s.inject("not_a_kind")
+    with pytest.raises(ValueError, match="^intensity: Input should be less than or equal to 5"):
+        s.inject("peer_review", 9.0)
+    with pytest.raises(ValueError, match="^magnitude: "):
+        s.inject("coup", -1.0)
+    assert s.injects == [] and s.month == 5   # a refused inject changes nothing
 
 
 def test_exports_hold_the_months_so_far(default):

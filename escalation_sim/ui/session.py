@@ -15,10 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import ValidationError
 
 from ..interventions import CATALOGUE
 from ..model import SERIES, EscalationModel, LogEntry
 from ..params import InterventionSpec, Scenario, ScheduledEvent
+from ..scenario import explain
 from ..stages import Stage
 
 TRAINER = "trainer"
@@ -178,7 +180,11 @@ class Session:
             raise ValueError(f"unknown inject {kind!r}")
         inject = Inject(self.month + 1, kind, kind in EVENT_KINDS, float(strength),
                         None if kind in EVENT_KINDS else duration)
-        self._replay([*self.injects, inject])
+        try:
+            self._replay([*self.injects, inject])
+        except ValidationError as e:   # e.g. an intensity out of range: say which and why
+            raise ValueError("; ".join(f"{field.rsplit('.', 1)[-1]}: {problem}"
+                                       for field, problem in explain(e))) from None
         return inject
 
     def _replay(self, injects: list[Inject]) -> None:
