@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", type=Path, default=None,
                     help="write it to this file instead of printing it")
 
+    u = sub.add_parser("ui", help="the trainer's browser app (needs the 'ui' extra)")
+    u.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: %(default)s, this machine only; "
+                        "0.0.0.0 exposes the app to the network deliberately)")
+    u.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
+
     d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
                                     "intervention catalogue)")
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
@@ -140,7 +146,8 @@ def _print_json(obj: object) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .model import SERIES, EscalationModel
+    from .export import events_bytes, timeseries_bytes
+    from .model import EscalationModel
     from .plotting import run_panels
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -149,23 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = EscalationModel(scenario, args.seed, policy).run()
     outcome = RunOutcome.from_model(model)
     series_path = out / f"timeseries.{args.format}"
-    columns = ["month", *SERIES]
-    rows = [[m, *model.series[m]] for m in range(model.steps + 1)]
-    if args.format == "csv":
-        with series_path.open("w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(columns)
-            w.writerows(rows)
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
-        pq.write_table(table, series_path)
-    with (out / "events.csv").open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["month", "kind", "text"])
-        w.writerows([(e.month, e.kind, e.text) for e in model.events_log])
+    series_path.write_bytes(timeseries_bytes(model, args.format))
+    (out / "events.csv").write_bytes(events_bytes(model.events_log))
     plot = run_panels(model.series[: model.steps + 1], model.events_log, out / "run.png",
                       f"{scenario.name}, seed {args.seed}")
     files = {"timeseries": str(series_path), "events": str(out / "events.csv"),
@@ -401,9 +393,38 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return docs_main(check=args.check)
 
 
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start the Solara server in production mode, offline (assets from solara-assets)."""
+    import importlib.util
+    import os
+    import subprocess
+
+    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError("the trainer UI needs the optional 'ui' dependencies (missing: "
+                         f"{', '.join(missing)}); install them with `uv sync --extra ui` "
+                         "(or `pip install 'escalation-sim[ui]'`)")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be 1-65535, got {args.port}")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cmd = [sys.executable, "-m", "solara", "run", "escalation_sim.ui.app", "--host", args.host,
+           "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
+          flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: --host {args.host} exposes the app to other machines on the network; "
+              "anyone who can reach it can run simulations on this one", flush=True)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
-            "policies": cmd_policies}
+            "policies": cmd_policies, "ui": cmd_ui}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

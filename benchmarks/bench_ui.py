@@ -1,0 +1,198 @@
+"""Trainer-UI benchmark: page ready, step + redraw, memory per session, against a bare Solara page.
+
+Run from the repository root (needs the 'ui' extra, the dev group and Debian's chromium)::
+
+    uv run python benchmarks/bench_ui.py            # about two minutes
+    uv run python benchmarks/bench_ui.py --quick    # fewer repeats
+
+Measured in one run of this script, each for the trainer page (``escalation-sim ui``) and for a
+reference page served the same way (a bare Solara page with one "Step" button and a "Month N"
+text, no model, no figure):
+
+1. **Page ready** — seconds from ``page.goto`` to the "Step" button being visible and enabled,
+   in a fresh browser context each time (no cache); median over the repeats after one untimed
+   warm-up load (the server's first page builds its caches).
+2. **Step + redraw** — seconds from clicking "Step" to the page showing the next month *and*, for
+   the trainer page, a new plot image (the figure is redrawn on every step); median over the
+   repeats, at the default scenario size (10^4 civilians, 4 × 4 districts).
+3. **Memory per session** — growth of the server process's resident memory (``VmRSS`` from
+   ``/proc``; the Solara server and its kernels live in one process) after opening ``k`` more
+   tabs and stepping each once, divided by ``k``.
+
+Targets (issue 6): page ready ≤ 3 s, step + redraw ≤ 0.5 s, ≤ 50 MiB per session. The script
+prints a table with PASS/FAIL marks and the ratio to the reference, writes JSON to
+``benchmarks/results/ui.json`` (``ui_quick.json`` with ``--quick``) and always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-proxy-server"]
+REFERENCE_APP = '''
+import solara
+
+@solara.component
+def Page():
+    month = solara.use_reactive(0)
+    solara.Text(f"Month {month.value}")
+    solara.Button("Step", on_click=lambda: month.set(month.value + 1))
+'''
+
+
+@contextmanager
+def serve(app: str, timeout: float = 180):
+    """``solara run APP`` on 127.0.0.1 as ``escalation-sim ui`` runs it; yields (url, pid)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    with tempfile.TemporaryFile() as err:
+        yield from _serve(app, port, env, err, timeout)
+
+
+def _serve(app: str, port: int, env: dict, err, timeout: float):
+    proc = subprocess.Popen([sys.executable, "-m", "solara", "run", app, "--host", "127.0.0.1",
+                             "--port", str(port), "--production", "--no-open",
+                             "--no-check-version"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=err, start_new_session=True, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if opener.open(url, timeout=5).status == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err.seek(0)
+                raise SystemExit(f"server for {app} did not start:\n{err.read().decode()[-2000:]}")
+            time.sleep(0.5)
+        yield url, proc.pid
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def measure(browser, url: str, pid: int, loads: int, steps: int, sessions: int,
+            has_plot: bool) -> dict:
+    def open_tab():
+        ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+        page = ctx.new_page()
+        page.set_default_timeout(60_000)
+        t = time.perf_counter()
+        page.goto(url)
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for()
+        page.wait_for_function("(b) => !b.disabled", arg=step.element_handle())
+        return ctx, page, time.perf_counter() - t
+
+    ctx, page, _ = open_tab()   # warm-up load
+    ctx.close()
+    ready = []
+    for _ in range(loads):
+        ctx, page, seconds = open_tab()
+        ready.append(seconds)
+        ctx.close()
+    ctx, page, _ = open_tab()
+    step_s = []
+    for month in range(1, steps + 2):
+        src = page.locator("main img").first.get_attribute("src") if has_plot else None
+        t = time.perf_counter()
+        page.get_by_role("button", name="Step", exact=True).click()
+        if has_plot:   # the month display (not an event-log line) and a new plot
+            page.wait_for_function("(m) => document.querySelector('#month')"
+                                   " && document.querySelector('#month').innerText === m",
+                                   arg=f"Month {month}")
+            page.wait_for_function("(b) => document.querySelector('main img').src !== b",
+                                   arg=src)
+        else:
+            page.get_by_text(f"Month {month}", exact=True).wait_for()
+        if month > 1:   # the first step after load is a warm-up
+            step_s.append(time.perf_counter() - t)
+    ctx.close()
+    time.sleep(3)
+    before = rss_mib(pid)
+    opened = []
+    for _ in range(sessions):
+        c, p, _ = open_tab()
+        p.get_by_role("button", name="Step", exact=True).click()
+        p.get_by_text("Month 1", exact=True).first.wait_for()
+        opened.append(c)
+    time.sleep(2)
+    after = rss_mib(pid)
+    for c in opened:
+        c.close()
+    return {"ready_s": ready, "ready_median_s": statistics.median(ready),
+            "step_s": step_s, "step_median_s": statistics.median(step_s),
+            "rss_before_mib": before, "rss_after_mib": after, "sessions": sessions,
+            "mib_per_session": (after - before) / sessions}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--output", type=Path, default=None, help="JSON output path")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("needs Debian's chromium (as root: apt-get install -y chromium)")
+    loads, steps, sessions = (3, 5, 3) if args.quick else (7, 20, 5)
+    results = {"load_average_start": os.getloadavg(), "loads": loads, "steps": steps}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        ref_app = Path(tmp) / "reference_app.py"
+        ref_app.write_text(REFERENCE_APP)
+        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+        with serve(str(ref_app)) as (url, pid):
+            results["reference"] = measure(browser, url, pid, loads, steps, sessions, False)
+        with serve("escalation_sim.ui.app") as (url, pid):
+            results["trainer"] = measure(browser, url, pid, loads, steps, sessions, True)
+        browser.close()
+    results["load_average_end"] = os.getloadavg()
+    t, r = results["trainer"], results["reference"]
+    rows = [("page ready (median)", t["ready_median_s"], r["ready_median_s"], "s", 3.0),
+            ("step + redraw (median)", t["step_median_s"], r["step_median_s"], "s", 0.5),
+            ("memory per session", t["mib_per_session"], r["mib_per_session"], "MiB", 50.0)]
+    print(f"{'measure':<24}{'trainer':>10}{'reference':>11}{'ratio':>8}  target")
+    for name, tv, rv, unit, target in rows:
+        ratio = f"{tv / rv:.1f}" if rv > 0 else "-"
+        mark = "PASS" if tv <= target else "FAIL"
+        print(f"{name:<24}{tv:>8.2f} {unit:<3}{rv:>7.2f} {unit:<3}{ratio:>6}  ≤ {target:g} {unit} "
+              f"{mark}")
+    print(f"load average {results['load_average_start']} → {results['load_average_end']}")
+    out = args.output or ROOT / "benchmarks" / "results" / (
+        "ui_quick.json" if args.quick else "ui.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The trainer page's figures (matplotlib ``Figure`` objects, no pyplot: one per session thread).
+
+Every figure carries the caveat that results are the model's, not a forecast.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ..model import SERIES
+from ..outcomes import CAVEAT
+from ..plotting import STAGE_COLOURS
+from ..submodels.observation import INDICATORS
+from .session import EVENT_KINDS, Session
+
+_COL = {k: i for i, k in enumerate(SERIES)}
+PANELS = (("stage", "stage (observed dashed)"), ("deaths", "deaths (people)"),
+          ("displaced", "displaced (people)"), ("mobilized", "mobilized share"),
+          ("propaganda", "hate-speech exposure"), ("indicators", "risk-factor indicators"))
+INJECT_COLOUR, EVENT_COLOUR, EFFECT_COLOUR = "#e6550d", "0.45", "#31a354"
+INDICATOR_COLOURS = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
+                     "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+"""One colour per risk-factor indicator (the page shows the legend as text: a legend drawn in
+the figure would double its drawing time)."""
+
+
+def _style(fig: Figure, dark: bool) -> tuple[str, str]:
+    fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
+    fig.set_facecolor(bg)
+    for ax in fig.axes:
+        ax.set_facecolor(bg)
+        ax.tick_params(colors=fg, labelsize=10)
+        ax.yaxis.label.set_color(fg)
+        ax.xaxis.label.set_color(fg)
+        ax.title.set_color(fg)
+        for s in ax.spines.values():
+            s.set_color(fg)
+    return fg, bg
+
+
+def markers(session: Session) -> list[tuple[int, str, str]]:
+    """(month, colour, label) of every marker: injects, events, interventions taking effect."""
+    out = [(i.month - 1, INJECT_COLOUR, i.kind) for i in session.injects]
+    for e in session.model.events_log:
+        if e.kind in EVENT_KINDS:
+            out.append((e.month, EVENT_COLOUR, e.kind))
+        elif e.kind == "intervention" and e.text.endswith("takes effect"):
+            out.append((e.month, EFFECT_COLOUR, e.text.partition(":")[0]))
+    return out
+
+
+class LivePlot:
+    """The six panels of one run over the whole horizon (a stable layout), with a marker at every
+    inject (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed).
+
+    Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
+    ticks, titles, stage bands, caveat) are drawn once and cached; each :meth:`png` restores
+    them and draws only the data lines and markers. A growing panel's y-range doubles when the
+    data outgrow it, and only then is the cache redrawn. Fixed margins, no layout engine (a
+    constrained layout is recomputed at every draw)."""
+
+    GROWING = ("deaths", "displaced", "mobilized", "propaganda")
+
+    def __init__(self, session: Session, dark: bool = False):
+        self.months = session.months
+        self.fig = Figure(figsize=(13, 6.2), dpi=80)
+        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08, wspace=0.2,
+                                 hspace=0.3)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.axes = dict(zip([k for k, _ in PANELS], self.fig.subplots(2, 3, sharex=True).ravel(),
+                             strict=True))
+        self.lines: list[tuple[object, str]] = []   # (Line2D, series name)
+        for key, label in PANELS:
+            ax = self.axes[key]
+            ax.set_title(label, fontsize=12)
+            ax.set_xlim(0, self.months)
+            if key == "indicators":
+                for name, colour in zip(INDICATORS, INDICATOR_COLOURS, strict=False):
+                    self._line(ax, f"ind_{name}", color=colour, lw=1)
+                ax.set_ylim(-0.02, 1.02)
+            elif key == "stage":
+                for k, c in enumerate(STAGE_COLOURS):
+                    ax.axhspan(k - 0.5, k + 0.5, color=c, alpha=0.35, lw=0)
+                self._line(ax, "stage", color="#b30000", lw=2, drawstyle="steps-post")
+                self._line(ax, "observed_stage", color="k", lw=1, ls="--",
+                           drawstyle="steps-post")
+                ax.set_yticks(range(4))
+                ax.set_ylim(-0.5, 3.5)
+            else:
+                self._line(ax, key, color="#08519c", lw=2)
+        self.limit = {key: self._limit(key, 0.0) for key in self.GROWING}
+        for key in self.GROWING:
+            self.axes[key].set_ylim(0, self.limit[key] * 1.04)
+        for key in ("mobilized", "propaganda", "indicators"):
+            self.axes[key].set_xlabel("month", fontsize=11)
+        self.fg, _ = _style(self.fig, dark)
+        self.fig.suptitle(f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
+                          fontsize=10, color=self.fg)
+        self.background = None
+
+    @staticmethod
+    def _limit(key: str, top: float) -> float:
+        """Upper y limit: 10 × 2^k people for counts, 2^-k (k ≤ 6) for shares."""
+        if key in ("mobilized", "propaganda"):
+            limit = 1 / 64
+            while limit < top and limit < 1:
+                limit *= 2
+            return limit
+        limit = 10.0
+        while limit < top:
+            limit *= 2
+        return limit
+
+    def _line(self, ax, name: str, **style) -> None:
+        (line,) = ax.plot([], [], animated=True, **style)
+        self.lines.append((line, name))
+
+    def png(self, session: Session) -> bytes:
+        months = np.arange(session.month + 1)
+        data = session.model.series[: session.month + 1]
+        stale = self.background is None
+        for key in self.GROWING:
+            limit = self._limit(key, float(np.nanmax(data[:, _COL[key]])))
+            if limit != self.limit[key]:
+                self.limit[key] = limit
+                self.axes[key].set_ylim(0, limit * 1.04)
+                stale = True
+        if stale:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self.background)
+        extra = []
+        for ax in self.axes.values():
+            for m, colour, _ in markers(session):
+                extra.append(ax.axvline(m, color=colour, animated=True,
+                                        lw=1.4 if colour == INJECT_COLOUR else 0.9,
+                                        ls="-" if colour == INJECT_COLOUR else
+                                        ":" if colour == EVENT_COLOUR else "--"))
+        for m, colour, text in markers(session):
+            if colour != EVENT_COLOUR:
+                extra.append(self.axes["stage"].annotate(
+                    text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
+                    ha="right", color=colour, animated=True))
+        for line, name in self.lines:
+            line.set_data(months, data[:, _COL[name]])
+        for artist in [*extra, *(line for line, _ in self.lines)]:
+            artist.axes.draw_artist(artist)
+        for artist in extra:
+            artist.remove()
+        out = io.BytesIO()
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, "png",
+                                                                      compress_level=1)
+        return out.getvalue()
+
+
+def comparison(as_is: Session, with_package: Session, label: str, dark: bool = False) -> Figure:
+    """Both branches from the fork to the end, and their difference."""
+    fig = Figure(figsize=(13, 4.2), dpi=80)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=0.13, wspace=0.25)
+    axes = fig.subplots(1, 4)
+    months = np.arange(as_is.months + 1)
+    for ax, key, title in zip(axes[:3], ("stage", "deaths", "displaced"),
+                              ("stage", "deaths (people)", "displaced (people)"), strict=True):
+        ax.plot(months, as_is.series(key), color="#636363", lw=2, label="as is")
+        ax.plot(months, with_package.series(key), color=INJECT_COLOUR, lw=2, label=label)
+        ax.set_title(title, fontsize=12)
+    diff = with_package.series("deaths") - as_is.series("deaths")
+    axes[3].plot(months, diff, color="#08519c", lw=2)
+    axes[3].axhline(0, color="0.5", lw=0.8)
+    axes[3].set_title("deaths: with package − as is", fontsize=12)
+    fork = as_is_fork(as_is, with_package)
+    for ax in axes:
+        ax.axvline(fork, color=INJECT_COLOUR, lw=1)
+        ax.set_xlabel("month")
+        ax.set_xlim(0, as_is.months)
+    axes[0].set_yticks(range(4))
+    fg, _ = _style(fig, dark)
+    axes[1].legend(fontsize=9)
+    fig.suptitle(f"Branch at month {fork}, same random numbers — {CAVEAT}", fontsize=10,
+                 color=fg)
+    return fig
+
+
+def as_is_fork(as_is: Session, with_package: Session) -> int:
+    extra = with_package.injects[len(as_is.injects):]
+    return extra[0].month - 1 if extra else as_is.month
+
+
+def png(fig: Figure, dpi: int | None = None) -> bytes:
+    """The figure as PNG bytes (at its own dpi unless given)."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi or fig.dpi, facecolor=fig.get_facecolor())
+    return out.getvalue()
+
+
+def districts(session: Session) -> list[dict]:
+    """Per district: grid position, people alive by group, victimization, share of its
+    residents displaced, and international protective presence (peacekeepers and police)."""
+    m = session.model
+    civ = m.civilians
+    people = m.params.run.population / m.params.run.n_civilians
+    residents = np.bincount(civ.home, minlength=m.n_districts)
+    away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
+    names = [g.name for g in m.params.groups]
+    out = []
+    for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
+        out.append({"district": d, "x": int(x), "y": int(y),
+                    "groups": {n: float(m.alive_cells[d, i] * people)
+                               for i, n in enumerate(names)},
+                    "victimization": float(m.victimization[d].sum()),
+                    "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
+                    "protection": float(m.protection[d])})
+    return out

@@ -1,0 +1,221 @@
+"""A trainer's run, always fully described by (scenario, seed, injects).
+
+An injected intervention at month ``m`` is an :class:`InterventionSpec` (``start = m``) in the
+policy named ``trainer``; an injected event at month ``m`` is an entry of the scenario's
+``events.scheduled``. A deployment draws from the ``international`` stream from month 1 whether
+active or not, so a deployment added to a running model would not match a run of the same
+inputs from the command line. So every inject rebuilds the model from the inputs and replays it
+to the current month (a default run of 120 months costs about 0.1 s). The exported scenario
+(:meth:`Session.scenario`, with the ``trainer`` policy in its ``policies`` table) reproduces the
+run exactly: ``escalation-sim run FILE --seed S --policy trainer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..interventions import CATALOGUE
+from ..model import SERIES, EscalationModel, LogEntry
+from ..params import InterventionSpec, Scenario, ScheduledEvent
+from ..scenario import explain
+from ..stages import Stage
+
+TRAINER = "trainer"
+"""Name of the policy that holds the trainer's injected interventions."""
+
+EVENT_KINDS = ("election", "coup", "economic_shock", "spillover")
+_COL = {k: i for i, k in enumerate(SERIES)}
+
+
+@dataclass(frozen=True)
+class Inject:
+    """One trainer action: an intervention or an event, acting from ``month``."""
+
+    month: int
+    kind: str
+    is_event: bool
+    strength: float          # an intervention's intensity, an event's magnitude
+    duration: int | None = None
+
+    @property
+    def text(self) -> str:
+        if self.is_event:
+            return f"Trainer injects an event: {self.kind.replace('_', ' ')} " \
+                   f"(magnitude {self.strength:g})"
+        iv = CATALOGUE[self.kind]
+        span = f", for {self.duration} months" if self.duration else ""
+        return (f"Trainer decides to deploy {self.kind.replace('_', ' ')} "
+                f"(intensity {self.strength:g}{span}; {iv.deliverer}, {iv.paragraph})")
+
+
+def with_injects(scenario: Scenario, injects: list[Inject]) -> Scenario:
+    """``scenario`` plus the injected events (in ``events.scheduled``) and the ``trainer`` policy
+    made of the injected interventions (an empty policy when there are none)."""
+    data = scenario.model_dump()
+    data["events"]["scheduled"] = [
+        *data["events"]["scheduled"],
+        *(ScheduledEvent(kind=i.kind, month=i.month, magnitude=i.strength).model_dump()
+          for i in injects if i.is_event)]
+    specs = [InterventionSpec(kind=i.kind, start=i.month, intensity=i.strength,
+                              duration=i.duration).model_dump()
+             for i in injects if not i.is_event]
+    data["policies"] = {**data["policies"], TRAINER: {
+        "description": "Interventions injected by the trainer, each from its month",
+        "interventions": specs}}
+    return Scenario.model_validate(data)
+
+
+def build(scenario: Scenario, seed: int, injects: list[Inject],
+          months: int = 0) -> EscalationModel:
+    """The model of (scenario, seed, injects), stepped to ``months``."""
+    full = with_injects(scenario, injects)
+    return EscalationModel(full, seed, full.policies[TRAINER]).run(months)
+
+
+def intervention_facts(kind: str) -> dict[str, str]:
+    """What a trainer should know before deploying ``kind``: consent, lag, cost and more."""
+    iv = CATALOGUE[kind]
+    consent = ("needs a Security Council decision (a veto can block it)" if iv.council else
+               "needs the government's consent; a complicit government refuses it"
+               if iv.consent and iv.intrusive else
+               "needs the government's consent" if iv.consent else "needs no consent")
+    return {"what": iv.moves, "who": iv.deliverer, "source": iv.paragraph, "family": iv.family,
+            "consent": consent, "lag": f"{iv.lag} months from decision to effect",
+            "cost": f"{iv.cost:g} cost units per month at intensity 1", "harm": iv.harm}
+
+
+class Session:
+    """One browser session's run. Every change keeps (scenario, seed, injects) the whole input."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.injects: list[Inject] = []
+        self.notice: str | None = None
+        self.model = build(scenario, self.seed, [])
+
+    # ---- state -------------------------------------------------------------------------
+    @property
+    def month(self) -> int:
+        return self.model.steps
+
+    @property
+    def months(self) -> int:
+        return self.scenario.run.months
+
+    @property
+    def ended(self) -> bool:
+        return self.month >= self.months
+
+    def series(self, name: str) -> np.ndarray:
+        return self.model.series[: self.month + 1, _COL[name]]
+
+    def latest(self, name: str) -> float:
+        return float(self.model.series[self.month, _COL[name]])
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(int(self.latest("stage")))
+
+    def stage_changes(self) -> list[tuple[int, int, int]]:
+        """(month, from, to) for every month the true stage changed."""
+        s = self.series("stage").astype(int)
+        return [(m, int(s[m - 1]), int(s[m])) for m in range(1, len(s)) if s[m] != s[m - 1]]
+
+    def log(self) -> list[LogEntry]:
+        """The narrative log: the model's own entries (triggers, the pipeline of every
+        intervention — warnings acted on, decisions, vetoes, refusals, deployments —, mass
+        atrocity), the trainer's injects (listed in the month they were decided, first), and
+        entries derived from the recorded series: escalation and de-escalation of the true
+        stage, and early warnings (months the observed stage rose)."""
+        stage, observed = self.series("stage").astype(int), self.series("observed_stage")
+        derived = []
+        for m, a, b in self.stage_changes():
+            label = Stage(b).label
+            derived.append(LogEntry(m, "stage", f"Escalation: stage {b} ({label})" if b > a else
+                                    f"De-escalation: back to stage {b} ({label})"))
+        for m in range(1, len(observed)):
+            if observed[m] > observed[m - 1]:
+                derived.append(LogEntry(m, "warning", f"Early warning: the observed stage rises "
+                                        f"to {int(observed[m])} (true stage {stage[m]})"))
+        entries = [*(LogEntry(i.month - 1, "inject", i.text) for i in self.injects),
+                   *self.model.events_log, *derived]
+        return sorted(entries, key=lambda e: (e.month, e.kind != "inject"))
+
+    def full_scenario(self) -> Scenario:
+        """The scenario that reproduces this run (with the ``trainer`` policy)."""
+        return with_injects(self.scenario, self.injects)
+
+    # ---- actions -----------------------------------------------------------------------
+    def reset(self, scenario: Scenario | None = None, seed: int | None = None) -> None:
+        """Back to month 0, with no injects (and a new scenario or seed, if given)."""
+        if scenario is not None:
+            self.scenario = scenario
+        if seed is not None:
+            self.seed = int(seed)
+        self.injects = []
+        self.notice = None
+        self.model = build(self.scenario, self.seed, [])
+
+    def step(self, months: int = 1) -> None:
+        if self.ended:
+            raise RuntimeError("the run has ended")
+        self.model.run(months)
+
+    def run_to(self, month: int) -> None:
+        """Step to ``month`` (clipped to the horizon); never backwards."""
+        month = min(int(month), self.months)
+        if month > self.month:
+            self.model.run(month - self.month)
+
+    def inject(self, kind: str, strength: float = 1.0, duration: int | None = None) -> Inject:
+        """Inject an intervention (a catalogue kind) or an event (``EVENT_KINDS``), acting from
+        next month; rebuild the run from its inputs and replay it to the current month."""
+        if self.ended:
+            raise RuntimeError("the run has ended; reset or branch to try something else")
+        if kind not in CATALOGUE and kind not in EVENT_KINDS:
+            raise ValueError(f"unknown inject {kind!r}")
+        inject = Inject(self.month + 1, kind, kind in EVENT_KINDS, float(strength),
+                        None if kind in EVENT_KINDS else duration)
+        try:
+            self._replay([*self.injects, inject])
+        except ValidationError as e:   # e.g. an intensity out of range: say which and why
+            raise ValueError("; ".join(f"{field.rsplit('.', 1)[-1]}: {problem}"
+                                       for field, problem in explain(e))) from None
+        return inject
+
+    def _replay(self, injects: list[Inject]) -> None:
+        month, before = self.month, self.model.series[: self.month + 1].copy()
+        model = build(self.scenario, self.seed, injects, month)
+        self.injects, self.model = injects, model
+        changed = np.flatnonzero(~np.all((model.series[: month + 1] == before)
+                                         | (np.isnan(before) & np.isnan(model.series[: month + 1])),
+                                         axis=1))
+        # an added deployment draws from the 'international' stream from month 1, which shifts
+        # the draws of Security Council votes of earlier injects: say so if the past changed
+        self.notice = None if changed.size == 0 else (
+            f"Replaying the run with this inject changed months {changed[0]}–{month}: an added "
+            "deployment shifts the random draws of earlier Security Council votes. The run shown "
+            "is the one the exported file reproduces.")
+
+    def branch(self, package: list[tuple[str, float, int | None]]) -> tuple[Session, Session]:
+        """Fork at the current month: "as is" (the injects so far) and "with this package"
+        (plus the package's interventions from next month), on the same seed, both to the end."""
+        as_is = self.copy()
+        as_is.run_to(self.months)
+        with_package = self.copy()
+        extra = [Inject(self.month + 1, k, False, float(s), d) for k, s, d in package]
+        with_package.model = build(self.scenario, self.seed, [*self.injects, *extra],
+                                   self.months)
+        with_package.injects = [*self.injects, *extra]
+        return as_is, with_package
+
+    def copy(self) -> Session:
+        other = Session.__new__(Session)
+        other.scenario, other.seed, other.injects = self.scenario, self.seed, list(self.injects)
+        other.notice = None
+        other.model = build(self.scenario, self.seed, self.injects, self.month)
+        return other

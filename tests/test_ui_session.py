@@ -1,0 +1,187 @@
+"""The trainer UI's logic without a browser: replay, injects, branch, export, upload."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from escalation_sim.errors import InputError
+from escalation_sim.export import events_bytes, scenario_toml, timeseries_bytes
+from escalation_sim.model import EscalationModel
+from escalation_sim.scenario import load_scenario
+from escalation_sim.ui import figures
+from escalation_sim.ui.session import TRAINER, Session, intervention_facts
+from escalation_sim.ui.uploads import editable_fields, load_upload, with_overrides
+
+
+@pytest.fixture(scope="module")
+def default():
+    return load_scenario("default")
+
+
+def test_injects_replay_like_a_fresh_run_of_the_exported_file(default, tmp_path):
+    s = Session(default, seed=4)
+    s.step(10)
+    s.inject("election", 2.0)
+    s.inject("mediation_support", 1.5, duration=24)
+    s.run_to(30)
+    s.inject("sanctions")
+    s.run_to(45)
+    path = tmp_path / "exported.toml"
+    path.write_text(scenario_toml(s.full_scenario(), header="test"))
+    loaded = load_scenario(path)
+    fresh = EscalationModel(loaded, 4, loaded.policies[TRAINER]).run()
+    assert np.array_equal(fresh.series[:46], s.model.series[:46], equal_nan=True)
+    # the injects are where the lead's design puts them
+    assert [(e.kind, e.month) for e in loaded.events.scheduled][-1] == ("election", 11)
+    assert [(i.kind, i.start) for i in loaded.policies[TRAINER].interventions] == [
+        ("mediation_support", 11), ("sanctions", 31)]
+
+
+def test_an_inject_changes_the_future_and_is_logged(default):
+    s = Session(default, seed=1)
+    s.run_to(12)
+    before = s.model.series[:13].copy()
+    s.inject("peacekeeping")
+    assert np.array_equal(s.model.series[:13], before, equal_nan=True)   # the past is kept
+    assert s.notice is None
+    s.run_to(40)
+    log = s.log()
+    assert any(e.kind == "inject" and e.month == 12 and "peacekeeping" in e.text for e in log)
+    assert any(e.kind == "intervention" and e.text.startswith("peacekeeping:") for e in log)
+    plain = Session(default, seed=1)
+    plain.run_to(40)
+    assert not np.array_equal(plain.model.series, s.model.series, equal_nan=True)
+
+
+def test_log_tells_escalation_warnings_and_de_escalation(default):
+    s = Session(default, seed=0)
+    s.run_to(40)   # seed 0: stage 2 in month 19, back to 1 in month 35
+    log = [(e.month, e.kind, e.text) for e in s.log()]
+    assert (19, "stage", "Escalation: stage 2 (specific threat)") in log
+    assert (35, "stage", "De-escalation: back to stage 1 (general risk)") in log
+    assert any(k == "warning" and "observed stage rises to 2" in t for _, k, t in log)
+    assert [m for m, _, _ in log] == sorted(m for m, _, _ in log)
+
+
+def test_branch_shares_the_past_and_runs_both_to_the_end(default):
+    s = Session(default, seed=2)
+    s.run_to(20)
+    as_is, with_p = s.branch([("peacekeeping", 1.0, None), ("deny_means", 1.0, None)])
+    assert as_is.ended and with_p.ended and s.month == 20
+    assert np.array_equal(as_is.model.series[:21], with_p.model.series[:21], equal_nan=True)
+    alone = Session(default, seed=2)
+    alone.run_to(120)
+    assert np.array_equal(as_is.model.series, alone.model.series, equal_nan=True)
+    assert with_p.latest("cost") > 0 == as_is.latest("cost")
+
+
+def test_reset_run_to_and_the_end(default):
+    s = Session(default, seed=0)
+    s.run_to(500)
+    assert s.month == 120 and s.ended
+    with pytest.raises(RuntimeError):
+        s.inject("peer_review")
+    with pytest.raises(RuntimeError):
+        s.step()
+    s.reset(seed=9)
+    assert s.month == 0 and s.seed == 9 and s.injects == []
+    s.run_to(5)
+    s.run_to(3)   # never backwards
+    assert s.month == 5
+    with pytest.raises(ValueError):
+        s.inject("not_a_kind")
+    with pytest.raises(ValueError, match="^intensity: Input should be less than or equal to 5"):
+        s.inject("peer_review", 9.0)
+    with pytest.raises(ValueError, match="^magnitude: "):
+        s.inject("coup", -1.0)
+    assert s.injects == [] and s.month == 5   # a refused inject changes nothing
+
+
+def test_exports_hold_the_months_so_far(default):
+    s = Session(default, seed=0)
+    s.run_to(7)
+    csv_text = timeseries_bytes(s.model, "csv").decode().splitlines()
+    assert len(csv_text) == 1 + 8 and csv_text[0].startswith("month,stage,")
+    assert timeseries_bytes(s.model, "parquet")[:4] == b"PAR1"
+    assert events_bytes(s.log(), "csv").startswith(b"month,kind,text")
+    assert events_bytes(s.log(), "parquet")[:4] == b"PAR1"
+    with pytest.raises(ValueError):
+        timeseries_bytes(s.model, "xlsx")
+
+
+def test_figures_mark_every_inject(default):
+    s = Session(default, seed=0)
+    s.run_to(10)
+    s.inject("election")
+    s.inject("peer_review")
+    assert [(m, c) for m, c, _ in figures.markers(s) if c == figures.INJECT_COLOUR] == [
+        (10, figures.INJECT_COLOUR), (10, figures.INJECT_COLOUR)]
+    plot = figures.LivePlot(s)
+    marked = plot.png(s)
+    assert marked[:8] == b"\x89PNG\r\n\x1a\n"
+    unmarked = Session(default, seed=0)
+    unmarked.run_to(10)
+    # same data, same axes: the two orange lines are the only difference between the images
+    import io
+
+    from PIL import Image
+    a = np.asarray(Image.open(io.BytesIO(marked)).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(io.BytesIO(figures.LivePlot(unmarked).png(unmarked))).convert(
+        "RGB")).astype(int)
+    differs = np.any(a != b, axis=2)
+    orange = np.all(np.abs(a - [0xe6, 0x55, 0x0d]) < 40, axis=2)
+    assert differs.any() and orange[differs].mean() > 0.5
+
+
+def test_intervention_facts_show_consent_lag_and_cost():
+    facts = intervention_facts("authorized_force")
+    assert "Security Council" in facts["consent"]
+    assert facts["lag"].endswith("months from decision to effect")
+    assert "cost units" in facts["cost"]
+    assert intervention_facts("human_rights_monitoring")["consent"].startswith(
+        "needs the government's consent")
+
+
+def test_uploads_are_validated_like_the_cli():
+    good = load_upload("mine.toml", b'extends = "default"\nname = "mine"\n')
+    assert good.name == "mine"
+    with pytest.raises(InputError) as e:
+        load_upload("bad.toml", b'extends = "default"\n[government]\npolitical_will = 7\n')
+    assert str(e.value).startswith("bad.toml: government.political_will: ")
+    with pytest.raises(InputError, match="TOML syntax error"):
+        load_upload("broken.toml", b"name = = 1\n")
+    with pytest.raises(InputError, match="a scenario file is a .toml file"):
+        load_upload("evil.py", b"import os\n")
+
+
+def test_parameter_edits_apply_and_are_validated(default):
+    fields = editable_fields(default, ("government", "institutions"))
+    paths = {f[0]: f for f in fields["government"]}
+    assert paths["government.political_will"][3] == "level"   # unit
+    assert paths["government.political_will"][5:7] == (0, 1)  # bounds
+    changed = with_overrides(default, {"government.political_will": 0.9}, "default")
+    assert changed.government.political_will == 0.9
+    with pytest.raises(InputError, match="government.political_will"):
+        with_overrides(default, {"government.political_will": 9.0}, "default")
+
+
+def test_ui_command_refuses_a_bad_port(capsys):
+    from escalation_sim.cli import main
+
+    assert main(["ui", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert "--port" in err or "'ui' dependencies" in err
+
+
+def test_district_map_data_adds_up(default):
+    s = Session(default, seed=0)
+    s.run_to(60)
+    rows = figures.districts(s)
+    assert len(rows) == default.space.width * default.space.height
+    alive = sum(sum(r["groups"].values()) for r in rows)
+    people = default.run.population / default.run.n_civilians
+    assert alive == pytest.approx(s.model.civilians.alive.sum() * people)
+    assert all(0 <= r["displaced_share"] <= 1 and r["protection"] >= 0 for r in rows)
+    assert {(r["x"], r["y"]) for r in rows} == {
+        (x, y) for x in range(default.space.width) for y in range(default.space.height)}
