@@ -397,10 +397,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _print_json({"experiment": str(args.experiment), "out": str(result.out),
                      "runs": result.total, "done": result.done, "failed": result.failed,
                      "ran_now": result.ran, "seconds": result.seconds, "failures": failures,
+                     "skipped_scenarios": result.skipped_scenarios,
                      "caveat": CAVEAT})
         return 0
     print(f"{args.experiment}: {result.done}/{result.total} runs done ({result.ran} now, "
           f"{result.seconds:.0f} s), {result.failed} failed")
+    if result.skipped_scenarios:
+        print(f"  skipped scenarios (not found in the scenario library): "
+              f"{', '.join(result.skipped_scenarios)}")
     for f in failures[:20]:
         print(f"  failed: run {f['run']} (point {f['point']}, {f['policy']}): {f['error']}")
     if len(failures) > 20:

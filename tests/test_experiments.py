@@ -247,3 +247,19 @@ def test_torn_tmp_and_orphan_series_chunk_are_cleaned_on_resume(tmp_path):
     pd.testing.assert_frame_equal(comparable(read_runs(out)),
                                   comparable(read_runs(tmp_path / "ref")))
     pd.testing.assert_frame_equal(read_series(out), read_series(tmp_path / "ref"))
+
+
+def test_scenarios_as_a_factor_skip_missing_ones_clearly(tmp_path):
+    body = ('name = "lib"\nscenarios = ["default", "resilient", "no_such_scenario"]\n'
+            'missing_scenarios = "skip"\nreplications = 2\npolicies = ["none", "early_pillar2"]\n')
+    f = write_experiment(tmp_path / "e.toml", body)
+    res = sweep(f, tmp_path / "out", workers=1)
+    assert res.skipped_scenarios == ["no_such_scenario"]
+    df = read_runs(tmp_path / "out")
+    assert len(df) == 2 * 2 * 2 and set(df.scenario) == {"default", "resilient"}
+    # common random numbers across policies
+    assert (df.groupby(["point", "replication"])["seed"].nunique() == 1).all()
+    strict = write_experiment(tmp_path / "s.toml", body.replace('"skip"', '"error"'))
+    with pytest.raises(InputError) as e:
+        plan(strict)
+    assert e.value.problems[0][0] == "scenarios.2" and "no such scenario" in str(e.value)

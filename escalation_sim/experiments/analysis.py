@@ -380,6 +380,12 @@ def analyze(root: str | Path, out: str | Path | None = None,
         diffs.to_csv(out / "policy_differences.csv", index=False)
         files["policy_differences"] = str(out / "policy_differences.csv")
         report["policy_differences"] = _records_json(diffs)
+        if "scenario" in params:
+            by_scenario = policy_differences(res.runs, confidence, by=["scenario"])
+            by_scenario.to_csv(out / "policy_differences_by_scenario.csv", index=False)
+            files["policy_differences_by_scenario"] = str(
+                out / "policy_differences_by_scenario.csv")
+            report["policy_differences_by_scenario"] = _records_json(by_scenario)
     numeric = [p for p in params if pd.api.types.is_numeric_dtype(res.ok[p])]
     if len(numeric) >= 2:
         files["response_surface"] = plot_response_surface(

@@ -131,6 +131,10 @@ class Experiment(_Strict):
     name: str = Field(description="Name of the experiment")
     description: str = Field("", description="What the experiment asks")
     scenario: str = Field("default", description="Base scenario: name or path")
+    scenarios: list[str] = Field([], description="Several base scenarios, as a factor crossed "
+                                                 "with the points (instead of scenario)")
+    missing_scenarios: Literal["error", "skip"] = Field(
+        "error", description="A listed scenario that does not exist: error, or skip and report")
     set: list[str] = Field([], description="Fixed overrides PATH=VALUE for every run")
     seed: int = Field(0, ge=0, description="Experiment seed")
     replications: int = Field(1, ge=1, description="Runs per sampled point and policy")
@@ -149,6 +153,12 @@ class Experiment(_Strict):
         if len(set(paths)) != len(paths):
             raise ValueError("parameters: a path is listed twice")
         m = self.sampler.method
+        if self.scenarios and "scenario" in self.model_fields_set:
+            raise ValueError("scenarios: give scenario or scenarios, not both")
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise ValueError("scenarios: a scenario is listed twice")
+        if self.scenarios and m in ("sobol", "morris"):
+            raise ValueError(f"scenarios: the {m} sampler needs one base scenario")
         if m in ("sobol", "morris") and len(self.parameters) < 2:
             raise ValueError(f"sampler.method: {m} needs at least two parameters")
         for i, p in enumerate(self.parameters):
@@ -176,8 +186,13 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
         raise InputError(str(path), explain_experiment(e)) from None
-    if exp.scenario.endswith(".toml") and not Path(exp.scenario).is_absolute():
-        exp = exp.model_copy(update={"scenario": str((path.parent / exp.scenario).resolve())})
+    def local(name: str) -> str:
+        if name.endswith(".toml") and not Path(name).is_absolute():
+            return str((path.parent / name).resolve())
+        return name
+
+    exp = exp.model_copy(update={"scenario": local(exp.scenario),
+                                 "scenarios": [local(n) for n in exp.scenarios]})
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return exp, digest
 

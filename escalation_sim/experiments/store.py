@@ -144,6 +144,11 @@ class ParquetStore:
             if old.get("experiment", {}).get("digest") != manifest["experiment"]["digest"]:
                 raise InputError(str(self.root), [("", "the experiment file differs from the "
                                                    "one this sweep started with; cannot resume")])
+            if sorted(old.get("scenarios", {})) != sorted(manifest.get("scenarios", {})):
+                raise InputError(str(self.root), [("", "the scenarios found differ from those "
+                                                   f"this sweep started with "
+                                                   f"({sorted(old.get('scenarios', {}))}); "
+                                                   "cannot resume")])
             manifest = {**manifest, "started": old.get("started", manifest["started"]),
                         "code_versions": sorted(set(old.get("code_versions", []))
                                                 | set(manifest["code_versions"]))}

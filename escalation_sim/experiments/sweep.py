@@ -55,15 +55,16 @@ class RunSpec:
     policy: str
     seed: int
     values: tuple[tuple[str, Any], ...]
+    scenario: str = ""
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What every run of a sweep shares: base scenario data, policies, outputs."""
+    """What every run of a sweep shares: base scenario data, policies (by scenario), outputs."""
 
-    base: dict[str, Any]
-    source: str
-    policies: dict[str, PolicyParams]
+    bases: dict[str, dict[str, Any]]
+    sources: dict[str, str]
+    policies: dict[str, dict[str, PolicyParams]]
     outputs: Outputs = field(default_factory=Outputs)
 
 
@@ -75,11 +76,11 @@ def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarra
                            "seed": spec.seed, "status": "ok", "error": None, **dict(spec.values)}
     out = config.outputs
     try:
-        data = copy.deepcopy(config.base)
-        for assignment in overrides(dict(spec.values)):
+        data = copy.deepcopy(config.bases[spec.scenario])
+        for assignment in overrides({k: v for k, v in spec.values if k != "scenario"}):
             apply_override(data, assignment)
-        scenario = validate(data, f"{config.source} (point {spec.point})")
-        model = EscalationModel(scenario, spec.seed, config.policies[spec.policy])
+        scenario = validate(data, f"{config.sources[spec.scenario]} (point {spec.point})")
+        model = EscalationModel(scenario, spec.seed, config.policies[spec.scenario][spec.policy])
         start = time.perf_counter()
         while model.steps < scenario.run.months:
             model.step()
@@ -247,6 +248,8 @@ class Plan:
     file: str
     design: Design
     config: RunConfig
+    scenarios: list[str]
+    skipped: list[str]
 
     @property
     def total(self) -> int:
@@ -259,49 +262,80 @@ class Plan:
         reps, npol = e.replications, len(e.policies)
         for point, values in enumerate(self.design.points):
             vals = tuple(values.items())
+            scenario = values.get("scenario", self.scenarios[0])
             for rep in range(reps):
                 seed = run_seed(e.seed, point * reps + rep)
                 for k, policy in enumerate(e.policies):
                     run = (point * reps + rep) * npol + k
                     if run not in skip:
-                        yield RunSpec(run, point, rep, policy, seed, vals)
+                        yield RunSpec(run, point, rep, policy, seed, vals, scenario)
 
 
-def plan(path: str | Path) -> Plan:
-    """Load an experiment file, check its scenario, policies and parameter paths; sample it."""
-    from ..scenario import explain, resolve_policy
-
-    exp, digest = load_experiment(path)
+def _base(path: str | Path, exp: Experiment, name: str, field: str):
+    """Raw data (with the experiment's fixed overrides), file, validated scenario of ``name``."""
     try:
-        scenario_path = resolve(exp.scenario)
+        scenario_path = resolve(name)
         base = read_scenario(scenario_path)
         for assignment in exp.set:
             apply_override(base, assignment)
     except InputError as e:
-        raise InputError(str(path), [("scenario" if not exp.set else "set",
-                                      f"{e.source}: {e.problems[0][1]}")]) from None
-    scenario = load_scenario(scenario_path, exp.set)
-    policies = {name: resolve_policy(scenario, name) for name in exp.policies}
+        raise InputError(str(path), [(field, f"{e.source}: {e.problems[0][1]}")]) from None
+    return base, str(scenario_path), load_scenario(scenario_path, exp.set)
+
+
+def plan(path: str | Path) -> Plan:
+    """Load an experiment file, check its scenarios, policies and parameter paths; sample it.
+
+    With ``scenarios = [...]`` the scenario is a factor (column ``scenario``) crossed with the
+    sampled points; a listed scenario that does not exist is an error, or, with
+    ``missing_scenarios = "skip"``, left out and reported (``Plan.skipped``).
+    """
+    from ..scenario import explain, resolve_policy
+
+    exp, digest = load_experiment(path)
+    names = exp.scenarios or [exp.scenario]
+    skipped = []
+    if exp.scenarios and exp.missing_scenarios == "skip":
+        for name in names:
+            try:
+                resolve(name)
+            except InputError:
+                skipped.append(name)
+        names = [n for n in names if n not in skipped]
+        if not names:
+            raise InputError(str(path), [("scenarios", f"none of {exp.scenarios} exists")])
+    bases, sources, policies = {}, {}, {}
+    for i, name in enumerate(names):
+        field = f"scenarios.{i}" if exp.scenarios else "scenario"
+        bases[name], sources[name], scenario = _base(path, exp, name, field)
+        policies[name] = {p: resolve_policy(scenario, p) for p in exp.policies}
     design = sample(exp)
     problems = []
     for i, p in enumerate(exp.parameters):
-        data = copy.deepcopy(base)
-        try:
-            apply_override(data, f"{p.path}={toml_value(design.points[0][p.path])}")
-        except InputError as e:
-            problems.append((f"parameters.{i}.path", e.problems[0][1]))
-            continue
-        try:
-            Scenario.model_validate(data)
-        except ValidationError as e:
-            for f, problem in explain(e):
-                if problem.startswith("unknown key") or "is a value" in problem:
-                    problems.append((f"parameters.{i}.path", f"{f}: {problem}"))
+        for name, base in bases.items():
+            data = copy.deepcopy(base)
+            try:
+                apply_override(data, f"{p.path}={toml_value(design.points[0][p.path])}")
+            except InputError as e:
+                problems.append((f"parameters.{i}.path", f"{name}: {e.problems[0][1]}"))
+                continue
+            try:
+                Scenario.model_validate(data)
+            except ValidationError as e:
+                for f, problem in explain(e):
+                    if problem.startswith("unknown key") or "is a value" in problem:
+                        problems.append((f"parameters.{i}.path", f"{name}: {f}: {problem}"))
     if problems:
         raise InputError(str(path), problems)
-    config = RunConfig(base=base, source=str(scenario_path), policies=policies,
-                       outputs=exp.outputs)
-    return Plan(exp, digest, str(path), design, config)
+    if exp.scenarios:   # the scenario as a categorical factor, crossed with the points
+        k = len(design)
+        design = Design(["scenario", *design.names],
+                        np.column_stack([np.repeat(np.arange(len(names)), k),
+                                         np.tile(design.x, (len(names), 1))]),
+                        [{"scenario": n, **pt} for n in names for pt in design.points],
+                        design.problem)
+    config = RunConfig(bases=bases, sources=sources, policies=policies, outputs=exp.outputs)
+    return Plan(exp, digest, str(path), design, config, names, skipped)
 
 
 def code_version() -> str:
@@ -326,6 +360,7 @@ class SweepResult:
     failed: int
     ran: int
     seconds: float
+    skipped_scenarios: list[str] = field(default_factory=list)
 
 
 def sweep(path: str | Path, out: str | Path, *, resume: bool = False,
@@ -358,7 +393,7 @@ def sweep(path: str | Path, out: str | Path, *, resume: bool = False,
         "format": 1,
         "experiment": {"name": exp.name, "file": str(Path(path).resolve()), "digest": p.digest,
                        "definition": exp.model_dump(mode="json")},
-        "scenario": p.config.source,
+        "scenarios": p.config.sources, "skipped_scenarios": p.skipped,
         "code_versions": [code_version()],
         "total_runs": p.total, "points": len(p.design), "replications": exp.replications,
         "policies": exp.policies, "parameters": p.design.names,
@@ -386,4 +421,4 @@ def sweep(path: str | Path, out: str | Path, *, resume: bool = False,
     finally:
         store.close(status)
     return SweepResult(out, p.total, store.done, store.failed, todo,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, p.skipped)
