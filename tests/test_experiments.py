@@ -263,3 +263,21 @@ def test_scenarios_as_a_factor_skip_missing_ones_clearly(tmp_path):
     with pytest.raises(InputError) as e:
         plan(strict)
     assert e.value.problems[0][0] == "scenarios.2" and "no such scenario" in str(e.value)
+
+
+def test_cli_sweep_and_analyze(tmp_path, capsys):
+    from escalation_sim.cli import main
+
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("levels = [0.2, 0.8]",
+                                                           "levels = [0.2, 1.7]"))
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "16/16 runs done" in text and "8 failed" in text and "not a forecast" in text
+    assert "government.inclusiveness" in text   # the failures are listed with their error
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "1"]) == 2   # no --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(["analyze", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["failed"] == 8 and report["runs"] == 16
+    assert main(["analyze", str(tmp_path / "nothing")]) == 2

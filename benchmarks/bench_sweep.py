@@ -1,0 +1,139 @@
+"""Sweep benchmark: throughput and overhead of the experiment layer, local and on Dask.
+
+Run from the repository root::
+
+    uv run python benchmarks/bench_sweep.py              # 200 default runs per measurement
+    uv run python benchmarks/bench_sweep.py --runs 40    # a smoke test
+
+Everything is measured in one run of this script, on the current machine, with the default
+scenario (10^4 civilians, 120 months) and no policy:
+
+1. **Direct loop** — ``EscalationModel(scenario, seed).run()`` and ``RunOutcome.from_model`` in a
+   plain loop in this process: the reference time per run.
+2. **Sweep, in-process** — the same runs through ``sweep(..., workers=1)``: experiment file,
+   scenario validation per run, Parquet chunks, manifest. ``overhead = sweep / direct - 1``.
+3. **Sweep, 2-core process pool** — ``sweep(..., workers=2)``: runs per minute, and the
+   extrapolated time for 10,000 runs (target ≤ 10 minutes).
+4. **Sweep, 2-worker Dask LocalCluster** (127.0.0.1, one thread per worker): runs per minute;
+   ``Dask overhead = time on Dask / time on the local pool - 1`` (target ≤ 5 %).
+5. **Memory** — peak RSS of the sweeping process (not its workers) for a small and a 4× larger
+   sweep of a tiny model (10^3 civilians, 24 months), each in a fresh child process; a ratio near
+   1 means memory is flat in the number of runs.
+
+Numbers are extrapolations from a few hundred runs, not 10,000 actual runs; wall-clock times
+depend on other load (the load average is recorded). JSON goes to
+``benchmarks/results/sweep.json``. Exits 0 whatever the numbers say (a benchmark, not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUTPUT = HERE / "results" / "sweep.json"
+
+EXPERIMENT = """
+name = "bench"
+scenario = "default"
+set = {set}
+seed = 0
+replications = {runs}
+policies = ["none"]
+"""
+
+MEMORY_CHILD = """
+import resource, sys
+from escalation_sim.experiments import sweep
+sweep(sys.argv[1], sys.argv[2], workers=2)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def write(path: Path, runs: int, overrides: list[str]) -> Path:
+    path.write_text(EXPERIMENT.format(runs=runs, set=json.dumps(overrides)))
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=200, help="runs per measurement")
+    ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = ap.parse_args()
+    from escalation_sim import EscalationModel, load_scenario
+    from escalation_sim.experiments import sweep
+    from escalation_sim.outcomes import RunOutcome
+    from escalation_sim.rng import run_seed
+
+    n = args.runs
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    exp = write(tmp / "bench.toml", n, [])
+    scenario = load_scenario("default")
+    res: dict = {"runs": n, "load_start": os.getloadavg(), "cpus": os.cpu_count()}
+
+    EscalationModel(scenario, 0).run()   # warm-up (imports, caches)
+    t = time.perf_counter()
+    for i in range(n):
+        RunOutcome.from_model(EscalationModel(scenario, run_seed(0, i)).run())
+    res["direct_s_per_run"] = (time.perf_counter() - t) / n
+
+    t = time.perf_counter()
+    sweep(exp, tmp / "inproc", workers=1)
+    res["sweep_inprocess_s_per_run"] = (time.perf_counter() - t) / n
+    res["overhead_inprocess"] = res["sweep_inprocess_s_per_run"] / res["direct_s_per_run"] - 1
+
+    t = time.perf_counter()
+    sweep(exp, tmp / "pool", workers=2)
+    pool = time.perf_counter() - t
+    res["pool2_runs_per_min"] = 60 * n / pool
+    res["pool2_minutes_for_10000"] = 10_000 / res["pool2_runs_per_min"]
+    res["pool2_speedup_vs_direct"] = res["direct_s_per_run"] * n / pool
+
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(lambda: __import__("escalation_sim.model"))   # workers import once, untimed
+        t = time.perf_counter()
+        sweep(exp, tmp / "dask", executor=client.get_executor(pure=False), workers=2)
+        dask = time.perf_counter() - t
+    res["dask2_runs_per_min"] = 60 * n / dask
+    res["dask_overhead_vs_pool"] = dask / pool - 1
+
+    tiny = ["run.n_civilians=1000", "run.months=24",
+            "events.scheduled=[{kind='election', month=18}]"]
+    rss = {}
+    for runs in (n, 4 * n):
+        f = write(tmp / f"mem{runs}.toml", runs, tiny)
+        out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(f), str(tmp / f"m{runs}")],
+                             capture_output=True, text=True, check=True).stdout.split()[-1]
+        rss[runs] = int(out) / 1024   # KiB -> MiB (Linux)
+    res["peak_rss_mib"] = rss
+    res["peak_rss_ratio_4x_runs"] = rss[4 * n] / rss[n]
+    res["load_end"] = os.getloadavg()
+
+    print(f"default scenario, {n} runs per measurement (load {res['load_start'][0]:.1f})")
+    print(f"  direct loop           {res['direct_s_per_run']:.3f} s/run")
+    print(f"  sweep, in-process     {res['sweep_inprocess_s_per_run']:.3f} s/run  "
+          f"overhead {res['overhead_inprocess']:+.1%}")
+    print(f"  sweep, 2-core pool    {res['pool2_runs_per_min']:.0f} runs/min  -> 10,000 runs in "
+          f"{res['pool2_minutes_for_10000']:.1f} min (target <= 10)  "
+          f"speed-up vs direct {res['pool2_speedup_vs_direct']:.2f}x")
+    print(f"  sweep, Dask 2 workers {res['dask2_runs_per_min']:.0f} runs/min  overhead vs pool "
+          f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %)")
+    print(f"  sweeping process peak RSS: {rss[n]:.0f} MiB at {n} runs, {rss[4 * n]:.0f} MiB at "
+          f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(res, indent=2))
+    print(f"written {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
