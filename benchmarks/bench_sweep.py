@@ -3,7 +3,7 @@
 Run from the repository root::
 
     uv run python benchmarks/bench_sweep.py              # 200 default runs per measurement
-    uv run python benchmarks/bench_sweep.py --runs 40    # a smoke test
+    uv run python benchmarks/bench_sweep.py --runs 10 --rounds 2   # a smoke test
 
 Everything is measured in one run of this script, on the current machine, with the default
 scenario (10^4 civilians, 120 months) and no policy:
@@ -19,6 +19,11 @@ scenario (10^4 civilians, 120 months) and no policy:
 5. **Memory** — peak RSS of the sweeping process (not its workers) for a small and a 4× larger
    sweep of a tiny model (10^3 civilians, 24 months), each in a fresh child process; a ratio near
    1 means memory is flat in the number of runs.
+
+The process pool and the Dask cluster are started once and warmed up (untimed: start-up and
+imports are not per-run costs), then the four modes run in interleaved rounds (``--rounds``,
+``runs / rounds`` runs per mode per round, a different experiment seed each round), so that a
+change in other load on the machine affects every mode alike; per-round ratios are recorded.
 
 Numbers are extrapolations from a few hundred runs, not 10,000 actual runs; wall-clock times
 depend on other load (the load average is recorded). JSON goes to
@@ -43,7 +48,7 @@ EXPERIMENT = """
 name = "bench"
 scenario = "default"
 set = {set}
-seed = 0
+seed = {seed}
 replications = {runs}
 policies = ["none"]
 """
@@ -56,14 +61,16 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def write(path: Path, runs: int, overrides: list[str]) -> Path:
-    path.write_text(EXPERIMENT.format(runs=runs, set=json.dumps(overrides)))
+def write(path: Path, runs: int, overrides: list[str], seed: int = 0) -> Path:
+    path.write_text(EXPERIMENT.format(runs=runs, set=json.dumps(overrides), seed=seed))
     return path
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per measurement")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="rounds; each runs every mode on runs/rounds runs (interleaved)")
     ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = ap.parse_args()
     from escalation_sim import EscalationModel, load_scenario
@@ -72,39 +79,54 @@ def main() -> int:
     from escalation_sim.rng import run_seed
 
     n = args.runs
+    rounds = max(1, min(args.rounds, n))
+    k = n // rounds
+    n = k * rounds
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
-    exp = write(tmp / "bench.toml", n, [])
     scenario = load_scenario("default")
-    res: dict = {"runs": n, "load_start": os.getloadavg(), "cpus": os.cpu_count()}
-
-    EscalationModel(scenario, 0).run()   # warm-up (imports, caches)
-    t = time.perf_counter()
-    for i in range(n):
-        RunOutcome.from_model(EscalationModel(scenario, run_seed(0, i)).run())
-    res["direct_s_per_run"] = (time.perf_counter() - t) / n
-
-    t = time.perf_counter()
-    sweep(exp, tmp / "inproc", workers=1)
-    res["sweep_inprocess_s_per_run"] = (time.perf_counter() - t) / n
-    res["overhead_inprocess"] = res["sweep_inprocess_s_per_run"] / res["direct_s_per_run"] - 1
-
-    t = time.perf_counter()
-    sweep(exp, tmp / "pool", workers=2)
-    pool = time.perf_counter() - t
-    res["pool2_runs_per_min"] = 60 * n / pool
-    res["pool2_minutes_for_10000"] = 10_000 / res["pool2_runs_per_min"]
-    res["pool2_speedup_vs_direct"] = res["direct_s_per_run"] * n / pool
-
+    res: dict = {"runs": n, "rounds": rounds, "load_start": os.getloadavg(),
+                 "cpus": os.cpu_count()}
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        client.run(lambda: __import__("escalation_sim.model"))   # workers import once, untimed
-        t = time.perf_counter()
-        sweep(exp, tmp / "dask", executor=client.get_executor(pure=False), workers=2)
-        dask = time.perf_counter() - t
-    res["dask2_runs_per_min"] = 60 * n / dask
-    res["dask_overhead_vs_pool"] = dask / pool - 1
+    from escalation_sim.experiments.sweep import local_pool
+
+    times = {"direct": [], "inprocess": [], "pool2": [], "dask2": []}
+    with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                       dashboard_address=None) as cluster, Client(cluster) as client,
+          local_pool(2) as pool):
+        # warm-up, untimed: imports in this process and in every worker of both executors
+        EscalationModel(scenario, 0).run()
+        warm = write(tmp / "warm.toml", 4, [], seed=99)
+        sweep(warm, tmp / "warm_pool", executor=pool, workers=2, batch=1)
+        sweep(warm, tmp / "warm_dask", executor=client.get_executor(pure=False), workers=2,
+              batch=1)
+        dask_executor = client.get_executor(pure=False)
+        for r in range(rounds):   # interleaved, so that changing load affects every mode alike
+            exp = write(tmp / f"bench{r}.toml", k, [], seed=r)
+            t = time.perf_counter()
+            for i in range(k):
+                RunOutcome.from_model(EscalationModel(scenario, run_seed(r, i)).run())
+            times["direct"].append(time.perf_counter() - t)
+            for mode, kwargs in (("inprocess", {"workers": 1}),
+                                 ("pool2", {"executor": pool, "workers": 2}),
+                                 ("dask2", {"executor": dask_executor, "workers": 2})):
+                t = time.perf_counter()
+                sweep(exp, tmp / f"{mode}{r}", **kwargs)
+                times[mode].append(time.perf_counter() - t)
+    res["seconds"] = times
+    total = {m: sum(v) for m, v in times.items()}
+    res["direct_s_per_run"] = total["direct"] / n
+    res["sweep_inprocess_s_per_run"] = total["inprocess"] / n
+    res["overhead_inprocess"] = total["inprocess"] / total["direct"] - 1
+    res["overhead_inprocess_per_round"] = [a / b - 1 for a, b in
+                                           zip(times["inprocess"], times["direct"], strict=True)]
+    res["pool2_runs_per_min"] = 60 * n / total["pool2"]
+    res["pool2_minutes_for_10000"] = 10_000 / res["pool2_runs_per_min"]
+    res["pool2_speedup_vs_direct"] = total["direct"] / total["pool2"]
+    res["dask2_runs_per_min"] = 60 * n / total["dask2"]
+    res["dask_overhead_vs_pool"] = total["dask2"] / total["pool2"] - 1
+    res["dask_overhead_per_round"] = [a / b - 1 for a, b in
+                                      zip(times["dask2"], times["pool2"], strict=True)]
 
     tiny = ["run.n_civilians=1000", "run.months=24",
             "events.scheduled=[{kind='election', month=18}]"]
@@ -118,7 +140,8 @@ def main() -> int:
     res["peak_rss_ratio_4x_runs"] = rss[4 * n] / rss[n]
     res["load_end"] = os.getloadavg()
 
-    print(f"default scenario, {n} runs per measurement (load {res['load_start'][0]:.1f})")
+    print(f"default scenario, {n} runs per mode in {rounds} interleaved rounds "
+          f"(load {res['load_start'][0]:.1f} at start, {res['load_end'][0]:.1f} at end)")
     print(f"  direct loop           {res['direct_s_per_run']:.3f} s/run")
     print(f"  sweep, in-process     {res['sweep_inprocess_s_per_run']:.3f} s/run  "
           f"overhead {res['overhead_inprocess']:+.1%}")
@@ -126,7 +149,8 @@ def main() -> int:
           f"{res['pool2_minutes_for_10000']:.1f} min (target <= 10)  "
           f"speed-up vs direct {res['pool2_speedup_vs_direct']:.2f}x")
     print(f"  sweep, Dask 2 workers {res['dask2_runs_per_min']:.0f} runs/min  overhead vs pool "
-          f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %)")
+          f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %; per round "
+          + ", ".join(f"{x:+.0%}" for x in res["dask_overhead_per_round"]) + ")")
     print(f"  sweeping process peak RSS: {rss[n]:.0f} MiB at {n} runs, {rss[4 * n]:.0f} MiB at "
           f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -355,7 +355,7 @@ def _experiment_parsers(sub) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .experiments.store import read_runs
+    from .experiments.store import read_failures
     from .experiments.sweep import sweep
 
     if args.workers is not None and args.workers < 1:
@@ -389,10 +389,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    runs = read_runs(result.out)
-    bad = runs[runs["status"] != "ok"]
-    failures = [{"run": int(r.run), "point": int(r.point), "policy": r.policy,
-                 "error": r.error} for r in bad.itertuples()]
+    failures = read_failures(result.out)
     if args.json:
         _print_json({"experiment": str(args.experiment), "out": str(result.out),
                      "runs": result.total, "done": result.done, "failed": result.failed,

@@ -185,6 +185,16 @@ def test_stop_condition_ends_runs_early(tmp_path):
     assert (df[df.highest_stage < 2].months == 36).all()
 
 
+def test_time_limit_fails_the_run_with_a_clear_error(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
+                                                           "replications = 1")
+                         + "time_limit = 0.000001\n")
+    res = sweep(f, tmp_path / "out", workers=1)
+    df = read_runs(tmp_path / "out")
+    assert res.failed == len(df) == 8
+    assert df.error.str.startswith("TimeoutError: time limit of 1e-06 s per run exceeded").all()
+
+
 # ---- SIGKILL: resume exactly once, no orphaned workers -----------------------------------------
 KILL_SCRIPT = """
 import sys

@@ -30,6 +30,17 @@ def test_dask_local_cluster_is_bit_identical_to_a_local_run(reference, tmp_path)
     pd.testing.assert_frame_equal(read_series(tmp_path / "dask"), series)
 
 
+def test_dask_address_of_a_running_scheduler(reference, tmp_path):
+    from dask.distributed import LocalCluster
+
+    f, runs, _ = reference
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        sweep(f, tmp_path / "addr", dask=cluster.scheduler_address, batch=2)
+    pd.testing.assert_frame_equal(comparable(read_runs(tmp_path / "addr")), comparable(runs))
+
+
 def test_a_dask_worker_killed_mid_sweep_costs_no_result(reference, tmp_path):
     from dask.distributed import Client, LocalCluster
 

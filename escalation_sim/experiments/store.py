@@ -234,6 +234,16 @@ def read_runs(root: str | Path):
     return table.to_pandas().sort_values("run", kind="stable").reset_index(drop=True)
 
 
+def read_failures(root: str | Path) -> list[dict[str, Any]]:
+    """The failed runs of a sweep (run, point, policy, error), read without loading the rest."""
+    rows: list[dict[str, Any]] = []
+    for f in sorted((Path(root) / "runs").glob("chunk-*.parquet")):
+        t = pq.read_table(f, columns=["run", "point", "policy", "error"],
+                          filters=[("status", "!=", "ok")])
+        rows += t.to_pylist()
+    return sorted(rows, key=lambda r: r["run"])
+
+
 def read_series(root: str | Path):
     """The kept time series of a sweep (run, month, columns), or None if none were kept."""
     root = Path(root)
