@@ -291,3 +291,15 @@ def test_cli_sweep_and_analyze(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["failed"] == 8 and report["runs"] == 16
     assert main(["analyze", str(tmp_path / "nothing")]) == 2
+
+
+def test_levels_are_one_type_per_parameter():
+    exp = Experiment.model_validate({"name": "t", "parameters": [{"path": "a.b",
+                                                                   "levels": [0, 0.5]}]})
+    assert [type(v) for v in exp.parameters[0].levels] == [float, float]
+    with pytest.raises(ValueError, match="one type"):
+        Experiment.model_validate({"name": "t", "parameters": [{"path": "a.b",
+                                                                 "levels": [1, "x"]}]})
+    grid = sample(Experiment.model_validate({"name": "t", "parameters": [
+        {"path": "a.n", "range": [1, 4], "steps": 4, "integer": True}]}))
+    assert [p["a.n"] for p in grid.points] == [1, 2, 3, 4]

@@ -132,3 +132,22 @@ def test_analyze_a_real_sweep_writes_tables_and_figures(tmp_path):
     assert any(r["metric"] == "mass_atrocity" for r in report["policy_differences"])
     text = format_report(report)
     assert "Rates by policy" in text and "not a forecast" in text
+
+
+def test_morris_ranks_an_influential_parameter_above_an_inert_one(tmp_path):
+    from escalation_sim.experiments.analysis import morris_indices
+
+    exp = Experiment.model_validate({
+        "name": "m", "seed": 2, "sampler": {"method": "morris", "samples": 20},
+        "parameters": [{"path": "p.a", "range": [0, 1]}, {"path": "p.b", "range": [0, 1]}]})
+    d = sample(exp)
+    pd.DataFrame({"point": np.arange(len(d)), "p.a": d.x[:, 0], "p.b": d.x[:, 1]}).to_parquet(
+        tmp_path / "design.parquet")
+    runs = pd.DataFrame({"run": np.arange(len(d)), "point": np.arange(len(d)), "replication": 0,
+                         "policy": "none", "status": "ok", "y": 3 * d.x[:, 0]})
+    manifest = {"sampler": exp.sampler.model_dump(), "points": len(d), "problem": d.problem,
+                "parameters": d.names}
+    si = morris_indices(Results(runs, manifest), tmp_path, "y").set_index("parameter")
+    # y = 3a exactly: every elementary effect of a is 3, of b is 0
+    assert si.loc["p.a", "mu_star"] == pytest.approx(3.0)
+    assert si.loc["p.b", "mu_star"] == pytest.approx(0.0)

@@ -57,7 +57,10 @@ def problem(exp: Experiment) -> dict[str, Any]:
 def _grid_levels(p: Parameter) -> list[Any]:
     if p.categorical:
         return list(p.levels)
-    return [float(v) for v in np.linspace(p.range[0], p.range[1], p.steps)]
+    values = np.linspace(p.range[0], p.range[1], p.steps)
+    if p.integer:
+        return sorted({int(round(v)) for v in values})
+    return [float(v) for v in values]
 
 
 def _value(p: Parameter, u: float) -> Any:

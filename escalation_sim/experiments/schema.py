@@ -73,8 +73,17 @@ class Parameter(_Strict):
             raise ValueError(f"path: not a dotted path: {self.path!r}")
         if (self.levels is None) == (self.range is None):
             raise ValueError("give either levels or range")
-        if self.levels is not None and len(self.levels) < 1:
-            raise ValueError("levels: give at least one level")
+        if self.levels is not None:
+            if len(self.levels) < 1:
+                raise ValueError("levels: give at least one level")
+            kinds = {bool if isinstance(v, bool) else str if isinstance(v, str) else float
+                     for v in self.levels}
+            if len(kinds) > 1:
+                raise ValueError("levels: all levels must be of one type (numbers, booleans or "
+                                 "strings)")
+            if kinds == {float} and any(isinstance(v, float) for v in self.levels):
+                # one column type per parameter: [0, 0.5] is stored as floats
+                object.__setattr__(self, "levels", [float(v) for v in self.levels])
         if self.range is not None:
             need = {"unif": 2, "norm": 2, "lognorm": 2, "triang": 3, "truncnorm": 4}
             n = need[self.distribution]
