@@ -25,6 +25,12 @@ imports are not per-run costs), then the four modes run in interleaved rounds (`
 ``runs / rounds`` runs per mode per round, a different experiment seed each round), so that a
 change in other load on the machine affects every mode alike; per-round ratios are recorded.
 
+Wall-clock figures suffer from other load on a shared machine; the script therefore also
+records **CPU seconds per run** (user + system of this process and all its descendants — the
+sweeping process, the Dask scheduler thread, pool and cluster workers), which measure the work
+each mode does whatever else runs, and the time 10,000 runs would take on two otherwise idle
+cores (CPU seconds per run of the pool × 10,000 / 2).
+
 Numbers are extrapolations from a few hundred runs, not 10,000 actual runs; wall-clock times
 depend on other load (the load average is recorded). JSON goes to
 ``benchmarks/results/sweep.json``. Exits 0 whatever the numbers say (a benchmark, not a test).
@@ -33,6 +39,7 @@ depend on other load (the load average is recorded). JSON goes to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -59,6 +66,19 @@ from escalation_sim.experiments import sweep
 sweep(sys.argv[1], sys.argv[2], workers=2)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and all its live descendants: the sweeping
+    process, the Dask scheduler (a thread here), the pool's and the cluster's workers."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
 
 
 def write(path: Path, runs: int, overrides: list[str], seed: int = 0) -> Path:
@@ -91,6 +111,7 @@ def main() -> int:
     from escalation_sim.experiments.sweep import local_pool
 
     times = {"direct": [], "inprocess": [], "pool2": [], "dask2": []}
+    cpu = {m: 0.0 for m in times}
     with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                        dashboard_address=None) as cluster, Client(cluster) as client,
           local_pool(2) as pool):
@@ -103,17 +124,24 @@ def main() -> int:
         dask_executor = client.get_executor(pure=False)
         for r in range(rounds):   # interleaved, so that changing load affects every mode alike
             exp = write(tmp / f"bench{r}.toml", k, [], seed=r)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             for i in range(k):
                 RunOutcome.from_model(EscalationModel(scenario, run_seed(r, i)).run())
             times["direct"].append(time.perf_counter() - t)
+            cpu["direct"] += cpu_seconds() - c
             for mode, kwargs in (("inprocess", {"workers": 1}),
                                  ("pool2", {"executor": pool, "workers": 2}),
                                  ("dask2", {"executor": dask_executor, "workers": 2})):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), cpu_seconds()
                 sweep(exp, tmp / f"{mode}{r}", **kwargs)
                 times[mode].append(time.perf_counter() - t)
+                cpu[mode] += cpu_seconds() - c
     res["seconds"] = times
+    res["cpu_s_per_run"] = {m: v / n for m, v in cpu.items()}
+    res["cpu_overhead_inprocess"] = cpu["inprocess"] / cpu["direct"] - 1
+    res["cpu_overhead_pool2"] = cpu["pool2"] / cpu["direct"] - 1
+    res["cpu_overhead_dask2_vs_pool2"] = cpu["dask2"] / cpu["pool2"] - 1
+    res["minutes_for_10000_on_2_idle_cores"] = 10_000 * cpu["pool2"] / n / 2 / 60
     total = {m: sum(v) for m, v in times.items()}
     res["direct_s_per_run"] = total["direct"] / n
     res["sweep_inprocess_s_per_run"] = total["inprocess"] / n
@@ -151,6 +179,14 @@ def main() -> int:
     print(f"  sweep, Dask 2 workers {res['dask2_runs_per_min']:.0f} runs/min  overhead vs pool "
           f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %; per round "
           + ", ".join(f"{x:+.0%}" for x in res["dask_overhead_per_round"]) + ")")
+    cs = res["cpu_s_per_run"]
+    print("  CPU seconds per run (this process + all its children; insensitive to other load):")
+    print(f"    direct {cs['direct']:.3f}, sweep in-process {cs['inprocess']:.3f} "
+          f"({res['cpu_overhead_inprocess']:+.1%}), 2-core pool {cs['pool2']:.3f} "
+          f"({res['cpu_overhead_pool2']:+.1%}), Dask {cs['dask2']:.3f} "
+          f"({res['cpu_overhead_dask2_vs_pool2']:+.1%} vs pool)")
+    print(f"    -> 10,000 runs on 2 otherwise idle cores: "
+          f"{res['minutes_for_10000_on_2_idle_cores']:.1f} min (target <= 10)")
     print(f"  sweeping process peak RSS: {rss[n]:.0f} MiB at {n} runs, {rss[4 * n]:.0f} MiB at "
           f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
     args.output.parent.mkdir(parents=True, exist_ok=True)
