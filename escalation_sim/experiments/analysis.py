@@ -137,11 +137,6 @@ def point_means(df: pd.DataFrame, outcome: str, policy: str | None = None) -> pd
     return pd.Series(values, index=g["point"].to_numpy()).groupby(level=0).mean()
 
 
-def _problem(manifest: dict[str, Any]) -> dict[str, Any]:
-    prob = dict(manifest["problem"])
-    return prob
-
-
 def _complete(y: pd.Series, points: int, what: str) -> np.ndarray:
     missing = sorted(set(range(points)) - set(y.index))
     if missing:
@@ -161,7 +156,7 @@ def sobol_indices(results: Results, outcome: str = "mass_atrocity",
     if m["sampler"]["method"] != "sobol":
         raise ValueError("Sobol indices need a sweep sampled with method = 'sobol'")
     y = _complete(point_means(results.runs, outcome, policy), m["points"], "Sobol analysis")
-    si = sobol.analyze(_problem(m), y, calc_second_order=m["sampler"]["second_order"],
+    si = sobol.analyze(dict(m["problem"]), y, calc_second_order=m["sampler"]["second_order"],
                        conf_level=confidence, seed=seed)
     return pd.DataFrame({"parameter": m["problem"]["names"], "S1": si["S1"],
                          "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]})
@@ -209,7 +204,7 @@ def prim_box(df: pd.DataFrame, parameters: list[str], outcome: str = "mass_atroc
     box = p.find_box()
     limits = box.limits.reset_index().rename(columns={"index": "parameter"})
     trajectory = box.peeling_trajectory.copy()
-    chosen = trajectory.iloc[box._cur_box]
+    chosen = box.stats   # the box PRIM chose on the trajectory (its default: the last peel)
     return {"outcome": outcome, "policy": policy, "runs": int(len(y)),
             "cases": int(y.sum()), "coverage": float(chosen["coverage"]),
             "density": float(chosen["density"]), "mass": float(chosen["mass"]),
