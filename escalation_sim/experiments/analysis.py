@@ -184,8 +184,11 @@ def prim_box(df: pd.DataFrame, parameters: list[str], outcome: str = "mass_atroc
     parameter values in which runs of ``policy`` most often have ``outcome`` (a 0/1 metric of
     :data:`METRICS`, e.g. ``mass_atrocity`` or ``stopped``).
 
-    Returns the box limits, its coverage and density, and the peeling trajectory (the
-    coverage–density trade-off), or None if no run or every run has the outcome.
+    Returns the box limits (with PRIM's quasi-p value per restriction: a restriction with
+    quasi-p > 0.05 may be noise), its coverage and density, and the peeling trajectory (the
+    coverage–density trade-off), or None if no run or every run has the outcome. The box is
+    PRIM's default choice, the last peel with at least ``mass_min`` of the runs; the trade-off
+    figure shows the alternatives.
     """
     import prim
 
@@ -459,7 +462,10 @@ def format_report(report: dict[str, Any]) -> str:
                      f"mass {box['mass']:.0%} ({box['cases']} of {box['runs']} runs, "
                      f"policy {box['policy']})")
         for r in box["limits"]:
-            lines.append(f"  {r['parameter']:<48} {r['min']:.3g} … {r['max']:.3g}")
+            qp = r["qp values"]
+            flag = "  (not significant: quasi-p > 0.05)" if qp > 0.05 else ""
+            lines.append(f"  {r['parameter']:<48} {r['min']:.3g} … {r['max']:.3g}   "
+                         f"quasi-p {qp:.2g}{flag}")
     lines += ["", "Files:"]
     for k, v in report["files"].items():
         lines.append(f"  {k}: {v if isinstance(v, str) else ', '.join(v)}")
