@@ -25,7 +25,7 @@ import pandas as pd
 from ..compare import METRICS, paired_difference
 from ..errors import InputError
 from ..outcomes import CAVEAT, summarize
-from .store import read_manifest, read_runs
+from .store import OUTCOMES, read_manifest, read_runs
 
 RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2, 3)},
          **{f"stopped_at_stage_{k}": ("stopped_at_stage", str(k)) for k in (1, 2, 3)},
@@ -33,7 +33,8 @@ RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2,
 """Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity),
 P(recurrence) — the fields of :func:`~escalation_sim.outcomes.summarize`."""
 
-_NULLABLE = ("stopped_at", "mass_atrocity_month", "warning_month", "first_action_month")
+_NULLABLE = tuple(name for name, kind in OUTCOMES if kind == "int64")
+"""Integer outcome columns that may be missing (read back from Parquet as NaN)."""
 
 
 @dataclass
