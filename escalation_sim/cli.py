@@ -132,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
                                     "intervention catalogue)")
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
+    _experiment_parsers(sub)
     return p
 
 
@@ -422,9 +423,103 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return 0
 
 
+# ---- experiments: sweep and analyze (escalation_sim.experiments) ----------------------------
+def _experiment_parsers(sub) -> None:
+    sw = sub.add_parser("sweep", help="run an experiment file (parameter sweep, policies); "
+                                      "resumable")
+    sw.add_argument("experiment", type=Path, help="experiment TOML file (see experiments/)")
+    sw.add_argument("--out", type=Path, required=True, help="results directory")
+    sw.add_argument("--resume", action="store_true",
+                    help="finish a sweep that was interrupted (every run exactly once)")
+    sw.add_argument("--workers", type=int, default=None,
+                    help=f"local worker processes (default: all cores, {default_workers()} here)")
+    sw.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                    help="run on a Dask scheduler at ADDRESS (e.g. tcp://127.0.0.1:8786), or on "
+                         "a local Dask cluster of N worker processes")
+    sw.add_argument("--batch", type=int, default=None, help="runs per task (default: automatic)")
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sw.add_argument("--json", action="store_true", help="print the summary as JSON")
+    an = sub.add_parser("analyze", help="analyze a sweep directory: rates, policy differences, "
+                                        "Sobol indices, PRIM boxes, figures")
+    an.add_argument("dir", type=Path, help="the sweep's --out directory")
+    an.add_argument("--out", type=Path, default=None,
+                    help="where to write tables and figures (default: DIR/analysis)")
+    an.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiments.store import read_failures
+    from .experiments.sweep import sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    if args.batch is not None and args.batch < 1:
+        raise UsageError(f"--batch: must be at least 1, got {args.batch}")
+    bar = None
+
+    def start(total: int, done: int) -> None:
+        nonlocal bar
+        if not args.no_progress and not args.json:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, initial=done, unit="run", desc=args.experiment.stem,
+                       file=sys.stderr)
+            bar.set_postfix(failed=0)
+
+    failed = 0
+
+    def progress(row: dict) -> None:
+        nonlocal failed
+        failed += row["status"] != "ok"
+        if bar:
+            bar.update(1)
+            if row["status"] != "ok":
+                bar.set_postfix(failed=failed)
+
+    try:
+        result = sweep(args.experiment, args.out, resume=args.resume, workers=args.workers,
+                       dask=args.dask, batch=args.batch, progress=progress, on_start=start)
+    finally:
+        if bar:
+            bar.close()
+    failures = read_failures(result.out)
+    if args.json:
+        _print_json({"experiment": str(args.experiment), "out": str(result.out),
+                     "runs": result.total, "done": result.done, "failed": result.failed,
+                     "ran_now": result.ran, "seconds": result.seconds, "failures": failures,
+                     "skipped_scenarios": result.skipped_scenarios,
+                     "caveat": CAVEAT})
+        return 0
+    print(f"{args.experiment}: {result.done}/{result.total} runs done ({result.ran} now, "
+          f"{result.seconds:.0f} s), {result.failed} failed")
+    if result.skipped_scenarios:
+        print(f"  skipped scenarios (not found in the scenario library): "
+              f"{', '.join(result.skipped_scenarios)}")
+    for f in failures[:20]:
+        print(f"  failed: run {f['run']} (point {f['point']}, {f['policy']}): {f['error']}")
+    if len(failures) > 20:
+        print(f"  ... and {len(failures) - 20} more (status column of the runs)")
+    print(f"results: {result.out / 'runs'}  manifest: {result.out / 'manifest.json'}")
+    print(f"next: escalation-sim analyze {result.out}")
+    print(CAVEAT)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .experiments.analysis import analyze, format_report
+
+    report = analyze(args.dir, args.out)
+    if args.json:
+        _print_json(report)
+        return 0
+    print(format_report(report))
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
-            "policies": cmd_policies, "ui": cmd_ui}
+            "policies": cmd_policies, "ui": cmd_ui, "sweep": cmd_sweep,
+            "analyze": cmd_analyze}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,19 @@
+"""Experiments at scale: parameter sweeps and batch runs, their storage, and their analysis.
+
+* :mod:`.schema` — experiment files (TOML), validated like scenarios.
+* :mod:`.samplers` — full grid, Latin hypercube, Sobol/Saltelli and Morris points (SALib).
+* :mod:`.sweep` — :func:`run_scenarios` on any ``concurrent.futures.Executor`` (local process
+  pool, Dask, MPI), :func:`sweep` with resume.
+* :mod:`.store` — Parquet chunks written atomically, the manifest.
+* :mod:`.analysis` — rates with confidence intervals, paired policy differences, Sobol indices,
+  PRIM boxes, figures.
+"""
+
+from .samplers import Design, sample
+from .schema import Experiment, load_experiment
+from .store import ParquetStore, read_manifest, read_runs, read_series
+from .sweep import RunConfig, RunSpec, plan, run_scenarios, sweep
+
+__all__ = ["Design", "Experiment", "ParquetStore", "RunConfig", "RunSpec", "load_experiment",
+           "plan", "read_manifest", "read_runs", "read_series", "run_scenarios", "sample",
+           "sweep"]

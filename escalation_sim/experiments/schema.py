@@ -1,0 +1,230 @@
+"""Experiment files: what a sweep varies, how it samples, which policies it pairs, what it keeps.
+
+An experiment is a TOML file (see ``experiments/*.toml``), validated like a scenario: errors name
+the file, the field (dotted path) and the problem, and the command line exits with code 2.
+
+.. code-block:: toml
+
+    name = "quick"
+    scenario = "default"               # base scenario: a name or a path (relative to this file)
+    set = ["run.months=60"]            # fixed overrides, applied before the varied parameters
+    seed = 0                           # the experiment seed
+    replications = 5                   # runs per sampled point (and per policy)
+    policies = ["none", "early_pillar2"]
+
+    [sampler]
+    method = "grid"                    # grid | latin | sobol | morris
+    samples = 64                       # latin: points; sobol: base samples N; morris: trajectories
+
+    [[parameters]]
+    path = "government.inclusiveness"  # a scenario dotted path, as with --set
+    levels = [0.2, 0.5, 0.8]           # or: range = [low, high] (+ steps for a grid)
+                                       # or: distribution = "norm", range = [mean, sd]
+
+    [outputs]
+    series = "end"                     # none | every | end: the time series to keep
+    every = 12                         # with series = "every": every k months (and the last)
+    columns = ["stage", "deaths"]      # which series columns (escalation_sim.model.SERIES)
+    stop_at_stage = 3                  # stop a run when it reaches this stage (BehaviorSpace's
+    stop_on_mass_atrocity = false      #   stop condition), or when mass atrocity happens
+    time_limit = 60                    # seconds per run; a run over it is recorded as failed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputError
+from ..model import SERIES
+
+DISTRIBUTIONS = {"unif": "uniform on range = [low, high]",
+                 "norm": "normal, range = [mean, standard deviation]",
+                 "triang": "triangular, range = [low, high, peak as a fraction of the width]",
+                 "lognorm": "log-normal, range = [mean, standard deviation] of ln x",
+                 "truncnorm": "truncated normal, range = [low, high, mean, standard deviation]"}
+"""The distributions SALib's samplers accept (its ``dists`` names)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(_Strict):
+    """One varied scenario field."""
+
+    path: str = Field(description="Scenario dotted path, as with --set (list items by name)")
+    levels: list[float | int | bool | str] | None = Field(
+        None, description="Explicit levels (grid sampler; other samplers pick among them)")
+    range: list[float] | None = Field(
+        None, description="[low, high] (or the distribution's parameters, see distribution)")
+    steps: int | None = Field(None, ge=2, description="Grid: evenly spaced levels over range")
+    distribution: Literal["unif", "norm", "triang", "lognorm", "truncnorm"] = Field(
+        "unif", description="Distribution over range for latin/sobol/morris (SALib names)")
+    integer: bool = Field(False, description="Round sampled values to integers")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Parameter:
+        if not self.path or any(not p for p in self.path.split(".")):
+            raise ValueError(f"path: not a dotted path: {self.path!r}")
+        if (self.levels is None) == (self.range is None):
+            raise ValueError("give either levels or range")
+        if self.levels is not None:
+            if len(self.levels) < 1:
+                raise ValueError("levels: give at least one level")
+            kinds = {bool if isinstance(v, bool) else str if isinstance(v, str) else float
+                     for v in self.levels}
+            if len(kinds) > 1:
+                raise ValueError("levels: all levels must be of one type (numbers, booleans or "
+                                 "strings)")
+            if kinds == {float} and any(isinstance(v, float) for v in self.levels):
+                # one column type per parameter: [0, 0.5] is stored as floats
+                object.__setattr__(self, "levels", [float(v) for v in self.levels])
+        if self.range is not None:
+            need = {"unif": 2, "norm": 2, "lognorm": 2, "triang": 3, "truncnorm": 4}
+            n = need[self.distribution]
+            if len(self.range) != n:
+                raise ValueError(f"range: {self.distribution} needs {n} numbers "
+                                 f"({DISTRIBUTIONS[self.distribution]})")
+            if self.distribution == "unif" and not self.range[0] < self.range[1]:
+                raise ValueError("range: low must be below high")
+            if not all(math.isfinite(v) for v in self.range):
+                raise ValueError("range: numbers must be finite")
+        return self
+
+    @property
+    def categorical(self) -> bool:
+        return self.levels is not None
+
+
+class Sampler(_Strict):
+    method: Literal["grid", "latin", "sobol", "morris"] = Field(
+        "grid", description="grid (full factorial), latin (Latin hypercube), sobol "
+                            "(Saltelli's scheme on a scrambled Sobol' sequence, for Sobol "
+                            "indices), morris (elementary effects)")
+    samples: int = Field(16, ge=1, description="latin: points; sobol: base samples N (points = "
+                                               "N(D+2), or N(2D+2) with second_order); morris: "
+                                               "trajectories (points = N(D+1))")
+    second_order: bool = Field(False, description="sobol: also second-order indices")
+    levels: int = Field(4, ge=2, description="morris: grid levels")
+
+
+class Outputs(_Strict):
+    series: Literal["none", "every", "end"] = Field(
+        "none", description="Time series kept per run: none, every k months, or the last month")
+    every: int = Field(1, ge=1, description="With series = 'every': keep every k-th month "
+                                            "(and the last)")
+    columns: list[str] = Field(["stage", "deaths", "displaced"],
+                               description="Series columns to keep (escalation_sim.model.SERIES)")
+    stop_at_stage: int | None = Field(None, ge=1, le=3,
+                                      description="Stop a run in the month it reaches this stage")
+    stop_on_mass_atrocity: bool = Field(False, description="Stop a run at mass atrocity")
+    time_limit: float | None = Field(None, gt=0, description="Seconds per run; a run over it is "
+                                                            "recorded as failed")
+
+    @model_validator(mode="after")
+    def _columns(self) -> Outputs:
+        unknown = [c for c in self.columns if c not in SERIES]
+        if unknown:
+            raise ValueError(f"columns: unknown series {unknown}; series are {list(SERIES)}")
+        return self
+
+
+class Experiment(_Strict):
+    """A validated experiment file."""
+
+    name: str = Field(description="Name of the experiment")
+    description: str = Field("", description="What the experiment asks")
+    scenario: str = Field("default", description="Base scenario: name or path")
+    scenarios: list[str] = Field([], description="Several base scenarios, as a factor crossed "
+                                                 "with the points (instead of scenario)")
+    missing_scenarios: Literal["error", "skip"] = Field(
+        "error", description="A listed scenario that does not exist: error, or skip and report")
+    set: list[str] = Field([], description="Fixed overrides PATH=VALUE for every run")
+    seed: int = Field(0, ge=0, description="Experiment seed")
+    replications: int = Field(1, ge=1, description="Runs per sampled point and policy")
+    policies: list[str] = Field(["none"], min_length=1,
+                                description="Named policies; every run index is paired across "
+                                            "them on common random numbers")
+    sampler: Sampler = Sampler()
+    parameters: list[Parameter] = Field([], description="The varied parameters")
+    outputs: Outputs = Outputs()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        if len(set(self.policies)) != len(self.policies):
+            raise ValueError("policies: a policy is listed twice")
+        paths = [p.path for p in self.parameters]
+        if len(set(paths)) != len(paths):
+            raise ValueError("parameters: a path is listed twice")
+        m = self.sampler.method
+        if self.scenarios and "scenario" in self.model_fields_set:
+            raise ValueError("scenarios: give scenario or scenarios, not both")
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise ValueError("scenarios: a scenario is listed twice")
+        if self.scenarios and m in ("sobol", "morris"):
+            raise ValueError(f"scenarios: the {m} sampler needs one base scenario")
+        if m in ("sobol", "morris") and len(self.parameters) < 2:
+            raise ValueError(f"sampler.method: {m} needs at least two parameters")
+        for i, p in enumerate(self.parameters):
+            if m == "morris" and p.distribution != "unif":
+                raise ValueError(f"parameters.{i}.distribution: morris needs uniform ranges")
+            if m == "grid" and p.range is not None and (p.steps is None
+                                                        or p.distribution != "unif"):
+                raise ValueError(f"parameters.{i}.steps: a grid over a range needs steps "
+                                 "(and a uniform range)")
+        return self
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, str]:
+    """Read and validate an experiment file; return it with the digest of its text.
+
+    A relative ``scenario`` path is taken relative to the experiment file.
+    """
+    from ..scenario import read_toml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), [("", "no such experiment file")])
+    data = read_toml(path)
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as e:
+        raise InputError(str(path), explain_experiment(e)) from None
+    def local(name: str) -> str:
+        if name.endswith(".toml") and not Path(name).is_absolute():
+            return str((path.parent / name).resolve())
+        return name
+
+    exp = exp.model_copy(update={"scenario": local(exp.scenario),
+                                 "scenarios": [local(n) for n in exp.scenarios]})
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return exp, digest
+
+
+def explain_experiment(error: ValidationError) -> list[tuple[str, str]]:
+    """Pydantic errors of an experiment as (dotted field, problem) pairs."""
+    out = []
+    for e in error.errors(include_url=False):
+        loc = tuple(e["loc"])
+        field = ".".join(str(p) for p in loc)
+        kind, msg = e["type"], e["msg"]
+        if kind == "extra_forbidden":
+            problem = f"unknown key {loc[-1]!r}"
+        elif kind == "missing":
+            problem = "required field is missing"
+        elif kind == "value_error":
+            problem = msg.removeprefix("Value error, ")
+            if ": " in problem and not problem.startswith("give"):
+                sub, _, rest = problem.partition(": ")
+                if " " not in sub:
+                    field = f"{field}.{sub}" if field else sub
+                    problem = rest
+        else:
+            problem = f"{msg} (got {e.get('input')!r})"
+        out.append((field, problem))
+    return out

@@ -1,0 +1,305 @@
+"""Experiment files, samplers, sweeps: identity, failures as data, resume, no orphans."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation_sim.errors import InputError
+from escalation_sim.experiments import load_experiment, plan, read_runs, read_series, sample, sweep
+from escalation_sim.experiments.schema import Experiment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SMALL = ["run.months=36", "run.n_civilians=1000",
+         "events.scheduled=[{kind='election', month=18}]"]
+
+
+def write_experiment(path: Path, body: str, set_: list[str] = SMALL) -> Path:
+    path.write_text(f"set = {json.dumps(set_)}\n" + textwrap.dedent(body))
+    return path
+
+
+TINY = """\
+name = "tiny"
+scenario = "default"
+seed = 3
+replications = 2
+policies = ["none", "early_pillar2"]
+[sampler]
+method = "grid"
+[[parameters]]
+path = "government.inclusiveness"
+levels = [0.2, 0.8]
+[[parameters]]
+path = "groups.B.leader_extremism"
+levels = [0.3, 0.9]
+[outputs]
+series = "every"
+every = 6
+columns = ["stage", "deaths"]
+"""
+
+
+def comparable(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values("run").reset_index(drop=True)
+
+
+# ---- samplers ----------------------------------------------------------------------------------
+def _exp(method: str, samples: int = 8, seed: int = 0, **extra) -> Experiment:
+    return Experiment.model_validate({
+        "name": "t", "seed": seed, "sampler": {"method": method, "samples": samples, **extra},
+        "parameters": [{"path": "a.x", "range": [0.1, 0.9], "steps": 3},
+                       {"path": "a.y", "range": [2.0, 5.0], "steps": 2},
+                       {"path": "a.z", "levels": ["p", "q", "r"]}]})
+
+
+@pytest.mark.parametrize("method,size", [("grid", 3 * 2 * 3), ("latin", 8),
+                                          ("sobol", 8 * (3 + 2)), ("morris", 8 * (3 + 1))])
+def test_sampler_sizes_bounds_and_determinism(method, size):
+    exp = _exp(method)
+    d = sample(exp)
+    assert len(d) == size and d.x.shape == (size, 3)
+    x = np.array([p["a.x"] for p in d.points])
+    y = np.array([p["a.y"] for p in d.points])
+    assert x.min() >= 0.1 - 1e-12 and x.max() <= 0.9 + 1e-12
+    assert y.min() >= 2.0 - 1e-12 and y.max() <= 5.0 + 1e-12
+    assert {p["a.z"] for p in d.points} <= {"p", "q", "r"}
+    assert np.array_equal(sample(exp).x, d.x), "same seed, same points"
+    if method != "grid":
+        assert not np.array_equal(sample(_exp(method, seed=1)).x, d.x), "seed changes points"
+
+
+def test_sobol_second_order_size_and_grid_levels():
+    assert len(sample(_exp("sobol", 4, second_order=True))) == 4 * (2 * 3 + 2)
+    grid = sample(_exp("grid"))
+    assert sorted({p["a.x"] for p in grid.points}) == pytest.approx([0.1, 0.5, 0.9])
+
+
+# ---- experiment files --------------------------------------------------------------------------
+@pytest.mark.parametrize("body,field,problem", [
+    ('name = "x"\nreplication = 3\n', "replication", "unknown key"),
+    ('name = "x"\n[[parameters]]\npath = "a.b"\nrange = [1, 0]\n', "parameters.0.range",
+     "low must be below high"),
+    ('name = "x"\n[[parameters]]\npath = "a.b"\n', "parameters.0", "either levels or range"),
+    ('name = "x"\n[outputs]\ncolumns = ["nope"]\n', "outputs.columns", "unknown series"),
+    ('name = "x"\npolicies = ["none", "none"]\n', "policies", "listed twice"),
+])
+def test_bad_experiment_names_field(tmp_path, body, field, problem):
+    f = tmp_path / "bad.toml"
+    f.write_text(body)
+    with pytest.raises(InputError) as e:
+        load_experiment(f)
+    fields = [fl for fl, _ in e.value.problems]
+    assert field in fields, e.value
+    assert problem in str(e.value)
+
+
+def test_unknown_parameter_path_and_policy_are_input_errors(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", 'name = "x"\n[[parameters]]\n'
+                         'path = "government.inclusivenes"\nlevels = [0.1]\n')
+    with pytest.raises(InputError) as e:
+        plan(f)
+    assert e.value.problems[0][0] == "parameters.0.path" and "inclusiveness" in str(e.value)
+    g = write_experiment(tmp_path / "g.toml", 'name = "x"\npolicies = ["nope"]\n')
+    with pytest.raises(InputError, match="unknown policy"):
+        plan(g)
+
+
+def test_cli_bad_experiment_exits_2_without_traceback(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "x"\nreplications = 0\n')
+    r = subprocess.run([sys.executable, "-m", "escalation_sim.cli", "sweep", str(f), "--out",
+                        str(tmp_path / "o")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "replications" in r.stderr and str(f) in r.stderr
+
+
+def test_shipped_experiments_validate():
+    names = sorted(p.name for p in (ROOT / "experiments").glob("*.toml"))
+    assert "quick.toml" in names
+    for name in names:
+        load_experiment(ROOT / "experiments" / name)
+
+
+# ---- sweeps ------------------------------------------------------------------------------------
+def test_sweep_identity_pairs_policies_and_matches_the_ensemble_seeds(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", TINY)
+    res = sweep(f, tmp_path / "out", workers=1)
+    assert (res.total, res.done, res.failed) == (16, 16, 0)
+    df = read_runs(tmp_path / "out")
+    assert list(df["run"]) == list(range(16))
+    # common random numbers: both policies of a (point, replication) share the seed
+    assert (df.groupby(["point", "replication"])["seed"].nunique() == 1).all()
+    from escalation_sim.rng import run_seed
+    assert df.loc[df.run == 2 * 2 + 0, "seed"].item() == run_seed(3, 1 * 2 + 0)
+    series = read_series(tmp_path / "out")
+    assert set(series["month"]) == {0, 6, 12, 18, 24, 30, 36}
+    assert len(series) == 16 * 7
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["done"] == 16 and m["total_runs"] == 16
+
+
+def test_sweep_refuses_an_existing_result_without_resume(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
+                                                           "replications = 1"))
+    sweep(f, tmp_path / "out", workers=1)
+    with pytest.raises(InputError, match="--resume"):
+        sweep(f, tmp_path / "out", workers=1)
+    before = read_runs(tmp_path / "out")
+    again = sweep(f, tmp_path / "out", workers=1, resume=True)
+    assert again.ran == 0
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), before)
+
+
+def test_failing_combination_is_recorded_and_the_rest_complete(tmp_path):
+    body = TINY.replace("levels = [0.2, 0.8]", "levels = [0.2, 1.7]")  # 1.7 is out of [0, 1]
+    f = write_experiment(tmp_path / "e.toml", body)
+    res = sweep(f, tmp_path / "out", workers=2, batch=3)
+    df = read_runs(tmp_path / "out")
+    bad = df[df["government.inclusiveness"] == 1.7]
+    good = df[df["government.inclusiveness"] == 0.2]
+    assert res.failed == len(bad) == 8 and (bad.status == "failed").all()
+    assert bad.error.str.contains("government.inclusiveness").all()
+    assert (good.status == "ok").all() and good.highest_stage.notna().all()
+    assert len(df) == 16
+
+
+def test_stop_condition_ends_runs_early(tmp_path):
+    body = TINY + "stop_at_stage = 2\n"
+    f = write_experiment(tmp_path / "e.toml", body)
+    sweep(f, tmp_path / "out", workers=1)
+    df = read_runs(tmp_path / "out")
+    reached = df[df.highest_stage >= 2]
+    assert len(reached) > 0, "the test needs runs that reach stage 2"
+    assert (reached.months == reached.first_month_at_stage_2).all()
+    assert (df[df.highest_stage < 2].months == 36).all()
+
+
+def test_time_limit_fails_the_run_with_a_clear_error(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
+                                                           "replications = 1")
+                         + "time_limit = 0.000001\n")
+    res = sweep(f, tmp_path / "out", workers=1)
+    df = read_runs(tmp_path / "out")
+    assert res.failed == len(df) == 8
+    assert df.error.str.startswith("TimeoutError: time limit of 1e-06 s per run exceeded").all()
+
+
+# ---- SIGKILL: resume exactly once, no orphaned workers -----------------------------------------
+KILL_SCRIPT = """
+import sys
+from escalation_sim.experiments import sweep
+sweep(sys.argv[1], sys.argv[2], workers=2, batch=1, chunk_rows=2, resume=len(sys.argv) > 3)
+"""
+
+
+def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
+    import psutil
+
+    body = TINY.replace("replications = 2", "replications = 5")   # 40 runs
+    f = write_experiment(tmp_path / "e.toml", body)
+    reference = sweep(f, tmp_path / "ref", workers=1)
+    assert reference.done == 40
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(f), str(out)], cwd=ROOT)
+    runs = out / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:   # wait until some, not all, runs are on disk
+        if runs.is_dir() and len(list(runs.glob("chunk-*.parquet"))) >= 3:
+            break
+        time.sleep(0.05)
+    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = read_runs(out)
+    assert 0 < len(partial) < 40, "the kill must land mid-sweep"
+    assert workers, "the sweep ran on worker processes"
+    # no orphans: every worker (and the fork server) exits within a few seconds
+    gone_by = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < gone_by:
+        alive = [p for p in workers if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.1)
+    assert not alive, f"orphaned worker processes {alive}"
+    # resume (in a subprocess too, like a user would) and compare with the uninterrupted sweep
+    subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(f), str(out), "resume"], cwd=ROOT,
+                   check=True)
+    resumed = read_runs(out)
+    assert resumed["run"].is_unique and sorted(resumed["run"]) == list(range(40))
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(read_runs(tmp_path / "ref")))
+    s1, s2 = read_series(out), read_series(tmp_path / "ref")
+    pd.testing.assert_frame_equal(s1, s2)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_torn_tmp_and_orphan_series_chunk_are_cleaned_on_resume(tmp_path):
+    f = write_experiment(tmp_path / "e.toml", TINY)
+    sweep(f, tmp_path / "ref", workers=1)
+    out = tmp_path / "out"
+    sweep(f, out, workers=1, chunk_rows=4)
+    chunks = sorted((out / "runs").glob("chunk-*.parquet"))
+    assert len(chunks) == 4
+    chunks[-1].unlink()                               # killed between the series and runs write
+    (out / "runs" / "chunk-000009.parquet.tmp").write_bytes(b"PAR1 torn")   # killed mid-write
+    res = sweep(f, out, workers=1, resume=True)
+    assert res.ran == 4
+    pd.testing.assert_frame_equal(comparable(read_runs(out)),
+                                  comparable(read_runs(tmp_path / "ref")))
+    pd.testing.assert_frame_equal(read_series(out), read_series(tmp_path / "ref"))
+
+
+def test_scenarios_as_a_factor_skip_missing_ones_clearly(tmp_path):
+    body = ('name = "lib"\nscenarios = ["default", "resilient", "no_such_scenario"]\n'
+            'missing_scenarios = "skip"\nreplications = 2\npolicies = ["none", "early_pillar2"]\n')
+    f = write_experiment(tmp_path / "e.toml", body)
+    res = sweep(f, tmp_path / "out", workers=1)
+    assert res.skipped_scenarios == ["no_such_scenario"]
+    df = read_runs(tmp_path / "out")
+    assert len(df) == 2 * 2 * 2 and set(df.scenario) == {"default", "resilient"}
+    # common random numbers across policies
+    assert (df.groupby(["point", "replication"])["seed"].nunique() == 1).all()
+    strict = write_experiment(tmp_path / "s.toml", body.replace('"skip"', '"error"'))
+    with pytest.raises(InputError) as e:
+        plan(strict)
+    assert e.value.problems[0][0] == "scenarios.2" and "no such scenario" in str(e.value)
+
+
+def test_cli_sweep_and_analyze(tmp_path, capsys):
+    from escalation_sim.cli import main
+
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("levels = [0.2, 0.8]",
+                                                           "levels = [0.2, 1.7]"))
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "16/16 runs done" in text and "8 failed" in text and "not a forecast" in text
+    assert "government.inclusiveness" in text   # the failures are listed with their error
+    assert main(["sweep", str(f), "--out", str(out), "--workers", "1"]) == 2   # no --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(["analyze", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["failed"] == 8 and report["runs"] == 16
+    assert main(["analyze", str(tmp_path / "nothing")]) == 2
+
+
+def test_levels_are_one_type_per_parameter():
+    exp = Experiment.model_validate({"name": "t", "parameters": [{"path": "a.b",
+                                                                   "levels": [0, 0.5]}]})
+    assert [type(v) for v in exp.parameters[0].levels] == [float, float]
+    with pytest.raises(ValueError, match="one type"):
+        Experiment.model_validate({"name": "t", "parameters": [{"path": "a.b",
+                                                                 "levels": [1, "x"]}]})
+    grid = sample(Experiment.model_validate({"name": "t", "parameters": [
+        {"path": "a.n", "range": [1, 4], "steps": 4, "integer": True}]}))
+    assert [p["a.n"] for p in grid.points] == [1, 2, 3, 4]

@@ -1,0 +1,153 @@
+"""Analysis of sweeps: rates against hand counts, paired differences, Sobol on Ishigami, PRIM."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from escalation_sim.experiments import sample
+from escalation_sim.experiments.analysis import (
+    Results,
+    analyze,
+    format_report,
+    policy_differences,
+    prim_box,
+    rates,
+    sobol_indices,
+)
+from escalation_sim.experiments.schema import Experiment
+
+
+def runs_table(highest, stopped, mass, policy="none", point=None, status=None):
+    n = len(highest)
+    return pd.DataFrame({
+        "run": np.arange(n), "point": np.arange(n) if point is None else point,
+        "replication": 0, "policy": policy, "seed": 1,
+        "status": status if status is not None else ["ok"] * n,
+        "highest_stage": highest, "stopped_at": stopped, "mass_atrocity": mass,
+        "recurrences": 0, "deaths": 0.0, "displaced_peak": 0.0, "cost": 0.0})
+
+
+def test_rates_match_hand_counts_and_wilson():
+    # 10 runs: 6 reach stage 2, 3 reach stage 3, 2 stopped at 2, 1 mass atrocity; one more
+    # run failed and must not count
+    highest = [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3]
+    stopped = [None, None, None, None, 2, 2, None, None, None, None, None]
+    mass = [False] * 9 + [True, True]
+    status = ["ok"] * 10 + ["failed"]
+    r = rates(runs_table(highest, stopped, mass, status=status)).set_index("outcome")
+    assert r.loc["reach_stage_2", ["count", "n"]].tolist() == [6, 10]
+    assert r.loc["reach_stage_3", "count"] == 3
+    assert r.loc["stopped_at_stage_2", "count"] == 2
+    assert r.loc["mass_atrocity", "count"] == 1
+    ci = stats.binomtest(6, 10).proportion_ci(0.95, method="wilson")
+    assert r.loc["reach_stage_2", "p"] == 0.6
+    assert r.loc["reach_stage_2", "low"] == pytest.approx(ci.low)
+    assert r.loc["reach_stage_2", "high"] == pytest.approx(ci.high)
+
+
+def test_rates_by_factor_level():
+    df = runs_table([3, 3, 1, 1], [None] * 4, [True, False, False, False])
+    df["x"] = [0.1, 0.1, 0.9, 0.9]
+    r = rates(df, ["policy", "x"])
+    m = r[r.outcome == "mass_atrocity"].set_index("x")
+    assert m.loc[0.1, "p"] == 0.5 and m.loc[0.9, "p"] == 0.0
+    assert r[(r.outcome == "reach_stage_3")].set_index("x").loc[0.1, "p"] == 1.0
+
+
+def test_policy_differences_are_paired_by_point_and_replication():
+    a = runs_table([3, 3, 1, 1], [None] * 4, [True, True, False, False], policy="none")
+    b = runs_table([1, 3, 1, 1], [None] * 4, [False, True, False, False], policy="help")
+    b["run"] += 4
+    d = policy_differences(pd.concat([a, b]))
+    row = d[d.metric == "mass_atrocity"].iloc[0]
+    assert (row["first"], row["second"], row["pairs"]) == ("none", "help", 4)
+    assert row["difference"] == pytest.approx(-0.25)
+    # per-pair differences (0, -1, 0, 0): sd 0.5, t(3) interval
+    half = stats.t.ppf(0.975, 3) * 0.5 / 2
+    assert row["paired_low"] == pytest.approx(-0.25 - half)
+
+
+ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
+ISHIGAMI_ST = [0.5576, 0.4424, 0.2437]
+"""Analytic first-order and total indices of the Ishigami function, A = 7, B = 0.1 (Saltelli
+et al. 2008, Global Sensitivity Analysis: The Primer, as quoted in SALib.test_functions)."""
+
+
+def test_sobol_indices_recover_the_ishigami_analytic_values():
+    from SALib.test_functions import Ishigami
+
+    exp = Experiment.model_validate({
+        "name": "ishigami", "seed": 1, "sampler": {"method": "sobol", "samples": 1024},
+        "parameters": [{"path": f"x.{i}", "range": [-math.pi, math.pi]} for i in (1, 2, 3)]})
+    d = sample(exp)
+    y = Ishigami.evaluate(d.x)
+    runs = pd.DataFrame({"run": np.arange(len(d)), "point": np.arange(len(d)),
+                         "replication": 0, "policy": "none", "status": "ok", "y": y})
+    manifest = {"sampler": exp.sampler.model_dump(), "points": len(d), "problem": d.problem,
+                "parameters": d.names}
+    si = sobol_indices(Results(runs, manifest), "y", seed=1)
+    # Tolerance: with N = 1024 base samples (5,120 evaluations) the Saltelli/Jansen estimators'
+    # bootstrap 95 % half-widths are about 0.03-0.06 here; 0.06 allows for that sampling error
+    # while still failing if columns were mixed up (the indices differ by >= 0.12).
+    assert si["S1"].to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.06)
+    assert si["ST"].to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.06)
+    assert (si["S1_conf"] < 0.1).all()
+
+
+def test_prim_finds_the_box_that_makes_the_outcome():
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.random(n)
+    z = rng.random(n)
+    mass = (x > 0.7) & (z < 0.5)
+    df = runs_table([3] * n, [None] * n, mass)
+    df["x"], df["z"], df["noise"] = x, z, rng.random(n)
+    box = prim_box(df, ["x", "z", "noise"], "mass_atrocity")
+    lim = box["limits"].set_index("parameter")
+    # PRIM peels in steps of 5 % of the remaining mass, so the edges land within a few percent
+    assert lim.loc["x", "min"] == pytest.approx(0.7, abs=0.05)
+    assert lim.loc["z", "max"] == pytest.approx(0.5, abs=0.05)
+    assert "noise" not in lim.index
+    assert box["density"] > 0.9 and box["coverage"] > 0.8
+
+
+def test_analyze_a_real_sweep_writes_tables_and_figures(tmp_path):
+    from test_experiments import TINY, write_experiment
+
+    from escalation_sim.experiments import sweep
+
+    f = write_experiment(tmp_path / "e.toml", TINY)
+    sweep(f, tmp_path / "s", workers=1)
+    report = analyze(tmp_path / "s")
+    assert report["runs"] == 16 and report["complete"]
+    assert {r["policy"] for r in report["rates_by_policy"]} == {"none", "early_pillar2"}
+    for key in ("stage_rates", "response_surface"):
+        for path in report["files"][key]:
+            assert (tmp_path / "s" / "analysis").joinpath(path.rsplit("/", 1)[1]).stat().st_size
+    assert any(r["metric"] == "mass_atrocity" for r in report["policy_differences"])
+    text = format_report(report)
+    assert "Rates by policy" in text and "not a forecast" in text
+
+
+def test_morris_ranks_an_influential_parameter_above_an_inert_one(tmp_path):
+    from escalation_sim.experiments.analysis import morris_indices
+
+    exp = Experiment.model_validate({
+        "name": "m", "seed": 2, "sampler": {"method": "morris", "samples": 20},
+        "parameters": [{"path": "p.a", "range": [0, 1]}, {"path": "p.b", "range": [0, 1]}]})
+    d = sample(exp)
+    pd.DataFrame({"point": np.arange(len(d)), "p.a": d.x[:, 0], "p.b": d.x[:, 1]}).to_parquet(
+        tmp_path / "design.parquet")
+    runs = pd.DataFrame({"run": np.arange(len(d)), "point": np.arange(len(d)), "replication": 0,
+                         "policy": "none", "status": "ok", "y": 3 * d.x[:, 0]})
+    manifest = {"sampler": exp.sampler.model_dump(), "points": len(d), "problem": d.problem,
+                "parameters": d.names}
+    si = morris_indices(Results(runs, manifest), tmp_path, "y").set_index("parameter")
+    # y = 3a exactly: every elementary effect of a is 3, of b is 0
+    assert si.loc["p.a", "mu_star"] == pytest.approx(3.0)
+    assert si.loc["p.b", "mu_star"] == pytest.approx(0.0)
