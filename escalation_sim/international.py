@@ -281,9 +281,6 @@ def apply_interventions(model: EscalationModel) -> None:
     reset_transient(model)
     budget = model.policy.budget if model.policy is not None else None
     if budget is not None and model.cost >= budget:
-        # the month's draws, unused, so the stream stays aligned with runs that go on
-        model.streams["international"].random(sum(getattr(i, "draws", 0)
-                                                   for i in model.interventions))
         if not model.budget_exhausted:
             model.budget_exhausted = True
             model.log("intervention", "budget exhausted: all interventions stop")

@@ -364,10 +364,9 @@ class Deployment:
     or ``absent`` when its deliverer is not in the scenario), if it did.
     """
 
-    draws = 1   # uniforms of the `international` stream it uses a month
-
-    def __init__(self, spec: InterventionSpec):
+    def __init__(self, spec: InterventionSpec, index: int | None = None):
         self.spec = spec
+        self.index = index   # its place in the policy: its sub-stream of `international`
         self.intervention = CATALOGUE[spec.kind]()
         self.name = spec.kind
         self.status = "waiting"   # waiting → agenda → deciding → lagging → active → ended
@@ -395,9 +394,9 @@ class Deployment:
         uniform for a vote; without it the deployment draws its own."""
         spec, iv, month = self.spec, self.intervention, model.steps
         if u is None:
-            # one uniform every month, used or not, so the stream's position never depends on
-            # state
-            u = model.streams["international"].random()
+            # one uniform every month from its own sub-stream, used or not: its position never
+            # depends on state, and adding a deployment changes no other deployment's draws
+            u = model.streams["international", self.index].random()
         ip = model.params.international
         if self.status in ("blocked", "ended"):
             return 0.0
@@ -516,9 +515,9 @@ class AdaptiveRule:
 
     name = "adaptive"
 
-    def __init__(self, params):
+    def __init__(self, params, index: int):
         self.p = params
-        self.draws = params.slots   # uniforms of the `international` stream it uses a month
+        self.index = index   # its place in the policy: its sub-stream of `international`
         self.deployments: dict[str, tuple[str, Deployment]] = {}   # kind -> (indicator, deployment)
         self.history: list[Deployment] = []                         # every deployment it made
 
@@ -558,9 +557,9 @@ class AdaptiveRule:
         return [d for _, d in self.deployments.values()]
 
     def apply(self, model: EscalationModel) -> float:
-        # `slots` uniforms every month, one per place a deployment may hold, so the stream's
-        # position does not depend on how many responses are deployed
-        us = model.streams["international"].random(self.p.slots)
+        # `slots` uniforms every month from its own sub-stream, one per place a deployment may
+        # hold, so the stream's position does not depend on how many responses are deployed
+        us = model.streams["international", self.index].random(self.p.slots)
         if model.steps % self.p.every == 0:
             self.review(model)
         return sum(d.apply(model, float(u)) for d, u in zip(self.active, us, strict=False))

@@ -135,9 +135,9 @@ class EscalationModel(mesa.Model):
         self.civil_society = self.actors["civil_society"]
         self.policy = policy
         self.interventions: list[international.Intervention] = [
-            Deployment(spec) for spec in (policy.interventions if policy else ())]
+            Deployment(spec, j) for j, spec in enumerate(policy.interventions if policy else ())]
         if policy is not None and policy.adaptive is not None:
-            self.interventions.append(AdaptiveRule(policy.adaptive))
+            self.interventions.append(AdaptiveRule(policy.adaptive, len(self.interventions)))
 
         # civilians
         self.civilians = population.create(s, self.streams["setup"])

@@ -32,11 +32,13 @@ def _key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
-    """The generator for stream ``name`` of a run with integer ``seed``."""
+def stream(seed: int, name: str, index: int | None = None) -> np.random.Generator:
+    """The generator for stream ``name`` of a run with integer ``seed``; with ``index``, the
+    ``index``-th independent sub-stream of it (one per deployment of a policy)."""
     if name not in STREAMS:
         raise KeyError(f"unknown random stream {name!r}; streams are {STREAMS}")
-    sequence = np.random.SeedSequence(seed, spawn_key=(_key(name),))
+    key = (_key(name),) if index is None else (_key(name), int(index))
+    sequence = np.random.SeedSequence(seed, spawn_key=key)
     return np.random.Generator(np.random.PCG64(sequence))
 
 
@@ -49,10 +51,12 @@ class Streams:
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
 
-    def __getitem__(self, name: str) -> np.random.Generator:
-        gen = self._gens.get(name)
+    def __getitem__(self, key: str | tuple[str, int]) -> np.random.Generator:
+        """``streams["violence"]``, or ``streams["international", j]`` for a sub-stream."""
+        gen = self._gens.get(key)
         if gen is None:
-            gen = self._gens[name] = stream(self.seed, name)
+            gen = self._gens[key] = (stream(self.seed, key) if isinstance(key, str)
+                                     else stream(self.seed, *key))
         return gen
 
 

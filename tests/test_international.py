@@ -293,3 +293,18 @@ def test_by_chooses_the_deliverer_and_the_default_is_the_kind_s_first():
     m = EscalationModel(s, 0, policy({"kind": "peacekeeping"},
                                      {"kind": "peacekeeping", "by": "regional"})).run(1)
     assert [d.actor.key for d in m.interventions] == ["peace_operations", "regional"]
+
+
+def test_adding_a_deployment_changes_no_other_deployment_s_draws():
+    # each deployment votes with its own sub-stream of `international`, so appending one (as the
+    # trainer UI does with every inject) leaves the others' votes — and so the past — unchanged
+    s = load_scenario("default", ["international.council=[{name='P1', permanent=true, "
+                                  "backs=['A'], veto_propensity=0.5}]"])
+    force = {"kind": "authorized_force", "trigger_stage": 3, "trigger_months": 1}
+    votes = 0
+    for seed in range(8):
+        one = EscalationModel(s, seed, policy(force)).run()
+        two = EscalationModel(s, seed, policy(force, {"kind": "peer_review", "start": 100})).run()
+        assert np.array_equal(one.series[:100], two.series[:100], equal_nan=True)
+        votes += sum("vetoed" in e.text for e in one.events_log if e.month < 100)
+    assert votes > 0   # a veto (a coin flip at 0.5; seed 1) was there to be disturbed

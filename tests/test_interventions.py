@@ -165,7 +165,7 @@ def test_adaptive_rule_targets_the_worst_observed_indicators_and_re_targets(defa
     from escalation_sim.submodels.observation import INDICATORS
 
     m = EscalationModel(default, 0)
-    rule = AdaptiveRule(AdaptiveParams(every=6, slots=2, threshold=0.5))
+    rule = AdaptiveRule(AdaptiveParams(every=6, slots=2, threshold=0.5), 0)
     seen = dict.fromkeys(INDICATORS, 0.0)
     seen.update(lethal_violence=0.9, enabling_circumstances=0.6, motives=0.55)
     m.observed_indicators = np.array([seen[k] for k in INDICATORS])

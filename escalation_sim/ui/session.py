@@ -194,12 +194,11 @@ class Session:
         changed = np.flatnonzero(~np.all((model.series[: month + 1] == before)
                                          | (np.isnan(before) & np.isnan(model.series[: month + 1])),
                                          axis=1))
-        # an added deployment draws from the 'international' stream from month 1, which shifts
-        # the draws of Security Council votes of earlier injects: say so if the past changed
+        # each deployment draws from its own sub-stream and an inject starts next month, so the
+        # past should never change; if it ever does, say so rather than rewrite it silently
         self.notice = None if changed.size == 0 else (
-            f"Replaying the run with this inject changed months {changed[0]}–{month}: an added "
-            "deployment shifts the random draws of earlier Security Council votes. The run shown "
-            "is the one the exported file reproduces.")
+            f"Replaying the run with this inject changed months {changed[0]}–{month}. The run "
+            "shown is the one the exported file reproduces.")
 
     def branch(self, package: list[tuple[str, float, int | None]]) -> tuple[Session, Session]:
         """Fork at the current month: "as is" (the injects so far) and "with this package"
