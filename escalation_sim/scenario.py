@@ -151,15 +151,17 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
 
 
-def explain(error: ValidationError) -> list[tuple[str, str]]:
-    """Pydantic errors as (dotted field, plain problem) pairs."""
+def explain(error: ValidationError,
+            root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
+    """Pydantic errors of a ``root`` model (a scenario by default) as (dotted field, plain
+    problem) pairs."""
     out = []
     for e in error.errors(include_url=False):
         loc = tuple(e["loc"])
         field = ".".join(str(p) for p in loc)
         kind, msg = e["type"], e["msg"]
         if kind == "extra_forbidden":
-            allowed = _fields_at(Scenario, loc[:-1])
+            allowed = _fields_at(root, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             problem = f"unknown key {loc[-1]!r}" + (
                 f"; did you mean {hint[0]!r}?" if hint else

@@ -185,7 +185,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
 
     A relative ``scenario`` path is taken relative to the experiment file.
     """
-    from ..scenario import read_toml
+    from ..scenario import explain, read_toml
 
     path = Path(path)
     if not path.is_file():
@@ -194,7 +194,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
-        raise InputError(str(path), explain_experiment(e)) from None
+        raise InputError(str(path), explain(e, Experiment)) from None
     def local(name: str) -> str:
         if name.endswith(".toml") and not Path(name).is_absolute():
             return str((path.parent / name).resolve())
@@ -204,27 +204,3 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
                                  "scenarios": [local(n) for n in exp.scenarios]})
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return exp, digest
-
-
-def explain_experiment(error: ValidationError) -> list[tuple[str, str]]:
-    """Pydantic errors of an experiment as (dotted field, problem) pairs."""
-    out = []
-    for e in error.errors(include_url=False):
-        loc = tuple(e["loc"])
-        field = ".".join(str(p) for p in loc)
-        kind, msg = e["type"], e["msg"]
-        if kind == "extra_forbidden":
-            problem = f"unknown key {loc[-1]!r}"
-        elif kind == "missing":
-            problem = "required field is missing"
-        elif kind == "value_error":
-            problem = msg.removeprefix("Value error, ")
-            if ": " in problem and not problem.startswith("give"):
-                sub, _, rest = problem.partition(": ")
-                if " " not in sub:
-                    field = f"{field}.{sub}" if field else sub
-                    problem = rest
-        else:
-            problem = f"{msg} (got {e.get('input')!r})"
-        out.append((field, problem))
-    return out
