@@ -45,7 +45,8 @@ class InternationalActor(mesa.Agent):
     Subclasses add their own decision rules by extending :meth:`step`.
     """
 
-    distractible = True   # competing crises elsewhere lower its attention (not local actors)
+    local = False   # a local actor sees the true situation and is not distracted by crises
+                    # elsewhere; the others see the observed one
 
     def __init__(self, model: EscalationModel, name: str, key: str = "",
                  budget: float | None = None):
@@ -58,8 +59,8 @@ class InternationalActor(mesa.Agent):
         self.short = False       # could not pay a month in full this year (logged once a year)
 
     def salience(self) -> float:
-        m = self.model
-        return float(max(m.observed_scores[1], m.observed_scores[2]))
+        scores = self.model.scores if self.local else self.model.observed_scores
+        return float(max(scores[1], scores[2]))
 
     def step(self) -> None:
         m = self.model
@@ -67,7 +68,7 @@ class InternationalActor(mesa.Agent):
         if (m.steps - 1) % 12 == 0:
             self.spent, self.short = 0.0, False
         target = min(1.0, max(0.0, self.salience()
-                              - (ip.distraction if self.distractible else 0.0)))
+                              - (0.0 if self.local else ip.distraction)))
         self.attention += ip.attention_rate * (target - self.attention)
 
     def capacity(self) -> float:
@@ -135,15 +136,12 @@ class Neighbour(InternationalActor):
     """A neighbouring state (R14 §23): it sees the true situation first-hand, tells the regional
     organization what it sees, and obstructs regional action against a side it backs."""
 
-    distractible = False
+    local = True
 
     def __init__(self, model: EscalationModel, p):
         super().__init__(model, p.name, "neighbour")
         self.p = p
         self.backs = {g.index for g in model.groups if g.name in p.backs}
-
-    def salience(self) -> float:
-        return float(max(self.model.scores[1], self.model.scores[2]))
 
     def obstructs(self) -> bool:
         """Whether it backs the side that regional action would be directed against."""
@@ -190,7 +188,7 @@ class CivilSociety(InternationalActor):
     documentation of violations lowers impunity, and a complicit state closes civic space
     (R14 §76), from which it recovers slowly."""
 
-    distractible = False
+    local = True
 
     def __init__(self, model: EscalationModel, p):
         super().__init__(model, "Civil-society networks", "civil_society", p.budget)
@@ -199,9 +197,6 @@ class CivilSociety(InternationalActor):
 
     def capacity(self) -> float:
         return self.presence
-
-    def salience(self) -> float:
-        return float(max(self.model.scores[1], self.model.scores[2]))
 
     def step(self) -> None:
         super().step()
@@ -233,12 +228,10 @@ def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
     actors["civil_society"] = CivilSociety(model, ip.civil_society)
     sponsors = [Sponsor(model, sp) for sp in ip.sponsors]
     # the secretariat steps last, so its warning's boost is not diluted the month it is given
-    actors["secretariat"] = Secretariat(model, ip.secretariat)
-    for actor in (*actors.values(), *neighbours, *sponsors):
-        if actor.key != "secretariat":
-            model.register_actor(actor)
-    model.register_actor(actors["secretariat"])
-    return actors
+    secretariat = Secretariat(model, ip.secretariat)
+    for actor in (*actors.values(), *neighbours, *sponsors, secretariat):
+        model.register_actor(actor)
+    return {**actors, "secretariat": secretariat}
 
 
 class Sponsor(InternationalActor):

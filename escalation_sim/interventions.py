@@ -419,14 +419,14 @@ class Deployment:
                 self.warned, self.status = month, "agenda"
                 self.agenda_at = month + ip.agenda_delay + round(resist)
                 self.log(model, f"warning acted on; on the agenda in month {self.agenda_at}")
-        # a formal early warning overrides the state's resistance: the item is due on the agenda
-        # agenda_delay months after the warning (R14 §73; R16 §28–29)
-        formal = model.actors["secretariat"].warned
-        due = self.agenda_at if formal is None or self.warned is None else min(
-            self.agenda_at, max(formal, self.warned) + ip.agenda_delay)
-        if (self.status == "agenda" and month >= due
-                and self.actor.attention >= ip.attention_threshold):
-            self.status = "deciding"
+        if self.status == "agenda":
+            # a formal early warning overrides the state's resistance: the item is due on the
+            # agenda agenda_delay months after the warning (R14 §73; R16 §28–29)
+            formal = model.actors["secretariat"].warned
+            due = self.agenda_at if formal is None else min(
+                self.agenda_at, max(formal, self.warned) + ip.agenda_delay)
+            if month >= due and self.actor.attention >= ip.attention_threshold:
+                self.status = "deciding"
         if self.status == "deciding":
             if iv.council or self.actor.key == "regional":
                 self.attempts += 1
