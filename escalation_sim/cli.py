@@ -36,6 +36,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _at_least(minimum: int, **options: int | None) -> None:
+    """Refuse (exit 2) any given count option below ``minimum``: ``_at_least(1, workers=...)``."""
+    for name, value in options.items():
+        if value is not None and value < minimum:
+            raise UsageError(f"--{name}: must be at least {minimum}, got {value}")
+
+
 def _output_dir(path: Path) -> Path:
     """Create the output directory before any work, so a bad path fails first (exit 2)."""
     try:
@@ -188,10 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_ensemble(args: argparse.Namespace) -> int:
     from .plotting import stage_trajectories
 
-    if args.runs < 1:
-        raise UsageError(f"--runs: must be at least 1, got {args.runs}")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    _at_least(1, runs=args.runs, workers=args.workers)
     scenario = load_scenario(args.scenario, args.overrides)
     policy = _policy(scenario, args.policy)
     out = _output_dir(args.out)
@@ -336,10 +340,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare, format_comparison
     from .scenario import resolve_policy
 
-    if args.runs < 2:
-        raise UsageError(f"--runs: must be at least 2 to pair runs, got {args.runs}")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
+    _at_least(2, runs=args.runs)   # pairs need two runs
+    _at_least(1, workers=args.workers)
     names = args.policies or ["none", "early_pillar2"]
     if len(set(names)) != len(names) or len(names) < 2:
         raise UsageError("--policy: give at least two different policies")
@@ -402,13 +404,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be 1-65535, got {args.port}")
     missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
     if missing:
         raise UsageError("the trainer UI needs the optional 'ui' dependencies (missing: "
                          f"{', '.join(missing)}); install them with `uv sync --extra ui` "
                          "(or `pip install 'escalation-sim[ui]'`)")
-    if not 0 < args.port < 65536:
-        raise UsageError(f"--port must be 1-65535, got {args.port}")
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     cmd = [sys.executable, "-m", "solara", "run", "escalation_sim.ui.app", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
@@ -451,10 +453,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .experiments.store import read_failures
     from .experiments.sweep import sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: must be at least 1, got {args.workers}")
-    if args.batch is not None and args.batch < 1:
-        raise UsageError(f"--batch: must be at least 1, got {args.batch}")
+    _at_least(1, workers=args.workers, batch=args.batch)
     bar = None
 
     def start(total: int, done: int) -> None:
