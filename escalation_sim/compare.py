@@ -69,15 +69,21 @@ def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95) 
         extra = per_policy[name]["cost"]["mean"] - per_policy[base]["cost"]["mean"]
         per_policy[name]["cost_per_mass_atrocity_averted"] = (extra / averted
                                                                if averted > 0 else None)
-    pairs = []
-    for first, second in combinations(names, 2):
-        row = {"first": first, "second": second}
-        for metric, get in METRICS.items():
-            a = np.array([get(o) for o in results[first]], float)
-            b = np.array([get(o) for o in results[second]], float)
-            row[metric] = paired_difference(a, b, confidence)
-        pairs.append(row)
+    pairs = [{"first": first, "second": second,
+              **paired_metrics(results[first], results[second], confidence)}
+             for first, second in combinations(names, 2)]
     return {"runs": n.pop(), "confidence": confidence, "policies": per_policy, "pairs": pairs}
+
+
+def paired_metrics(first: Sequence, second: Sequence, confidence: float = 0.95) -> dict:
+    """Every metric of ``METRICS`` as a paired difference (second minus first) between two
+    equally long lists of outcomes paired by position."""
+    out = {}
+    for metric, get in METRICS.items():
+        a = np.array([get(o) for o in first], float)
+        b = np.array([get(o) for o in second], float)
+        out[metric] = paired_difference(a, b, confidence)
+    return out
 
 
 def format_comparison(report: dict) -> str:

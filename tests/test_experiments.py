@@ -73,7 +73,7 @@ def test_sampler_sizes_bounds_and_determinism(method, size):
     y = np.array([p["a.y"] for p in d.points])
     assert x.min() >= 0.1 - 1e-12 and x.max() <= 0.9 + 1e-12
     assert y.min() >= 2.0 - 1e-12 and y.max() <= 5.0 + 1e-12
-    assert {p["a.z"] for p in d.points} <= {"p", "q", "r"}
+    assert {p["a.z"] for p in d.points} == {"p", "q", "r"}   # every level, and only those
     assert np.array_equal(sample(exp).x, d.x), "same seed, same points"
     if method != "grid":
         assert not np.array_equal(sample(_exp(method, seed=1)).x, d.x), "seed changes points"

@@ -4,7 +4,7 @@ Morris indices (SALib), PRIM boxes (scenario discovery), figures.
 Everything works on the run table of a sweep directory (:func:`load`), so a notebook can call the
 same functions as ``escalation-sim analyze``. Rates are computed by
 :func:`escalation_sim.outcomes.summarize` and paired differences by
-:func:`escalation_sim.compare.paired_difference` over :data:`escalation_sim.compare.METRICS`:
+:func:`escalation_sim.compare.paired_metrics` over :data:`escalation_sim.compare.METRICS`:
 one definition of each quantity for single ensembles and sweeps alike. Failed runs are left out
 of every rate (and counted in the report).
 """
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..compare import METRICS, paired_difference
+from ..compare import METRICS, paired_metrics
 from ..errors import InputError
 from ..outcomes import CAVEAT, summarize
 from .store import OUTCOMES, read_manifest, read_runs
@@ -112,14 +112,11 @@ def policy_differences(df: pd.DataFrame, confidence: float = 0.95,
             common = wide[first].index.intersection(wide[second].index)
             if len(common) < 2:
                 continue
-            a_rec = records(wide[first].loc[common].reset_index())
-            b_rec = records(wide[second].loc[common].reset_index())
-            for metric, get in METRICS.items():
-                a = np.array([get(o) for o in a_rec], float)
-                b = np.array([get(o) for o in b_rec], float)
-                rows.append({**dict(zip(by, key, strict=True)), "first": first,
-                             "second": second, "metric": metric, "pairs": len(common),
-                             **paired_difference(a, b, confidence)})
+            diffs = paired_metrics(records(wide[first].loc[common].reset_index()),
+                                   records(wide[second].loc[common].reset_index()), confidence)
+            rows += [{**dict(zip(by, key, strict=True)), "first": first, "second": second,
+                      "metric": metric, "pairs": len(common), **d}
+                     for metric, d in diffs.items()]
     return pd.DataFrame(rows)
 
 

@@ -82,8 +82,6 @@ def _salib(exp: Experiment, prob: dict[str, Any]) -> np.ndarray:
         if s.method == "sobol":
             return sobol.sample(prob, s.samples, calc_second_order=s.second_order,
                                 seed=exp.seed)
-        if any(d != "unif" for d in prob["dists"]):
-            raise ValueError("morris needs uniform parameters")
         return morris.sample({k: v for k, v in prob.items() if k != "dists"}, s.samples,
                              num_levels=s.levels, seed=exp.seed)
 

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError
 from ..model import SERIES
+from ..scenario import explain, read_toml
 
 DISTRIBUTIONS = {"unif": "uniform on range = [low, high]",
                  "norm": "normal, range = [mean, standard deviation]",
@@ -185,8 +186,6 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
 
     A relative ``scenario`` path is taken relative to the experiment file.
     """
-    from ..scenario import explain, read_toml
-
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), [("", "no such experiment file")])

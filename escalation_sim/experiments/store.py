@@ -130,7 +130,6 @@ class ParquetStore:
              series_columns: list[str] | None, resume: bool) -> set[int]:
         """Start or resume; return the run indices already on disk."""
         self.schema = schema
-        self.series_columns = series_columns
         self.sschema = series_schema(series_columns) if series_columns is not None else None
         path = self.root / MANIFEST
         if path.exists():
@@ -173,8 +172,6 @@ class ParquetStore:
             for chunk in (self.root / "series").glob("chunk-*.parquet"):
                 if not (self.root / "runs" / chunk.name).exists():
                     chunk.unlink()   # written before a kill that came before its runs chunk
-                else:
-                    numbers.append(int(chunk.stem.split("-")[1]))
         self._next = max(numbers) + 1
         self.done = len(done)
         self.manifest = manifest

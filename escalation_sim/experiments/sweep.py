@@ -39,7 +39,14 @@ from ..outcomes import RunOutcome
 from ..params import PolicyParams, Scenario
 from ..rng import run_seed
 from ..runner import _context, default_workers
-from ..scenario import apply_override, load_scenario, read_scenario, resolve, validate
+from ..scenario import (
+    apply_override,
+    explain,
+    read_scenario,
+    resolve,
+    resolve_policy,
+    validate,
+)
 from .samplers import Design, overrides, sample, toml_value
 from .schema import Experiment, Outputs, load_experiment
 from .store import ParquetStore, outcome_row, run_schema, write_atomic
@@ -280,7 +287,8 @@ def _base(path: str | Path, exp: Experiment, name: str, field: str):
             apply_override(base, assignment)
     except InputError as e:
         raise InputError(str(path), [(field, f"{e.source}: {e.problems[0][1]}")]) from None
-    return base, str(scenario_path), load_scenario(scenario_path, exp.set)
+    source = str(scenario_path) + (" (with the experiment's set)" if exp.set else "")
+    return base, str(scenario_path), validate(base, source)
 
 
 def plan(path: str | Path) -> Plan:
@@ -290,8 +298,6 @@ def plan(path: str | Path) -> Plan:
     sampled points; a listed scenario that does not exist is an error, or, with
     ``missing_scenarios = "skip"``, left out and reported (``Plan.skipped``).
     """
-    from ..scenario import explain, resolve_policy
-
     exp, digest = load_experiment(path)
     names = exp.scenarios or [exp.scenario]
     skipped = []
@@ -323,7 +329,7 @@ def plan(path: str | Path) -> Plan:
                 Scenario.model_validate(data)
             except ValidationError as e:
                 for f, problem in explain(e):
-                    if problem.startswith("unknown key") or "is a value" in problem:
+                    if problem.startswith("unknown key"):
                         problems.append((f"parameters.{i}.path", f"{name}: {f}: {problem}"))
     if problems:
         raise InputError(str(path), problems)
