@@ -368,7 +368,7 @@ class RegionalParams(ActorParams):
                       "country", "yes/no", "R14 §24; R16 §59")
     consensus: float = P(0.7, "Probability per month that its members agree on a proposed "
                          "action when no member shields the perpetrator", "probability / month",
-                         "assumption; R14 §24")
+                         "assumption; R14 §24", ge=0, le=1)
 
 
 class NeighbourParams(Section):
@@ -539,9 +539,17 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        names = [g.name for g in self.groups]
-        if len(set(names)) != len(names):
-            raise ValueError(f"groups: group names must be unique, got {names}")
+        def unique(where: str, items: list) -> list[str]:
+            names = [x.name for x in items]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{where}: names must be unique, got {names}")
+            return names
+
+        ip = self.international
+        names = unique("groups", self.groups)
+        unique("international.council", ip.council)
+        unique("international.neighbours", ip.neighbours)
+        unique("international.sponsors", ip.sponsors)
         total = sum(g.share for g in self.groups)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"groups: shares must sum to 1, they sum to {total:.6g}")
@@ -554,16 +562,11 @@ class Scenario(Section):
         for i, g in enumerate(self.groups):
             for t in g.excludes:
                 known(f"groups.{i}.excludes", t)
-        armed = [a.name for a in self.armed_groups]
-        if len(set(armed)) != len(armed):
-            raise ValueError(f"armed_groups: names must be unique, got {armed}")
+        armed = unique("armed_groups", self.armed_groups)
         for i, a in enumerate(self.armed_groups):
             known(f"armed_groups.{i}.base_group", a.base_group)
             for t in a.targets:
                 known(f"armed_groups.{i}.targets", t)
-        members = [m.name for m in self.international.council]
-        if len(set(members)) != len(members):
-            raise ValueError(f"international.council: names must be unique, got {members}")
         for i, m in enumerate(self.international.council):
             for t in m.backs:
                 known(f"international.council.{i}.backs", t)
@@ -571,9 +574,6 @@ class Scenario(Section):
             if sp.backs not in armed:
                 raise ValueError(f"international.sponsors.{i}.backs: unknown armed group "
                                  f"{sp.backs!r}; armed groups are {armed}")
-        neighbours = [nb.name for nb in self.international.neighbours]
-        if len(set(neighbours)) != len(neighbours):
-            raise ValueError(f"international.neighbours: names must be unique, got {neighbours}")
         for i, nb in enumerate(self.international.neighbours):
             for t in nb.backs:
                 known(f"international.neighbours.{i}.backs", t)
@@ -588,9 +588,6 @@ class Scenario(Section):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "
                                  f"of the run (run.months = {self.run.months})")
-        sponsors = [sp.name for sp in self.international.sponsors]
-        if len(set(sponsors)) != len(sponsors):
-            raise ValueError(f"international.sponsors: names must be unique, got {sponsors}")
         return self
 
     @property

@@ -321,15 +321,18 @@ def dump_scenario(scenario: Scenario) -> str:
                          multiline_strings=True)
 
 
-def _set_in(layer: dict[str, Any], parts: Sequence[str]) -> bool:
-    """Whether a raw layer sets the value at ``parts`` (a list is set only as a whole)."""
+def _set_in(layer: dict[str, Any], parts: Sequence[str | tuple[str, ...]]) -> bool:
+    """Whether a raw layer sets the value at ``parts`` (a list is set only as a whole; a list
+    item's part is its (name, index), either of which an override may use)."""
     node: Any = layer
     for part in parts:
         if isinstance(node, list):
             return True
-        if not isinstance(node, dict) or part not in node:
+        key = next((k for k in (part if isinstance(part, tuple) else (part,))
+                    if isinstance(node, dict) and k in node), None)
+        if key is None:
             return False
-        node = node[part]
+        node = node[key]
     return True
 
 
@@ -341,7 +344,7 @@ def parameters(scenario: Scenario, chain: Sequence[tuple[Path, dict[str, Any]]] 
     """
     out: list[dict[str, Any]] = []
 
-    def walk(model: BaseModel, prefix: tuple[str, ...]) -> None:
+    def walk(model: BaseModel, prefix: tuple[str | tuple[str, ...], ...]) -> None:
         for name, field in type(model).model_fields.items():
             if name in (("name", "title", "brief", "sources", "policies") if not prefix
                         else ("name",)):
@@ -353,12 +356,13 @@ def parameters(scenario: Scenario, chain: Sequence[tuple[Path, dict[str, Any]]] 
                 continue
             if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
                 for i, item in enumerate(value):
-                    walk(item, (*path, str(getattr(item, "name", i))))
+                    walk(item, (*path, (str(getattr(item, "name", i)), str(i))))
                 continue
             extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
             origin = next((p.name for p, layer in reversed(chain) if _set_in(layer, path)),
                           "(schema default)")
-            out.append({"path": ".".join(path), "value": value,
+            out.append({"path": ".".join(p if isinstance(p, str) else p[0] for p in path),
+                        "value": value,
                         "unit": extra.get("unit", ""), "meaning": field.description or "",
                         "provenance": extra.get("provenance", ""), "set_in": origin})
 

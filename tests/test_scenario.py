@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,17 @@ def test_unknown_intervention_kind_names_the_kind_field(tmp_path):
 def test_syntax_error_at_end_of_document_still_has_line_and_column(tmp_path):
     p = write(tmp_path, 'name = "x"\na = [1, 2\n')
     assert "line 3, column 1" in str(problems(p))
+
+
+def test_parameters_credit_an_override_by_list_index_or_name_to_the_set_layer():
+    from escalation_sim.scenario import parameters, read_chain, resolve
+
+    s = load_scenario("default", ["armed_groups.0.lethality=0.02", "groups.B.share=0.3"])
+    layer: dict = {}
+    for assignment in ("armed_groups.0.lethality=0.02", "groups.B.share=0.3"):
+        apply_override(layer, assignment)
+    rows = {r["path"]: r["set_in"] for r in parameters(
+        s, [*read_chain(resolve("default")), (Path("--set"), layer)])}
+    assert rows["armed_groups.militia.lethality"] == "--set"
+    assert rows["groups.B.share"] == "--set"
+    assert rows["armed_groups.rebels.lethality"] == "default.toml"
