@@ -30,21 +30,23 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from escalation_sim.ui.serve import (
+    CHROMIUM_FLAGS,
+    ENV,
+    free_port,
+    solara_command,
+    stop,
+    wait_until_up,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-proxy-server"]
 REFERENCE_APP = '''
 import solara
 
@@ -59,37 +61,22 @@ def Page():
 @contextmanager
 def serve(app: str, timeout: float = 180):
     """``solara run APP`` on 127.0.0.1 as ``escalation-sim ui`` runs it; yields (url, pid)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    with tempfile.TemporaryFile() as err:
-        yield from _serve(app, port, env, err, timeout)
-
-
-def _serve(app: str, port: int, env: dict, err, timeout: float):
-    proc = subprocess.Popen([sys.executable, "-m", "solara", "run", app, "--host", "127.0.0.1",
-                             "--port", str(port), "--production", "--no-open",
-                             "--no-check-version"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=err, start_new_session=True, cwd=ROOT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
+    with tempfile.TemporaryDirectory() as tmp:
+        stderr = Path(tmp) / "stderr"
+        with stderr.open("wb") as err:
+            proc = subprocess.Popen(solara_command(app, "127.0.0.1", port),
+                                    env={**os.environ, **ENV}, stdout=subprocess.DEVNULL,
+                                    stderr=err, start_new_session=True, cwd=ROOT)
             try:
-                if opener.open(url, timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err.seek(0)
-                raise SystemExit(f"server for {app} did not start:\n{err.read().decode()[-2000:]}")
-            time.sleep(0.5)
-        yield url, proc.pid
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+                try:
+                    wait_until_up(url, proc, timeout, stderr)
+                except RuntimeError as e:
+                    raise SystemExit(f"server for {app} did not start: {e}") from None
+                yield url, proc.pid
+            finally:
+                stop(proc, 20)
 
 
 def rss_mib(pid: int) -> float:
@@ -169,7 +156,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         ref_app = Path(tmp) / "reference_app.py"
         ref_app.write_text(REFERENCE_APP)
-        browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         with serve(str(ref_app)) as (url, pid):
             results["reference"] = measure(browser, url, pid, loads, steps, sessions, False)
         with serve("escalation_sim.ui.app") as (url, pid):

@@ -257,9 +257,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     if args.action == "show":
         return _show(args)
     if args.action == "schema":
-        from .scenario import json_schema
+        from .docs import schema_text
 
-        text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+        text = schema_text()
         if args.out is None:
             print(text, end="")
         else:
@@ -288,26 +288,17 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .scenario import dump_scenario, parameters, read_chain, resolve
+    from .scenario import apply_override, dump_scenario, parameters, read_chain, resolve
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.toml:
         print(dump_scenario(scenario), end="")
         return 0
     chain = read_chain(resolve(args.scenario))
-    rows = parameters(scenario, chain)
-    if args.overrides:
-        from .scenario import apply_override
-
-        # what --set changed: its own layer, last
-        layer: dict = {}
-        for assignment in args.overrides:
-            apply_override(layer, assignment)
-        marked = {r["path"] for r in parameters(scenario, [(Path("--set"), layer)])
-                  if r["set_in"] == "--set"}
-        for r in rows:
-            if r["path"] in marked:
-                r["set_in"] = "--set"
+    layer: dict = {}   # what --set changed: its own layer, last
+    for assignment in args.overrides:
+        apply_override(layer, assignment)
+    rows = parameters(scenario, [*chain, (Path("--set"), layer)])
     if args.json:
         _print_json({"name": scenario.name, "title": scenario.title, "brief": scenario.brief,
                      "sources": scenario.sources, "extends": [p.stem for p, _ in chain[:-1]],
@@ -411,9 +402,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise UsageError("the trainer UI needs the optional 'ui' dependencies (missing: "
                          f"{', '.join(missing)}); install them with `uv sync --extra ui` "
                          "(or `pip install 'escalation-sim[ui]'`)")
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    cmd = [sys.executable, "-m", "solara", "run", "escalation_sim.ui.app", "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    from .ui.serve import APP, ENV, solara_command
+
+    env = {**os.environ, **ENV}
+    cmd = solara_command(APP, args.host, args.port)
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
           flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):

@@ -13,16 +13,17 @@ import importlib.util
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
+import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from escalation_sim.ui.serve import CHROMIUM_FLAGS, free_port, stop, wait_until_up
+from escalation_sim.ui.session import intervention_facts
 
 CHROMIUM = shutil.which("chromium")
 MISSING = [m for m in ("solara", "solara_assets", "playwright")
@@ -38,54 +39,27 @@ pytestmark = [
 ]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "output" / "test-artifacts" / "ui"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-proxy-server"]
 START_TIMEOUT = 120   # s; the server imports Mesa, Solara and the model (slow on a busy machine)
 UI_TIMEOUT = 30_000   # ms for anything the page shows after an action
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``escalation-sim ui`` on a free port of 127.0.0.1; yields (url, stderr path)."""
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("ui-server")
     out, err = (logs / "stdout").open("wb"), (logs / "stderr").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "escalation_sim.cli", "ui", "--port", str(port)],
                             stdout=out, stderr=err, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + START_TIMEOUT
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"escalation-sim ui exited with {proc.returncode}:\n"
-                            + (logs / "stderr").read_text(errors="replace")[-3000:])
-            try:
-                if opener.open(url, timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"escalation-sim ui did not answer on {url} within "
-                            f"{START_TIMEOUT} s; its stderr:\n"
-                            + (logs / "stderr").read_text(errors="replace")[-3000:])
-            time.sleep(0.5)
+        try:
+            wait_until_up(url, proc, START_TIMEOUT, logs / "stderr")
+        except RuntimeError as e:
+            pytest.fail(f"escalation-sim ui did not start: {e}")
         yield url, logs / "stderr"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop(proc)
         out.close()
         err.close()
 
@@ -95,7 +69,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield b
         b.close()
 
@@ -135,6 +109,21 @@ class Tab:
 
     def log_text(self) -> str:
         return self.page.locator("#event-log").inner_text()
+
+    def wait_log(self, text: str) -> None:
+        """Wait until the event log holds ``text``."""
+        self.page.wait_for_function("(t) => { const log = document.querySelector('#event-log');"
+                                    " return log !== null && log.innerText.includes(t); }",
+                                    arg=text)
+
+    def run_to(self, month: int, shows: int | None = None) -> None:
+        """Type ``month`` into "Run to month", press Go and wait for the month display
+        (``shows``: the month the run stops at, if not ``month``)."""
+        field = self.page.get_by_label("Run to month")
+        field.fill(str(month))
+        field.press("Enter")
+        self.button("Go").click()
+        self.see(f"Month {month if shows is None else shows}")
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -188,10 +177,7 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.see("Month 0")
     tab.button("Step").click()
     tab.see("Month 1")
-    tab.page.get_by_label("Run to month").fill("40")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 40")
+    tab.run_to(40)
     # seed 0 of default rises to stage 2 in month 19 and falls back in month 35
     tab.see("Stage changes: month 19: 1 → 2, month 35: 2 → 1")
     assert "Month 19 — Escalation: stage 2 (specific threat)" in tab.log_text()
@@ -211,29 +197,23 @@ def test_pick_scenario_step_and_stage_change(server, context):
     paused = tab.page.evaluate(f"() => {month}")
     tab.page.wait_for_timeout(1500)
     assert tab.page.evaluate(f"() => {month}") == paused   # pause holds
-    tab.page.get_by_label("Run to month").fill("200")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 120")
+    tab.run_to(200, shows=120)
     tab.see("The run has ended at month 120", exact=False)
     assert tab.button("Step").is_disabled()
 
 
 def test_inject_is_logged_and_marked_on_the_plot(server, context):
     tab = Tab(context, server[0])
-    tab.page.get_by_label("Run to month").fill("12")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 12")
+    tab.run_to(12)
     plot = tab.page.locator("main img").first
     before = plot.get_attribute("src")
     tab.select("Intervention", "peacekeeping")
     tab.see("consent: needs the government's consent", exact=False)
-    tab.see("lag", exact=False)
+    facts = intervention_facts("peacekeeping")   # e.g. "lag: 6 months from decision to effect"
+    tab.see(f"lag: {facts['lag']}", exact=False)
+    tab.see(f"who: {facts['who']}", exact=False)
     tab.button("Deploy from month 13").click()
-    tab.page.wait_for_function("() => document.querySelector('#event-log')"
-                               " && document.querySelector('#event-log').innerText"
-                               ".includes('Trainer decides to deploy peacekeeping')")
+    tab.wait_log("Trainer decides to deploy peacekeeping")
     assert re.search(r"Month 12 — Trainer decides to deploy peacekeeping", tab.log_text())
     # nothing else changed (no step): a different image is the inject's marker
     tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=before)
@@ -248,17 +228,13 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     tab.button("Trigger in month 13").click()
     tab.button("Step").click()
     tab.see("Month 13")
-    tab.page.wait_for_function("() => document.querySelector('#event-log').innerText"
-                               ".includes('Trainer injects an event: coup')")
+    tab.wait_log("Trainer injects an event: coup")
     tab.shot("04-injects")
 
 
 def test_branch_and_compare_shows_both_trajectories(server, context):
     tab = Tab(context, server[0])
-    tab.page.get_by_label("Run to month").fill("20")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 20")
+    tab.run_to(20)
     tab.tab("Branch and compare")
     tab.page.locator(".v-select", has_text="Package").first.click()
     tab.page.get_by_role("option", name="deny_means", exact=True).click()
@@ -275,20 +251,13 @@ def test_branch_and_compare_shows_both_trajectories(server, context):
 
 def test_export_reproduces_the_run_through_the_cli(server, context, tmp_path):
     tab = Tab(context, server[0])
-    tab.page.get_by_label("Run to month").fill("15")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 15")
+    tab.run_to(15)
     tab.select("Event", "election")
     tab.button("Trigger in month 16").click()
     tab.select("Intervention", "sanctions")
     tab.button("Deploy from month 16").click()
-    tab.page.wait_for_function("() => document.querySelector('#event-log').innerText"
-                               ".includes('Trainer decides to deploy sanctions')")
-    tab.page.get_by_label("Run to month").fill("50")
-    tab.page.get_by_label("Run to month").press("Enter")
-    tab.button("Go").click()
-    tab.see("Month 50")
+    tab.wait_log("Trainer decides to deploy sanctions")
+    tab.run_to(50)
     tab.tab("Export")
     files = {}
     for label in ("Scenario + injects (TOML)", "Time series (CSV)", "Event log (CSV)",
@@ -355,5 +324,11 @@ def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
     field.press("Enter")
     tab.button("Reset").click()
     tab.page.get_by_text("government.political_will: Input should be").wait_for(state="detached")
-    tab.see("changed (scenario: 0.35)", exact=False)   # the edit stays, and the run uses it
+    tab.see("changed (scenario: 0.35)", exact=False)   # the edit stays (label shown since fill)
     tab.shot("09-parameters")
+    # ... and the rebuilt run uses it: only the run's scenario (Reset) reaches the export
+    tab.tab("Export")
+    with tab.page.expect_download() as dl:
+        tab.page.get_by_text("Scenario + injects (TOML)").click()
+    exported = tomllib.loads(Path(dl.value.path()).read_text())
+    assert exported["government"]["political_will"] == 0.9

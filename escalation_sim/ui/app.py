@@ -287,10 +287,17 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
     # the picked (or uploaded) scenario without the trainer's parameter edits
     base = solara.use_memo(lambda: _scenario(scenario_name.value, uploaded.value),
                            [scenario_name.value, uploaded.value])
-    # one live plot per (session run, theme): rebuilt on Reset, redrawn fast on every step
+    # one live plot per (title, horizon, theme): exactly what LivePlot.__init__ draws once (the
+    # y-ranges follow the data at every png); redrawn fast on every step, inject and Reset
     plot = solara.use_memo(lambda: figures.LivePlot(session, dark),
-                           [id(session.model.params), session.seed, dark])
+                           [shown.name, session.months, session.seed, dark])
     plot_png = solara.use_memo(lambda: plot.png(session), [version.value, plot])
+    package_label = " + ".join(package.value) or "package"
+    # the comparison is drawn once per branch (and theme), not on every re-render
+    comparison_png = solara.use_memo(
+        lambda: None if branches.value is None else figures.png(
+            figures.comparison(*branches.value, package_label, dark)),
+        [branches.value, package_label, dark])
 
     # ---- sidebar: scenario, seed, parameters, reset -------------------------------------
     with solara.AppBar():
@@ -382,9 +389,7 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
                               disabled=session.ended)
                 if branches.value is not None:
                     as_is, with_p = branches.value
-                    label = " + ".join(package.value) or "package"
-                    solara.Image(figures.png(figures.comparison(as_is, with_p, label, dark)),
-                                 format="png", width="100%")
+                    solara.Image(comparison_png, format="png", width="100%")
                     rows = [("deaths", "deaths"), ("displaced (end)", "displaced"),
                             ("cost", "cost")]
                     Md(f"| at month {as_is.months} | as is | with package | difference |\n"
@@ -419,7 +424,8 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
                     solara.FileDownload(lambda: events_bytes(session.log(), "parquet"),
                                         filename=f"{base}-events.parquet",
                                         label="Event log (Parquet)")
-                    solara.FileDownload(lambda: figures.LivePlot(session, dark).png(session),
+                    # the image on the page (drawn for the run as it is now)
+                    solara.FileDownload(lambda: plot_png,
                                         filename=f"{base}.png", label="Figure (PNG)")
             with solara.lab.Tab("Map"):
                 solara.HTML("div", map_html(session))

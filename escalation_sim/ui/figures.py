@@ -18,7 +18,6 @@ from ..plotting import STAGE_COLOURS
 from ..submodels.observation import INDICATORS
 from .session import EVENT_KINDS, Session
 
-_COL = {k: i for i, k in enumerate(SERIES)}
 PANELS = (("stage", "stage (observed dashed)"), ("deaths", "deaths (people)"),
           ("displaced", "displaced (people)"), ("mobilized", "mobilized share"),
           ("propaganda", "hate-speech exposure"), ("indicators", "risk-factor indicators"))
@@ -74,7 +73,7 @@ class LivePlot:
         self.canvas = FigureCanvasAgg(self.fig)
         self.axes = dict(zip([k for k, _ in PANELS], self.fig.subplots(2, 3, sharex=True).ravel(),
                              strict=True))
-        self.lines: list[tuple[object, str]] = []   # (Line2D, series name)
+        self.lines: list[tuple[object, int]] = []   # (Line2D, column of SERIES)
         for key, label in PANELS:
             ax = self.axes[key]
             ax.set_title(label, fontsize=12)
@@ -118,14 +117,14 @@ class LivePlot:
 
     def _line(self, ax, name: str, **style) -> None:
         (line,) = ax.plot([], [], animated=True, **style)
-        self.lines.append((line, name))
+        self.lines.append((line, SERIES.index(name)))
 
     def png(self, session: Session) -> bytes:
         months = np.arange(session.month + 1)
         data = session.model.series[: session.month + 1]
         stale = self.background is None
         for key in self.GROWING:
-            limit = self._limit(key, float(np.nanmax(data[:, _COL[key]])))
+            limit = self._limit(key, float(np.nanmax(data[:, SERIES.index(key)])))
             if limit != self.limit[key]:
                 self.limit[key] = limit
                 self.axes[key].set_ylim(0, limit * 1.04)
@@ -136,19 +135,20 @@ class LivePlot:
         else:
             self.canvas.restore_region(self.background)
         extra = []
+        marks = markers(session)
         for ax in self.axes.values():
-            for m, colour, _ in markers(session):
+            for m, colour, _ in marks:
                 extra.append(ax.axvline(m, color=colour, animated=True,
                                         lw=1.4 if colour == INJECT_COLOUR else 0.9,
                                         ls="-" if colour == INJECT_COLOUR else
                                         ":" if colour == EVENT_COLOUR else "--"))
-        for m, colour, text in markers(session):
+        for m, colour, text in marks:
             if colour != EVENT_COLOUR:
                 extra.append(self.axes["stage"].annotate(
                     text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
                     ha="right", color=colour, animated=True))
-        for line, name in self.lines:
-            line.set_data(months, data[:, _COL[name]])
+        for line, column in self.lines:
+            line.set_data(months, data[:, column])
         for artist in [*extra, *(line for line, _ in self.lines)]:
             artist.axes.draw_artist(artist)
         for artist in extra:
@@ -204,7 +204,7 @@ def districts(session: Session) -> list[dict]:
     residents displaced, and international protective presence (peacekeepers and police)."""
     m = session.model
     civ = m.civilians
-    people = m.params.run.population / m.params.run.n_civilians
+    people = m.params.people_per_civilian
     residents = np.bincount(civ.home, minlength=m.n_districts)
     away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
     names = [g.name for g in m.params.groups]

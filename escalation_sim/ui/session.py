@@ -22,12 +22,10 @@ from ..model import SERIES, EscalationModel, LogEntry
 from ..params import InterventionSpec, Scenario, ScheduledEvent
 from ..scenario import explain
 from ..stages import Stage
+from ..submodels.events import KINDS as EVENT_KINDS
 
 TRAINER = "trainer"
 """Name of the policy that holds the trainer's injected interventions."""
-
-EVENT_KINDS = ("election", "coup", "economic_shock", "spillover")
-_COL = {k: i for i, k in enumerate(SERIES)}
 
 
 @dataclass(frozen=True)
@@ -90,12 +88,14 @@ def intervention_facts(kind: str) -> dict[str, str]:
 class Session:
     """One browser session's run. Every change keeps (scenario, seed, injects) the whole input."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0):
+    def __init__(self, scenario: Scenario, seed: int = 0, injects: list[Inject] | tuple = (),
+                 month: int = 0):
+        """The run of (``scenario``, ``seed``, ``injects``), stepped to ``month``."""
         self.scenario = scenario
         self.seed = int(seed)
-        self.injects: list[Inject] = []
+        self.injects: list[Inject] = list(injects)
         self.notice: str | None = None
-        self.model = build(scenario, self.seed, [])
+        self.model = build(scenario, self.seed, self.injects, month)
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -111,10 +111,10 @@ class Session:
         return self.month >= self.months
 
     def series(self, name: str) -> np.ndarray:
-        return self.model.series[: self.month + 1, _COL[name]]
+        return self.model.series[: self.month + 1, SERIES.index(name)]
 
     def latest(self, name: str) -> float:
-        return float(self.model.series[self.month, _COL[name]])
+        return float(self.model.series[self.month, SERIES.index(name)])
 
     @property
     def stage(self) -> Stage:
@@ -152,13 +152,10 @@ class Session:
     # ---- actions -----------------------------------------------------------------------
     def reset(self, scenario: Scenario | None = None, seed: int | None = None) -> None:
         """Back to month 0, with no injects (and a new scenario or seed, if given)."""
-        if scenario is not None:
-            self.scenario = scenario
-        if seed is not None:
-            self.seed = int(seed)
-        self.injects = []
-        self.notice = None
-        self.model = build(self.scenario, self.seed, [])
+        fresh = Session(self.scenario if scenario is None else scenario,
+                        self.seed if seed is None else seed)
+        self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
+        self.notice, self.model = None, fresh.model
 
     def step(self, months: int = 1) -> None:
         if self.ended:
@@ -203,18 +200,10 @@ class Session:
     def branch(self, package: list[tuple[str, float, int | None]]) -> tuple[Session, Session]:
         """Fork at the current month: "as is" (the injects so far) and "with this package"
         (plus the package's interventions from next month), on the same seed, both to the end."""
-        as_is = self.copy()
-        as_is.run_to(self.months)
-        with_package = self.copy()
         extra = [Inject(self.month + 1, k, False, float(s), d) for k, s, d in package]
-        with_package.model = build(self.scenario, self.seed, [*self.injects, *extra],
-                                   self.months)
-        with_package.injects = [*self.injects, *extra]
-        return as_is, with_package
+        return (Session(self.scenario, self.seed, self.injects, self.months),
+                Session(self.scenario, self.seed, [*self.injects, *extra], self.months))
 
     def copy(self) -> Session:
-        other = Session.__new__(Session)
-        other.scenario, other.seed, other.injects = self.scenario, self.seed, list(self.injects)
-        other.notice = None
-        other.model = build(self.scenario, self.seed, self.injects, self.month)
-        return other
+        """The same run (rebuilt from its inputs) at the same month."""
+        return Session(self.scenario, self.seed, self.injects, self.month)
