@@ -176,10 +176,10 @@ class EscalationModel(mesa.Model):
 
         # month 0: grievance at its structural level, stage from the initial state
         civ = self.civilians
-        civ.grievance[:] = np.clip(
+        civ.grievance[:] = civ.by_group(np.clip(
             (s.dynamics.w_inequality * self.inequality
              + s.dynamics.w_discrimination * self.discrimination()
-             + s.dynamics.w_impunity * self.impunity), 0, 1).astype(np.float32)[civ.group]
+             + s.dynamics.w_impunity * self.impunity), 0, 1).astype(np.float32))
         self.indicator_history = np.zeros((s.run.months + 1, len(INDICATORS)))
         self.scores = np.zeros(3)
         self.observed_scores = np.zeros(3)
@@ -275,7 +275,7 @@ class EscalationModel(mesa.Model):
         row = [
             self.stage, self.observed_stage, *self.scores,
             self.deaths * scale, self.killings * scale, self.violations * scale,
-            int(civ.displaced.sum()) * scale, int(civ.mobilized.sum()) / n_alive,
+            np.count_nonzero(civ.displaced) * scale, np.count_nonzero(civ.mobilized) / n_alive,
             sum(a.strength for a in self.armed_groups) * scale,
             exposure, grievance, fear, radical,
             self.heat, self.impunity, self.government.complicity,

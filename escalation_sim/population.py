@@ -41,12 +41,28 @@ class Civilians:
     def n(self) -> int:
         return self.group.shape[0]
 
+    def by_cell(self, values: np.ndarray) -> np.ndarray:
+        """Each civilian's entry of a (district, group) array."""
+        return gather(values.ravel(), self.key)
+
+    def by_group(self, values: np.ndarray) -> np.ndarray:
+        """One value per group spread to every civilian: a repeat, since civilians are sorted by
+        group (several times faster than gathering ``values[group]``)."""
+        return np.repeat(values, self.group_sizes)
+
     def nbytes(self) -> int:
         """Memory held by the civilians, network included."""
         arrays = [v for v in vars(self).values()   # owners only: views share their memory
                   if isinstance(v, np.ndarray) and v.base is None]
         t = self.ties
         return sum(a.nbytes for a in arrays) + t.data.nbytes + t.indices.nbytes + t.indptr.nbytes
+
+
+def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` for an ``index`` that is in range by construction (a civilian's cell or
+    district): ``take`` with ``mode="clip"`` skips the bounds check, which makes it 2–3 times
+    faster on 10^4 civilians; with valid indices the result is the same."""
+    return values.take(index, mode="clip")
 
 
 def home_districts(shares: np.ndarray, n_districts: int) -> list[np.ndarray]:
@@ -81,15 +97,8 @@ def settle(group: np.ndarray, shares: np.ndarray, n_districts: int, segregation:
     return np.where(u_home < segregation, at_home, anywhere).astype(np.int16)
 
 
-def _pick_in_blocks(block: np.ndarray, u: np.ndarray, order: np.ndarray, start: np.ndarray,
-                    size: np.ndarray) -> np.ndarray:
-    """For each draw, a uniformly chosen member of block ``block`` (members sorted in ``order``)."""
-    return order[start[block] + (u * size[block]).astype(np.int64)]
-
-
-def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, n_districts: int,
-               degree: int, homophily: float, distant: float,
-               rng: np.random.Generator) -> sp.csr_matrix:
+def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, degree: int,
+               homophily: float, distant: float, rng: np.random.Generator) -> sp.csr_matrix:
     """A sparse social network: ``degree`` ties per civilian, row-normalized.
 
     Each tie is drawn once from a categorical choice: local (same district) or distant (anywhere),
@@ -97,34 +106,34 @@ def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, n_distric
     block by sorting civilians by block, so the whole network is built without a Python loop.
     """
     n = group.shape[0]
-    owner = np.repeat(np.arange(n, dtype=np.int32), degree)
-    local = rng.random(owner.size) >= distant
-    u = rng.random(owner.size)
-    in_group = rng.random(owner.size) < homophily
-
-    def blocks(labels: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        order = np.argsort(labels, kind="stable")
-        size = np.bincount(labels, minlength=n_labels)
-        start = np.concatenate([[0], np.cumsum(size)[:-1]])
-        return order, start, size
-
-    g_all = group.astype(np.int64)
-    d_all = district.astype(np.int64)
-    partner = np.empty(owner.size, dtype=np.int32)
-    # one block kind at a time, so only that subset's temporaries are alive at once
-    m = local & in_group
-    who = owner[m]
-    partner[m] = _pick_in_blocks(d_all[who] * n_groups + g_all[who], u[m],
-                                 *blocks(d_all * n_groups + g_all, n_districts * n_groups))
-    m = local & ~in_group
-    partner[m] = _pick_in_blocks(d_all[owner[m]], u[m], *blocks(d_all, n_districts))
-    m = ~local & in_group
-    partner[m] = _pick_in_blocks(g_all[owner[m]], u[m], *blocks(g_all, n_groups))
-    m = ~local & ~in_group
-    partner[m] = (u[m] * n).astype(np.int64)
-    del m, who, u, local, in_group
-    data = np.full(owner.size, 1.0 / degree, dtype=np.float32)
-    indptr = np.arange(0, owner.size + 1, degree, dtype=np.int32)
+    n_ties = n * degree
+    local = rng.random(n_ties) >= distant
+    u = rng.random(n_ties)
+    in_group = rng.random(n_ties) < homophily
+    # the four kinds of block a tie is drawn from: (district, group), district, group, country.
+    # members[k*n:(k+1)*n] lists civilians sorted by their kind-k block; start[k, i] and
+    # size[k, i] locate civilian i's kind-k block in that list
+    cell = district.astype(np.int64) * n_groups + group
+    members = np.empty(4 * n, dtype=np.int64)
+    start = np.empty((4, n), dtype=np.int64)
+    size = np.empty((4, n), dtype=np.int64)
+    for k, labels in enumerate((cell, district, group, np.zeros(n, dtype=np.int64))):
+        members[k * n:(k + 1) * n] = np.argsort(labels, kind="stable")
+        counts = np.bincount(labels)
+        start[k] = k * n + np.concatenate([[0], np.cumsum(counts)[:-1]])[labels]
+        size[k] = counts[labels]
+    # row of each tie in the (kind, owner) tables: owners are 0..n-1, degree ties each
+    row = np.repeat(np.arange(n, dtype=np.int64), degree)
+    row += n * (2 * ~local + ~in_group)
+    del local, in_group
+    pick = (u * size.ravel().take(row)).astype(np.int64)
+    del u
+    pick += start.ravel().take(row)
+    del row, start, size
+    partner = members.take(pick).astype(np.int32)
+    del pick, members
+    data = np.full(n_ties, 1.0 / degree, dtype=np.float32)
+    indptr = np.arange(0, n_ties + 1, degree, dtype=np.int32)
     ties = sp.csr_matrix((data, partner, indptr), shape=(n, n))
     ties.sum_duplicates()
     return ties
@@ -145,7 +154,7 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     group, district = group[order], district[order]
     sizes = np.bincount(group, minlength=n_groups)
     net = scenario.network
-    ties = build_ties(group, district, n_groups, n_districts, net.degree, net.homophily,
+    ties = build_ties(group, district, n_groups, net.degree, net.homophily,
                       net.distant_ties, rng)
     dyn = scenario.dynamics
     threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(0.05, None)

@@ -28,7 +28,7 @@ def test_ties_are_row_normalized_mostly_in_group_and_local():
     n = 50_000
     group = rng.choice(3, n, p=[0.5, 0.3, 0.2]).astype(np.int8)
     district = rng.integers(0, 9, n).astype(np.int16)
-    ties = build_ties(group, district, 3, 9, 8, homophily=0.85, distant=0.1,
+    ties = build_ties(group, district, 3, 8, homophily=0.85, distant=0.1,
                       rng=np.random.default_rng(3))
     assert ties.shape == (n, n)
     assert np.allclose(np.asarray(ties.sum(axis=1)).ravel(), 1.0, atol=1e-5)

@@ -70,14 +70,14 @@ def step(model: EscalationModel) -> None:
                       + d.w_impunity * model.impunity
                       + model.grievance_shock)[None, :] + d.w_victimization * vict
     fear_cell = d.fear_victimization * vict + (d.fear_threat * model.hate)[None, :]
-    relax_to(civ.grievance, np.clip(grievance_cell, 0.0, 1.0).astype(np.float32).ravel()
-             .take(civ.key), d.grievance_rate)
-    relax_to(civ.fear, np.clip(fear_cell, 0.0, 1.0).astype(np.float32).ravel().take(civ.key),
-             d.fear_rate)
+    relax_to(civ.grievance, civ.by_cell(np.clip(grievance_cell, 0.0, 1.0).astype(np.float32)),
+             d.grievance_rate)
+    relax_to(civ.fear, civ.by_cell(np.clip(fear_cell, 0.0, 1.0).astype(np.float32)), d.fear_rate)
     r_target = radicalization_target(civ.exposure, civ.grievance)
     r_target -= civ.radical
-    r_target *= np.where(r_target > 0, np.float32(d.radicalization_rate),
-                         np.float32(d.deradicalization_rate))
+    rising = r_target > 0   # masked products, not np.where: the same bits, a quarter of the time
+    np.multiply(r_target, np.float32(d.radicalization_rate), out=r_target, where=rising)
+    np.multiply(r_target, np.float32(d.deradicalization_rate), out=r_target, where=~rising)
     civ.radical += r_target
 
     sec = model.brakes["security_sector"]

@@ -43,5 +43,5 @@ def step(model: EscalationModel) -> None:
     voiced = damp(emission, model.brakes["media"].strength, d.media_damping)
     model.hate = hate_against(voiced, model.excludes)
     civ = model.civilians
-    update_exposure(civ.exposure, voiced.astype(np.float32)[civ.group], civ.ties @ civ.exposure,
+    update_exposure(civ.exposure, civ.by_group(voiced.astype(np.float32)), civ.ties @ civ.exposure,
                     d.exposure_rate, d.peer_weight)

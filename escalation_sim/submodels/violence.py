@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
+from ..population import gather
+
 if TYPE_CHECKING:
     from ..model import EscalationModel
 
@@ -138,7 +140,7 @@ def step(model: EscalationModel) -> None:
 
     rng = model.streams["violence"]
     u = rng.random(civ.n, dtype=np.float32)
-    killed = civ.alive & (u < h.astype(np.float32).ravel().take(civ.key))
+    killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
     civ.alive &= ~killed
     civ.mobilized &= civ.alive
     civ.displaced &= civ.alive
@@ -154,7 +156,7 @@ def step(model: EscalationModel) -> None:
     if flee.any():
         violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
         refuge = refuges(violence, model.neighbours)
-        flee &= refuge.take(civ.district) != civ.district   # nowhere safer nearby: stay
+        flee &= gather(refuge, civ.district) != civ.district   # nowhere safer nearby: stay
         civ.district[flee] = refuge[civ.district[flee]]
         civ.displaced |= flee
     back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
