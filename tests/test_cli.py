@@ -1,9 +1,11 @@
 """The command line, run as a user would (a subprocess, real files)."""
 
+import contextlib
 import csv
 import json
 import subprocess
 import sys
+import time
 
 import pyarrow.parquet as pq
 
@@ -63,6 +65,25 @@ def test_ensemble_identical_on_one_worker_or_two(tmp_path):
     assert json.loads(one.stdout)["summary"] == json.loads(two.stdout)["summary"]
     assert (tmp_path / "1" / "outcomes.csv").read_text() == (
         tmp_path / "2" / "outcomes.csv").read_text()
+
+
+def test_a_killed_ensemble_leaves_no_worker_behind(tmp_path):
+    import psutil
+    from test_experiments import sigkill_leaves_no_orphans
+
+    proc = subprocess.Popen([sys.executable, "-m", "escalation_sim.cli", "ensemble", "--runs",
+                             "400", "--workers", "2", "--no-progress", "--out", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers = []   # the pool's workers: children of the fork server, a child of the CLI
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(psutil.NoSuchProcess):   # a child may exit as we look
+            workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                       if c.ppid() != proc.pid]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the ensemble runs on two worker processes"
+    sigkill_leaves_no_orphans(proc)
+    assert not (tmp_path / "outcomes.csv").exists(), "the kill must land mid-ensemble"
 
 
 def test_demo_prints_the_stage_table(tmp_path):
