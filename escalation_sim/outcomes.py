@@ -23,7 +23,7 @@ Definitions (also in the README and ``docs/ODD.md``):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -129,6 +129,39 @@ class RunOutcome:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def to_row(self) -> dict[str, Any]:
+        """The outcome as one flat table row of :data:`ROW_COLUMNS` (``outcomes.csv``, a
+        sweep's run table)."""
+        row = {}
+        for name, _ in ROW_COLUMNS:
+            if name.startswith("first_month_at_stage_"):
+                row[name] = self.first_month_at_stage[int(name[-1])]
+            elif name == "blocked":
+                row[name] = ";".join(self.blocked)
+            else:
+                row[name] = getattr(self, name)
+        return row
+
+
+def _row_columns() -> list[tuple[str, str]]:
+    cols = []
+    for f in fields(RunOutcome):
+        if f.name == "stages":
+            continue
+        if f.name == "first_month_at_stage":
+            cols += [(f"first_month_at_stage_{k}", "int | None") for k in (1, 2, 3)]
+        elif f.name == "blocked":
+            cols.append((f.name, "str"))
+        else:
+            cols.append((f.name, f.type))
+    return cols
+
+
+ROW_COLUMNS = _row_columns()
+"""``(name, type)`` of the flat, tabular form of an outcome (:meth:`RunOutcome.to_row`): every
+field but the stage trajectory; ``first_month_at_stage`` as ``first_month_at_stage_1..3``
+(stage 0 is always month 0); ``blocked`` joined by ``;``."""
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,6 @@ from escalation_sim.experiments.analysis import (
     sobol_indices,
 )
 from escalation_sim.experiments.schema import Experiment
-from escalation_sim.experiments.store import outcome_row
 from escalation_sim.outcomes import RunOutcome, summarize
 
 
@@ -70,8 +69,8 @@ def test_a_stored_table_summarizes_and_compares_like_its_outcomes(tmp_path):
              outcome(3, 1, 1, False, 1 / 3), outcome(4, 3, None, True, 2e6)]
     second = [outcome(1, 2, 2, False, 0.2), outcome(2, 2, None, False, 7.1),
               outcome(3, 1, None, False, 1 / 7), outcome(4, 3, 3, False, 1e6)]
-    rows = pd.DataFrame([outcome_row(o) for o in first + second]
-                        + [{**outcome_row(first[0]), "mass_atrocity": None, "stopped_at": None}])
+    rows = pd.DataFrame([o.to_row() for o in first + second]
+                        + [{**first[0].to_row(), "mass_atrocity": None, "stopped_at": None}])
     rows.to_parquet(tmp_path / "t.parquet")
     table = pd.read_parquet(tmp_path / "t.parquet").iloc[:8]
     assert summarize(table.iloc[:4]) == summarize(first)

@@ -47,7 +47,7 @@ from ..scenario import (
 )
 from .samplers import Design, overrides, sample, toml_value
 from .schema import Experiment, Outputs, load_experiment
-from .store import ParquetStore, outcome_row, run_schema, write_atomic
+from .store import ParquetStore, run_schema, write_atomic
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarra
             if out.time_limit is not None and time.perf_counter() - start > out.time_limit:
                 raise TimeoutError(f"time limit of {out.time_limit} s per run exceeded at "
                                    f"month {model.steps}")
-        row.update(outcome_row(RunOutcome.from_model(model)))
+        row.update(RunOutcome.from_model(model).to_row())   # its seed is spec.seed
         series = None
         if out.series != "none":
             last = model.steps
