@@ -108,7 +108,7 @@ def main() -> int:
                  "cpus": os.cpu_count()}
     from dask.distributed import Client, LocalCluster
 
-    from escalation_sim.experiments.sweep import local_pool
+    from escalation_sim.runner import local_pool
 
     times = {"direct": [], "inprocess": [], "pool2": [], "dask2": []}
     cpu = {m: 0.0 for m in times}

@@ -11,12 +11,11 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError
-from .outcomes import CAVEAT, RunOutcome, format_table, summarize
+from .outcomes import CAVEAT, ROW_COLUMNS, RunOutcome, format_table, summarize
 from .runner import default_workers, run_ensemble
 from .scenario import available, load_scenario
 from .stages import Stage
@@ -229,23 +228,15 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 def _write_outcomes(outcomes: Sequence[RunOutcome], path: Path, policy: str | None = None,
                     append: bool = False) -> None:
-    """One row per run: every outcome field but the stage trajectory."""
-    names = [f.name for f in fields(RunOutcome) if f.name != "stages"]
+    """One row per run: the flat form of its outcome (:meth:`RunOutcome.to_row`, as in a
+    sweep's run table)."""
     head = ["policy"] if policy is not None else []
     with path.open("a" if append else "w", newline="") as f:
         w = csv.writer(f)
         if not append:
-            columns = []
-            for n in names:
-                columns.extend([f"{n}_{k}" for k in (1, 2, 3)] if n == "first_month_at_stage"
-                               else [n])
-            w.writerow([*head, "run", *columns])
+            w.writerow([*head, "run", *(name for name, _ in ROW_COLUMNS)])
         for i, o in enumerate(outcomes):
-            values = []
-            for n in names:
-                v = getattr(o, n)
-                values.extend(v[1:] if n == "first_month_at_stage" else [v])
-            w.writerow([*([policy] if policy is not None else []), i, *values])
+            w.writerow([*([policy] if policy is not None else []), i, *o.to_row().values()])
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

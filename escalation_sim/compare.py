@@ -15,19 +15,20 @@ from itertools import combinations
 
 import numpy as np
 
-from .outcomes import CAVEAT, RunOutcome, mean_ci, summarize
+from .outcomes import CAVEAT, Columns, RunOutcome, columns, mean_ci, summarize
 
 METRICS = {
-    "mass_atrocity": lambda o: float(o.mass_atrocity),
-    "reach_stage_2": lambda o: float(o.highest_stage >= 2),
-    "reach_stage_3": lambda o: float(o.highest_stage >= 3),
-    "stopped": lambda o: float(o.stopped_at is not None),
-    "recurrence": lambda o: float(o.recurrences > 0),
-    "deaths": lambda o: o.deaths,
-    "displaced_peak": lambda o: o.displaced_peak,
-    "cost": lambda o: o.cost,
+    "mass_atrocity": lambda c: (c["mass_atrocity"] != 0).astype(float),
+    "reach_stage_2": lambda c: (c["highest_stage"] >= 2).astype(float),
+    "reach_stage_3": lambda c: (c["highest_stage"] >= 3).astype(float),
+    "stopped": lambda c: (~np.isnan(c["stopped_at"])).astype(float),
+    "recurrence": lambda c: (c["recurrences"] > 0).astype(float),
+    "deaths": lambda c: c["deaths"],
+    "displaced_peak": lambda c: c["displaced_peak"],
+    "cost": lambda c: c["cost"],
 }
-"""Per-run quantities compared between policies (0/1 flags and counts)."""
+"""Per-run quantities compared between policies (0/1 flags and counts), each a function of
+outcome :data:`~escalation_sim.outcomes.Columns` returning one float per run."""
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> dict:
@@ -57,10 +58,11 @@ def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95) 
     seeds = [tuple(o.seed for o in v) for v in results.values()]
     if len(set(seeds)) != 1:
         raise ValueError("runs are not paired: seeds differ between policies")
+    cols = {name: columns(v) for name, v in results.items()}
     per_policy = {}
     for name in names:
-        s = summarize(results[name], confidence)
-        s["cost"] = mean_ci([o.cost for o in results[name]], confidence)
+        s = summarize(cols[name], confidence)
+        s["cost"] = mean_ci(cols[name]["cost"], confidence)
         per_policy[name] = s
     base = names[0]
     p_base = per_policy[base]["mass_atrocity"]["p"]
@@ -70,20 +72,19 @@ def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95) 
         per_policy[name]["cost_per_mass_atrocity_averted"] = (extra / averted
                                                                if averted > 0 else None)
     pairs = [{"first": first, "second": second,
-              **paired_metrics(results[first], results[second], confidence)}
+              **paired_metrics(cols[first], cols[second], confidence)}
              for first, second in combinations(names, 2)]
     return {"runs": n.pop(), "confidence": confidence, "policies": per_policy, "pairs": pairs}
 
 
-def paired_metrics(first: Sequence, second: Sequence, confidence: float = 0.95) -> dict:
+def paired_metrics(first: Sequence[RunOutcome] | Columns, second: Sequence[RunOutcome] | Columns,
+                   confidence: float = 0.95) -> dict:
     """Every metric of ``METRICS`` as a paired difference (second minus first) between two
-    equally long lists of outcomes paired by position."""
-    out = {}
-    for metric, get in METRICS.items():
-        a = np.array([get(o) for o in first], float)
-        b = np.array([get(o) for o in second], float)
-        out[metric] = paired_difference(a, b, confidence)
-    return out
+    equally long sets of outcomes (anything :func:`~escalation_sim.outcomes.columns` takes)
+    paired by position."""
+    first, second = columns(first), columns(second)
+    return {metric: paired_difference(get(first), get(second), confidence)
+            for metric, get in METRICS.items()}
 
 
 def format_comparison(report: dict) -> str:

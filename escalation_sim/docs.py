@@ -102,17 +102,22 @@ def _type(annotation: typing.Any) -> str:
         annotation, getattr(annotation, "__name__", str(annotation)))
 
 
+_CONSTRAINTS = ((at.Ge, "≥", "ge"), (at.Gt, ">", "gt"), (at.Le, "≤", "le"), (at.Lt, "<", "lt"),
+                (at.MinLen, "length ≥", "min_length"), (at.MaxLen, "length ≤", "max_length"))
+
+
+def constraints(field: FieldInfo) -> dict[str, typing.Any]:
+    """The bounds a field's value must keep, as the loader checks them, by annotated-types
+    name: ``ge``, ``gt``, ``le``, ``lt``, ``min_length``, ``max_length``."""
+    return {attr: getattr(m, attr) for m in field.metadata
+            for cls, _, attr in _CONSTRAINTS if isinstance(m, cls)}
+
+
 def _range(field: FieldInfo) -> str:
-    """The bounds a field's value must keep, as the loader checks them."""
-    out = []
-    for m in field.metadata:
-        for cls, word, attr in ((at.Ge, "≥", "ge"), (at.Gt, ">", "gt"), (at.Le, "≤", "le"),
-                                (at.Lt, "<", "lt"), (at.MinLen, "length ≥", "min_length"),
-                                (at.MaxLen, "length ≤", "max_length")):
-            if isinstance(m, cls):
-                v = getattr(m, attr)
-                out.append(f"{word} {v:,}" if isinstance(v, int) else f"{word} {v:g}")
-    return ", ".join(out)
+    """The bounds of :func:`constraints` as text."""
+    word = {attr: w for _, w, attr in _CONSTRAINTS}
+    return ", ".join(f"{word[k]} {v:,}" if isinstance(v, int) else f"{word[k]} {v:g}"
+                     for k, v in constraints(field).items())
 
 
 def format_table() -> str:

@@ -22,8 +22,10 @@ Definitions (also in the README and ``docs/ODD.md``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -128,9 +130,44 @@ class RunOutcome:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_row(self) -> dict[str, Any]:
+        """The outcome as one flat table row of :data:`ROW_COLUMNS` (``outcomes.csv``, a
+        sweep's run table)."""
+        row = {}
+        for name, _ in ROW_COLUMNS:
+            if name.startswith("first_month_at_stage_"):
+                row[name] = self.first_month_at_stage[int(name[-1])]
+            elif name == "blocked":
+                row[name] = ";".join(self.blocked)
+            else:
+                row[name] = getattr(self, name)
+        return row
 
+
+def _row_columns() -> list[tuple[str, str]]:
+    cols = []
+    for f in fields(RunOutcome):
+        if f.name == "stages":
+            continue
+        if f.name == "first_month_at_stage":
+            cols += [(f"first_month_at_stage_{k}", "int | None") for k in (1, 2, 3)]
+        elif f.name == "blocked":
+            cols.append((f.name, "str"))
+        else:
+            cols.append((f.name, f.type))
+    return cols
+
+
+ROW_COLUMNS = _row_columns()
+"""``(name, type)`` of the flat, tabular form of an outcome (:meth:`RunOutcome.to_row`): every
+field but the stage trajectory; ``first_month_at_stage`` as ``first_month_at_stage_1..3``
+(stage 0 is always month 0); ``blocked`` joined by ``;``."""
+
+
+@lru_cache(maxsize=4096)
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (scipy)."""
+    """Wilson score interval for a proportion (scipy; remembered, as a sweep's many groups
+    repeat the same counts)."""
     from scipy import stats  # imported here: scipy.stats costs a second at import
 
     if n == 0:
@@ -151,8 +188,8 @@ class Rate:
     high: float
 
     @classmethod
-    def of(cls, flags: Sequence[bool], confidence: float = 0.95) -> Rate:
-        k, n = int(sum(flags)), len(flags)
+    def of(cls, flags: Sequence[bool] | np.ndarray, confidence: float = 0.95) -> Rate:
+        k, n = int(np.count_nonzero(flags)), len(flags)
         low, high = wilson(k, n, confidence)
         return cls(k, n, k / n if n else float("nan"), low, high)
 
@@ -169,22 +206,42 @@ def mean_ci(values: Sequence[float], confidence: float = 0.95) -> dict[str, floa
     return {"mean": m, "low": m - half, "high": m + half}
 
 
-def summarize(outcomes: Sequence[RunOutcome], confidence: float = 0.95) -> dict:
-    """Ensemble summary: stage reach and stop rates, mass atrocity, deaths; stable field names."""
-    n = len(outcomes)
-    reach = {str(k): Rate.of([o.highest_stage >= k for o in outcomes], confidence)
-             for k in (1, 2, 3)}
-    stopped = {str(k): Rate.of([o.stopped_at == k for o in outcomes], confidence)
-               for k in (1, 2, 3)}
+COLUMNS = ("highest_stage", "stopped_at", "mass_atrocity", "recurrences", "deaths",
+           "displaced_peak", "cost")
+"""The outcome fields that summaries and comparisons read."""
+
+Columns = Mapping[str, np.ndarray]
+"""Outcomes as columns: each field of :data:`COLUMNS` as a float array, one value per run
+(None as NaN, booleans as 0/1)."""
+
+
+def columns(outcomes: Sequence[RunOutcome] | Columns | Any) -> Columns:
+    """Outcomes as :data:`Columns`, from a sequence of :class:`RunOutcome`, from a table with
+    those columns (a pandas DataFrame of sweep rows; fields it lacks are left out), or from
+    columns already (returned as they are)."""
+    if isinstance(outcomes, Mapping):
+        return outcomes
+    if hasattr(outcomes, "columns"):   # a DataFrame: one vectorized conversion per column
+        return {f: outcomes[f].to_numpy(float) for f in COLUMNS if f in outcomes.columns}
+    return {f: np.array([getattr(o, f) for o in outcomes], float) for f in COLUMNS}
+
+
+def summarize(outcomes: Sequence[RunOutcome] | Columns, confidence: float = 0.95) -> dict:
+    """Ensemble summary: stage reach and stop rates, mass atrocity, deaths; stable field names.
+    ``outcomes`` is anything :func:`columns` takes."""
+    c = columns(outcomes)
+    n = len(c["highest_stage"])
+    reach = {str(k): Rate.of(c["highest_stage"] >= k, confidence) for k in (1, 2, 3)}
+    stopped = {str(k): Rate.of(c["stopped_at"] == k, confidence) for k in (1, 2, 3)}
     return {
         "runs": n,
         "confidence": confidence,
         "reach_stage_at_least": {k: asdict(r) for k, r in reach.items()},
         "stopped_at_stage": {k: asdict(r) for k, r in stopped.items()},
-        "mass_atrocity": asdict(Rate.of([o.mass_atrocity for o in outcomes], confidence)),
-        "recurrence": asdict(Rate.of([o.recurrences > 0 for o in outcomes], confidence)),
-        "deaths": mean_ci([o.deaths for o in outcomes], confidence),
-        "displaced_peak": mean_ci([o.displaced_peak for o in outcomes], confidence),
+        "mass_atrocity": asdict(Rate.of(c["mass_atrocity"] != 0, confidence)),
+        "recurrence": asdict(Rate.of(c["recurrences"] > 0, confidence)),
+        "deaths": mean_ci(c["deaths"], confidence),
+        "displaced_peak": mean_ci(c["displaced_peak"], confidence),
     }
 
 

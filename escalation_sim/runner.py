@@ -2,13 +2,16 @@
 
 Run ``i`` of an ensemble started from ``seed`` uses :func:`escalation_sim.rng.run_seed`
 ``(seed, i)``, whatever executor runs it and in whatever order runs complete, so an ensemble is
-bit-identical on one worker or many.
+bit-identical on one worker or many. :func:`local_pool` is the one local process pool, for
+ensembles and sweeps alike: its workers exit when the process that made it dies.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -33,6 +36,41 @@ def _context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([__name__])
     return ctx
+
+
+# ---- the local pool, without orphans ------------------------------------------------------------
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(pid: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit when the pool's owner (``pid``) dies, even by SIGKILL.
+
+    A killed parent cannot shut its pool down; its fork server then sees its pipe close and
+    exits, so the worker's parent changes; either sign ends the worker within ``interval``.
+    """
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != ppid or not _alive(pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A fork-server process pool (the model preloaded) whose workers exit within a second if
+    the process that made it dies, even by SIGKILL: no orphans."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 def default_workers() -> int:
@@ -61,8 +99,7 @@ def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | No
     workers = default_workers() if workers is None else workers
     own = None
     if executor is None and workers > 1 and runs > 1:
-        own = executor = ProcessPoolExecutor(max_workers=min(workers, runs),
-                                             mp_context=_context())
+        own = executor = local_pool(min(workers, runs))
     try:
         if executor is None:
             completed = map(_run_indexed, tasks)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from .errors import InputError
 from .params import PolicyParams, Scenario
@@ -128,23 +129,36 @@ def _list_index(items: list[Any], part: str) -> int | None:
     return None
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names allowed at ``loc`` inside ``model`` (for "did you mean")."""
+def schema_at(loc: Sequence[Any], model: type[BaseModel] = Scenario
+              ) -> tuple[FieldInfo | None, str, Any]:
+    """Where a data path (``("groups", 0, "share")``, ``("policies", "mine", "budget")``) lands
+    in ``model``'s schema: the field its last schema key names; the role of its last part,
+    ``"field"`` (a schema key), ``"index"`` (a list item) or ``"key"`` (a free key of a table of
+    named sections, e.g. a policy's name), ``""`` for the empty path; and the section model (or
+    leaf type) there. ``(None, "", None)`` if the path leaves the schema."""
     cls: Any = model
+    field, role = None, ""
     keyed = False  # the next part is a key of a table of named sections (``policies.NAME``)
     for part in loc:
         if isinstance(part, int) or keyed:
-            keyed = False
+            role, keyed = ("index" if isinstance(part, int) else "key"), False
             continue
         is_model = isinstance(cls, type) and issubclass(cls, BaseModel)
         if not is_model or part not in cls.model_fields:
-            return []
-        ann = cls.model_fields[part].annotation
+            return None, "", None
+        field, role = cls.model_fields[part], "field"
+        ann = field.annotation
         while typing.get_origin(ann) in (list, dict, typing.Union, types.UnionType):
             keyed = keyed or typing.get_origin(ann) is dict
             args = [a for a in typing.get_args(ann) if a is not type(None)]
             ann = args[-1] if args else None
         cls = ann
+    return field, role, cls
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names allowed at ``loc`` inside ``model`` (for "did you mean")."""
+    cls = schema_at(loc, model)[2]
     return list(cls.model_fields) if isinstance(cls, type) and issubclass(cls, BaseModel) else []
 
 

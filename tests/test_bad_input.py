@@ -3,8 +3,10 @@ each get one clear message (file, dotted field or line and column, problem), exi
 traceback; valid scenarios round-trip through TOML.
 
 The mutations are generic: they find required fields, bounded numbers and references (fields whose
-unit is a kind of name, e.g. "group name", "armed group name") from the schema itself, so new
-fields are exercised without changing this test.
+unit is a kind of name, e.g. "group name", "armed group name") from the schema itself, through
+the package's own schema walker (``scenario.schema_at``, the one behind "did you mean") and
+bounds (``docs.constraints``, the ones the parameter tables show), so new fields are exercised
+without changing this test.
 """
 
 from __future__ import annotations
@@ -14,21 +16,25 @@ import io
 import re
 import tempfile
 import tomllib
-import typing
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import annotated_types as at
 import tomli_w
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from escalation_sim.cli import main
-from escalation_sim.params import Scenario
-from escalation_sim.scenario import available, dump_scenario, load_scenario, peak_bytes, resolve
+from escalation_sim.docs import constraints
+from escalation_sim.scenario import (
+    available,
+    dump_scenario,
+    load_scenario,
+    peak_bytes,
+    resolve,
+    schema_at,
+)
 
 SHIPPED = available()
 RESOLVED = {n: load_scenario(n).model_dump(mode="json", exclude_none=True) for n in SHIPPED}
@@ -38,43 +44,14 @@ Path_ = tuple[str | int, ...]
 
 # ---- the schema at a path ---------------------------------------------------------------------
 
-def _inner(annotation: Any) -> tuple[Any, bool]:
-    """The section model (or leaf type) an annotation holds, and whether it is a table of named
-    sections (``dict[str, Model]``: the next path part is a free key)."""
-    origin = typing.get_origin(annotation)
-    if origin is dict:
-        return typing.get_args(annotation)[1], True
-    if origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>":
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _inner(args[-1])[0], False
-    return annotation, False
-
-
-def walk(path: Path_) -> tuple[FieldInfo | None, str]:
-    """The pydantic field a data path ends in, and the role of its last part: ``"field"`` (a
-    schema key), ``"index"`` (a list item) or ``"key"`` (a free key of a table of named sections,
-    e.g. a policy's name); (None, "") if the path leaves the schema."""
-    cls: Any = Scenario
-    field, role, keyed = None, "", False
-    for part in path:
-        if isinstance(part, int) or keyed:
-            role, keyed = ("index" if isinstance(part, int) else "key"), False
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in \
-                cls.model_fields:
-            return None, ""
-        field, role = cls.model_fields[part], "field"
-        cls, keyed = _inner(field.annotation)
-    return field, role
-
-
 def field_at(path: Path_) -> FieldInfo | None:
-    return walk(path)[0]
+    """The field a data path ends in (None if it leaves the schema)."""
+    return schema_at(path)[0]
 
 
 def is_section_key(path: Path_) -> bool:
     """The last part is a schema key (not a list index, not a free policy name)."""
-    return walk(path)[1] == "field"
+    return schema_at(path)[1] == "field"
 
 
 def paths(data: Any, prefix: Path_ = ()) -> list[Path_]:
@@ -103,18 +80,9 @@ def dotted(path: Path_) -> str:
 
 
 def bounds(field: FieldInfo) -> tuple[float | None, float | None, bool, bool]:
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in field.metadata:
-        if isinstance(m, at.Ge):
-            lo = m.ge
-        elif isinstance(m, at.Gt):
-            lo, lo_open = m.gt, True
-        elif isinstance(m, at.Le):
-            hi = m.le
-        elif isinstance(m, at.Lt):
-            hi, hi_open = m.lt, True
-    return lo, hi, lo_open, hi_open
+    """(low, high, low is open, high is open) of a number field."""
+    c = constraints(field)
+    return c.get("gt", c.get("ge")), c.get("lt", c.get("le")), "gt" in c, "lt" in c
 
 
 def is_reference(field: FieldInfo) -> bool:

@@ -1,9 +1,11 @@
 """The command line, run as a user would (a subprocess, real files)."""
 
+import contextlib
 import csv
 import json
 import subprocess
 import sys
+import time
 
 import pyarrow.parquet as pq
 
@@ -63,6 +65,55 @@ def test_ensemble_identical_on_one_worker_or_two(tmp_path):
     assert json.loads(one.stdout)["summary"] == json.loads(two.stdout)["summary"]
     assert (tmp_path / "1" / "outcomes.csv").read_text() == (
         tmp_path / "2" / "outcomes.csv").read_text()
+
+
+def test_a_killed_ensemble_leaves_no_worker_behind(tmp_path):
+    import psutil
+    from test_experiments import sigkill_leaves_no_orphans
+
+    proc = subprocess.Popen([sys.executable, "-m", "escalation_sim.cli", "ensemble", "--runs",
+                             "400", "--workers", "2", "--no-progress", "--out", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers = []   # the pool's workers: children of the fork server, a child of the CLI
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(psutil.NoSuchProcess):   # a child may exit as we look
+            workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                       if c.ppid() != proc.pid]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the ensemble runs on two worker processes"
+    sigkill_leaves_no_orphans(proc)
+    assert not (tmp_path / "outcomes.csv").exists(), "the kill must land mid-ensemble"
+
+
+STUCK = ["run.months=24", "run.n_civilians=1000", "events.scheduled=[]",
+         "international.attention_threshold=1.0",   # triggered responses never get on the agenda
+         "policies.stuck={interventions=[{kind='peer_review', trigger_stage=1}, "
+         "{kind='human_rights_monitoring', trigger_stage=1}]}"]
+
+
+def test_ensemble_csv_rows_are_the_sweep_rows_of_the_same_runs(tmp_path):
+    from test_experiments import write_experiment
+
+    from escalation_sim.experiments import sweep
+    from escalation_sim.outcomes import ROW_COLUMNS
+
+    sets = [a for x in STUCK for a in ("--set", x)]
+    r = cli("ensemble", "--runs", "2", "--seed", "5", "--workers", "1", "--policy", "stuck",
+            "--no-progress", "--out", str(tmp_path / "e"), *sets)
+    assert r.returncode == 0, r.stderr
+    with open(tmp_path / "e" / "outcomes.csv") as f:
+        written = list(csv.DictReader(f))
+    f = write_experiment(tmp_path / "x.toml", 'name = "same"\nscenario = "default"\nseed = 5\n'
+                         'replications = 2\npolicies = ["stuck"]\n', STUCK)
+    sweep(f, tmp_path / "s", workers=1)
+    stored = sorted(pq.read_table(tmp_path / "s" / "runs").to_pylist(), key=lambda r: r["run"])
+    columns = [name for name, _ in ROW_COLUMNS]
+    assert list(written[0]) == ["run", *columns]
+    # the same text in both, as csv writes a value ("" for none); blocked joined by ';'
+    assert [{k: row[k] for k in columns} for row in written] == [
+        {k: "" if row[k] is None else str(row[k]) for k in columns} for row in stored]
+    assert written[0]["blocked"] == "peer_review:agenda;human_rights_monitoring:agenda"
 
 
 def test_demo_prints_the_stage_table(tmp_path):

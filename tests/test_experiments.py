@@ -203,9 +203,25 @@ sweep(sys.argv[1], sys.argv[2], workers=2, batch=1, chunk_rows=2, resume=len(sys
 """
 
 
-def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
+def sigkill_leaves_no_orphans(proc: subprocess.Popen) -> None:
+    """SIGKILL ``proc`` (running a pool) and check that every process it started (the fork
+    server, the workers) exits within a few seconds."""
     import psutil
 
+    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert workers, "the process ran on worker processes"
+    gone_by = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < gone_by:
+        alive = [p for p in workers if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.1)
+    assert not alive, f"orphaned worker processes {alive}"
+
+
+def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
     body = TINY.replace("replications = 2", "replications = 5")   # 40 runs
     f = write_experiment(tmp_path / "e.toml", body)
     reference = sweep(f, tmp_path / "ref", workers=1)
@@ -218,20 +234,9 @@ def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
         if runs.is_dir() and len(list(runs.glob("chunk-*.parquet"))) >= 3:
             break
         time.sleep(0.05)
-    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    sigkill_leaves_no_orphans(proc)
     partial = read_runs(out)
     assert 0 < len(partial) < 40, "the kill must land mid-sweep"
-    assert workers, "the sweep ran on worker processes"
-    # no orphans: every worker (and the fork server) exits within a few seconds
-    gone_by = time.monotonic() + 10
-    alive = workers
-    while alive and time.monotonic() < gone_by:
-        alive = [p for p in workers if psutil.pid_exists(p)
-                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-        time.sleep(0.1)
-    assert not alive, f"orphaned worker processes {alive}"
     # resume (in a subprocess too, like a user would) and compare with the uninterrupted sweep
     subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(f), str(out), "resume"], cwd=ROOT,
                    check=True)

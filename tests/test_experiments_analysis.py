@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from escalation_sim.compare import paired_metrics
 from escalation_sim.experiments import sample
 from escalation_sim.experiments.analysis import (
     Results,
@@ -20,6 +21,7 @@ from escalation_sim.experiments.analysis import (
     sobol_indices,
 )
 from escalation_sim.experiments.schema import Experiment
+from escalation_sim.outcomes import RunOutcome, summarize
 
 
 def runs_table(highest, stopped, mass, policy="none", point=None, status=None):
@@ -48,6 +50,31 @@ def test_rates_match_hand_counts_and_wilson():
     assert r.loc["reach_stage_2", "p"] == 0.6
     assert r.loc["reach_stage_2", "low"] == pytest.approx(ci.low)
     assert r.loc["reach_stage_2", "high"] == pytest.approx(ci.high)
+
+
+def outcome(seed, highest, stopped, mass, deaths):
+    return RunOutcome(seed=seed, months=3, stages=(0, highest, highest, 0), highest_stage=highest,
+                      first_month_at_stage=(0, 1, 1 if highest >= 2 else None, None),
+                      stopped_at=stopped, recurrences=seed % 2, mass_atrocity=mass,
+                      mass_atrocity_month=2 if mass else None, deaths=deaths,
+                      displaced_peak=deaths / 3, displaced_end=0.0, violations=1.0,
+                      cost=float(seed), warning_month=None, formal_warning_month=None,
+                      first_action_month=None, blocked=("consent:2",) if mass else ())
+
+
+def test_a_stored_table_summarizes_and_compares_like_its_outcomes(tmp_path):
+    # the same runs as RunOutcome objects (single ensembles) and as sweep rows read back from
+    # Parquet (None as NaN, booleans as objects) give the same numbers, to the bit
+    first = [outcome(1, 3, None, True, 0.1), outcome(2, 2, 2, False, 7.3),
+             outcome(3, 1, 1, False, 1 / 3), outcome(4, 3, None, True, 2e6)]
+    second = [outcome(1, 2, 2, False, 0.2), outcome(2, 2, None, False, 7.1),
+              outcome(3, 1, None, False, 1 / 7), outcome(4, 3, 3, False, 1e6)]
+    rows = pd.DataFrame([o.to_row() for o in first + second]
+                        + [{**first[0].to_row(), "mass_atrocity": None, "stopped_at": None}])
+    rows.to_parquet(tmp_path / "t.parquet")
+    table = pd.read_parquet(tmp_path / "t.parquet").iloc[:8]
+    assert summarize(table.iloc[:4]) == summarize(first)
+    assert paired_metrics(table.iloc[:4], table.iloc[4:]) == paired_metrics(first, second)
 
 
 def test_rates_by_factor_level():

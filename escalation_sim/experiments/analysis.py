@@ -5,18 +5,18 @@ Everything works on the run table of a sweep directory (:func:`load`), so a note
 same functions as ``escalation-sim analyze``. Rates are computed by
 :func:`escalation_sim.outcomes.summarize` and paired differences by
 :func:`escalation_sim.compare.paired_metrics` over :data:`escalation_sim.compare.METRICS`:
-one definition of each quantity for single ensembles and sweeps alike. Failed runs are left out
-of every rate (and counted in the report).
+one definition of each quantity for single ensembles and sweeps alike. Each function converts
+the table's outcome columns once (:func:`escalation_sim.outcomes.columns`, float arrays) and
+gives every group its slice of them by position; no row becomes a Python object. Failed runs
+are left out of every rate (and counted in the report).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,14 @@ import pandas as pd
 
 from ..compare import METRICS, paired_metrics
 from ..errors import InputError
-from ..outcomes import CAVEAT, summarize
-from .store import OUTCOMES, read_manifest, read_runs
+from ..outcomes import CAVEAT, Columns, columns, summarize
+from .store import read_manifest, read_runs
 
 RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2, 3)},
          **{f"stopped_at_stage_{k}": ("stopped_at_stage", str(k)) for k in (1, 2, 3)},
          "mass_atrocity": ("mass_atrocity", None), "recurrence": ("recurrence", None)}
 """Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity),
 P(recurrence) — the fields of :func:`~escalation_sim.outcomes.summarize`."""
-
-_NULLABLE = tuple(name for name, kind in OUTCOMES if kind == "int64")
-"""Integer outcome columns that may be missing (read back from Parquet as NaN)."""
-
 
 @dataclass
 class Results:
@@ -62,16 +58,24 @@ def load(root: str | Path) -> Results:
     return Results(read_runs(root), read_manifest(root))
 
 
-def records(df: pd.DataFrame) -> list[SimpleNamespace]:
-    """Rows as objects with :class:`~escalation_sim.outcomes.RunOutcome`'s attribute names
-    (missing values as None), so the outcome and comparison functions apply to them."""
-    out = []
-    for row in df.to_dict("records"):
-        for k in _NULLABLE:
-            v = row.get(k)
-            row[k] = None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
-        out.append(SimpleNamespace(**row))
-    return out
+def _take(c: Columns, positions: np.ndarray) -> Columns:
+    """The runs at ``positions`` of outcome columns."""
+    return {k: v[positions] for k, v in c.items()}
+
+
+def _groups(df: pd.DataFrame, by: list[str], **kw) -> list[tuple[tuple, np.ndarray]]:
+    """``(key, positions)`` of each group of ``df`` by ``by`` (one group of every row without
+    ``by``), positions into ``df``'s rows, in ``groupby``'s order."""
+    if not by:
+        return [((), np.arange(len(df)))]
+    pos = pd.Series(np.arange(len(df)), index=df.index)
+    return [(k if isinstance(k, tuple) else (k,), g.to_numpy())
+            for k, g in pos.groupby([df[b] for b in by], **kw)]
+
+
+def _metric(df: pd.DataFrame, outcome: str) -> np.ndarray:
+    """``METRICS[outcome]`` of each row of ``df``."""
+    return METRICS[outcome](columns(df))
 
 
 def rates(df: pd.DataFrame, by: list[str] | None = None, confidence: float = 0.95
@@ -84,11 +88,10 @@ def rates(df: pd.DataFrame, by: list[str] | None = None, confidence: float = 0.9
     """
     df = df[df["status"] == "ok"] if "status" in df else df
     by = list(by or [])
-    groups = df.groupby(by, sort=False, dropna=False) if by else [((), df)]
+    c = columns(df)
     rows = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        s = summarize(records(g), confidence)
+    for key, positions in _groups(df, by, sort=False, dropna=False):
+        s = summarize(_take(c, positions), confidence)
         for name, (field, k) in RATES.items():
             r = s[field][k] if k else s[field]
             rows.append({**dict(zip(by, key, strict=True)), "outcome": name, **r})
@@ -103,17 +106,21 @@ def policy_differences(df: pd.DataFrame, confidence: float = 0.95,
     df = df[df["status"] == "ok"]
     policies = list(dict.fromkeys(df["policy"]))
     by = list(by or [])
-    groups = df.groupby(by, sort=True) if by else [((), df)]
+    c = columns(df)
     rows = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        wide = {p: g[g.policy == p].set_index(["point", "replication"]) for p in policies}
+    for key, positions in _groups(df, by, sort=True):
+        g = df.iloc[positions]
+        # each policy's positions into df, indexed by (point, replication)
+        wide = {p: pd.Series(positions[(g.policy == p).to_numpy()],
+                             index=pd.MultiIndex.from_frame(g.loc[g.policy == p,
+                                                                  ["point", "replication"]]))
+                for p in policies}
         for first, second in combinations(policies, 2):
             common = wide[first].index.intersection(wide[second].index)
             if len(common) < 2:
                 continue
-            diffs = paired_metrics(records(wide[first].loc[common].reset_index()),
-                                   records(wide[second].loc[common].reset_index()), confidence)
+            diffs = paired_metrics(_take(c, wide[first].loc[common].to_numpy()),
+                                   _take(c, wide[second].loc[common].to_numpy()), confidence)
             rows += [{**dict(zip(by, key, strict=True)), "first": first, "second": second,
                       "metric": metric, "pairs": len(common), **d}
                      for metric, d in diffs.items()]
@@ -127,7 +134,7 @@ def point_means(df: pd.DataFrame, outcome: str, policy: str | None = None) -> pd
     policy = policy if policy is not None else df["policy"].iloc[0]
     g = df[df["policy"] == policy]
     if outcome in METRICS:
-        values = np.array([METRICS[outcome](o) for o in records(g)], float)
+        values = _metric(g, outcome)
     elif outcome in g:
         values = g[outcome].to_numpy(float)
     else:
@@ -197,7 +204,7 @@ def prim_box(df: pd.DataFrame, parameters: list[str], outcome: str = "mass_atroc
                and g[p].nunique() > 1]
     if not numeric:
         return None
-    y = np.array([METRICS[outcome](o) for o in records(g)], float) > threshold
+    y = _metric(g, outcome) > threshold
     if y.all() or not y.any():
         return None
     x = g[numeric].astype(float).reset_index(drop=True)
@@ -268,7 +275,7 @@ def plot_response_surface(df: pd.DataFrame, x: str, y: str, path: str | Path,
     df = df[df["status"] == "ok"]
     policy = policy if policy is not None else df["policy"].iloc[0]
     g = df[df["policy"] == policy].copy()
-    g["_v"] = [METRICS[outcome](o) for o in records(g)]
+    g["_v"] = _metric(g, outcome)
     for c in (x, y):
         if g[c].nunique() > bins:
             g[c] = pd.cut(g[c], bins).apply(lambda iv: round(iv.mid, 3)).astype(float)

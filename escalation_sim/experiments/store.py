@@ -16,7 +16,6 @@ runs chunk is an orphan of a kill between the two and is deleted (its runs are r
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -28,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
-from ..outcomes import RunOutcome
+from ..outcomes import ROW_COLUMNS
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -39,38 +38,12 @@ IDENTITY = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64
 """Columns that identify a run and say whether it succeeded (``ok``, ``failed``)."""
 
 _TYPES = {"int": pa.int64(), "int | None": pa.int64(), "bool": pa.bool_(),
-          "float": pa.float64(), "tuple[str, ...]": pa.string()}
+          "float": pa.float64(), "str": pa.string()}
 
-
-def _outcome_columns() -> list[tuple[str, pa.DataType]]:
-    cols = []
-    for f in dataclasses.fields(RunOutcome):
-        if f.name in ("seed", "stages"):
-            continue
-        if f.name == "first_month_at_stage":
-            cols += [(f"first_month_at_stage_{k}", pa.int64()) for k in (1, 2, 3)]
-        else:
-            cols.append((f.name, _TYPES[f.type]))
-    return cols
-
-
-OUTCOMES = _outcome_columns()
-"""Per-run outcome columns: every field of :class:`RunOutcome` but the stage trajectory (kept
-in the series if asked for); ``first_month_at_stage`` as three columns; ``blocked`` joined by
-``;``."""
-
-
-def outcome_row(outcome: RunOutcome) -> dict[str, Any]:
-    """An outcome as a flat row of :data:`OUTCOMES`."""
-    row = {}
-    for name, _ in OUTCOMES:
-        if name.startswith("first_month_at_stage_"):
-            row[name] = outcome.first_month_at_stage[int(name[-1])]
-        elif name == "blocked":
-            row[name] = ";".join(outcome.blocked)
-        else:
-            row[name] = getattr(outcome, name)
-    return row
+OUTCOMES = [(name, _TYPES[kind]) for name, kind in ROW_COLUMNS if name != "seed"]
+"""Per-run outcome columns: the flat form of an outcome
+(:data:`~escalation_sim.outcomes.ROW_COLUMNS`, as in ``outcomes.csv``; the stage trajectory is
+kept in the series if asked for), its seed being an identity column."""
 
 
 def _arrow_type(value: Any) -> pa.DataType:

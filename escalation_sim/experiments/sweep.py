@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -38,7 +36,7 @@ from ..model import SERIES, EscalationModel
 from ..outcomes import RunOutcome
 from ..params import PolicyParams, Scenario
 from ..rng import run_seed
-from ..runner import _context, default_workers
+from ..runner import default_workers, local_pool
 from ..scenario import (
     apply_override,
     explain,
@@ -49,7 +47,7 @@ from ..scenario import (
 )
 from .samplers import Design, overrides, sample, toml_value
 from .schema import Experiment, Outputs, load_experiment
-from .store import ParquetStore, outcome_row, run_schema, write_atomic
+from .store import ParquetStore, run_schema, write_atomic
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +95,7 @@ def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarra
             if out.time_limit is not None and time.perf_counter() - start > out.time_limit:
                 raise TimeoutError(f"time limit of {out.time_limit} s per run exceeded at "
                                    f"month {model.steps}")
-        row.update(outcome_row(RunOutcome.from_model(model)))
+        row.update(RunOutcome.from_model(model).to_row())   # its seed is spec.seed
         series = None
         if out.series != "none":
             last = model.steps
@@ -166,40 +164,6 @@ def run_scenarios(runs: Iterable[RunSpec], config: RunConfig, executor: Executor
         for f in pending:
             f.cancel()
     return rows
-
-
-# ---- local pool without orphans ----------------------------------------------------------------
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _watch_parent(pid: int, interval: float = 0.5) -> None:
-    """Worker initializer: exit when the sweeping process (``pid``) dies, even by SIGKILL.
-
-    A killed parent cannot shut its pool down; its fork server then sees its pipe close and
-    exits, so the worker's parent changes; either sign ends the worker within ``interval``.
-    """
-    ppid = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            if os.getppid() != ppid or not _alive(pid):
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
-def local_pool(workers: int) -> ProcessPoolExecutor:
-    """A fork-server process pool whose workers exit if the sweeping process is killed."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                               initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 @contextlib.contextmanager
