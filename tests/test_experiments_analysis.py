@@ -18,6 +18,7 @@ from escalation_sim.experiments.analysis import (
     policy_differences,
     prim_box,
     rates,
+    run_noise,
     sobol_indices,
 )
 from escalation_sim.experiments.schema import Experiment
@@ -124,6 +125,38 @@ def test_sobol_indices_recover_the_ishigami_analytic_values():
     assert si["S1"].to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.06)
     assert si["ST"].to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.06)
     assert (si["S1_conf"] < 0.1).all()
+
+
+def test_run_noise_measures_the_share_of_replication_noise_in_point_means():
+    # 400 points x 4 replications of y = a(point) + e, var(a) = 1, var(e) = 4: the per-point
+    # mean carries noise 4 / 4 = 1 of its total variance 1 + 1, a share of 1/2; a share of 0.2
+    # needs R >= 4 * 0.8 / (0.2 * 1) = 16. Tolerances: with 400 points the variance estimates
+    # have a relative standard error of about sqrt(2 / 400) = 7 %, so the share is within
+    # 0.5 +- 0.07 and R within 16 +- 3 at two standard errors (fixed seed, for reproducibility).
+    rng = np.random.default_rng(5)
+    points, reps = 400, 4
+    point = np.repeat(np.arange(points), reps)
+    y = rng.normal(0, 1, points)[point] + rng.normal(0, 2, points * reps)
+    runs = pd.DataFrame({"point": point, "replication": np.tile(np.arange(reps), points),
+                         "policy": "none", "status": "ok", "y": y})
+    noise = run_noise(runs, "y")
+    assert noise["replications"] == reps
+    assert noise["noise_share"] == pytest.approx(0.5, abs=0.07)
+    assert 13 <= noise["replications_for_target"] <= 19
+    # no noise: the share is 0; one replication: the noise cannot be estimated
+    runs["y"] = rng.normal(0, 1, points)[point]
+    assert run_noise(runs, "y")["noise_share"] == 0.0
+    assert run_noise(runs[runs["replication"] == 0], "y") is None
+    # the report warns when the share is above the target, with the replications to add
+    report = {"experiment": "x", "runs": 1, "total_runs": 1, "failed": 0, "complete": True,
+              "confidence": 0.95, "rates_by_policy": [],
+              "sensitivity": {"y": [{"parameter": "p", "S1": 0.1, "S1_conf": 0.2, "ST": 0.9,
+                                     "ST_conf": 0.2}]},
+              "sensitivity_noise": {"y": {"replications": 2, "noise_share": 0.79,
+                                          "target": 0.2, "replications_for_target": 30}},
+              "files": {}, "caveat": ""}
+    text = format_report(report)
+    assert "CAUTION: run noise is 79% of the variance" in text and "about 30 replications" in text
 
 
 def test_prim_finds_the_box_that_makes_the_outcome():

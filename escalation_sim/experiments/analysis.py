@@ -127,9 +127,9 @@ def policy_differences(df: pd.DataFrame, confidence: float = 0.95,
     return pd.DataFrame(rows)
 
 
-def point_means(df: pd.DataFrame, outcome: str, policy: str | None = None) -> pd.Series:
-    """Mean of ``outcome`` (a key of :data:`METRICS` or a run column) per point, over its
-    replications, for one policy (the first by default)."""
+def _point_values(df: pd.DataFrame, outcome: str, policy: str | None) -> pd.Series:
+    """``outcome`` of each successful run of one policy (the first by default), indexed by its
+    point."""
     df = df[df["status"] == "ok"] if "status" in df else df
     policy = policy if policy is not None else df["policy"].iloc[0]
     g = df[df["policy"] == policy]
@@ -139,7 +139,43 @@ def point_means(df: pd.DataFrame, outcome: str, policy: str | None = None) -> pd
         values = g[outcome].to_numpy(float)
     else:
         raise KeyError(f"unknown outcome {outcome!r}; outcomes are {list(METRICS)}")
-    return pd.Series(values, index=g["point"].to_numpy()).groupby(level=0).mean()
+    return pd.Series(values, index=g["point"].to_numpy())
+
+
+def point_means(df: pd.DataFrame, outcome: str, policy: str | None = None) -> pd.Series:
+    """Mean of ``outcome`` (a key of :data:`METRICS` or a run column) per point, over its
+    replications, for one policy (the first by default)."""
+    return _point_values(df, outcome, policy).groupby(level=0).mean()
+
+
+def run_noise(df: pd.DataFrame, outcome: str, policy: str | None = None,
+              target: float = 0.2) -> dict[str, float] | None:
+    """How much of the variance of the per-point means of ``outcome`` is run-to-run noise.
+
+    Sobol and Morris indices are computed on per-point means over replications. With ``R``
+    replications a point's mean carries noise of variance ``w / R``, where ``w`` is the mean
+    variance between replications of one point; its share of the variance of the per-point
+    means (``noise_share``) is variance the indices attribute to the parameters although no
+    parameter causes it (it inflates the total indices and blurs the first-order ones). Also
+    given: the replications that would bring the share down to ``target``, from the variance
+    that is left once the noise is taken out (None: none is left). None when points have
+    fewer than two replications.
+    """
+    v = _point_values(df, outcome, policy)
+    per_point = v.groupby(level=0)
+    reps = int(per_point.size().min()) if len(v) else 0
+    if reps < 2:
+        return None
+    within = float(per_point.var(ddof=1).mean())
+    means = per_point.mean()
+    total = float(means.var(ddof=1))
+    noise = within / reps
+    signal = total - noise
+    share = min(1.0, noise / total) if total > 0 else 0.0
+    needed = (max(2, int(np.ceil(within * (1.0 - target) / (target * signal)))) if signal > 0
+              else None)
+    return {"replications": reps, "noise_share": share, "target": target,
+            "replications_for_target": needed}
 
 
 def _complete(y: pd.Series, points: int, what: str) -> np.ndarray:
@@ -408,6 +444,7 @@ def analyze(root: str | Path, out: str | Path | None = None,
                 continue
             si.to_csv(out / f"{method}_{outcome}.csv", index=False)
             report["sensitivity"][outcome] = _records_json(si)
+            report.setdefault("sensitivity_noise", {})[outcome] = run_noise(res.runs, outcome)
     if numeric:
         report["prim"] = {}
         for outcome in ("mass_atrocity", "stopped"):
@@ -451,6 +488,14 @@ def format_report(report: dict[str, Any]) -> str:
         if isinstance(si, dict):
             lines.append(f"  {si['error']}")
             continue
+        noise = (report.get("sensitivity_noise") or {}).get(outcome)
+        if noise is not None and noise["noise_share"] > noise["target"]:
+            more = (f"about {noise['replications_for_target']} replications would bring it "
+                    f"under {noise['target']:.0%}" if noise["replications_for_target"]
+                    else "no variance is left once the noise is taken out")
+            lines.append(f"  CAUTION: run noise is {noise['noise_share']:.0%} of the variance "
+                         f"of the per-point means ({noise['replications']} replications), and "
+                         f"the indices count it as the parameters' effect; {more}")
         for r in si:
             if "S1" in r:
                 lines.append(f"  {r['parameter']:<48} S1 {r['S1']:+.2f} ± {r['S1_conf']:.2f}"
