@@ -480,7 +480,8 @@ def format_report(report: dict[str, Any]) -> str:
             if r["metric"] not in ("mass_atrocity", "reach_stage_3", "stopped", "deaths"):
                 continue
             fmt = "{:+.0f}" if r["metric"] == "deaths" else "{:+.1%}"
-            lines.append(f"  {r['second']} − {r['first']:<14}{r['metric']:<15}"
+            pair = f"{r['second']} − {r['first']}"
+            lines.append(f"  {pair:<32} {r['metric']:<15}"
                          f"{fmt.format(r['difference']):>8}  [{fmt.format(r['paired_low'])}, "
                          f"{fmt.format(r['paired_high'])}]  ({r['pairs']} pairs)")
     for outcome, si in (report.get("sensitivity") or {}).items():
