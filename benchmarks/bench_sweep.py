@@ -14,7 +14,8 @@ scenario (10^4 civilians, 120 months) and no policy:
    scenario validation per run, Parquet chunks, manifest. ``overhead = sweep / direct - 1``.
 3. **Sweep, 2-core process pool** — ``sweep(..., workers=2)``: runs per minute, and the
    extrapolated time for 10,000 runs (target ≤ 10 minutes).
-4. **Sweep, 2-worker Dask LocalCluster** (127.0.0.1, one thread per worker): runs per minute;
+4. **Sweep, 2-worker Dask LocalCluster** as ``--dask local:2`` starts it (``local_cluster``:
+   127.0.0.1, one thread per worker): runs per minute;
    ``Dask overhead = time on Dask / time on the local pool - 1`` (target ≤ 5 %).
 5. **Memory** — peak RSS of the sweeping process (not its workers) for a small and a 4× larger
    sweep of a tiny model (10^3 civilians, 24 months), each in a fresh child process; a ratio near
@@ -106,14 +107,14 @@ def main() -> int:
     scenario = load_scenario("default")
     res: dict = {"runs": n, "rounds": rounds, "load_start": os.getloadavg(),
                  "cpus": os.cpu_count()}
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
+    from escalation_sim.experiments.sweep import local_cluster
     from escalation_sim.runner import local_pool
 
     times = {"direct": [], "inprocess": [], "pool2": [], "dask2": []}
     cpu = {m: 0.0 for m in times}
-    with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                       dashboard_address=None) as cluster, Client(cluster) as client,
+    with (local_cluster(2) as cluster, Client(cluster) as client,
           local_pool(2) as pool):
         # warm-up, untimed: imports in this process and in every worker of both executors
         EscalationModel(scenario, 0).run()

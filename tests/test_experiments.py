@@ -308,3 +308,15 @@ def test_levels_are_one_type_per_parameter():
     grid = sample(Experiment.model_validate({"name": "t", "parameters": [
         {"path": "a.n", "range": [1, 4], "steps": 4, "integer": True}]}))
     assert [p["a.n"] for p in grid.points] == [1, 2, 3, 4]
+
+
+def test_batches_shrink_towards_the_end_of_a_sweep():
+    from escalation_sim.experiments.sweep import _batches
+
+    sizes = [len(b) for b in _batches(range(1000), 16, total=1000, spread=12)]
+    assert sum(sizes) == 1000 and max(sizes) == 16
+    assert sizes == sorted(sizes, reverse=True)          # never grows again
+    assert sizes[-12:] == [1] * 12                       # the last dozen runs go one by one
+    # without a total (or in-process) every batch but the last is full
+    assert [len(b) for b in _batches(range(40), 16)] == [16, 16, 8]
+    assert [r for b in _batches(range(1000), 16, 1000, 12) for r in b] == list(range(1000))

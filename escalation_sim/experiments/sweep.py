@@ -116,20 +116,30 @@ def run_batch(specs: list[RunSpec], config: RunConfig) -> list[tuple[dict, np.nd
 
 
 # ---- the Mesa-4-shaped driver ----------------------------------------------------------------
-def _batches(runs: Iterable[RunSpec], size: int) -> Iterator[list[RunSpec]]:
+def _batches(runs: Iterable[RunSpec], size: int, total: int | None = None,
+             spread: int = 1) -> Iterator[list[RunSpec]]:
+    """Batches of ``size`` runs. With the ``total`` number of runs known, batches shrink towards
+    the end to at most ``1/spread`` of the runs left (guided self-scheduling), so that no worker
+    is still busy with a long batch while the others have nothing left to do."""
     it = iter(runs)
-    while batch := list(islice(it, size)):
+    left = total
+    while batch := list(islice(it, size if left is None else max(1, min(size, left // spread)))):
+        if left is not None:
+            left -= len(batch)
         yield batch
 
 
 def run_scenarios(runs: Iterable[RunSpec], config: RunConfig, executor: Executor | None = None,
                   store: ParquetStore | None = None, batch: int = 1, max_pending: int = 8,
-                  progress: Callable[[dict], None] | None = None) -> list[dict] | None:
+                  progress: Callable[[dict], None] | None = None,
+                  total: int | None = None) -> list[dict] | None:
     """Run every spec of ``runs`` on ``executor`` and hand each result to ``store``.
 
-    At most ``max_pending`` batches of ``batch`` runs are in flight, so the sweeping process
-    holds a bounded number of tasks and results whatever the number of runs. Without a store the
-    rows are returned (in completion order; for small experiments and tests).
+    At most ``max_pending`` batches of up to ``batch`` runs are in flight, so the sweeping
+    process holds a bounded number of tasks and results whatever the number of runs. Given the
+    ``total`` number of runs, the last batches shrink (at most one run in ``2 * max_pending``
+    of those left) so that the workers finish together. Without a store the rows are returned
+    (in completion order; for small experiments and tests).
     """
     rows: list[dict] | None = None if store is not None else []
 
@@ -142,11 +152,11 @@ def run_scenarios(runs: Iterable[RunSpec], config: RunConfig, executor: Executor
             if progress:
                 progress(row)
 
-    batches = _batches(runs, batch)
     if executor is None:
-        for b in batches:
+        for b in _batches(runs, batch):
             take(run_batch(b, config))
         return rows
+    batches = _batches(runs, batch, total, 2 * max_pending)
     pending: set = set()
 
     def fill() -> None:
@@ -166,6 +176,19 @@ def run_scenarios(runs: Iterable[RunSpec], config: RunConfig, executor: Executor
     return rows
 
 
+def local_cluster(n: int):
+    """A Dask LocalCluster of ``n`` single-threaded worker processes on 127.0.0.1, without a
+    dashboard. Its scheduler hands each worker one task at a time (worker saturation 1.0 instead
+    of Dask's 1.1, which lets a single-threaded worker hold two tasks and another sit idle at
+    the end of a sweep)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                            host="127.0.0.1", dashboard_address=None)
+
+
 @contextlib.contextmanager
 def executor_for(dask: str | None = None, workers: int | None = None):
     """Yield ``(executor, number of workers)``: a local pool, or Dask (``local:N`` or an
@@ -181,7 +204,7 @@ def executor_for(dask: str | None = None, workers: int | None = None):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     cluster = None
     if dask.startswith("local:"):
@@ -191,8 +214,7 @@ def executor_for(dask: str | None = None, workers: int | None = None):
             n = 0
         if n < 1:
             raise InputError(f"--dask {dask}", [("", "expected local:N with N >= 1 workers")])
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+        cluster = local_cluster(n)
         client = Client(cluster)
     else:
         try:
@@ -386,7 +408,7 @@ def sweep(path: str | Path, out: str | Path, *, resume: bool = False,
         with ctx as (ex, n):
             size = batch or max(1, min(16, todo // (8 * n) if todo else 1))
             run_scenarios(p.runs(done), p.config, ex, store, batch=size,
-                          max_pending=2 * n + 2, progress=progress)
+                          max_pending=2 * n + 2, progress=progress, total=todo)
         status = "complete"
     finally:
         store.close(status)
