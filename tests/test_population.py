@@ -1,5 +1,6 @@
 import numpy as np
 
+from escalation_sim import load_scenario
 from escalation_sim.population import build_ties, create, home_districts, settle
 
 
@@ -48,3 +49,21 @@ def test_population_arrays_are_compact(default):
     assert civ.nbytes() / civ.n <= 200
     assert civ.alive.all() and not civ.mobilized.any()
     assert np.array_equal(civ.key, civ.district.astype(np.int32) * 3 + civ.group)
+
+
+def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation():
+    s = load_scenario("default")
+    civ = create(s, np.random.default_rng(4))
+    n_cells = s.space.width * s.space.height * len(s.groups)
+    rng = np.random.default_rng(5)
+    values = rng.random(n_cells).astype(np.float32)
+    assert np.array_equal(civ.by_cell(values), values[civ.key])
+    assert civ.runs[0].size <= n_cells               # sorted civilians: one run per cell at most
+    per_group = rng.random(len(s.groups))
+    assert np.array_equal(civ.by_group(per_group), per_group[civ.group])
+    for _ in range(3):   # people move: the runs must follow the keys
+        who = rng.random(civ.n) < 0.05
+        civ.district[who] = rng.integers(0, s.space.width * s.space.height, who.sum())
+        civ.relocate(who)
+        assert np.array_equal(civ.key, civ.district.astype(np.int32) * len(s.groups) + civ.group)
+        assert np.array_equal(civ.by_cell(values), values[civ.key])

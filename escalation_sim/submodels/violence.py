@@ -34,8 +34,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
-from ..population import gather
-
 if TYPE_CHECKING:
     from ..model import EscalationModel
 
@@ -156,7 +154,8 @@ def step(model: EscalationModel) -> None:
     if flee.any():
         violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
         refuge = refuges(violence, model.neighbours)
-        flee &= gather(refuge, civ.district) != civ.district   # nowhere safer nearby: stay
+        # nowhere safer nearby: stay
+        flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
         civ.district[flee] = refuge[civ.district[flee]]
         civ.displaced |= flee
     back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
@@ -168,5 +167,5 @@ def step(model: EscalationModel) -> None:
         moved = flee | back
         cells = model.alive_cells.ravel()
         cells -= np.bincount(civ.key[moved], minlength=n_cells)
-        civ.key[moved] = civ.district[moved].astype(np.int32) * model.n_groups + civ.group[moved]
+        civ.relocate(moved)
         cells += np.bincount(civ.key[moved], minlength=n_cells)
