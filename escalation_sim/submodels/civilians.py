@@ -57,8 +57,14 @@ def expected_punishment(security_restraint_capacity: float, judiciary: float,
 
 def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversion: np.ndarray,
            punishment: float, w_peer: float, w_fear: float, w_det: float) -> np.ndarray:
-    """Mobilization motive of each civilian."""
-    return radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion
+    """Mobilization motive of each civilian:
+    ``radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion``, summed in
+    that order into one buffer (the same bits with fewer temporaries)."""
+    m = radical + w_peer * peer
+    part = np.multiply(fear, w_fear)
+    m += part
+    m -= np.multiply(risk_aversion, w_det * punishment, out=part)
+    return m
 
 
 def step(model: EscalationModel) -> None:
