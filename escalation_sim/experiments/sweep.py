@@ -178,13 +178,31 @@ def run_scenarios(runs: Iterable[RunSpec], config: RunConfig, executor: Executor
 
 def local_cluster(n: int):
     """A Dask LocalCluster of ``n`` single-threaded worker processes on 127.0.0.1, without a
-    dashboard. Its scheduler hands each worker one task at a time (worker saturation 1.0 instead
-    of Dask's 1.1, which lets a single-threaded worker hold two tasks and another sit idle at
-    the end of a sweep)."""
+    dashboard, set up for sweeps of CPU-bound runs on the same cores as itself:
+
+    * the scheduler hands each worker one task at a time (worker saturation 1.0 instead of
+      Dask's 1.1, which lets a single-threaded worker hold two tasks while another sits idle at
+      the end of a sweep);
+    * no statistical profiler in the workers (a stack sample every 10 ms, for the dashboard it
+      does not have), event-loop health checks every 200 ms instead of 20 ms and memory checks
+      every second instead of 0.1 s: an idle 2-worker cluster used about 7 % of a core with
+      Dask's defaults and about 2 % with these;
+    * workers keep glibc's own heap trimming: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` to
+      64 KiB to return memory sooner, which made the model's monthly temporaries (arrays of
+      10^4 civilians, 40 KiB each) cost about 4 % more time per run here.
+
+    ``benchmarks/bench_sweep.py`` measures the overhead on runs."""
     import dask
     from dask.distributed import LocalCluster
 
-    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.worker.profile.enabled": False,
+                          "distributed.admin.tick.interval": "200ms",
+                          "distributed.worker.memory.monitor-interval": "1s",
+                          "distributed.nanny.pre-spawn-environ": {
+                              k: v for k, v in dask.config.get(
+                                  "distributed.nanny.pre-spawn-environ").items()
+                              if k != "MALLOC_TRIM_THRESHOLD_"}}):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                             host="127.0.0.1", dashboard_address=None)
 
