@@ -42,11 +42,14 @@ def test_dask_address_of_a_running_scheduler(reference, tmp_path):
 
 
 def test_a_dask_worker_killed_mid_sweep_costs_no_result(reference, tmp_path):
-    from dask.distributed import Client, LocalCluster
+    # the cluster '--dask local:N' starts (no work stealing: the scheduler itself must give the
+    # dead worker's tasks to the other)
+    from dask.distributed import Client
+
+    from escalation_sim.experiments.sweep import local_cluster
 
     f, runs, series = reference
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with local_cluster(2) as cluster, Client(cluster) as client:
         pids = list(client.run(os.getpid).values())
         seen = []
 
