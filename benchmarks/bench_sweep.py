@@ -32,9 +32,17 @@ sweeping process, the Dask scheduler thread, pool and cluster workers), which me
 each mode does whatever else runs, and the time 10,000 runs would take on two otherwise idle
 cores (CPU seconds per run of the pool × 10,000 / 2).
 
-Numbers are extrapolations from a few hundred runs, not 10,000 actual runs; wall-clock times
-depend on other load (the load average is recorded). JSON goes to
-``benchmarks/results/sweep.json``. Exits 0 whatever the numbers say (a benchmark, not a test).
+On a shared machine the speed of the same code drifts by ±10 % from minute to minute, more than
+the overheads measured; each ratio is therefore also given per round, as the median of the
+per-round ratios and as a 95 % t-interval of their geometric mean: use many short rounds
+(``--rounds 10`` or more) to resolve a few per cent.
+
+The 10,000-run figures above are extrapolations from ``--runs`` runs. ``--at-scale N`` also
+runs one N-run sweep (``--at-scale 10000``: about 15 minutes) on the pool and then on the Dask
+cluster, times each whole sweep, and checks that both wrote the same outcomes.
+
+JSON goes to ``benchmarks/results/sweep.json``. Exits 0 whatever the numbers say (a benchmark,
+not a test).
 """
 
 from __future__ import annotations
@@ -82,6 +90,25 @@ def cpu_seconds() -> float:
     return total
 
 
+def ratios(a: list[float], b: list[float]) -> dict[str, float]:
+    """Per-round ratios ``a / b - 1``: their median, and the geometric mean with a 95 %
+    t-interval (rounds are paired: both modes ran in the same minute)."""
+    import numpy as np
+    from scipy import stats
+
+    r = np.log(np.asarray(a) / np.asarray(b))
+    m = float(r.mean())
+    h = (float(stats.t.ppf(0.975, r.size - 1) * r.std(ddof=1) / np.sqrt(r.size))
+         if r.size > 1 else float("nan"))
+    return {"median": float(np.expm1(np.median(r))), "mean": float(np.expm1(m)),
+            "low": float(np.expm1(m - h)), "high": float(np.expm1(m + h))}
+
+
+def fmt(r: dict[str, float]) -> str:
+    return (f"median {r['median']:+.1%}, mean {r['mean']:+.1%} "
+            f"[{r['low']:+.1%}, {r['high']:+.1%}]")
+
+
 def write(path: Path, runs: int, overrides: list[str], seed: int = 0) -> Path:
     path.write_text(EXPERIMENT.format(runs=runs, set=json.dumps(overrides), seed=seed))
     return path
@@ -92,6 +119,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=200, help="runs per measurement")
     ap.add_argument("--rounds", type=int, default=4,
                     help="rounds; each runs every mode on runs/rounds runs (interleaved)")
+    ap.add_argument("--at-scale", type=int, default=0, metavar="N",
+                    help="also time one whole N-run sweep on the pool and on Dask")
     ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = ap.parse_args()
     from escalation_sim import EscalationModel, load_scenario
@@ -137,6 +166,21 @@ def main() -> int:
                 sweep(exp, tmp / f"{mode}{r}", **kwargs)
                 times[mode].append(time.perf_counter() - t)
                 cpu[mode] += cpu_seconds() - c
+        if args.at_scale:
+            import pandas as pd
+
+            exp = write(tmp / "scale.toml", args.at_scale, [], seed=1000)
+            scale = {"runs": args.at_scale}
+            for mode, ex in (("pool2", pool), ("dask2", dask_executor)):
+                t, c = time.perf_counter(), cpu_seconds()
+                sweep(exp, tmp / f"scale_{mode}", executor=ex, workers=2)
+                scale[f"{mode}_minutes"] = (time.perf_counter() - t) / 60
+                scale[f"{mode}_cpu_s_per_run"] = (cpu_seconds() - c) / args.at_scale
+            scale["dask_overhead_vs_pool"] = scale["dask2_minutes"] / scale["pool2_minutes"] - 1
+            tables = [pd.read_parquet(tmp / f"scale_{m}" / "runs").sort_values("run")
+                      .reset_index(drop=True) for m in ("pool2", "dask2")]
+            scale["identical_outcomes"] = bool(tables[0].equals(tables[1]))
+            res["at_scale"] = scale
     res["seconds"] = times
     res["cpu_s_per_run"] = {m: v / n for m, v in cpu.items()}
     res["cpu_overhead_inprocess"] = cpu["inprocess"] / cpu["direct"] - 1
@@ -156,6 +200,8 @@ def main() -> int:
     res["dask_overhead_vs_pool"] = total["dask2"] / total["pool2"] - 1
     res["dask_overhead_per_round"] = [a / b - 1 for a, b in
                                       zip(times["dask2"], times["pool2"], strict=True)]
+    res["overhead_inprocess_rounds"] = ratios(times["inprocess"], times["direct"])
+    res["dask_overhead_rounds"] = ratios(times["dask2"], times["pool2"])
 
     tiny = ["run.n_civilians=1000", "run.months=24",
             "events.scheduled=[{kind='election', month=18}]"]
@@ -180,6 +226,8 @@ def main() -> int:
     print(f"  sweep, Dask 2 workers {res['dask2_runs_per_min']:.0f} runs/min  overhead vs pool "
           f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %; per round "
           + ", ".join(f"{x:+.0%}" for x in res["dask_overhead_per_round"]) + ")")
+    print(f"  per-round ratios: experiment layer {fmt(res['overhead_inprocess_rounds'])}; "
+          f"Dask vs pool {fmt(res['dask_overhead_rounds'])}")
     cs = res["cpu_s_per_run"]
     print("  CPU seconds per run (this process + all its children; insensitive to other load):")
     print(f"    direct {cs['direct']:.3f}, sweep in-process {cs['inprocess']:.3f} "
@@ -190,6 +238,12 @@ def main() -> int:
           f"{res['minutes_for_10000_on_2_idle_cores']:.1f} min (target <= 10)")
     print(f"  sweeping process peak RSS: {rss[n]:.0f} MiB at {n} runs, {rss[4 * n]:.0f} MiB at "
           f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
+    if "at_scale" in res:
+        sc = res["at_scale"]
+        print(f"  at scale, {sc['runs']} runs: 2-core pool {sc['pool2_minutes']:.1f} min "
+              f"({sc['pool2_cpu_s_per_run']:.3f} CPU s/run), Dask 2 workers "
+              f"{sc['dask2_minutes']:.1f} min ({sc['dask_overhead_vs_pool']:+.1%}); outcomes "
+              f"{'identical' if sc['identical_outcomes'] else 'DIFFER'}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(res, indent=2))
     print(f"written {args.output}")
