@@ -14,10 +14,12 @@ from escalation_sim.experiments import sample
 from escalation_sim.experiments.analysis import (
     Results,
     analyze,
+    factor_levels,
     format_report,
     policy_differences,
     prim_box,
     rates,
+    rates_by_factor,
     run_noise,
     sobol_indices,
 )
@@ -87,6 +89,37 @@ def test_rates_by_factor_level():
     assert r[(r.outcome == "reach_stage_3")].set_index("x").loc[0.1, "p"] == 1.0
 
 
+def test_rates_by_factor_bin_continuous_factors_in_quartiles():
+    # 16 runs per policy with x spread over [5, 20]: quartile bins of 4 runs each, in numeric
+    # order (as strings "8.75–12.5" would sort before "5–8.75"); mass atrocity in 3 of the
+    # lowest 4 and 1 of the next under 'none', in none under 'help'; a factor with few levels
+    # keeps its own values; policies in the given order, not their order in the table
+    mass = [True, True, True, False, True] + [False] * 11
+    none = runs_table([3] * 5 + [1] * 11, [None] * 16, mass)
+    helped = runs_table([1] * 16, [None] * 16, [False] * 16, policy="help")
+    df = pd.concat([helped, none], ignore_index=True)
+    df["x"] = np.tile(np.linspace(5.0, 20.0, 16), 2)    # quartile edges 5, 8.75, 12.5, 16.25, 20
+    df["lvl"] = [0.8, 0.2] * 16                         # 'none': 1 of the 0.2 runs, 3 of 0.8
+    df = df.sample(frac=1.0, random_state=1)            # row order must not matter
+    r = rates_by_factor(df, ["x", "lvl"], policies=["none", "help"])
+    m = r[(r.outcome == "mass_atrocity") & (r.parameter == "x")]
+    assert m["policy"].tolist() == ["none"] * 4 + ["help"] * 4
+    assert m["level"].tolist() == ["5–8.75", "8.75–12.5", "12.5–16.2", "16.2–20"] * 2
+    assert m["count"].tolist() == [3, 1, 0, 0, 0, 0, 0, 0] and set(m["n"]) == {4}
+    lv = r[(r.outcome == "mass_atrocity") & (r.parameter == "lvl") & (r.policy == "none")]
+    assert lv["level"].tolist() == [0.2, 0.8] and lv["count"].tolist() == [1, 3]
+
+
+def test_factor_levels_missing_values_narrow_ranges_and_integers():
+    x = pd.Series(np.r_[np.linspace(100.0, 100.4, 20), np.nan])
+    levels, order = factor_levels(x)
+    # edges 100, 100.1, ..., 100.4 need 4 significant digits to be told apart
+    assert order == ["100–100.1", "100.1–100.2", "100.2–100.3", "100.3–100.4", "missing"]
+    assert levels.iloc[-1] == "missing" and levels.iloc[0] == order[0]
+    _, order = factor_levels(pd.Series(np.arange(10_000, 10_020)))   # edges 10000, 10004.75, ..
+    assert order == ["10000–10005", "10005–10010", "10010–10014", "10014–10019"]
+
+
 def test_policy_differences_are_paired_by_point_and_replication():
     a = runs_table([3, 3, 1, 1], [None] * 4, [True, True, False, False], policy="none")
     b = runs_table([1, 3, 1, 1], [None] * 4, [False, True, False, False], policy="help")
@@ -125,6 +158,9 @@ def test_sobol_indices_recover_the_ishigami_analytic_values():
     assert si["S1"].to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.06)
     assert si["ST"].to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.06)
     assert (si["S1_conf"] < 0.1).all()
+    # the bootstrap is seeded, seed 0 included: the same intervals on every call
+    first, again = (sobol_indices(Results(runs, manifest), "y", seed=0) for _ in range(2))
+    pd.testing.assert_frame_equal(first, again)
 
 
 def test_run_noise_measures_the_share_of_replication_noise_in_point_means():
@@ -192,6 +228,7 @@ def test_analyze_a_real_sweep_writes_tables_and_figures(tmp_path):
     assert any(r["metric"] == "mass_atrocity" for r in report["policy_differences"])
     text = format_report(report)
     assert "Rates by policy" in text and "not a forecast" in text
+    assert "P(mass atrocity) by factor level, policy none" in text
 
 
 def test_morris_ranks_an_influential_parameter_above_an_inert_one(tmp_path):

@@ -98,6 +98,53 @@ def rates(df: pd.DataFrame, by: list[str] | None = None, confidence: float = 0.9
     return pd.DataFrame(rows)
 
 
+def _edge_labels(edges: np.ndarray) -> list[str]:
+    """``"a–b"`` for each pair of neighbouring edges, with the fewest significant digits (at
+    least 3) that show every edge distinctly, without exponents."""
+    for digits in range(3, 18):
+        shown = [np.format_float_positional(v, precision=digits, fractional=False, trim="-")
+                 for v in edges]
+        if len(set(shown)) == len(shown):
+            break
+    return [f"{a}–{b}" for a, b in zip(shown[:-1], shown[1:], strict=True)]
+
+
+def factor_levels(values: pd.Series, bins: int = 4) -> tuple[pd.Series, list]:
+    """A factor's levels for rates by level, and their order: its own values when it takes at
+    most 12, else (a numeric factor) ``bins`` quantile bins — each holding about the same number
+    of runs, so every level's interval is about as tight; fewer where values repeat — labelled
+    by their edges, e.g. ``"0.1–0.3"`` (the first bin includes its lower edge). Missing values
+    are a level of their own, ``"missing"``, last."""
+    present = values.dropna()
+    missing = ["missing"] if len(present) < len(values) else []
+    if present.nunique() <= 12:
+        levels = values.astype(object).where(values.notna(), "missing") if missing else values
+        return levels, sorted(present.unique()) + missing
+    edges = np.unique(np.quantile(present.to_numpy(float), np.linspace(0, 1, bins + 1)))
+    labels = _edge_labels(edges)
+    levels = pd.cut(values, edges, labels=labels, include_lowest=True).astype(object)
+    return levels.where(values.notna(), "missing"), labels + missing
+
+
+def rates_by_factor(df: pd.DataFrame, parameters: list[str], confidence: float = 0.95,
+                    bins: int = 4, policies: list[str] | None = None) -> pd.DataFrame:
+    """Rates (as :func:`rates`, over the runs that did not fail) by policy and level of each
+    parameter in turn: columns ``parameter`` and ``level`` (see :func:`factor_levels`:
+    continuous factors in ``bins`` quantile bins of the runs that did not fail), rows in the
+    order of ``policies`` (default: as they first appear), then of the levels."""
+    df = df[df["status"] == "ok"] if "status" in df else df
+    policies = list(policies or dict.fromkeys(df["policy"]))
+    policy_rank = {v: i for i, v in enumerate(policies)}
+    frames = []
+    for p in parameters:
+        levels, order = factor_levels(df[p], bins)
+        r = rates(df.assign(**{p: levels}), ["policy", p], confidence)
+        rank = {v: i for i, v in enumerate(order)}
+        r = r.iloc[np.lexsort((r[p].map(rank).to_numpy(), r["policy"].map(policy_rank)))]
+        frames.append(r.rename(columns={p: "level"}).assign(parameter=p))
+    return pd.concat(frames, ignore_index=True)
+
+
 def policy_differences(df: pd.DataFrame, confidence: float = 0.95,
                        by: list[str] | None = None) -> pd.DataFrame:
     """Paired differences between policies (second minus first, in the experiment's order),
@@ -197,8 +244,10 @@ def sobol_indices(results: Results, outcome: str = "mass_atrocity",
     if m["sampler"]["method"] != "sobol":
         raise ValueError("Sobol indices need a sweep sampled with method = 'sobol'")
     y = _complete(point_means(results.runs, outcome, policy), m["points"], "Sobol analysis")
+    # a Generator, not the int: SALib seeds its bootstrap only `if seed:`, so seed 0 would
+    # draw from numpy's global state and the intervals would differ from call to call
     si = sobol.analyze(dict(m["problem"]), y, calc_second_order=m["sampler"]["second_order"],
-                       conf_level=confidence, seed=seed)
+                       conf_level=confidence, seed=np.random.default_rng(seed))
     return pd.DataFrame({"parameter": m["problem"]["names"], "S1": si["S1"],
                          "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]})
 
@@ -406,11 +455,10 @@ def analyze(root: str | Path, out: str | Path | None = None,
     report["rates_by_policy"] = _records_json(by_policy)
     files["rates_by_policy"] = str(out / "rates_by_policy.csv")
     files["stage_rates"] = plot_stage_rates(by_policy, out / "stage_rates")
-    levels = [p for p in params if res.ok[p].nunique() <= 12]
-    if levels:
-        frames = [rates(res.runs, ["policy", p], confidence).rename(columns={p: "level"})
-                  .assign(parameter=p) for p in levels]
-        by_factor = pd.concat(frames, ignore_index=True)
+    numeric = [p for p in params if pd.api.types.is_numeric_dtype(res.ok[p])]
+    factors = [p for p in params if p in numeric or res.ok[p].nunique() <= 12]
+    if factors and len(res.ok):
+        by_factor = rates_by_factor(res.runs, factors, confidence, policies=m["policies"])
         by_factor.to_csv(out / "rates_by_factor.csv", index=False)
         files["rates_by_factor"] = str(out / "rates_by_factor.csv")
         report["rates_by_factor"] = _records_json(by_factor)
@@ -425,7 +473,6 @@ def analyze(root: str | Path, out: str | Path | None = None,
             files["policy_differences_by_scenario"] = str(
                 out / "policy_differences_by_scenario.csv")
             report["policy_differences_by_scenario"] = _records_json(by_scenario)
-    numeric = [p for p in params if pd.api.types.is_numeric_dtype(res.ok[p])]
     if len(numeric) >= 2:
         files["response_surface"] = plot_response_surface(
             res.runs, numeric[0], numeric[1], out / "response_surface")
@@ -484,6 +531,16 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(f"  {pair:<32} {r['metric']:<15}"
                          f"{fmt.format(r['difference']):>8}  [{fmt.format(r['paired_low'])}, "
                          f"{fmt.format(r['paired_high'])}]  ({r['pairs']} pairs)")
+    factor_rows = [r for r in report.get("rates_by_factor", [])
+                   if r["outcome"] == "mass_atrocity" and r["policy"] == report["policies"][0]]
+    if factor_rows:
+        lines += ["", f"P(mass atrocity) by factor level, policy {report['policies'][0]} "
+                  f"(continuous factors in quartile bins; {pct}% Wilson CI; all rates: "
+                  "rates_by_factor.csv):"]
+        width = max(len(str(r["level"])) for r in factor_rows) + 1
+        for r in factor_rows:
+            lines.append(f"  {r['parameter']:<48} {str(r['level']):<{width}}{r['p']:>7.1%}   "
+                         f"[{r['low']:.1%}, {r['high']:.1%}]  {r['count']}/{r['n']}")
     for outcome, si in (report.get("sensitivity") or {}).items():
         lines += ["", f"Sensitivity of {outcome}:"]
         if isinstance(si, dict):
