@@ -182,13 +182,15 @@ def local_cluster(n: int):
 
     * the scheduler hands each worker one task at a time (worker saturation 1.0 instead of
       Dask's 1.1, which lets a single-threaded worker hold two tasks while another sits idle at
-      the end of a sweep);
+      the end of a sweep); Dask queues tasks on the scheduler only while more than 2 × threads
+      of them are in flight (its "root-ish" rule), which :func:`run_scenarios` keeps true with
+      ``max_pending = 2 × workers + 2`` — only the first few of a sweep go straight to workers;
     * no statistical profiler in the workers (a stack sample every 10 ms, for the dashboard it
       does not have), event-loop health checks every 200 ms instead of 20 ms and memory checks
       every second instead of 0.1 s: an idle 2-worker cluster used about 7 % of a core with
       Dask's defaults and 2–3 % with these;
-    * no work stealing and no active memory manager: with tasks queued on the scheduler
-      (saturation 1.0) no worker holds a task another could steal, and runs share no data to
+    * no work stealing and no active memory manager: with tasks queued on the scheduler no
+      worker holds a task another could steal, and runs share no data to
       replicate or drop; a task of a worker that dies is rescheduled either way. With these off
       and the system monitor (which only feeds a dashboard) sampling every 5 s instead of
       0.5 s, an idle 2-worker cluster used 2.4 % of a core instead of 3.3 %;
