@@ -38,9 +38,11 @@ per-round ratios and as a 95 % t-interval of their geometric mean: use many shor
 (``--rounds 10`` or more) to resolve a few per cent.
 
 The 10,000-run figures above are extrapolations from ``--runs`` runs. ``--at-scale N`` also
-runs one N-run sweep (``--at-scale 10000``: about 15 minutes) on the pool and then on the Dask
-cluster, times each whole sweep, and checks that both wrote the same outcomes; being one
-measurement each, in that order, it does not control for the machine's drift.
+runs N runs on the pool and N on the Dask cluster (``--at-scale 10000``: about 15 minutes), in
+``--scale-chunks`` (10) sweeps of N / 10 runs each — batches of 16 runs, as in one large sweep —
+alternating pool and Dask in the order AB BA AB ... so that drift affects both alike; it reports
+the total time per mode, the per-sweep ratios, and checks that each pair wrote the same
+outcomes.
 
 JSON goes to ``benchmarks/results/sweep.json``. Exits 0 whatever the numbers say (a benchmark,
 not a test).
@@ -123,7 +125,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=4,
                     help="rounds; each runs every mode on runs/rounds runs (interleaved)")
     ap.add_argument("--at-scale", type=int, default=0, metavar="N",
-                    help="also time one whole N-run sweep on the pool and on Dask")
+                    help="also time N runs on the pool and on Dask in large-sweep batches")
+    ap.add_argument("--scale-chunks", type=int, default=10, metavar="C",
+                    help="with --at-scale: in C alternating sweeps of N / C runs each")
     ap.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = ap.parse_args()
     from escalation_sim import EscalationModel, load_scenario
@@ -169,20 +173,34 @@ def main() -> int:
                 sweep(exp, tmp / f"{mode}{r}", **kwargs)
                 times[mode].append(time.perf_counter() - t)
                 cpu[mode] += cpu_seconds() - c
-        if args.at_scale:   # pool first, then Dask, once each: drift between them is not
-            # controlled (interleaving at this size would double the 15 minutes)
+        if args.at_scale:
+            # N runs per mode in C sweeps of N / C runs (batches of 16 runs, as in one large
+            # sweep), pool and Dask alternating in the order AB BA AB ..., so that the
+            # machine's drift affects both alike; each pair must write identical outcomes
             from escalation_sim.experiments import read_runs
 
-            exp = write(tmp / "scale.toml", args.at_scale, [], seed=1000)
-            scale = {"runs": args.at_scale}
-            for mode, ex in (("pool2", pool), ("dask2", dask_executor)):
-                t, c = time.perf_counter(), cpu_seconds()
-                sweep(exp, tmp / f"scale_{mode}", executor=ex, workers=2)
-                scale[f"{mode}_minutes"] = (time.perf_counter() - t) / 60
-                scale[f"{mode}_cpu_s_per_run"] = (cpu_seconds() - c) / args.at_scale
-            scale["dask_overhead_vs_pool"] = scale["dask2_minutes"] / scale["pool2_minutes"] - 1
-            tables = [read_runs(tmp / f"scale_{m}") for m in ("pool2", "dask2")]  # by run
-            scale["identical_outcomes"] = bool(tables[0].equals(tables[1]))
+            chunks = max(1, args.scale_chunks)
+            per = args.at_scale // chunks
+            scale = {"runs": per * chunks, "chunks": chunks, "identical_outcomes": True}
+            st = {"pool2": [], "dask2": []}
+            sc = {"pool2": 0.0, "dask2": 0.0}
+            for j in range(chunks):
+                exp = write(tmp / f"scale{j}.toml", per, [], seed=1000 + j)
+                order = [("pool2", pool), ("dask2", dask_executor)]
+                for mode, ex in (order if j % 2 == 0 else order[::-1]):
+                    t, c = time.perf_counter(), cpu_seconds()
+                    sweep(exp, tmp / f"scale_{mode}_{j}", executor=ex, workers=2)
+                    st[mode].append(time.perf_counter() - t)
+                    sc[mode] += cpu_seconds() - c
+                tables = [read_runs(tmp / f"scale_{m}_{j}") for m in ("pool2", "dask2")]
+                scale["identical_outcomes"] &= bool(tables[0].equals(tables[1]))
+            for mode in st:
+                scale[f"{mode}_minutes"] = sum(st[mode]) / 60
+                scale[f"{mode}_cpu_s_per_run"] = sc[mode] / scale["runs"]
+            scale["seconds"] = st
+            scale["dask_overhead_vs_pool"] = sum(st["dask2"]) / sum(st["pool2"]) - 1
+            scale["dask_cpu_overhead_vs_pool"] = sc["dask2"] / sc["pool2"] - 1
+            scale["dask_overhead_chunks"] = ratios(st["dask2"], st["pool2"])
             res["at_scale"] = scale
     res["seconds"] = times
     res["cpu_s_per_run"] = {m: v / n for m, v in cpu.items()}
@@ -243,9 +261,12 @@ def main() -> int:
           f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
     if "at_scale" in res:
         sc = res["at_scale"]
-        print(f"  at scale, {sc['runs']} runs: 2-core pool {sc['pool2_minutes']:.1f} min "
-              f"({sc['pool2_cpu_s_per_run']:.3f} CPU s/run), Dask 2 workers "
-              f"{sc['dask2_minutes']:.1f} min ({sc['dask_overhead_vs_pool']:+.1%}); outcomes "
+        print(f"  at scale, {sc['runs']} runs per mode in {sc['chunks']} alternating sweeps: "
+              f"2-core pool {sc['pool2_minutes']:.1f} min ({sc['pool2_cpu_s_per_run']:.3f} CPU "
+              f"s/run), Dask 2 workers {sc['dask2_minutes']:.1f} min "
+              f"({sc['dask_overhead_vs_pool']:+.1%} wall, "
+              f"{sc['dask_cpu_overhead_vs_pool']:+.1%} CPU; per sweep "
+              f"{fmt(sc['dask_overhead_chunks'])}); outcomes "
               f"{'identical' if sc['identical_outcomes'] else 'DIFFER'}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(res, indent=2))
