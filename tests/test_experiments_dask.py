@@ -50,6 +50,9 @@ def test_a_dask_worker_killed_mid_sweep_costs_no_result(reference, tmp_path):
 
     f, runs, series = reference
     with local_cluster(2) as cluster, Client(cluster) as client:
+        # the configuration reached the scheduler
+        assert not client.run_on_scheduler(lambda dask_scheduler: "stealing" in
+                                           dask_scheduler.extensions)
         pids = list(client.run(os.getpid).values())
         seen = []
 
