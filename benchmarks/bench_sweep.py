@@ -93,16 +93,23 @@ def cpu_seconds() -> float:
     return total
 
 
-def ratios(a: list[float], b: list[float]) -> dict[str, float]:
-    """Per-round ratios ``a / b - 1``: their median, and the geometric mean with a 95 %
-    t-interval (rounds are paired: both modes ran in the same minute)."""
+def timed(f) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (:func:`cpu_seconds`) of calling ``f()``."""
+    t, c = time.perf_counter(), cpu_seconds()
+    f()
+    return time.perf_counter() - t, cpu_seconds() - c
+
+
+def ratios(a: list[float], b: list[float]) -> dict:
+    """Per-round ratios ``a / b - 1`` (``per_round``): their median, and the geometric mean
+    with a 95 % t-interval (rounds are paired: both modes ran in the same minute)."""
     import numpy as np
     from scipy import stats
 
     r = np.log(np.asarray(a) / np.asarray(b))
     m = float(r.mean())
-    out = {"median": float(np.expm1(np.median(r))), "mean": float(np.expm1(m)),
-           "low": None, "high": None}   # no interval from one round
+    out = {"per_round": np.expm1(r).tolist(), "median": float(np.expm1(np.median(r))),
+           "mean": float(np.expm1(m)), "low": None, "high": None}   # no interval from 1 round
     if r.size > 1:
         h = float(stats.t.ppf(0.975, r.size - 1) * r.std(ddof=1) / np.sqrt(r.size))
         out.update(low=float(np.expm1(m - h)), high=float(np.expm1(m + h)))
@@ -161,18 +168,29 @@ def main() -> int:
         dask_executor = client.get_executor(pure=False)
         for r in range(rounds):   # interleaved, so that changing load affects every mode alike
             exp = write(tmp / f"bench{r}.toml", k, [], seed=r)
-            t, c = time.perf_counter(), cpu_seconds()
-            for i in range(k):
-                RunOutcome.from_model(EscalationModel(scenario, run_seed(r, i)).run())
-            times["direct"].append(time.perf_counter() - t)
-            cpu["direct"] += cpu_seconds() - c
+            runs = {"direct": lambda r=r: [
+                        RunOutcome.from_model(EscalationModel(scenario, run_seed(r, i)).run())
+                        for i in range(k)]}
             for mode, kwargs in (("inprocess", {"workers": 1}),
                                  ("pool2", {"executor": pool, "workers": 2}),
                                  ("dask2", {"executor": dask_executor, "workers": 2})):
-                t, c = time.perf_counter(), cpu_seconds()
-                sweep(exp, tmp / f"{mode}{r}", **kwargs)
-                times[mode].append(time.perf_counter() - t)
-                cpu[mode] += cpu_seconds() - c
+                runs[mode] = lambda mode=mode, kwargs=kwargs, r=r, exp=exp: sweep(
+                    exp, tmp / f"{mode}{r}", **kwargs)
+            for mode, f in runs.items():
+                wall, c = timed(f)
+                times[mode].append(wall)
+                cpu[mode] += c
+        # per-task cost of each executor: batches of no runs, 6 in flight, as a sweep sends
+        from concurrent.futures import wait
+
+        from escalation_sim.experiments.sweep import plan, run_batch
+
+        config = plan(warm).config
+        for mode, ex in (("pool2", pool), ("dask2", dask_executor)):
+            wall, c = timed(lambda ex=ex: [wait([ex.submit(run_batch, [], config)
+                                                 for _ in range(6)]) for _ in range(50)])
+            res[f"{mode}_per_task_ms"] = {"wall": wall / 300 * 1e3, "cpu": c / 300 * 1e3}
+        res["idle_cpu_share_of_a_core"] = timed(lambda: time.sleep(10))[1] / 10
         if args.at_scale:
             # N runs per mode in C sweeps of N / C runs (batches of 16 runs, as in one large
             # sweep), pool and Dask alternating in the order AB BA AB ..., so that the
@@ -188,10 +206,10 @@ def main() -> int:
                 exp = write(tmp / f"scale{j}.toml", per, [], seed=1000 + j)
                 order = [("pool2", pool), ("dask2", dask_executor)]
                 for mode, ex in (order if j % 2 == 0 else order[::-1]):
-                    t, c = time.perf_counter(), cpu_seconds()
-                    sweep(exp, tmp / f"scale_{mode}_{j}", executor=ex, workers=2)
-                    st[mode].append(time.perf_counter() - t)
-                    sc[mode] += cpu_seconds() - c
+                    wall, c = timed(lambda mode=mode, ex=ex, j=j, exp=exp: sweep(
+                        exp, tmp / f"scale_{mode}_{j}", executor=ex, workers=2))
+                    st[mode].append(wall)
+                    sc[mode] += c
                 tables = [read_runs(tmp / f"scale_{m}_{j}") for m in ("pool2", "dask2")]
                 scale["identical_outcomes"] &= bool(tables[0].equals(tables[1]))
             for mode in st:
@@ -212,15 +230,11 @@ def main() -> int:
     res["direct_s_per_run"] = total["direct"] / n
     res["sweep_inprocess_s_per_run"] = total["inprocess"] / n
     res["overhead_inprocess"] = total["inprocess"] / total["direct"] - 1
-    res["overhead_inprocess_per_round"] = [a / b - 1 for a, b in
-                                           zip(times["inprocess"], times["direct"], strict=True)]
     res["pool2_runs_per_min"] = 60 * n / total["pool2"]
     res["pool2_minutes_for_10000"] = 10_000 / res["pool2_runs_per_min"]
     res["pool2_speedup_vs_direct"] = total["direct"] / total["pool2"]
     res["dask2_runs_per_min"] = 60 * n / total["dask2"]
     res["dask_overhead_vs_pool"] = total["dask2"] / total["pool2"] - 1
-    res["dask_overhead_per_round"] = [a / b - 1 for a, b in
-                                      zip(times["dask2"], times["pool2"], strict=True)]
     res["overhead_inprocess_rounds"] = ratios(times["inprocess"], times["direct"])
     res["dask_overhead_rounds"] = ratios(times["dask2"], times["pool2"])
 
@@ -246,7 +260,7 @@ def main() -> int:
           f"speed-up vs direct {res['pool2_speedup_vs_direct']:.2f}x")
     print(f"  sweep, Dask 2 workers {res['dask2_runs_per_min']:.0f} runs/min  overhead vs pool "
           f"{res['dask_overhead_vs_pool']:+.1%} (target <= 5 %; per round "
-          + ", ".join(f"{x:+.0%}" for x in res["dask_overhead_per_round"]) + ")")
+          + ", ".join(f"{x:+.0%}" for x in res["dask_overhead_rounds"]["per_round"]) + ")")
     print(f"  per-round ratios: experiment layer {fmt(res['overhead_inprocess_rounds'])}; "
           f"Dask vs pool {fmt(res['dask_overhead_rounds'])}")
     cs = res["cpu_s_per_run"]
@@ -257,6 +271,10 @@ def main() -> int:
           f"({res['cpu_overhead_dask2_vs_pool2']:+.1%} vs pool)")
     print(f"    -> 10,000 runs on 2 otherwise idle cores: "
           f"{res['minutes_for_10000_on_2_idle_cores']:.1f} min (target <= 10)")
+    pt, dt = res["pool2_per_task_ms"], res["dask2_per_task_ms"]
+    print(f"  per task (a batch of no runs): pool {pt['cpu']:.1f} ms CPU ({pt['wall']:.1f} ms "
+          f"wall), Dask {dt['cpu']:.1f} ms CPU ({dt['wall']:.1f} ms wall); idle pool and "
+          f"cluster: {res['idle_cpu_share_of_a_core']:.1%} of a core")
     print(f"  sweeping process peak RSS: {rss[n]:.0f} MiB at {n} runs, {rss[4 * n]:.0f} MiB at "
           f"{4 * n} runs (ratio {res['peak_rss_ratio_4x_runs']:.2f}; flat = 1)")
     if "at_scale" in res:

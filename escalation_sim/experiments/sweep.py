@@ -187,13 +187,14 @@ def local_cluster(n: int):
       ``max_pending = 2 × workers + 2`` — only the first few of a sweep go straight to workers;
     * no statistical profiler in the workers (a stack sample every 10 ms, for the dashboard it
       does not have), event-loop health checks every 200 ms instead of 20 ms and memory checks
-      every second instead of 0.1 s: an idle 2-worker cluster used about 7 % of a core with
-      Dask's defaults and 2–3 % with these;
+      every second instead of 0.1 s;
     * no work stealing and no active memory manager: with tasks queued on the scheduler no
-      worker holds a task another could steal, and runs share no data to
-      replicate or drop; a task of a worker that dies is rescheduled either way. With these off
-      and the system monitor (which only feeds a dashboard) sampling every 5 s instead of
-      0.5 s, an idle 2-worker cluster used 2.4 % of a core instead of 3.3 %;
+      worker holds a task another could steal, and runs share no data to replicate or drop; a
+      task of a worker that dies is rescheduled either way; the system monitor (which only
+      feeds a dashboard) samples every 5 s instead of 0.5 s. An idle 2-worker cluster used
+      about 7 % of a core with Dask's defaults, 3.3 % with the settings above these and 2.4 %
+      with these (measured by hand, once each; ``bench_sweep.py`` reports what an idle pool and
+      cluster use now);
     * workers keep glibc's own heap trimming: Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_`` to
       64 KiB to return memory sooner, which made the model's monthly temporaries (arrays of
       10^4 civilians, 40 KiB each) cost about 4 % more time per run here.
