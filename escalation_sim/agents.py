@@ -3,35 +3,25 @@
 Identity groups and their leaders, armed groups, the government and the seven brakes. The
 civilians are not agents (see :mod:`escalation_sim.population`); the international actors live in
 :mod:`escalation_sim.international`. Each agent's ``step`` is a handful of scalar updates; the
-submodels call them in the order the model's docstring gives.
+submodels call them in the order the model's docstring gives. An agent is the one writer of its
+own attributes: interventions and events change them through its methods (``moderate``,
+``restrain``, ``assist``, ``disarm``, ...), never by assignment.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
+from mesa import Model
 
+from .numeric import clip01, relax
 from .params import ArmedGroupParams, GroupParams, InstitutionParams, SecuritySectorParams
-
-if TYPE_CHECKING:
-    from .model import EscalationModel
-
-
-def relax(value: float, target: float, rate: float) -> float:
-    """Move ``value`` a share ``rate`` of the way to ``target``."""
-    return value + rate * (target - value)
-
-
-def clip01(x: float) -> float:
-    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
 class IdentityGroup(mesa.Agent):
     """An identity group; its aggregates are refreshed at the start of observation each month."""
 
-    def __init__(self, model: EscalationModel, index: int, p: GroupParams, ruling: bool):
+    def __init__(self, model: Model, index: int, p: GroupParams, ruling: bool):
         super().__init__(model)
         self.index = index
         self.name = p.name
@@ -51,7 +41,7 @@ class Leader(mesa.Agent):
     start (R14 §41–42); the leader then emits hate speech against the groups it excludes.
     """
 
-    def __init__(self, model: EscalationModel, group: IdentityGroup, p: GroupParams,
+    def __init__(self, model: Model, group: IdentityGroup, p: GroupParams,
                  excludes: np.ndarray):
         super().__init__(model)
         self.group = group
@@ -63,21 +53,26 @@ class Leader(mesa.Agent):
 
     def step(self) -> None:
         m = self.model
-        d = m.params.dynamics
+        d = m.params.information
         g = self.group
-        pressure = 0.5 * (g.mean_grievance + g.mean_fear) + m.heat * (
+        heat = m.events.heat
+        pressure = 0.5 * (g.mean_grievance + g.mean_fear) + heat * (
             1.0 if self.exclusionary else 0.5)
         target = (self.base_extremism + d.outbidding * pressure
                   - d.moderation * (m.government.inclusiveness - m.government.base_inclusiveness))
         self.extremism = relax(self.extremism, clip01(target), d.leader_rate)
-        voice = d.propaganda_base + d.propaganda_trigger * m.heat
+        voice = d.propaganda_base + d.propaganda_trigger * heat
         self.emission = clip01(self.extremism * (1.0 if self.exclusionary else 0.3) * voice)
+
+    def moderate(self, share: float) -> None:
+        """Outside pressure or persuasion: extremism falls by ``share`` (this month)."""
+        self.extremism *= max(0.0, 1.0 - share)
 
 
 class ArmedGroup(mesa.Agent):
     """An armed group or militia recruiting from one identity group and targeting others."""
 
-    def __init__(self, model: EscalationModel, p: ArmedGroupParams, base: int,
+    def __init__(self, model: Model, p: ArmedGroupParams, base: int,
                  targets: np.ndarray):
         super().__init__(model)
         self.name = p.name
@@ -104,6 +99,25 @@ class ArmedGroup(mesa.Agent):
             self.intent = leader.extremism
         self.arms *= 0.97
 
+    def arm(self, amount: float) -> None:
+        """Arms and fighters arrive (spill-over): the inflow rises by ``amount``."""
+        self.arms += amount
+
+    def disarm(self, share: float) -> None:
+        """Arms in the country fall by ``share`` (denial of means, authorized force)."""
+        self.arms *= max(0.0, 1.0 - share)
+
+    def cut_support(self, share: float) -> None:
+        """Standing external support falls by ``share``."""
+        self.external_support *= max(0.0, 1.0 - share)
+
+    def supply(self, amount: float) -> None:
+        """A sponsor's support this month (reset by :meth:`end_supply` each month)."""
+        self.sponsored += amount
+
+    def end_supply(self) -> None:
+        self.sponsored = 0.0
+
     @property
     def multiplier(self) -> float:
         """Sponsor support and arms inflow multiply the fighting power of its members."""
@@ -117,7 +131,7 @@ class Government(mesa.Agent):
     the state, the more so the more extremist the ruling leader.
     """
 
-    def __init__(self, model: EscalationModel, ruling: int, political_will: float,
+    def __init__(self, model: Model, ruling: int, political_will: float,
                  inclusiveness: float, complicity: float):
         super().__init__(model)
         self.ruling = ruling
@@ -129,12 +143,27 @@ class Government(mesa.Agent):
         self.initial_complicity = complicity
         self.threat = 0.0
 
-    def step(self) -> None:
+    def step(self, threat: float) -> None:
+        """React to this month's ``threat``: armed strength aimed at the ruling group."""
+        self.threat = threat
         m = self.model
-        d = m.params.dynamics
+        p = m.params.government
         ruler = m.leaders[self.ruling]
-        target = self.base_complicity + d.regime_threat_response * self.threat * ruler.extremism
-        self.complicity = relax(self.complicity, clip01(target), d.leader_rate)
+        target = self.base_complicity + p.regime_threat_response * self.threat * ruler.extremism
+        self.complicity = relax(self.complicity, clip01(target), p.complicity_rate)
+
+    def restrain(self, share: float) -> None:
+        """Scrutiny or sanctions: complicity falls by ``share`` (this month)."""
+        self.complicity *= max(0.0, 1.0 - share)
+
+    def include(self, amount: float) -> None:
+        """Inclusive-governance assistance: inclusiveness rises by ``amount``."""
+        self.inclusiveness = clip01(self.inclusiveness + amount)
+
+    def coup(self, magnitude: float) -> None:
+        """A coup: political will collapses and the baseline of complicity rises for good."""
+        self.political_will *= 0.6
+        self.base_complicity = min(1.0, self.base_complicity + 0.3 * magnitude)
 
 
 class Institution(mesa.Agent):
@@ -148,7 +177,7 @@ class Institution(mesa.Agent):
     the submodels use.
     """
 
-    def __init__(self, model: EscalationModel, brake: str, p: InstitutionParams):
+    def __init__(self, model: Model, brake: str, p: InstitutionParams):
         super().__init__(model)
         self.brake = brake
         self.capacity = p.capacity
@@ -161,9 +190,21 @@ class Institution(mesa.Agent):
     def strength(self) -> float:
         return self.capacity * self.integrity
 
+    def assist(self, amount: float) -> None:
+        """Capacity building this month: external investment rises by ``amount``."""
+        self.external_investment += amount
+
+    def end_assistance(self) -> None:
+        """External investment is set afresh every month by the interventions still active."""
+        self.external_investment = 0.0
+
+    def capture(self, share: float) -> None:
+        """A coup captures the institution: integrity falls by ``share``."""
+        self.integrity *= 1.0 - share
+
     def step(self) -> None:
         m = self.model
-        d = m.params.dynamics
+        d = m.params.institutions
         level = clip01(self.investment + self.external_investment)
         rate = d.growth_rate if level > self.capacity else d.decay_rate
         self.capacity = relax(self.capacity, level, rate)
@@ -176,9 +217,13 @@ class SecuritySector(Institution):
     """Brake (a): capacity to use force, and the professionalism and integrity that decide
     whether it protects civilians or perpetrates against them (R14 §44–45, §76)."""
 
-    def __init__(self, model: EscalationModel, brake: str, p: SecuritySectorParams):
+    def __init__(self, model: Model, brake: str, p: SecuritySectorParams):
         super().__init__(model, brake, p)
         self.professionalism = p.professionalism
+
+    def train(self, amount: float) -> None:
+        """Security-sector training: professionalism rises by ``amount``."""
+        self.professionalism = clip01(self.professionalism + amount)
 
     @property
     def restraint(self) -> float:

@@ -357,7 +357,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
-    from .interventions import CATALOGUE
+    from .catalogue import CATALOGUE
     from .scenario import policies
 
     scenario = load_scenario(args.scenario)

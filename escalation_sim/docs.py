@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from .catalogue import CATALOGUE
 from .params import Scenario
 from .scenario import available, json_schema, load_scenario, read_chain, resolve
 
@@ -144,8 +145,6 @@ def scenario_list() -> str:
 
 def catalogue_table() -> str:
     """The intervention catalogue, one row per kind, from the classes' own declarations."""
-    from .interventions import CATALOGUE
-
     lines = ["| kind | models | family | delivered by | actors (`by`; default first) | consent "
              "| scales with will | lag (months) | cost / month | moves | possible harm |",
              "|---" * 11 + "|"]

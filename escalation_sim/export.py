@@ -9,13 +9,9 @@ import csv
 import io
 import tomllib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
+from .model import SERIES, EscalationModel
 from .params import Scenario
 from .scenario import dump_scenario
-
-if TYPE_CHECKING:
-    from .model import EscalationModel
 
 FORMATS = ("csv", "parquet")
 
@@ -46,8 +42,6 @@ def table_bytes(columns: dict[str, Sequence], fmt: str = "csv",
 
 def timeseries_bytes(model: EscalationModel, fmt: str = "csv") -> bytes:
     """The months recorded so far, one row per month, columns ``month`` and ``SERIES``."""
-    from .model import SERIES
-
     recorded = model.series[: model.steps + 1]
     return table_bytes({"month": list(range(model.steps + 1)),
                         **{name: recorded[:, i] for i, name in enumerate(SERIES)}}, fmt)

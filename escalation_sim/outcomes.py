@@ -29,15 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from .interventions import Deployment
-from .model import SERIES, EscalationModel
+from .model import EscalationModel, column
 
 CAVEAT = "Results are the model's, for a stylized scenario; not a forecast of any real country."
 """The one sentence every result shown to a user carries."""
-
-_STAGE = SERIES.index("stage")
-_DISPLACED = SERIES.index("displaced")
-_OBSERVED = SERIES.index("observed_stage")
 
 
 def first_months(stages: np.ndarray) -> tuple[int | None, ...]:
@@ -98,13 +93,13 @@ class RunOutcome:
 
     @classmethod
     def from_model(cls, model: EscalationModel) -> RunOutcome:
-        stages = model.series[: model.steps + 1, _STAGE].astype(np.int8)
-        displaced = model.series[: model.steps + 1, _DISPLACED]
+        stages = column(model, "stage").astype(np.int8)
+        displaced = column(model, "displaced")
         scale = model.params.people_per_civilian
         hold = model.params.outcomes.stop_hold
-        observed = model.series[: model.steps + 1, _OBSERVED].astype(np.int8)
-        deployments = [d for i in model.interventions
-                       for d in ([i] if isinstance(i, Deployment) else getattr(i, "history", []))]
+        observed = column(model, "observed_stage").astype(np.int8)
+        violence = model.violence
+        deployments = model.delivery.deployments
         starts = [d.first_effect for d in deployments if d.first_effect is not None]
         return cls(
             seed=model.seed,
@@ -114,15 +109,15 @@ class RunOutcome:
             first_month_at_stage=first_months(stages),
             stopped_at=stopped_at(stages, hold),
             recurrences=recurrences(stages, hold),
-            mass_atrocity=model.mass_atrocity_month is not None,
-            mass_atrocity_month=model.mass_atrocity_month,
-            deaths=model.deaths * scale,
+            mass_atrocity=violence.mass_atrocity_month is not None,
+            mass_atrocity_month=violence.mass_atrocity_month,
+            deaths=violence.deaths * scale,
             displaced_peak=float(displaced.max()),
             displaced_end=float(displaced[-1]),
-            violations=model.violations_total * scale,
-            cost=model.cost,
+            violations=violence.violations_total * scale,
+            cost=model.delivery.cost,
             warning_month=first_months(observed)[2],
-            formal_warning_month=model.actors["secretariat"].warned,
+            formal_warning_month=model.decisions.actors["secretariat"].warned,
             first_action_month=min(starts) if starts else None,
             blocked=tuple(f"{d.name}:{d.stopped}" for d in deployments if d.stopped),
         )

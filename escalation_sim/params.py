@@ -10,9 +10,12 @@ All fractions and levels are on [0, 1]; "per month" means per model step.
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .catalogue import CATALOGUE
 
 BRAKES: tuple[str, ...] = (
     "security_sector",
@@ -98,6 +101,13 @@ class GovernmentParams(Section):
     complicity: float = P(0.2, "Baseline willingness of the state to use force against the "
                           "groups its ruling leader excludes", "level", "R14 §76, R16 §12, §27",
                           ge=0, le=1)
+    regime_threat_response: float = P(0.8, "Rise of state complicity per unit of armed threat "
+                                      "(armed groups that target the ruling group), scaled by the "
+                                      "ruling leader's extremism", "level / level", "R16 §12",
+                                      ge=0, le=5)
+    complicity_rate: float = P(0.08, "Speed at which complicity adjusts to its target (before v2 "
+                               "the leaders' `information.leader_rate`)", "fraction / month",
+                               "assumption", gt=0, le=1)
 
 
 class InstitutionParams(Section):
@@ -138,6 +148,16 @@ class InstitutionsParams(Section):
     transitional_justice: InstitutionParams = P(InstitutionParams(),
                                                 "(g) effective, legitimate transitional justice",
                                                 "section", "R14 §57–58")
+    growth_rate: float = P(0.05, "Speed at which capacity approaches a higher investment level",
+                           "fraction / month", "assumption; R14 §40", gt=0, le=1)
+    decay_rate: float = P(0.02, "Speed at which capacity decays to a lower investment level",
+                          "fraction / month", "assumption", gt=0, le=1)
+    capture_rate: float = P(0.02, "Speed at which integrity falls as complicity rises above its "
+                            "initial level (capture)",
+                            "fraction / month", "assumption; R14 §48", ge=0, le=1)
+    justice_delay: float = P(12.0, "Time constant of the justice system: impunity follows "
+                             "brake strength with this lag", "months", "R14 §48, §57", ge=1,
+                             le=120)
 
 
 class ArmedGroupParams(Section):
@@ -181,10 +201,10 @@ class EventParams(Section):
                              "fraction / month", "assumption", ge=0, lt=1)
 
 
-class DynamicsParams(Section):
-    """Behavioural coefficients of the submodels."""
+class InformationParams(Section):
+    """Leaders' stance and hate speech, the media brake, diffusion over ties (step
+    ``information``)."""
 
-    # information
     propaganda_base: float = P(0.6, "Hate speech a fully extremist, exclusionary leader emits "
                                "in calm times", "level", "R14 §9", ge=0, le=1)
     propaganda_trigger: float = P(0.8, "Extra hate speech per unit of trigger heat",
@@ -195,7 +215,19 @@ class DynamicsParams(Section):
                              "assumption", gt=0, le=1)
     peer_weight: float = P(0.5, "Weight of ties against the leader's own voice in exposure",
                            "fraction", "assumption", ge=0, le=1)
-    # civilians
+    outbidding: float = P(0.5, "Pull of the group's grievance, fear and trigger heat on its "
+                          "leader's extremism (ethnic outbidding)", "level / level",
+                          "R14 §9; Rabushka & Shepsle 1972", ge=0, le=5)
+    moderation: float = P(0.6, "Pull of inclusive governance on leaders towards moderation",
+                          "level / level", "R14 §41–42", ge=0, le=5)
+    leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
+                           "assumption", gt=0, le=1)
+
+
+class MobilizationParams(Section):
+    """Civilians' grievance, fear, radicalization and threshold mobilization (step
+    ``mobilization``)."""
+
     w_inequality: float = P(0.8, "Grievance from horizontal inequality", "level / level",
                             "R14 §8, §41", ge=0, le=5)
     w_discrimination: float = P(0.5, "Grievance from political exclusion", "level / level",
@@ -229,7 +261,11 @@ class DynamicsParams(Section):
     demobilization_margin: float = P(0.1, "Motive must fall this far below the threshold before "
                                      "a mobilized civilian stands down", "level", "assumption",
                                      ge=0, le=1)
-    # violence
+
+
+class ViolenceParams(Section):
+    """Attacks, protection, killings, violations, displacement (step ``violence``)."""
+
     state_violence: float = P(0.004, "Civilian killings per month by a fully complicit, "
                               "unprofessional security sector, per mobilized civilian of an "
                               "excluded group in the district, plus 0.05 × hate speech against "
@@ -252,29 +288,9 @@ class DynamicsParams(Section):
                          "level", "assumption; R14 §64", ge=0, le=2)
     return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
                            "assumption", ge=0, le=2)
-    # institutions and regime
-    growth_rate: float = P(0.05, "Speed at which capacity approaches a higher investment level",
-                           "fraction / month", "assumption; R14 §40", gt=0, le=1)
-    decay_rate: float = P(0.02, "Speed at which capacity decays to a lower investment level",
-                          "fraction / month", "assumption", gt=0, le=1)
-    capture_rate: float = P(0.02, "Speed at which integrity falls as complicity rises above its "
-                            "initial level (capture)",
-                            "fraction / month", "assumption; R14 §48", ge=0, le=1)
-    justice_delay: float = P(12.0, "Time constant of the justice system: impunity follows "
-                             "brake strength with this lag", "months", "R14 §48, §57", ge=1,
-                             le=120)
-    outbidding: float = P(0.5, "Pull of the group's grievance, fear and trigger heat on its "
-                          "leader's extremism (ethnic outbidding)", "level / level",
-                          "R14 §9; Rabushka & Shepsle 1972", ge=0, le=5)
-    moderation: float = P(0.6, "Pull of inclusive governance on leaders towards moderation",
-                          "level / level", "R14 §41–42", ge=0, le=5)
-    leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
-                           "assumption", gt=0, le=1)
-    regime_threat_response: float = P(0.8, "Rise of state complicity per unit of armed threat "
-                                      "(armed groups that target the ruling group), scaled by the "
-                                      "ruling leader's extremism; adjusts at leader_rate",
-                                      "level / level",
-                                      "R16 §12", ge=0, le=5)
+    spill: float = P(0.3, "Share of an armed group's members based in a district who act in its "
+                     "neighbouring districts, spread evenly over them (operational reach)",
+                     "fraction", "assumption", ge=0, le=1)
 
 
 class StageParams(Section):
@@ -471,10 +487,6 @@ class InterventionSpec(Section):
 
     @model_validator(mode="after")
     def _known_kind(self) -> InterventionSpec:
-        import difflib
-
-        from .interventions import CATALOGUE
-
         if self.kind not in CATALOGUE:
             hint = difflib.get_close_matches(self.kind, list(CATALOGUE), n=1)
             raise ValueError(f"kind: unknown intervention {self.kind!r}" + (
@@ -530,7 +542,9 @@ class Scenario(Section):
     armed_groups: list[ArmedGroupParams] = Field([], max_length=24,
                                                  description="Armed groups and militias")
     events: EventParams = EventParams()
-    dynamics: DynamicsParams = DynamicsParams()
+    information: InformationParams = InformationParams()
+    mobilization: MobilizationParams = MobilizationParams()
+    violence: ViolenceParams = ViolenceParams()
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
     international: InternationalParams = InternationalParams()

@@ -166,7 +166,7 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     net = scenario.network
     ties = build_ties(group, district, n_groups, net.degree, net.homophily,
                       net.distant_ties, rng)
-    dyn = scenario.dynamics
+    dyn = scenario.mobilization
     threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(0.05, None)
     attitudes = np.zeros((4, n), dtype=np.float32)
     attitudes[2] = rng.random(n) * 0.1

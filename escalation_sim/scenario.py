@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from .catalogue import CATALOGUE
 from .errors import InputError
 from .params import PolicyParams, Scenario
 
@@ -165,6 +166,20 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
 
 
+def _moved(old: Any) -> str:
+    """Where the keys of the v1 ``[dynamics]`` section live now: split by mechanism."""
+    homes = {}
+    for section, info in Scenario.model_fields.items():
+        cls = info.annotation
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            for key in cls.model_fields:
+                homes.setdefault(key, section)
+    keys = list(old) if isinstance(old, dict) else []
+    moves = [f"{k} is now {homes[k]}.{k}" for k in keys if k in homes]
+    return ("the [dynamics] section was split by mechanism (information, mobilization, "
+            "violence, institutions, government)" + (": " + "; ".join(moves) if moves else ""))
+
+
 def explain(error: ValidationError,
             root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
     """Pydantic errors of a ``root`` model (a scenario by default) as (dotted field, plain
@@ -174,7 +189,9 @@ def explain(error: ValidationError,
         loc = tuple(e["loc"])
         field = ".".join(str(p) for p in loc)
         kind, msg = e["type"], e["msg"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" and root is Scenario and loc == ("dynamics",):
+            problem = _moved(e.get("input"))
+        elif kind == "extra_forbidden":
             allowed = _fields_at(root, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             problem = f"unknown key {loc[-1]!r}" + (
@@ -393,8 +410,6 @@ def json_schema() -> dict[str, Any]:
     intervention's ``kind`` lists the catalogue. The loader's checks go further (references
     between names, shares summing to 1, memory): ``escalation-sim scenarios validate``.
     """
-    from .interventions import CATALOGUE
-
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "escalation-sim scenario"

@@ -21,6 +21,14 @@ from enum import IntEnum
 import numpy as np
 
 
+class Score(IntEnum):
+    """The three scores the classifier reads, by name (positions in a score vector)."""
+
+    RISK = 0
+    THREAT = 1
+    ATROCITY = 2
+
+
 class Stage(IntEnum):
     """Stage of escalation towards atrocity crimes (R14 §7–11)."""
 

@@ -6,8 +6,9 @@ import pytest
 
 from escalation_sim import EscalationModel, RunOutcome, load_scenario, run_ensemble
 from escalation_sim.errors import InputError
-from escalation_sim.international import InternationalActor
+from escalation_sim.model import column
 from escalation_sim.params import ACTORS, PolicyParams
+from escalation_sim.submodels.decisions import InternationalActor
 
 RUNS = 40
 
@@ -43,7 +44,7 @@ def test_vetoes_are_logged_and_a_non_backed_perpetrator_is_not_shielded():
     m = EscalationModel(council("['C']"), 3, FORCE).run()   # C fields no armed group
     assert not any("vetoed" in e.text for e in m.events_log)
     m = EscalationModel(council("['A']"), 3, FORCE).run()
-    d = m.interventions[0]
+    d = m.delivery.interventions[0]
     if d.warned is not None:
         assert any("vetoed by P1" in e.text for e in m.events_log)
 
@@ -70,7 +71,7 @@ def test_states_resist_early_agendas():
     for complicity in (0.0, 0.6):
         s = load_scenario("default", [f"government.complicity={complicity}"])
         m = EscalationModel(s, 0, policy({"kind": "peer_review", "trigger_stage": 1})).run(12)
-        d = m.interventions[0]
+        d = m.delivery.interventions[0]
         months[complicity] = d.agenda_at - d.warned
     assert months[0.0] == 2 and months[0.6] == 2 + round(6.0 * 0.6)
 
@@ -78,7 +79,7 @@ def test_states_resist_early_agendas():
 def test_prevention_funding_scales_early_interventions():
     s = load_scenario("default", ["international.prevention_funding=0.5"])
     m = EscalationModel(s, 0, policy({"kind": "build_judiciary"})).run(12)
-    assert m.interventions[0].funded == 0.5
+    assert m.delivery.interventions[0].funded == 0.5
 
 
 def test_earlier_action_costs_less_per_mass_atrocity_averted_than_the_same_tools_late():
@@ -107,16 +108,16 @@ def test_every_international_actor_is_a_mesa_agent_with_budget_attention_and_a_r
     m = EscalationModel(load_scenario("default", [
         "international.neighbours=[{name='N1', backs=['A']}]",
         "international.sponsors=[{name='S', backs='militia'}]"]), 0)
-    assert set(m.actors) == set(ACTORS)
-    kinds = {type(a).__name__ for a in m.international_set}
+    assert set(m.decisions.actors) == set(ACTORS)
+    kinds = {type(a).__name__ for a in m.decisions.actor_set}
     assert {"Secretariat", "SecurityCouncil", "RegionalOrganization", "Neighbour",
             "CivilSociety", "Sponsor"} <= kinds
-    for actor in m.international_set:
+    for actor in m.decisions.actor_set:
         assert isinstance(actor, InternationalActor) and isinstance(actor, mesa.Agent)
         assert actor.attention == 0.0 and actor.spent == 0.0
     m.run(24)
     # attention follows the situation: every actor has turned toward the country
-    assert all(a.attention > 0.1 for a in m.international_set)
+    assert all(a.attention > 0.1 for a in m.decisions.actor_set)
 
 
 def warning_error(presence: float, seed: int) -> float:
@@ -127,7 +128,8 @@ def warning_error(presence: float, seed: int) -> float:
     gaps = []
     for _ in range(36):
         m.step()
-        gaps.append(np.abs(m.observed_indicators - m.indicator_history[m.steps]).mean())
+        obs = m.observation
+        gaps.append(np.abs(obs.observed_indicators - obs.history[m.steps]).mean())
     return float(np.mean(gaps))
 
 
@@ -142,7 +144,7 @@ def test_civil_society_presence_sharpens_early_warning():
 def test_a_complicit_state_closes_civic_space():
     def presence(complicity):
         s = load_scenario("default", [f"government.complicity={complicity}"])
-        return EscalationModel(s, 0).run(12).civil_society.presence
+        return EscalationModel(s, 0).run(12).decisions.civil_society.presence
 
     assert presence(0.9) < presence(0.0) <= 0.2 + 1e-12
 
@@ -150,15 +152,16 @@ def test_a_complicit_state_closes_civic_space():
 def test_the_special_advisers_warn_once_and_raise_everyone_s_attention():
     m = EscalationModel(load_scenario("default"), 0)
     rate, boost = 0.3, 0.2   # international.attention_rate, secretariat.warning_boost
-    while m.actors["secretariat"].warned is None and m.steps < 120:
-        before = m.council.attention
+    while m.decisions.actors["secretariat"].warned is None and m.steps < 120:
+        before = m.decisions.council.attention
         m.step()
-    assert m.actors["secretariat"].warned == m.steps, "no formal warning in 120 months"
+    assert m.decisions.actors["secretariat"].warned == m.steps, "no formal warning in 120 months"
     # the Council moved toward the observed salience, then got the warning's full boost
-    salience = max(m.observed_scores[1], m.observed_scores[2])
-    assert m.council.attention == pytest.approx(before + rate * (salience - before) + boost)
+    salience = max(m.observation.observed_scores[1], m.observation.observed_scores[2])
+    assert m.decisions.council.attention == pytest.approx(
+        before + rate * (salience - before) + boost)
     m.run()
-    assert [e.month for e in m.events_log if e.kind == "warning"] == [m.actors[
+    assert [e.month for e in m.events_log if e.kind == "warning"] == [m.decisions.actors[
         "secretariat"].warned]
 
 
@@ -169,7 +172,7 @@ def test_a_formal_warning_overrides_the_state_s_resistance_to_the_agenda():
                                       f"international.secretariat.warning_threshold="
                                       f"{warning_threshold}"])
         m = EscalationModel(s, 0, policy({"kind": "peer_review", "trigger_stage": 1})).run(12)
-        d = m.interventions[0]
+        d = m.delivery.interventions[0]
         return d.decided - d.warned
 
     # without a warning: agenda_delay 2 + resistance round(6 × 0.6) = 4; warned in month 1: 2
@@ -194,8 +197,8 @@ def test_an_agency_budget_limits_what_it_delivers_and_renews_each_year():
     free = EscalationModel(load_scenario("default"), 0, policy(spec)).run(36)
     poor = EscalationModel(load_scenario("default", [
         "international.agencies.peace_operations.budget=60"]), 0, policy(spec)).run(36)
-    cost = poor.series[:, poor._series_index["cost"]]
-    assert poor.cost < free.cost
+    cost = column(poor, "cost")
+    assert poor.delivery.cost < free.delivery.cost
     assert cost[12] <= 60 + 1e-9 and cost[24] <= 120 + 1e-9     # at most 60 a year
     assert cost[13] > cost[12] and cost[25] > cost[24]          # and again each new year
     assert sum("budget is spent" in e.text for e in poor.events_log) == 3   # once a year
@@ -206,10 +209,10 @@ def test_civil_society_delivers_at_the_strength_of_its_presence():
                                   "international.civil_society.suppression=0.0"])
     m = EscalationModel(s, 0, policy({"kind": "human_rights_monitoring", "by": "civil_society",
                                       "start": 1})).run(4)
-    presence = m.civil_society.presence
+    presence = m.decisions.civil_society.presence
     assert 0.45 < presence <= 0.5
     # monitoring's presence effect is 0.2 × strength in every district (intensity 1)
-    assert m.protection == pytest.approx(np.full(m.n_districts, 0.2 * presence))
+    assert m.violence.protection == pytest.approx(np.full(m.n_districts, 0.2 * presence))
 
 
 def test_civil_society_documentation_lowers_impunity():
@@ -217,7 +220,7 @@ def test_civil_society_documentation_lowers_impunity():
         s = load_scenario("default", ["international.civil_society.presence=1.0",
                                       f"international.civil_society.accountability="
                                       f"{accountability}"])
-        return EscalationModel(s, 2).run(48).impunity
+        return EscalationModel(s, 2).run(48).institutions.impunity
 
     assert impunity(0.5) < impunity(0.0)
 
@@ -226,7 +229,7 @@ def test_a_fixed_schedule_is_a_decision_taken_but_a_trigger_waits_for_attention(
     s = load_scenario("default", ["international.attention_threshold=1.0"])   # never reached
     m = EscalationModel(s, 0, policy({"kind": "peer_review", "start": 3},
                                      {"kind": "peer_review", "trigger_stage": 1})).run()
-    fixed, triggered = m.interventions
+    fixed, triggered = m.delivery.interventions
     assert fixed.active_from is not None and triggered.status == "agenda"
     assert RunOutcome.from_model(m).blocked == ("peer_review:agenda",)
 
@@ -246,13 +249,13 @@ def test_regional_consensus_any_backer_can_block_then_the_members_must_agree():
         " {name='N2', information=0.4}]"])
     m = EscalationModel(s, 0)
     m.step()
-    org = m.actors["regional"]
+    org = m.decisions.actors["regional"]
     assert org.agree(0.49) == (False, "N1")
     assert org.agree(0.50) == (True, "")           # rescaled to 0.0
     assert org.agree(0.85) == (False, "no consensus")   # rescaled to 0.7
     # N1 backs the perpetrator, so the organization relies on N2's information only
     assert org.information() == 0.4
-    seen = 0.6 * m.observed_scores + 0.4 * m.scores
+    seen = 0.6 * m.observation.observed_scores + 0.4 * m.observation.scores
     assert org.salience() == pytest.approx(max(seen[1], seen[2]))
 
 
@@ -292,7 +295,7 @@ def test_by_chooses_the_deliverer_and_the_default_is_the_kind_s_first():
     s = load_scenario("default")
     m = EscalationModel(s, 0, policy({"kind": "peacekeeping"},
                                      {"kind": "peacekeeping", "by": "regional"})).run(1)
-    assert [d.actor.key for d in m.interventions] == ["peace_operations", "regional"]
+    assert [d.actor.key for d in m.delivery.interventions] == ["peace_operations", "regional"]
 
 
 def test_adding_a_deployment_changes_no_other_deployment_s_draws():

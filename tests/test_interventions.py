@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from escalation_sim import EscalationModel, load_scenario
-from escalation_sim.interventions import CATALOGUE
+from escalation_sim.catalogue import CATALOGUE
 from escalation_sim.params import PolicyParams
 from escalation_sim.scenario import policies, resolve_policy
 
@@ -43,14 +43,14 @@ def test_unknown_kind_and_policy_are_clear_errors(default):
 def test_configured_intervention_that_never_starts_changes_nothing(default):
     never = policy({"kind": "peacekeeping", "trigger_stage": 3, "trigger_months": 120})
     a, b = run(default), run(default, never)
-    assert np.array_equal(a.series, b.series) and a.deaths == b.deaths
+    assert np.array_equal(a.series, b.series) and a.violence.deaths == b.violence.deaths
     assert [e for e in b.events_log if e.kind != "intervention"] == a.events_log
 
 
 # what each kind moves, read after two years of effect (direction: +1 up, -1 down)
 PROBES = {
     "norm_dissemination": (lambda m: m.leaders[0].extremism, -1),
-    "peer_review": (lambda m: m.impunity, -1),
+    "peer_review": (lambda m: m.institutions.impunity, -1),
     "preventive_diplomacy": (lambda m: m.leaders[0].extremism, -1),
     "inclusive_governance": (lambda m: m.government.inclusiveness, +1),
     "build_security_sector": (lambda m: m.brakes["security_sector"].capacity, +1),
@@ -62,14 +62,14 @@ PROBES = {
     "build_transitional_justice": (lambda m: m.brakes["transitional_justice"].capacity, +1),
     "deny_means": (lambda m: sum(a.multiplier for a in m.armed_groups), -1),
     "mediation_support": (lambda m: m.brakes["local_peace"].capacity, +1),
-    "human_rights_monitoring": (lambda m: float(m.protection.sum()), +1),
+    "human_rights_monitoring": (lambda m: float(m.violence.protection.sum()), +1),
     "police_support": (lambda m: m.brakes["judiciary"].capacity, +1),
-    "refugee_protection": (lambda m: float(m.protection.sum()), +1),
-    "humanitarian_protection": (lambda m: float(m.protection.sum()), +1),
-    "peacekeeping": (lambda m: float(m.protection.sum()), +1),
+    "refugee_protection": (lambda m: float(m.violence.protection.sum()), +1),
+    "humanitarian_protection": (lambda m: float(m.violence.protection.sum()), +1),
+    "peacekeeping": (lambda m: float(m.violence.protection.sum()), +1),
     "sanctions": (lambda m: m.government.complicity, -1),
-    "court_referral": (lambda m: m.impunity, -1),
-    "authorized_force": (lambda m: float(m.protection.sum()), +1),
+    "court_referral": (lambda m: m.institutions.impunity, -1),
+    "authorized_force": (lambda m: float(m.violence.protection.sum()), +1),
 }
 
 
@@ -81,8 +81,8 @@ def test_every_kind_has_a_probe():
 def test_each_intervention_moves_its_target_in_its_documented_direction(kind):
     # a sponsor and displacement give deny_means and refugee_protection something to act on
     s = load_scenario("default", ["armed_groups.rebels.external_support=1.0",
-                                  "government.political_will=0.6", "dynamics.flee_fear=0.15",
-                                  "dynamics.return_fear=0.0"])
+                                  "government.political_will=0.6", "violence.flee_fear=0.15",
+                                  "violence.return_fear=0.0"])
     probe, sign = PROBES[kind]
     models = [EscalationModel(s, 3), EscalationModel(s, 3, policy({"kind": kind}))]
     for m in models:
@@ -96,7 +96,7 @@ def test_consent_refused_blocks_consensual_tools_only():
                                           "government.political_will=0.3"])
     m = run(complicit, policy({"kind": "peacekeeping"}, {"kind": "humanitarian_protection"}),
             months=24)
-    status = {d.name: (d.status, d.blocked) for d in m.interventions}
+    status = {d.name: (d.status, d.blocked) for d in m.delivery.interventions}
     assert status == {"peacekeeping": ("blocked", "consent"),
                       "humanitarian_protection": ("active", None)}
     assert any("refused" in e.text for e in m.events_log)
@@ -122,7 +122,7 @@ def test_do_no_harm_training_a_complicit_security_sector_raises_its_capacity_to_
         base, trained = run(complicit, seed=seed), run(complicit, train, seed=seed)
         perpetration.append(trained.brakes["security_sector"].perpetration
                             - base.brakes["security_sector"].perpetration)
-        deaths.append(trained.deaths - base.deaths)
+        deaths.append(trained.violence.deaths - base.violence.deaths)
     assert min(perpetration) > 0
     assert np.mean(deaths) > 0
 
@@ -130,7 +130,7 @@ def test_do_no_harm_training_a_complicit_security_sector_raises_its_capacity_to_
 def test_duration_ends_an_intervention_and_its_effect_fades(default):
     short = run(default, policy({"kind": "build_judiciary", "duration": 24}), seed=4)
     kept = run(default, policy({"kind": "build_judiciary"}), seed=4)
-    d = short.interventions[0]
+    d = short.delivery.interventions[0]
     assert d.status == "ended"
     assert any("ends" in e.text for e in short.events_log)
     assert short.brakes["judiciary"].capacity < kept.brakes["judiciary"].capacity
@@ -138,43 +138,43 @@ def test_duration_ends_an_intervention_and_its_effect_fades(default):
 
 def test_budget_stops_all_interventions(default):
     m = run(default, policy({"kind": "peacekeeping"}, budget=100.0), seed=0)
-    assert 100.0 <= m.cost < 100.0 + 20.0 * 2.5   # at most one month over
-    assert m.budget_exhausted
+    assert 100.0 <= m.delivery.cost < 100.0 + 20.0 * 2.5   # at most one month over
+    assert m.delivery.budget_exhausted
 
 
 def test_trigger_waits_for_the_observed_stage(default):
     m = run(default, policy({"kind": "humanitarian_protection", "trigger_stage": 2,
                              "trigger_months": 2}), seed=0)
     stages = m.series[:, 1]
-    d = m.interventions[0]
+    d = m.delivery.interventions[0]
     pairs = [t for t in range(1, len(stages)) if stages[t] >= 2 and stages[t - 1] >= 2]
     assert pairs, "seed 0 of default should reach an observed stage 2 for two months"
     assert d.warned == pairs[0]          # the warning is acted on when the condition first holds
     assert d.agenda_at >= d.warned + default.international.agenda_delay
     # consensus, no consent needed: decided the month it is on the agenda — which the special
     # advisers' formal warning (month 25 in this run) brings forward by lifting the resistance
-    formal = m.actors["secretariat"].warned
+    formal = m.decisions.actors["secretariat"].warned
     assert formal is not None and d.decided == min(
         d.agenda_at, max(formal, d.warned) + default.international.agenda_delay)
     assert d.active_from == d.decided + CATALOGUE["humanitarian_protection"].lag
 
 
 def test_adaptive_rule_targets_the_worst_observed_indicators_and_re_targets(default):
-    from escalation_sim.interventions import AdaptiveRule
     from escalation_sim.params import AdaptiveParams
+    from escalation_sim.submodels.delivery import AdaptiveRule
     from escalation_sim.submodels.observation import INDICATORS
 
     m = EscalationModel(default, 0)
     rule = AdaptiveRule(AdaptiveParams(every=6, slots=2, threshold=0.5), 0)
     seen = dict.fromkeys(INDICATORS, 0.0)
     seen.update(lethal_violence=0.9, enabling_circumstances=0.6, motives=0.55)
-    m.observed_indicators = np.array([seen[k] for k in INDICATORS])
+    m.observation.observed_indicators = np.array([seen[k] for k in INDICATORS])
     rule.review(m)
     assert set(rule.deployments) == {"peacekeeping", "build_media"}   # the two worst, 2 slots
     for d in rule.active:
         d.status = "active"
     seen.update(lethal_violence=0.2)                                  # violence has eased
-    m.observed_indicators = np.array([seen[k] for k in INDICATORS])
+    m.observation.observed_indicators = np.array([seen[k] for k in INDICATORS])
     rule.review(m)
     assert set(rule.deployments) == {"build_media", "inclusive_governance"}
     assert any("re-targeted: lethal_violence has eased" in e.text for e in m.events_log)

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from escalation_sim import SERIES, EscalationModel, load_scenario
 from escalation_sim.agents import Institution, Leader
-from escalation_sim.international import InternationalActor
+from escalation_sim.model import STEPS
 from escalation_sim.stages import Stage
+from escalation_sim.submodels.decisions import InternationalActor
 
 COL = {k: i for i, k in enumerate(SERIES)}
 
@@ -18,12 +19,27 @@ def digest(model) -> str:
     return hashlib.sha256(model.series.tobytes()).hexdigest()
 
 
-def test_step_order_is_the_docstring_recipe():
+def test_step_order_is_the_docstring_recipe_and_the_plan():
     doc = EscalationModel.__doc__
-    order = ["events", "information", "civilians", "violence", "institutions", "observation",
-             "international decisions", "interventions", "recording"]
+    order = [m.name for m in STEPS]
+    assert order == ["events", "information", "mobilization", "violence", "institutions",
+                     "observation", "decisions", "delivery"]
     positions = [doc.index(f"**{name}**") for name in order]
     assert positions == sorted(positions)
+    plan = EscalationModel.plan()
+    assert [plan.index(f"{i}. {name}") for i, name in enumerate(order, 1)] == sorted(
+        plan.index(f"{i}. {name}") for i, name in enumerate(order, 1))
+
+
+def test_every_series_has_one_owner_and_timings_name_every_step(small):
+    owners = [n for m in STEPS for n in m.series]
+    assert sorted(owners) == sorted(SERIES) and len(set(owners)) == len(owners)
+    m = EscalationModel(small, seed=0)
+    plain = EscalationModel(small, seed=0).run(6)
+    m.timings = {}
+    m.run(6)
+    assert list(m.timings) == [s.name for s in STEPS] and all(t > 0 for t in m.timings.values())
+    assert np.array_equal(m.series, plain.series, equal_nan=True)   # timing changes nothing
 
 
 def test_mesa_agents_for_meso_actors(default):
@@ -63,15 +79,16 @@ def test_invariants_over_a_run(default):
     for _ in range(default.run.months):
         m.step()
         civ = m.civilians
-        assert civ.alive.sum() + m.deaths == n                      # population conserved
-        assert m.deaths >= last_deaths                              # deaths never decrease
-        last_deaths = m.deaths
+        assert civ.alive.sum() + m.violence.deaths == n                      # population conserved
+        assert m.violence.deaths >= last_deaths                              # deaths never decrease
+        last_deaths = m.violence.deaths
         for arr in (civ.grievance, civ.fear, civ.radical, civ.exposure):
             assert arr.min() >= 0.0 and arr.max() <= 1.0
         assert not (civ.mobilized & ~civ.alive).any()
         assert not (civ.mobilized & civ.displaced).any()
-        assert 0 <= m.stage <= 3 and 0 <= m.observed_stage <= 3
-        assert np.all((m.indicator_history[m.steps] >= 0) & (m.indicator_history[m.steps] <= 1))
+        assert 0 <= m.observation.stage <= 3 and 0 <= m.observation.observed_stage <= 3
+        assert np.all((m.observation.history[m.steps] >= 0)
+                      & (m.observation.history[m.steps] <= 1))
     assert m.steps == default.run.months
     assert not np.isnan(m.series).any()
 
@@ -84,7 +101,7 @@ def test_registered_international_actor_is_stepped(small):
             Counter.calls += 1
 
     m = EscalationModel(small, seed=0)
-    m.register_actor(Counter(m, "observer"))
+    m.decisions.register(Counter(m, "observer"))
     m.run(months=5)
     assert Counter.calls == 5
 
@@ -94,17 +111,17 @@ def test_intervention_hook_changes_state_and_books_cost(default):
         name = "protect"
 
         def apply(self, model):
-            model.protection[:] = 5.0
+            model.violence.protect(5.0)
             return 2.0
 
     base = EscalationModel(default, seed=3).run()
-    assert base.deaths > 0
+    assert base.violence.deaths > 0
     m = EscalationModel(default, seed=3)
-    m.interventions.append(Protect())
+    m.delivery.interventions.append(Protect())
     m.run()
-    assert m.cost == 2.0 * default.run.months
-    assert m.series[-1, COL["cost"]] == m.cost
-    assert m.deaths < base.deaths
+    assert m.delivery.cost == 2.0 * default.run.months
+    assert m.series[-1, COL["cost"]] == m.delivery.cost
+    assert m.violence.deaths < base.violence.deaths
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -134,7 +151,7 @@ def test_any_valid_scenario_builds_and_runs(n, months, width, height, seg, homop
     m = EscalationModel(s, seed=seed).run()
     stages = m.series[:, COL["stage"]]
     assert set(np.unique(stages)) <= {int(x) for x in Stage}
-    assert m.civilians.alive.sum() + m.deaths == n
+    assert m.civilians.alive.sum() + m.violence.deaths == n
     deaths = m.series[:, COL["deaths"]]
     assert np.all(np.diff(deaths) >= 0)
     for k in ("mobilized", "propaganda", "grievance", "fear", "radicalization", "risk",
@@ -158,6 +175,7 @@ def test_alive_counts_per_cell_stay_in_step_with_the_civilians(default):
     for _ in range(60):
         m.step()
         civ = m.civilians
-        recount = np.bincount(civ.key[civ.alive], minlength=cells).reshape(m.alive_cells.shape)
-        assert np.array_equal(m.alive_cells, recount)
+        recount = np.bincount(civ.key[civ.alive], minlength=cells).reshape(
+            m.violence.alive_cells.shape)
+        assert np.array_equal(m.violence.alive_cells, recount)
         assert np.array_equal(civ.key, civ.district.astype(np.int32) * m.n_groups + civ.group)

@@ -47,9 +47,9 @@ class _DrawsButChangesNothing:
 
 def test_intervention_drawing_from_its_stream_leaves_every_output_identical(default):
     plain = EscalationModel(default, seed=3).run()
-    assert plain.deaths > 0          # the violence stream's alignment is exercised
+    assert plain.violence.deaths > 0          # the violence stream's alignment is exercised
     other = EscalationModel(default, seed=3)
-    other.interventions.append(_DrawsButChangesNothing())
+    other.delivery.interventions.append(_DrawsButChangesNothing())
     other.run()
     assert np.array_equal(plain.series, other.series)
     assert plain.events_log == other.events_log
@@ -62,6 +62,6 @@ def test_each_stream_draws_the_same_count_of_numbers_whatever_happens():
     wild = load_scenario("default", ["events.coup_hazard=1", "events.shock_hazard=1",
                                      "armed_groups.militia.lethality=0.5"])
     a, b = EscalationModel(calm, seed=1).run(), EscalationModel(wild, seed=1).run()
-    assert a.deaths < b.deaths
+    assert a.violence.deaths < b.violence.deaths
     for name in ("events", "violence", "observation"):
         assert a.streams[name].bit_generator.state == b.streams[name].bit_generator.state, name

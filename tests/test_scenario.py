@@ -159,3 +159,14 @@ def test_parameters_credit_an_override_by_list_index_or_name_to_the_set_layer():
     assert rows["armed_groups.militia.lethality"] == "--set"
     assert rows["groups.B.share"] == "--set"
     assert rows["armed_groups.rebels.lethality"] == "default.toml"
+
+
+def test_a_v1_dynamics_section_says_where_each_key_moved(tmp_path):
+    f = tmp_path / "old.toml"
+    f.write_text('extends = "default"\n[dynamics]\nflee_fear = 0.2\nleader_rate = 0.1\n')
+    with pytest.raises(InputError) as e:
+        load_scenario(str(f))
+    assert ("split by mechanism" in str(e.value) and "flee_fear is now violence.flee_fear" in
+            str(e.value) and "leader_rate is now information.leader_rate" in str(e.value))
+    moved = load_scenario("default", ["violence.flee_fear=0.2"])
+    assert moved.violence.flee_fear == 0.2

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from escalation_sim.submodels import civilians, events, information, institutions, violence
+from escalation_sim.submodels import events, information, institutions, mobilization, violence
 from escalation_sim.submodels.observation import observe, scores
 
 
@@ -43,31 +43,31 @@ def test_exposure_moves_towards_the_voice_and_ties():
 
 # ---- civilians --------------------------------------------------------------------------
 def test_horizontal_inequality_only_for_groups_below_the_mean():
-    hi = civilians.horizontal_inequality(np.array([0.8, 0.4]), np.array([0.5, 0.5]))
+    hi = mobilization.horizontal_inequality(np.array([0.8, 0.4]), np.array([0.5, 0.5]))
     assert hi[0] == 0.0 and 0 < hi[1] <= 1
 
 
 def test_deterrence_and_peers_in_the_mobilization_motive():
     r = np.array([0.5], np.float32)
-    calm = civilians.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.0,
+    calm = mobilization.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.0,
                             0.3, 0.5, 0.6)
-    deterred = civilians.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.8,
+    deterred = mobilization.motive(r, np.array([0.0]), np.array([0.0]), np.array([1.0]), 0.8,
                                 0.3, 0.5, 0.6)
-    pulled = civilians.motive(r, np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0,
+    pulled = mobilization.motive(r, np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0,
                               0.3, 0.5, 0.6)
-    afraid = civilians.motive(r, np.array([0.0]), np.array([1.0]), np.array([1.0]), 0.0,
+    afraid = mobilization.motive(r, np.array([0.0]), np.array([1.0]), np.array([1.0]), 0.0,
                               0.3, 0.5, 0.6)
     assert deterred < calm < pulled and calm < afraid
 
 
 def test_impunity_weakens_expected_punishment():
-    assert civilians.expected_punishment(0.5, 0.5, 0.9) < civilians.expected_punishment(
+    assert mobilization.expected_punishment(0.5, 0.5, 0.9) < mobilization.expected_punishment(
         0.5, 0.5, 0.1)
 
 
 def test_radicalization_target_in_unit_interval_and_rises_with_grievance():
     x = np.linspace(0, 1, 11)
-    low, high = civilians.radicalization_target(x, 0.0 * x), civilians.radicalization_target(
+    low, high = mobilization.radicalization_target(x, 0.0 * x), mobilization.radicalization_target(
         x, 0.0 * x + 1.0)
     assert np.all((high >= 0) & (high <= 1)) and np.all(high >= low)
 

@@ -89,8 +89,10 @@ def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarra
         start = time.perf_counter()
         while model.steps < scenario.run.months:
             model.step()
-            if ((out.stop_at_stage is not None and model.stage >= out.stop_at_stage)
-                    or (out.stop_on_mass_atrocity and model.mass_atrocity_month is not None)):
+            stage = model.observation.stage
+            if ((out.stop_at_stage is not None and stage >= out.stop_at_stage)
+                    or (out.stop_on_mass_atrocity
+                        and model.violence.mass_atrocity_month is not None)):
                 break
             if out.time_limit is not None and time.perf_counter() - start > out.time_limit:
                 raise TimeoutError(f"time limit of {out.time_limit} s per run exceeded at "

@@ -12,17 +12,18 @@ and spill-over from neighbours happen at random with monthly hazards. Every even
 * **spill-over** — arms and fighters flow to the armed groups (R16 §11).
 
 The stream draws the same four uniforms every month whatever happens, so the draws of later
-months never depend on this month's events.
+months never depend on this month's events. The module owns heat, economic stress and the
+grievance shocks of contested elections; interventions cool heat through :meth:`Events.cool`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import defaultdict
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ..model import EscalationModel
+from ..stages import Score
+from .base import Module
 
 KINDS = ("election", "coup", "economic_shock", "spillover")
 
@@ -38,51 +39,73 @@ def coup_probability(hazard: float, atrocity_score: float, security_integrity: f
     return min(1.0, hazard * (1.0 + 4.0 * atrocity_score) * (1.5 - security_integrity))
 
 
-def fire(model: EscalationModel, kind: str, magnitude: float, u_contest: float) -> None:
-    """Apply one event to the model and log it."""
-    gov = model.government
-    if kind == "election":
-        eb = model.brakes["electoral_body"]
-        contested = u_contest < 1.0 - eb.strength
-        model.heat += election_heat(magnitude, eb.strength, contested)
-        if contested:
-            out = np.array([not g.ruling for g in model.groups])
-            model.grievance_shock[out] += 0.3 * magnitude * (1.0 - eb.strength)
-        model.log(kind, "Election held; result contested, tension rises" if contested
-                  else "Election held; result accepted")
-    elif kind == "coup":
-        model.heat += magnitude
+class Events(Module):
+    """Step 1: decay last month's heat, then fire this month's scheduled and random events."""
+
+    name = "events"
+    section = "events"
+    series = ("heat",)
+    reads = ("brakes: electoral_body, security_sector", "observation: atrocity score",
+             "groups: ruling")
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.heat = 0.0                                     # trigger intensity
+        self.stress = 0.0                                   # economic stress
+        self.grievance_shock = np.zeros(model.n_groups)     # per group, from contested elections
+        self.scheduled: dict[int, list] = defaultdict(list)
+        for e in self.p.scheduled:
+            self.scheduled[e.month].append(e)
+
+    def cool(self, share: float) -> None:
+        """Diplomacy or mediation: heat falls by ``share`` this month."""
+        self.heat *= max(0.0, 1.0 - share)
+
+    def fire(self, kind: str, magnitude: float, u_contest: float) -> None:
+        """Apply one event to the model and log it."""
+        model = self.model
+        if kind == "election":
+            eb = model.brakes["electoral_body"]
+            contested = u_contest < 1.0 - eb.strength
+            self.heat += election_heat(magnitude, eb.strength, contested)
+            if contested:
+                out = np.array([not g.ruling for g in model.groups])
+                self.grievance_shock[out] += 0.3 * magnitude * (1.0 - eb.strength)
+            model.log(kind, "Election held; result contested, tension rises" if contested
+                      else "Election held; result accepted")
+        elif kind == "coup":
+            self.heat += magnitude
+            model.brakes["security_sector"].capture(0.5)
+            model.government.coup(magnitude)
+            model.log(kind, "Coup: the security sector is captured and political will collapses")
+        elif kind == "economic_shock":
+            self.heat += 0.3 * magnitude
+            self.stress += 0.5 * magnitude
+            model.log(kind, "Economic shock: inequality between groups bites harder")
+        elif kind == "spillover":
+            self.heat += 0.5 * magnitude
+            for a in model.armed_groups:
+                a.arm(0.5 * magnitude)
+            model.log(kind, "Spill-over from a neighbouring conflict: arms and fighters arrive")
+        else:  # guarded by the schema; kept for callers outside it
+            raise ValueError(f"unknown event kind {kind!r}; kinds are {KINDS}")
+
+    def step(self) -> None:
+        model, p = self.model, self.p
+        u = model.streams["events"].random(4)
+        self.heat *= p.trigger_decay
+        self.stress *= p.trigger_decay
+        self.grievance_shock *= p.trigger_decay
+        for e in self.scheduled.get(model.steps, ()):
+            self.fire(e.kind, e.magnitude, u[3])
         sec = model.brakes["security_sector"]
-        sec.integrity *= 0.5
-        gov.political_will *= 0.6
-        gov.base_complicity = min(1.0, gov.base_complicity + 0.3 * magnitude)
-        model.log(kind, "Coup: the security sector is captured and political will collapses")
-    elif kind == "economic_shock":
-        model.heat += 0.3 * magnitude
-        model.stress += 0.5 * magnitude
-        model.log(kind, "Economic shock: inequality between groups bites harder")
-    elif kind == "spillover":
-        model.heat += 0.5 * magnitude
-        for a in model.armed_groups:
-            a.arms += 0.5 * magnitude
-        model.log(kind, "Spill-over from a neighbouring conflict: arms and fighters arrive")
-    else:  # guarded by the schema; kept for callers outside it
-        raise ValueError(f"unknown event kind {kind!r}; kinds are {KINDS}")
+        if u[0] < coup_probability(p.coup_hazard, model.observation.scores[Score.ATROCITY],
+                                   sec.integrity):
+            self.fire("coup", 1.0, u[3])
+        if u[1] < p.shock_hazard:
+            self.fire("economic_shock", 1.0, u[3])
+        if u[2] < p.spillover_hazard:
+            self.fire("spillover", 1.0, u[3])
 
-
-def step(model: EscalationModel) -> None:
-    """Decay last month's heat, then fire this month's scheduled and random events."""
-    p = model.params.events
-    u = model.streams["events"].random(4)
-    model.heat *= p.trigger_decay
-    model.stress *= p.trigger_decay
-    model.grievance_shock *= p.trigger_decay
-    for e in model.scheduled_events.get(model.steps, ()):
-        fire(model, e.kind, e.magnitude, u[3])
-    sec = model.brakes["security_sector"]
-    if u[0] < coup_probability(p.coup_hazard, model.scores[2], sec.integrity):
-        fire(model, "coup", 1.0, u[3])
-    if u[1] < p.shock_hazard:
-        fire(model, "economic_shock", 1.0, u[3])
-    if u[2] < p.spillover_hazard:
-        fire(model, "spillover", 1.0, u[3])
+    def record(self) -> tuple[float, ...]:
+        return (self.heat,)

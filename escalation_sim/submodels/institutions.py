@@ -4,15 +4,15 @@ regime reacts to threat; justice reduces impunity with delay (R14 §40, §43–5
 Brake dynamics live in :class:`escalation_sim.agents.Institution`, the regime's in
 :class:`escalation_sim.agents.Government`. Impunity follows the strength of the judiciary and of
 transitional justice as a first-order lag with time constant ``justice_delay`` months: justice
-acts, but late.
+acts, but late. The module owns impunity; civil society's documentation and interventions
+lower it through :meth:`Institutions.reduce_impunity`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..model import EscalationModel
+from ..numeric import clip01
+from ..params import BRAKES
+from .base import Module
 
 
 def impunity_target(judiciary: float, transitional_justice: float) -> float:
@@ -31,12 +31,35 @@ def regime_threat(armed_groups, ruling: int, n_civilians: int) -> float:
     return min(1.0, aimed / (0.02 * n_civilians))
 
 
-def step(model: EscalationModel) -> None:
-    gov = model.government
-    gov.threat = regime_threat(model.armed_groups, gov.ruling, model.civilians.n)
-    gov.step()
-    model.brake_set.do("step")
-    model.impunity = lag(model.impunity,
-                         impunity_target(model.brakes["judiciary"].strength,
-                                         model.brakes["transitional_justice"].strength),
-                         model.params.dynamics.justice_delay)
+class Institutions(Module):
+    """Step 5: the regime reacts to threat; the brakes grow, decay or are captured; impunity
+    follows justice with delay."""
+
+    name = "institutions"
+    section = "institutions"
+    series = ("impunity", "complicity", "political_will", *(f"brake_{b}" for b in BRAKES))
+    reads = ("government and brakes (stepped here)", "armed groups: strength")
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.impunity = impunity_target(model.brakes["judiciary"].strength,
+                                        model.brakes["transitional_justice"].strength)
+
+    def reduce_impunity(self, amount: float) -> None:
+        """Documentation, scrutiny or prosecution lower impunity by ``amount`` (on [0, 1])."""
+        self.impunity = clip01(self.impunity - amount)
+
+    def step(self) -> None:
+        model = self.model
+        gov = model.government
+        gov.step(regime_threat(model.armed_groups, gov.ruling, model.civilians.n))
+        model.brake_set.do("step")
+        self.impunity = lag(self.impunity,
+                            impunity_target(model.brakes["judiciary"].strength,
+                                            model.brakes["transitional_justice"].strength),
+                            self.p.justice_delay)
+
+    def record(self) -> tuple[float, ...]:
+        gov = self.model.government
+        return (self.impunity, gov.complicity, gov.political_will,
+                *(b.strength for b in self.model.brake_list))

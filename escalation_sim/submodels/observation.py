@@ -26,44 +26,66 @@ assigns the true stage from the true scores and the observed stage from observed
 Early warning sees the indicators ``max_delay × (1 − s)`` months late with Gaussian noise of s.d.
 ``observation_noise × (1 − s)``, where ``s`` is the strength of brake (d) (R14 §51–52) improved
 by local civil-society reports (:func:`warning_strength`). The stream draws one normal per
-indicator every month.
+indicator every month. The module owns the indicator history, the true and observed scores and
+stages; indicators and scores are named (:class:`Indicator`, :class:`escalation_sim.stages.Score`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import IntEnum
 
 import numpy as np
 
-from ..stages import classify
-from .civilians import refresh_groups, saturate
+from ..numeric import saturate
+from ..stages import Score, classify
+from .base import Module
 
-if TYPE_CHECKING:
-    from ..model import EscalationModel
 
-INDICATORS: tuple[str, ...] = (
-    "armed_conflict", "violations_record", "state_weakness", "motives", "capacity_to_commit",
-    "absence_of_mitigation", "enabling_circumstances", "triggering_factors",
-    "intergroup_tension", "signs_of_intent", "mobilization", "lethal_violence",
-)
+class Indicator(IntEnum):
+    """The Framework-of-Analysis indicators, by name (positions in an indicator vector)."""
+
+    ARMED_CONFLICT = 0
+    VIOLATIONS_RECORD = 1
+    STATE_WEAKNESS = 2
+    MOTIVES = 3
+    CAPACITY_TO_COMMIT = 4
+    ABSENCE_OF_MITIGATION = 5
+    ENABLING_CIRCUMSTANCES = 6
+    TRIGGERING_FACTORS = 7
+    INTERGROUP_TENSION = 8
+    SIGNS_OF_INTENT = 9
+    MOBILIZATION = 10
+    LETHAL_VIOLENCE = 11
+
+    @property
+    def key(self) -> str:
+        """The indicator's name in series and files (``armed_conflict``, ...)."""
+        return self.name.lower()
+
+
+INDICATORS: tuple[str, ...] = tuple(i.key for i in Indicator)
 MITIGATING = ("judiciary", "early_warning", "local_peace", "media")
-RISK = np.array([0, 1, 2, 3, 4, 5, 8])
-THREAT = np.array([3, 6, 7, 9, 10])
-ATROCITY = 11
+RISK = np.array([Indicator.ARMED_CONFLICT, Indicator.VIOLATIONS_RECORD, Indicator.STATE_WEAKNESS,
+                 Indicator.MOTIVES, Indicator.CAPACITY_TO_COMMIT,
+                 Indicator.ABSENCE_OF_MITIGATION, Indicator.INTERGROUP_TENSION])
+THREAT = np.array([Indicator.MOTIVES, Indicator.ENABLING_CIRCUMSTANCES,
+                   Indicator.TRIGGERING_FACTORS, Indicator.SIGNS_OF_INTENT,
+                   Indicator.MOBILIZATION])
 
 
 def scores(ind: np.ndarray) -> np.ndarray:
-    """Risk, threat and atrocity scores from an indicator vector."""
+    """Risk, threat and atrocity scores (:class:`Score`) from an indicator vector."""
     return np.array([ind[RISK].sum() / RISK.size, ind[THREAT].sum() / THREAT.size,
-                     ind[ATROCITY]])
+                     ind[Indicator.LETHAL_VIOLENCE]])
 
 
-def indicators(model: EscalationModel) -> np.ndarray:
-    """The true indicator vector of the model's current state."""
+def indicators(model) -> np.ndarray:
+    """The true indicator vector of the model's current state, in :class:`Indicator` order."""
     civ = model.civilians
     n = civ.n
     b = model.brakes
     sec = b["security_sector"]
+    violence, mob = model.violence, model.mobilization
     armed = sum(a.strength * a.multiplier for a in model.armed_groups)
     armed_intent = sum(a.strength * a.multiplier * a.intent for a in model.armed_groups)
     leaders = model.leaders
@@ -74,17 +96,17 @@ def indicators(model: EscalationModel) -> np.ndarray:
     mitigation = sum(b[k].strength for k in MITIGATING) / len(MITIGATING)
     return np.array([
         saturate(armed / n, 0.01),
-        saturate(model.violation_rate, 5e-4),
+        saturate(violence.violation_rate, 5e-4),
         1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
-        0.5 * (excl_extremism + float(model.inequality.max())),
+        0.5 * (excl_extremism + float(mob.inequality.max())),
         0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
-        (1.0 - mitigation) / (1.0 + float(model.protection.sum()) / model.n_districts),
-        float(model.group_totals[3].sum() / max(model.group_alive.sum(), 1.0)),
-        saturate(model.heat, 0.5),
+        (1.0 - mitigation) / (1.0 + float(violence.protection.sum()) / model.n_districts),
+        float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
+        saturate(model.events.heat, 0.5),
         grievance,
-        float(model.hate.max()),
+        float(model.information.hate.max()),
         saturate(mobilized, 0.02),
-        saturate(model.killing_rate, model.params.stages.killing_scale),
+        saturate(violence.killing_rate, model.params.stages.killing_scale),
     ])
 
 
@@ -94,27 +116,56 @@ def observe(history: np.ndarray, month: int, delay: int, noise_sd: float,
     return np.clip(history[max(0, month - delay)] + noise_sd * normals, 0.0, 1.0)
 
 
-def warning_strength(model: EscalationModel) -> float:
+def warning_strength(model) -> float:
     """How well early warning works: brake (d), with local civil-society reports closing a share
     ``warning_weight × presence`` of the remaining gap (R14 §27, §51–52)."""
-    cs = model.civil_society
+    cs = model.decisions.civil_society
     return 1.0 - ((1.0 - model.brakes["early_warning"].strength)
                   * (1.0 - cs.p.warning_weight * cs.presence))
 
 
-def step(model: EscalationModel) -> None:
-    st = model.params.stages
-    t = model.steps
-    entry = np.array([st.risk_up, st.threat_up, st.atrocity_up])
-    refresh_groups(model)
-    model.indicator_history[t] = indicators(model)
-    model.scores = scores(model.indicator_history[t])
-    model.stage = classify(model.stage, model.scores, entry, st.hysteresis)
-    s = warning_strength(model)
-    normals = model.streams["observation"].standard_normal(len(INDICATORS))
-    seen = observe(model.indicator_history, t, round(st.max_delay * (1.0 - s)),
-                   st.observation_noise * (1.0 - s), normals)
-    model.observed_indicators = seen
-    model.observed_scores = scores(seen)
-    model.observed_stage = classify(model.observed_stage, model.observed_scores, entry,
-                                    st.hysteresis)
+class Observation(Module):
+    """Step 6: month-end group aggregates; true indicators, true stage; noisy, delayed observed
+    stage."""
+
+    name = "observation"
+    section = "stages"
+    series = ("stage", "observed_stage", *(s.name.lower() for s in Score),
+              *(f"ind_{i}" for i in INDICATORS))
+    reads = ("mobilization: group aggregates (refreshed here), inequality",
+             "violence: rates, protection", "events: heat", "information: hate",
+             "brakes, leaders, armed groups", "civil society: presence")
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.history = np.zeros((model.params.run.months + 1, len(Indicator)))
+        self.scores = np.zeros(len(Score))
+        self.observed_scores = np.zeros(len(Score))
+        self.observed_indicators = np.zeros(len(Indicator))
+        self.stage = 0
+        self.observed_stage = 0
+
+    def start(self) -> None:
+        """Month 0: the stage of the initial state."""
+        self.step()
+
+    def step(self) -> None:
+        model, st = self.model, self.p
+        t = model.steps
+        entry = np.array([st.risk_up, st.threat_up, st.atrocity_up])
+        model.mobilization.aggregate()
+        self.history[t] = indicators(model)
+        self.scores = scores(self.history[t])
+        self.stage = classify(self.stage, self.scores, entry, st.hysteresis)
+        s = warning_strength(model)
+        normals = model.streams["observation"].standard_normal(len(Indicator))
+        seen = observe(self.history, t, round(st.max_delay * (1.0 - s)),
+                       st.observation_noise * (1.0 - s), normals)
+        self.observed_indicators = seen
+        self.observed_scores = scores(seen)
+        self.observed_stage = classify(self.observed_stage, self.observed_scores, entry,
+                                       st.hysteresis)
+
+    def record(self) -> tuple[float, ...]:
+        return (self.stage, self.observed_stage, *self.scores,
+                *self.history[self.model.steps])

@@ -25,17 +25,21 @@ Per district×group cell:
 
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
+
+The module owns the operational reach of armed groups, the international protective presence per
+district (set afresh each month by interventions through :meth:`Violence.protect`), the alive
+civilians per cell, victimization, the killing and violation counts and rates, and the
+mass-atrocity outcome; it is the one writer of civilians' ``alive``, ``displaced`` and
+``district``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from scipy import special
 
-if TYPE_CHECKING:
-    from ..model import EscalationModel
+from ..numeric import saturate
+from .base import Module
 
 
 def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
@@ -112,60 +116,162 @@ def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
     return np.where(violence <= masked[own, best], own, best)
 
 
-def step(model: EscalationModel) -> None:
-    d = model.params.dynamics
-    civ = model.civilians
-    n_cells = model.n_districts * model.n_groups
-    shape = (model.n_districts, model.n_groups)
-    alive = model.alive_cells                       # alive civilians per (district, group)
-    mobilized = np.bincount(civ.key[civ.mobilized], minlength=n_cells).reshape(shape)
+def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
+    """``reach[i, j]``: share of the members based in district j who act in district i; a share
+    ``spill`` of them spreads evenly over j's neighbours (columns sum to one)."""
+    n = neighbours.shape[0]
+    others = neighbours & ~np.eye(n, dtype=bool)
+    n_others = others.sum(axis=0, keepdims=True)
+    return np.where(n_others > 0, (1.0 - spill) * np.eye(n)
+                    + spill * others / np.maximum(n_others, 1), np.eye(n))
 
-    model.armed_set.do("step")
-    a = model.armed_arrays()
-    expected = np.zeros(shape)
-    if a is not None:
-        pressure, strength = armed_pressure(mobilized, model.reach, *a)
-        expected += pressure
-        for group, s in zip(model.armed_groups, strength, strict=True):
-            group.strength = float(s)
-    sec = model.brakes["security_sector"]
-    ruler = model.leaders[model.government.ruling]
-    expected += state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
-                               model.hate, d.state_violence)
-    protection = sec.protection + model.protection
-    h = hazard(expected, alive, protection, d.protection_strength,
-               d.defuse_strength * model.brakes["local_peace"].strength, d.max_hazard)
 
-    rng = model.streams["violence"]
-    u = rng.random(civ.n, dtype=np.float32)
-    killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
-    civ.alive &= ~killed
-    civ.mobilized &= civ.alive
-    civ.displaced &= civ.alive
-    kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
-    expected_kills = h * alive      # capped by the people present; what the killings' draw means
-    violations = poisson_quantile(rng.random(expected.shape),
-                                  expected_kills * d.violations_per_killing)
-    model.record_violence(kills, violations, alive, float(expected_kills.sum()))
+class Violence(Module):
+    """Step 4: armed groups and the security sector attack or protect; local bodies defuse;
+    civilians are killed; violations; displacement and return."""
 
-    # displacement and return
-    flee = (civ.alive & ~civ.displaced & ~civ.mobilized
-            & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear))
-    if flee.any():
-        violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
-        refuge = refuges(violence, model.neighbours)
-        # nowhere safer nearby: stay
-        flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
-        civ.district[flee] = refuge[civ.district[flee]]
-        civ.displaced |= flee
-    back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
-    if back.any():
-        civ.district[back] = civ.home[back]
-        civ.displaced &= ~back
-    model.alive_cells = alive - kills
-    if flee.any() or back.any():
-        moved = flee | back
-        cells = model.alive_cells.ravel()
-        cells -= np.bincount(civ.key[moved], minlength=n_cells)
-        civ.relocate(moved)
-        cells += np.bincount(civ.key[moved], minlength=n_cells)
+    name = "violence"
+    section = "violence"
+    series = ("deaths", "killings", "violations", "displaced", "armed")
+    reads = ("armed groups (stepped here)", "mobilization: mobilized civilians",
+             "information: hate", "brakes: security_sector, local_peace",
+             "outcomes: mass_atrocity_fraction")
+
+    def __init__(self, model):
+        super().__init__(model)
+        s = model.params
+        civ = model.civilians
+        self.reach = operational_reach(model.neighbours, self.p.spill)
+        self.protection = np.zeros(model.n_districts)   # international protective presence
+        self.victimization = np.zeros((model.n_districts, model.n_groups))
+        # alive civilians per (district, group), kept up to date here
+        self.alive_cells = np.bincount(
+            civ.key, minlength=model.n_districts * model.n_groups).reshape(
+            model.n_districts, model.n_groups).astype(float)
+        self.killing_rate = 0.0     # killings per civilian per month, smoothed (weight 1/3)
+        self.violation_rate = 0.0   # violations per civilian per month, smoothed (weight 1/3)
+        self.killings = 0           # simulated civilians killed this month
+        self.violations = 0         # violations this month
+        self.deaths = 0             # simulated civilians killed so far
+        self.violations_total = 0
+        self.mass_atrocity_threshold = max(
+            1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
+        self.mass_atrocity_month: int | None = None
+        a = model.armed_groups   # what does not change during a run
+        self._armed_fixed = (np.array([x.base for x in a], int),
+                             np.array([x.recruit_share for x in a], float),
+                             np.array([x.lethality for x in a], float),
+                             np.array([x.targets for x in a], float).reshape(len(a), -1))
+
+    def protect(self, amount: float | np.ndarray, districts: np.ndarray | None = None) -> None:
+        """Add protective presence this month (to every district, or to ``districts``)."""
+        if districts is None:
+            self.protection += amount
+        else:
+            self.protection[districts] += amount
+
+    def end_protection(self) -> None:
+        """Presence is set afresh every month by the interventions still active."""
+        self.protection[:] = 0.0
+
+    def victimization_index(self) -> np.ndarray:
+        """Victimization per (district, group) on [0, 1): half at 0.2 % of the cell per month."""
+        return saturate(self.victimization, 2e-3)
+
+    def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
+        """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
+        a = self.model.armed_groups
+        if not a:
+            return None
+        base, share, lethality, targets = self._armed_fixed
+        return (base, share, np.fromiter((x.multiplier for x in a), float, len(a)),
+                np.fromiter((x.intent for x in a), float, len(a)), lethality, targets)
+
+    def book(self, kills: np.ndarray, violations: np.ndarray, alive: np.ndarray,
+             expected_kills: float) -> None:
+        """Book this month's killings and violations per (district, group).
+
+        The killing rate that the atrocity indicator reads is the *expected* number of killings
+        (the sum of the hazards), not the realized count, so that the stage does not depend on
+        how many people one simulated civilian stands for; deaths and the mass-atrocity outcome
+        count the realized killings."""
+        p, model = self.p, self.model
+        mem = p.victimization_memory
+        harm = (kills + violations / max(p.violations_per_killing, 1.0))
+        self.victimization = mem * self.victimization + (1 - mem) * harm / np.maximum(alive, 1)
+        n = model.civilians.n
+        self.killings = int(kills.sum())
+        self.violations = int(violations.sum())
+        self.deaths += self.killings
+        self.violations_total += self.violations
+        self.killing_rate += (expected_kills / n - self.killing_rate) / 3.0
+        self.violation_rate += (self.violations / n - self.violation_rate) / 3.0
+        if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
+            self.mass_atrocity_month = model.steps
+            model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
+                      "threshold")
+
+    def step(self) -> None:
+        model, d = self.model, self.p
+        civ = model.civilians
+        n_cells = model.n_districts * model.n_groups
+        shape = (model.n_districts, model.n_groups)
+        alive = self.alive_cells                        # alive civilians per (district, group)
+        mobilized = np.bincount(civ.key[civ.mobilized], minlength=n_cells).reshape(shape)
+
+        model.armed_set.do("step")
+        a = self.armed_arrays()
+        expected = np.zeros(shape)
+        if a is not None:
+            pressure, strength = armed_pressure(mobilized, self.reach, *a)
+            expected += pressure
+            for group, s in zip(model.armed_groups, strength, strict=True):
+                group.strength = float(s)
+        sec = model.brakes["security_sector"]
+        ruler = model.leaders[model.government.ruling]
+        expected += state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+                                   model.information.hate, d.state_violence)
+        protection = sec.protection + self.protection
+        h = hazard(expected, alive, protection, d.protection_strength,
+                   d.defuse_strength * model.brakes["local_peace"].strength, d.max_hazard)
+
+        rng = model.streams["violence"]
+        u = rng.random(civ.n, dtype=np.float32)
+        killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
+        civ.alive &= ~killed
+        civ.mobilized &= civ.alive
+        civ.displaced &= civ.alive
+        kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+        expected_kills = h * alive   # capped by the people present; what the killings' draw means
+        violations = poisson_quantile(rng.random(expected.shape),
+                                      expected_kills * d.violations_per_killing)
+        self.book(kills, violations, alive, float(expected_kills.sum()))
+
+        # displacement and return
+        flee = (civ.alive & ~civ.displaced & ~civ.mobilized
+                & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear))
+        if flee.any():
+            violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
+            refuge = refuges(violence, model.neighbours)
+            # nowhere safer nearby: stay
+            flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
+            civ.district[flee] = refuge[civ.district[flee]]
+            civ.displaced |= flee
+        back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
+        if back.any():
+            civ.district[back] = civ.home[back]
+            civ.displaced &= ~back
+        self.alive_cells = alive - kills
+        if flee.any() or back.any():
+            moved = flee | back
+            cells = self.alive_cells.ravel()
+            cells -= np.bincount(civ.key[moved], minlength=n_cells)
+            civ.relocate(moved)
+            cells += np.bincount(civ.key[moved], minlength=n_cells)
+
+    def record(self) -> tuple[float, ...]:
+        model = self.model
+        scale = model.params.people_per_civilian
+        return (self.deaths * scale, self.killings * scale, self.violations * scale,
+                np.count_nonzero(model.civilians.displaced) * scale,
+                sum(a.strength for a in model.armed_groups) * scale)

@@ -15,9 +15,9 @@ import markdown
 import solara
 import solara.lab
 
+from ..catalogue import CATALOGUE
 from ..errors import InputError
 from ..export import events_bytes, scenario_toml, timeseries_bytes
-from ..interventions import CATALOGUE
 from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
 from ..scenario import available, load_scenario

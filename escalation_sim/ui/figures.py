@@ -211,9 +211,9 @@ def districts(session: Session) -> list[dict]:
     out = []
     for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
         out.append({"district": d, "x": int(x), "y": int(y),
-                    "groups": {n: float(m.alive_cells[d, i] * people)
+                    "groups": {n: float(m.violence.alive_cells[d, i] * people)
                                for i, n in enumerate(names)},
-                    "victimization": float(m.victimization[d].sum()),
+                    "victimization": float(m.violence.victimization[d].sum()),
                     "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
-                    "protection": float(m.protection[d])})
+                    "protection": float(m.violence.protection[d])})
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import ValidationError
 
-from ..interventions import CATALOGUE
+from ..catalogue import CATALOGUE
 from ..model import SERIES, EscalationModel, LogEntry
 from ..params import InterventionSpec, Scenario, ScheduledEvent
 from ..scenario import explain

@@ -1,29 +1,25 @@
-"""International actors and the hooks interventions act through.
+"""International decisions (step 7) and the international actors who take them (R14 §20–27).
 
-The engine steps every registered international actor after observation (step 7 of the model's
-recipe) and applies every registered intervention after that (step 8). Actors are Mesa agents in
-``model.international_set`` (R14 §20–27): the Secretary-General and special advisers, six UN
-agencies, a regional organization and the neighbouring states in it, member states acting
-bilaterally, the Security Council, local civil-society networks, and external sponsors. Each has
-a budget, attention and a decision rule; ``model.actors`` maps the deliverer names of
-``params.ACTORS`` to them. Interventions are plain objects with an ``apply(model) -> cost``
-method in ``model.interventions``. What an intervention may move is model *state*, never the
-frozen scenario: institutions' ``external_investment``, ``model.protection`` (international
-protective presence per district), the government's attributes, armed groups' ``arms`` and
-``external_support``, and so on. The catalogue of actors and interventions builds on these hooks.
+The actors are Mesa agents with a budget, attention and a decision rule: the Secretary-General
+and special advisers, six UN agencies, a regional organization and the neighbouring states in
+it, member states acting bilaterally, the Security Council, local civil-society networks, and
+external sponsors. :class:`Decisions` builds them, owns them (``actors``: the deliverers by the
+names of ``params.ACTORS``; ``actor_set``: every actor in stepping order) and steps them each
+month; the delivery step (:mod:`escalation_sim.submodels.delivery`) takes interventions to them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
 import mesa
+from mesa import Model
+from mesa.agentset import AgentSet
 
-if TYPE_CHECKING:
-    from .model import EscalationModel
+from ..stages import Score
+from .base import Module
+from .observation import Indicator
 
 
-def perpetrators(model: EscalationModel) -> set[int]:
+def perpetrators(model: Model) -> set[int]:
     """Groups on the perpetrating side: the ruling group when the state is complicit (≥ 0.5), and
     the base groups of armed groups that field fighters."""
     out = {a.base for a in model.armed_groups if a.strength > 0}
@@ -48,7 +44,7 @@ class InternationalActor(mesa.Agent):
     local = False   # a local actor sees the true situation and is not distracted by crises
                     # elsewhere; the others see the observed one
 
-    def __init__(self, model: EscalationModel, name: str, key: str = "",
+    def __init__(self, model: Model, name: str, key: str = "",
                  budget: float | None = None):
         super().__init__(model)
         self.name = name
@@ -59,8 +55,9 @@ class InternationalActor(mesa.Agent):
         self.short = False       # could not pay a month in full this year (logged once a year)
 
     def salience(self) -> float:
-        scores = self.model.scores if self.local else self.model.observed_scores
-        return float(max(scores[1], scores[2]))
+        obs = self.model.observation
+        scores = obs.scores if self.local else obs.observed_scores
+        return float(max(scores[Score.THREAT], scores[Score.ATROCITY]))
 
     def step(self) -> None:
         m = self.model
@@ -93,7 +90,7 @@ class Secretariat(InternationalActor):
     R16 §28–29): once its attention reaches ``warning_threshold`` it issues a formal early
     warning, once per run, which raises every other actor's attention by ``warning_boost``."""
 
-    def __init__(self, model: EscalationModel, p):
+    def __init__(self, model: Model, p):
         super().__init__(model, "Secretary-General and special advisers", "secretariat",
                          p.budget)
         self.p = p
@@ -105,7 +102,7 @@ class Secretariat(InternationalActor):
             self.warned = self.model.steps
             self.model.log("warning", "The special advisers issue a formal early warning to the "
                            "Secretary-General and the Security Council")
-            for actor in self.model.international_set:
+            for actor in self.model.decisions.actor_set:
                 if actor is not self:
                     actor.attention = min(1.0, actor.attention + self.p.warning_boost)
 
@@ -114,7 +111,7 @@ class SecurityCouncil(InternationalActor):
     """The Security Council as far as this country is concerned: members, some permanent, some
     backing a party (R16 §15–16, §49). It decides Pillar III drafts put to it."""
 
-    def __init__(self, model: EscalationModel, members, budget: float | None = None):
+    def __init__(self, model: Model, members, budget: float | None = None):
         super().__init__(model, "Security Council", "council", budget)
         self.members = list(members)
         self.index = {g.name: g.index for g in model.groups}
@@ -138,7 +135,7 @@ class Neighbour(InternationalActor):
 
     local = True
 
-    def __init__(self, model: EscalationModel, p):
+    def __init__(self, model: Model, p):
         super().__init__(model, p.name, "neighbour")
         self.p = p
         self.backs = {g.index for g in model.groups if g.name in p.backs}
@@ -153,7 +150,7 @@ class RegionalOrganization(InternationalActor):
     through its neighbouring members' eyes and decides by consensus, which a neighbour backing
     the perpetrator may block."""
 
-    def __init__(self, model: EscalationModel, p, neighbours: list[Neighbour]):
+    def __init__(self, model: Model, p, neighbours: list[Neighbour]):
         super().__init__(model, "Regional organization", "regional", p.budget)
         self.p = p
         self.neighbours = neighbours
@@ -165,9 +162,9 @@ class RegionalOrganization(InternationalActor):
                    default=0.0)
 
     def salience(self) -> float:
-        m, i = self.model, self.information()
-        seen = (1.0 - i) * m.observed_scores + i * m.scores
-        return float(max(seen[1], seen[2]))
+        obs, i = self.model.observation, self.information()
+        seen = (1.0 - i) * obs.observed_scores + i * obs.scores
+        return float(max(seen[Score.THREAT], seen[Score.ATROCITY]))
 
     def agree(self, u: float) -> tuple[bool, str]:
         """Decide a proposed action with uniform ``u``. Consensus: each neighbour backing the
@@ -190,7 +187,7 @@ class CivilSociety(InternationalActor):
 
     local = True
 
-    def __init__(self, model: EscalationModel, p):
+    def __init__(self, model: Model, p):
         super().__init__(model, "Civil-society networks", "civil_society", p.budget)
         self.p = p
         self.presence = p.presence
@@ -203,13 +200,14 @@ class CivilSociety(InternationalActor):
         m, p = self.model, self.p
         self.presence += (p.recovery * (p.presence - self.presence)
                           - p.suppression * m.government.complicity * self.presence)
-        documented = m.indicator_history[m.steps][1]   # violations record
-        m.impunity = max(0.0, m.impunity - p.accountability * self.presence * documented)
+        documented = m.observation.history[m.steps, Indicator.VIOLATIONS_RECORD]
+        m.institutions.reduce_impunity(p.accountability * self.presence * documented)
 
 
-def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
-    """Build and register every international actor of the scenario; return the deliverers by
-    actor name (``params.ACTORS``)."""
+def create_actors(model: Model) -> tuple[dict[str, InternationalActor],
+                                         list[InternationalActor]]:
+    """Build every international actor of the scenario; return the deliverers by actor name
+    (``params.ACTORS``) and every actor in the order they step."""
     ip = model.params.international
     ag = ip.agencies
     neighbours = [Neighbour(model, nb) for nb in ip.neighbours]
@@ -229,16 +227,15 @@ def create_actors(model: EscalationModel) -> dict[str, InternationalActor]:
     sponsors = [Sponsor(model, sp) for sp in ip.sponsors]
     # the secretariat steps last, so its warning's boost is not diluted the month it is given
     secretariat = Secretariat(model, ip.secretariat)
-    for actor in (*actors.values(), *neighbours, *sponsors, secretariat):
-        model.register_actor(actor)
-    return {**actors, "secretariat": secretariat}
+    return ({**actors, "secretariat": secretariat},
+            [*actors.values(), *neighbours, *sponsors, secretariat])
 
 
 class Sponsor(InternationalActor):
     """An external sponsor arming one armed group (R16 §30); denial of means and sanctions cut
-    the flow (``model.denial``, set by interventions the month before)."""
+    the flow (``model.delivery.denial``, set by interventions the month before)."""
 
-    def __init__(self, model: EscalationModel, p):
+    def __init__(self, model: Model, p):
         super().__init__(model, p.name, "sponsor")
         self.p = p
         self.group = next(a for a in model.armed_groups if a.name == p.backs)
@@ -246,37 +243,29 @@ class Sponsor(InternationalActor):
     def step(self) -> None:
         super().step()
         if self.model.steps >= self.p.start:
-            self.group.sponsored += self.p.arms * (1.0 - self.model.denial)
+            self.group.supply(self.p.arms * (1.0 - self.model.delivery.denial))
 
 
-class Intervention(Protocol):
-    """Anything that changes model state each month and reports what that cost."""
-
-    name: str
-
-    def apply(self, model: EscalationModel) -> float:
-        """Apply this month's effect; return its cost this month (arbitrary currency units)."""
-        ...
-
-
-def decide(model: EscalationModel) -> None:
+class Decisions(Module):
     """Step 7: every international actor takes its monthly decision (sponsors re-supply)."""
-    for a in model.armed_groups:
-        a.sponsored = 0.0
-    model.international_set.do("step")
 
+    name = "decisions"
+    section = "international"
+    reads = ("observation: scores, indicators", "government: complicity",
+             "armed groups (their supply is reset here)", "delivery: denial")
 
-def apply_interventions(model: EscalationModel) -> None:
-    """Step 8: reset the transient hooks, then every intervention applies its effect; costs are
-    summed. Once a policy's budget is spent, its interventions stop (R14 §18, §75)."""
-    from .interventions import reset_transient
+    def __init__(self, model):
+        super().__init__(model)
+        self.actors, stepping = create_actors(model)
+        self.actor_set = AgentSet(stepping, random=model.random)
+        self.council: SecurityCouncil = self.actors["council"]
+        self.civil_society: CivilSociety = self.actors["civil_society"]
 
-    reset_transient(model)
-    budget = model.policy.budget if model.policy is not None else None
-    if budget is not None and model.cost >= budget:
-        if not model.budget_exhausted:
-            model.budget_exhausted = True
-            model.log("intervention", "budget exhausted: all interventions stop")
-        return
-    for intervention in model.interventions:
-        model.cost += intervention.apply(model)
+    def register(self, actor: InternationalActor) -> None:
+        """Add an international actor to those stepped each month (after the others)."""
+        self.actor_set.add(actor)
+
+    def step(self) -> None:
+        for a in self.model.armed_groups:
+            a.end_supply()
+        self.actor_set.do("step")

@@ -1,0 +1,164 @@
+"""Civilians: grievance, fear, radicalization and threshold mobilization (R14 §8–10).
+
+All updates are array operations. Targets for grievance and fear are computed once per
+district×group cell and gathered to civilians by their ``key``.
+
+* Grievance target: horizontal inequality (amplified by economic stress), political exclusion,
+  victimization of one's group in one's district, impunity, and event shocks (R14 §8, §41–42, §57).
+* Fear target: victimization nearby and hate speech directed at one's group (R14 §9–10).
+* Radicalization approaches ``exposure × (0.5 + grievance)`` — hate speech resonates with the
+  aggrieved — quickly upwards and slowly downwards.
+* Mobilization is a threshold decision (Granovetter 1978; Epstein 2002): the motive —
+  radicalization, the share of one's ties already mobilized, and fear (armed self-protection,
+  R14 §10) — minus deterrence, the expected punishment from an accountable security sector and
+  judiciary scaled by one's risk aversion. A mobilized civilian stands down only when the
+  motive falls a margin below the threshold.
+
+The module owns horizontal inequality (which inclusive governance reduces through
+:meth:`Mobilization.reduce_inequality`), the group aggregates of the civilians' attitudes, and is
+the one writer of their grievance, fear, radicalization and mobilization.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..numeric import relax_to
+from .base import Module
+
+
+def horizontal_inequality(status: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Each group's shortfall below the population-weighted mean status, on [0, 1]."""
+    mean = float(np.einsum("g,g->", status, share))   # einsum, not BLAS: CPU-independent bits
+    return np.clip((mean - status) / max(mean, 1e-9), 0.0, 1.0)
+
+
+def radicalization_target(exposure: np.ndarray, grievance: np.ndarray) -> np.ndarray:
+    """Radicalization that sustained exposure produces: hate speech resonates with grievance."""
+    return np.minimum(exposure * (0.5 + grievance), 1.0)
+
+
+def expected_punishment(security_restraint_capacity: float, judiciary: float,
+                        impunity: float) -> float:
+    """Probability-like expectation of being punished for taking up arms, on [0, 1]."""
+    return (0.5 * security_restraint_capacity + 0.5 * judiciary) * (1.0 - impunity)
+
+
+def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversion: np.ndarray,
+           punishment: float, w_peer: float, w_fear: float, w_det: float) -> np.ndarray:
+    """Mobilization motive of each civilian:
+    ``radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion``, summed in
+    that order into one buffer (the same bits with fewer temporaries)."""
+    m = radical + w_peer * peer
+    part = np.multiply(fear, w_fear)
+    m += part
+    m -= np.multiply(risk_aversion, w_det * punishment, out=part)
+    return m
+
+
+class Mobilization(Module):
+    """Step 3: grievance, fear and radicalization update; threshold mobilization."""
+
+    name = "mobilization"
+    section = "mobilization"
+    series = ("mobilized", "propaganda", "grievance", "fear", "radicalization")
+    reads = ("events: stress, grievance shocks", "information: hate",
+             "violence: victimization", "institutions: impunity", "government: inclusiveness",
+             "brakes: security_sector, judiciary")
+
+    def __init__(self, model):
+        super().__init__(model)
+        groups = model.params.groups
+        self.inequality = horizontal_inequality(np.array([g.economic_status for g in groups]),
+                                                np.array([g.share for g in groups]))
+        self.group_alive = np.zeros(model.n_groups)        # alive civilians per group
+        self.group_totals = np.zeros((4, model.n_groups))  # grievance, fear, radical, exposure
+
+    def discrimination(self) -> np.ndarray:
+        """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
+        model = self.model
+        out = np.array([0.0 if g.ruling else 1.0 for g in model.groups])
+        return out * (1.0 - model.government.inclusiveness)
+
+    def reduce_inequality(self, share: float) -> None:
+        """Inclusive-governance assistance: horizontal inequality falls by ``share``."""
+        self.inequality *= 1.0 - share
+
+    def start(self) -> None:
+        """Month 0: grievance at its structural level."""
+        p, civ = self.p, self.model.civilians
+        civ.grievance[:] = civ.by_group(np.clip(
+            (p.w_inequality * self.inequality
+             + p.w_discrimination * self.discrimination()
+             + p.w_impunity * self.model.institutions.impunity), 0, 1).astype(np.float32))
+
+    def step(self) -> None:
+        model, p = self.model, self.p
+        civ = model.civilians
+        events = model.events
+        vict = model.violence.victimization_index()              # (districts, groups)
+        grievance_cell = (p.w_inequality * self.inequality * (1.0 + events.stress)
+                          + p.w_discrimination * self.discrimination()
+                          + p.w_impunity * model.institutions.impunity
+                          + events.grievance_shock)[None, :] + p.w_victimization * vict
+        fear_cell = (p.fear_victimization * vict
+                     + (p.fear_threat * model.information.hate)[None, :])
+        relax_to(civ.grievance,
+                 civ.by_cell(np.clip(grievance_cell, 0.0, 1.0).astype(np.float32)),
+                 p.grievance_rate)
+        relax_to(civ.fear, civ.by_cell(np.clip(fear_cell, 0.0, 1.0).astype(np.float32)),
+                 p.fear_rate)
+        r_target = radicalization_target(civ.exposure, civ.grievance)
+        r_target -= civ.radical
+        # masked products, not np.where: the same bits, a quarter of the time
+        rising = r_target > 0
+        np.multiply(r_target, np.float32(p.radicalization_rate), out=r_target, where=rising)
+        np.multiply(r_target, np.float32(p.deradicalization_rate), out=r_target, where=~rising)
+        civ.radical += r_target
+
+        sec = model.brakes["security_sector"]
+        punish = expected_punishment(sec.capacity * sec.restraint,
+                                     model.brakes["judiciary"].strength,
+                                     model.institutions.impunity)
+        # the share of one's ties mobilized; no product needed in months when nobody is
+        peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
+                else np.float32(0))
+        m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
+                   p.w_self_protection, p.w_deterrence)
+        able = civ.alive & ~civ.displaced
+        stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
+        civ.mobilized = able & (stay | (m > civ.threshold))
+
+    def aggregate(self) -> None:
+        """Group sums and means of grievance, fear, radicalization, exposure and mobilization
+        over alive civilians, for the leaders, observation and the recorder (civilians are
+        stored sorted by group). Observation calls it first, after this month's violence."""
+        model = self.model
+        civ = model.civilians
+        alive = civ.alive
+        sums = np.zeros((2, model.n_groups))
+        totals = np.zeros((4, model.n_groups))
+        for g, (start, size) in enumerate(zip(civ.group_starts, civ.group_sizes, strict=True)):
+            part = slice(start, start + size)
+            n_alive = np.count_nonzero(alive[part])
+            sums[0, g] = n_alive
+            sums[1, g] = np.count_nonzero(civ.mobilized[part])
+            # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same
+            # bits on any CPU), minus the dead
+            totals[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
+            if n_alive < size:
+                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
+                                              dtype=np.float64)
+        self.group_alive = sums[0].astype(float)
+        self.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
+        n = np.maximum(self.group_alive, 1.0)
+        for g, group in enumerate(model.groups):
+            group.mean_grievance = float(self.group_totals[0, g] / n[g])
+            group.mean_fear = float(self.group_totals[1, g] / n[g])
+            group.mobilized_share = float(sums[1, g] / n[g])
+
+    def record(self) -> tuple[float, ...]:
+        n_alive = max(float(self.group_alive.sum()), 1.0)
+        grievance, fear, radical, exposure = self.group_totals.sum(axis=1) / n_alive
+        mobilized = np.count_nonzero(self.model.civilians.mobilized) / n_alive
+        return (mobilized, exposure, grievance, fear, radical)
