@@ -10,8 +10,21 @@ Definitions (also in the README and ``docs/ODD.md``):
   for fewer than ``stop_hold`` months, was not stopped.
 * **recurrences** — how often the stage re-entered ≥ 2 after at least ``stop_hold`` months below 2
   (R16 §53–56).
-* **mass atrocity** — cumulative deliberate killings of civilians reached
+* **mass-killing onset** — the field's outcome (Early Warning Project, Political Instability
+  Task Force; Ulfelder & Valentino 2008): one perpetrator (the state's forces or one armed group)
+  deliberately killed at least ``outcomes.onset_deaths`` (1,000) noncombatant civilians within
+  ``outcomes.onset_window`` (12) months; ``onset_month`` is the month of the first onset,
+  ``onset_perpetrator`` who. An episode ends when that perpetrator's twelve-month count falls
+  below ``outcomes.episode_end_deaths``; ``mass_killing_episodes`` counts onsets,
+  ``mass_killing_recurrence`` says whether an onset followed the end of an earlier episode.
+  Stage 3 is a separate measurement, from the indicators: see ``summarize``'s
+  ``stage3_without_onset`` and ``onset_without_stage3``.
+* **mass atrocity** (v1, kept until v2's dynamics land, when ``mass_atrocity`` will mean the
+  onset) — cumulative deliberate killings of anyone, combatants included, reached
   ``mass_atrocity_fraction`` of the population; ``mass_atrocity_month`` is when.
+* **deaths by victim and perpetrator** — ``deaths_noncombatant`` and ``deaths_combatant``
+  (civilians killed while mobilized), and ``deaths_by_perpetrator`` (each killing attributed in
+  proportion to the perpetrators' shares of its cell's expected killings).
 * **warning month** — the first month the *observed* stage was ≥ 2 (early warning of a specific
   threat); **first action month** — the first month any intervention of the policy took effect;
   **blocked** — the responses that stopped in the pipeline, as ``kind:stage`` (``consent``:
@@ -81,7 +94,15 @@ class RunOutcome:
     recurrences: int
     mass_atrocity: bool
     mass_atrocity_month: int | None
+    mass_killing_onset: bool
+    onset_month: int | None
+    onset_perpetrator: str | None
+    mass_killing_episodes: int
+    mass_killing_recurrence: bool
     deaths: float
+    deaths_noncombatant: float
+    deaths_combatant: float
+    deaths_by_perpetrator: tuple[tuple[str, float], ...]
     displaced_peak: float
     displaced_end: float
     violations: float
@@ -99,6 +120,8 @@ class RunOutcome:
         hold = model.params.outcomes.stop_hold
         observed = column(model, "observed_stage").astype(np.int8)
         violence = model.violence
+        episodes = violence.episodes
+        ends = [e.end for e in episodes if e.end is not None]
         deployments = model.delivery.deployments
         starts = [d.first_effect for d in deployments if d.first_effect is not None]
         return cls(
@@ -111,7 +134,17 @@ class RunOutcome:
             recurrences=recurrences(stages, hold),
             mass_atrocity=violence.mass_atrocity_month is not None,
             mass_atrocity_month=violence.mass_atrocity_month,
+            mass_killing_onset=violence.onset_month is not None,
+            onset_month=violence.onset_month,
+            onset_perpetrator=episodes[0].perpetrator if episodes else None,
+            mass_killing_episodes=len(episodes),
+            mass_killing_recurrence=any(e.onset > min(ends) for e in episodes) if ends else False,
             deaths=violence.deaths * scale,
+            deaths_noncombatant=violence.noncombatant_deaths,
+            deaths_combatant=violence.combatant_deaths,
+            deaths_by_perpetrator=tuple(
+                (name, float(d)) for name, d in zip(violence.perpetrators, violence.deaths_by,
+                                                    strict=True)),
             displaced_peak=float(displaced.max()),
             displaced_end=float(displaced[-1]),
             violations=violence.violations_total * scale,
@@ -134,6 +167,8 @@ class RunOutcome:
                 row[name] = self.first_month_at_stage[int(name[-1])]
             elif name == "blocked":
                 row[name] = ";".join(self.blocked)
+            elif name == "deaths_by_perpetrator":
+                row[name] = ";".join(f"{who}:{d:.0f}" for who, d in self.deaths_by_perpetrator)
             else:
                 row[name] = getattr(self, name)
         return row
@@ -146,7 +181,7 @@ def _row_columns() -> list[tuple[str, str]]:
             continue
         if f.name == "first_month_at_stage":
             cols += [(f"first_month_at_stage_{k}", "int | None") for k in (1, 2, 3)]
-        elif f.name == "blocked":
+        elif f.name in ("blocked", "deaths_by_perpetrator"):
             cols.append((f.name, "str"))
         else:
             cols.append((f.name, f.type))
@@ -156,7 +191,8 @@ def _row_columns() -> list[tuple[str, str]]:
 ROW_COLUMNS = _row_columns()
 """``(name, type)`` of the flat, tabular form of an outcome (:meth:`RunOutcome.to_row`): every
 field but the stage trajectory; ``first_month_at_stage`` as ``first_month_at_stage_1..3``
-(stage 0 is always month 0); ``blocked`` joined by ``;``."""
+(stage 0 is always month 0); ``blocked`` joined by ``;``; ``deaths_by_perpetrator`` as
+``name:people`` joined by ``;``."""
 
 
 @lru_cache(maxsize=4096)
@@ -201,8 +237,9 @@ def mean_ci(values: Sequence[float], confidence: float = 0.95) -> dict[str, floa
     return {"mean": m, "low": m - half, "high": m + half}
 
 
-COLUMNS = ("highest_stage", "stopped_at", "mass_atrocity", "recurrences", "deaths",
-           "displaced_peak", "cost")
+COLUMNS = ("highest_stage", "stopped_at", "mass_atrocity", "mass_killing_onset",
+           "mass_killing_recurrence",
+           "recurrences", "deaths", "deaths_noncombatant", "displaced_peak", "cost")
 """The outcome fields that summaries and comparisons read."""
 
 Columns = Mapping[str, np.ndarray]
@@ -237,6 +274,19 @@ def summarize(outcomes: Sequence[RunOutcome] | Columns, confidence: float = 0.95
         "recurrence": asdict(Rate.of(c["recurrences"] > 0, confidence)),
         "deaths": mean_ci(c["deaths"], confidence),
         "displaced_peak": mean_ci(c["displaced_peak"], confidence),
+        **(_onset_summary(c, confidence) if "mass_killing_onset" in c else {}),
+    }
+
+
+def _onset_summary(c: Columns, confidence: float) -> dict:
+    """The mass-killing onset and what goes with it (absent from tables written before it)."""
+    onset, stage3 = c["mass_killing_onset"] != 0, c["highest_stage"] >= 3
+    return {
+        "mass_killing_onset": asdict(Rate.of(onset, confidence)),
+        "stage3_without_onset": asdict(Rate.of(stage3 & ~onset, confidence)),
+        "onset_without_stage3": asdict(Rate.of(onset & ~stage3, confidence)),
+        "mass_killing_recurrence": asdict(Rate.of(c["mass_killing_recurrence"] != 0, confidence)),
+        "deaths_noncombatant": mean_ci(c["deaths_noncombatant"], confidence),
     }
 
 
@@ -255,7 +305,12 @@ def format_table(summary: dict) -> str:
         row(f"reached stage >= {k} ({label})", summary["reach_stage_at_least"][k])
     for k in ("1", "2", "3"):
         row(f"stopped at stage {k}", summary["stopped_at_stage"][k])
-    row("mass atrocity", summary["mass_atrocity"])
+    row("mass atrocity (v1: cumulative killings >= 0.1 %)", summary["mass_atrocity"])
+    if "mass_killing_onset" in summary:
+        row("mass-killing onset (1,000 noncombatants/12 mo)", summary["mass_killing_onset"])
+        row("  stage 3 reached, no onset", summary["stage3_without_onset"])
+        row("  onset, stage 3 never reached", summary["onset_without_stage3"])
+        row("mass killing recurred after an episode ended", summary["mass_killing_recurrence"])
     row("recurrence (back to >= 2 after a stop)", summary["recurrence"])
     d = summary["deaths"]
     lines.append(f"{'deaths (people), mean':<48}{d['mean']:>8.0f}   [{d['low']:6.0f}, "

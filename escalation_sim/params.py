@@ -312,12 +312,38 @@ class StageParams(Section):
 
 
 class OutcomeParams(Section):
-    mass_atrocity_fraction: float = P(0.001, "Deliberate civilian killings, as a share of the "
-                                      "population, that make a mass atrocity (0.1 % = 1,000 "
-                                      "people in the default population of one million, the "
-                                      "mass-killing threshold of Ulfelder & Valentino 2008)",
+    mass_atrocity_fraction: float = P(0.001, "Cumulative deliberate killings of civilians (anyone, "
+                                      "combatants included), as a share of the population, that "
+                                      "make the v1 'mass atrocity' outcome (0.1 % = 1,000 people "
+                                      "in the default population of one million); to be replaced "
+                                      "by the mass-killing onset (onset_deaths)",
                                       "fraction of population",
-                                      "Ulfelder & Valentino 2008", gt=0, le=1)
+                                      "Ulfelder & Valentino 2008 (their threshold of 1,000, "
+                                      "here spread over the whole run)", gt=0, le=1)
+    onset_deaths: float = P(1000.0, "Deliberate killings of noncombatant civilians by one "
+                            "perpetrator (the state or one armed group) within onset_window "
+                            "months that make a mass-killing onset (the Early Warning Project "
+                            "and Political Instability Task Force definition)", "people",
+                            "Ulfelder & Valentino 2008; value: their threshold, 1,000",
+                            gt=0, le=1e9)
+    onset_window: int = P(12, "Months over which a perpetrator's killings of noncombatants are "
+                          "counted against onset_deaths", "months",
+                          "Ulfelder & Valentino 2008; value: their period, a year", ge=1,
+                          le=120)
+    episode_end_deaths: float = P(100.0, "An episode ends when its perpetrator's killings of "
+                                  "noncombatants over the last onset_window months fall below "
+                                  "this; a new onset after that is a recurrence", "people",
+                                  "value: assumption (a tenth of the onset level, so that an "
+                                  "episode does not end and restart on noise around the "
+                                  "threshold)", ge=0, le=1e9)
+
+    @model_validator(mode="after")
+    def _end_below_onset(self) -> OutcomeParams:
+        if self.episode_end_deaths > self.onset_deaths:
+            raise ValueError(f"episode_end_deaths: {self.episode_end_deaths:g} is above "
+                             f"onset_deaths ({self.onset_deaths:g}); an episode must end below "
+                             "the level that starts it")
+        return self
     stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
                        "months", "assumption; R16 §53–56", ge=1, le=120)
 

@@ -31,3 +31,22 @@ def test_wilson_matches_the_textbook_value():
     assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
     r = Rate.of([True] * 3 + [False] * 7)
     assert (r.count, r.n, r.p) == (3, 10, 0.3) and r.low < 0.3 < r.high
+
+
+def test_summary_reports_onset_and_stage_3_apart_and_reads_tables_without_the_onset():
+    from escalation_sim.outcomes import summarize
+
+    c = {"highest_stage": np.array([3, 3, 2, 1.0]), "stopped_at": np.full(4, np.nan),
+         "mass_atrocity": np.array([1, 1, 0, 0.0]), "recurrences": np.zeros(4),
+         "deaths": np.ones(4), "displaced_peak": np.zeros(4), "cost": np.zeros(4),
+         "mass_killing_onset": np.array([1, 0, 1, 0.0]), "mass_killing_recurrence": np.zeros(4),
+         "deaths_noncombatant": np.ones(4)}
+    s = summarize(c)
+    assert s["mass_killing_onset"]["count"] == 2
+    assert s["stage3_without_onset"]["count"] == 1      # run 2: stage 3, no onset
+    assert s["onset_without_stage3"]["count"] == 1      # run 3: onset at stage 2
+    old = {k: v for k, v in c.items() if k not in ("mass_killing_onset",
+                                                   "mass_killing_recurrence",
+                                                   "deaths_noncombatant")}
+    assert "mass_killing_onset" not in summarize(old)
+    assert summarize(old)["mass_atrocity"]["count"] == 2

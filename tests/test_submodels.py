@@ -1,6 +1,7 @@
 """Unit tests of the submodels' array functions, one block per submodel."""
 
 import numpy as np
+import pytest
 
 from escalation_sim.submodels import events, information, institutions, mobilization, violence
 from escalation_sim.submodels.observation import observe, scores
@@ -86,7 +87,7 @@ def test_protection_and_local_peace_lower_the_hazard():
 def test_armed_groups_hit_only_their_targets_where_they_are():
     mobilized = np.array([[10, 0], [0, 0]])                 # 10 of group 0 mobilized in district 0
     reach = np.eye(2)
-    pressure, strength = violence.armed_pressure(
+    pressure, strength, _ = violence.armed_pressure(
         mobilized, reach, base=np.array([0]), share=np.array([0.5]),
         multiplier=np.array([2.0]), intent=np.array([1.0]), lethality=np.array([0.1]),
         targets=np.array([[0.0, 1.0]]))
@@ -149,10 +150,58 @@ def test_a_district_as_calm_as_its_neighbours_is_its_own_refuge():
 
 def test_an_armed_group_with_two_targets_splits_its_killing_between_them():
     mobilized = np.array([[10, 0, 0]])
-    one, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+    one, _, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
                                      np.array([1.0]), np.array([1.0]), np.array([0.1]),
                                      np.array([[0.0, 1.0, 0.0]]))
-    two, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+    two, _, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
                                      np.array([1.0]), np.array([1.0]), np.array([0.1]),
                                      np.array([[0.0, 1.0, 1.0]]))
     assert one.sum() == two.sum() == 1.0
+
+
+def test_mass_killing_episodes_follow_the_twelve_month_count_of_one_perpetrator(default):
+    """Onset when one perpetrator's noncombatant killings over the last 12 months reach 1,000
+    people; end below 100; a later onset is a recurrence. Fed by hand, month by month: one
+    simulated civilian is 100 people in `default`, one cell, the state alone expected to kill."""
+    from escalation_sim import EscalationModel
+
+    m = EscalationModel(default, 0)
+    v = m.violence
+    shape = v.alive_cells.shape
+    state_only = np.zeros((len(v.perpetrators), *shape))
+    state_only[0, 0, 1] = 1.0
+    monthly = [1] * 10 + [0] * 17 + [2] * 5
+    onsets, ends = [], []
+    for t, k in enumerate(monthly, start=1):
+        m.steps = t
+        kills = np.zeros(shape)
+        kills[0, 1] = k
+        before = (len(v.episodes), sum(e.end is not None for e in v.episodes))
+        v.attribute(kills, kills, state_only)
+        if len(v.episodes) > before[0]:
+            onsets.append(t)
+        if sum(e.end is not None for e in v.episodes) > before[1]:
+            ends.append(t)
+    # 1,000 people by month 10: onset; the window holds 100 in month 21 and nothing in month 22
+    # (< 100: the end); 200 a month from month 28 reach 1,000 in month 32: a new onset
+    assert onsets == [10, 32] and ends == [22]
+    assert [e.perpetrator for e in v.episodes] == ["state forces", "state forces"]
+    assert v.onset_month == 10
+    assert v.deaths_by[0] == pytest.approx(sum(monthly) * 100) and v.deaths_by[1:].sum() == 0
+    assert v.noncombatant_deaths == pytest.approx(sum(monthly) * 100)
+
+
+def test_killings_are_attributed_by_each_perpetrators_expected_share():
+    parts = np.array([[[3.0, 0.0]], [[1.0, 0.0]], [[0.0, 0.0]]])   # 3 perpetrators, 1x2 cells
+    s = violence.shares(parts)
+    assert s[:, 0, 0].tolist() == [0.75, 0.25, 0.0] and s[:, 0, 1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_every_death_is_attributed_and_split_by_victim_status(default):
+    from escalation_sim import EscalationModel
+
+    m = EscalationModel(default, 3).run()
+    v, scale = m.violence, default.people_per_civilian
+    assert v.deaths * scale > 0
+    assert v.deaths_by.sum() == pytest.approx(v.deaths * scale)
+    assert v.noncombatant_deaths + v.combatant_deaths == pytest.approx(v.deaths * scale)

@@ -26,14 +26,28 @@ Per district×group cell:
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
 
+* **Who killed whom** (bookkeeping only; it changes nothing in the dynamics): each cell's
+  killings are attributed to the perpetrators — the state's forces and each armed group — in
+  proportion to their shares of the cell's expected killings, and split by victim status:
+  *combatants* (civilians mobilized at the time) and *noncombatants* (the others).
+* **Mass-killing episodes** (the Early Warning Project's and the Political Instability Task
+  Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
+  perpetrator's deliberate killings of noncombatants over the last ``outcomes.onset_window``
+  months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
+  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. (The v1 outcome,
+  cumulative killings of anyone against ``outcomes.mass_atrocity_fraction`` of the population,
+  is still booked beside it until v2's dynamics land.)
+
 The module owns the operational reach of armed groups, the international protective presence per
 district (set afresh each month by interventions through :meth:`Violence.protect`), the alive
-civilians per cell, victimization, the killing and violation counts and rates, and the
-mass-atrocity outcome; it is the one writer of civilians' ``alive``, ``displaced`` and
-``district``.
+civilians per cell, victimization, the killing and violation counts and rates, the deaths by
+perpetrator and victim status, and the episodes; it is the one writer of civilians' ``alive``,
+``displaced`` and ``district``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
@@ -44,8 +58,10 @@ from .base import Module
 
 def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
                    share: np.ndarray, multiplier: np.ndarray, intent: np.ndarray,
-                   lethality: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expected killings per month by armed groups, per (district, group), and their strength.
+                   lethality: np.ndarray, targets: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected killings per month by armed groups, per (district, group); their strength; and
+    each armed group's part, per (armed group, district, group), for attribution.
 
     Args:
         mobilized: mobilized civilians per (district, group).
@@ -58,9 +74,10 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
     # einsum rather than @: small products without BLAS, so the bits do not depend on the CPU
     fighting = np.einsum("ij,ja->ia", reach, members * multiplier[None, :])          # (D, A)
     share_per_target = targets / np.maximum(targets.sum(axis=1, keepdims=True), 1.0)
-    pressure = np.einsum("da,ag->dg", fighting * (intent * lethality)[None, :],
-                         share_per_target)                                           # (D, G)
-    return pressure, members.sum(axis=0)
+    weighted = fighting * (intent * lethality)[None, :]                              # (D, A)
+    pressure = np.einsum("da,ag->dg", weighted, share_per_target)                   # (D, G)
+    return (pressure, members.sum(axis=0),
+            weighted.T[:, :, None] * share_per_target[:, None, :])                   # (A, D, G)
 
 
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
@@ -126,6 +143,22 @@ def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
                     + spill * others / np.maximum(n_others, 1), np.eye(n))
 
 
+def shares(parts: np.ndarray) -> np.ndarray:
+    """Each perpetrator's share of each cell's expected killings (zero where none are expected);
+    ``parts`` is (perpetrators, districts, groups)."""
+    total = parts.sum(axis=0)
+    return np.divide(parts, total, out=np.zeros_like(parts), where=total > 0)
+
+
+@dataclass
+class Episode:
+    """One mass-killing episode: its perpetrator, onset month and end month (None: ongoing)."""
+
+    perpetrator: str
+    onset: int
+    end: int | None = None
+
+
 class Violence(Module):
     """Step 4: armed groups and the security sector attack or protect; local bodies defuse;
     civilians are killed; violations; displacement and return."""
@@ -135,7 +168,8 @@ class Violence(Module):
     series = ("deaths", "killings", "violations", "displaced", "armed")
     reads = ("armed groups (stepped here)", "mobilization: mobilized civilians",
              "information: hate", "brakes: security_sector, local_peace",
-             "outcomes: mass_atrocity_fraction")
+             "outcomes: mass_atrocity_fraction, onset_deaths, onset_window, "
+             "episode_end_deaths")
 
     def __init__(self, model):
         super().__init__(model)
@@ -154,9 +188,18 @@ class Violence(Module):
         self.violations = 0         # violations this month
         self.deaths = 0             # simulated civilians killed so far
         self.violations_total = 0
+        # who killed whom: the state's forces, then each armed group (people, not civilians)
+        self.perpetrators = ("state forces", *(x.name for x in model.armed_groups))
+        self.deaths_by = np.zeros(len(self.perpetrators))    # every victim, attributed
+        self.noncombatant_deaths = 0.0                        # people
+        self.combatant_deaths = 0.0
+        self._window = np.zeros((s.outcomes.onset_window, len(self.perpetrators)))  # people
+        self.episodes: list[Episode] = []
+        self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
+        self.onset_month: int | None = None           # the first mass-killing onset
         self.mass_atrocity_threshold = max(
             1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
-        self.mass_atrocity_month: int | None = None
+        self.mass_atrocity_month: int | None = None   # v1: cumulative killings crossed it
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -211,6 +254,36 @@ class Violence(Module):
             model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
                       "threshold")
 
+    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray, parts: np.ndarray) -> None:
+        """Book this month's killings per (district, group) to their perpetrators (``parts``:
+        each perpetrator's expected killings per cell) and victim status (``noncombatant``:
+        the killed who were not mobilized), then update the episodes."""
+        model = self.model
+        out = model.params.outcomes
+        scale = model.params.people_per_civilian
+        share = shares(parts)
+        self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
+        self.noncombatant_deaths += float(noncombatant.sum()) * scale
+        self.combatant_deaths += float((kills - noncombatant).sum()) * scale
+        self._window[model.steps % out.onset_window] = (share * noncombatant).sum(axis=(1, 2)) \
+            * scale
+        counts = self._window.sum(axis=0)
+        for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
+            episode = self._ongoing[p]
+            if episode is None and count >= out.onset_deaths:
+                episode = Episode(name, model.steps)
+                self.episodes.append(episode)
+                self._ongoing[p] = episode
+                if self.onset_month is None:
+                    self.onset_month = model.steps
+                model.log("mass_killing", f"Mass-killing onset: {name} have killed {count:,.0f} "
+                          f"noncombatants in {out.onset_window} months")
+            elif episode is not None and count < out.episode_end_deaths:
+                episode.end = model.steps
+                self._ongoing[p] = None
+                model.log("mass_killing", f"The mass killing by {name} ends: {count:,.0f} "
+                          f"noncombatants killed in the last {out.onset_window} months")
+
     def step(self) -> None:
         model, d = self.model, self.p
         civ = model.civilians
@@ -222,15 +295,17 @@ class Violence(Module):
         model.armed_set.do("step")
         a = self.armed_arrays()
         expected = np.zeros(shape)
+        parts = np.zeros((len(self.perpetrators), *shape))
         if a is not None:
-            pressure, strength = armed_pressure(mobilized, self.reach, *a)
+            pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
             expected += pressure
             for group, s in zip(model.armed_groups, strength, strict=True):
                 group.strength = float(s)
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
-        expected += state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
-                                   model.information.hate, d.state_violence)
+        parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+                                  model.information.hate, d.state_violence)
+        expected += parts[0]
         protection = sec.protection + self.protection
         h = hazard(expected, alive, protection, d.protection_strength,
                    d.defuse_strength * model.brakes["local_peace"].strength, d.max_hazard)
@@ -238,6 +313,8 @@ class Violence(Module):
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
         killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
+        noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
+                                   minlength=n_cells).reshape(shape)
         civ.alive &= ~killed
         civ.mobilized &= civ.alive
         civ.displaced &= civ.alive
@@ -246,6 +323,7 @@ class Violence(Module):
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
         self.book(kills, violations, alive, float(expected_kills.sum()))
+        self.attribute(kills, noncombatant, parts)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
