@@ -218,7 +218,8 @@ def explain(error: ValidationError,
     out = []
     for e in error.errors(include_url=False):
         loc = tuple(e["loc"])
-        field = ".".join(str(p) for p in loc)
+        # a key with a newline or NUL (a quoted TOML key) is quoted: one line per problem
+        field = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in loc)
         kind, msg = e["type"], e["msg"]
         if kind == "extra_forbidden":
             allowed = _fields_at(root, loc[:-1])

@@ -109,6 +109,12 @@ def test_undecodable_bom_and_oversized_files_are_one_message():
     assert "a .toml file" in str(refused("a.py", b""))
 
 
+def test_a_key_with_a_newline_or_nul_stays_on_one_line():
+    e = refused("a.toml", b'extends = "default"\n"a\\nb" = 1\n[run]\n"x\\u0000" = 2\n')
+    assert str(e).splitlines() == [f"a.toml: {f}: {p}" for f, p in e.problems]
+    assert sorted(f for f, _ in e.problems) == ["'a\\nb'", "run.'x\\x00'"]
+
+
 def test_an_unexpected_error_is_one_message_without_its_details(monkeypatch, caplog):
     def boom(*_):
         raise KeyError("/srv/private/path")
@@ -158,7 +164,7 @@ def _hostile_extends(secret: Path) -> st.SearchStrategy:
 
 
 KEYS = ["name", "run", "months", "population", "groups", "share", "government", "stages",
-        "killing_scale", "policies", "interventions", "kind", "extends", "x"]
+        "killing_scale", "policies", "interventions", "kind", "extends", "x", "a\nb", "\x00"]
 scalars = st.one_of(st.integers(-10**20, 10**20), st.floats(), st.booleans(),
                     st.text(max_size=20))
 values = st.recursive(scalars, lambda inner: st.one_of(
