@@ -149,7 +149,9 @@ def _policy(scenario, name: str | None):
 
 
 def _print_json(obj: object) -> None:
-    print(json.dumps(obj, indent=2, default=float))
+    from .export import json_text
+
+    print(json_text(obj))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

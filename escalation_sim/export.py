@@ -1,4 +1,4 @@
-"""Writing a run's outputs: the monthly time series, the event log and a scenario file.
+"""Writing a run's outputs: the monthly time series, the event log, a scenario file, JSON.
 
 Used by the command line (``run``) and the trainer UI, so both write the same columns.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import tomllib
 from collections.abc import Sequence
 
@@ -15,6 +17,27 @@ from .params import Scenario
 from .scenario import dump_scenario
 
 FORMATS = ("csv", "parquet")
+
+
+def json_text(obj: object, indent: int | None = 2) -> str:
+    """``obj`` as strict JSON: an undefined or infinite number (NaN, ±inf: e.g. a rate over no
+    runs, an interval from one run) becomes ``null``, numpy scalars and arrays plain numbers and
+    lists, so every parser reads it (``json.dumps`` alone would write ``NaN``/``Infinity``)."""
+    return json.dumps(_plain(obj), indent=indent, allow_nan=False)
+
+
+def _plain(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+        return _plain(obj.tolist())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, str | int):
+        return obj
+    return _plain(float(obj))  # e.g. a Fraction or Decimal
 
 
 def table_bytes(columns: dict[str, Sequence], fmt: str = "csv",

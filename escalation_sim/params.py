@@ -43,9 +43,10 @@ Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Section(BaseModel):
-    """Base of every schema section: unknown keys are errors, values are frozen."""
+    """Base of every schema section: unknown keys are errors, numbers finite, values frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 class RunParams(Section):
@@ -56,7 +57,7 @@ class RunParams(Section):
                          ge=100, le=5_000_000)
     population: float = P(1_000_000.0,
                           "People the simulated civilians stand for; one civilian stands for "
-                          "population / n_civilians people", "people", "assumption", gt=0)
+                          "population / n_civilians people", "people", "assumption", gt=0, le=1e10)
 
 
 class SpaceParams(Section):
@@ -182,7 +183,7 @@ EventKind = Literal["election", "coup", "economic_shock", "spillover"]
 
 class ScheduledEvent(Section):
     kind: EventKind = P(..., "Kind of triggering event", "category", "R14 §9, R16 §28")
-    month: int = P(..., "Month it happens", "month", "scenario", ge=1)
+    month: int = P(..., "Month it happens", "month", "scenario", ge=1, le=1200)
     magnitude: float = P(1.0, "Strength of the trigger", "multiplier", "assumption", ge=0, le=5)
 
 
@@ -304,7 +305,8 @@ class StageParams(Section):
     hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
                           "entry threshold", "fraction", "assumption", ge=0, lt=1)
     killing_scale: float = P(2e-5, "Killings per person per month at which the atrocity score "
-                             "is one half", "killings / person / month", "assumption", gt=0)
+                             "is one half", "killings / person / month", "assumption", gt=0,
+                             le=1)
     observation_noise: float = P(0.1, "Noise of observed indicators with no early-warning "
                                  "capacity", "score s.d.", "R14 §51–52", ge=0, le=1)
     max_delay: int = P(6, "Delay of observed indicators with no early-warning capacity",
@@ -364,7 +366,7 @@ class SponsorParams(Section):
     arms: float = P(0.5, "Arms and money it supplies, as an addition to the armed group's "
                     "strength multiplier (before denial of means)", "multiplier", "R16 §30",
                     ge=0, le=10)
-    start: int = P(1, "First month of support", "month", "scenario", ge=1)
+    start: int = P(1, "First month of support", "month", "scenario", ge=1, le=1200)
 
 
 ACTORS: tuple[str, ...] = (
@@ -380,7 +382,7 @@ class ActorParams(Section):
     budget: float | None = P(None, "What the actor can spend per year on the interventions it "
                              "delivers; a month it cannot pay in full runs at the share it can "
                              "pay; none: not binding", "cost units / year",
-                             "R14 §18, §75; R16 §14; value: assumption", ge=0)
+                             "R14 §18, §75; R16 §14; value: assumption", ge=0, le=1e12)
 
 
 class SecretariatParams(ActorParams):
@@ -458,7 +460,7 @@ class InternationalParams(Section):
     council_attempts: int = P(12, "Months a Security Council draft, or a proposal to the "
                               "regional organization, stays tabled before it is abandoned",
                               "months", "assumption; R16 §49", ge=1, le=120)
-    stage_cost: list[Annotated[float, Field(ge=0)]] = P(
+    stage_cost: list[Annotated[float, Field(ge=0, le=1000)]] = P(
         [1.0, 1.0, 3.0, 10.0], "Multiplier of an intervention's monthly cost at true stage 0, 1, "
         "2 and 3: operating amid a specific threat or ongoing atrocities costs more (costs rise "
         "steeply with stage)", "multiplier per stage", "R14 §18; values: assumption",
@@ -476,7 +478,8 @@ class InternationalParams(Section):
     council_budget: float | None = P(None, "What member states will pay per year for Security "
                                      "Council (Pillar III) action (the Council's budget; its "
                                      "members are listed in `council`); none: not binding",
-                                     "cost units / year", "R16 §14; value: assumption", ge=0)
+                                     "cost units / year", "R16 §14; value: assumption", ge=0,
+                                     le=1e12)
     secretariat: SecretariatParams = Field(SecretariatParams(), description="Secretary-General "
                                            "and special advisers (good offices, early warning)")
     agencies: AgenciesParams = Field(AgenciesParams(), description="UN agencies")
@@ -497,14 +500,14 @@ class InterventionSpec(Section):
     kind: str = P(..., "Intervention from the catalogue (docs/interventions.md)", "name",
                   "R14 §28–69")
     start: int = P(1, "First month it may start (decision month for a fixed schedule)", "month",
-                   "policy", ge=1)
+                   "policy", ge=1, le=1200)
     trigger_stage: int | None = P(None, "If set, start only once the observed stage has been at "
                                   "least this for trigger_months consecutive months",
                                   "stage", "R16 §28–29", ge=1, le=3)
     trigger_months: int = P(1, "Months the trigger condition must hold", "months",
                             "R16 §28–29", ge=1, le=120)
     duration: int | None = P(None, "Months of effect before it ends; none: to the end of the "
-                             "run", "months", "R16 §53–56", ge=1)
+                             "run", "months", "R16 §53–56", ge=1, le=1200)
     intensity: float = P(1.0, "Scale of the effort (effect and cost)", "multiplier",
                          "assumption", ge=0, le=5)
     by: str | None = P(None, "The actor that delivers it, one of the kind's deliverers "
@@ -547,7 +550,7 @@ class PolicyParams(Section):
                                             "observed indicators every few months and re-target "
                                             "(flexibility, R14 §19)")
     budget: float | None = P(None, "Total cost the policy may spend; interventions stop when "
-                             "it is exhausted", "cost units", "R14 §18, §75", ge=0)
+                             "it is exhausted", "cost units", "R14 §18, §75", ge=0, le=1e12)
 
 
 class Scenario(Section):

@@ -5,11 +5,13 @@ can be overridden by a dotted path, ``--set institutions.security_sector.profess
 list items are addressed by index or by their ``name`` (``groups.B.share=0.3``). Values are
 read as TOML values (numbers, booleans, quoted strings, arrays); anything else is a string.
 A scenario may start from another with ``extends = "default"`` (a name, or a path relative to
-the file): tables merge key by key, lists and values replace. Errors name the file, the field
-(dotted path) and the problem; a scenario whose model would not fit in memory is refused before
-anything is allocated. :func:`dump_scenario` writes a scenario back as TOML, :func:`parameters`
-lists its resolved values with the file that set each, :func:`json_schema` describes the file
-format for editors.
+the file; at most :data:`MAX_EXTENDS` files deep): tables merge key by key, lists and values
+replace. Errors name the file, the field (dotted path) and the problem; a file nested deeper
+than :data:`MAX_NESTING` levels, and a scenario whose model would not fit in memory, are
+refused before anything is built. A file that comes from outside (an upload in the trainer UI)
+may extend only a shipped scenario, by name (:func:`shipped`). :func:`dump_scenario` writes a
+scenario back as TOML, :func:`parameters` lists its resolved values with the file that set each,
+:func:`json_schema` describes the file format for editors.
 """
 
 from __future__ import annotations
@@ -64,29 +66,69 @@ def resolve(name_or_path: str | Path) -> Path:
     raise InputError(str(name_or_path), [("", f"no such scenario{extra}")])
 
 
+MAX_NESTING = 32
+"""Deepest nesting of tables and arrays a scenario or experiment file (or a ``--set`` value) may
+have; the schema needs 5 (``policies.NAME.interventions[i].kind``)."""
+MAX_EXTENDS = 16
+"""Most files an ``extends`` chain may hold (the shipped scenarios use at most 2)."""
+TOO_DEEP = f"nested too deeply (more than {MAX_NESTING} levels of tables and arrays)"
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning syntax errors into an :class:`InputError` with line/column."""
+    """Parse a TOML file: :func:`parse_toml` of its text."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(str(path), [("", f"cannot read file: {e}")]) from None
+    return parse_toml(text, str(path))
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error (with line and column), a byte-order mark or nesting
+    deeper than :data:`MAX_NESTING` is an :class:`InputError` naming ``source``."""
+    if text.startswith("\ufeff"):
+        raise InputError(source, [("", "TOML syntax error: the file starts with a byte-order "
+                                       "mark (BOM, U+FEFF), which TOML does not allow (line 1, "
+                                       "column 1); save it as UTF-8 without BOM")])
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         message = str(e)
         if message.endswith("(at end of document)"):  # give its line and column too
             lines = text.split("\n")
             message = message.removesuffix("(at end of document)") + (
                 f"(at end of document, line {len(lines)}, column {len(lines[-1]) + 1})")
-        raise InputError(str(path), [("", f"TOML syntax error: {message}")]) from None
+        raise InputError(source, [("", f"TOML syntax error: {message}")]) from None
+    except RecursionError:  # tomllib recurses once per level: far deeper than MAX_NESTING
+        raise InputError(source, [("", TOO_DEEP)]) from None
+    if depth(data) > MAX_NESTING:
+        raise InputError(source, [("", TOO_DEEP)])
+    return data
+
+
+def depth(data: Any) -> int:
+    """Levels of tables and arrays in parsed data (a top-level table is 1), without recursion."""
+    deepest, stack = 0, [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return deepest
 
 
 def parse_value(text: str) -> Any:
-    """A TOML value (never ``eval``); bare words that are not TOML stay strings."""
+    """A TOML value (never ``eval``); bare words that are not TOML stay strings. A value nested
+    deeper than :data:`MAX_NESTING` is a ``ValueError``."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    if depth(value) >= MAX_NESTING:
+        raise ValueError(TOO_DEEP)
+    return value
 
 
 def apply_override(data: dict[str, Any], assignment: str) -> None:
@@ -95,10 +137,14 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
     if "=" not in assignment:
         raise InputError(source, [("", "expected PATH=VALUE, e.g. "
                                    "institutions.security_sector.professionalism=0.3")])
-    path, _, value = assignment.partition("=")
+    path, _, text = assignment.partition("=")
     parts = path.strip().split(".")
     if not all(parts):
         raise InputError(source, [(path, "empty part in dotted path")])
+    try:
+        value = parse_value(text)
+    except ValueError as e:
+        raise InputError(source, [(path.strip(), str(e))]) from None
     node: Any = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -109,12 +155,12 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
                 raise InputError(source, [(where, f"no item {part!r} in this list (use an index "
                                            f"0–{len(node) - 1} or an item's name)")])
             if last:
-                node[idx] = parse_value(value)
+                node[idx] = value
             else:
                 node = node[idx]
         elif isinstance(node, dict):
             if last:
-                node[part] = parse_value(value)
+                node[part] = value
             else:
                 node = node.setdefault(part, {})
         else:
@@ -187,7 +233,8 @@ def explain(error: ValidationError,
     out = []
     for e in error.errors(include_url=False):
         loc = tuple(e["loc"])
-        field = ".".join(str(p) for p in loc)
+        # a key with a newline or NUL (a quoted TOML key) is quoted: one line per problem
+        field = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in loc)
         kind, msg = e["type"], e["msg"]
         if kind == "extra_forbidden" and root is Scenario and loc == ("dynamics",):
             problem = _moved(e.get("input"))
@@ -275,28 +322,57 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_chain(path: Path, _chain: tuple[Path, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
+def read_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
     """The raw data of a scenario file and of every file it extends, the root ancestor first
-    (each without its ``extends`` key)."""
+    (each without its ``extends`` key); a cycle, or a chain of more than :data:`MAX_EXTENDS`
+    files, is an :class:`InputError`."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
     path = path.resolve()
-    if path in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise InputError(str(path), [("extends", f"inheritance cycle: {cycle}")])
-    data = read_toml(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return [(path, data)]
-    if not isinstance(parent, str):
-        raise InputError(str(path), [("extends", f"must be a scenario name or path, got "
-                                      f"{parent!r}")])
-    target = Path(parent)
-    if target.suffix == ".toml" and not target.is_absolute():
-        target = path.parent / target
-    try:
-        base_path = resolve(target if target.suffix == ".toml" else parent)
-    except InputError as e:
-        raise InputError(str(path), [("extends", e.problems[0][1] + f" ({parent!r})")]) from None
-    return [*read_chain(base_path, (*_chain, path)), (path, data)]
+    while True:
+        seen = [p for p, _ in chain]
+        if path in seen:
+            cycle = " -> ".join(p.name for p in (*seen, path))
+            raise InputError(str(path), [("extends", f"inheritance cycle: {cycle}")])
+        if len(chain) == MAX_EXTENDS:
+            raise InputError(str(seen[0]), [("extends", (
+                f"more than {MAX_EXTENDS} files extend one another ({seen[0].name} -> "
+                f"{seen[1].name} -> ... -> {path.name} -> ...); at most {MAX_EXTENDS}"))])
+        data = read_toml(path)
+        parent = data.pop("extends", None)
+        chain.append((path, data))
+        if parent is None:
+            return chain[::-1]
+        if not isinstance(parent, str):
+            raise InputError(str(path), [("extends", f"must be a scenario name or path, got "
+                                          f"{_short(parent)}")])
+        target = Path(parent)
+        if target.suffix == ".toml" and not target.is_absolute():
+            target = path.parent / target
+        try:
+            path = resolve(target if target.suffix == ".toml" else parent).resolve()
+        except (InputError, OSError, ValueError) as e:  # ValueError: a NUL in the name
+            problem = e.problems[0][1] if isinstance(e, InputError) else "cannot read it"
+            raise InputError(str(path), [("extends", f"{problem} ({_short(parent)})")]) from None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a message stays one readable line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shipped(name: Any, source: str, field: str = "extends") -> Path:
+    """The file of a shipped scenario named ``name``: a bare name of :func:`available`, never a
+    path (what a file from outside, such as an upload, may extend, and all a browser may name).
+    Nothing else on disk is looked at, so the error says nothing about the server's files."""
+    names = available()
+    if isinstance(name, str) and name in names:
+        return scenario_dir() / f"{name}.toml"
+    hint = difflib.get_close_matches(name, names, n=1) if isinstance(name, str) else []
+    raise InputError(source, [(field, (
+        f"{_short(name)} is not a shipped scenario; only a shipped scenario can be named here, "
+        f"by name, not by path" + (f" (did you mean {hint[0]!r}?)" if hint else
+                                   f" ({', '.join(names)})")))])
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
@@ -333,13 +409,16 @@ def policies(scenario: Scenario) -> dict[str, PolicyParams]:
     return {**shipped, **scenario.policies}
 
 
-def resolve_policy(scenario: Scenario, name: str) -> PolicyParams:
-    """A named policy of ``scenario`` (shipped or its own), or an :class:`InputError`."""
+def resolve_policy(scenario: Scenario, name: str, source: str | None = None,
+                   field: str = "") -> PolicyParams:
+    """A named policy of ``scenario`` (shipped or its own), or an :class:`InputError` naming
+    ``source`` and ``field`` (by default the option ``--policy NAME``)."""
     known = policies(scenario)
     if name in known:
         return known[name]
     hint = difflib.get_close_matches(name, list(known), n=1)
-    raise InputError(f"--policy {name}", [("", "unknown policy" + (
+    raise InputError(source or f"--policy {name}", [(field, "unknown policy" + (
+        f" {name!r}" if source else "") + (
         f"; did you mean {hint[0]!r}?" if hint else f"; policies are {', '.join(known)}"))])
 
 

@@ -13,20 +13,25 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import math
 import re
 import tempfile
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic.fields import FieldInfo
 
 from escalation_sim.cli import main
-from escalation_sim.docs import constraints
+from escalation_sim.docs import constraints, fields
+from escalation_sim.export import json_text
 from escalation_sim.scenario import (
     available,
     dump_scenario,
@@ -214,13 +219,24 @@ def absurd_size(draw) -> Case:
     return as_file(data), "s.toml", "run.n_civilians"
 
 
+@st.composite
+def non_finite(draw) -> Case:
+    """inf, -inf or nan (all valid TOML) in any number of the file, list items included."""
+    data = _copy(RESOLVED[draw(st.sampled_from(SHIPPED))])
+    choices = [p for p in paths(data) if field_at(p) is not None
+               and isinstance(get(data, p), int | float) and not isinstance(get(data, p), bool)]
+    p = draw(st.sampled_from(choices))
+    put(data, p, draw(st.sampled_from([math.inf, -math.inf, math.nan])))
+    return as_file(data), "s.toml", dotted(p)
+
+
 def _copy(data: Any) -> Any:
     return tomllib.loads(tomli_w.dumps(data))
 
 
 MUTATIONS = st.one_of(delete_required(), rename_key(), wrong_type(), out_of_range(),
                       break_reference(), unknown_section(), syntax_error(), cycle(),
-                      absurd_size())
+                      absurd_size(), non_finite())
 LINE = re.compile(r"(?P<field>[A-Za-z_][\w]*(\.[\w]+)*): (?P<problem>.+)")
 
 
@@ -300,3 +316,128 @@ def test_every_shipped_scenario_round_trips_through_toml(tmp_path):
         assert again == first, name
         assert again.model_dump() == first.model_dump(), name
         assert dump_scenario(again) == dump_scenario(first), name
+
+
+# ---- finite, bounded numbers -------------------------------------------------------------------
+
+def _numbers(annotation: Any) -> list[Any]:
+    """The int/float types inside an annotation, with the metadata of an Annotated item."""
+    if annotation in (int, float):
+        return [annotation]
+    return [a for arg in typing.get_args(annotation) for a in _numbers(arg)]
+
+
+def test_every_number_in_the_schema_is_bounded_on_both_sides():
+    """Population, scales, budgets and months included: no field takes an absurd magnitude
+    (and, through the schema's base config, none takes inf or nan)."""
+    unbounded = []
+    for path, field in fields():
+        if not _numbers(field.annotation):
+            continue
+        c = dict(constraints(field))
+        for arg in typing.get_args(field.annotation):   # list[Annotated[float, Field(...)]]
+            for m in typing.get_args(arg)[1:]:
+                if isinstance(m, FieldInfo):
+                    c.update(constraints(m))
+        if not ({"ge", "gt"} & set(c) and {"le", "lt"} & set(c)):
+            unbounded.append(path)
+    assert not unbounded, unbounded
+
+
+@pytest.mark.parametrize("assignment,field", [
+    ("run.population=inf", "run.population"), ("run.population=1e308", "run.population"),
+    ("run.population=nan", "run.population"), ("stages.killing_scale=inf", "stages.killing_scale"),
+    ("international.stage_cost=[1.0, 1.0, 3.0, inf]", "international.stage_cost.3"),
+    ("groups.A.share=nan", "groups.0.share"),
+    ("policies.mine={interventions=[{kind='preventive_diplomacy', intensity=nan}]}",
+     "policies.mine.interventions.0.intensity"),
+])
+def test_infinite_nan_and_absurd_values_are_refused(assignment, field):
+    code, text = cli(["run", "--set", assignment, "--out", "/nonexistent/never-written"])
+    assert code == 2 and "Traceback" not in text, text
+    assert f": {field}: " in text and len(text.strip().splitlines()) == 1, text
+
+
+def cli(argv: list[str]) -> tuple[int, str]:
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(argv)
+    return code, err.getvalue() + out.getvalue()
+
+
+def strict_json(text: str) -> Any:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_maps_undefined_numbers_to_null():
+    import numpy as np
+
+    text = json_text({"p": math.nan, "high": math.inf, "x": np.float64("-inf"),
+                      "n": np.int64(3), "v": np.array([1.0, np.nan]), "t": (0.5, None)})
+    assert strict_json(text) == {"p": None, "high": None, "x": None, "n": 3, "v": [1.0, None],
+                                 "t": [0.5, None]}
+
+
+def test_json_outputs_of_the_commands_are_strict_json(tmp_path):
+    """An ensemble of one run has undefined intervals: they are null, never NaN."""
+    small = ["--set", "run.n_civilians=500", "--set", "run.months=24",
+             "--set", "events.scheduled=[]", "--out", str(tmp_path), "--json"]
+    code, text = cli(["run", *small])
+    assert code == 0 and strict_json(text)["outcome"]["months"] == 24
+    with mock.patch("escalation_sim.cli.summarize",
+                    side_effect=lambda outcomes: {"deaths": {"mean": math.nan}}):
+        code, text = cli(["ensemble", "--runs", "1", "--workers", "1", *small])
+    assert code == 0 and strict_json(text)["summary"] == {"deaths": {"mean": None}}
+
+
+# ---- experiment files: distributions, policies, numbers ----------------------------------------
+
+EXPERIMENT = 'name = "x"\nreplications = 1\n'
+
+
+@pytest.mark.parametrize("body,field,problem", [
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "norm"\nrange = [0.5, -0.1]\n', "parameters.0.range",
+     "standard deviation must be above 0"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "norm"\nrange = [0.5, 0]\n', "parameters.0.range",
+     "standard deviation must be above 0"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "lognorm"\nrange = [0.5, -1]\n', "parameters.0.range",
+     "standard deviation must be above 0"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "truncnorm"\nrange = [0, 1, 0.5, -1]\n', "parameters.0.range",
+     "standard deviation must be above 0"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "truncnorm"\nrange = [1, 0, 0.5, 0.1]\n', "parameters.0.range",
+     "low must be below high"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "triang"\nrange = [0, 1, 1.5]\n', "parameters.0.range", "peak"),
+    ('[sampler]\nmethod = "latin"\n[[parameters]]\npath = "government.inclusiveness"\n'
+     'distribution = "triang"\nrange = [-2, -1, 0.5]\n', "parameters.0.range", "ends at 0"),
+    ('[[parameters]]\npath = "government.inclusiveness"\nlevels = [0.2, inf]\n',
+     "parameters.0.levels", "numbers must be finite, got inf"),
+    ('[[parameters]]\npath = "government.inclusiveness"\nrange = [0.2, nan]\nsteps = 2\n',
+     "parameters.0.range.1", "finite number"),
+    ('[outputs]\ntime_limit = inf\n', "outputs.time_limit", "finite number"),
+    ('policies = ["none", "nosuch"]\n', "policies.1", "unknown policy 'nosuch'"),
+])
+def test_bad_experiment_is_one_line_naming_file_and_field(tmp_path, body, field, problem):
+    """Before: a SALib traceback for a non-positive sd, every run failed for inf levels, and an
+    unknown policy reported as '--policy nosuch'."""
+    path = tmp_path / "e.toml"
+    path.write_text(EXPERIMENT + body, encoding="utf-8")
+    code, text = cli(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert code == 2 and "Traceback" not in text, text
+    assert text.strip().startswith(f"{path}: {field}: ") and problem in text, text
+    assert len(text.strip().splitlines()) == 1, text
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_order_mark_is_named(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_bytes(b'\xef\xbb\xbfextends = "default"\n')
+    code, text = validate_cli(path)
+    assert code == 2 and "byte-order mark (BOM" in text and text.startswith(f"{path}: "), text

@@ -1,3 +1,5 @@
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +172,49 @@ def test_a_v1_dynamics_section_says_where_each_key_moved(tmp_path):
             str(e.value) and "leader_rate is now information.leader_rate" in str(e.value))
     moved = load_scenario("default", ["violence.flee_fear=0.2"])
     assert moved.violence.flee_fear == 0.2
+
+
+# ---- no recursion on input depth (issue 15, item 7) --------------------------------------------
+
+def cli(*args: str) -> tuple[int, str]:
+    """The command line in this process (main() catches what it reports): exit code, stderr."""
+    from escalation_sim.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(list(args))
+    return code, err.getvalue()
+
+
+def test_a_long_extends_chain_is_one_line_not_a_recursion_error(tmp_path):
+    """1,100 files extending one another (a RecursionError traceback before); a chain of
+    MAX_EXTENDS files still loads."""
+    from escalation_sim.scenario import MAX_EXTENDS
+
+    n = 1100
+    for i in range(n):
+        write(tmp_path, f'extends = "c{i + 1}.toml"\n' if i < n - 1 else 'extends = "default"\n',
+              f"c{i}.toml")
+    code, err = cli("scenarios", "validate", str(tmp_path / "c0.toml"))
+    assert code == 2 and err.strip().splitlines() == [
+        f"{tmp_path / 'c0.toml'}: extends: more than {MAX_EXTENDS} files extend one another "
+        f"(c0.toml -> c1.toml -> ... -> c{MAX_EXTENDS}.toml -> ...); at most {MAX_EXTENDS}"]
+    assert load_scenario(tmp_path / f"c{n - MAX_EXTENDS + 1}.toml").name == "default"
+
+
+def test_deep_nesting_is_one_line_in_files_overrides_and_experiments(tmp_path):
+    """A 5,000-deep nested array in a 10 KB file (a RecursionError traceback before)."""
+    deep = "[" * 5000 + "]" * 5000
+    p = write(tmp_path, f"x = {deep}\n")
+    assert p.stat().st_size < 10_100
+    for args in (("scenarios", "validate", str(p)),
+                 ("run", "--set", f"run.months={deep}", "--out", str(tmp_path / "o")),
+                 ("run", "--set", f"run.months={'[' * 40}{']' * 40}", "--out", str(tmp_path)),
+                 ("sweep", str(write(tmp_path, f'name = "x"\nset = {deep}\n', "e.toml")),
+                  "--out", str(tmp_path / "o"))):
+        code, err = cli(*args)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert "nested too deeply (more than 32 levels of tables and arrays)" in err
+    q = write(tmp_path, 'extends = "default"\n[policies.mine]\ninterventions = '
+                        '[{ kind = "peer_review" }]\n', "ok.toml")   # 5 levels: fine
+    assert "mine" in load_scenario(q).policies

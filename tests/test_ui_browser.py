@@ -310,6 +310,27 @@ def test_invalid_upload_shows_a_readable_error(server, context):
     tab.shot("08-upload-error")
 
 
+@pytest.mark.parametrize("name,body,shown", [
+    ("evil.toml", b'extends = "/etc/passwd"\n',
+     "evil.toml: extends: '/etc/passwd' is not a shipped scenario"),
+    ("deep.toml", b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+     "deep.toml: nested too deeply (more than 32 levels of tables and arrays)"),
+])
+def test_hostile_uploads_are_one_message_and_read_no_server_file(server, context, name, body,
+                                                                 shown):
+    """Issue 15: an upload's extends was followed to any file on the server, and a 5,000-deep
+    array escaped the handler as a RecursionError."""
+    tab = Tab(context, server[0])
+    with tab.page.expect_file_chooser() as chooser:
+        tab.page.get_by_role("button", name=re.compile("Upload .toml")).click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": "application/toml",
+                                    "buffer": body}])
+    error = tab.page.locator(".upload-error")
+    error.wait_for()
+    assert shown in error.inner_text() and "root:" not in error.inner_text()
+    assert "RecursionError" not in server[1].read_text(errors="replace")
+
+
 def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
     tab = Tab(context, server[0])
     tab.page.get_by_text("Government", exact=True).click()

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..compare import METRICS, paired_metrics
 from ..errors import InputError
+from ..export import json_text
 from ..outcomes import CAVEAT, Columns, columns, summarize
 from .store import read_manifest, read_runs
 
@@ -506,7 +507,7 @@ def analyze(root: str | Path, out: str | Path | None = None,
                                        "limits": _records_json(box["limits"])}
     report["files"] = files
     report["caveat"] = CAVEAT
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
+    (out / "report.json").write_text(json_text(report))
     return report
 
 

@@ -37,7 +37,14 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import InputError
 from ..model import SERIES
@@ -52,7 +59,9 @@ DISTRIBUTIONS = {"unif": "uniform on range = [low, high]",
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors, numbers finite (no inf or nan), values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Parameter(_Strict):
@@ -67,6 +76,16 @@ class Parameter(_Strict):
     distribution: Literal["unif", "norm", "triang", "lognorm", "truncnorm"] = Field(
         "unif", description="Distribution over range for latin/sobol/morris (SALib names)")
     integer: bool = Field(False, description="Round sampled values to integers")
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _finite_levels(cls, levels: object) -> object:
+        # checked before the union of level types, which would report one error per type
+        bad = [v for v in levels if isinstance(v, float) and not math.isfinite(v)] \
+            if isinstance(levels, list) else []
+        if bad:
+            raise ValueError(f"numbers must be finite, got {bad[0]}")
+        return levels
 
     @model_validator(mode="after")
     def _one_kind(self) -> Parameter:
@@ -91,15 +110,28 @@ class Parameter(_Strict):
             if len(self.range) != n:
                 raise ValueError(f"range: {self.distribution} needs {n} numbers "
                                  f"({DISTRIBUTIONS[self.distribution]})")
-            if self.distribution == "unif" and not self.range[0] < self.range[1]:
-                raise ValueError("range: low must be below high")
-            if not all(math.isfinite(v) for v in self.range):
-                raise ValueError("range: numbers must be finite")
+            problem = _distribution_problem(self.distribution, self.range)
+            if problem:
+                raise ValueError(f"range: {problem} ({DISTRIBUTIONS[self.distribution]})")
         return self
 
     @property
     def categorical(self) -> bool:
         return self.levels is not None
+
+
+def _distribution_problem(dist: str, r: list[float]) -> str:
+    """What SALib's samplers would refuse (or turn into nan) in a distribution's parameters,
+    checked here so that it is one line naming the field rather than a SALib traceback."""
+    if dist in ("unif", "triang", "truncnorm") and not r[0] < r[1]:
+        return "low must be below high"
+    if dist in ("norm", "lognorm", "truncnorm") and not r[-1] > 0:
+        return f"the standard deviation must be above 0, got {r[-1]:g}"
+    if dist == "triang" and not 0 <= r[2] < 1:
+        return f"the peak must be in [0, 1) (a fraction of the width), got {r[2]:g}"
+    if dist == "triang" and r[1] < 0:
+        return f"SALib needs a triangular range that ends at 0 or above, got {r[1]:g}"
+    return ""
 
 
 class Sampler(_Strict):

@@ -331,7 +331,8 @@ def plan(path: str | Path) -> Plan:
     for i, name in enumerate(names):
         field = f"scenarios.{i}" if exp.scenarios else "scenario"
         bases[name], sources[name], scenario = _base(path, exp, name, field)
-        policies[name] = {p: resolve_policy(scenario, p) for p in exp.policies}
+        policies[name] = {p: resolve_policy(scenario, p, str(path), f"policies.{k}")
+                          for k, p in enumerate(exp.policies)}
     design = sample(exp)
     problems = []
     for i, p in enumerate(exp.parameters):

@@ -20,12 +20,12 @@ from ..errors import InputError
 from ..export import events_bytes, scenario_toml, timeseries_bytes
 from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
-from ..scenario import available, load_scenario
+from ..scenario import available
 from ..stages import Stage
 from ..submodels.observation import INDICATORS
 from . import figures
 from .session import EVENT_KINDS, TRAINER, Session, intervention_facts
-from .uploads import editable_fields, load_upload, with_overrides
+from .uploads import editable_fields, load_shipped, load_upload, with_overrides
 
 PARAMETER_SECTIONS = ("run", "government", "institutions", "events")
 SPEEDS = {"slow (1 month/s)": 1.0, "normal (3 months/s)": 3.0, "fast (10 months/s)": 10.0}
@@ -63,7 +63,7 @@ def Md(text: str, classes: tuple[str, ...] = ()):
 
 
 def _scenario(name: str, uploaded):
-    return uploaded if name == UPLOADED and uploaded is not None else load_scenario(name)
+    return uploaded if name == UPLOADED and uploaded is not None else load_shipped(name)
 
 
 def gauge_html(stage: int) -> str:
@@ -171,7 +171,7 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
     upload_error = solara.use_reactive("")
     seed = solara.use_reactive(0)
     edits = solara.use_reactive({})
-    session = solara.use_memo(lambda: Session(load_scenario(scenario_name.value), 0), [])
+    session = solara.use_memo(lambda: Session(load_shipped(scenario_name.value), 0), [])
     lock = solara.use_memo(threading.Lock, [])
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)

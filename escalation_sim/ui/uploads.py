@@ -1,36 +1,86 @@
-"""Scenario files uploaded in the browser: validated exactly as the command line does."""
+"""Scenario files uploaded in the browser, and the only scenarios a browser may name.
+
+An upload is parsed in memory (never written to disk, never executed) and validated exactly as
+the command line validates a file, with one difference: it may extend only a shipped scenario,
+by name (``extends = "default"``), never a path, so that nothing a browser sends makes the
+server read one of its own files. Every error, whatever its cause, is one :class:`InputError`
+naming the (sanitized) file name; nothing in it comes from a file on the server other than the
+shipped scenarios.
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import logging
+import re
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..errors import InputError
 from ..params import Scenario
-from ..scenario import apply_override, load_scenario, validate
+from ..scenario import (
+    apply_override,
+    load_scenario,
+    merge,
+    parse_toml,
+    read_scenario,
+    shipped,
+    validate,
+)
 
 MAX_BYTES = 1_000_000
+MAX_NAME = 80
+"""Longest file name shown in a message (longer names are cut)."""
+_log = logging.getLogger(__name__)
+
+
+def safe_name(filename: Any) -> str:
+    """The file name an upload is called by in messages: its last path component, control and
+    other unprintable characters (a NUL included) replaced by ``_``, at most :data:`MAX_NAME`
+    characters; ``upload.toml`` if nothing is left. Only ever used as a label."""
+    name = re.split(r"[/\\]", filename if isinstance(filename, str) else "")[-1]
+    name = "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else "_"
+                   for c in name).strip()
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 8] + "..." + name[-5:]
+    return name if name.strip("._") else "upload.toml"
 
 
 def load_upload(filename: str, data: bytes) -> Scenario:
-    """Parse and validate an uploaded scenario (TOML, never executed). Errors are
-    :class:`InputError`s that name the uploaded file, the field and the problem."""
-    name = Path(filename).name or "upload.toml"
+    """Parse and validate an uploaded scenario (TOML, never executed, never written to disk).
+    Any error is an :class:`InputError` naming the sanitized file name, the field and the
+    problem: an unexpected one (a bug) says only that, and goes to the server's log."""
+    name = safe_name(filename)
+    try:
+        return _load(name, data)
+    except InputError as e:
+        raise InputError(name, e.problems) from None
+    except Exception:
+        _log.exception("uploaded scenario %r could not be loaded", name)
+        raise InputError(name, [("", "this file could not be loaded (an error of the "
+                                     "application, logged on the server)")]) from None
+
+
+def _load(name: str, data: bytes) -> Scenario:
     if not name.endswith(".toml"):
         raise InputError(name, [("", "a scenario file is a .toml file")])
     if len(data) > MAX_BYTES:
         raise InputError(name, [("", f"file too large ({len(data):,} bytes; at most "
                                      f"{MAX_BYTES:,})")])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            return load_scenario(path)
-        except InputError as e:
-            raise InputError(name, e.problems) from None
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(name, [("", f"not UTF-8 text (byte {e.start:,}: {e.reason})")]) from None
+    layer = parse_toml(text, name)
+    parent = layer.pop("extends", None)
+    base = {} if parent is None else read_scenario(shipped(parent, name))
+    return validate(merge(base, layer), name)
+
+
+def load_shipped(name: Any) -> Scenario:
+    """A shipped scenario by bare name: what the browser's scenario picker may ask for (never a
+    path, whatever the browser sends)."""
+    return load_scenario(shipped(name, "scenario", ""))
 
 
 def with_overrides(scenario: Scenario, values: dict[str, Any], source: str) -> Scenario:
