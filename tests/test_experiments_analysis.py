@@ -62,7 +62,12 @@ def outcome(seed, highest, stopped, mass, deaths):
                       mass_atrocity_month=2 if mass else None, deaths=deaths,
                       displaced_peak=deaths / 3, displaced_end=0.0, violations=1.0,
                       cost=float(seed), warning_month=None, formal_warning_month=None,
-                      first_action_month=None, blocked=("consent:2",) if mass else ())
+                      first_action_month=None, blocked=("consent:2",) if mass else (),
+                      mass_killing_onset=mass and deaths > 1, onset_month=2 if mass else None,
+                      onset_perpetrator="militia" if mass else None,
+                      mass_killing_episodes=int(mass), mass_killing_recurrence=False,
+                      deaths_noncombatant=deaths / 2, deaths_combatant=deaths / 2,
+                      deaths_by_perpetrator=(("state forces", deaths),))
 
 
 def test_a_stored_table_summarizes_and_compares_like_its_outcomes(tmp_path):

@@ -38,7 +38,7 @@ IDENTITY = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64
 """Columns that identify a run and say whether it succeeded (``ok``, ``failed``)."""
 
 _TYPES = {"int": pa.int64(), "int | None": pa.int64(), "bool": pa.bool_(),
-          "float": pa.float64(), "str": pa.string()}
+          "float": pa.float64(), "str": pa.string(), "str | None": pa.string()}
 
 OUTCOMES = [(name, _TYPES[kind]) for name, kind in ROW_COLUMNS if name != "seed"]
 """Per-run outcome columns: the flat form of an outcome
