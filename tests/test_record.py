@@ -195,10 +195,11 @@ BAD_EPISODES = [
     ("profile,year,mk_onset_count,mk_offset_count,mk_ongoing_count,mk_onset\n1,2000,1,0,1,0\n",
      "line 2, column mk_onset: 0 disagrees with mk_onset_count = 1"),
     ("", "empty file"),
+    (EPISODE_HEADER, "no data rows"),
 ]
 
 
-@pytest.mark.parametrize("text, message", BAD_EPISODES)
+@pytest.mark.parametrize("text, message", BAD_EPISODES, ids=[m for _, m in BAD_EPISODES])
 def test_a_malformed_episode_file_is_one_clear_error(tmp_path, capsys, text, message):
     path = tmp_path / "episodes.csv"
     path.write_text(text)
@@ -238,7 +239,8 @@ BAD_PREDICTORS = [
 ]
 
 
-@pytest.mark.parametrize("column, value, message", BAD_PREDICTORS)
+@pytest.mark.parametrize("column, value, message", BAD_PREDICTORS,
+                         ids=[m for *_, m in BAD_PREDICTORS])
 def test_a_malformed_predictor_file_is_one_clear_error(tmp_path, capsys, column, value, message):
     table = predictor_table(np.random.default_rng(0), profiles=2).astype(str)
     table.loc[2, column] = value
@@ -250,6 +252,13 @@ def test_a_malformed_predictor_file_is_one_clear_error(tmp_path, capsys, column,
     assert main(["record", "baseline", "--predictors", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_fine(tmp_path, synthetic):
+    path = tmp_path / "episodes.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + synthetic.read_text().replace("\n", "\r\n").encode())
+    assert load_episodes(path).drop(columns="line").equals(
+        load_episodes(synthetic).drop(columns="line"))
 
 
 def test_a_missing_predictor_column_and_a_missing_file(tmp_path, capsys):

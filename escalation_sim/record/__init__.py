@@ -14,6 +14,8 @@ from .measure import (
     format_targets,
     km_quantiles,
     rate_target,
+    risk_quintiles,
+    risk_scores,
     spells,
     targets,
 )
@@ -21,5 +23,5 @@ from .regression import Baseline, Decile, baseline, format_baseline
 
 __all__ = ["CITATION", "NOTE", "PREDICTORS", "Baseline", "Decile", "Target", "Targets",
            "baseline", "data_dir", "episode_years", "format_baseline", "format_targets",
-           "km_quantiles", "load_episodes", "load_predictors", "rate_target", "spells",
-           "targets"]
+           "km_quantiles", "load_episodes", "load_predictors", "rate_target", "risk_quintiles",
+           "risk_scores", "spells", "targets"]

@@ -86,8 +86,8 @@ class _Problems:
 def _read(path: str | Path) -> pd.DataFrame:
     """Every cell as text (no type guessing); the line of row ``i`` is ``i + 2``."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                           skipinitialspace=True)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
+                            skipinitialspace=True, encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(str(path), [("", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as e:
@@ -98,6 +98,9 @@ def _read(path: str | Path) -> pd.DataFrame:
         # pandas says e.g. "Error tokenizing data. C error: Expected 11 fields in line 7, saw 12"
         detail = str(e).split("C error: ")[-1].strip()
         raise InputError(str(path), [("", f"not a valid CSV table: {detail}")]) from None
+    if table.empty:
+        raise InputError(str(path), [("", "no data rows (only a header line)")])
+    return table
 
 
 def _line(index: int) -> str:

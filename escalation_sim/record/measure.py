@@ -289,14 +289,23 @@ def risk_scores(predictors: pd.DataFrame, seed: int = 0) -> np.ndarray:
     return score
 
 
+def risk_quintiles(score: np.ndarray) -> np.ndarray:
+    """Each row's quintile (0-4) of :func:`risk_scores` (five equal-count groups), -1 where the
+    row has no score: the groups the gradient targets are measured in, for a model's forecasts
+    of the same rows too."""
+    known = ~np.isnan(score)
+    quintile = np.full(len(score), -1)
+    quintile[known] = pd.qcut(score[known], 5, labels=False)
+    return quintile
+
+
 def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
                      seed: int = 0) -> list[Target]:
     """Onset rates by quintile of the out-of-fold risk score, and the top quintile's share of
     the onsets (stabler than a top-to-bottom ratio, whose bottom quintile has a handful)."""
     score = risk_scores(predictors, seed)
     known = ~np.isnan(score)
-    quintile = np.full(len(score), -1)
-    quintile[known] = pd.qcut(score[known], 5, labels=False)
+    quintile = risk_quintiles(score)
     y = predictors[OUTCOME].to_numpy()
     profiles = predictors["profile"].to_numpy()
     out = []
