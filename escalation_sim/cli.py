@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .outcomes import CAVEAT, ROW_COLUMNS, RunOutcome, format_table, summarize
+from .record import commands as record_commands
 from .runner import default_workers, run_ensemble
 from .scenario import available, load_scenario
 from .stages import Stage
@@ -139,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "intervention catalogue)")
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     _experiment_parsers(sub)
+    record_commands.add_parser(sub)
     return p
 
 
@@ -503,7 +505,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
             "policies": cmd_policies, "ui": cmd_ui, "sweep": cmd_sweep,
-            "analyze": cmd_analyze}
+            "analyze": cmd_analyze, "record": record_commands.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -513,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(e, file=sys.stderr)
         return 2
-    except UsageError as e:
+    except (UsageError, record_commands.OptionError) as e:
         print(f"escalation-sim {args.command}: {e}", file=sys.stderr)
         return 2
     except OSError as e:
