@@ -198,7 +198,16 @@ def bench_default_run(cfg: Config) -> dict:
         total.append(t2 - t0)
     n, months = scenario.run.n_civilians, scenario.run.months
     med = statistics.median(total)
+    # the month's steps timed one by one (model.timings), in separate runs of the same seeds so
+    # that the timer's own cost stays out of the run times above
+    per_step: dict[str, float] = {}
+    for seed in range(1, cfg.default_runs + 1):
+        m = EscalationModel(scenario, seed=seed)
+        m.timings = per_step
+        m.run()
+    stepped = sum(per_step.values())
     return {
+        "step_shares": {name: t / stepped for name, t in per_step.items()},
         "n": n,
         "months": months,
         "runs": cfg.default_runs,
@@ -403,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{mark(d['meets_target'])}")
     print(f"  = {fmt_rate(d['civilian_steps_per_s_median']).strip()} civilian-steps/s, "
           f"{d['ratio_to_mesa_median']:.0f} x Mesa reference (medians)")
+    print("  share of step time by module (model.timings): " + ", ".join(
+        f"{name} {share:.0%}" for name, share in d["step_shares"].items()))
     print("-" * w)
     print(f"Memory per civilian at n={mem_n:,} (target <= {TARGET_BYTES:.0f} B):")
     rows = [("civilians.nbytes() / n  [headline]", memory["nbytes_per_civilian"]),
