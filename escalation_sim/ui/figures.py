@@ -15,25 +15,30 @@ from PIL import Image
 from ..model import SERIES
 from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
-from ..submodels.observation import INDICATORS
 from .session import EVENT_KINDS, Session
 
-PANELS = (("stage", "stage (observed dashed)"), ("deaths", "deaths (people)"),
-          ("displaced", "displaced (people)"), ("mobilized", "mobilized share"),
-          ("propaganda", "hate-speech exposure"), ("indicators", "risk-factor indicators"))
+PANELS = {"stage": "stage (true ─, warning level - -)",
+          "observed": "warning level (what early warning sees)",
+          "deaths": "deaths (people)", "displaced": "displaced (people)",
+          "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
+          "scores": "stage scores (1 = the stage's entry threshold)"}
+"""Every panel a live plot can show, by key, with its title."""
+DESK = ("stage", "deaths", "displaced", "mobilized", "propaganda", "scores")
+PROJECTOR = ("stage", "deaths", "displaced")
+ROOM = ("observed", "deaths", "displaced")
+"""The panels of the desk view, the projector and the room (no true stage, no scores)."""
+SCORES = (("risk", "risk_up", "#1f77b4", "risk (stage 1)"),
+          ("threat", "threat_up", "#ff7f0e", "threat (stage 2)"),
+          ("atrocity", "atrocity_up", "#b30000", "atrocity (stage 3)"))
 INJECT_COLOUR, EVENT_COLOUR, EFFECT_COLOUR = "#e6550d", "0.45", "#31a354"
-INDICATOR_COLOURS = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
-                     "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
-"""One colour per risk-factor indicator (the page shows the legend as text: a legend drawn in
-the figure would double its drawing time)."""
 
 
-def _style(fig: Figure, dark: bool) -> tuple[str, str]:
+def _style(fig: Figure, dark: bool, labelsize: int = 10) -> tuple[str, str]:
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
     fig.set_facecolor(bg)
     for ax in fig.axes:
         ax.set_facecolor(bg)
-        ax.tick_params(colors=fg, labelsize=10)
+        ax.tick_params(colors=fg, labelsize=labelsize)
         ax.yaxis.label.set_color(fg)
         ax.xaxis.label.set_color(fg)
         ax.title.set_color(fg)
@@ -54,77 +59,94 @@ def markers(session: Session) -> list[tuple[int, str, str]]:
 
 
 class LivePlot:
-    """The six panels of one run over the whole horizon (a stable layout), with a marker at every
+    """Panels of one run over the whole horizon (a stable layout), with a marker at every
     inject (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed).
 
     Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
-    ticks, titles, stage bands, caveat) are drawn once and cached; each :meth:`png` restores
-    them and draws only the data lines and markers. A growing panel's y-range doubles when the
-    data outgrow it, and only then is the cache redrawn. Fixed margins, no layout engine (a
-    constrained layout is recomputed at every draw)."""
+    ticks, titles, stage bands, legends, caveat) are drawn once and cached; each :meth:`png`
+    restores them and draws only the data lines and markers. A growing panel's y-range doubles
+    when the data outgrow it, and only then is the cache redrawn. Fixed margins, no layout
+    engine (a constrained layout is recomputed at every draw). ``panels``: keys of
+    :data:`PANELS`, three to a row; ``large``: projector fonts."""
 
-    GROWING = ("deaths", "displaced", "mobilized", "propaganda")
+    GROWING = ("deaths", "displaced", "mobilized", "propaganda", "scores")
 
-    def __init__(self, session: Session, dark: bool = False):
+    def __init__(self, session: Session, dark: bool = False, panels: tuple[str, ...] = DESK,
+                 large: bool = False):
         self.months = session.months
-        self.fig = Figure(figsize=(13, 6.2), dpi=80)
-        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08, wspace=0.2,
-                                 hspace=0.3)
+        rows = (len(panels) + 2) // 3
+        font = 15 if large else 12
+        self.fig = Figure(figsize=(13, 3.5 * rows + 0.3 if large else 3.1 * rows), dpi=80)
+        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.84 if rows == 1 else 0.9,
+                                 bottom=0.14 if rows == 1 else 0.08, wspace=0.22, hspace=0.3)
         self.canvas = FigureCanvasAgg(self.fig)
-        self.axes = dict(zip([k for k, _ in PANELS], self.fig.subplots(2, 3, sharex=True).ravel(),
+        self.axes = dict(zip(panels, self.fig.subplots(rows, 3, sharex=True).ravel(),
                              strict=True))
-        self.lines: list[tuple[object, int]] = []   # (Line2D, column of SERIES)
-        for key, label in PANELS:
+        self.lines: list[tuple[object, int, float]] = []   # (Line2D, column of SERIES, scale)
+        fg, blue = ("#eeeeee", "#6baed6") if dark else ("#111111", "#08519c")
+        for key in panels:
             ax = self.axes[key]
-            ax.set_title(label, fontsize=12)
+            ax.set_title(PANELS[key], fontsize=font)
             ax.set_xlim(0, self.months)
-            if key == "indicators":
-                for name, colour in zip(INDICATORS, INDICATOR_COLOURS, strict=False):
-                    self._line(ax, f"ind_{name}", color=colour, lw=1)
-                ax.set_ylim(-0.02, 1.02)
-            elif key == "stage":
+            if key in ("stage", "observed"):
                 for k, c in enumerate(STAGE_COLOURS):
                     ax.axhspan(k - 0.5, k + 0.5, color=c, alpha=0.35, lw=0)
-                self._line(ax, "stage", color="#b30000", lw=2, drawstyle="steps-post")
-                self._line(ax, "observed_stage", color="k", lw=1, ls="--",
-                           drawstyle="steps-post")
+                if key == "stage":
+                    self._line(ax, "stage", color="#b30000", lw=2.5, drawstyle="steps-post")
+                self._line(ax, "observed_stage", color=fg, lw=1.5 if key == "stage" else 2.5,
+                           ls="--" if key == "stage" else "-", drawstyle="steps-post")
                 ax.set_yticks(range(4))
                 ax.set_ylim(-0.5, 3.5)
+            elif key == "scores":
+                for name, threshold, colour, label in SCORES:
+                    self._line(ax, name, 1 / getattr(session.scenario.stages, threshold),
+                               color=colour, lw=1.8, label=label)
+                ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
+                ax.legend(fontsize=font - 3, loc="upper left")
             else:
-                self._line(ax, key, color="#08519c", lw=2)
-        self.limit = {key: self._limit(key, 0.0) for key in self.GROWING}
-        for key in self.GROWING:
+                self._line(ax, key, color=blue, lw=2.5)
+        self.growing = [k for k in self.GROWING if k in panels]
+        self.limit = {key: self._limit(key, 0.0) for key in self.growing}
+        for key in self.growing:
             self.axes[key].set_ylim(0, self.limit[key] * 1.04)
-        for key in ("mobilized", "propaganda", "indicators"):
-            self.axes[key].set_xlabel("month", fontsize=11)
-        self.fg, _ = _style(self.fig, dark)
-        self.fig.suptitle(f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
-                          fontsize=10, color=self.fg)
+        for ax in list(self.axes.values())[-3:]:
+            ax.set_xlabel("month", fontsize=font - 1)
+        self.fg, _ = _style(self.fig, dark, font - 2)
+        self.fig.text(0.5, 0.995, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
+                      fontsize=font - 3, color=self.fg, ha="center", va="top")
         self.background = None
 
     @staticmethod
     def _limit(key: str, top: float) -> float:
-        """Upper y limit: 10 × 2^k people for counts, 2^-k (k ≤ 6) for shares."""
+        """Upper y limit: 10 × 2^k people for counts, 2^-k (k ≤ 6) for shares, 2 × 2^k for
+        scores relative to their thresholds."""
         if key in ("mobilized", "propaganda"):
             limit = 1 / 64
             while limit < top and limit < 1:
                 limit *= 2
             return limit
-        limit = 10.0
+        limit = 2.0 if key == "scores" else 10.0
         while limit < top:
             limit *= 2
         return limit
 
-    def _line(self, ax, name: str, **style) -> None:
+    def _line(self, ax, name: str, scale: float = 1.0, **style) -> None:
         (line,) = ax.plot([], [], animated=True, **style)
-        self.lines.append((line, SERIES.index(name)))
+        self.lines.append((line, SERIES.index(name), scale))
+
+    def _top(self, data: np.ndarray, key: str) -> float:
+        if key == "scores":
+            return max(float(np.nanmax(data[:, c])) * f for _, c, f in self.lines
+                       if SERIES[c] in ("risk", "threat", "atrocity"))
+        return float(np.nanmax(data[:, SERIES.index(key)]))
 
     def png(self, session: Session) -> bytes:
-        months = np.arange(session.month + 1)
-        data = session.model.series[: session.month + 1]
+        month = session.month
+        months = np.arange(month + 1)
+        data = session.model.series[: month + 1]
         stale = self.background is None
-        for key in self.GROWING:
-            limit = self._limit(key, float(np.nanmax(data[:, SERIES.index(key)])))
+        for key in self.growing:
+            limit = self._limit(key, self._top(data, key))
             if limit != self.limit[key]:
                 self.limit[key] = limit
                 self.axes[key].set_ylim(0, limit * 1.04)
@@ -142,14 +164,15 @@ class LivePlot:
                                         lw=1.4 if colour == INJECT_COLOUR else 0.9,
                                         ls="-" if colour == INJECT_COLOUR else
                                         ":" if colour == EVENT_COLOUR else "--"))
+        first = next(iter(self.axes.values()))
         for m, colour, text in marks:
             if colour != EVENT_COLOUR:
-                extra.append(self.axes["stage"].annotate(
+                extra.append(first.annotate(
                     text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
                     ha="right", color=colour, animated=True))
-        for line, column in self.lines:
-            line.set_data(months, data[:, column])
-        for artist in [*extra, *(line for line, _ in self.lines)]:
+        for line, column, scale in self.lines:
+            line.set_data(months, data[:, column] * scale)
+        for artist in [*extra, *(line for line, _, _ in self.lines)]:
             artist.axes.draw_artist(artist)
         for artist in extra:
             artist.remove()
