@@ -220,10 +220,12 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     # nothing else changed (no step): a different image is the inject's marker
     tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=before)
     tab.tab("Map")
-    tab.page.locator("#district-map .cell").first.wait_for()
-    assert tab.page.locator("#district-map .cell").count() == 16   # default: 4 × 4 districts
-    assert "victimization index" in tab.page.locator("#district-map .cell").first.get_attribute(
-        "title")
+    tab.page.locator("[data-testid=map] img").wait_for()
+    tab.page.get_by_text("Numbers by district (people)").click()
+    rows = tab.page.locator("#district-table tr")
+    rows.nth(1).wait_for()
+    assert rows.count() == 1 + 16   # default: 4 × 4 districts
+    assert "militia" in rows.first.inner_text()   # the facilitator sees the armed groups
     tab.shot("04b-map")
     tab.tab("Injects")
     tab.select("Event", "Coup")
@@ -314,26 +316,37 @@ def test_invalid_upload_shows_a_readable_error(server, context):
 
 def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
     tab = Tab(context, server[0])
-    tab.page.get_by_text("Government", exact=True).click()
-    field = tab.page.get_by_label("political_will (level) [0–1]")
+    # a key parameter: a slider with its value, unit and source on the page
+    tab.see("political will: 0.35 level", exact=False)
+    tab.see("source: R14 §1, §16", exact=False)
+    tab.page.locator(".v-input__slider", has_text="political will").first.locator(
+        "[role=slider]").focus()
+    tab.page.keyboard.press("ArrowRight")
+    tab.see("political will: 0.36 level — changed (scenario: 0.35)", exact=False)
+    # the rest under "Advanced", validated on Reset
+    tab.page.get_by_text("Advanced", exact=True).click()
+    tab.page.get_by_text("Institutions", exact=True).click()
+    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]")
     field.fill("7")
     field.press("Enter")
     tab.see("changed (scenario: 0.35)", exact=False)
-    field = tab.page.get_by_label("political_will (level) [0–1]", exact=False)
+    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]", exact=False)
     tab.button("Reset").click()
-    tab.see("government.political_will: Input should be less than or equal to 1", exact=False)
+    tab.see("institutions.judiciary.capacity: Input should be less than or equal to 1",
+            exact=False)
     field.fill("0.9")
     field.press("Enter")
     tab.button("Reset").click()
-    tab.page.get_by_text("government.political_will: Input should be").wait_for(state="detached")
-    tab.see("changed (scenario: 0.35)", exact=False)   # the edit stays (label shown since fill)
+    tab.page.get_by_text("institutions.judiciary.capacity: Input should be").wait_for(
+        state="detached")
     tab.shot("09-parameters")
-    # ... and the rebuilt run uses it: only the run's scenario (Reset) reaches the export
+    # ... and the rebuilt run uses both: only the run's scenario (Reset) reaches the export
     tab.tab("Export")
     with tab.page.expect_download() as dl:
         tab.page.get_by_text("Scenario + injects (TOML)").click()
     exported = tomllib.loads(Path(dl.value.path()).read_text())
-    assert exported["government"]["political_will"] == 0.9
+    assert exported["institutions"]["judiciary"]["capacity"] == 0.9
+    assert exported["government"]["political_will"] == 0.36
 
 
 # ---- the trainer's room: projector, stable view, reload, the room's view, the summary -------
@@ -389,9 +402,17 @@ def test_projector_view_fits_and_reads(server, browser, size):
         assert size_px >= 18
         assert min(gauge_contrasts(tab)) >= 4.5
         view_shot(tab, f"10-facilitator-{width}x{height}-light")
+        light_plot = tab.page.locator("main img").first.get_attribute("src")
         tab.page.locator(".v-app-bar button").last.click()   # the theme toggle
         tab.page.locator(".v-application.theme--dark").wait_for()
-        tab.page.wait_for_timeout(500)
+        # the page re-renders for the dark theme: a stage not in force turns dark grey, the
+        # plot is redrawn on a dark background
+        tab.page.wait_for_function(
+            "() => getComputedStyle(document.querySelector("
+            "'[data-testid=stage-gauge] [data-stage]:not(.on)')).backgroundColor"
+            " === 'rgb(43, 43, 43)'")
+        tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b",
+                                   arg=light_plot)
         assert min(gauge_contrasts(tab)) >= 4.5
         view_shot(tab, f"11-facilitator-{width}x{height}-dark")
         # the toggle switches the layout either way
@@ -470,6 +491,10 @@ def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
         assert room.get_by_role("button", name="Step", exact=True).count() == 0
         caption = room.locator("[data-testid=caption]").inner_text()
         assert "missed signal" not in caption and "true stage" not in caption.lower()
+        room.get_by_role("tab", name="Event log").click()
+        log = room.locator("#event-log-tab").inner_text()
+        assert "Month 18" in log   # the election is public
+        assert "Escalation: stage 2" not in log and "true stage" not in log
         tab.button("Step").click()   # the facilitator moves on; the room follows
         room.locator("[data-testid=month]", has_text="Month 20").wait_for()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -497,3 +522,20 @@ def test_end_summary_and_its_slide(server, context, tmp_path):
             (ARTIFACTS / "16-summary-slide.png").write_bytes(path.read_bytes())
     tab.page.locator("[data-testid=timeline]").wait_for()
     tab.shot("17-summary")
+
+
+def test_building_a_large_scenario_shows_progress_and_locks_controls(server, context):
+    tab = Tab(context, server[0])
+    tab.page.get_by_text("Advanced", exact=True).click()
+    tab.page.get_by_text("Run", exact=True).click()
+    field = tab.page.get_by_label("n_civilians (agents)", exact=False)
+    field.fill("300000")   # about a second or two to build here: long enough to be seen
+    field.press("Enter")
+    tab.button("Reset").click()
+    busy = tab.page.locator(".busy", has_text="Building default (300,000 civilians)")
+    busy.wait_for()
+    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
+    busy.wait_for(state="detached", timeout=120_000)
+    tab.see("Month 0")
+    tab.button("Step").click()
+    tab.see("Month 1")

@@ -192,6 +192,14 @@ def test_district_map_data_adds_up(default):
     people = default.people_per_civilian
     assert alive == pytest.approx(s.model.civilians.alive.sum() * people)
     assert all(0 <= r["displaced_share"] <= 1 and r["protection"] >= 0 for r in rows)
+    # killings by home district add up to the model's deaths (killing is the only way to die)
+    assert sum(r["killed"] for r in rows) == pytest.approx(s.latest("deaths"))
+    assert sum(r["displaced"] for r in rows) == pytest.approx(s.latest("displaced"))
+    live = figures.LiveMap(s)
+    assert live.png(rows, s.month)[:4] == b"\x89PNG"
+    room = figures.LiveMap(s, truth=False)   # the room's map has no armed-group symbols
+    assert all(not armed for *_, armed in room.cells)
+    assert any(armed for *_, armed in live.cells)
     assert {(r["x"], r["y"]) for r in rows} == {
         (x, y) for x in range(default.space.width) for y in range(default.space.height)}
 
@@ -284,7 +292,7 @@ def test_every_inject_kind_has_a_plain_name():
         assert "_" not in story.name(kind) and story.describe(kind).endswith(".")
 
 
-def test_runs_are_found_by_key_and_room_token_only(default):
+def test_runs_are_found_by_key_and_room_token_only(default, monkeypatch):
     from escalation_sim.ui import rooms
 
     run = rooms.create(Session(default, 0), "default")
@@ -295,6 +303,12 @@ def test_runs_are_found_by_key_and_room_token_only(default):
     others = [rooms.create(Session(default, 0), "default") for _ in range(rooms.LIMIT)]
     assert rooms.find(run.key) is None          # the least recently used is dropped
     assert rooms.find(others[-1].key) is others[-1]
+    big = load_scenario("default", ["run.n_civilians=100"])
+    monkeypatch.setattr(rooms, "CIVILIANS", 3 * default.run.n_civilians)
+    rooms.trim()   # over the civilian budget: only the three most recent stay
+    assert [rooms.find(r.key) is not None for r in others[-4:]] == [False, True, True, True]
+    small = [rooms.create(Session(big, 0), "small") for _ in range(2)]
+    assert all(rooms.find(r.key) for r in small) and rooms.find(others[-1].key)
 
 
 def test_branch_goes_stale_when_the_run_moves_on(default):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import threading
+import time
 
 import ipywidgets as widgets
 import markdown
@@ -66,12 +67,6 @@ CSS = """
 .esim-timeline .mark.atrocity { background: currentColor; width: 5px; height: 30px; }
 .esim-timeline .mark.stage { background: currentColor; width: 1px; }
 .esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
-.esim-map { display: grid; gap: 6px; max-width: 900px; }
-.esim-map .cell { border: 1px solid #888; border-radius: 6px; padding: 6px; color: #111;
-                  font-size: 14px; min-height: 96px; }
-.esim-map .bar { display: flex; height: 14px; margin: 4px 0; border: 1px solid #555; }
-.esim-map .pk { font-weight: 700; color: #08519c; }
-.esim-legend span { display: inline-block; padding: 0 8px; margin-right: 6px; color: #111; }
 .esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
 .esim-fates li { margin-bottom: 4px; }
 .esim-projector .v-toolbar { height: 48px !important; }
@@ -148,9 +143,11 @@ def monitors_html(session: Session, truth: bool) -> str:
 
 
 def log_html(session: Session, truth: bool) -> str:
+    """The event log, newest first; the room's (``truth=False``) leaves out the true stage's
+    changes and the warning level's comparisons with it."""
     rows = [f'<p class="{"inject" if e.kind == "inject" else ""}"><b>Month {e.month}</b> — '
             f"{html.escape(e.text)}</p>" for e in reversed(session.log())
-            if truth or e.kind not in ("stage",)]
+            if truth or not (e.kind == "stage" or e.text.startswith("Early warning:"))]
     return '<div class="esim-log" id="event-log">' + ("".join(rows) or
                                                     "<p>Nothing has happened yet.</p>") + "</div>"
 
@@ -173,47 +170,26 @@ def timeline_html(session: Session, truth: bool) -> str:
         marks.append(f'<div class="mark {k.kind}" style="left:{x:.2f}%" '
                      f'title="month {k.month}: {html.escape(k.label)}"></div>')
         if k.kind != "stage" and x - last > 9:
-            labels.append(f'<div class="label" style="left:{min(x, 88):.2f}%">'
+            where = f"left:{x:.2f}%" if x < 60 else f"right:{100 - x:.2f}%"
+            labels.append(f'<div class="label" style="{where}">'
                           f"{k.month}: {html.escape(k.label)}</div>")
             last = x
     return (f'<div class="esim-timeline" id="timeline" data-testid="timeline">'
             f'<div class="track"></div>{"".join(bands)}{"".join(marks)}{"".join(labels)}</div>')
 
 
-GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
-                 "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
-
-
-def map_html(session: Session) -> str:
-    """The districts as a grid: background red with victimization, a bar of group composition,
-    displacement and protective presence; every cell has a tooltip with the numbers."""
-    rows = figures.districts(session)
-    worst = max([r["victimization"] for r in rows] + [1e-9])
-    width = session.scenario.space.width
-    cells = []
-    for r in sorted(rows, key=lambda r: (-r["y"], r["x"])):
-        alive = sum(r["groups"].values()) or 1.0
-        bar = "".join(f'<div style="width:{100 * v / alive:.1f}%;background:'
-                      f'{GROUP_COLOURS[i % len(GROUP_COLOURS)]}"></div>'
-                      for i, v in enumerate(r["groups"].values()))
-        heat = r["victimization"] / worst if r["victimization"] > 0 else 0.0
-        tip = (f"District {r['district']} ({r['x']}, {r['y']}): "
-               + ", ".join(f"group {n} {v:,.0f}" for n, v in r["groups"].items())
-               + f"; victimization index {r['victimization']:.3f}; "
-               f"{100 * r['displaced_share']:.0f} % of residents displaced; "
-               f"international protection {r['protection']:.2f}")
-        pk = f'<div class="pk">protection {r["protection"]:.1f}</div>' if r["protection"] else ""
-        cells.append(f'<div class="cell" title="{html.escape(tip)}" '
-                     f'style="background:rgba(179,0,0,{0.08 + 0.7 * heat:.2f})">'
-                     f"<b>District {r['district']}</b><div class=\"bar\">{bar}</div>"
-                     f"displaced {100 * r['displaced_share']:.0f} %{pk}</div>")
-    legend = "".join(f'<span style="background:{GROUP_COLOURS[i % len(GROUP_COLOURS)]}">'
-                     f"group {html.escape(g.name)}</span>"
-                     for i, g in enumerate(session.scenario.groups))
-    return (f'<div data-testid="map"><div class="esim-legend">{legend} — red: victimization '
-            f'(darkest = worst district); hover a district for its numbers</div>'
-            f'<div class="esim-map" id="district-map" '
-            f'style="grid-template-columns:repeat({width},1fr)">{"".join(cells)}</div></div>')
+def district_table(rows: list[dict], truth: bool) -> str:
+    """The map's numbers, district by district (people)."""
+    armed = list(rows[0]["armed"]) if rows and truth else []
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        "district", "residents", "killed", "displaced", "protection",
+        *(a.replace("_", " ") for a in armed)))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{v}</td>" for v in (
+            f"D{r['district']}", f"{r['residents']:,.0f}", f"{r['killed']:,.0f}",
+            f"{r['displaced']:,.0f}", f"{r['protection']:.2f}",
+            *(f"{r['armed'][a]:,.0f}" for a in armed))) + "</tr>" for r in rows)
+    return f'<table id="district-table"><tr>{head}</tr>{body}</table>'
 
 
 bump_context = solara.create_context(lambda: None)
@@ -358,7 +334,7 @@ def Controls(run: Run, projector: bool, version: int):
                       on_click=lambda: start(run, f"Running to month {target.value}",
                                              run_to(target.value)) and changed())
         solara.Button("Start again", on_click=start_again, icon_name="mdi-restart",
-                      outlined=True)
+                      outlined=True, disabled=busy and run.busy != "Playing")
         if not projector:
             solara.Checkbox(label="Pause when the warning level rises", value=pause_on_rise)
 
@@ -391,11 +367,26 @@ def Banners(run: Run, truth: bool, version: int):
 def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: int):
     panels = figures.DESK if truth and not projector else (
         figures.PROJECTOR if truth else figures.ROOM)
+    # one live plot per run inputs (a Reset), theme and layout; not per inject or step
     plot = solara.use_memo(lambda: figures.LivePlot(session, dark, panels, projector),
-                           [session.scenario.name, session.months, session.seed, dark, panels,
-                            projector, id(session.model.params)])
+                           [session.scenario, session.seed, dark, panels, projector])
     png = solara.use_memo(lambda: plot.png(session), [version, plot, session.month])
     solara.Image(png, format="png", width="100%")
+
+
+@solara.component
+def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
+    """The live map; only the numbers are read under the run's lock, the drawing is not."""
+    s = run.session
+    live = solara.use_memo(lambda: figures.LiveMap(s, dark, truth),
+                           [s.scenario, s.seed, dark, truth])
+    with run.lock:
+        rows, month = figures.districts(s), s.month
+    png = solara.use_memo(lambda: live.png(rows, month), [live, version, month])
+    solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                  children=[solara.Image(png, format="png", width="640px")])
+    with solara.Details("Numbers by district (people)"):
+        solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 
 
 @solara.component
@@ -553,33 +544,59 @@ def ExportPanel(session: Session, plot_png_of, version: int):
         solara.FileDownload(plot_png_of, filename=f"{base}.png", label="Figure (PNG)")
 
 
+KEY_PARAMETERS = ("government.political_will", "government.inclusiveness",
+                  "government.complicity", "institutions.security_sector.professionalism",
+                  "institutions.electoral_body.integrity", "institutions.media.integrity")
+"""The parameters a trainer meets first, as sliders (levels from 0 to 1); the rest are under
+"Advanced"."""
+
+
 @solara.component
 def ParameterPanel(scenario, edits: solara.Reactive):
-    """Numeric parameters by section, each with its unit and source; edits apply on Reset."""
+    """The key parameters as sliders, the rest by section under "Advanced", each with its
+    unit, meaning and source on the page; edits apply on Reset."""
     fields = solara.use_memo(lambda: editable_fields(scenario, PARAMETER_SECTIONS), [scenario])
+
+    def setter(path, value):
+        def set_value(v):
+            new = dict(edits.value)
+            if v is None or v == value:
+                new.pop(path, None)
+            else:
+                new[path] = v
+            edits.value = new
+        return set_value
+
     Md("**Parameters** — changes apply on **Reset**.")
-    for section, items in fields.items():
-        with solara.Details(section.replace("_", " ").capitalize()):
-            for path, value, description, unit, provenance, low, high, is_int in items:
-                current = edits.value.get(path, value)
-
-                def set_value(v, path=path, value=value):
-                    new = dict(edits.value)
-                    if v is None or v == value:
-                        new.pop(path, None)
-                    else:
-                        new[path] = v
-                    edits.value = new
-
-                bounds = f" [{low:g}–{high:g}]" if low is not None and high is not None else ""
-                label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
-                    f" — changed (scenario: {value:g})" if path in edits.value else "")
-                widget = solara.InputInt if is_int else solara.InputFloat
-                with solara.Tooltip(f"{description}. Unit: {unit}."), solara.Div(
-                        style={"margin": "10px 0 0 0"}):
-                    widget(label, value=current, on_value=set_value)
-                solara.Text(f"{description}; source: {provenance or 'not given'}",
-                            classes=["esim-src"])
+    items = {item[0]: item for section in fields.values() for item in section}
+    for path in KEY_PARAMETERS:
+        if path not in items:
+            continue
+        _, value, description, unit, provenance, low, high, _ = items[path]
+        current = edits.value.get(path, value)
+        changed = f" — changed (scenario: {value:g})" if path in edits.value else ""
+        solara.SliderFloat(f"{path.split('.', 1)[1].replace('_', ' ')}: {current:.2f} {unit}"
+                           f"{changed}", value=current, min=low, max=high, step=0.01,
+                           on_value=setter(path, value), thumb_label=False)
+        solara.Text(f"{description}; source: {provenance or 'not given'}",
+                    classes=["esim-src"])
+    with solara.Details("Advanced"):
+        for section, section_items in fields.items():
+            with solara.Details(section.replace("_", " ").capitalize()):
+                for path, value, description, unit, provenance, low, high, is_int in \
+                        section_items:
+                    if path in KEY_PARAMETERS:
+                        continue
+                    current = edits.value.get(path, value)
+                    bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
+                              else "")
+                    label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
+                        f" — changed (scenario: {value:g})" if path in edits.value else "")
+                    widget = solara.InputInt if is_int else solara.InputFloat
+                    with solara.Div(style={"margin": "10px 0 0 0"}):
+                        widget(label, value=current, on_value=setter(path, value))
+                    solara.Text(f"{description}; source: {provenance or 'not given'}",
+                                classes=["esim-src"])
 
 
 @solara.component
@@ -598,6 +615,10 @@ def SetupPanel(run: Run, version: int):
 
     def reset():
         run.cancel.set()
+        for _ in range(40):   # Play stops at its next tick (at most 1 s)
+            if not run.busy:
+                break
+            time.sleep(0.05)
         try:
             source = _scenario(scenario_name.value, uploaded.value)
             scenario = with_overrides(source, edits.value, source.name)
@@ -605,12 +626,19 @@ def SetupPanel(run: Run, version: int):
             run.error = str(e)
             changed()
             return
-        with run.lock:
-            run.session.reset(scenario, seed.value)
-            run.scenario_name, run.uploaded, run.edits = (scenario_name.value, uploaded.value,
-                                                          dict(edits.value))
+        choice = (scenario_name.value, uploaded.value, dict(edits.value), seed.value)
+
+        def build(run: Run) -> None:   # a large population takes seconds: in the background
+            run.session.reset(scenario, choice[3])
+            run.scenario_name, run.uploaded, run.edits = choice[:3]
             run.branch = run.paused = None
-            run.error = ""
+            rooms.trim()   # a larger population may push older runs out
+
+        if start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)",
+                 build):
+            changed()
+        else:
+            run.error = f"Wait for the work in progress ({run.busy}) to finish, then Reset."
             changed()
 
     def on_upload(files):
@@ -639,7 +667,8 @@ def SetupPanel(run: Run, version: int):
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
     solara.InputInt("Seed (applies on Reset)", value=seed)
-    solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart")
+    solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
+                  disabled=bool(run.busy))
     ParameterPanel(base, edits)
     Md("**Upload a scenario** (TOML; validated like the command line)")
     widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
@@ -768,7 +797,7 @@ def RunPage(run: Run, truth: bool):
                     elif name == "Summary":
                         SummaryPanel(run, truth, version)
                     elif name == "Map":
-                        solara.HTML("div", map_html(s))
+                        DistrictMap(run, truth, dark, version)
                     elif name == "Event log":
                         solara.HTML("div", log_html(s, truth).replace('id="event-log"',
                                                                       'id="event-log-tab"'))

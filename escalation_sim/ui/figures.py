@@ -223,20 +223,135 @@ def png(fig: Figure, dpi: int | None = None) -> bytes:
 
 
 def districts(session: Session) -> list[dict]:
-    """Per district: grid position, people alive by group, victimization, share of its
-    residents displaced, and international protective presence (peacekeepers and police)."""
+    """Per district: grid position, people alive by group, people killed and displaced (by
+    home district), victimization, international protective presence (peacekeepers, police,
+    monitors) and each armed group's members based there (its share of the district's
+    mobilized civilians of its base group, as the violence submodel fields them)."""
     m = session.model
     civ = m.civilians
     people = m.params.people_per_civilian
     residents = np.bincount(civ.home, minlength=m.n_districts)
     away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
+    killed = np.bincount(civ.home[~civ.alive], minlength=m.n_districts)
+    cells = m.n_districts * m.n_groups
+    mobilized = np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
+        m.n_districts, m.n_groups)
     names = [g.name for g in m.params.groups]
+    armed = [(a.name, names.index(a.base_group), a.recruit_share) for a in m.params.armed_groups]
     out = []
     for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
         out.append({"district": d, "x": int(x), "y": int(y),
                     "groups": {n: float(m.alive_cells[d, i] * people)
                                for i, n in enumerate(names)},
+                    "residents": float(residents[d] * people),
+                    "killed": float(killed[d] * people),
+                    "displaced": float(away[d] * people),
                     "victimization": float(m.victimization[d].sum()),
                     "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
-                    "protection": float(m.protection[d])})
+                    "protection": float(m.protection[d]),
+                    "armed": {n: float(mobilized[d, g] * share * people)
+                              for n, g, share in armed}})
     return out
+
+
+KILLED_BINS = (0, 0.5, 2, 5, 10, 20, 50, 1000)
+"""Killed per 1,000 residents: the map's absolute colour scale (the same in every run)."""
+GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+                 "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+ARMED_MARKERS = ("^", "v", "D", "p", "h", "*")
+
+
+class LiveMap:
+    """The districts as hexagons on their grid, drawn once and updated in place each month:
+    fill = people killed per 1,000 residents (an absolute scale, with its colour bar), a bar of
+    group shares, the people killed and the share displaced, armed groups' members (black
+    symbols sized by strength; facilitator only) and international protection (blue squares
+    sized by strength). The room's map (``truth=False``) shows what outside actors see:
+    killings, displacement and protection, not the armed groups."""
+
+    def __init__(self, session: Session, dark: bool = False, truth: bool = True):
+        import matplotlib
+        from matplotlib.colors import BoundaryNorm
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Rectangle, RegularPolygon
+
+        rows = districts(session)
+        self.truth, font = truth, 12
+        self.fig = Figure(figsize=(6.4, 5.6), dpi=80)
+        self.fig.subplots_adjust(left=0.01, right=0.86, top=0.93, bottom=0.16)
+        self.canvas = FigureCanvasAgg(self.fig)
+        ax = self.fig.add_subplot()
+        cax = self.fig.add_axes((0.88, 0.2, 0.03, 0.68))
+        self.cmap = matplotlib.colormaps["Reds"]
+        self.norm = BoundaryNorm(KILLED_BINS, self.cmap.N)
+        fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
+        names = list(rows[0]["groups"]) if rows else []
+        self.cells = []
+        for r in rows:
+            cx, cy = r["x"] + 0.5 * (r["y"] % 2), r["y"] * 0.87
+            hexagon = RegularPolygon((cx, cy), 6, radius=0.56, edgecolor="0.5", lw=1)
+            ax.add_patch(hexagon)
+            texts = [ax.text(cx, cy + dy, "", ha="center", va="center", fontsize=size,
+                             weight=weight)
+                     for dy, size, weight in ((0.3, font, "bold"), (-0.05, font - 2, "normal"),
+                                              (-0.25, font - 2, "normal"))]
+            texts[0].set_text(f"D{r['district']}")
+            bars = [ax.add_patch(Rectangle((cx - 0.35, cy + 0.1), 0, 0.07, lw=0,
+                                           facecolor=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
+                    for i in range(len(names))]
+            (shield,) = ax.plot([cx + 0.33], [cy - 0.38], "s", color="#2166ac", mec="white")
+            armed = [ax.plot([cx - 0.36 + 0.18 * j], [cy - 0.42], ARMED_MARKERS[j % 6],
+                             color="#111111", mec="white")[0]
+                     for j in range(len(r["armed"]) if truth else 0)]
+            self.cells.append((cx, hexagon, texts, bars, shield, armed))
+        ax.set_xlim(-0.7, session.scenario.space.width + 0.2)
+        ax.set_ylim(-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        bar = self.fig.colorbar(matplotlib.cm.ScalarMappable(norm=self.norm, cmap=self.cmap),
+                                cax=cax)
+        bar.set_label("killed per 1,000 residents", color=fg, fontsize=font - 1)
+        bar.ax.tick_params(colors=fg, labelsize=font - 3)
+        handles = [Line2D([], [], lw=6, color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                          label=f"group {n}") for i, n in enumerate(names)]
+        handles.append(Line2D([], [], ls="", marker="s", color="#2166ac",
+                              label="international protection"))
+        if truth:
+            handles += [Line2D([], [], ls="", marker=ARMED_MARKERS[j % 6], color="#111111",
+                               label=a.name.replace("_", " "))
+                        for j, a in enumerate(session.scenario.armed_groups)]
+        legend = self.fig.legend(handles=handles, loc="lower center", ncol=3,
+                                 fontsize=font - 3, frameon=False)
+        for t in legend.get_texts():
+            t.set_color(fg)
+        self.fig.set_facecolor(bg)
+        self.title = self.fig.text(0.01, 0.99, "", fontsize=font - 1, va="top", color=fg)
+
+    def png(self, rows: list[dict], month: int) -> bytes:
+        """The map of ``rows`` (:func:`districts`) at ``month``, as PNG bytes."""
+        top = max([v for r in rows for v in r["armed"].values()] + [1.0])
+        for r, (cx, hexagon, texts, bars, shield, armed) in zip(rows, self.cells, strict=True):
+            rate = 1000 * r["killed"] / r["residents"] if r["residents"] else 0.0
+            hexagon.set_facecolor(self.cmap(self.norm(min(rate, KILLED_BINS[-1] - 1))))
+            ink = "#ffffff" if rate >= 10 else "#111111"
+            texts[1].set_text(f"{r['killed']:,.0f} killed")
+            texts[2].set_text(f"{100 * r['displaced_share']:.0f} % displ.")
+            for t in texts:
+                t.set_color(ink)
+            alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
+            for rect, v in zip(bars, r["groups"].values(), strict=True):
+                rect.set_x(left)
+                rect.set_width(0.7 * v / alive)
+                left += 0.7 * v / alive
+            shield.set_visible(r["protection"] > 0)
+            shield.set_markersize(6 + 4 * min(r["protection"], 3))
+            for marker, members in zip(armed, r["armed"].values(), strict=False):
+                marker.set_visible(members > 0)
+                marker.set_markersize(5 + 9 * members / top)
+        self.title.set_text(f"Month {month}: districts (bar: group shares; symbols sized by "
+                            "strength)")
+        self.canvas.draw()
+        out = io.BytesIO()
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, "png",
+                                                                      compress_level=1)
+        return out.getvalue()

@@ -21,6 +21,10 @@ from .session import Session
 
 LIMIT = 32
 """Runs kept at once (a default run holds about 5 MiB)."""
+CIVILIANS = 12_000_000
+"""Simulated civilians kept at once over all runs (about 100 B each in the model), so that a
+few large uploads cannot exhaust the server's memory; the least recently used runs go first,
+never the one just used."""
 
 
 @dataclass
@@ -74,10 +78,17 @@ def create(session: Session, scenario_name: str) -> Run:
     with _GUARD:
         _RUNS[run.key] = run
         _ROOMS[run.room] = run.key
-        while len(_RUNS) > LIMIT:
+    trim()
+    return run
+
+
+def trim() -> None:
+    """Drop the least recently used runs beyond :data:`LIMIT` runs or :data:`CIVILIANS`."""
+    with _GUARD:
+        while len(_RUNS) > 1 and (len(_RUNS) > LIMIT or sum(
+                r.session.scenario.run.n_civilians for r in _RUNS.values()) > CIVILIANS):
             _, old = _RUNS.popitem(last=False)
             _ROOMS.pop(old.room, None)
-    return run
 
 
 def find(key: str | None) -> Run | None:
