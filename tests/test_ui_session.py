@@ -239,6 +239,13 @@ def test_caption_names_the_cause_and_the_largest_change(default):
     assert "stage" not in room.replace("warning level", "")   # the room never sees the truth
     quiet = story.caption(s, 10)
     assert quiet == "Month 10: A quiet month: little changed."
+    s.run_to(60)
+    killed = s.series("killings")
+    for m in range(1, 61):   # the killings by district add up to the month's killings
+        assert s.killed_in(m).sum() == killed[m]
+    m = int(np.flatnonzero(killed)[0])   # the first month with killings names its district
+    worst = int(s.killed_in(m).argmax())
+    assert f"in District {worst}" in story.caption(s, m)
 
 
 def test_fates_say_why_a_package_changed_nothing(default):

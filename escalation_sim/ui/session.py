@@ -75,6 +75,12 @@ def build(scenario: Scenario, seed: int, injects: list[Inject],
     return EscalationModel(full, seed, full.policies[TRAINER]).run(months)
 
 
+def killed_by_district(model: EscalationModel) -> np.ndarray:
+    """Simulated civilians killed so far, by home district (killing is the only death)."""
+    civ = model.civilians
+    return np.bincount(civ.home[~civ.alive], minlength=model.n_districts)
+
+
 def intervention_facts(kind: str) -> dict[str, str]:
     """What a trainer should know before deploying ``kind``: consent, lag, cost and more."""
     iv = CATALOGUE[kind]
@@ -98,8 +104,22 @@ class Session:
         self.injects: list[Inject] = list(injects)
         self.notice: str | None = None
         self.lock = threading.RLock()   # held while the run changes; readers may take it too
-        self.model = build(scenario, self.seed, self.injects, month)
+        self.model, self._killed = self._build(self.injects, month)
         self._month = self.model.steps
+
+    def _build(self, injects: list[Inject], month: int) -> tuple[EscalationModel, list]:
+        """The model of (scenario, seed, ``injects``) stepped to ``month``, one month at a time,
+        with the people killed so far by home district after each month."""
+        model = build(self.scenario, self.seed, injects, 0)
+        killed = [killed_by_district(model)]
+        self._advance(model, killed, month)
+        return model, killed
+
+    @staticmethod
+    def _advance(model: EscalationModel, killed: list, months: int) -> None:
+        for _ in range(min(months, model.params.run.months - model.steps)):
+            model.step()
+            killed.append(killed_by_district(model))
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -122,6 +142,11 @@ class Session:
 
     def latest(self, name: str) -> float:
         return float(self.model.series[self.month, SERIES.index(name)])
+
+    def killed_in(self, month: int) -> np.ndarray:
+        """People killed in ``month``, by home district."""
+        before = self._killed[month - 1] if month > 0 else 0
+        return (self._killed[month] - before) * self.scenario.people_per_civilian
 
     @property
     def stage(self) -> Stage:
@@ -187,13 +212,14 @@ class Session:
                         self.seed if seed is None else seed)
         with self.lock:
             self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
-            self.notice, self.model, self._month = None, fresh.model, fresh.month
+            self.notice, self.model, self._killed = None, fresh.model, fresh._killed
+            self._month = fresh.month
 
     def step(self, months: int = 1) -> None:
         if self.ended:
             raise RuntimeError("the run has ended")
         with self.lock:
-            self.model.run(months)
+            self._advance(self.model, self._killed, months)
             self._month = self.model.steps
 
     def run_to(self, month: int) -> None:
@@ -201,7 +227,7 @@ class Session:
         month = min(int(month), self.months)
         if month > self.month:
             with self.lock:
-                self.model.run(month - self.month)
+                self._advance(self.model, self._killed, month - self.month)
                 self._month = self.model.steps
 
     def inject(self, kind: str, strength: float = 1.0, duration: int | None = None) -> Inject:
@@ -222,9 +248,10 @@ class Session:
 
     def _replay(self, injects: list[Inject]) -> None:
         month, before = self.month, self.model.series[: self.month + 1].copy()
-        model = build(self.scenario, self.seed, injects, month)
+        model, killed = self._build(injects, month)
         with self.lock:
-            self.injects, self.model, self._month = injects, model, model.steps
+            self.injects, self.model, self._killed, self._month = (injects, model, killed,
+                                                                   model.steps)
         changed = np.flatnonzero(~np.all((model.series[: month + 1] == before)
                                          | (np.isnan(before) & np.isnan(model.series[: month + 1])),
                                          axis=1))

@@ -136,8 +136,12 @@ def caption(session: Session, month: int | None = None, truth: bool = True) -> s
                                                       f"{what} sees")))
     killed = at("killings", m)
     if killed > 0:
-        changes.append((killed / (1e-4 * pop),
-                        f"{killed:,.0f} people were killed (total {at('deaths', m):,.0f})"))
+        where = session.killed_in(m)
+        worst = int(where.argmax())
+        most = (f", {where[worst]:,.0f} of them in District {worst}" if where[worst] < killed
+                else f", all in District {worst}")
+        changes.append((killed / (1e-4 * pop), f"{killed:,.0f} people were killed{most} "
+                                               f"(total {at('deaths', m):,.0f})"))
     moved = at("displaced", m) - at("displaced", m - 1)
     if moved:
         changes.append((abs(moved) / (1e-3 * pop),
