@@ -227,6 +227,8 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     assert rows.count() == 1 + 16   # default: 4 × 4 districts
     assert "militia" in rows.first.inner_text()   # the facilitator sees the armed groups
     tab.shot("04b-map")
+    tab.page.locator("[data-testid=map]").scroll_into_view_if_needed()
+    both_sizes(tab.page, "04c-map")
     tab.tab("Injects")
     tab.select("Event", "Coup")
     tab.button("Trigger in month 13").click()
@@ -383,6 +385,17 @@ def view_shot(tab: Tab, name: str) -> None:
     tab.page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
+def both_sizes(page, name: str) -> None:
+    """The page's viewport at 1280×720 and at 1920×1080 (the layout chosen at load stays)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for width, height in ((1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)
+        page.screenshot(path=ARTIFACTS / f"{name}-{width}x{height}.png")
+    page.set_viewport_size(size)
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
 def test_projector_view_fits_and_reads(server, browser, size):
     width, height = size
@@ -498,7 +511,7 @@ def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
         tab.button("Step").click()   # the facilitator moves on; the room follows
         room.locator("[data-testid=month]", has_text="Month 20").wait_for()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        room.screenshot(path=ARTIFACTS / "14-room-1280x720.png")
+        both_sizes(room, "14-room")
     finally:
         room_ctx.close()
     tab.shot("15-facilitator-setup")
@@ -522,6 +535,8 @@ def test_end_summary_and_its_slide(server, context, tmp_path):
             (ARTIFACTS / "16-summary-slide.png").write_bytes(path.read_bytes())
     tab.page.locator("[data-testid=timeline]").wait_for()
     tab.shot("17-summary")
+    summary.scroll_into_view_if_needed()
+    both_sizes(tab.page, "17b-summary")
 
 
 def test_building_a_large_scenario_shows_progress_and_locks_controls(server, context):
