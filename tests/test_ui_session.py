@@ -246,6 +246,21 @@ def test_caption_names_the_cause_and_the_largest_change(default):
     m = int(np.flatnonzero(killed)[0])   # the first month with killings names its district
     worst = int(s.killed_in(m).argmax())
     assert f"in District {worst}" in story.caption(s, m)
+    # armed groups' members by district: the map's numbers, month by month
+    civ, groups = s.model.civilians, [g.name for g in default.groups]
+    for a in default.armed_groups:   # counted here civilian by civilian
+        g = groups.index(a.base_group)
+        for d, members in enumerate(s.armed_members(60)[a.name]):
+            mine = civ.mobilized & civ.alive & (civ.key == d * len(groups) + g)
+            assert members == pytest.approx(mine.sum() * a.recruit_share
+                                            * default.people_per_civilian)
+    recruiting = [k for k in range(1, 61) if "Recruitment by" in story.caption(s, k)]
+    assert recruiting, "seed 0 of default: militia recruitment shows in some caption"
+    k = recruiting[0]
+    text = story.caption(s, k)
+    name = text.split("Recruitment by ")[1].split(" ")[0]
+    d = int(text.split(" in District ")[1].split(" ")[0])
+    assert s.armed_members(k)[name][d] >= 2 * s.armed_members(k - 1)[name][d]
 
 
 def test_fates_say_why_a_package_changed_nothing(default):

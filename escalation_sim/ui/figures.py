@@ -225,19 +225,15 @@ def png(fig: Figure, dpi: int | None = None) -> bytes:
 def districts(session: Session) -> list[dict]:
     """Per district: grid position, people alive by group, people killed and displaced (by
     home district), victimization, international protective presence (peacekeepers, police,
-    monitors) and each armed group's members based there (its share of the district's
-    mobilized civilians of its base group, as the violence submodel fields them)."""
+    monitors) and each armed group's members based there (:meth:`Session.armed_members`)."""
     m = session.model
     civ = m.civilians
     people = m.params.people_per_civilian
     residents = np.bincount(civ.home, minlength=m.n_districts)
     away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
     killed = np.bincount(civ.home[~civ.alive], minlength=m.n_districts)
-    cells = m.n_districts * m.n_groups
-    mobilized = np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
-        m.n_districts, m.n_groups)
     names = [g.name for g in m.params.groups]
-    armed = [(a.name, names.index(a.base_group), a.recruit_share) for a in m.params.armed_groups]
+    armed = session.armed_members(session.month)
     out = []
     for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
         out.append({"district": d, "x": int(x), "y": int(y),
@@ -249,8 +245,7 @@ def districts(session: Session) -> list[dict]:
                     "victimization": float(m.victimization[d].sum()),
                     "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
                     "protection": float(m.protection[d]),
-                    "armed": {n: float(mobilized[d, g] * share * people)
-                              for n, g, share in armed}})
+                    "armed": {n: float(members[d]) for n, members in armed.items()}})
     return out
 
 

@@ -75,10 +75,14 @@ def build(scenario: Scenario, seed: int, injects: list[Inject],
     return EscalationModel(full, seed, full.policies[TRAINER]).run(months)
 
 
-def killed_by_district(model: EscalationModel) -> np.ndarray:
-    """Simulated civilians killed so far, by home district (killing is the only death)."""
+def district_counts(model: EscalationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated civilians killed so far by home district (killing is the only death), and
+    mobilized civilians alive by (district, group)."""
     civ = model.civilians
-    return np.bincount(civ.home[~civ.alive], minlength=model.n_districts)
+    cells = model.n_districts * model.n_groups
+    return (np.bincount(civ.home[~civ.alive], minlength=model.n_districts),
+            np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
+                model.n_districts, model.n_groups))
 
 
 def intervention_facts(kind: str) -> dict[str, str]:
@@ -104,22 +108,22 @@ class Session:
         self.injects: list[Inject] = list(injects)
         self.notice: str | None = None
         self.lock = threading.RLock()   # held while the run changes; readers may take it too
-        self.model, self._killed = self._build(self.injects, month)
+        self.model, self._districts = self._build(self.injects, month)
         self._month = self.model.steps
 
     def _build(self, injects: list[Inject], month: int) -> tuple[EscalationModel, list]:
         """The model of (scenario, seed, ``injects``) stepped to ``month``, one month at a time,
-        with the people killed so far by home district after each month."""
+        with :func:`district_counts` after each month."""
         model = build(self.scenario, self.seed, injects, 0)
-        killed = [killed_by_district(model)]
-        self._advance(model, killed, month)
-        return model, killed
+        history = [district_counts(model)]
+        self._advance(model, history, month)
+        return model, history
 
     @staticmethod
-    def _advance(model: EscalationModel, killed: list, months: int) -> None:
+    def _advance(model: EscalationModel, history: list, months: int) -> None:
         for _ in range(min(months, model.params.run.months - model.steps)):
             model.step()
-            killed.append(killed_by_district(model))
+            history.append(district_counts(model))
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -145,8 +149,18 @@ class Session:
 
     def killed_in(self, month: int) -> np.ndarray:
         """People killed in ``month``, by home district."""
-        before = self._killed[month - 1] if month > 0 else 0
-        return (self._killed[month] - before) * self.scenario.people_per_civilian
+        before = self._districts[month - 1][0] if month > 0 else 0
+        return (self._districts[month][0] - before) * self.scenario.people_per_civilian
+
+    def armed_members(self, month: int) -> dict[str, np.ndarray]:
+        """Each armed group's members by district at the end of ``month`` (people): its share
+        of the district's mobilized civilians of its base group, as the violence submodel
+        fields them."""
+        mobilized = self._districts[month][1]
+        names = [g.name for g in self.scenario.groups]
+        people = self.scenario.people_per_civilian
+        return {a.name: mobilized[:, names.index(a.base_group)] * a.recruit_share * people
+                for a in self.scenario.armed_groups}
 
     @property
     def stage(self) -> Stage:
@@ -212,14 +226,14 @@ class Session:
                         self.seed if seed is None else seed)
         with self.lock:
             self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
-            self.notice, self.model, self._killed = None, fresh.model, fresh._killed
+            self.notice, self.model, self._districts = None, fresh.model, fresh._districts
             self._month = fresh.month
 
     def step(self, months: int = 1) -> None:
         if self.ended:
             raise RuntimeError("the run has ended")
         with self.lock:
-            self._advance(self.model, self._killed, months)
+            self._advance(self.model, self._districts, months)
             self._month = self.model.steps
 
     def run_to(self, month: int) -> None:
@@ -227,7 +241,7 @@ class Session:
         month = min(int(month), self.months)
         if month > self.month:
             with self.lock:
-                self._advance(self.model, self._killed, month - self.month)
+                self._advance(self.model, self._districts, month - self.month)
                 self._month = self.model.steps
 
     def inject(self, kind: str, strength: float = 1.0, duration: int | None = None) -> Inject:
@@ -250,7 +264,7 @@ class Session:
         month, before = self.month, self.model.series[: self.month + 1].copy()
         model, killed = self._build(injects, month)
         with self.lock:
-            self.injects, self.model, self._killed, self._month = (injects, model, killed,
+            self.injects, self.model, self._districts, self._month = (injects, model, killed,
                                                                    model.steps)
         changed = np.flatnonzero(~np.all((model.series[: month + 1] == before)
                                          | (np.isnan(before) & np.isnan(model.series[: month + 1])),

@@ -149,6 +149,16 @@ def caption(session: Session, month: int | None = None, truth: bool = True) -> s
                                                     'returned home'} "
                         f"({at('displaced', m):,.0f} displaced now)"))
     if truth:
+        now, before = session.armed_members(m), session.armed_members(m - 1)
+        for group, members in now.items():
+            d = int((members - before[group]).argmax())
+            grew, was = members[d] - before[group][d], before[group][d]
+            if grew > 0 and members[d] >= 2 * was:
+                how = "more than doubled" if was > 0 and members[d] < 3 * was else (
+                    f"grew {members[d] / was:.0f}-fold" if was > 0 else "began")
+                changes.append((grew / (2e-4 * pop),
+                                f"Recruitment by {group.replace('_', ' ')} {how} in District "
+                                f"{d} ({was:,.0f} to {members[d]:,.0f} members)"))
         for key, label, scale in (("propaganda", "Hate-speech exposure", 2.0),
                                   ("mobilized", "The share of civilians mobilized", 1.0)):
             d = 100 * (at(key, m) - at(key, m - 1))
