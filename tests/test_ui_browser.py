@@ -31,6 +31,7 @@ MISSING = [m for m in ("solara", "solara_assets", "playwright")
 REQUIRED = os.environ.get("ESCALATION_SIM_REQUIRE_BROWSER") == "1"
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None and not REQUIRED,
                        reason="Debian's chromium is not installed "
                               "(as root: apt-get install -y chromium; .ci/run does this)"),
@@ -174,22 +175,23 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.select("Scenario", "resilient")
     tab.see("The same at-risk country, with strong brakes")
     tab.select("Scenario", "default")
+    tab.see("An at-risk country with an exclusionary leader", exact=False)
     tab.see("Month 0")
     tab.button("Step").click()
     tab.see("Month 1")
     tab.run_to(40)
     # seed 0 of default rises to stage 2 in month 19 and falls back in month 35
-    tab.see("Stage changes: month 19: 1 → 2, month 35: 2 → 1")
     assert "Month 19 — Escalation: stage 2 (specific threat)" in tab.log_text()
+    assert "Month 35 — De-escalation: back to stage 1" in tab.log_text()
     tab.shot("03-stepped")
     tab.select("Speed", "fast (10 months/s)")
     month = "parseInt(document.querySelector('#month').innerText.split(' ')[1])"
     # Play pauses by itself when the observed stage rises (ticked by default)
     tab.button("Play").click()
-    tab.see("the observed stage rose to", exact=False)
+    tab.see("the warning level rose to", exact=False)
     tab.button("Play").wait_for()
     assert tab.page.evaluate(f"() => {month}") > 40
-    tab.page.get_by_text("Pause when the observed stage rises").click()   # untick
+    tab.page.get_by_text("Pause when the warning level rises").click()   # untick
     tab.button("Play").click()
     tab.page.wait_for_function(f"() => {month} >= 75")
     tab.button("Pause").click()
@@ -207,7 +209,7 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     tab.run_to(12)
     plot = tab.page.locator("main img").first
     before = plot.get_attribute("src")
-    tab.select("Intervention", "peacekeeping")
+    tab.select("Intervention", "Peacekeeping mission")
     tab.see("consent: needs the government's consent", exact=False)
     facts = intervention_facts("peacekeeping")   # e.g. "lag: 6 months from decision to effect"
     tab.see(f"lag: {facts['lag']}", exact=False)
@@ -218,13 +220,17 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     # nothing else changed (no step): a different image is the inject's marker
     tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=before)
     tab.tab("Map")
-    tab.page.locator("#district-map .cell").first.wait_for()
-    assert tab.page.locator("#district-map .cell").count() == 16   # default: 4 × 4 districts
-    assert "victimization index" in tab.page.locator("#district-map .cell").first.get_attribute(
-        "title")
+    tab.page.locator("[data-testid=map] img").wait_for()
+    tab.page.get_by_text("Numbers by district (people)").click()
+    rows = tab.page.locator("#district-table tr")
+    rows.nth(1).wait_for()
+    assert rows.count() == 1 + 16   # default: 4 × 4 districts
+    assert "militia" in rows.first.inner_text()   # the facilitator sees the armed groups
     tab.shot("04b-map")
+    tab.page.locator("[data-testid=map]").scroll_into_view_if_needed()
+    both_sizes(tab.page, "04c-map")
     tab.tab("Injects")
-    tab.select("Event", "coup")
+    tab.select("Event", "Coup")
     tab.button("Trigger in month 13").click()
     tab.button("Step").click()
     tab.see("Month 13")
@@ -237,7 +243,7 @@ def test_branch_and_compare_shows_both_trajectories(server, context):
     tab.run_to(20)
     tab.tab("Branch and compare")
     tab.page.locator(".v-select", has_text="Package").first.click()
-    tab.page.get_by_role("option", name="deny_means", exact=True).click()
+    tab.page.get_by_role("option", name="Cut off arms supplies", exact=True).click()
     tab.page.keyboard.press("Escape")
     tab.button("Branch and compare").click()
     table = tab.page.locator("table", has_text="with package")
@@ -252,9 +258,9 @@ def test_branch_and_compare_shows_both_trajectories(server, context):
 def test_export_reproduces_the_run_through_the_cli(server, context, tmp_path):
     tab = Tab(context, server[0])
     tab.run_to(15)
-    tab.select("Event", "election")
+    tab.select("Event", "Contested election")
     tab.button("Trigger in month 16").click()
-    tab.select("Intervention", "sanctions")
+    tab.select("Intervention", "Targeted sanctions")
     tab.button("Deploy from month 16").click()
     tab.wait_log("Trainer decides to deploy sanctions")
     tab.run_to(50)
@@ -333,23 +339,239 @@ def test_hostile_uploads_are_one_message_and_read_no_server_file(server, context
 
 def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
     tab = Tab(context, server[0])
-    tab.page.get_by_text("Government", exact=True).click()
-    field = tab.page.get_by_label("political_will (level) [0–1]")
+    # a key parameter: a slider with its value, unit and source on the page
+    tab.see("political will: 0.35 level", exact=False)
+    tab.see("source: R14 §1, §16", exact=False)
+    tab.page.locator(".v-input__slider", has_text="political will").first.locator(
+        "[role=slider]").focus()
+    tab.page.keyboard.press("ArrowRight")
+    tab.see("political will: 0.36 level — changed (scenario: 0.35)", exact=False)
+    # the rest under "Advanced", validated on Reset
+    tab.page.get_by_text("Advanced", exact=True).click()
+    tab.page.get_by_text("Institutions", exact=True).click()
+    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]")
     field.fill("7")
     field.press("Enter")
     tab.see("changed (scenario: 0.35)", exact=False)
-    field = tab.page.get_by_label("political_will (level) [0–1]", exact=False)
+    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]", exact=False)
     tab.button("Reset").click()
-    tab.see("government.political_will: Input should be less than or equal to 1", exact=False)
+    tab.see("institutions.judiciary.capacity: Input should be less than or equal to 1",
+            exact=False)
     field.fill("0.9")
     field.press("Enter")
     tab.button("Reset").click()
-    tab.page.get_by_text("government.political_will: Input should be").wait_for(state="detached")
-    tab.see("changed (scenario: 0.35)", exact=False)   # the edit stays (label shown since fill)
+    tab.page.get_by_text("institutions.judiciary.capacity: Input should be").wait_for(
+        state="detached")
     tab.shot("09-parameters")
-    # ... and the rebuilt run uses it: only the run's scenario (Reset) reaches the export
+    # ... and the rebuilt run uses both: only the run's scenario (Reset) reaches the export
     tab.tab("Export")
     with tab.page.expect_download() as dl:
         tab.page.get_by_text("Scenario + injects (TOML)").click()
     exported = tomllib.loads(Path(dl.value.path()).read_text())
-    assert exported["government"]["political_will"] == 0.9
+    assert exported["institutions"]["judiciary"]["capacity"] == 0.9
+    assert exported["government"]["political_will"] == 0.36
+
+
+# ---- the trainer's room: projector, stable view, reload, the room's view, the summary -------
+def rgb(css: str) -> str:
+    """``rgb(r, g, b)`` / ``rgba(...)`` as ``#rrggbb``."""
+    r, g, b = (int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def gauge_contrasts(tab: Tab) -> list[float]:
+    """WCAG contrast of each stage label, from the colours the browser rendered."""
+    from escalation_sim.ui.app import contrast
+
+    cells = tab.page.locator("[data-testid=stage-gauge] [data-stage]")
+    styles = cells.evaluate_all("els => els.map(e => [getComputedStyle(e).color, "
+                                "getComputedStyle(e).backgroundColor, getComputedStyle(e).opacity,"
+                                " parseFloat(getComputedStyle(e).fontSize)])")
+    assert len(styles) == 4 and all(float(o) == 1 and size >= 18 for _, _, o, size in styles)
+    return [contrast(rgb(fg), rgb(bg)) for fg, bg, _, _ in styles]
+
+
+def inside(tab: Tab, selector: str) -> bool:
+    box = tab.page.locator(selector).first.bounding_box()
+    size = tab.page.viewport_size
+    return (box is not None and box["x"] >= 0 and box["y"] >= 0 and box["height"] > 10
+            and box["x"] + box["width"] <= size["width"] + 1
+            and box["y"] + box["height"] <= size["height"] + 1)
+
+
+def view_shot(tab: Tab, name: str) -> None:
+    """The viewport as a room sees it (no scrolling)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.page.wait_for_timeout(300)
+    tab.page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+def both_sizes(page, name: str) -> None:
+    """The page's viewport at 1280×720 and at 1920×1080 (the layout chosen at load stays)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for width, height in ((1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)
+        page.screenshot(path=ARTIFACTS / f"{name}-{width}x{height}.png")
+    page.set_viewport_size(size)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_projector_view_fits_and_reads(server, browser, size):
+    width, height = size
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        tab = Tab(ctx, server[0])
+        toggle = tab.page.locator("[data-testid=projector-toggle] input")
+        assert toggle.is_checked() == (width <= 1366)   # the default follows the screen
+        tab.run_to(30)
+        tab.page.locator("#caption", has_text="Month 30").wait_for()
+        for selector in ("[data-testid=month]", "[data-testid=stage-gauge]",
+                         "[data-testid=caption]", "main img"):
+            assert inside(tab, selector), f"{selector} is not inside {width}x{height}"
+        assert tab.page.get_by_text("runs on Solara", exact=False).count() == 0
+        size_px = tab.page.locator(".esim-monitors div").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size_px >= 18
+        assert min(gauge_contrasts(tab)) >= 4.5
+        view_shot(tab, f"10-facilitator-{width}x{height}-light")
+        light_plot = tab.page.locator("main img").first.get_attribute("src")
+        tab.page.locator(".v-app-bar button").last.click()   # the theme toggle
+        tab.page.locator(".v-application.theme--dark").wait_for()
+        # the page re-renders for the dark theme: a stage not in force turns dark grey, the
+        # plot is redrawn on a dark background
+        tab.page.wait_for_function(
+            "() => getComputedStyle(document.querySelector("
+            "'[data-testid=stage-gauge] [data-stage]:not(.on)')).backgroundColor"
+            " === 'rgb(43, 43, 43)'")
+        tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b",
+                                   arg=light_plot)
+        assert min(gauge_contrasts(tab)) >= 4.5
+        view_shot(tab, f"11-facilitator-{width}x{height}-dark")
+        # the toggle switches the layout either way
+        toggle.click(force=True)
+        tab.page.wait_for_function("(p) => !!document.querySelector('.esim-projector') === p",
+                                   arg=width > 1366)
+        view_shot(tab, f"12-toggled-{width}x{height}")
+    finally:
+        ctx.close()
+
+
+def test_tabs_hold_and_banners_clear(server, context):
+    tab = Tab(context, server[0])
+    tab.run_to(20)
+    tab.tab("Branch and compare")
+    tab.page.locator(".v-select", has_text="Package").first.click()
+    tab.page.get_by_role("option", name="Preventive diplomacy", exact=True).click()
+    tab.page.keyboard.press("Escape")
+    tab.button("Branch and compare").click()
+    tab.page.locator("table", has_text="with package").wait_for()
+    assert tab.page.locator(".stale").count() == 0
+    tab.button("Step").click()
+    tab.see("Month 21")
+    tab.page.locator(".stale", has_text="from month 20").wait_for()   # marked, still shown
+    tab.tab("Map")
+    tab.select("Speed", "fast (10 months/s)")
+    tab.button("Play").click()   # pauses itself when the warning level rises (seed 0: month 24)
+    tab.page.locator(".paused").wait_for()
+    assert tab.page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    paused_text = tab.page.locator(".paused").inner_text()
+    tab.button("Step").click()
+    tab.page.locator(".paused").wait_for(state="detached")   # no longer true: gone
+    assert tab.page.get_by_text(paused_text).count() == 0
+    tab.run_to(200, shows=120)
+    tab.page.locator(".run-ended").wait_for()
+    assert tab.page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    tab.page.locator("[data-testid=map]").wait_for()
+    tab.shot("13-ended-map-tab-kept")
+
+
+def test_reload_keeps_the_run_and_start_again_clears_it(server, context):
+    tab = Tab(context, server[0])
+    tab.run_to(6)
+    tab.select("Intervention", "Human-rights monitors")
+    tab.button("Deploy from month 7").click()
+    tab.wait_log("Trainer decides to deploy human rights monitoring")
+    assert "?run=" in tab.page.url
+    url = tab.page.url
+    tab.page.reload()
+    tab.button("Step").wait_for()
+    tab.see("Month 6")
+    tab.wait_log("Trainer decides to deploy human rights monitoring")
+    assert tab.page.url == url
+    tab.button("Start again").click()
+    tab.see("Month 0")
+    assert "Trainer decides" not in tab.log_text()
+
+
+def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
+    tab = Tab(context, server[0])
+    tab.run_to(19)   # seed 0: the true stage is 2 in month 19, the warning level still 1
+    tab.tab("Setup")
+    href = tab.page.locator("#room-link").get_attribute("href")
+    assert href.startswith("?room=") and "run=" not in href
+    tab.page.locator("#caption", has_text="a missed signal").wait_for()
+    assert tab.page.locator("[data-testid=stage-gauge]").get_attribute("data-stage") == "2"
+    room_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        room = room_ctx.new_page()
+        room.set_default_timeout(UI_TIMEOUT)
+        room.goto(server[0] + href)
+        room.locator("[data-testid=month]", has_text="Month 19").wait_for()
+        gauge = room.locator("[data-testid=stage-gauge]")
+        assert gauge.get_attribute("data-stage") == "1"
+        assert "Warning level" in gauge.inner_text() and "True stage" not in gauge.inner_text()
+        assert room.get_by_role("button", name="Step", exact=True).count() == 0
+        caption = room.locator("[data-testid=caption]").inner_text()
+        assert "missed signal" not in caption and "true stage" not in caption.lower()
+        room.get_by_role("tab", name="Event log").click()
+        log = room.locator("#event-log-tab").inner_text()
+        assert "Month 18" in log   # the election is public
+        assert "Escalation: stage 2" not in log and "true stage" not in log
+        tab.button("Step").click()   # the facilitator moves on; the room follows
+        room.locator("[data-testid=month]", has_text="Month 20").wait_for()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        both_sizes(room, "14-room")
+    finally:
+        room_ctx.close()
+    tab.shot("15-facilitator-setup")
+
+
+def test_end_summary_and_its_slide(server, context, tmp_path):
+    tab = Tab(context, server[0])
+    tab.run_to(200, shows=120)
+    tab.tab("Summary")
+    summary = tab.page.locator("[data-testid=end-summary]")
+    summary.wait_for()
+    assert "people killed" in summary.inner_text() and "first action" in summary.inner_text()
+    for label, magic in (("Summary slide (PNG)", b"\x89PNG"), ("Summary slide (PDF)", b"%PDF")):
+        with tab.page.expect_download() as dl:
+            tab.page.get_by_text(label).click()
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        assert path.read_bytes()[:4] == magic
+        if magic == b"\x89PNG":
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "16-summary-slide.png").write_bytes(path.read_bytes())
+    tab.page.locator("[data-testid=timeline]").wait_for()
+    tab.shot("17-summary")
+    summary.scroll_into_view_if_needed()
+    both_sizes(tab.page, "17b-summary")
+
+
+def test_building_a_large_scenario_shows_progress_and_locks_controls(server, context):
+    tab = Tab(context, server[0])
+    tab.page.get_by_text("Advanced", exact=True).click()
+    tab.page.get_by_text("Run", exact=True).click()
+    field = tab.page.get_by_label("n_civilians (agents)", exact=False)
+    field.fill("300000")   # about a second or two to build here: long enough to be seen
+    field.press("Enter")
+    tab.button("Reset").click()
+    busy = tab.page.locator(".busy", has_text="Building default (300,000 civilians)")
+    busy.wait_for()
+    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
+    busy.wait_for(state="detached", timeout=120_000)
+    tab.see("Month 0")
+    tab.button("Step").click()
+    tab.see("Month 1")

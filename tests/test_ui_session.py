@@ -62,6 +62,15 @@ def test_log_tells_escalation_warnings_and_de_escalation(default):
     assert (35, "stage", "De-escalation: back to stage 1 (general risk)") in log
     assert any(k == "warning" and "observed stage rises to 2" in t for _, k, t in log)
     assert [m for m, _, _ in log] == sorted(m for m, _, _ in log)
+    # every rise of the warning level has its fall, and says whether it matched the truth
+    warnings = [t for _, k, t in log if k == "warning" and t.startswith("Early warning")]
+    rises = sum("rises" in t for t in warnings)
+    assert rises - sum("falls" in t for t in warnings) == int(s.latest("observed_stage")) - int(
+        s.series("observed_stage")[0])
+    assert "Early warning: the observed stage rises to 2 (matches the true stage)" in warnings
+    s.run_to(60)   # seed 0: the warning level jumps to 3 in month 47 while the truth stays 1
+    assert (47, "warning", "Early warning: the observed stage rises to 3 (true stage 1: a false "
+            "alarm)") in [(e.month, e.kind, e.text) for e in s.log()]
 
 
 def test_branch_shares_the_past_and_runs_both_to_the_end(default):
@@ -183,6 +192,14 @@ def test_district_map_data_adds_up(default):
     people = default.people_per_civilian
     assert alive == pytest.approx(s.model.civilians.alive.sum() * people)
     assert all(0 <= r["displaced_share"] <= 1 and r["protection"] >= 0 for r in rows)
+    # killings by home district add up to the model's deaths (killing is the only way to die)
+    assert sum(r["killed"] for r in rows) == pytest.approx(s.latest("deaths"))
+    assert sum(r["displaced"] for r in rows) == pytest.approx(s.latest("displaced"))
+    live = figures.LiveMap(s)
+    assert live.png(rows, s.month)[:4] == b"\x89PNG"
+    room = figures.LiveMap(s, truth=False)   # the room's map has no armed-group symbols
+    assert all(not armed for *_, armed in room.cells)
+    assert any(armed for *_, armed in live.cells)
     assert {(r["x"], r["y"]) for r in rows} == {
         (x, y) for x in range(default.space.width) for y in range(default.space.height)}
 
@@ -203,3 +220,137 @@ def test_serve_helpers_say_why_a_server_did_not_start(tmp_path):
                                 stderr=err)
         with pytest.raises(RuntimeError, match="exited with 1(.|\n)*no such app"):
             wait_until_up(f"http://127.0.0.1:{port}/", proc, 30, stderr)
+
+
+# ---- the story: captions, timeline, fates, summary (seed 0 of default, see the comments) ------
+def test_caption_names_the_cause_and_the_largest_change(default):
+    from escalation_sim.ui import story
+
+    s = Session(default, seed=0)
+    assert story.caption(s).startswith("Month 0: the country starts at stage 1")
+    s.run_to(19)   # seed 0: the coup of month 19 lifts the stage to 2; warning still at 1
+    text = story.caption(s)
+    assert text.startswith("Month 19: Coup: the security sector is captured")
+    assert "The stage rose to 2 (specific threat)" in text
+    assert "a missed signal" in text                       # said once, in the first month ...
+    s.step()
+    assert "missed signal" not in story.caption(s)          # ... not again while it lasts
+    room = story.caption(s, 19, truth=False)
+    assert "stage" not in room.replace("warning level", "")   # the room never sees the truth
+    quiet = story.caption(s, 10)
+    assert quiet == "Month 10: A quiet month: little changed."
+    s.run_to(60)
+    killed = s.series("killings")
+    for m in range(1, 61):   # the killings by district add up to the month's killings
+        assert s.killed_in(m).sum() == killed[m]
+    m = int(np.flatnonzero(killed)[0])   # the first month with killings names its district
+    worst = int(s.killed_in(m).argmax())
+    assert f"in District {worst}" in story.caption(s, m)
+    # armed groups' members by district: the map's numbers, month by month
+    civ, groups = s.model.civilians, [g.name for g in default.groups]
+    for a in default.armed_groups:   # counted here civilian by civilian
+        g = groups.index(a.base_group)
+        for d, members in enumerate(s.armed_members(60)[a.name]):
+            mine = civ.mobilized & civ.alive & (civ.key == d * len(groups) + g)
+            assert members == pytest.approx(mine.sum() * a.recruit_share
+                                            * default.people_per_civilian)
+    recruiting = [k for k in range(1, 61) if "Recruitment by" in story.caption(s, k)]
+    assert recruiting, "seed 0 of default: militia recruitment shows in some caption"
+    k = recruiting[0]
+    text = story.caption(s, k)
+    name = text.split("Recruitment by ")[1].split(" ")[0]
+    d = int(text.split(" in District ")[1].split(" ")[0])
+    assert s.armed_members(k)[name][d] >= 2 * s.armed_members(k - 1)[name][d]
+
+
+def test_fates_say_why_a_package_changed_nothing(default):
+    from escalation_sim.ui import story
+
+    s = Session(default, seed=0)
+    s.run_to(60)
+    as_is, with_p = s.branch([("deny_means", 1.0, None), ("mediation_support", 1.0, None)])
+    # the issue's case: +0 deaths; default has no sponsor to cut, and the government refuses
+    assert with_p.latest("deaths") == as_is.latest("deaths")
+    fates = {f.inject.kind: f for f in story.fates(with_p)}
+    assert fates["deny_means"].outcome == "nothing to act on"
+    assert "no outside sponsor" in fates["deny_means"].why
+    assert fates["mediation_support"].outcome == "refused consent"
+    summary = story.summary(s, (as_is, with_p))
+    assert "+0 deaths" in summary["counterfactual"]
+    assert "refused consent" in summary["counterfactual"]
+    s.inject("preventive_diplomacy")
+    assert story.fates(s)[-1].outcome == "not yet decided"
+    s.run_to(62)
+    assert story.fates(s)[-1].outcome in ("decided", "took effect", "refused consent")
+
+
+def test_timeline_and_summary_of_a_whole_run(default):
+    from escalation_sim.ui import story
+
+    s = Session(default, seed=0)
+    s.run_to(30)
+    s.inject("election")
+    s.run_to(120)
+    o = s.outcome()
+    marks = story.timeline(s)
+    assert [k.month for k in marks] == sorted(k.month for k in marks)
+    assert (30, "inject") in {(k.month, k.kind) for k in marks}
+    atrocity = [k.month for k in marks if k.kind == "atrocity"]
+    assert atrocity == ([o.mass_atrocity_month] if o.mass_atrocity else [])
+    assert not any(k.kind == "atrocity" for k in story.timeline(s, truth=False))
+    rows = story.summary(s)["rows"]
+    assert rows["deaths"] == f"{o.deaths:,.0f} people killed"
+    assert rows["peak stage"].startswith(f"stage {o.highest_stage}")
+    fig = story.summary_figure(story.summary(s), s)
+    assert figures.png(fig)[:4] == b"\x89PNG"
+
+
+def test_every_inject_kind_has_a_plain_name():
+    from escalation_sim.catalogue import CATALOGUE
+    from escalation_sim.ui import story
+    from escalation_sim.ui.session import EVENT_KINDS
+
+    for kind in [*CATALOGUE, *EVENT_KINDS]:
+        assert "_" not in story.name(kind) and story.describe(kind).endswith(".")
+
+
+def test_runs_are_found_by_key_and_room_token_only(default, monkeypatch):
+    from escalation_sim.ui import rooms
+
+    run = rooms.create(Session(default, 0), "default")
+    assert rooms.find(run.key) is run and rooms.find_room(run.room) is run
+    assert rooms.find(run.room) is None and rooms.find_room(run.key) is None
+    assert rooms.find(None) is None and rooms.find("../etc/passwd") is None
+    assert rooms.parse("run=abc&room=xyz&path=/etc") == {"run": "abc", "room": "xyz"}
+    others = [rooms.create(Session(default, 0), "default") for _ in range(rooms.LIMIT)]
+    assert rooms.find(run.key) is None          # the least recently used is dropped
+    assert rooms.find(others[-1].key) is others[-1]
+    big = load_scenario("default", ["run.n_civilians=100"])
+    monkeypatch.setattr(rooms, "CIVILIANS", 3 * default.run.n_civilians)
+    rooms.trim()   # over the civilian budget: only the three most recent stay
+    assert [rooms.find(r.key) is not None for r in others[-4:]] == [False, True, True, True]
+    small = [rooms.create(Session(big, 0), "small") for _ in range(2)]
+    assert all(rooms.find(r.key) for r in small) and rooms.find(others[-1].key)
+
+
+def test_branch_goes_stale_when_the_run_moves_on(default):
+    from escalation_sim.ui.rooms import Branch
+
+    s = Session(default, 0)
+    s.run_to(10)
+    b = Branch(*s.branch([("peer_review", 1.0, None)]), ("peer_review",), s.month,
+               len(s.injects))
+    assert not b.stale(s)
+    s.step()
+    assert b.stale(s)
+
+
+def test_gauge_colours_meet_wcag_aa():
+    from escalation_sim.plotting import STAGE_COLOURS
+    from escalation_sim.ui.app import INACTIVE, contrast, text_on
+
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    for colour in STAGE_COLOURS:
+        assert contrast(text_on(colour), colour) >= 4.5
+    for bg, fg in INACTIVE.values():
+        assert contrast(fg, bg) >= 4.5

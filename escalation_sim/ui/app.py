@@ -1,11 +1,15 @@
 """The trainer page (Solara). Start it with ``escalation-sim ui``.
 
-A plain Solara page whose own controls drive a :class:`~escalation_sim.ui.session.Session`
-built inside the page component, so every browser session has its own run.
+A plain Solara page, one component per panel, over a :class:`~escalation_sim.ui.rooms.Run`
+kept on the server: the page's URL carries the run's key (``?run=KEY``), so a reload finds the
+run again, and the room's link (``?room=TOKEN``) shows the same run as outside actors would see
+it, without controls. Long work (Play, run to month, branch) runs in a background thread that
+changes only the run; every page polls the run's version and re-renders when it moves.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
 import time
@@ -22,36 +26,52 @@ from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
 from ..scenario import available
 from ..stages import Stage
-from ..submodels.observation import INDICATORS
-from . import figures
+from . import figures, rooms, story
+from .rooms import Branch, Run
 from .session import EVENT_KINDS, TRAINER, Session, intervention_facts
 from .uploads import editable_fields, load_shipped, load_upload, with_overrides
 
 PARAMETER_SECTIONS = ("run", "government", "institutions", "events")
 SPEEDS = {"slow (1 month/s)": 1.0, "normal (3 months/s)": 3.0, "fast (10 months/s)": 10.0}
 UPLOADED = "(uploaded file)"
+PROJECTOR_WIDTH = 1366
+"""Projector mode is the default on screens at most this wide (px)."""
+POLL_S = 0.25
+"""How often a page looks for changes made by background work or by another page."""
+TABS = ("Injects", "Branch and compare", "Summary", "Map", "Event log", "Export", "Setup",
+        "About")
 
 CSS = """
 .v-application, .v-application .v-input, .v-application .v-btn { font-size: 17px; }
-.esim-month { font-size: 2.4rem; font-weight: 700; line-height: 1.1; }
-.esim-gauge { display: flex; gap: 4px; margin: 4px 0; }
-.esim-gauge div { flex: 1; padding: 6px 4px; text-align: center; border-radius: 4px;
-                  color: #111; opacity: 0.35; font-size: 0.9rem; }
-.esim-gauge div.on { opacity: 1; font-weight: 700; outline: 3px solid #111; }
-.esim-monitors { display: flex; gap: 12px; flex-wrap: wrap; }
-.esim-monitors div { min-width: 9em; }
-.esim-monitors b { display: block; font-size: 1.6rem; }
-.esim-log { max-height: 560px; overflow-y: auto; font-size: 15px; }
+.esim-month { font-size: 2.4rem; font-weight: 700; line-height: 1.1; white-space: nowrap; }
+.esim-gauge { display: flex; gap: 4px; margin: 2px 0; }
+.esim-gauge div { flex: 1; padding: 4px 4px; text-align: center; border-radius: 4px;
+                  font-size: 20px; border-top: 6px solid transparent; }
+.esim-gauge div.on { font-weight: 700; box-shadow: 0 0 0 3px currentColor inset; }
+.esim-gauge .what { flex: 0 0 auto; font-weight: 700; border: none; }
+.esim-caption { font-size: 20px; line-height: 1.3; margin: 4px 0; min-height: 1.3em; }
+.esim-monitors { display: flex; gap: 18px; flex-wrap: wrap; font-size: 18px; }
+.esim-monitors b { font-size: 22px; margin-left: 6px; }
+.esim-log { max-height: 480px; overflow-y: auto; font-size: 16px; }
 .esim-log p { margin: 0 0 4px 0; }
 .esim-log .inject { color: #e6550d; font-weight: 600; }
 .esim-md table { border-collapse: collapse; margin: 8px 0; }
-.esim-md th, .esim-md td { border: 1px solid #999; padding: 4px 12px; text-align: right; }
-.esim-map { display: grid; gap: 6px; max-width: 900px; }
-.esim-map .cell { border: 1px solid #888; border-radius: 6px; padding: 6px; color: #111;
-                  font-size: 14px; min-height: 96px; }
-.esim-map .bar { display: flex; height: 14px; margin: 4px 0; border: 1px solid #555; }
-.esim-map .pk { font-weight: 700; color: #08519c; }
-.esim-legend span { display: inline-block; padding: 0 8px; margin-right: 6px; color: #111; }
+.esim-md th, .esim-md td { border: 1px solid #999; padding: 4px 12px; text-align: left; }
+.esim-timeline { position: relative; height: 46px; margin: 6px 0 2px 0; font-size: 13px; }
+.esim-timeline .band { position: absolute; top: 0; height: 14px; }
+.esim-timeline .track { position: absolute; top: 0; left: 0; right: 0; height: 14px;
+                        border: 1px solid #888; }
+.esim-timeline .mark { position: absolute; top: 0; height: 22px; width: 3px; }
+.esim-timeline .mark.inject { background: #e6550d; }
+.esim-timeline .mark.warning { background: #6a51a3; }
+.esim-timeline .mark.atrocity { background: currentColor; width: 5px; height: 30px; }
+.esim-timeline .mark.stage { background: currentColor; width: 1px; }
+.esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
+.esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
+.esim-fates li { margin-bottom: 4px; }
+.esim-projector .v-toolbar { height: 48px !important; }
+.esim-projector .v-toolbar__content { height: 48px !important; }
+.esim-projector main.v-main { padding-top: 48px !important; }
 """
 
 
@@ -62,207 +82,564 @@ def Md(text: str, classes: tuple[str, ...] = ()):
                        classes=["esim-md", *classes])
 
 
+def plain(text: str) -> str:
+    """Text from a scenario file, safe inside Markdown: no HTML, quotes left as they are."""
+    return html.escape(text, quote=False)
+
+
 def _scenario(name: str, uploaded):
     return uploaded if name == UPLOADED and uploaded is not None else load_shipped(name)
 
 
-def gauge_html(stage: int) -> str:
-    cells = "".join(
-        f'<div class="{"on" if k == stage else ""}" style="background:{c}">'
-        f"{k} {html.escape(Stage(k).label)}</div>" for k, c in enumerate(STAGE_COLOURS))
-    return f'<div class="esim-gauge" id="stage-gauge" data-stage="{stage}">{cells}</div>'
+# ---- colours that read on a projector --------------------------------------------------------
+def luminance(hex_colour: str) -> float:
+    """WCAG 2.1 relative luminance of ``#rrggbb``."""
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
-def monitors_html(session: Session) -> str:
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white, whichever contrasts more with ``background``."""
+    return max(("#000000", "#ffffff"), key=lambda c: contrast(c, background))
+
+
+INACTIVE = {False: ("#eeeeee", "#222222"), True: ("#2b2b2b", "#e8e8e8")}
+"""(background, text) of the stages not in force, light and dark theme."""
+
+
+def gauge_html(stage: int, dark: bool, what: str) -> str:
+    """Four stage cells: the one in force in its stage colour (text black or white, whichever
+    contrasts more), the others neutral with the stage colour as a top border."""
+    cells = []
+    for k, colour in enumerate(STAGE_COLOURS):
+        bg, fg = (colour, text_on(colour)) if k == stage else INACTIVE[dark]
+        cells.append(f'<div class="{"on" if k == stage else ""}" data-stage="{k}" '
+                     f'style="background:{bg};color:{fg};border-top-color:{colour}">'
+                     f"{k} {html.escape(Stage(k).label)}</div>")
+    return (f'<div class="esim-gauge" id="stage-gauge" data-testid="stage-gauge" '
+            f'data-stage="{stage}"><div class="what">{html.escape(what)}</div>'
+            f'{"".join(cells)}</div>')
+
+
+def monitors_html(session: Session, truth: bool) -> str:
     items = [("deaths", f"{session.latest('deaths'):,.0f}", "people killed so far"),
              ("displaced", f"{session.latest('displaced'):,.0f}", "people displaced now"),
-             ("mobilized", f"{100 * session.latest('mobilized'):.1f} %", "of civilians mobilized"),
-             ("warning level", f"stage {int(session.latest('observed_stage'))}",
-              "what early warning sees"),
-             ("cost so far", f"{session.latest('cost'):,.0f}", "cost units of interventions")]
+             ("warning level", f"{int(session.latest('observed_stage'))}",
+              "what early warning sees")]
+    if truth:
+        items += [("mobilized", f"{100 * session.latest('mobilized'):.1f} %",
+                   "of civilians mobilized"),
+                  ("cost", f"{session.latest('cost'):,.0f}", "cost units of interventions")]
     return '<div class="esim-monitors">' + "".join(
         f'<div title="{html.escape(t)}">{html.escape(k)}<b>{html.escape(v)}</b></div>'
         for k, v, t in items) + "</div>"
 
 
-def log_html(session: Session) -> str:
+def log_html(session: Session, truth: bool) -> str:
+    """The event log, newest first; the room's (``truth=False``) leaves out the true stage's
+    changes and the warning level's comparisons with it."""
     rows = [f'<p class="{"inject" if e.kind == "inject" else ""}"><b>Month {e.month}</b> — '
-            f"{html.escape(e.text)}</p>" for e in reversed(session.log())]
+            f"{html.escape(e.text)}</p>" for e in reversed(session.log())
+            if truth or not (e.kind == "stage" or e.text.startswith("Early warning:"))]
     return '<div class="esim-log" id="event-log">' + ("".join(rows) or
                                                     "<p>Nothing has happened yet.</p>") + "</div>"
 
 
-GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
-                 "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+def timeline_html(session: Session, truth: bool) -> str:
+    """The whole horizon as a strip: the stage (or warning level) month by month, and a mark
+    at every stage change, inject, warning and the mass-atrocity threshold."""
+    months = session.months
+    series = session.series("stage" if truth else "observed_stage").astype(int)
+    bands, start = [], 0
+    for m in range(1, len(series) + 1):
+        if m == len(series) or series[m] != series[start]:
+            bands.append(f'<div class="band" style="left:{100 * start / months:.2f}%;'
+                         f"width:{100 * (m - start) / months:.2f}%;"
+                         f'background:{STAGE_COLOURS[series[start]]}"></div>')
+            start = m
+    marks, labels, last = [], [], -99.0
+    for k in story.timeline(session, truth):
+        x = 100 * k.month / months
+        marks.append(f'<div class="mark {k.kind}" style="left:{x:.2f}%" '
+                     f'title="month {k.month}: {html.escape(k.label)}"></div>')
+        if k.kind != "stage" and x - last > 9:
+            where = f"left:{x:.2f}%" if x < 60 else f"right:{100 - x:.2f}%"
+            labels.append(f'<div class="label" style="{where}">'
+                          f"{k.month}: {html.escape(k.label)}</div>")
+            last = x
+    return (f'<div class="esim-timeline" id="timeline" data-testid="timeline">'
+            f'<div class="track"></div>{"".join(bands)}{"".join(marks)}{"".join(labels)}</div>')
 
 
-def indicator_legend_html() -> str:
-    return "Risk-factor indicators: " + "".join(
-        f'<span style="border-left: 14px solid {c}; color: inherit">{n.replace("_", " ")}</span>'
-        for n, c in zip(INDICATORS, figures.INDICATOR_COLOURS, strict=False))
+def district_table(rows: list[dict], truth: bool) -> str:
+    """The map's numbers, district by district (people)."""
+    armed = list(rows[0]["armed"]) if rows and truth else []
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        "district", "residents", "killed", "displaced", "protection",
+        *(a.replace("_", " ") for a in armed)))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{v}</td>" for v in (
+            f"D{r['district']}", f"{r['residents']:,.0f}", f"{r['killed']:,.0f}",
+            f"{r['displaced']:,.0f}", f"{r['protection']:.2f}",
+            *(f"{r['armed'][a]:,.0f}" for a in armed))) + "</tr>" for r in rows)
+    return f'<table id="district-table"><tr>{head}</tr>{body}</table>'
 
 
-def map_html(session: Session) -> str:
-    """The districts as a grid: background red with victimization, a bar of group composition,
-    displacement and protective presence; every cell has a tooltip with the numbers."""
-    rows = figures.districts(session)
-    worst = max([r["victimization"] for r in rows] + [1e-9])
-    width = session.scenario.space.width
-    cells = []
-    for r in sorted(rows, key=lambda r: (-r["y"], r["x"])):
-        alive = sum(r["groups"].values()) or 1.0
-        bar = "".join(f'<div style="width:{100 * v / alive:.1f}%;background:'
-                      f'{GROUP_COLOURS[i % len(GROUP_COLOURS)]}"></div>'
-                      for i, v in enumerate(r["groups"].values()))
-        heat = r["victimization"] / worst if r["victimization"] > 0 else 0.0
-        tip = (f"District {r['district']} ({r['x']}, {r['y']}): "
-               + ", ".join(f"group {n} {v:,.0f}" for n, v in r["groups"].items())
-               + f"; victimization index {r['victimization']:.3f}; "
-               f"{100 * r['displaced_share']:.0f} % of residents displaced; "
-               f"international protection {r['protection']:.2f}")
-        pk = f'<div class="pk">protection {r["protection"]:.1f}</div>' if r["protection"] else ""
-        cells.append(f'<div class="cell" title="{html.escape(tip)}" '
-                     f'style="background:rgba(179,0,0,{0.08 + 0.7 * heat:.2f})">'
-                     f"<b>District {r['district']}</b><div class=\"bar\">{bar}</div>"
-                     f"displaced {100 * r['displaced_share']:.0f} %{pk}</div>")
-    legend = "".join(f'<span style="background:{GROUP_COLOURS[i % len(GROUP_COLOURS)]}">'
-                     f"group {html.escape(g.name)}</span>"
-                     for i, g in enumerate(session.scenario.groups))
-    return (f'<div class="esim-legend">{legend} — red: victimization (darkest = worst '
-            f'district); hover a district for its numbers</div>'
-            f'<div class="esim-map" id="district-map" '
-            f'style="grid-template-columns:repeat({width},1fr)">{"".join(cells)}</div>')
+bump_context = solara.create_context(lambda: None)
+"""Re-render this page now (after an action here), without waiting for the next poll."""
+
+
+def use_changed(run: Run):
+    """``changed()``: the run has changed; this page shows it at once, others at their poll."""
+    bump = solara.use_context(bump_context)
+
+    def changed() -> None:
+        run.changed()
+        bump()
+    return changed
+
+
+# ---- background work ------------------------------------------------------------------------
+def start(run: Run, busy: str, work) -> bool:
+    """Run ``work(run)`` in a background thread unless other work is running; ``work`` steps
+    the session under ``run.lock``, checks ``run.cancel`` between months and calls
+    ``run.changed()`` when it has something to show."""
+    with run.lock:
+        if run.busy:
+            return False
+        run.busy, run.error = busy, ""
+        run.cancel.clear()
+        run.changed()
+
+    def body():
+        try:
+            work(run)
+        except Exception as e:   # shown on the page, never a dead thread with a silent page
+            run.error = f"{busy} failed: {e}"
+        finally:
+            run.busy = ""
+            run.changed()
+
+    threading.Thread(target=body, daemon=True, name=f"esim-{busy}").start()
+    return True
+
+
+def play(speed: float, pause_on_rise: bool):
+    def work(run: Run) -> None:
+        while not run.cancel.wait(1.0 / speed):
+            with run.lock:
+                s = run.session
+                if s.ended:
+                    return
+                before = s.latest("observed_stage")
+                s.step()
+                now = int(s.latest("observed_stage"))
+                run.changed()
+                if pause_on_rise and now > before:
+                    run.paused = (s.month, f"Paused at month {s.month}: the warning level rose "
+                                           f"to {now} ({Stage(now).label}). Decide, then press "
+                                           "Play.")
+                    return
+    return work
+
+
+def run_to(target: int):
+    def work(run: Run) -> None:
+        goal = min(int(target), run.session.months)
+        while run.session.month < goal and not run.cancel.is_set():
+            with run.lock:
+                run.session.step()
+                run.busy = f"Running to month {goal}: month {run.session.month}"
+                run.changed()
+    return work
+
+
+def branch(package: list[str]):
+    def work(run: Run) -> None:
+        with run.lock:
+            s = run.session
+            month, injects = s.month, len(s.injects)
+            as_is, with_p = s.branch([(k, 1.0, None) for k in package])
+            run.branch = Branch(as_is, with_p, tuple(package), month, injects)
+    return work
+
+
+def locked(component):
+    """Render ``component`` holding its run's (or session's) lock, so that it never reads a
+    month a background thread is half-way through."""
+    @functools.wraps(component)
+    def render(*args, **kwargs):
+        owner = next(a for a in (*args, *kwargs.values()) if isinstance(a, Run | Session))
+        with owner.lock:
+            return component(*args, **kwargs)
+    return render
+
+
+# ---- panels -------------------------------------------------------------------------------
+@solara.component
+@locked
+def StageGauge(session: Session, truth: bool, dark: bool, version: int):
+    stage = int(session.latest("stage" if truth else "observed_stage"))
+    solara.HTML("div", gauge_html(stage, dark, "True stage" if truth else "Warning level"))
 
 
 @solara.component
-def ParameterPanel(scenario, edits):
-    """Numeric parameters by section; edits apply on Reset."""
-    fields = solara.use_memo(lambda: editable_fields(scenario, PARAMETER_SECTIONS), [scenario])
-    Md("**Parameters** — changes apply on **Reset**.")
-    for section, items in fields.items():
-        with solara.Details(section.replace("_", " ").capitalize()):
-            for path, value, description, unit, provenance, low, high, is_int in items:
-                current = edits.value.get(path, value)
-
-                def set_value(v, path=path, value=value):
-                    new = dict(edits.value)
-                    if v is None or v == value:
-                        new.pop(path, None)
-                    else:
-                        new[path] = v
-                    edits.value = new
-
-                bounds = f" [{low:g}–{high:g}]" if low is not None and high is not None else ""
-                label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
-                    f" — changed (scenario: {value:g})"
-                    if path in edits.value else "")
-                widget = solara.InputInt if is_int else solara.InputFloat
-                tip = f"{description}. Unit: {unit}. Source: {provenance}."
-                with solara.Tooltip(tip), solara.Div(style={"margin": "10px 0"}):
-                    widget(label, value=current, on_value=set_value)
-
-
-@solara.component
-def Page():  # noqa: C901 - one page, its parts are small closures over the session
-    solara.Style(CSS)
-    names = solara.use_memo(available, [])
-    scenario_name = solara.use_reactive("default" if "default" in names else names[0])
-    uploaded = solara.use_reactive(None)
-    upload_error = solara.use_reactive("")
-    seed = solara.use_reactive(0)
-    edits = solara.use_reactive({})
-    session = solara.use_memo(lambda: Session(load_shipped(scenario_name.value), 0), [])
-    lock = solara.use_memo(threading.Lock, [])
-    version = solara.use_reactive(0)
-    playing = solara.use_reactive(False)
+@locked
+def Controls(run: Run, projector: bool, version: int):
+    s = run.session
     speed = solara.use_reactive(next(iter(SPEEDS)))
     pause_on_rise = solara.use_reactive(True)
-    message = solara.use_reactive("")
-    error = solara.use_reactive("")
     target = solara.use_reactive(24)
-    iv_kind = solara.use_reactive(next(iter(CATALOGUE)))
+    busy = bool(run.busy)
+    changed = use_changed(run)
+
+    def step():
+        with run.lock:
+            if not s.ended and not run.busy:
+                s.step()
+                run.error = ""
+                changed()
+
+    def start_again():
+        run.cancel.set()
+        with run.lock:
+            s.reset()
+            run.branch = run.paused = None
+            run.error = ""
+            changed()
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "8px"}):
+        solara.HTML("div", f"Month {s.month}", classes=["esim-month"],
+                    attributes={"id": "month", "data-testid": "month"})
+        solara.Text(f"of {s.months} — {s.scenario.name}, seed {s.seed}")
+        solara.Button("Step", on_click=step, disabled=s.ended or busy, color="primary",
+                      icon_name="mdi-skip-next")
+        if run.busy:
+            solara.Button("Pause" if run.busy == "Playing" else "Cancel",
+                          on_click=run.cancel.set, icon_name="mdi-pause", color="warning")
+        else:
+            solara.Button("Play", disabled=s.ended, icon_name="mdi-play",
+                          on_click=lambda: start(run, "Playing", play(
+                              SPEEDS[speed.value], pause_on_rise.value)) and changed())
+        solara.Select("Speed", values=list(SPEEDS), value=speed, style={"max-width": "12em"})
+        solara.InputInt("Run to month", value=target, style={"max-width": "8em"})
+        solara.Button("Go", disabled=s.ended or busy,
+                      on_click=lambda: start(run, f"Running to month {target.value}",
+                                             run_to(target.value)) and changed())
+        solara.Button("Start again", on_click=start_again, icon_name="mdi-restart",
+                      outlined=True, disabled=busy and run.busy != "Playing")
+        if not projector:
+            solara.Checkbox(label="Pause when the warning level rises", value=pause_on_rise)
+
+
+@solara.component
+@locked
+def Banners(run: Run, truth: bool, version: int):
+    """Messages that hold right now, each only while it is true."""
+    s = run.session
+    with solara.Column(classes=["esim-banners"], gap="2px"):
+        if run.busy and run.busy != "Playing":
+            solara.Info(f"{run.busy} … (other controls wait)", classes=["busy"])
+        if s.ended:
+            with run.lock:
+                o = s.outcome()
+            solara.Warning(f"The run has ended at month {s.month}. Highest stage "
+                           f"{o.highest_stage}; {o.deaths:,.0f} deaths. See the Summary tab. "
+                           f"{CAVEAT}" if truth else f"The run has ended at month {s.month}.",
+                           classes=["run-ended"])
+        if truth and run.paused is not None and run.paused[0] == s.month and not run.busy:
+            solara.Info(run.paused[1], classes=["paused"])
+        if truth and s.notice:
+            solara.Info(s.notice)
+        if truth and run.error:
+            solara.Error(run.error, classes=["run-error"])
+
+
+@solara.component
+@locked
+def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: int):
+    panels = figures.DESK if truth and not projector else (
+        figures.PROJECTOR if truth else figures.ROOM)
+    # one live plot per run inputs (a Reset), theme and layout; not per inject or step
+    plot = solara.use_memo(lambda: figures.LivePlot(session, dark, panels, projector),
+                           [session.scenario, session.seed, dark, panels, projector])
+    png = solara.use_memo(lambda: plot.png(session), [version, plot, session.month])
+    solara.Image(png, format="png", width="100%")
+
+
+@solara.component
+def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
+    """The live map; only the numbers are read under the run's lock, the drawing is not."""
+    s = run.session
+    live = solara.use_memo(lambda: figures.LiveMap(s, dark, truth),
+                           [s.scenario, s.seed, dark, truth])
+    with run.lock:
+        rows, month = figures.districts(s), s.month
+    png = solara.use_memo(lambda: live.png(rows, month), [live, version, month])
+    solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                  children=[solara.Image(png, format="png", width="640px")])
+    with solara.Details("Numbers by district (people)"):
+        solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
+
+
+@solara.component
+@locked
+def InjectPanel(run: Run, version: int):
+    s = run.session
+    labels = {story.name(k): k for k in CATALOGUE}
+    events = {story.name(k): k for k in EVENT_KINDS}
+    iv = solara.use_reactive(next(iter(labels)))
     iv_intensity = solara.use_reactive(1.0)
     iv_duration = solara.use_reactive(0)
-    ev_kind = solara.use_reactive(EVENT_KINDS[0])
+    ev = solara.use_reactive(next(iter(events)))
     ev_magnitude = solara.use_reactive(1.0)
-    package = solara.use_reactive([])
-    branches = solara.use_reactive(None)
-    dark = solara.lab.use_dark_effective()
-    _ = version.value  # every change of the run bumps the version: re-render
+    changed = use_changed(run)
 
-    def changed():
-        version.value += 1
+    def inject(kind, strength, duration=None):
+        run.cancel.set()
+        with run.lock:
+            try:
+                s.inject(kind, strength, duration)
+            except (RuntimeError, ValueError) as e:
+                run.error = str(e)
+            else:
+                run.error = ""
+            changed()
+
+    with solara.Columns([1, 1]):
+        with solara.Column():
+            Md("### Deploy an intervention")
+            solara.Select("Intervention", values=list(labels), value=iv)
+            kind = labels[iv.value]
+            facts = intervention_facts(kind)
+            Md(f"*{story.describe(kind)}*\n\n" + "\n".join(
+                f"- **{k}**: {v}" for k, v in facts.items()))
+            solara.InputFloat("Intensity (0–5)", value=iv_intensity)
+            solara.InputInt("Duration in months (0: to the end)", value=iv_duration)
+            solara.Button(f"Deploy from month {s.month + 1}", disabled=s.ended or bool(run.busy),
+                          on_click=lambda: inject(kind, iv_intensity.value,
+                                                  iv_duration.value or None), color="warning")
+        with solara.Column():
+            Md("### Trigger an event")
+            solara.Select("Event", values=list(events), value=ev)
+            Md(f"*{story.describe(events[ev.value])}*")
+            solara.InputFloat("Magnitude (0–5)", value=ev_magnitude)
+            solara.Button(f"Trigger in month {s.month + 1}", disabled=s.ended or bool(run.busy),
+                          on_click=lambda: inject(events[ev.value], ev_magnitude.value),
+                          color="warning")
+            Fates(s, version)
+
+
+@solara.component
+@locked
+def Fates(session: Session, version: int = 0):
+    fates = story.fates(session)
+    Md("### What became of the injects")
+    items = "".join(f"<li><b>{html.escape(story.name(f.inject.kind))}</b> (month "
+                    f"{f.inject.month - 1}): <b>{html.escape(f.outcome)}</b> — "
+                    f"{html.escape(f.why)}</li>" for f in fates)
+    solara.HTML("div", f'<ul class="esim-fates" id="fates">{items or "<li>none yet</li>"}</ul>')
+
+
+@solara.component
+@locked
+def BranchPanel(run: Run, dark: bool, version: int):
+    s = run.session
+    labels = {story.name(k): k for k in CATALOGUE}
+    package = solara.use_reactive([])
+    changed = use_changed(run)
+    b = run.branch
+    label = " + ".join(story.name(k) for k in b.package) if b else ""
+    png = solara.use_memo(lambda: None if b is None else figures.png(
+        figures.comparison(b.as_is, b.with_package, label, dark)), [b, dark])
+
+    def go():
+        if not package.value:
+            run.error = "Choose at least one intervention for the package."
+            changed()
+            return
+        start(run, "Branching", branch([labels[p] for p in package.value]))
+        changed()
+
+    Md(f"Fork at month {s.month}: **as is** versus **with this package** (from next month, "
+       "intensity 1), on the same random numbers, both to the end.")
+    solara.SelectMultiple("Package", values=package, all_values=list(labels))
+    solara.Button("Branch and compare", on_click=go, color="primary",
+                  disabled=s.ended or bool(run.busy))
+    if b is None:
+        return
+    if b.stale(s):
+        solara.Warning(f"This comparison is from month {b.month}; the run has moved on since. "
+                       "Branch again to compare from now.", classes=["stale"])
+    solara.Image(png, format="png", width="100%")
+    as_is, with_p = b.as_is, b.with_package
+    rows = [("deaths", "deaths"), ("displaced (end)", "displaced"), ("cost", "cost")]
+    Md(f"| at month {as_is.months} | as is | with package | difference |\n"
+       "|---|---|---|---|\n" + "\n".join(
+           f"| {t} | {as_is.latest(k):,.0f} | {with_p.latest(k):,.0f} | "
+           f"{with_p.latest(k) - as_is.latest(k):+,.0f} |" for t, k in rows)
+       + f"\n| highest stage | {int(as_is.series('stage').max())} | "
+         f"{int(with_p.series('stage').max())} | |")
+    Fates(with_p)
+
+
+@solara.component
+@locked
+def SummaryPanel(run: Run, truth: bool, version: int):
+    s = run.session
+    b = run.branch
+    pair = None if b is None or b.stale(s) else (b.as_is, b.with_package)
+    with run.lock:   # a consistent run, not one a background step is half-way through
+        summary = story.summary(s, pair)
+    if not truth:
+        summary["rows"] = {k: v for k, v in summary["rows"].items()
+                           if k not in ("peak stage", "mass-atrocity threshold")}
+    solara.HTML("div", story.summary_html(summary),
+                attributes={"id": "end-summary", "data-testid": "end-summary"},
+                classes=["esim-md"])
+    name = f"{s.scenario.name}-seed{s.seed}-month{s.month}-summary"
+    with solara.Row():
+        solara.FileDownload(lambda: figures.png(story.summary_figure(summary, s)),
+                            filename=f"{name}.png", label="Summary slide (PNG)")
+        solara.FileDownload(lambda: pdf(story.summary_figure(summary, s)),
+                            filename=f"{name}.pdf", label="Summary slide (PDF)")
+
+
+def pdf(fig) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    fig.savefig(out, format="pdf")
+    return out.getvalue()
+
+
+@solara.component
+@locked
+def ExportPanel(session: Session, plot_png_of, version: int):
+    s = session
+    base = f"{s.scenario.name}-seed{s.seed}-month{s.month}"
+    Md("The scenario file holds the injects (events in `events.scheduled`, interventions in "
+       f"the policy `{TRAINER}`). Reproduce the run with `escalation-sim run {base}.toml "
+       f"--seed {s.seed} --policy {TRAINER}` (its first months equal this run's months so far).")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.FileDownload(lambda: scenario_toml(s.full_scenario(), header=(
+            f"Exported by the escalation-sim trainer at month {s.month}.\n"
+            f"Reproduce: escalation-sim run FILE --seed {s.seed} --policy {TRAINER}\n"
+            f"{CAVEAT}")), filename=f"{base}.toml", label="Scenario + injects (TOML)")
+        solara.FileDownload(lambda: timeseries_bytes(s.model, "csv"),
+                            filename=f"{base}-timeseries.csv", label="Time series (CSV)")
+        solara.FileDownload(lambda: timeseries_bytes(s.model, "parquet"),
+                            filename=f"{base}-timeseries.parquet", label="Time series (Parquet)")
+        solara.FileDownload(lambda: events_bytes(s.log(), "csv"),
+                            filename=f"{base}-events.csv", label="Event log (CSV)")
+        solara.FileDownload(lambda: events_bytes(s.log(), "parquet"),
+                            filename=f"{base}-events.parquet", label="Event log (Parquet)")
+        solara.FileDownload(plot_png_of, filename=f"{base}.png", label="Figure (PNG)")
+
+
+KEY_PARAMETERS = ("government.political_will", "government.inclusiveness",
+                  "government.complicity", "institutions.security_sector.professionalism",
+                  "institutions.electoral_body.integrity", "institutions.media.integrity")
+"""The parameters a trainer meets first, as sliders (levels from 0 to 1); the rest are under
+"Advanced"."""
+
+
+@solara.component
+def ParameterPanel(scenario, edits: solara.Reactive):
+    """The key parameters as sliders, the rest by section under "Advanced", each with its
+    unit, meaning and source on the page; edits apply on Reset."""
+    fields = solara.use_memo(lambda: editable_fields(scenario, PARAMETER_SECTIONS), [scenario])
+
+    def setter(path, value):
+        def set_value(v):
+            new = dict(edits.value)
+            if v is None or v == value:
+                new.pop(path, None)
+            else:
+                new[path] = v
+            edits.value = new
+        return set_value
+
+    Md("**Parameters** — changes apply on **Reset**.")
+    items = {item[0]: item for section in fields.values() for item in section}
+    for path in KEY_PARAMETERS:
+        if path not in items:
+            continue
+        _, value, description, unit, provenance, low, high, _ = items[path]
+        current = edits.value.get(path, value)
+        changed = f" — changed (scenario: {value:g})" if path in edits.value else ""
+        solara.SliderFloat(f"{path.split('.', 1)[1].replace('_', ' ')}: {current:.2f} {unit}"
+                           f"{changed}", value=current, min=low, max=high, step=0.01,
+                           on_value=setter(path, value), thumb_label=False)
+        solara.Text(f"{description}; source: {provenance or 'not given'}",
+                    classes=["esim-src"])
+    with solara.Details("Advanced"):
+        for section, section_items in fields.items():
+            with solara.Details(section.replace("_", " ").capitalize()):
+                for path, value, description, unit, provenance, low, high, is_int in \
+                        section_items:
+                    if path in KEY_PARAMETERS:
+                        continue
+                    current = edits.value.get(path, value)
+                    bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
+                              else "")
+                    label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
+                        f" — changed (scenario: {value:g})" if path in edits.value else "")
+                    widget = solara.InputInt if is_int else solara.InputFloat
+                    with solara.Div(style={"margin": "10px 0 0 0"}):
+                        widget(label, value=current, on_value=setter(path, value))
+                    solara.Text(f"{description}; source: {provenance or 'not given'}",
+                                classes=["esim-src"])
+
+
+@solara.component
+@locked
+def SetupPanel(run: Run, version: int):
+    """Scenario (shipped or uploaded), its brief, seed, parameters: they apply on Reset."""
+    names = solara.use_memo(available, [])
+    scenario_name = solara.use_reactive(run.scenario_name)
+    uploaded = solara.use_reactive(run.uploaded)
+    upload_error = solara.use_reactive("")
+    seed = solara.use_reactive(run.session.seed)
+    edits = solara.use_reactive(dict(run.edits))
+    base = solara.use_memo(lambda: _scenario(scenario_name.value, uploaded.value),
+                           [scenario_name.value, uploaded.value])
+    changed = use_changed(run)
 
     def reset():
-        playing.value = False
-        error.value = message.value = ""
-        branches.value = None
+        run.cancel.set()
+        for _ in range(40):   # Play stops at its next tick (at most 1 s)
+            if not run.busy:
+                break
+            time.sleep(0.05)
         try:
             source = _scenario(scenario_name.value, uploaded.value)
             scenario = with_overrides(source, edits.value, source.name)
         except InputError as e:
-            error.value = str(e)
-            return
-        with lock:
-            session.reset(scenario, seed.value)
-        changed()
-
-    def step():
-        with lock:
-            if not session.ended:
-                session.step()
-        changed()
-
-    def run_to():
-        playing.value = False
-        with lock:
-            session.run_to(target.value)
-        changed()
-
-    def play_loop():
-        while playing.value:
-            time.sleep(1.0 / SPEEDS[speed.value])
-            if not playing.value:
-                break
-            with lock:
-                if session.ended:
-                    playing.value = False
-                    break
-                before = session.latest("observed_stage")
-                session.step()
-                rose = session.latest("observed_stage") > before
-                now = int(session.latest("observed_stage"))
+            run.error = str(e)
             changed()
-            if rose and pause_on_rise.value:
-                playing.value = False
-                message.value = (f"Paused at month {session.month}: the observed stage rose to "
-                                 f"{now} ({Stage(now).label}). Decide, then press Play.")
-            if session.ended:
-                playing.value = False
-
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
-
-    def inject(kind, strength, duration=None):
-        playing.value = False
-        try:
-            with lock:
-                session.inject(kind, strength, duration)
-        except (RuntimeError, ValueError) as e:
-            error.value = str(e)
             return
-        error.value = ""
-        message.value = session.notice or ""
-        branches.value = None
-        changed()
+        choice = (scenario_name.value, uploaded.value, dict(edits.value), seed.value)
 
-    def branch():
-        playing.value = False
-        if not package.value:
-            error.value = "Choose at least one intervention for the package."
-            return
-        with lock:
-            branches.value = session.branch([(k, 1.0, None) for k in package.value])
-        error.value = ""
+        def build(run: Run) -> None:   # a large population takes seconds: in the background
+            run.session.reset(scenario, choice[3])
+            run.scenario_name, run.uploaded, run.edits = choice[:3]
+            run.branch = run.paused = None
+            rooms.trim()   # a larger population may push older runs out
+
+        if start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)",
+                 build):
+            changed()
+        else:
+            run.error = f"Wait for the work in progress ({run.busy}) to finish, then Reset."
+            changed()
 
     def on_upload(files):
         if not files:
@@ -283,154 +660,155 @@ def Page():  # noqa: C901 - one page, its parts are small closures over the sess
         edits.value = {}
         reset()
 
-    shown = session.scenario
-    # the picked (or uploaded) scenario without the trainer's parameter edits
-    base = solara.use_memo(lambda: _scenario(scenario_name.value, uploaded.value),
-                           [scenario_name.value, uploaded.value])
-    # one live plot per (title, horizon, theme): exactly what LivePlot.__init__ draws once (the
-    # y-ranges follow the data at every png); redrawn fast on every step, inject and Reset
-    plot = solara.use_memo(lambda: figures.LivePlot(session, dark),
-                           [shown.name, session.months, session.seed, dark])
-    plot_png = solara.use_memo(lambda: plot.png(session), [version.value, plot])
-    package_label = " + ".join(package.value) or "package"
-    # the comparison is drawn once per branch (and theme), not on every re-render
-    comparison_png = solara.use_memo(
-        lambda: None if branches.value is None else figures.png(
-            figures.comparison(*branches.value, package_label, dark)),
-        [branches.value, package_label, dark])
+    choices = [*names, *([UPLOADED] if uploaded.value is not None else [])]
+    solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick)
+    shown = run.session.scenario
+    Md(f"**{plain(shown.title or shown.name)}**")
+    with solara.Details("Brief", expand=True):
+        Md(plain(shown.brief or "(no brief)"))
+    solara.InputInt("Seed (applies on Reset)", value=seed)
+    solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
+                  disabled=bool(run.busy))
+    ParameterPanel(base, edits)
+    Md("**Upload a scenario** (TOML; validated like the command line)")
+    widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
+                               on_value=on_upload)
+    if upload_error.value:
+        solara.Error(upload_error.value, classes=["upload-error"])
 
-    # ---- sidebar: scenario, seed, parameters, reset -------------------------------------
+
+@solara.component
+def RoomLink(run: Run, version: int):
+    Md(f"**The room's view** (only what outside actors see: the warning level, reported deaths "
+       f"and displacement, no controls): open `?room={run.room}` on the projector. This page's "
+       f"own address (`?run=…`) is the facilitator's: keep it private.")
+    solara.HTML("a", f"Open the room's view (?room={run.room})",
+                attributes={"href": f"?room={run.room}", "target": "_blank",
+                            "id": "room-link"})
+
+
+@solara.component_vue("viewport.vue")
+def Viewport(width: int = 0, on_width=None, search: str = ""):
+    """Reports the browser window's width once, when mounted, and puts ``search`` (the run's
+    key) in the address bar without reloading."""
+
+
+# ---- the page ----------------------------------------------------------------------------
+def use_run(router) -> tuple[Run | None, bool]:
+    """The run this page shows (from the URL, or a new one) and whether it is the room's."""
+    query = rooms.parse(router.search)
+
+    def find():
+        if "run" in query:
+            run = rooms.find(query["run"])
+            if run is not None:
+                return run, False
+        elif "room" in query:
+            return rooms.find_room(query["room"]), True
+        names = available()
+        name = "default" if "default" in names else names[0]
+        return rooms.create(Session(load_shipped(name), 0), name), False
+
+    return solara.use_memo(find, [])
+
+
+def use_version(run: Run):
+    """The run's version, polled: a change by background work or another page re-renders;
+    and a function that shows a change made by this page at once."""
+    version = solara.use_reactive(run.version)
+
+    def poll(cancel: threading.Event):
+        while not cancel.wait(POLL_S):
+            if run.version != version.value:
+                version.value = run.version
+    solara.use_thread(poll, dependencies=[], intrusive_cancel=False)
+    return version.value, lambda: version.set(run.version)
+
+
+@solara.component
+def Page():
+    solara.Style(CSS)
+    router = solara.use_router()
+    run, room = use_run(router)
+    if run is None:
+        solara.Error("This room link is not (or no longer) valid: ask the facilitator for the "
+                     "current one.")
+        return
+    RunPage(run, truth=not room)
+
+
+@solara.component
+@locked
+def RunPage(run: Run, truth: bool):
+    version, bump = use_version(run)
+    bump_context.provide(bump)
+    width = solara.use_reactive(0)
+    projector = solara.use_reactive(None)
+    tab = solara.use_reactive(0)
+    dark = solara.lab.use_dark_effective()
+    on_projector = projector.value if projector.value is not None else (
+        0 < width.value <= PROJECTOR_WIDTH or not truth)
+    s = run.session
+    Viewport(width=width.value, on_width=width.set,
+             search=f"?run={run.key}" if truth else f"?room={run.room}")
+    if width.value == 0:   # the layout depends on the screen: wait for its width (one message)
+        solara.Text("Loading …")
+        return
+
     with solara.AppBar():
-        solara.AppBarTitle("escalation-sim — trainer")
+        solara.AppBarTitle("escalation-sim — " + ("facilitator" if truth else "the room"))
+        solara.v.Html(tag="div", attributes={"data-testid": "projector-toggle"}, children=[
+            solara.Switch(label="Projector", value=on_projector, on_value=projector.set,
+                          classes=["projector-toggle"])])
         solara.lab.ThemeToggle(enable_auto=False)
-    with solara.Sidebar():
-        choices = [*names, *([UPLOADED] if uploaded.value is not None else [])]
-        solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick)
-        Md(f"**{html.escape(shown.title or shown.name)}**")
-        with solara.Details("Brief", expand=True):
-            Md(html.escape(shown.brief or "(no brief)"))
-        solara.InputInt("Seed (applies on Reset)", value=seed)
-        solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart")
-        ParameterPanel(base, edits)
-        Md("**Upload a scenario** (TOML; validated like the command line)")
-        widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
-                                   on_value=on_upload)
-        if upload_error.value:
-            solara.Error(upload_error.value, classes=["upload-error"])
-
-    # ---- main: month, controls, gauge, monitors ----------------------------------------
-    with solara.Column(style={"padding": "8px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.HTML("div", f"Month {session.month}",
-                        classes=["esim-month"], attributes={"id": "month"})
-            solara.Text(f"of {session.months} — {shown.name}, seed {session.seed}")
-            solara.Button("Step", on_click=step, disabled=session.ended or playing.value,
-                          color="primary", icon_name="mdi-skip-next")
-            solara.Button("Pause" if playing.value else "Play",
-                          on_click=lambda: playing.set(not playing.value),
-                          disabled=session.ended,
-                          icon_name="mdi-pause" if playing.value else "mdi-play")
-            solara.Select("Speed", values=list(SPEEDS), value=speed,
-                          style={"max-width": "13em"})
-            solara.InputInt("Run to month", value=target, style={"max-width": "9em"})
-            solara.Button("Go", on_click=run_to, disabled=session.ended)
-            solara.Checkbox(label="Pause when the observed stage rises", value=pause_on_rise)
-        if session.ended:
-            o = session
-            solara.Warning(f"The run has ended at month {o.month}. Highest stage "
-                           f"{int(o.series('stage').max())}; {o.latest('deaths'):,.0f} deaths. "
-                           f"{CAVEAT}", classes=["run-ended"])
-        if message.value:
-            solara.Info(message.value)
-        if error.value:
-            solara.Error(error.value)
-        solara.HTML("div", gauge_html(int(session.latest("stage"))))
-        changes = session.stage_changes()
-        solara.Text("Stage changes: " + (", ".join(
-            f"month {m}: {a} → {b}" for m, a, b in changes) or "none yet"))
-        solara.HTML("div", monitors_html(session))
-        with solara.Columns([3, 1]):
-            with solara.Column():
-                solara.Image(plot_png, format="png", width="100%")
-                solara.HTML("div", indicator_legend_html(), classes=["esim-legend"])
-            with solara.Column():
-                Md("**Event log**")
-                solara.HTML("div", log_html(session))
-
-        with solara.lab.Tabs():
-            with solara.lab.Tab("Injects"), solara.Columns([1, 1]):
+    if truth and not on_projector:
+        with solara.Sidebar():
+            SetupPanel(run, version)
+    with solara.Column(style={"padding": "4px 8px"}, gap="2px",
+                       classes=["esim-projector"] if on_projector else []):
+        if truth:
+            Controls(run, on_projector, version)
+        else:
+            solara.HTML("div", f"Month {s.month}", classes=["esim-month"],
+                        attributes={"id": "month", "data-testid": "month"})
+        StageGauge(s, truth, dark, version)
+        Banners(run, truth, version)
+        solara.HTML("div", html.escape(story.caption(s, truth=truth)),
+                    classes=["esim-caption"], attributes={"id": "caption",
+                                                          "data-testid": "caption"})
+        solara.HTML("div", monitors_html(s, truth))
+        if on_projector:
+            Plots(s, truth, True, dark, version)
+        else:
+            with solara.Columns([3, 1]):
+                Plots(s, truth, False, dark, version)
                 with solara.Column():
-                    Md("### Deploy an intervention")
-                    solara.Select("Intervention", values=list(CATALOGUE), value=iv_kind)
-                    facts = intervention_facts(iv_kind.value)
-                    Md("\n".join(f"- **{k}**: {v}" for k, v in facts.items()))
-                    solara.InputFloat("Intensity (0–5)", value=iv_intensity)
-                    solara.InputInt("Duration in months (0: to the end)", value=iv_duration)
-                    solara.Button(f"Deploy from month {session.month + 1}",
-                                  on_click=lambda: inject(iv_kind.value, iv_intensity.value,
-                                                          iv_duration.value or None),
-                                  disabled=session.ended, color="warning")
-                with solara.Column():
-                    Md("### Trigger an event")
-                    solara.Select("Event", values=list(EVENT_KINDS), value=ev_kind)
-                    solara.InputFloat("Magnitude (0–5)", value=ev_magnitude)
-                    solara.Button(f"Trigger in month {session.month + 1}",
-                                  on_click=lambda: inject(ev_kind.value, ev_magnitude.value),
-                                  disabled=session.ended, color="warning")
-                    Md(
-                        "Every inject is logged and marked on the plots (orange). The run "
-                        "is always replayed from its inputs: scenario, seed and injects.")
-            with solara.lab.Tab("Branch and compare"):
-                Md(f"Fork at month {session.month}: **as is** versus **with this "
-                                "package** (from next month, intensity 1), on the same random "
-                                "numbers, both to the end.")
-                solara.SelectMultiple("Package", values=package, all_values=list(CATALOGUE))
-                solara.Button("Branch and compare", on_click=branch, color="primary",
-                              disabled=session.ended)
-                if branches.value is not None:
-                    as_is, with_p = branches.value
-                    solara.Image(comparison_png, format="png", width="100%")
-                    rows = [("deaths", "deaths"), ("displaced (end)", "displaced"),
-                            ("cost", "cost")]
-                    Md(f"| at month {as_is.months} | as is | with package | difference |\n"
-                                    "|---|---|---|---|\n" + "\n".join(
-                                        f"| {t} | {as_is.latest(k):,.0f} | "
-                                        f"{with_p.latest(k):,.0f} | "
-                                        f"{with_p.latest(k) - as_is.latest(k):+,.0f} |"
-                                        for t, k in rows) +
-                                    f"\n| highest stage | {int(as_is.series('stage').max())} | "
-                                    f"{int(with_p.series('stage').max())} | |")
-            with solara.lab.Tab("Export"):
-                base = f"{shown.name}-seed{session.seed}-month{session.month}"
-                Md(
-                    "The scenario file holds the injects (events in `events.scheduled`, "
-                    f"interventions in the policy `{TRAINER}`). Reproduce the run with "
-                    f"`escalation-sim run {base}.toml --seed {session.seed} --policy {TRAINER}` "
-                    "(its first months equal this run's months so far).")
-                with solara.Row(style={"flex-wrap": "wrap"}):
-                    solara.FileDownload(lambda: scenario_toml(session.full_scenario(), header=(
-                        f"Exported by the escalation-sim trainer at month {session.month}.\n"
-                        f"Reproduce: escalation-sim run FILE --seed {session.seed} "
-                        f"--policy {TRAINER}\n{CAVEAT}")),
-                        filename=f"{base}.toml", label="Scenario + injects (TOML)")
-                    solara.FileDownload(lambda: timeseries_bytes(session.model, "csv"),
-                                        filename=f"{base}-timeseries.csv",
-                                        label="Time series (CSV)")
-                    solara.FileDownload(lambda: timeseries_bytes(session.model, "parquet"),
-                                        filename=f"{base}-timeseries.parquet",
-                                        label="Time series (Parquet)")
-                    solara.FileDownload(lambda: events_bytes(session.log(), "csv"),
-                                        filename=f"{base}-events.csv", label="Event log (CSV)")
-                    solara.FileDownload(lambda: events_bytes(session.log(), "parquet"),
-                                        filename=f"{base}-events.parquet",
-                                        label="Event log (Parquet)")
-                    # the image on the page (drawn for the run as it is now)
-                    solara.FileDownload(lambda: plot_png,
-                                        filename=f"{base}.png", label="Figure (PNG)")
-            with solara.lab.Tab("Map"):
-                solara.HTML("div", map_html(session))
-            with solara.lab.Tab("About"):
-                Md(ABOUT)
+                    Md("**Event log**")
+                    solara.HTML("div", log_html(s, truth))
+        solara.HTML("div", timeline_html(s, truth))
+        tabs = TABS if truth else ("Summary", "Map", "Event log", "About")
+        with solara.lab.Tabs(value=tab, lazy=True):
+            for name in tabs:
+                with solara.lab.Tab(name):
+                    if name == "Injects":
+                        InjectPanel(run, version)
+                    elif name == "Branch and compare":
+                        BranchPanel(run, dark, version)
+                    elif name == "Summary":
+                        SummaryPanel(run, truth, version)
+                    elif name == "Map":
+                        DistrictMap(run, truth, dark, version)
+                    elif name == "Event log":
+                        solara.HTML("div", log_html(s, truth).replace('id="event-log"',
+                                                                      'id="event-log-tab"'))
+                    elif name == "Export":
+                        ExportPanel(s, lambda: figures.LivePlot(s).png(s), version)
+                    elif name == "Setup":
+                        if on_projector:
+                            SetupPanel(run, version)
+                        RoomLink(run, version)
+                    elif name == "About":
+                        Md(ABOUT)
 
 
 ABOUT = f"""
@@ -447,6 +825,11 @@ judiciary, early warning, local mediation, media, transitional justice) act each
 atrocity) comes from indicators of the UN Framework of Analysis; early warning sees it with noise
 and delay (the *warning level*). Interventions from the catalogue pass through warning, agenda,
 Security Council decision (veto), consent, funding and a deployment lag before they act.
+
+### The facilitator and the room
+This page (its address ends in `?run=…`) is the facilitator's: it shows the true stage and
+holds the controls; a reload keeps the run. The room's link (`?room=…`, under Setup) shows the
+same run as outside actors would see it: the warning level, reported deaths and displacement.
 
 ### Things to try
 - Step to the election (month 18 in `default`) and watch hate speech and the stage.

@@ -16,8 +16,10 @@ import urllib.request
 from pathlib import Path
 
 APP = "escalation_sim.ui.app"
-ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-"""Environment for the server (added to the caller's): no telemetry."""
+ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False",
+       "SOLARA_THEME_TITLE": "escalation-sim trainer"}
+"""Environment for the server (added to the caller's): no telemetry, no "runs on Solara" badge
+over the page's content, the app's own title."""
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-proxy-server"]

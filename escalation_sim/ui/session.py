@@ -12,6 +12,7 @@ run exactly: ``escalation-sim run FILE --seed S --policy trainer``.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,11 @@ from pydantic import ValidationError
 
 from ..catalogue import CATALOGUE
 from ..model import SERIES, EscalationModel, LogEntry
+from ..outcomes import RunOutcome
 from ..params import InterventionSpec, Scenario, ScheduledEvent
 from ..scenario import explain
 from ..stages import Stage
+from ..submodels.delivery import Deployment
 from ..submodels.events import KINDS as EVENT_KINDS
 
 TRAINER = "trainer"
@@ -73,6 +76,16 @@ def build(scenario: Scenario, seed: int, injects: list[Inject],
     return EscalationModel(full, seed, full.policies[TRAINER]).run(months)
 
 
+def district_counts(model: EscalationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated civilians killed so far by home district (killing is the only death), and
+    mobilized civilians alive by (district, group)."""
+    civ = model.civilians
+    cells = model.n_districts * model.n_groups
+    return (np.bincount(civ.home[~civ.alive], minlength=model.n_districts),
+            np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
+                model.n_districts, model.n_groups))
+
+
 def intervention_facts(kind: str) -> dict[str, str]:
     """What a trainer should know before deploying ``kind``: consent, lag, cost and more."""
     iv = CATALOGUE[kind]
@@ -95,12 +108,31 @@ class Session:
         self.seed = int(seed)
         self.injects: list[Inject] = list(injects)
         self.notice: str | None = None
-        self.model = build(scenario, self.seed, self.injects, month)
+        self.lock = threading.RLock()   # held while the run changes; readers may take it too
+        self.model, self._districts = self._build(self.injects, month)
+        self._month = self.model.steps
+
+    def _build(self, injects: list[Inject], month: int) -> tuple[EscalationModel, list]:
+        """The model of (scenario, seed, ``injects``) stepped to ``month``, one month at a time,
+        with :func:`district_counts` after each month."""
+        model = build(self.scenario, self.seed, injects, 0)
+        history = [district_counts(model)]
+        self._advance(model, history, month)
+        return model, history
+
+    @staticmethod
+    def _advance(model: EscalationModel, history: list, months: int) -> None:
+        for _ in range(min(months, model.params.run.months - model.steps)):
+            model.step()
+            history.append(district_counts(model))
 
     # ---- state -------------------------------------------------------------------------
     @property
     def month(self) -> int:
-        return self.model.steps
+        """The last month fully recorded. A page may read the session while a background
+        thread steps it: the model's own counter moves at the start of a step, this one only
+        once the month's row is written."""
+        return self._month
 
     @property
     def months(self) -> int:
@@ -116,33 +148,72 @@ class Session:
     def latest(self, name: str) -> float:
         return float(self.model.series[self.month, SERIES.index(name)])
 
+    def killed_in(self, month: int) -> np.ndarray:
+        """People killed in ``month``, by home district."""
+        before = self._districts[month - 1][0] if month > 0 else 0
+        return (self._districts[month][0] - before) * self.scenario.people_per_civilian
+
+    def armed_members(self, month: int) -> dict[str, np.ndarray]:
+        """Each armed group's members by district at the end of ``month`` (people): its share
+        of the district's mobilized civilians of its base group, as the violence submodel
+        fields them."""
+        mobilized = self._districts[month][1]
+        names = [g.name for g in self.scenario.groups]
+        people = self.scenario.people_per_civilian
+        return {a.name: mobilized[:, names.index(a.base_group)] * a.recruit_share * people
+                for a in self.scenario.armed_groups}
+
     @property
     def stage(self) -> Stage:
         return Stage(int(self.latest("stage")))
 
-    def stage_changes(self) -> list[tuple[int, int, int]]:
-        """(month, from, to) for every month the true stage changed."""
-        s = self.series("stage").astype(int)
+    def stage_changes(self, name: str = "stage") -> list[tuple[int, int, int]]:
+        """(month, from, to) for every month the true stage (or ``observed_stage``) changed."""
+        s = self.series(name).astype(int)
         return [(m, int(s[m - 1]), int(s[m])) for m in range(1, len(s)) if s[m] != s[m - 1]]
+
+    # ---- the model read through one place (the lead adapts these when the model changes) ----
+    def outcome(self) -> RunOutcome:
+        """The run's outcome record so far (deaths, warning and action months, ...)."""
+        return RunOutcome.from_model(self.model)
+
+    def deployments(self) -> list[tuple[Inject, Deployment]]:
+        """Each injected intervention with its deployment in the model (the pipeline's state:
+        ``status``, ``blocked``, ``stopped``, ``decided``, ``active_from``, ``first_effect``,
+        ``funded``), in inject order."""
+        injected = [i for i in self.injects if not i.is_event]
+        found = [d for d in self.model.delivery.interventions if isinstance(d, Deployment)]
+        return list(zip(injected, found, strict=True))
+
+    def people(self) -> float:
+        """People one simulated civilian stands for."""
+        return float(self.scenario.people_per_civilian)
+
+    def sponsors(self) -> int:
+        """Outside sponsors that supply armed groups in this scenario."""
+        return len(self.scenario.international.sponsors)
 
     def log(self) -> list[LogEntry]:
         """The narrative log: the model's own entries (triggers, the pipeline of every
         intervention — warnings acted on, decisions, vetoes, refusals, deployments —, mass
         atrocity), the trainer's injects (listed in the month they were decided, first), and
         entries derived from the recorded series: escalation and de-escalation of the true
-        stage, and early warnings (months the observed stage rose)."""
-        stage, observed = self.series("stage").astype(int), self.series("observed_stage")
+        stage, and early warnings (months the observed stage rose or fell, saying whether it
+        then matches the true stage)."""
+        stage = self.series("stage").astype(int)
         derived = []
         for m, a, b in self.stage_changes():
             label = Stage(b).label
             derived.append(LogEntry(m, "stage", f"Escalation: stage {b} ({label})" if b > a else
                                     f"De-escalation: back to stage {b} ({label})"))
-        for m in range(1, len(observed)):
-            if observed[m] > observed[m - 1]:
-                derived.append(LogEntry(m, "warning", f"Early warning: the observed stage rises "
-                                        f"to {int(observed[m])} (true stage {stage[m]})"))
+        for m, a, b in self.stage_changes("observed_stage"):
+            truth = ("matches the true stage" if b == stage[m] else
+                     f"true stage {stage[m]}: a false alarm" if b > stage[m] else
+                     f"true stage {stage[m]}: a missed signal")
+            derived.append(LogEntry(m, "warning", f"Early warning: the observed stage "
+                                    f"{'rises' if b > a else 'falls'} to {b} ({truth})"))
         entries = [*(LogEntry(i.month - 1, "inject", i.text) for i in self.injects),
-                   *self.model.events_log, *derived]
+                   *(e for e in list(self.model.events_log) if e.month <= self.month), *derived]
         return sorted(entries, key=lambda e: (e.month, e.kind != "inject"))
 
     def full_scenario(self) -> Scenario:
@@ -154,19 +225,25 @@ class Session:
         """Back to month 0, with no injects (and a new scenario or seed, if given)."""
         fresh = Session(self.scenario if scenario is None else scenario,
                         self.seed if seed is None else seed)
-        self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
-        self.notice, self.model = None, fresh.model
+        with self.lock:
+            self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
+            self.notice, self.model, self._districts = None, fresh.model, fresh._districts
+            self._month = fresh.month
 
     def step(self, months: int = 1) -> None:
         if self.ended:
             raise RuntimeError("the run has ended")
-        self.model.run(months)
+        with self.lock:
+            self._advance(self.model, self._districts, months)
+            self._month = self.model.steps
 
     def run_to(self, month: int) -> None:
         """Step to ``month`` (clipped to the horizon); never backwards."""
         month = min(int(month), self.months)
         if month > self.month:
-            self.model.run(month - self.month)
+            with self.lock:
+                self._advance(self.model, self._districts, month - self.month)
+                self._month = self.model.steps
 
     def inject(self, kind: str, strength: float = 1.0, duration: int | None = None) -> Inject:
         """Inject an intervention (a catalogue kind) or an event (``EVENT_KINDS``), acting from
@@ -186,8 +263,10 @@ class Session:
 
     def _replay(self, injects: list[Inject]) -> None:
         month, before = self.month, self.model.series[: self.month + 1].copy()
-        model = build(self.scenario, self.seed, injects, month)
-        self.injects, self.model = injects, model
+        model, killed = self._build(injects, month)
+        with self.lock:
+            self.injects, self.model, self._districts, self._month = (injects, model, killed,
+                                                                   model.steps)
         changed = np.flatnonzero(~np.all((model.series[: month + 1] == before)
                                          | (np.isnan(before) & np.isnan(model.series[: month + 1])),
                                          axis=1))
