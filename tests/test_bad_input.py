@@ -41,6 +41,8 @@ from escalation_sim.scenario import (
     schema_at,
 )
 
+pytestmark = pytest.mark.slow   # ensembles, subprocesses or a browser: the slow tier
+
 SHIPPED = available()
 RESOLVED = {n: load_scenario(n).model_dump(mode="json", exclude_none=True) for n in SHIPPED}
 TEXT = {n: resolve(n).read_text(encoding="utf-8") for n in SHIPPED}

@@ -2,7 +2,11 @@
 P(mass atrocity) 15-60 % over 120 months; resilient low). 100 runs: a Wilson 95 % interval is
 at most ±10 points wide, and the measured rates sit well inside the bands (README)."""
 
+import pytest
+
 from escalation_sim import load_scenario, run_ensemble, summarize
+
+pytestmark = pytest.mark.slow   # ensembles, subprocesses or a browser: the slow tier
 
 
 def rates(name):

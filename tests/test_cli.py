@@ -8,6 +8,7 @@ import sys
 import time
 
 import pyarrow.parquet as pq
+import pytest
 
 
 def cli(*args, cwd=None):
@@ -17,6 +18,7 @@ def cli(*args, cwd=None):
     return r
 
 
+@pytest.mark.slow
 def test_run_writes_series_events_and_plot_and_reproduces(tmp_path):
     r = cli("run", "--seed", "3", "--out", str(tmp_path / "a"), "--json")
     assert r.returncode == 0, r.stderr
@@ -41,6 +43,7 @@ def test_run_writes_series_events_and_plot_and_reproduces(tmp_path):
     assert table.column("deaths").to_pylist() == [float(r["deaths"]) for r in rows]
 
 
+@pytest.mark.slow
 def test_ensemble_json_summary_and_files(tmp_path):
     r = cli("ensemble", "--runs", "6", "--workers", "2", "--out", str(tmp_path), "--json",
             "--set", "run.months=30", "--set", "events.scheduled=[{kind='election', month=18}]")
@@ -59,6 +62,7 @@ def test_ensemble_json_summary_and_files(tmp_path):
     assert (tmp_path / "stages.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_ensemble_identical_on_one_worker_or_two(tmp_path):
     short = ("--set", "run.months=24", "--set", "events.scheduled=[]")
     one = cli("ensemble", "--runs", "4", "--workers", "1", "--json", *short,
@@ -70,6 +74,7 @@ def test_ensemble_identical_on_one_worker_or_two(tmp_path):
         tmp_path / "2" / "outcomes.csv").read_text()
 
 
+@pytest.mark.slow
 def test_a_killed_ensemble_leaves_no_worker_behind(tmp_path):
     import psutil
     from test_experiments import sigkill_leaves_no_orphans
@@ -95,6 +100,7 @@ STUCK = ["run.months=24", "run.n_civilians=1000", "events.scheduled=[]",
          "{kind='human_rights_monitoring', trigger_stage=1}]}"]
 
 
+@pytest.mark.slow
 def test_ensemble_csv_rows_are_the_sweep_rows_of_the_same_runs(tmp_path):
     from test_experiments import write_experiment
 
@@ -119,6 +125,7 @@ def test_ensemble_csv_rows_are_the_sweep_rows_of_the_same_runs(tmp_path):
     assert written[0]["blocked"] == "peer_review:agenda;human_rights_monitoring:agenda"
 
 
+@pytest.mark.slow
 def test_demo_prints_the_stage_table(tmp_path):
     r = cli("demo", "--runs", "4", "--no-progress", "--set", "run.months=24",
             "--set", "events.scheduled=[]", cwd=tmp_path)
@@ -128,6 +135,7 @@ def test_demo_prints_the_stage_table(tmp_path):
     assert (tmp_path / "output" / "demo" / "stages.png").exists()
 
 
+@pytest.mark.slow
 def test_help_everywhere():
     for args in ([], ["run"], ["ensemble"], ["demo"], ["scenarios"], ["scenarios", "validate"],
                  ["scenarios", "show"], ["scenarios", "schema"], ["docs"]):
@@ -135,11 +143,13 @@ def test_help_everywhere():
         assert r.returncode == 0 and "usage" in r.stdout
 
 
+@pytest.mark.slow
 def test_bad_runs_option_is_a_clear_error():
     r = cli("ensemble", "--runs", "0")
     assert r.returncode == 2 and "--runs" in r.stderr
 
 
+@pytest.mark.slow
 def test_run_and_ensemble_take_a_named_policy(tmp_path):
     r = cli("run", "--policy", "early_pillar2", "--json", "--out", str(tmp_path / "r"))
     assert r.returncode == 0, r.stderr
@@ -150,6 +160,7 @@ def test_run_and_ensemble_take_a_named_policy(tmp_path):
     assert bad.returncode == 2 and "did you mean 'early_pillar2'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_scenarios_list_show_and_schema(tmp_path):
     from escalation_sim.scenario import available
 

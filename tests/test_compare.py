@@ -33,6 +33,7 @@ def after(outcomes, month):
     return np.array([max(o.stages[month:]) >= 2 for o in outcomes], float)
 
 
+@pytest.mark.slow
 def test_premature_exit_lets_escalation_return_more_than_sustained_engagement():
     s = load_scenario("default")
     runs = 60
@@ -43,6 +44,7 @@ def test_premature_exit_lets_escalation_return_more_than_sustained_engagement():
     assert d.mean() > 2 * se and d.mean() > 0.05, (d.mean(), se)
 
 
+@pytest.mark.slow
 def test_compare_cli_json(tmp_path):
     r = subprocess.run([sys.executable, "-m", "escalation_sim.cli", "compare", "--policy", "none",
                         "--policy", "late_response", "--runs", "8", "--workers", "2", "--json",

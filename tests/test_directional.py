@@ -12,6 +12,8 @@ import pytest
 from escalation_sim import load_scenario, run_ensemble
 from escalation_sim.params import BRAKES
 
+pytestmark = pytest.mark.slow   # ensembles, subprocesses or a browser: the slow tier
+
 RUNS = 40
 
 

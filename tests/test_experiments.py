@@ -132,6 +132,7 @@ def test_shipped_experiments_validate():
 
 
 # ---- sweeps ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_sweep_identity_pairs_policies_and_matches_the_ensemble_seeds(tmp_path):
     f = write_experiment(tmp_path / "e.toml", TINY)
     res = sweep(f, tmp_path / "out", workers=1)
@@ -149,6 +150,7 @@ def test_sweep_identity_pairs_policies_and_matches_the_ensemble_seeds(tmp_path):
     assert m["status"] == "complete" and m["done"] == 16 and m["total_runs"] == 16
 
 
+@pytest.mark.slow
 def test_sweep_refuses_an_existing_result_without_resume(tmp_path):
     f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
                                                            "replications = 1"))
@@ -161,6 +163,7 @@ def test_sweep_refuses_an_existing_result_without_resume(tmp_path):
     pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), before)
 
 
+@pytest.mark.slow
 def test_failing_combination_is_recorded_and_the_rest_complete(tmp_path):
     body = TINY.replace("levels = [0.2, 0.8]", "levels = [0.2, 1.7]")  # 1.7 is out of [0, 1]
     f = write_experiment(tmp_path / "e.toml", body)
@@ -174,6 +177,7 @@ def test_failing_combination_is_recorded_and_the_rest_complete(tmp_path):
     assert len(df) == 16
 
 
+@pytest.mark.slow
 def test_stop_condition_ends_runs_early(tmp_path):
     body = TINY + "stop_at_stage = 2\n"
     f = write_experiment(tmp_path / "e.toml", body)
@@ -185,6 +189,7 @@ def test_stop_condition_ends_runs_early(tmp_path):
     assert (df[df.highest_stage < 2].months == 36).all()
 
 
+@pytest.mark.slow
 def test_time_limit_fails_the_run_with_a_clear_error(tmp_path):
     f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
                                                            "replications = 1")
@@ -221,6 +226,7 @@ def sigkill_leaves_no_orphans(proc: subprocess.Popen) -> None:
     assert not alive, f"orphaned worker processes {alive}"
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
     body = TINY.replace("replications = 2", "replications = 5")   # 40 runs
     f = write_experiment(tmp_path / "e.toml", body)
@@ -248,6 +254,7 @@ def test_sigkill_then_resume_gives_every_run_exactly_once(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_torn_tmp_and_orphan_series_chunk_are_cleaned_on_resume(tmp_path):
     f = write_experiment(tmp_path / "e.toml", TINY)
     sweep(f, tmp_path / "ref", workers=1)
@@ -264,6 +271,7 @@ def test_torn_tmp_and_orphan_series_chunk_are_cleaned_on_resume(tmp_path):
     pd.testing.assert_frame_equal(read_series(out), read_series(tmp_path / "ref"))
 
 
+@pytest.mark.slow
 def test_scenarios_as_a_factor_skip_missing_ones_clearly(tmp_path):
     body = ('name = "lib"\nscenarios = ["default", "resilient", "no_such_scenario"]\n'
             'missing_scenarios = "skip"\nreplications = 2\npolicies = ["none", "early_pillar2"]\n')
@@ -310,6 +318,7 @@ def test_levels_are_one_type_per_parameter():
     assert [p["a.n"] for p in grid.points] == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_batches_shrink_towards_the_end_of_a_sweep():
     from escalation_sim.experiments.sweep import _batches
 

@@ -11,6 +11,8 @@ from test_experiments import TINY, comparable, write_experiment
 
 from escalation_sim.experiments import read_runs, read_series, sweep
 
+pytestmark = pytest.mark.slow   # ensembles, subprocesses or a browser: the slow tier
+
 distributed = pytest.importorskip("distributed")
 
 

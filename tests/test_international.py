@@ -26,6 +26,7 @@ def council(backs):
         "veto_propensity=1.0}, {name='P2', permanent=true}, {name='E1'}]"])
 
 
+@pytest.mark.slow
 def test_a_veto_holding_backer_of_the_perpetrator_delays_action_and_raises_deaths():
     free = run_ensemble(council("[]"), RUNS, seed=11, workers=2, policy=FORCE)
     shielded = run_ensemble(council("['A']"), RUNS, seed=11, workers=2, policy=FORCE)
@@ -49,6 +50,7 @@ def test_vetoes_are_logged_and_a_non_backed_perpetrator_is_not_shielded():
         assert any("vetoed by P1" in e.text for e in m.events_log)
 
 
+@pytest.mark.slow
 def test_an_external_sponsor_raises_armed_capacity_and_deaths_and_denial_counters_it():
     plain = load_scenario("default")
     sponsored = load_scenario("default", ["international.sponsors=[{name='S', "
@@ -82,6 +84,7 @@ def test_prevention_funding_scales_early_interventions():
     assert m.delivery.interventions[0].funded == 0.5
 
 
+@pytest.mark.slow
 def test_earlier_action_costs_less_per_mass_atrocity_averted_than_the_same_tools_late():
     s = load_scenario("default")
     tools = [{"kind": "human_rights_monitoring"}, {"kind": "mediation_support"},
@@ -179,6 +182,7 @@ def test_a_formal_warning_overrides_the_state_s_resistance_to_the_agenda():
     assert agenda_wait(1.0) == 6 and agenda_wait(0.0) == 2
 
 
+@pytest.mark.slow
 def test_distraction_delays_action():
     late = policy({"kind": "peer_review", "trigger_stage": 2, "trigger_months": 1})
     calm = run_ensemble(load_scenario("default"), RUNS, seed=3, workers=2, policy=late)
@@ -265,6 +269,7 @@ REGIONAL = policy({"kind": "peer_review", "by": "regional", "trigger_stage": 2,
                    "trigger_months": 1})
 
 
+@pytest.mark.slow
 def test_a_neighbour_backing_the_perpetrator_blocks_regional_action():
     def neighbours(backs):
         return load_scenario("default", [

@@ -180,6 +180,7 @@ def test_adaptive_rule_targets_the_worst_observed_indicators_and_re_targets(defa
     assert any("re-targeted: lethal_violence has eased" in e.text for e in m.events_log)
 
 
+@pytest.mark.slow
 def test_adaptive_policy_lowers_the_mass_atrocity_rate(default):
     from escalation_sim import run_ensemble
 

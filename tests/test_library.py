@@ -18,6 +18,8 @@ from escalation_sim.outcomes import summarize
 from escalation_sim.runner import run_ensemble
 from escalation_sim.scenario import available, load_scenario, resolve, resolve_policy
 
+pytestmark = pytest.mark.slow   # ensembles, subprocesses or a browser: the slow tier
+
 SEED = 0
 
 

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def test_same_seed_bit_identical_in_this_process(small):
     assert digest(EscalationModel(small, seed=10).run()) != digest(a)
 
 
+@pytest.mark.slow
 def test_same_seed_bit_identical_in_another_process_whatever_the_blas_kernel():
     import os
 

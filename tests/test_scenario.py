@@ -110,6 +110,7 @@ def run_cli(*args):
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_cli_validate_reports_clearly_with_exit_2_and_no_traceback(tmp_path):
     good = run_cli("scenarios", "validate", "default", "resilient")
     assert good.returncode == 0, good.stderr

@@ -29,7 +29,7 @@ CHROMIUM = shutil.which("chromium")
 MISSING = [m for m in ("solara", "solara_assets", "playwright")
            if importlib.util.find_spec(m) is None]
 REQUIRED = os.environ.get("ESCALATION_SIM_REQUIRE_BROWSER") == "1"
-pytestmark = [
+pytestmark = [pytest.mark.slow,
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None and not REQUIRED,

@@ -204,6 +204,7 @@ def test_district_map_data_adds_up(default):
         (x, y) for x in range(default.space.width) for y in range(default.space.height)}
 
 
+@pytest.mark.slow
 def test_serve_helpers_say_why_a_server_did_not_start(tmp_path):
     import subprocess
     import sys
