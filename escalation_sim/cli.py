@@ -548,6 +548,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                   f"{m.get('done')}/{m.get('total_runs')} runs on disk in {args.out}; finish "
                   f"with: escalation-sim sweep {args.experiment} --out {args.out} --resume",
                   file=sys.stderr)
+            e.reported = True
         raise
     finally:
         if bar:
@@ -616,12 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkerLost as e:
         print(f"escalation-sim {args.command}: {e}", file=sys.stderr)
         return 1
-    except Terminated:
-        print(f"escalation-sim {args.command}: terminated (SIGTERM)", file=sys.stderr)
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        print(f"escalation-sim {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated)
+        if not getattr(e, "reported", False):
+            print(f"escalation-sim {args.command}: "
+                  f"{'terminated (SIGTERM)' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -461,3 +461,27 @@ def test_a_failed_final_write_saves_the_outcomes_elsewhere(tmp_path, monkeypatch
     assert len(saved) == 2 and all(str(p) in err for p in saved)
     rows = sorted(len(p.read_text().splitlines()) for p in saved)
     assert rows == [1 + 3, 1 + 2 * 3]      # header + every run (compare: two policies)
+
+
+def test_a_batch_lost_on_the_executor_is_recorded_as_failed_runs(tmp_path):
+    """A task that fails as a whole (Dask's KilledWorker after its own retries) fails its runs,
+    with the cause; the other batches complete."""
+    from concurrent.futures import Executor, Future
+
+
+    class Unlucky(Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            f = Future()
+            if any(s.run == 3 for s in args[0]):
+                f.set_exception(RuntimeError("KilledWorker: tried 3 times"))
+            else:
+                f.set_result(fn(*args, **kwargs))
+            return f
+
+    f = write_experiment(tmp_path / "e.toml", TINY)
+    res = sweep(f, tmp_path / "out", executor=Unlucky(), workers=2, batch=2)
+    df = read_runs(tmp_path / "out")
+    lost = df[df.status == "failed"]
+    assert res.done == 16 and 3 in set(lost.run) and res.failed == len(lost) <= 2
+    assert lost.error.str.startswith("WorkerLost: the executor lost this run's batch: "
+                                     "RuntimeError: KilledWorker: tried 3 times").all()

@@ -171,7 +171,7 @@ def test_sigterm_flushes_marks_interrupted_and_resumes(tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr
     assert "Traceback" not in stderr and "interrupted (SIGTERM)" in stderr
-    assert f"--out {out} --resume" in stderr
+    assert f"--out {out} --resume" in stderr and len(stderr.strip().splitlines()) == 1
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     kept = read_runs(out)

@@ -19,7 +19,7 @@ import contextlib
 import copy
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -79,10 +79,14 @@ def run_batch(specs: list[RunSpec], config: RunConfig) -> list[tuple[dict, np.nd
 
 
 def lost_rows(specs: list[RunSpec], cause: BaseException) -> list[tuple[dict, None]]:
-    """The rows of a batch that could not be run: its worker process kept dying."""
-    error = (f"WorkerLost: the worker process running this run's batch died "
-             f"{WORKER_RETRIES + 1} times, alone (out of memory? killed?): "
-             f"{type(cause).__name__}: {cause}")
+    """The rows of a batch that could not be run: its worker process kept dying, or the
+    executor gave up on its task (Dask's ``KilledWorker``)."""
+    if isinstance(cause, BrokenExecutor):
+        error = (f"WorkerLost: the worker process running this run's batch died "
+                 f"{WORKER_RETRIES + 1} times, alone (out of memory? killed?): "
+                 f"{type(cause).__name__}: {cause}")
+    else:
+        error = f"WorkerLost: the executor lost this run's batch: {type(cause).__name__}: {cause}"
     return [({"run": s.run, "point": s.point, "replication": s.replication, "policy": s.policy,
               "seed": s.seed, "status": "failed", "error": error, **dict(s.values)}, None)
             for s in specs]
