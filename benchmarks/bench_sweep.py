@@ -152,7 +152,7 @@ def main() -> int:
                  "cpus": os.cpu_count()}
     from dask.distributed import Client
 
-    from escalation_sim.experiments.sweep import local_cluster
+    from escalation_sim.experiments.executors import local_cluster
     from escalation_sim.runner import local_pool
 
     times = {"direct": [], "inprocess": [], "pool2": [], "dask2": []}

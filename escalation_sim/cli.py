@@ -1,29 +1,45 @@
 """The ``escalation-sim`` command line.
 
 Bad input (a scenario file, a ``--set`` override, an option) prints one line per problem naming
-the file, the field and the problem, and exits with code 2 — never a traceback.
+the file, the field and the problem, and exits with code 2 — never a traceback. SIGTERM (sent by
+``timeout``, Slurm, ``docker stop``) is handled like Ctrl-C: what is computed is flushed and the
+command exits with one line (code 143; 130 for Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import json
+import os
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError
+from .files import write_bytes_atomic
 from .outcomes import CAVEAT, ROW_COLUMNS, RunOutcome, format_table, summarize
 from .record import commands as record_commands
-from .runner import default_workers, run_ensemble
-from .scenario import available, load_scenario
+from .runner import WorkerLost, default_workers, run_ensemble
+from .scenario import available, check_memory, load_scenario
 from .stages import Stage
 
 
 class UsageError(Exception):
     """A command-line usage problem (exit code 2)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same cleanup runs."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
 
 
 def _seed(text: str) -> int:
@@ -44,12 +60,34 @@ def _at_least(minimum: int, **options: int | None) -> None:
 
 
 def _output_dir(path: Path) -> Path:
-    """Create the output directory before any work, so a bad path fails first (exit 2)."""
+    """Create the output directory and check that a file can be written in it, before any work,
+    so a bad path fails first (exit 2)."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"--out: cannot create directory {str(path)!r}: {e.strerror}") from None
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise UsageError(f"--out: cannot write in directory {str(path)!r}: {e.strerror}"
+                         ) from None
     return path
+
+
+def _save(path: Path, data: bytes, what: str) -> Path:
+    """Write ``data`` to ``path`` atomically; if that fails, to a file in the system's temporary
+    directory instead, saying so on stderr, so that nothing computed is lost."""
+    try:
+        write_bytes_atomic(path, data)
+        return path
+    except OSError as e:
+        fd, safe = tempfile.mkstemp(prefix=f"escalation-sim-{path.stem}-", suffix=path.suffix)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        print(f"escalation-sim: cannot write {path} ({e.strerror or e}); the {what} were "
+              f"written to {safe} instead", file=sys.stderr)
+        return Path(safe)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,8 +205,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = EscalationModel(scenario, args.seed, policy).run()
     outcome = RunOutcome.from_model(model)
     series_path = out / f"timeseries.{args.format}"
-    series_path.write_bytes(timeseries_bytes(model, args.format))
-    (out / "events.csv").write_bytes(events_bytes(model.events_log))
+    write_bytes_atomic(series_path, timeseries_bytes(model, args.format))
+    write_bytes_atomic(out / "events.csv", events_bytes(model.events_log))
     plot = run_panels(model.series[: model.steps + 1], model.events_log, out / "run.png",
                       f"{scenario.name}, seed {args.seed}")
     files = {"timeseries": str(series_path), "events": str(out / "events.csv"),
@@ -201,6 +239,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     _at_least(1, runs=args.runs, workers=args.workers)
     scenario = load_scenario(args.scenario, args.overrides)
     policy = _policy(scenario, args.policy)
+    _check_workers_memory(scenario, args)
     out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
@@ -215,32 +254,42 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     summary = summarize(outcomes)
-    _write_outcomes(outcomes, out / "outcomes.csv")
-    plot = stage_trajectories(outcomes, out / "stages.png", f"{scenario.name}: stage by month")
-    files = {"outcomes": str(out / "outcomes.csv"), "plot": str(plot)}
+    saved = _save(out / "outcomes.csv", _outcomes_csv({None: outcomes}), "run outcomes")
+    files = {"outcomes": str(saved)}
+    try:
+        files["plot"] = str(stage_trajectories(outcomes, out / "stages.png",
+                                               f"{scenario.name}: stage by month"))
+    except OSError as e:
+        print(f"escalation-sim: cannot write the plot: {e}", file=sys.stderr)
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "summary": summary,
                      "files": files, "caveat": CAVEAT})
-        return 0
+        return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} runs of {scenario.run.months} months, "
           f"seed {args.seed}\n")
     print(format_table(summary))
     for k, v in files.items():
         print(f"{k}: {v}")
-    return 0
+    return 0 if saved == out / "outcomes.csv" else 2
 
 
-def _write_outcomes(outcomes: Sequence[RunOutcome], path: Path, policy: str | None = None,
-                    append: bool = False) -> None:
+def _check_workers_memory(scenario, args: argparse.Namespace) -> None:
+    """Refuse an ensemble whose models, one per worker process, would not fit in memory."""
+    workers = default_workers() if args.workers is None else args.workers
+    check_memory(scenario, args.scenario, max(1, min(workers, args.runs)))
+
+
+def _outcomes_csv(by_policy: dict[str | None, Sequence[RunOutcome]]) -> bytes:
     """One row per run: the flat form of its outcome (:meth:`RunOutcome.to_row`, as in a
-    sweep's run table)."""
-    head = ["policy"] if policy is not None else []
-    with path.open("a" if append else "w", newline="") as f:
-        w = csv.writer(f)
-        if not append:
-            w.writerow([*head, "run", *(name for name, _ in ROW_COLUMNS)])
+    sweep's run table), with a ``policy`` column unless the only key is None."""
+    named = list(by_policy) != [None]
+    f = io.StringIO(newline="")
+    w = csv.writer(f)
+    w.writerow([*(["policy"] if named else []), "run", *(name for name, _ in ROW_COLUMNS)])
+    for policy, outcomes in by_policy.items():
         for i, o in enumerate(outcomes):
-            w.writerow([*([policy] if policy is not None else []), i, *o.to_row().values()])
+            w.writerow([*([policy] if named else []), i, *o.to_row().values()])
+    return f.getvalue().encode()
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -333,6 +382,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("--policy: give at least two different policies")
     scenario = load_scenario(args.scenario, args.overrides)
     chosen = {name: resolve_policy(scenario, name) for name in names}
+    _check_workers_memory(scenario, args)
     out = _output_dir(args.out)
     results = {}
     bar = None
@@ -341,23 +391,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         bar = tqdm(total=args.runs * len(names), unit="run", desc=scenario.name, file=sys.stderr)
     try:
-        for i, (name, policy) in enumerate(chosen.items()):
+        for name, policy in chosen.items():
             results[name] = run_ensemble(scenario, args.runs, args.seed, args.workers,
                                          progress=(lambda _: bar.update(1)) if bar else None,
                                          policy=policy)
-            _write_outcomes(results[name], out / "outcomes.csv", policy=name, append=i > 0)
     finally:
         if bar:
             bar.close()
     report = compare(results)
+    saved = _save(out / "outcomes.csv", _outcomes_csv(results), "run outcomes")
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
-                     "files": {"outcomes": str(out / "outcomes.csv")}, "caveat": CAVEAT})
-        return 0
+                     "files": {"outcomes": str(saved)}, "caveat": CAVEAT})
+        return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} paired runs per policy, seed {args.seed}\n")
     print(format_comparison(report))
-    print(f"outcomes: {out / 'outcomes.csv'}")
-    return 0
+    print(f"outcomes: {saved}")
+    return 0 if saved == out / "outcomes.csv" else 2
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
@@ -420,11 +470,20 @@ def _experiment_parsers(sub) -> None:
     sw.add_argument("--out", type=Path, required=True, help="results directory")
     sw.add_argument("--resume", action="store_true",
                     help="finish a sweep that was interrupted (every run exactly once)")
+    sw.add_argument("--repair", action="store_true",
+                    help="with --resume: set damaged chunks aside (in DIR/damaged/) and run "
+                         "their runs again")
     sw.add_argument("--workers", type=int, default=None,
                     help=f"local worker processes (default: all cores, {default_workers()} here)")
     sw.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
                     help="run on a Dask scheduler at ADDRESS (e.g. tcp://127.0.0.1:8786), or on "
                          "a local Dask cluster of N worker processes")
+    sw.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                    help="seconds to reach the Dask scheduler at ADDRESS and complete its "
+                         "handshake (default: 30)")
+    sw.add_argument("--allow-large", action="store_true",
+                    help="run a sweep over the size limits (10^6 runs or points) on purpose, "
+                         "e.g. on a cluster")
     sw.add_argument("--batch", type=int, default=None, help="runs per task (default: automatic)")
     sw.add_argument("--no-progress", action="store_true", help="no progress bar")
     sw.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -437,10 +496,16 @@ def _experiment_parsers(sub) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiments.executors import DASK_TIMEOUT
     from .experiments.store import read_failures
     from .experiments.sweep import sweep
 
     _at_least(1, workers=args.workers, batch=args.batch)
+    if args.repair and not args.resume:
+        raise UsageError("--repair: only with --resume")
+    if args.dask_timeout is not None and not args.dask_timeout > 0:
+        raise UsageError(f"--dask-timeout: must be a positive number of seconds, got "
+                         f"{args.dask_timeout}")
     bar = None
 
     def start(total: int, done: int) -> None:
@@ -462,9 +527,33 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             if row["status"] != "ok":
                 bar.set_postfix(failed=failed)
 
+    started = False
+
+    def on_start(total: int, done: int) -> None:
+        nonlocal started
+        started = True
+        start(total, done)
+
     try:
-        result = sweep(args.experiment, args.out, resume=args.resume, workers=args.workers,
-                       dask=args.dask, batch=args.batch, progress=progress, on_start=start)
+        result = sweep(args.experiment, args.out, resume=args.resume, repair=args.repair,
+                       workers=args.workers, dask=args.dask,
+                       dask_timeout=args.dask_timeout or DASK_TIMEOUT, batch=args.batch,
+                       allow_large=args.allow_large, progress=progress, on_start=on_start)
+    except KeyboardInterrupt as e:
+        if bar:
+            bar.close()
+            bar = None
+        if started:
+            from .experiments.manifest import read_manifest
+
+            m = read_manifest(args.out)
+            how = "SIGTERM" if isinstance(e, Terminated) else "Ctrl-C"
+            print(f"{args.experiment}: interrupted ({how}); "
+                  f"{m.get('done')}/{m.get('total_runs')} runs on disk in {args.out}; finish "
+                  f"with: escalation-sim sweep {args.experiment} --out {args.out} --resume",
+                  file=sys.stderr)
+            e.reported = True
+        raise
     finally:
         if bar:
             bar.close()
@@ -474,10 +563,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      "runs": result.total, "done": result.done, "failed": result.failed,
                      "ran_now": result.ran, "seconds": result.seconds, "failures": failures,
                      "skipped_scenarios": result.skipped_scenarios,
+                     "repaired": [{"chunk": c, "problem": w, "moved_to": m}
+                                  for c, w, m in result.repaired],
                      "caveat": CAVEAT})
         return 0
     print(f"{args.experiment}: {result.done}/{result.total} runs done ({result.ran} now, "
           f"{result.seconds:.0f} s), {result.failed} failed")
+    for chunk, why, moved in result.repaired:
+        print(f"  repaired: {chunk} ({why}) set aside as {moved}; its runs ran again")
     if result.skipped_scenarios:
         print(f"  skipped scenarios (not found in the scenario library): "
               f"{', '.join(result.skipped_scenarios)}")
@@ -510,6 +603,10 @@ COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = None
+    # not in the main thread (an embedding program), SIGTERM is left alone
+    with contextlib.suppress(ValueError):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return COMMANDS[args.command](args)
     except InputError as e:
@@ -521,9 +618,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         print(f"escalation-sim {args.command}: cannot write output: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except WorkerLost as e:
+        print(f"escalation-sim {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated)
+        if not getattr(e, "reported", False):
+            print(f"escalation-sim {args.command}: "
+                  f"{'terminated (SIGTERM)' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -302,16 +302,19 @@ def available_memory() -> int | None:
         return None
 
 
-def check_memory(scenario: Scenario, source: str) -> None:
-    """Refuse, before anything is allocated, a scenario whose one model would not fit in
-    :data:`MEMORY_SHARE` of the memory available (an ensemble needs this per worker)."""
-    need, have = peak_bytes(scenario), available_memory()
+def check_memory(scenario: Scenario, source: str, workers: int = 1) -> None:
+    """Refuse, before anything is allocated, a scenario whose ``workers`` models at once (one
+    per worker process of an ensemble or sweep) would not fit in :data:`MEMORY_SHARE` of the
+    memory available."""
+    need, have = peak_bytes(scenario) * workers, available_memory()
     if have is not None and need > MEMORY_SHARE * have:
+        models = f"{workers} models at once (one per worker) of " if workers > 1 else ""
+        fewer = " or fewer workers (--workers)" if workers > 1 else ""
         raise InputError(source, [("run.n_civilians", (
-            f"{scenario.run.n_civilians:,} civilians with {scenario.network.degree} ties each "
-            f"need about {need / 2**30:.1f} GiB to build, more than "
+            f"{models}{scenario.run.n_civilians:,} civilians with {scenario.network.degree} "
+            f"ties each need about {need / 2**30:.1f} GiB to build, more than "
             f"{MEMORY_SHARE:.0%} of the {have / 2**30:.1f} GiB available; use fewer civilians "
-            f"(run.n_civilians) or ties (network.degree)"))])
+            f"(run.n_civilians) or ties (network.degree){fewer}"))])
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -329,3 +330,167 @@ def test_batches_shrink_towards_the_end_of_a_sweep():
     # without a total (or in-process) every batch but the last is full
     assert [len(b) for b in _batches(range(40), 16)] == [16, 16, 8]
     assert [r for b in _batches(range(1000), 16, 1000, 12) for r in b] == list(range(1000))
+
+
+# ---- limits before work ------------------------------------------------------------------------
+@pytest.mark.parametrize("body,field,number", [
+    (TINY.replace("replications = 2", "replications = 1000000000000"), "replications",
+     "8,000,000,000,000 runs"),
+    ('name = "x"\n[sampler]\nmethod = "latin"\nsamples = 100000000\n[[parameters]]\n'
+     'path = "government.inclusiveness"\nrange = [0.1, 0.9]\n', "sampler.samples",
+     "100,000,000 points"),
+    ('name = "x"\n[[parameters]]\npath = "government.inclusiveness"\nrange = [0.1, 0.9]\n'
+     'steps = 1000000000000\n', "parameters", "1,000,000,000,000 points"),
+])
+def test_absurd_sizes_are_refused_before_sampling(tmp_path, body, field, number):
+    f = write_experiment(tmp_path / "e.toml", body)
+    t = time.monotonic()
+    with pytest.raises(InputError) as e:
+        plan(f)
+    assert time.monotonic() - t < 5, "refused before any sampling"
+    assert e.value.problems[0][0] == field
+    assert number in str(e.value) and "limit of 1,000,000" in str(e.value)
+    assert "--allow-large" in str(e.value)
+
+
+def test_allow_large_lifts_the_limits(tmp_path, monkeypatch):
+    from escalation_sim.experiments import planning
+
+    monkeypatch.setattr(planning, "MAX_RUNS", 10)
+    f = write_experiment(tmp_path / "e.toml", TINY)     # 16 runs
+    with pytest.raises(InputError, match="16 runs"):
+        plan(f)
+    assert plan(f, allow_large=True).total == 16
+
+
+def _tight_memory(monkeypatch, scenario) -> None:
+    """Memory for one model of ``scenario`` (at 1.5 x its estimate), not for two."""
+    from escalation_sim import scenario as scenario_module
+
+    have = scenario_module.peak_bytes(scenario) * 1.5 / scenario_module.MEMORY_SHARE
+    monkeypatch.setattr(scenario_module, "available_memory", lambda: int(have))
+
+
+def test_memory_is_checked_for_one_model_per_worker(tmp_path, monkeypatch, capsys):
+    from escalation_sim.cli import main
+    from escalation_sim.scenario import load_scenario
+
+    big = ["run.n_civilians=200000", "network.degree=16"]
+    _tight_memory(monkeypatch, load_scenario("default", big))
+    sets = [a for s in big for a in ("--set", s)]
+    for command in ("ensemble", "compare"):
+        assert main([command, *sets, "--runs", "4", "--workers", "2", "--no-progress",
+                     "--out", str(tmp_path / command)]) == 2
+        err = capsys.readouterr().err
+        assert "2 models at once (one per worker)" in err and "--workers" in err
+    f = write_experiment(tmp_path / "e.toml", 'name = "x"\nreplications = 4\n', set_=big)
+    with pytest.raises(InputError, match="2 models at once"):
+        sweep(f, tmp_path / "s", workers=2)
+    assert not (tmp_path / "s" / "manifest.json").exists()
+
+
+# ---- one writer, atomic files, --out checked first ----------------------------------------------
+def test_a_locked_directory_is_refused_and_its_tmp_files_kept(tmp_path):
+    from escalation_sim.experiments.store import DirectoryLock
+
+    f = write_experiment(tmp_path / "e.toml", TINY.replace("replications = 2",
+                                                           "replications = 1"))
+    out = tmp_path / "out"
+    sweep(f, out, workers=1)
+    torn = out / "runs" / ".chunk-000005.parquet.12345.tmp"   # another writer's, mid-write
+    torn.write_bytes(b"PAR1")
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path\n"
+        "from escalation_sim.experiments.store import DirectoryLock\n"
+        "DirectoryLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); "
+        "time.sleep(60)"), str(out)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(InputError, match=f"another sweep is writing.*process {holder.pid}"):
+            sweep(f, out, workers=1, resume=True)
+        assert torn.exists(), "a refused writer deletes nothing"
+    finally:
+        holder.kill()
+        holder.wait()
+    with DirectoryLock(out):      # released by the OS when its holder died
+        pass
+    assert sweep(f, out, workers=1, resume=True).ran == 0
+    assert not torn.exists(), "the lock's holder cleans torn writes of dead writers"
+
+
+def test_write_atomic_leaves_the_old_file_or_the_new_one():
+    import tempfile
+
+    from escalation_sim.files import write_atomic
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.csv"
+        path.write_text("old")
+
+        def broken(tmp: Path) -> None:
+            tmp.write_text("half")
+            raise OSError(28, "No space left on device")
+
+        with pytest.raises(OSError):
+            write_atomic(path, broken)
+        assert path.read_text() == "old" and os.listdir(d) == ["f.csv"]
+        write_atomic(path, lambda tmp: tmp.write_text("new"))
+        assert path.read_text() == "new" and os.listdir(d) == ["f.csv"]
+
+
+def test_ensemble_checks_out_before_the_first_run(monkeypatch, capsys):
+    from escalation_sim import cli
+
+    def no_runs(*args, **kw):
+        raise AssertionError("ran before checking --out")
+
+    monkeypatch.setattr(cli, "run_ensemble", no_runs)
+    for command in ("ensemble", "compare"):
+        # /proc/self exists but takes no new file, even for root
+        assert cli.main([command, "--runs", "2", "--out", "/proc/self", "--no-progress"]) == 2
+        assert "cannot write in directory" in capsys.readouterr().err
+
+
+def test_a_failed_final_write_saves_the_outcomes_elsewhere(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from escalation_sim import cli
+
+    def disk_full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "write_bytes_atomic", disk_full)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "safe"))
+    (tmp_path / "safe").mkdir()
+    args = [*(a for s in SMALL for a in ("--set", s)), "--runs", "3",
+            "--workers", "1", "--no-progress", "--out"]
+    assert cli.main(["ensemble", *args, str(tmp_path / "e")]) == 2
+    assert cli.main(["compare", *args, str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    saved = sorted((tmp_path / "safe").glob("escalation-sim-outcomes-*.csv"))
+    assert len(saved) == 2 and all(str(p) in err for p in saved)
+    rows = sorted(len(p.read_text().splitlines()) for p in saved)
+    assert rows == [1 + 3, 1 + 2 * 3]      # header + every run (compare: two policies)
+
+
+def test_a_batch_lost_on_the_executor_is_recorded_as_failed_runs(tmp_path):
+    """A task that fails as a whole (Dask's KilledWorker after its own retries) fails its runs,
+    with the cause; the other batches complete."""
+    from concurrent.futures import Executor, Future
+
+
+    class Unlucky(Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            f = Future()
+            if any(s.run == 3 for s in args[0]):
+                f.set_exception(RuntimeError("KilledWorker: tried 3 times"))
+            else:
+                f.set_result(fn(*args, **kwargs))
+            return f
+
+    f = write_experiment(tmp_path / "e.toml", TINY)
+    res = sweep(f, tmp_path / "out", executor=Unlucky(), workers=2, batch=2)
+    df = read_runs(tmp_path / "out")
+    lost = df[df.status == "failed"]
+    assert res.done == 16 and 3 in set(lost.run) and res.failed == len(lost) <= 2
+    assert lost.error.str.startswith("WorkerLost: the executor lost this run's batch: "
+                                     "RuntimeError: KilledWorker: tried 3 times").all()

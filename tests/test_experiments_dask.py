@@ -48,7 +48,7 @@ def test_a_dask_worker_killed_mid_sweep_costs_no_result(reference, tmp_path):
     # dead worker's tasks to the other)
     from dask.distributed import Client
 
-    from escalation_sim.experiments.sweep import local_cluster
+    from escalation_sim.experiments.executors import local_cluster
 
     f, runs, series = reference
     with local_cluster(2) as cluster, Client(cluster) as client:

@@ -25,8 +25,10 @@ import pandas as pd
 from ..compare import METRICS, paired_metrics
 from ..errors import InputError
 from ..export import json_text
+from ..files import write_bytes_atomic
 from ..outcomes import CAVEAT, Columns, columns, summarize
-from .store import read_manifest, read_runs
+from .manifest import read_manifest
+from .store import read_runs
 
 RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2, 3)},
          **{f"stopped_at_stage_{k}": ("stopped_at_stage", str(k)) for k in (1, 2, 3)},
@@ -445,6 +447,11 @@ def analyze(root: str | Path, out: str | Path | None = None,
     except OSError as e:
         raise InputError(str(out), [("", f"cannot create directory: {e.strerror}")]) from None
     m = res.manifest
+    if not len(res.ok):
+        first = res.failed.iloc[0]
+        raise InputError(str(root), [("", (
+            f"all {len(res.runs)} runs failed, nothing to analyze (run {first['run']}: "
+            f"{first['error']}); 'escalation-sim sweep' lists the failures"))])
     params = res.parameters
     files: dict[str, Any] = {}
     report: dict[str, Any] = {
@@ -507,7 +514,7 @@ def analyze(root: str | Path, out: str | Path | None = None,
                                        "limits": _records_json(box["limits"])}
     report["files"] = files
     report["caveat"] = CAVEAT
-    (out / "report.json").write_text(json_text(report))
+    write_bytes_atomic(out / "report.json", json_text(report).encode())
     return report
 
 

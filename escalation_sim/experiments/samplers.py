@@ -86,6 +86,22 @@ def _salib(exp: Experiment, prob: dict[str, Any]) -> np.ndarray:
                              num_levels=s.levels, seed=exp.seed)
 
 
+def design_size(exp: Experiment) -> int:
+    """The number of points :func:`sample` gives (an upper bound for a grid over an integer
+    range, whose rounded levels may coincide), computed without sampling."""
+    k = len(exp.parameters)
+    if not k:
+        return 1
+    s = exp.sampler
+    if s.method == "grid":
+        return math.prod(len(p.levels) if p.categorical else p.steps for p in exp.parameters)
+    if s.method == "latin":
+        return s.samples
+    if s.method == "sobol":
+        return s.samples * (2 * k + 2 if s.second_order else k + 2)
+    return s.samples * (k + 1)
+
+
 def sample(exp: Experiment) -> Design:
     """The points of ``exp`` (no parameters: one point, the base scenario)."""
     prob = problem(exp)

@@ -1,4 +1,4 @@
-"""Results on disk: Parquet chunks written atomically, and a JSON manifest.
+"""Results on disk: Parquet chunks written atomically, one writer at a time, checked on reading.
 
 Layout of a sweep's directory::
 
@@ -6,19 +6,31 @@ Layout of a sweep's directory::
     design.parquet           the sampled points (numeric design, as SALib's analysis needs it)
     runs/chunk-NNNNNN.parquet    one row per run: identity, parameters, status, outcomes
     series/chunk-NNNNNN.parquet  optional time series, one row per kept month of a run
+    .lock                    held (``flock``) by the one process writing here; names it
+    damaged/                 chunks set aside by ``sweep --resume --repair``
 
-Every file is written to ``NAME.tmp`` and moved into place with :func:`os.replace`, so a file
-either exists whole or not at all, whenever the process is killed. The run chunks are the source
-of truth: a run is done if and only if its row is in a ``runs/`` chunk. A ``series/`` chunk is
-written *before* the ``runs/`` chunk of the same number, so on resume a series chunk without its
-runs chunk is an orphan of a kill between the two and is deleted (its runs are re-run).
+Every file is written to a temporary name private to its writer and moved into place
+(:func:`escalation_sim.files.write_atomic`), so a file exists whole or not at all whenever the
+process is killed. The run chunks are the source of truth: a run is done if and only if its row
+is in a ``runs/`` chunk. A ``series/`` chunk is written *before* the ``runs/`` chunk of the same
+number, so on resume a series chunk without its runs chunk is an orphan of a kill between the
+two and is deleted (its runs are re-run).
+
+Every chunk is checked when a sweep is resumed or analyzed (:func:`survey`): a chunk that cannot
+be read, whose columns are not this sweep's, that holds runs outside the sweep or runs already
+in another chunk is *damaged*; it is named with what is wrong, and ``--repair`` moves it to
+``damaged/`` so that its runs run again. A run is never counted twice.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
+import socket
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +39,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
+from ..files import TMP_SUFFIX, write_atomic, write_json_atomic
 from ..outcomes import ROW_COLUMNS
+from .manifest import MANIFEST, now, read_manifest, resumed
 
-MANIFEST = "manifest.json"
 FORMAT = 1
+LOCK = ".lock"
 
 IDENTITY = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
             ("policy", pa.string()), ("seed", pa.int64()), ("status", pa.string()),
@@ -66,24 +80,161 @@ def series_schema(columns: list[str]) -> pa.Schema:
                      + [(c, pa.float64()) for c in columns])
 
 
-def write_atomic(path: Path, write) -> None:
-    """Write a file through ``write(tmp_path)`` and move it into place atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+# ---- one writer per directory ------------------------------------------------------------------
+class DirectoryLock:
+    """An exclusive lock on a result directory: ``flock`` on ``DIR/.lock``, held while the
+    process lives and released by the operating system when it dies (even by SIGKILL). The lock
+    file names its holder (PID, host, start time) for the message a second writer gets."""
+
+    def __init__(self, root: Path):
+        self.path = Path(root) / LOCK
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = json.loads(os.read(fd, 4096) or b"{}")
+            except ValueError:
+                holder = {}
+            os.close(fd)
+            who = (f"process {holder.get('pid', '?')} on host {holder.get('host', '?')}, "
+                   f"since {holder.get('since', '?')}")
+            raise InputError(str(self.path.parent), [("", (
+                f"another sweep is writing to this directory ({who}); wait for it to end or "
+                "stop it, then --resume"))]) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "since": now()}).encode())
+        os.fsync(fd)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)      # closing the descriptor releases the lock
+            self._fd = None
+
+    def __enter__(self) -> DirectoryLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, default=str)))
+# ---- checking what is on disk ------------------------------------------------------------------
+@dataclass
+class Survey:
+    """What the chunks of a sweep directory hold: the runs of the sound chunks, and the damaged
+    chunks with what is wrong with each."""
+
+    chunks: dict[str, list[int]] = field(default_factory=dict)   # runs chunk name -> runs
+    failed: int = 0
+    damaged: list[tuple[Path, str]] = field(default_factory=list)
+    orphans: list[Path] = field(default_factory=list)            # series chunks without runs
+
+    @property
+    def runs(self) -> set[int]:
+        return {r for runs in self.chunks.values() for r in runs}
+
+    def error(self, root: Path, hint: str) -> InputError:
+        return InputError(str(root), [(str(path), problem) for path, problem in self.damaged]
+                          + [("", hint)])
 
 
+def _columns_differ(found: pa.Schema, expected: pa.Schema | list[str]) -> str | None:
+    names = expected.names if isinstance(expected, pa.Schema) else expected
+    missing = [n for n in names if n not in found.names]
+    extra = [n for n in found.names if n not in names]
+    if missing or extra:
+        return ("its columns are not this sweep's (another experiment's chunk?): "
+                + "; ".join(s for s in (f"missing {missing[:4]}" if missing else "",
+                                        f"unexpected {extra[:4]}" if extra else "") if s))
+    if isinstance(expected, pa.Schema):
+        wrong = [f"{f.name} is {found.field(f.name).type}, not {f.type}" for f in expected
+                 if not found.field(f.name).type.equals(f.type)]
+        if wrong:
+            return "its column types are not this sweep's: " + "; ".join(wrong[:3])
+    return None
+
+
+def _read(path: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(path, columns=columns)
+
+
+def survey(root: str | Path, total: int, schema: pa.Schema | list[str],
+           sschema: pa.Schema | None = None) -> Survey:
+    """Check every chunk of ``root`` against the sweep's ``total`` runs and run ``schema`` (or
+    its column names), and ``sschema`` for the series chunks if given."""
+    root = Path(root)
+    s = Survey()
+    owner: dict[int, str] = {}
+    for chunk in sorted((root / "runs").glob("chunk-*.parquet")):
+        series = root / "series" / chunk.name
+        try:
+            problem = _columns_differ(pq.read_schema(chunk), schema)
+            if problem is None:
+                t = _read(chunk, ["run", "status"])
+                runs = np.asarray(t.column("run").to_numpy(zero_copy_only=False))
+                status = t.column("status").to_pylist()
+        except (pa.ArrowException, OSError, ValueError) as e:
+            problem = f"not a readable Parquet file ({type(e).__name__}: {e})"
+        if problem is None:
+            outside = runs[(runs < 0) | (runs >= total)]
+            values, counts = np.unique(runs, return_counts=True)
+            twice = [int(r) for r in runs if int(r) in owner]
+            if outside.size:
+                problem = (f"holds runs outside this sweep's 0-{total - 1} "
+                           f"({outside[:3].tolist()})")
+            elif (counts > 1).any():
+                problem = f"holds run {int(values[counts > 1][0])} twice"
+            elif twice:
+                problem = (f"duplicated runs: {len(twice)} of its runs (e.g. {twice[0]}) are "
+                           f"already in {owner[twice[0]]}")
+        if problem is None and sschema is not None and series.exists():
+            try:
+                problem = _columns_differ(pq.read_schema(series), sschema)
+                if problem is None:
+                    _read(series, ["run"])
+                else:
+                    problem = f"its series chunk {series}: {problem}"
+            except (pa.ArrowException, OSError, ValueError) as e:
+                problem = (f"its series chunk {series} is not a readable Parquet file "
+                           f"({type(e).__name__}: {e})")
+        if problem is not None:
+            s.damaged.append((chunk, problem))
+            continue
+        s.chunks[chunk.name] = runs.tolist()
+        owner.update(dict.fromkeys(s.chunks[chunk.name], chunk.name))
+        s.failed += sum(x != "ok" for x in status)
+    if (root / "series").is_dir():
+        s.orphans = [c for c in sorted((root / "series").glob("chunk-*.parquet"))
+                     if not (root / "runs" / c.name).exists()]
+    return s
+
+
+def set_aside(root: Path, chunk: Path) -> Path:
+    """Move a damaged runs chunk (and its series chunk) to ``root/damaged/``."""
+    dest = root / "damaged"
+    dest.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = dest / f"runs-{chunk.stem}-{stamp}.parquet"
+    shutil.move(chunk, target)
+    series = root / "series" / chunk.name
+    if series.exists():
+        shutil.move(series, dest / f"series-{chunk.stem}-{stamp}.parquet")
+    return target
+
+
+# ---- writing -----------------------------------------------------------------------------------
 class ParquetStore:
     """Streams run rows to Parquet chunks; holds at most one chunk's rows in memory.
 
     A chunk is flushed when it has ``chunk_rows`` rows or its oldest row is ``chunk_seconds``
-    old (checked as rows arrive), and at :meth:`close`.
+    old (checked as rows arrive), and at :meth:`close`. :meth:`open` takes the directory's lock
+    (:class:`DirectoryLock`) and :meth:`close` releases it.
     """
 
     def __init__(self, root: str | Path, chunk_rows: int = 256, chunk_seconds: float = 30.0):
@@ -91,65 +242,60 @@ class ParquetStore:
         self.chunk_rows = chunk_rows
         self.chunk_seconds = chunk_seconds
         self.manifest: dict[str, Any] = {}
+        self.lock = DirectoryLock(self.root)
+        self.repaired: list[tuple[Path, str, Path]] = []
         self._rows: list[dict[str, Any]] = []
         self._series: list[np.ndarray] = []
         self._since = time.monotonic()
         self._next = 0
+        self._closed = False
         self.done = 0
         self.failed = 0
 
     # ---- opening ---------------------------------------------------------------------------
     def open(self, manifest: dict[str, Any], schema: pa.Schema,
-             series_columns: list[str] | None, resume: bool) -> set[int]:
-        """Start or resume; return the run indices already on disk."""
+             series_columns: list[str] | None, resume: bool, repair: bool = False) -> set[int]:
+        """Take the directory's lock, check what is on disk; return the run indices done.
+
+        Nothing is written here but the lock file (and, with ``repair``, damaged chunks moved
+        aside): the manifest is written by :meth:`start`, when runs are about to start.
+        """
         self.schema = schema
         self.sschema = series_schema(series_columns) if series_columns is not None else None
-        path = self.root / MANIFEST
-        if path.exists():
-            try:
-                old = json.loads(path.read_text())
-            except (OSError, ValueError) as e:
-                raise InputError(str(path), [("", f"unreadable manifest: {e}")]) from None
-            if not resume:
-                raise InputError(str(self.root), [("", "already holds a sweep; use --resume to "
-                                                   "finish it, or another --out")])
-            if old.get("experiment", {}).get("digest") != manifest["experiment"]["digest"]:
-                raise InputError(str(self.root), [("", "the experiment file differs from the "
-                                                   "one this sweep started with; cannot resume")])
-            if sorted(old.get("scenarios", {})) != sorted(manifest.get("scenarios", {})):
-                raise InputError(str(self.root), [("", "the scenarios found differ from those "
-                                                   f"this sweep started with "
-                                                   f"({sorted(old.get('scenarios', {}))}); "
-                                                   "cannot resume")])
-            manifest = {**manifest, "started": old.get("started", manifest["started"]),
-                        "code_versions": sorted(set(old.get("code_versions", []))
-                                                | set(manifest["code_versions"]))}
+        self.lock.acquire()
+        try:
+            return self._open(manifest, resume, repair)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, manifest: dict[str, Any], resume: bool, repair: bool) -> set[int]:
+        self.manifest = resumed(self.root, manifest, resume)
+        for folder in (self.root, self.root / "runs", self.root / "series"):
+            for tmp in folder.glob(f"*{TMP_SUFFIX}"):   # torn writes of a killed writer (we
+                tmp.unlink()                            # hold the lock: no other is alive)
+        s = survey(self.root, manifest["total_runs"], self.schema, self.sschema)
+        if s.damaged and not repair:
+            raise s.error(self.root, "resume with --repair to set the damaged chunks aside (in "
+                          "damaged/) and run their runs again")
+        for chunk, problem in s.damaged:
+            self.repaired.append((chunk, problem, set_aside(self.root, chunk)))
+        for orphan in s.orphans:
+            orphan.unlink()    # written before a kill that came before its runs chunk
+        numbers = [-1] + [int(Path(name).stem.split("-")[1]) for name in s.chunks]
+        numbers += [int(c.stem.split("-")[1]) for c, _ in s.damaged if c.stem[6:].isdigit()]
+        self._next = max(numbers) + 1
+        done = s.runs
+        self.done = len(done)
+        self.failed = s.failed
+        return done
+
+    def start(self) -> None:
+        """Claim the directory for this sweep: folders and the manifest, status ``running``."""
         (self.root / "runs").mkdir(parents=True, exist_ok=True)
         if self.sschema is not None:
             (self.root / "series").mkdir(exist_ok=True)
-        for tmp in self.root.rglob("*.tmp"):   # torn writes of a killed process
-            tmp.unlink()
-        done: set[int] = set()
-        numbers = [-1]
-        for chunk in sorted((self.root / "runs").glob("chunk-*.parquet")):
-            t = pq.read_table(chunk, columns=["run", "status"])
-            runs = t.column("run").to_pylist()
-            dup = done.intersection(runs)
-            if dup:
-                raise InputError(str(chunk), [("run", f"runs {sorted(dup)[:5]} already in "
-                                               "another chunk")])
-            done.update(runs)
-            self.failed += sum(s != "ok" for s in t.column("status").to_pylist())
-            numbers.append(int(chunk.stem.split("-")[1]))
-        if (self.root / "series").is_dir():
-            for chunk in (self.root / "series").glob("chunk-*.parquet"):
-                if not (self.root / "runs" / chunk.name).exists():
-                    chunk.unlink()   # written before a kill that came before its runs chunk
-        self._next = max(numbers) + 1
-        self.done = len(done)
-        self.manifest = manifest
         self._write_manifest("running")
-        return done
 
     # ---- streaming -------------------------------------------------------------------------
     def add(self, row: dict[str, Any], series: np.ndarray | None = None) -> None:
@@ -184,23 +330,46 @@ class ParquetStore:
         self._write_manifest("running")
 
     def close(self, status: str) -> None:
-        self.flush()
-        self._write_manifest(status)
+        """Flush, write the manifest with ``status`` (if the sweep started) and release the
+        lock. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.manifest.get("status") is not None:
+                self.flush()
+                self._write_manifest(status)
+        finally:
+            self.lock.release()
 
     def _write_manifest(self, status: str) -> None:
-        self.manifest.update(status=status, done=self.done, failed=self.failed,
-                             updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        self.manifest.update(status=status, done=self.done, failed=self.failed, updated=now())
         write_json_atomic(self.root / MANIFEST, self.manifest)
 
 
-def read_runs(root: str | Path):
-    """All run rows of a sweep directory as a pandas DataFrame, sorted by run index."""
-    root = Path(root)
-    files = sorted((root / "runs").glob("chunk-*.parquet"))
-    if not files:
+# ---- reading -----------------------------------------------------------------------------------
+def _sound(root: Path) -> tuple[Survey, dict[str, Any]]:
+    """The survey of a sweep directory for reading; damaged chunks are an error (exit 2)."""
+    manifest = read_manifest(root)
+    if not (root / "runs").is_dir() or not any((root / "runs").glob("chunk-*.parquet")):
         raise InputError(str(root), [("", "no results here (no runs/chunk-*.parquet); run "
                                       "'escalation-sim sweep' first")])
-    table = pa.concat_tables([pq.read_table(f) for f in files])
+    names = ([n for n, _ in IDENTITY] + list(manifest.get("parameters", []))
+             + [n for n, _ in OUTCOMES])
+    s = survey(root, int(manifest.get("total_runs", 0)), names)
+    if s.damaged:
+        raise s.error(root, "'escalation-sim sweep EXPERIMENT --out DIR --resume --repair' sets "
+                            "damaged chunks aside and runs their runs again")
+    return s, manifest
+
+
+def read_runs(root: str | Path):
+    """All run rows of a sweep directory as a pandas DataFrame, sorted by run index.
+
+    Raises :class:`InputError` naming each damaged chunk (see :func:`survey`)."""
+    root = Path(root)
+    s, _ = _sound(root)
+    table = pa.concat_tables([_read(root / "runs" / name) for name in s.chunks])
     return table.to_pandas().sort_values("run", kind="stable").reset_index(drop=True)
 
 
@@ -215,21 +384,18 @@ def read_failures(root: str | Path) -> list[dict[str, Any]]:
 
 
 def read_series(root: str | Path):
-    """The kept time series of a sweep (run, month, columns), or None if none were kept."""
+    """The kept time series of a sweep's runs (run, month, columns), or None if none were kept;
+    series chunks without their runs chunk (a kill between the two writes) are left out."""
     root = Path(root)
-    files = sorted((root / "series").glob("chunk-*.parquet")) if (root / "series").is_dir() \
-        else []
+    if not (root / "series").is_dir():
+        return None
+    s, _ = _sound(root)
+    files = [root / "series" / name for name in s.chunks if (root / "series" / name).exists()]
     if not files:
         return None
-    table = pa.concat_tables([pq.read_table(f) for f in files])
-    return table.to_pandas().sort_values(["run", "month"], kind="stable").reset_index(drop=True)
-
-
-def read_manifest(root: str | Path) -> dict[str, Any]:
-    path = Path(root) / MANIFEST
-    if not path.is_file():
-        raise InputError(str(root), [("", "not a sweep directory (no manifest.json)")])
     try:
-        return json.loads(path.read_text())
-    except ValueError as e:
-        raise InputError(str(path), [("", f"unreadable manifest: {e}")]) from None
+        table = pa.concat_tables([_read(f) for f in files])
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise InputError(str(root / "series"), [("", f"a series chunk is damaged: {e}; "
+                                                 "'sweep --resume --repair' reruns it")]) from None
+    return table.to_pandas().sort_values(["run", "month"], kind="stable").reset_index(drop=True)

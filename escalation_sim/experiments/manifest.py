@@ -1,0 +1,88 @@
+"""A sweep's manifest (``DIR/manifest.json``): the experiment, code versions, progress, status.
+
+The manifest is informational (the run chunks are the source of truth) but it is what makes a
+directory a sweep's: it is written when the first run is about to start — not before, so that a
+sweep that fails to start (a Dask scheduler that does not answer) leaves the directory free — and
+``--resume`` checks that the experiment file and scenarios are the ones the sweep started with.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import InputError
+
+MANIFEST = "manifest.json"
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def code_version() -> str:
+    """The package version, with the git commit when run from a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here,
+                                capture_output=True, text=True, timeout=5, check=True
+                                ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=5).stdout.strip()
+        return f"{__version__}+g{commit}{'.dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def new_manifest(plan, path: str | Path) -> dict[str, Any]:
+    """The manifest of a sweep of ``plan`` (a :class:`~.planning.Plan`) read from ``path``."""
+    exp = plan.experiment
+    return {
+        "format": 1,
+        "experiment": {"name": exp.name, "file": str(Path(path).resolve()),
+                       "digest": plan.digest, "definition": exp.model_dump(mode="json")},
+        "scenarios": plan.config.sources, "skipped_scenarios": plan.skipped,
+        "code_versions": [code_version()],
+        "total_runs": plan.total, "points": len(plan.design), "replications": exp.replications,
+        "policies": exp.policies, "parameters": plan.design.names,
+        "problem": plan.design.problem, "sampler": exp.sampler.model_dump(),
+        "started": now(),
+    }
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise InputError(str(root), [("", "not a sweep directory (no manifest.json)")])
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(str(path), [("", f"unreadable manifest: {e}")]) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("experiment"), dict):
+        raise InputError(str(path), [("", "not a sweep manifest (no experiment)")])
+    return manifest
+
+
+def resumed(root: Path, manifest: dict[str, Any], resume: bool) -> dict[str, Any]:
+    """``manifest`` as it continues the sweep already in ``root`` (if any); refuse a directory
+    that holds a sweep without ``resume``, or a different experiment or scenarios."""
+    if not (root / MANIFEST).exists():
+        return manifest
+    old = read_manifest(root)
+    if not resume:
+        raise InputError(str(root), [("", "already holds a sweep; use --resume to finish it, "
+                                      "or another --out")])
+    if old.get("experiment", {}).get("digest") != manifest["experiment"]["digest"]:
+        raise InputError(str(root), [("", "the experiment file differs from the one this sweep "
+                                      "started with; cannot resume")])
+    if sorted(old.get("scenarios", {})) != sorted(manifest.get("scenarios", {})):
+        raise InputError(str(root), [("", "the scenarios found differ from those this sweep "
+                                      f"started with ({sorted(old.get('scenarios', {}))}); "
+                                      "cannot resume")])
+    return {**manifest, "started": old.get("started", manifest["started"]),
+            "code_versions": sorted(set(old.get("code_versions", []))
+                                    | set(manifest["code_versions"]))}
