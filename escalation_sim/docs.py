@@ -83,10 +83,13 @@ def _extra(field: FieldInfo) -> dict[str, typing.Any]:
 
 
 def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, ...]]:
-    """(path, meaning, unit, default, provenance) for every leaf parameter."""
+    """(path, meaning, unit, default, provenance of the mechanism, source of the value) for every
+    leaf parameter."""
     return [(f"`{path}`", _cell(field.description or ""),
              str(_extra(field).get("unit", "")), _default(field),
-             str(_extra(field).get("provenance", ""))) for path, field in fields(model, prefix)]
+             _cell(str(_extra(field).get("provenance", ""))),
+             _cell(str(_extra(field).get("value", ""))))
+            for path, field in fields(model, prefix)]
 
 
 def _type(annotation: typing.Any) -> str:
@@ -123,11 +126,13 @@ def _range(field: FieldInfo) -> str:
 
 def format_table() -> str:
     """The scenario file format, one row per key: type, allowed range, default, unit, meaning."""
-    lines = ["| key | type | allowed | default | unit | meaning |", "|---" * 6 + "|"]
+    lines = ["| key | type | allowed | default | unit | meaning | value source |",
+             "|---" * 7 + "|"]
     for path, field in fields():
         lines.append(f"| `{path}` | {_type(field.annotation)} | {_range(field)} | "
                      f"{_default(field)} | {_extra(field).get('unit', '')} | "
-                     f"{_cell(field.description or '')} |")
+                     f"{_cell(field.description or '')} | "
+                     f"{_cell(str(_extra(field).get('value', '')))} |")
     return "\n".join(lines)
 
 
@@ -159,7 +164,8 @@ def catalogue_table() -> str:
 
 
 def table() -> str:
-    lines = ["| parameter | meaning | unit | default | provenance |", "|---|---|---|---|---|"]
+    lines = ["| parameter | meaning | unit | default | mechanism from | value from |",
+             "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows()]
     return "\n".join(lines)
 

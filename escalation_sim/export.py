@@ -9,6 +9,7 @@ import csv
 import io
 import tomllib
 from collections.abc import Sequence
+
 from .model import SERIES, EscalationModel
 from .params import Scenario
 from .scenario import dump_scenario
