@@ -1,5 +1,6 @@
 """Generated documentation, so nothing is written twice: the ODD parameter table (from the
-schema), the intervention catalogue (from the classes in ``interventions.py``), the scenario
+schema), the intervention catalogue (from the classes in ``catalogue.py``, with the defaults of
+their parameters from the schema), the scenario
 format and the list of shipped scenarios in ``docs/scenarios.md`` (from the schema and the
 files), and the JSON Schema of scenario files, ``docs/scenario.schema.json``.
 
@@ -151,15 +152,17 @@ def scenario_list() -> str:
 def catalogue_table() -> str:
     """The intervention catalogue, one row per kind, from the classes' own declarations."""
     lines = ["| kind | models | family | delivered by | actors (`by`; default first) | consent "
-             "| scales with will | lag (months) | cost / month | moves | possible harm |",
-             "|---" * 11 + "|"]
+             "| scales with will | lag (months) | cost / month | moves | parameters "
+             "(`interventions.KIND.…`, defaults) | possible harm |",
+             "|---" * 12 + "|"]
     for kind, c in CATALOGUE.items():
         consent = ("yes (refused by a complicit state)" if c.intrusive else "yes") if c.consent \
             else "no"
+        pars = ", ".join(f"`{k}` = {v:g}" for k, v in c.Params())
         lines.append(f"| `{kind}` | {c.paragraph} | {c.family} | {c.deliverer} | "
                      f"{', '.join(f'`{a}`' for a in c.actors)} | {consent} | "
                      f"{'yes' if c.will_scaled else 'no'} | {c.lag} | {c.cost:g} | {c.moves} | "
-                     f"{c.harm} |")
+                     f"{pars} | {c.harm} |")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
 from .catalogue import CATALOGUE
 from .declare import P, Section
@@ -101,6 +101,10 @@ class GovernmentParams(Section):
     complicity_rate: float = P(0.08, "Speed at which complicity adjusts to its target (before v2 "
                                "the leaders' `information.leader_rate`)", "fraction / month",
                                "assumption", value="assumption", gt=0, le=1)
+    threat_scale: float = P(0.02, "Armed strength aimed at the ruling group (members times "
+                            "their multiplier), as a share of the population, at which the "
+                            "regime's threat is full: threat = min(1, strength / (this × n))",
+                            "fraction of population", "R16 §12", value="assumption", gt=0, le=1)
 
 
 class InstitutionParams(Section):
@@ -153,6 +157,22 @@ class InstitutionsParams(Section):
                              "brake strength with this lag", "months", "R14 §48, §57",
                              value="assumption", ge=1,
                              le=120)
+    impunity_judiciary: float = P(0.7, "Weight of the judiciary's strength in the justice "
+                                  "that lowers impunity: impunity tends to 1 − (this × S_judiciary "
+                                  "+ impunity_transitional_justice × S_transitional_justice)",
+                                  "level / level", "R14 §48–50", value="assumption", ge=0, le=1)
+    impunity_transitional_justice: float = P(0.3, "Weight of transitional justice's strength in "
+                                             "the justice that lowers impunity (with "
+                                             "impunity_judiciary, at most 1 in all)",
+                                             "level / level", "R14 §57–58",
+                                             value="assumption", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _weights(self) -> InstitutionsParams:
+        if self.impunity_judiciary + self.impunity_transitional_justice > 1.0 + 1e-9:
+            raise ValueError("impunity_judiciary + impunity_transitional_justice: the weights "
+                             "must sum to at most 1 (impunity stays on [0, 1])")
+        return self
 
 
 class ArmedGroupParams(Section):
@@ -199,6 +219,44 @@ class EventParams(Section):
                                 "R16 §11", value="assumption", ge=0, le=1)
     trigger_decay: float = P(0.85, "Share of a trigger's heat left after one month",
                              "fraction / month", "assumption", value="assumption", ge=0, lt=1)
+    election_heat: float = P(0.2, "Heat of an election held by a fully trusted electoral body, "
+                             "per unit of magnitude", "heat", "R14 §46–47",
+                             value="assumption", ge=0, le=5)
+    election_distrust: float = P(0.8, "Extra heat of a contested election per unit of distrust "
+                                 "of the electoral body (1 − its strength), per unit of magnitude",
+                                 "heat", "R14 §46–47", value="assumption", ge=0, le=5)
+    election_accepted: float = P(0.4, "Share of that extra heat an accepted (uncontested) "
+                                 "election still brings", "fraction", "R14 §46–47",
+                                 value="assumption", ge=0,
+                                 le=1)
+    election_grievance: float = P(0.3, "Grievance shock to every group out of power from a "
+                                  "contested election, per unit of magnitude and of distrust",
+                                  "level", "R14 §8, §46–47", value="assumption", ge=0, le=5)
+    coup_violence: float = P(4.0, "Rise of the coup hazard with violence: the hazard is "
+                             "multiplied by 1 + this × the atrocity score", "multiplier / score",
+                             "R16 §12, §28", value="assumption", ge=0, le=50)
+    coup_integrity: float = P(1.5, "Coup hazard factor: the hazard is multiplied by this − the "
+                              "security sector's integrity (an accountable force resists)",
+                              "level", "R16 §12, §28", value="assumption", ge=1, le=5)
+    coup_capture: float = P(0.5, "Share of the security sector's integrity a coup destroys",
+                            "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_will: float = P(0.6, "Share of the state's political will that survives a coup",
+                         "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_complicity: float = P(0.3, "Permanent rise of the baseline of complicity after a coup, "
+                               "per unit of magnitude", "level", "R16 §12, §28",
+                               value="assumption", ge=0,
+                               le=1)
+    shock_heat: float = P(0.3, "Heat of an economic shock, per unit of magnitude", "heat",
+                          "R14 §8", value="assumption", ge=0, le=5)
+    shock_stress: float = P(0.5, "Economic stress from an economic shock, per unit of magnitude "
+                            "(stress amplifies the grievance of horizontal inequality: × (1 + "
+                            "stress))", "level", "R14 §8", value="assumption", ge=0, le=5)
+    spillover_heat: float = P(0.5, "Heat of a spill-over from a neighbouring conflict, per unit "
+                              "of magnitude", "heat", "R16 §11", value="assumption", ge=0, le=5)
+    spillover_arms: float = P(0.5, "Arms and fighters every armed group gains from a spill-over, "
+                              "per unit of magnitude (added to its multiplier; decays at "
+                              "violence.arms_decay)", "multiplier", "R16 §11",
+                              value="assumption", ge=0, le=10)
 
 
 class InformationParams(Section):
@@ -223,6 +281,15 @@ class InformationParams(Section):
                           "level / level", "R14 §41–42", value="assumption", ge=0, le=5)
     leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
                            "assumption", value="assumption", gt=0, le=1)
+    heat_pressure_inclusive: float = P(0.5, "Weight of trigger heat in the pressure on a "
+                                       "leader without exclusionary ideology (1 for an "
+                                       "exclusionary one)", "level / heat", "R14 §9",
+                                       value="assumption", ge=0,
+                                       le=1)
+    emission_inclusive: float = P(0.3, "Hate speech of a leader without exclusionary ideology "
+                                  "(mobilizing rhetoric aimed at no group), relative to an "
+                                  "exclusionary leader's", "fraction", "R14 §9",
+                                  value="assumption", ge=0, le=1)
 
 
 class MobilizationParams(Section):
@@ -268,6 +335,41 @@ class MobilizationParams(Section):
                                      "a mobilized civilian stands down", "level", "assumption",
                                      value="assumption",
                                      ge=0, le=1)
+    threshold_floor: float = P(0.05, "Lowest mobilization threshold (thresholds drawn below it "
+                               "are raised to it)", "level", "assumption",
+                               value="assumption", ge=0, le=2)
+    radicalization_base: float = P(0.5, "Radicalization that sustained exposure produces at no "
+                                   "grievance: the target is min(1, exposure × (this + "
+                                   "grievance))", "level / exposure", "R14 §9",
+                                   value="assumption", ge=0, le=2)
+    initial_radicalization: float = P(0.1, "Civilians' initial radicalization is uniform on [0, "
+                                      "this]", "level", "assumption",
+                                      value="assumption", ge=0, le=1)
+    risk_aversion_min: float = P(0.2, "Lowest risk aversion: civilians' risk aversion is uniform "
+                                 "on [this, risk_aversion_max]", "level", "Epstein 2002",
+                                 value="assumption",
+                                 ge=0, le=1)
+    risk_aversion_max: float = P(1.0, "Highest risk aversion", "level", "Epstein 2002",
+                                 value="assumption", ge=0,
+                                 le=2)
+    punishment_security: float = P(0.5, "Weight of the security sector's lawful capacity "
+                                   "(capacity × restraint) in the expected punishment of taking "
+                                   "up arms", "level / level", "R14 §44; Epstein 2002",
+                                   value="assumption",
+                                   ge=0, le=1)
+    punishment_judiciary: float = P(0.5, "Weight of the judiciary's strength in the expected "
+                                    "punishment (with punishment_security, at most 1 in all)",
+                                    "level / level", "R14 §48", value="assumption", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MobilizationParams:
+        if self.risk_aversion_min > self.risk_aversion_max:
+            raise ValueError("risk_aversion_min: must not exceed risk_aversion_max "
+                             f"({self.risk_aversion_max})")
+        if self.punishment_security + self.punishment_judiciary > 1.0 + 1e-9:
+            raise ValueError("punishment_security + punishment_judiciary: the weights must sum "
+                             "to at most 1 (expected punishment stays on [0, 1])")
+        return self
 
 
 class ViolenceParams(Section):
@@ -301,6 +403,23 @@ class ViolenceParams(Section):
     spill: float = P(0.3, "Share of an armed group's members based in a district who act in its "
                      "neighbouring districts, spread evenly over them (operational reach)",
                      "fraction", "assumption", value="assumption", ge=0, le=1)
+    state_violence_hate: float = P(0.05, "State violence against every member of an excluded "
+                                   "group per unit of hate speech against it, as a share of that "
+                                   "against each of its mobilized members", "fraction / hate",
+                                   "R14 §9, §76", value="assumption", ge=0, le=1)
+    arms_decay: float = P(0.97, "Share of an armed group's arms inflow (spill-over) left after "
+                          "one month", "fraction / month", "R16 §11",
+                          value="assumption", ge=0, le=1)
+    victimization_half: float = P(0.002, "Victimization (harm per person of the cell per month, "
+                                  "smoothed) at which the victimization index that drives "
+                                  "grievance and fear is one half", "harm / person / month",
+                                  "R14 §10", value="assumption", gt=0, le=1)
+    flight_base: float = P(0.5, "Flight weight offset: a civilian flees when fear × (this + risk "
+                           "aversion) exceeds flee_fear", "level", "R14 §64",
+                           value="assumption", ge=0, le=2)
+    rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
+                           "read: each month they move 1 / this of the way to the month's rate",
+                           "months", "assumption", value="assumption", ge=1, le=36)
 
 
 class StageParams(Section):
@@ -324,6 +443,24 @@ class StageParams(Section):
                                  value="assumption", ge=0, le=1)
     max_delay: int = P(6, "Delay of observed indicators with no early-warning capacity",
                        "months", "R14 §51–52, R16 §28", value="assumption", ge=0, le=36)
+    armed_half: float = P(0.01, "Armed strength (members × multiplier) per civilian at which "
+                          "the armed-conflict indicator (RF1) is one half", "members / civilian",
+                          "Framework of Analysis RF1", value="assumption", gt=0, le=1)
+    violations_half: float = P(5e-4, "Violation rate (per civilian per month, smoothed) at which "
+                               "the violations-record indicator (RF2) is one half",
+                               "violations / civilian / month", "Framework of Analysis RF2",
+                               value="assumption",
+                               gt=0, le=1)
+    intent_half: float = P(0.01, "Intent-weighted armed strength per civilian at which its half "
+                           "of the capacity-to-commit indicator (RF5) is one half",
+                           "members / civilian", "Framework of Analysis RF5",
+                           value="assumption", gt=0, le=1)
+    heat_half: float = P(0.5, "Trigger heat at which the triggering-factors indicator (RF8) is "
+                         "one half", "heat", "Framework of Analysis RF8",
+                         value="assumption", gt=0, le=10)
+    mobilized_half: float = P(0.02, "Share of the population mobilized at which the mobilization "
+                              "indicator (RF7) is one half", "fraction",
+                              "Framework of Analysis RF7", value="assumption", gt=0, le=1)
 
 
 class OutcomeParams(Section):
@@ -455,6 +592,10 @@ class InternationalParams(Section):
                                 "being put on an agenda early", "months", "R14 §73",
                                 value="assumption", ge=0,
                                 le=60)
+    perpetrator_complicity: float = P(0.5, "Complicity from which the ruling group counts as a "
+                                      "perpetrator side (a Council member backing it may veto; a "
+                                      "neighbour backing it obstructs)", "level",
+                                      "R16 §15–16, §27", value="assumption", ge=0, le=1)
     council_attempts: int = P(12, "Months a Security Council draft, or a proposal to the "
                               "regional organization, stays tabled before it is abandoned",
                               "months", "R16 §49", value="assumption", ge=1, le=120)
@@ -491,6 +632,34 @@ class InternationalParams(Section):
                                   "intervention decided before the observed stage reaches 3 "
                                   "(prevention is under-funded)", "fraction",
                                   "R14 §18, §75; R16 §14", value="assumption", ge=0, le=1)
+
+
+class InterventionsBase(Section):
+    """What the delivery of every kind shares; each kind's own coefficients (lag, cost, effect
+    sizes) are a subsection named after it, declared in its catalogue class (``Params``)."""
+
+    will_floor: float = P(0.3, "Share of its effect a will-scaled intervention keeps when the "
+                          "state has no political will: the will factor is will_floor + "
+                          "will_slope × political will", "fraction", "R14 §16",
+                          value="assumption", ge=0, le=1)
+    will_slope: float = P(0.7, "Rise of the will factor per unit of political will", "fraction",
+                          "R14 §16", value="assumption", ge=0, le=1)
+    consent_will: float = P(0.1, "Political will below which the state refuses even "
+                            "non-intrusive help for its own institutions", "level", "R14 §15",
+                            value="assumption", ge=0, le=1)
+    worst_share: float = P(0.25, "Share of districts, the most victimized, that peacekeeping "
+                           "and authorized force protect (at least one district), re-targeted "
+                           "monthly", "fraction", "R14 §67–69 (rapid reaction)",
+                           value="assumption", gt=0, le=1)
+
+
+InterventionsParams: type[InterventionsBase] = create_model(
+    "InterventionsParams", __base__=InterventionsBase,
+    __doc__="The delivery's shared coefficients and one section per catalogue kind.",
+    **{kind: (c.Params, P(c.Params(), f"Coefficients of `{kind}` ({c.paragraph}): lag, cost "
+                          "and effect sizes (docs/interventions.md)", "section", c.paragraph,
+                          value="section"))
+       for kind, c in CATALOGUE.items()})
 
 
 class InterventionSpec(Section):
@@ -534,8 +703,11 @@ class AdaptiveParams(Section):
     slots: int = P(3, "Most interventions the rule keeps deployed at once", "interventions",
                    "R14 §18, §75", value="policy", ge=1, le=12)
     threshold: float = P(0.4, "Observed indicator level that calls for a response; a response "
-                         "ends when its indicator falls below threshold × (1 − 0.25)",
+                         "ends when its indicator falls below release × threshold",
                          "indicator level", "assumption", value="policy", ge=0, le=1)
+    release: float = P(0.75, "A response ends when its indicator falls below this × threshold "
+                       "(hysteresis of the rule)", "fraction", "assumption", value="policy",
+                       ge=0, le=1)
     intensity: float = P(1.0, "Intensity of each intervention the rule deploys", "multiplier",
                          "assumption", value="policy", ge=0, le=5)
 
@@ -575,6 +747,7 @@ class Scenario(Section):
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
     international: InternationalParams = InternationalParams()
+    interventions: InterventionsParams = InterventionsParams()  # type: ignore[valid-type]
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
                                               "added to (or replacing) the shipped ones")
 
