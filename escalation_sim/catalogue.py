@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 def LAG(months: int) -> Any:  # noqa: N802 (a declaration, like P)
     """The ``lag`` parameter of a kind, with its default."""
     return P(months, "Months from the decision to the first month of effect", "months",
-             "R14 §18 (speed of response); R16 §28–29", value="assumption", ge=0, le=60)
+             "R16 §28–29 (action comes late)", value="assumption", ge=0, le=60)
 
 
 def COST(units: float) -> Any:  # noqa: N802

@@ -470,8 +470,9 @@ class OutcomeParams(Section):
                                       "mass-killing threshold of Ulfelder & Valentino 2008)",
                                       "fraction of population",
                                       "Ulfelder & Valentino 2008", value=(
-            "cited: Ulfelder & Valentino 2008: 1,000 deaths (0.1 % of the"
-            " default population of one million)"), gt=0, le=1)
+            "cited: Ulfelder & Valentino 2008: 1,000 noncombatant civilians killed by one "
+            "perpetrator within a period; here 0.1 % of the default population of one million, "
+            "counted cumulatively over the run and over all killers"), gt=0, le=1)
     stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
                        "months", "R16 §53–56", value="assumption", ge=1, le=120)
 
