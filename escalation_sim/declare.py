@@ -12,6 +12,10 @@ makes an assumed number look measured:
   ("R14 §n") or of the 2016 report ("R16 §n"), a paper, or "assumption";
 * ``value`` — where the **number** comes from, one of :data:`VALUE_SOURCES` or a cited estimate
   written ``"cited: SOURCE: the datum"``.
+
+The field's JSON-schema extra holds both (``mechanism``, ``value``) and, for readers that show
+one line (``scenarios show``, the trainer's tooltips), ``provenance``: both in one string
+(:func:`provenance`), so that no display shows a citation without the value's source.
 """
 
 from __future__ import annotations
@@ -40,7 +44,15 @@ def valid_value_source(value: str) -> bool:
     return len(parts) >= 3 and parts[0] == "cited" and all(p.strip() for p in parts[1:])
 
 
-def P(default: Any, description: str, unit: str, provenance: str, *, value: str,
+def provenance(mechanism: str, value: str) -> str:
+    """Mechanism and value source in one line: ``"R14 §9; value: assumption"`` (``"assumption"``
+    when both are assumptions; the mechanism alone for a section)."""
+    if value == "section" or mechanism == value == "assumption":
+        return mechanism
+    return f"{mechanism}; value: {value}"
+
+
+def P(default: Any, description: str, unit: str, provenance_: str, *, value: str,
       **constraints: Any) -> Any:
     """Declare a parameter with its meaning, unit, the provenance of its mechanism and the source
     of its value, next to its default."""
@@ -50,7 +62,8 @@ def P(default: Any, description: str, unit: str, provenance: str, *, value: str,
     return Field(
         default,
         description=description,
-        json_schema_extra={"unit": unit, "provenance": provenance, "value": value},
+        json_schema_extra={"unit": unit, "mechanism": provenance_, "value": value,
+                           "provenance": provenance(provenance_, value)},
         **constraints,
     )
 

@@ -88,7 +88,7 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str,
     leaf parameter."""
     return [(f"`{path}`", _cell(field.description or ""),
              str(_extra(field).get("unit", "")), _default(field),
-             _cell(str(_extra(field).get("provenance", ""))),
+             _cell(str(_extra(field).get("mechanism", ""))),
              _cell(str(_extra(field).get("value", ""))))
             for path, field in fields(model, prefix)]
 

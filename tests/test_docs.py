@@ -37,6 +37,9 @@ def test_every_parameter_says_where_its_value_comes_from():
             continue
         if not valid_value_source(str(extra.get("value", ""))):
             missing.append(path)
+        elif extra["value"] not in ("assumption", "section"):
+            # the one-line provenance that `scenarios show` and the trainer print carries it too
+            assert extra["provenance"].endswith(f"value: {extra['value']}"), path
     assert not missing, f"no (valid) value source: {missing}"
     assert valid_value_source("cited: Ulfelder & Valentino 2008: 1,000 deaths")
     assert not valid_value_source("R16 §28") and not valid_value_source("cited: R16 §28")
