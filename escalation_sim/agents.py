@@ -57,12 +57,13 @@ class Leader(mesa.Agent):
         g = self.group
         heat = m.events.heat
         pressure = 0.5 * (g.mean_grievance + g.mean_fear) + heat * (
-            1.0 if self.exclusionary else 0.5)
+            1.0 if self.exclusionary else d.heat_pressure_inclusive)
         target = (self.base_extremism + d.outbidding * pressure
                   - d.moderation * (m.government.inclusiveness - m.government.base_inclusiveness))
         self.extremism = relax(self.extremism, clip01(target), d.leader_rate)
         voice = d.propaganda_base + d.propaganda_trigger * heat
-        self.emission = clip01(self.extremism * (1.0 if self.exclusionary else 0.3) * voice)
+        self.emission = clip01(self.extremism * (1.0 if self.exclusionary else d.emission_inclusive)
+                               * voice)
 
     def moderate(self, share: float) -> None:
         """Outside pressure or persuasion: extremism falls by ``share`` (this month)."""
@@ -97,7 +98,7 @@ class ArmedGroup(mesa.Agent):
             self.intent = max(leader.extremism, m.government.complicity)
         else:  # rebel: fights the state's group in proportion to its leader's extremism
             self.intent = leader.extremism
-        self.arms *= 0.97
+        self.arms *= m.params.violence.arms_decay
 
     def arm(self, amount: float) -> None:
         """Arms and fighters arrive (spill-over): the inflow rises by ``amount``."""
@@ -160,10 +161,11 @@ class Government(mesa.Agent):
         """Inclusive-governance assistance: inclusiveness rises by ``amount``."""
         self.inclusiveness = clip01(self.inclusiveness + amount)
 
-    def coup(self, magnitude: float) -> None:
-        """A coup: political will collapses and the baseline of complicity rises for good."""
-        self.political_will *= 0.6
-        self.base_complicity = min(1.0, self.base_complicity + 0.3 * magnitude)
+    def coup(self, magnitude: float, will_kept: float, complicity_rise: float) -> None:
+        """A coup: political will falls to the share ``will_kept`` and the baseline of complicity
+        rises by ``complicity_rise × magnitude`` for good."""
+        self.political_will *= will_kept
+        self.base_complicity = min(1.0, self.base_complicity + complicity_rise * magnitude)
 
 
 class Institution(mesa.Agent):

@@ -2,9 +2,13 @@
 delivered.
 
 An :class:`InterventionKind` class says which paragraph it models, who delivers it, whether it
-needs the state's consent (national ownership, R14 §15), how its effect scales with political
-will (mutual commitment, §16), its lag to effect, its cost per month, which state variables it
-moves, and its possible harm (do no harm, §17). *When and how* an intervention is delivered —
+needs the state's consent (national ownership, R14 §15), whether its effect scales with
+political will (mutual commitment, §16), which state variables it moves, and its possible harm
+(do no harm, §17). Its numbers — lag to effect, cost per month and every effect coefficient —
+are parameters: the kind declares them in its nested ``Params`` section (with :func:`P`, like
+every parameter of the schema), the schema gathers them into ``interventions.<kind>``, and
+:meth:`InterventionKind.pars` reads the run's values (set by ``--set`` and sweeps like any
+other). *When and how* an intervention is delivered —
 the pipeline from warning to action — is the delivery step
 (:mod:`escalation_sim.submodels.delivery`). An effect never writes another module's state
 directly: it calls the owner (``model.events.cool``, ``model.institutions.reduce_impunity``,
@@ -14,12 +18,40 @@ directly: it calls the owner (``model.events.cool``, ``model.institutions.reduce
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .declare import P, Section
+
 if TYPE_CHECKING:
     from mesa import Model
+
+
+def LAG(months: int) -> Any:  # noqa: N802 (a declaration, like P)
+    """The ``lag`` parameter of a kind, with its default."""
+    return P(months, "Months from the decision to the first month of effect", "months",
+             "R16 §28–29 (action comes late)", value="assumption", ge=0, le=60)
+
+
+def COST(units: float) -> Any:  # noqa: N802
+    """The ``cost`` parameter of a kind, with its default."""
+    return P(units, "Cost per month at intensity 1 and stage multiplier 1 "
+             "(international.stage_cost)", "cost units / month", "R14 §18, §75",
+             value="assumption", ge=0, le=1000)
+
+
+def SHARE(default: float, description: str, paragraph: str, unit: str = "fraction / month",
+          le: float = 1.0) -> Any:  # noqa: N802
+    """An effect coefficient of a kind (a share or level per month per unit of strength)."""
+    return P(default, description, unit, paragraph, value="assumption", ge=0, le=le)
+
+
+class KindParams(Section):
+    """What every kind's section holds: its lag and cost (defaults set by each kind)."""
+
+    lag: int
+    cost: float
 
 
 class InterventionKind:
@@ -34,10 +66,24 @@ class InterventionKind:
     intrusive: ClassVar[bool] = False  # scrutiny or foreign presence: a complicit state refuses
     council: ClassVar[bool] = False    # Pillar III: needs a Security Council decision
     will_scaled: ClassVar[bool]       # effect scales with political will (R14 §16)
-    lag: ClassVar[int]                # months from decision to effect
-    cost: ClassVar[float]             # cost units per month at intensity 1
-    moves: ClassVar[str]              # the state variables it moves, in words
+    Params: ClassVar[type[KindParams]]  # its parameters: lag, cost, effect coefficients
+    lag: ClassVar[int]                # the default lag and cost (from Params; a run reads
+    cost: ClassVar[float]             # model.params.interventions.<kind>)
+    moves: ClassVar[str]              # the state variables it moves, in words; {name} is
+                                      # replaced by the default of the parameter ``name``
     harm: ClassVar[str] = "none modelled"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Params" in cls.__dict__ or "moves" in cls.__dict__:
+            defaults = cls.Params()
+            cls.lag, cls.cost = defaults.lag, defaults.cost
+            if "moves" in cls.__dict__:
+                cls.moves = cls.moves.format(**{k: f"{v:g}" for k, v in defaults})
+
+    def pars(self, model: Model) -> Any:
+        """This kind's parameters in the run's scenario (``interventions.<kind>``)."""
+        return getattr(model.params.interventions, self.kind)
 
     def effect(self, model: Model, s: float) -> None:
         """Apply one month of effect with strength ``s`` (intensity × will factor)."""
@@ -45,12 +91,15 @@ class InterventionKind:
 
 
 def protect_worst(model: Model, amount: float) -> None:
-    """Rapid reaction: ``amount`` of protection per district on average, concentrated on the
-    quarter of districts with the most victimization (re-targeted every month)."""
+    """Rapid reaction: protection concentrated on the share ``interventions.worst_share`` of
+    districts with the most victimization (``k = max(1, ⌊share · D⌋)`` of the ``D`` districts,
+    re-targeted every month), ``amount · D / (k / share)`` each: ``amount`` when ``share · D``
+    is a whole number, a total of ``amount × share × D``."""
+    share = model.params.interventions.worst_share
     n = model.n_districts
-    k = max(1, n // 4)
+    k = max(1, int(n * share))
     worst = np.argsort(-model.violence.victimization.sum(axis=1), kind="stable")[:k]
-    model.violence.protect(amount * n / (4 * k), worst)
+    model.violence.protect(amount * n / (k / share), worst)
 
 
 # ---- encouragement (R14 §29–38) ------------------------------------------------------------
@@ -58,12 +107,20 @@ class NormDissemination(InterventionKind):
     actors = ("development", "civil_society")
     kind, paragraph, deliverer, family = ("norm_dissemination", "R14 §30",
                                           "UN agencies, civil society", "encouragement")
-    consent, will_scaled, lag, cost = False, False, 3, 1.0
-    moves = "leaders' extremism falls 1 % a month (against their own drift)"
+    consent, will_scaled = False, False
+    moves = ("every leader's extremism falls by the share {moderation} × strength a month "
+             "(against their own drift)")
+
+    class Params(KindParams):
+        lag: int = LAG(3)
+        cost: float = COST(1.0)
+        moderation: float = SHARE(0.01, "Share by which every leader's extremism falls a month "
+                                  "per unit of strength", "R14 §30")
 
     def effect(self, model, s):
+        p = self.pars(model)
         for leader in model.leaders:
-            leader.moderate(0.01 * s)
+            leader.moderate(p.moderation * s)
 
 
 class PeerReview(InterventionKind):
@@ -71,13 +128,23 @@ class PeerReview(InterventionKind):
     kind, paragraph, deliverer, family = ("peer_review", "R14 §31–35",
                                           "Human Rights Council, treaty bodies, commissions of "
                                           "inquiry", "encouragement")
-    consent, will_scaled, lag, cost = False, False, 6, 1.0
-    moves = "impunity falls 1 point a month; complicity falls 1 % a month (scrutiny)"
+    consent, will_scaled = False, False
+    moves = ("impunity falls by {impunity} × strength a month; complicity falls by the share "
+             "{restraint} × strength a month (scrutiny)")
     harm = "public naming can harden a complicit regime's leader (not modelled)"
 
+    class Params(KindParams):
+        lag: int = LAG(6)
+        cost: float = COST(1.0)
+        impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
+                                "R14 §31–35", "impunity points / month")
+        restraint: float = SHARE(0.01, "Share by which complicity falls a month per unit of "
+                                 "strength", "R14 §31–35")
+
     def effect(self, model, s):
-        model.institutions.reduce_impunity(0.01 * s)
-        model.government.restrain(0.01 * s)
+        p = self.pars(model)
+        model.institutions.reduce_impunity(p.impunity * s)
+        model.government.restrain(p.restraint * s)
 
 
 class PreventiveDiplomacy(InterventionKind):
@@ -85,13 +152,23 @@ class PreventiveDiplomacy(InterventionKind):
     kind, paragraph, deliverer, family = ("preventive_diplomacy", "R14 §36–38",
                                           "Secretary-General, envoys, regional organization",
                                           "encouragement")
-    consent, will_scaled, lag, cost = True, True, 1, 2.0
+    consent, will_scaled = True, True
     intrusive = True
-    moves = "trigger heat falls 30 % a month; the ruling leader's extremism falls 1 % a month"
+    moves = ("trigger heat falls by the share {cooling} × strength a month; the ruling leader's "
+             "extremism by the share {moderation} × strength a month")
+
+    class Params(KindParams):
+        lag: int = LAG(1)
+        cost: float = COST(2.0)
+        cooling: float = SHARE(0.3, "Share by which trigger heat falls a month per unit of "
+                               "strength", "R14 §36–38")
+        moderation: float = SHARE(0.01, "Share by which the ruling leader's extremism falls a "
+                                  "month per unit of strength", "R14 §36–38")
 
     def effect(self, model, s):
-        model.events.cool(0.3 * s)
-        model.leaders[model.government.ruling].moderate(0.01 * s)
+        p = self.pars(model)
+        model.events.cool(p.cooling * s)
+        model.leaders[model.government.ruling].moderate(p.moderation * s)
 
 
 # ---- capacity building (R14 §39–58) --------------------------------------------------------
@@ -100,23 +177,41 @@ class InclusiveGovernance(InterventionKind):
     kind, paragraph, deliverer, family = ("inclusive_governance", "R14 §41–42",
                                           "development agencies, World Bank",
                                           "capacity building")
-    consent, will_scaled, lag, cost = True, True, 6, 4.0
-    moves = "inclusiveness rises 1 point a month; horizontal inequality falls 1 % a month"
+    consent, will_scaled = True, True
+    moves = ("inclusiveness rises by {inclusion} × strength a month; horizontal inequality "
+             "falls by the share {equalization} × strength a month")
     harm = "assistance that favours one group deepens divisions (R14 §17; not modelled)"
 
+    class Params(KindParams):
+        lag: int = LAG(6)
+        cost: float = COST(4.0)
+        inclusion: float = SHARE(0.01, "Rise of inclusiveness a month per unit of strength",
+                                 "R14 §41–42", "level / month")
+        equalization: float = SHARE(0.01, "Share by which horizontal inequality falls a month "
+                                    "per unit of strength", "R14 §41–42")
+
     def effect(self, model, s):
-        model.government.include(0.01 * s)
-        model.mobilization.reduce_inequality(0.01 * s)
+        p = self.pars(model)
+        model.government.include(p.inclusion * s)
+        model.mobilization.reduce_inequality(p.equalization * s)
 
 
 class BuildBrake(InterventionKind):
-    """Capacity building for one brake: external investment of 0.3 × strength while active."""
+    """Capacity building for one brake: external investment of ``investment`` × strength while
+    active."""
 
     brake: ClassVar[str]
-    family, consent, will_scaled, lag, cost = "capacity building", True, True, 3, 3.0
+    family, consent, will_scaled = "capacity building", True, True
+
+    class Params(KindParams):
+        lag: int = LAG(3)
+        cost: float = COST(3.0)
+        investment: float = SHARE(0.3, "External investment in the brake while active, per unit "
+                                  "of strength: its capacity approaches a level this much "
+                                  "higher", "R14 §40, §43", "level")
 
     def effect(self, model, s):
-        model.brakes[self.brake].assist(0.3 * s)
+        model.brakes[self.brake].assist(self.pars(model).investment * s)
 
 
 def _brake_class(brake: str, letter: str, paragraph: str, deliverer: str,
@@ -124,8 +219,8 @@ def _brake_class(brake: str, letter: str, paragraph: str, deliverer: str,
     return type(f"Build_{brake}", (BuildBrake,), {
         "kind": f"build_{brake}", "brake": brake, "paragraph": paragraph, "deliverer": deliverer,
         "actors": actors,
-        "moves": f"brake ({letter}) {brake}: capacity approaches a level 0.3 × strength higher; "
-                 "falls back at the decay rate after the end"})
+        "moves": f"brake ({letter}) {brake}: capacity approaches a level {{investment}} × "
+                 "strength higher; falls back at the decay rate after the end"})
 
 
 class TrainSecuritySector(BuildBrake):
@@ -133,14 +228,20 @@ class TrainSecuritySector(BuildBrake):
     kind, brake, paragraph, deliverer = ("build_security_sector", "security_sector",
                                          "R14 §44–45, §76", "bilateral partners, UN peace "
                                          "operations")
-    moves = ("security-sector capacity approaches a level 0.3 × strength higher; professionalism "
-             "rises 1 point a month × (1 − complicity)")
+    moves = ("security-sector capacity approaches a level {investment} × strength higher; "
+             "professionalism rises by {professionalism} × strength × (1 − complicity) a month")
     harm = ("in a complicit or unprofessional state, training adds capacity but little "
             "restraint, so the capacity to kill rises (R14 §44, §76)")
 
+    class Params(BuildBrake.Params):
+        professionalism: float = SHARE(0.01, "Rise of professionalism a month per unit of "
+                                       "strength, times (1 − complicity)", "R14 §44–45, §76",
+                                       "level / month")
+
     def effect(self, model, s):
         super().effect(model, s)
-        model.brakes["security_sector"].train(0.01 * s * (1.0 - model.government.complicity))
+        model.brakes["security_sector"].train(
+            self.pars(model).professionalism * s * (1.0 - model.government.complicity))
 
 
 # ---- protection assistance (R14 §59–69) ----------------------------------------------------
@@ -149,15 +250,27 @@ class DenyMeans(InterventionKind):
     kind, paragraph, deliverer, family = ("deny_means", "R14 §60",
                                           "states, customs cooperation, Arms Trade Treaty",
                                           "protection assistance")
-    consent, will_scaled, lag, cost = False, False, 3, 3.0
-    moves = ("sponsors' arms flows are cut by 0.5 × strength; arms already in the country and "
-             "standing external support fall 10 % a month")
+    consent, will_scaled = False, False
+    moves = ("sponsors' arms flows are cut by the share {denial} × strength; arms already in the "
+             "country fall by the share {disarmament} × strength a month, standing external "
+             "support by {support_cut} × strength")
+
+    class Params(KindParams):
+        lag: int = LAG(3)
+        cost: float = COST(3.0)
+        denial: float = SHARE(0.5, "Share of sponsors' arms flows stopped per unit of strength "
+                              "(at most 1)", "R14 §60; R16 §30", "fraction")
+        disarmament: float = SHARE(0.1, "Share by which armed groups' arms fall a month per unit "
+                                   "of strength", "R14 §60")
+        support_cut: float = SHARE(0.1, "Share by which armed groups' standing external support "
+                                   "falls a month per unit of strength", "R14 §60; R16 §30")
 
     def effect(self, model, s):
-        model.delivery.deny(0.5 * s)
+        p = self.pars(model)
+        model.delivery.deny(p.denial * s)
         for a in model.armed_groups:
-            a.disarm(0.1 * s)
-            a.cut_support(0.1 * s)
+            a.disarm(p.disarmament * s)
+            a.cut_support(p.support_cut * s)
 
 
 class MediationSupport(InterventionKind):
@@ -165,66 +278,112 @@ class MediationSupport(InterventionKind):
     kind, paragraph, deliverer, family = ("mediation_support", "R14 §61(a)",
                                           "mediation support unit, regional organization",
                                           "protection assistance")
-    consent, will_scaled, lag, cost = True, True, 2, 2.0
+    consent, will_scaled = True, True
     intrusive = True
-    moves = "external investment in local peace bodies (+0.3 × strength); heat falls 10 %"
+    moves = ("external investment in local peace bodies (+{investment} × strength); heat falls "
+             "by the share {cooling} × strength a month")
+
+    class Params(KindParams):
+        lag: int = LAG(2)
+        cost: float = COST(2.0)
+        investment: float = SHARE(0.3, "External investment in local peace bodies per unit of "
+                                  "strength", "R14 §53–54, §61(a)", "level")
+        cooling: float = SHARE(0.1, "Share by which trigger heat falls a month per unit of "
+                               "strength", "R14 §61(a)")
 
     def effect(self, model, s):
-        model.brakes["local_peace"].assist(0.3 * s)
-        model.events.cool(0.1 * s)
+        p = self.pars(model)
+        model.brakes["local_peace"].assist(p.investment * s)
+        model.events.cool(p.cooling * s)
 
 
 class HumanRightsMonitoring(InterventionKind):
     actors = ("human_rights_office", "regional", "civil_society")
     kind, paragraph, deliverer, family = ("human_rights_monitoring", "R14 §61(b)",
                                           "human rights office", "protection assistance")
-    consent, will_scaled, lag, cost = True, False, 2, 2.0
+    consent, will_scaled = True, False
     intrusive = True
-    moves = ("early warning gains external investment (+0.3 × strength); presence protects "
-             "(+0.2 × strength in every district) and lowers impunity 1 point a month")
+    moves = ("early warning gains external investment (+{investment} × strength); presence "
+             "protects (+{protection} × strength in every district) and lowers impunity by "
+             "{impunity} × strength a month")
+
+    class Params(KindParams):
+        lag: int = LAG(2)
+        cost: float = COST(2.0)
+        investment: float = SHARE(0.3, "External investment in early warning per unit of "
+                                  "strength", "R14 §51–52, §61(b)", "level")
+        protection: float = SHARE(0.2, "Protective presence added in every district per unit of "
+                                  "strength", "R14 §61(b)", "protection", le=10)
+        impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
+                                "R14 §61(b)", "impunity points / month")
 
     def effect(self, model, s):
-        model.brakes["early_warning"].assist(0.3 * s)
-        model.violence.protect(0.2 * s)
-        model.institutions.reduce_impunity(0.01 * s)
+        p = self.pars(model)
+        model.brakes["early_warning"].assist(p.investment * s)
+        model.violence.protect(p.protection * s)
+        model.institutions.reduce_impunity(p.impunity * s)
 
 
 class PoliceSupport(InterventionKind):
     actors = ("peace_operations", "states")
     kind, paragraph, deliverer, family = ("police_support", "R14 §61(c)",
                                           "UN police, bilateral partners", "protection assistance")
-    consent, will_scaled, lag, cost = True, True, 4, 3.0
+    consent, will_scaled = True, True
     intrusive = True
-    moves = "judiciary gains external investment (+0.3 × strength); impunity falls 1 point"
+    moves = ("judiciary gains external investment (+{investment} × strength); impunity falls by "
+             "{impunity} × strength a month")
+
+    class Params(KindParams):
+        lag: int = LAG(4)
+        cost: float = COST(3.0)
+        investment: float = SHARE(0.3, "External investment in the judiciary per unit of "
+                                  "strength", "R14 §48–50, §61(c)", "level")
+        impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
+                                "R14 §61(c)", "impunity points / month")
 
     def effect(self, model, s):
-        model.brakes["judiciary"].assist(0.3 * s)
-        model.institutions.reduce_impunity(0.01 * s)
+        p = self.pars(model)
+        model.brakes["judiciary"].assist(p.investment * s)
+        model.institutions.reduce_impunity(p.impunity * s)
 
 
 class RefugeeProtection(InterventionKind):
     actors = ("refugee_agency",)
     kind, paragraph, deliverer, family = ("refugee_protection", "R14 §61(d)",
                                           "refugee agency", "protection assistance")
-    consent, will_scaled, lag, cost = False, False, 1, 2.0
-    moves = "protection in districts in proportion to the share of displaced people there"
+    consent, will_scaled = False, False
+    moves = ("protection in every district of {protection} × strength × the share of displaced "
+             "people there")
+
+    class Params(KindParams):
+        lag: int = LAG(1)
+        cost: float = COST(2.0)
+        protection: float = SHARE(2.0, "Protective presence in a district per unit of strength "
+                                  "and of the share of its people who are displaced",
+                                  "R14 §61(d), §64", "protection", le=50)
 
     def effect(self, model, s):
         civ = model.civilians
         displaced = np.bincount(civ.district[civ.displaced], minlength=model.n_districts)
         alive = np.maximum(model.violence.alive_cells.sum(axis=1), 1.0)
-        model.violence.protect(2.0 * s * displaced / alive)
+        model.violence.protect(self.pars(model).protection * s * displaced / alive)
 
 
 class HumanitarianProtection(InterventionKind):
     actors = ("humanitarian",)
     kind, paragraph, deliverer, family = ("humanitarian_protection", "R14 §61(e)",
                                           "humanitarian agencies", "protection assistance")
-    consent, will_scaled, lag, cost = False, False, 1, 2.0
-    moves = "protection +0.1 × strength in every district"
+    consent, will_scaled = False, False
+    moves = "protection +{protection} × strength in every district"
+
+    class Params(KindParams):
+        lag: int = LAG(1)
+        cost: float = COST(2.0)
+        protection: float = SHARE(0.1, "Protective presence added in every district per unit of "
+                                  "strength", "R14 §61(e)", "protection", le=10)
 
     def effect(self, model, s):
-        model.violence.protect(0.1 * s)
+        model.violence.protect(self.pars(model).protection * s)
 
 
 class Peacekeeping(InterventionKind):
@@ -232,14 +391,21 @@ class Peacekeeping(InterventionKind):
     kind, paragraph, deliverer, family = ("peacekeeping", "R14 §67–69",
                                           "UN peace operations, regional organization",
                                           "protection assistance")
-    consent, will_scaled, lag, cost = True, False, 6, 20.0
+    consent, will_scaled = True, False
     intrusive = True
     moves = ("troops protect the most victimized districts first (rapid reaction): protection "
-             "of 1.0 × strength per district on average, concentrated on the quarter of "
-             "districts with most victimization (4.0 × strength each), re-targeted monthly")
+             "of {protection} × strength in each of the most victimized districts (the share "
+             "`interventions.worst_share` of them, a quarter by default), re-targeted monthly")
+
+    class Params(KindParams):
+        lag: int = LAG(6)
+        cost: float = COST(20.0)
+        protection: float = SHARE(1.0, "Protective presence in each of the most victimized "
+                                  "districts per unit of strength", "R14 §67–69", "protection",
+                                  le=50)
 
     def effect(self, model, s):
-        protect_worst(model, 1.0 * s)
+        protect_worst(model, self.pars(model).protection * s)
 
 
 # ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
@@ -247,14 +413,23 @@ class Sanctions(InterventionKind):
     actors = ("council",)
     kind, paragraph, deliverer, family = ("sanctions", "R16 §45–52, §30", "Security Council",
                                           "Security Council response")
-    consent, will_scaled, lag, cost, council = False, False, 2, 3.0, True
-    moves = ("sponsors' arms flows are cut by 0.6 × strength; state complicity falls 2 % a "
-             "month")
+    consent, will_scaled, council = False, False, True
+    moves = ("sponsors' arms flows are cut by the share {denial} × strength; state complicity "
+             "falls by the share {restraint} × strength a month")
     harm = "broad sanctions hurt civilians (not modelled)"
 
+    class Params(KindParams):
+        lag: int = LAG(2)
+        cost: float = COST(3.0)
+        denial: float = SHARE(0.6, "Share of sponsors' arms flows stopped per unit of strength "
+                              "(at most 1)", "R16 §30, §45–52", "fraction")
+        restraint: float = SHARE(0.02, "Share by which complicity falls a month per unit of "
+                                 "strength", "R16 §45–52")
+
     def effect(self, model, s):
-        model.delivery.deny(0.6 * s)
-        model.government.restrain(0.02 * s)
+        p = self.pars(model)
+        model.delivery.deny(p.denial * s)
+        model.government.restrain(p.restraint * s)
 
 
 class CourtReferral(InterventionKind):
@@ -262,13 +437,23 @@ class CourtReferral(InterventionKind):
     kind, paragraph, deliverer, family = ("court_referral", "R16 §47", "Security Council, "
                                           "International Criminal Court",
                                           "Security Council response")
-    consent, will_scaled, lag, cost, council = False, False, 6, 2.0, True
-    moves = "impunity falls 3 points a month; every leader's extremism falls 1 % a month"
+    consent, will_scaled, council = False, False, True
+    moves = ("impunity falls by {impunity} × strength a month; every leader's extremism by the "
+             "share {moderation} × strength a month")
+
+    class Params(KindParams):
+        lag: int = LAG(6)
+        cost: float = COST(2.0)
+        impunity: float = SHARE(0.03, "Fall of impunity a month per unit of strength", "R16 §47",
+                                "impunity points / month")
+        moderation: float = SHARE(0.01, "Share by which every leader's extremism falls a month "
+                                  "per unit of strength (deterrence of prosecution)", "R16 §47")
 
     def effect(self, model, s):
-        model.institutions.reduce_impunity(0.03 * s)
+        p = self.pars(model)
+        model.institutions.reduce_impunity(p.impunity * s)
         for leader in model.leaders:
-            leader.moderate(0.01 * s)
+            leader.moderate(p.moderation * s)
 
 
 class AuthorizedForce(InterventionKind):
@@ -276,17 +461,29 @@ class AuthorizedForce(InterventionKind):
     kind, paragraph, deliverer, family = ("authorized_force", "R16 §49–52; R14 §1 (Pillar III)",
                                           "Security Council, member states",
                                           "Security Council response")
-    consent, will_scaled, lag, cost, council = False, False, 3, 60.0, True
-    moves = ("protection of 3 × strength per district on average, concentrated on the most "
-             "victimized quarter of districts; armed groups' arms fall 20 % a month and "
-             "sponsors' flows are cut by 0.5 × strength")
+    consent, will_scaled, council = False, False, True
+    moves = ("protection of {protection} × strength in each of the most victimized districts "
+             "(as peacekeeping); armed groups' arms fall by the share {disarmament} × strength a "
+             "month and sponsors' flows are cut by the share {denial} × strength")
     harm = "force is the last resort; its own casualties are not modelled"
 
+    class Params(KindParams):
+        lag: int = LAG(3)
+        cost: float = COST(60.0)
+        protection: float = SHARE(3.0, "Protective presence in each of the most victimized "
+                                  "districts per unit of strength", "R16 §49–52", "protection",
+                                  le=50)
+        denial: float = SHARE(0.5, "Share of sponsors' arms flows stopped per unit of strength "
+                              "(at most 1)", "R16 §49–52", "fraction")
+        disarmament: float = SHARE(0.2, "Share by which armed groups' arms fall a month per unit "
+                                   "of strength", "R16 §49–52")
+
     def effect(self, model, s):
-        protect_worst(model, 3.0 * s)
-        model.delivery.deny(0.5 * s)
+        p = self.pars(model)
+        protect_worst(model, p.protection * s)
+        model.delivery.deny(p.denial * s)
         for a in model.armed_groups:
-            a.disarm(0.2 * s)
+            a.disarm(p.disarmament * s)
 
 
 CATALOGUE: dict[str, type[InterventionKind]] = {

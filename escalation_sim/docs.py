@@ -1,5 +1,6 @@
 """Generated documentation, so nothing is written twice: the ODD parameter table (from the
-schema), the intervention catalogue (from the classes in ``interventions.py``), the scenario
+schema), the intervention catalogue (from the classes in ``catalogue.py``, with the defaults of
+their parameters from the schema), the scenario
 format and the list of shipped scenarios in ``docs/scenarios.md`` (from the schema and the
 files), and the JSON Schema of scenario files, ``docs/scenario.schema.json``.
 
@@ -83,10 +84,13 @@ def _extra(field: FieldInfo) -> dict[str, typing.Any]:
 
 
 def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, ...]]:
-    """(path, meaning, unit, default, provenance) for every leaf parameter."""
+    """(path, meaning, unit, default, provenance of the mechanism, source of the value) for every
+    leaf parameter."""
     return [(f"`{path}`", _cell(field.description or ""),
              str(_extra(field).get("unit", "")), _default(field),
-             str(_extra(field).get("provenance", ""))) for path, field in fields(model, prefix)]
+             _cell(str(_extra(field).get("mechanism", ""))),
+             _cell(str(_extra(field).get("value", ""))))
+            for path, field in fields(model, prefix)]
 
 
 def _type(annotation: typing.Any) -> str:
@@ -123,11 +127,13 @@ def _range(field: FieldInfo) -> str:
 
 def format_table() -> str:
     """The scenario file format, one row per key: type, allowed range, default, unit, meaning."""
-    lines = ["| key | type | allowed | default | unit | meaning |", "|---" * 6 + "|"]
+    lines = ["| key | type | allowed | default | unit | meaning | value source |",
+             "|---" * 7 + "|"]
     for path, field in fields():
         lines.append(f"| `{path}` | {_type(field.annotation)} | {_range(field)} | "
                      f"{_default(field)} | {_extra(field).get('unit', '')} | "
-                     f"{_cell(field.description or '')} |")
+                     f"{_cell(field.description or '')} | "
+                     f"{_cell(str(_extra(field).get('value', '')))} |")
     return "\n".join(lines)
 
 
@@ -146,20 +152,23 @@ def scenario_list() -> str:
 def catalogue_table() -> str:
     """The intervention catalogue, one row per kind, from the classes' own declarations."""
     lines = ["| kind | models | family | delivered by | actors (`by`; default first) | consent "
-             "| scales with will | lag (months) | cost / month | moves | possible harm |",
-             "|---" * 11 + "|"]
+             "| scales with will | lag (months) | cost / month | moves | parameters "
+             "(`interventions.KIND.…`, defaults) | possible harm |",
+             "|---" * 12 + "|"]
     for kind, c in CATALOGUE.items():
         consent = ("yes (refused by a complicit state)" if c.intrusive else "yes") if c.consent \
             else "no"
+        pars = ", ".join(f"`{k}` = {v:g}" for k, v in c.Params())
         lines.append(f"| `{kind}` | {c.paragraph} | {c.family} | {c.deliverer} | "
                      f"{', '.join(f'`{a}`' for a in c.actors)} | {consent} | "
                      f"{'yes' if c.will_scaled else 'no'} | {c.lag} | {c.cost:g} | {c.moves} | "
-                     f"{c.harm} |")
+                     f"{pars} | {c.harm} |")
     return "\n".join(lines)
 
 
 def table() -> str:
-    lines = ["| parameter | meaning | unit | default | provenance |", "|---|---|---|---|---|"]
+    lines = ["| parameter | meaning | unit | default | mechanism from | value from |",
+             "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows()]
     return "\n".join(lines)
 

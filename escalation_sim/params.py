@@ -1,9 +1,12 @@
 """The scenario schema: one typed, validated, frozen parameter object.
 
-Every parameter is declared once, here, with its meaning, unit and provenance (a paragraph of
-the 2014 report, "R14 §n", or the 2016 report, "R16 §n"; a paper; or "assumption"). The ODD
-parameter table (``docs/ODD.md``) is generated from these declarations
-(``escalation-sim docs``), and a test fails when the two drift apart.
+Every parameter is declared once, here (the intervention kinds' coefficients in their catalogue
+classes, gathered here into the ``interventions`` section), with :func:`P`: its meaning, unit,
+where its mechanism comes from (a paragraph of the 2014 report, "R14 §n", or the 2016 report,
+"R16 §n"; a paper; or "assumption") and, separately, where its *value* comes from
+(``value="assumption"`` for almost all; see :mod:`escalation_sim.declare`). The ODD parameter
+table (``docs/ODD.md``) is generated from these declarations (``escalation-sim docs``), and a
+test fails when the two drift apart.
 
 All fractions and levels are on [0, 1]; "per month" means per model step.
 """
@@ -11,11 +14,12 @@ All fractions and levels are on [0, 1]; "per month" means per model step.
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, create_model, model_validator
 
 from .catalogue import CATALOGUE
+from .declare import P, Section
 
 BRAKES: tuple[str, ...] = (
     "security_sector",
@@ -29,177 +33,231 @@ BRAKES: tuple[str, ...] = (
 """The seven atrocity brakes of R14 §43–58 (a)–(g), in the reports' order."""
 
 
-def P(default: Any, description: str, unit: str, provenance: str, **constraints: Any) -> Any:
-    """Declare a parameter with its meaning, unit and provenance next to its default."""
-    return Field(
-        default,
-        description=description,
-        json_schema_extra={"unit": unit, "provenance": provenance},
-        **constraints,
-    )
-
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class Section(BaseModel):
-    """Base of every schema section: unknown keys are errors, numbers finite, values frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              allow_inf_nan=False)
-
-
 class RunParams(Section):
     months: int = P(120, "Length of one run", "months (steps)",
-                    "assumption: a decade, the horizon of sustained engagement in R16 §55",
-                    ge=1, le=1200)
+                    "R16 §55 (engagement sustained over years)", value="assumption", ge=1,
+                    le=1200)
     n_civilians: int = P(10_000, "Number of simulated civilians", "agents", "assumption",
-                         ge=100, le=5_000_000)
+                         value="assumption", ge=100, le=5_000_000)
     population: float = P(1_000_000.0,
                           "People the simulated civilians stand for; one civilian stands for "
-                          "population / n_civilians people", "people", "assumption", gt=0, le=1e10)
+                          "population / n_civilians people", "people", "assumption",
+                          value="scenario", gt=0, le=1e10)
 
 
 class SpaceParams(Section):
     width: int = P(4, "Districts along the x axis of the district grid", "districts",
-                   "assumption", ge=1, le=32)
+                   "assumption", value="scenario", ge=1, le=32)
     height: int = P(4, "Districts along the y axis of the district grid", "districts",
-                    "assumption", ge=1, le=32)
+                    "assumption", value="scenario", ge=1, le=32)
     segregation: float = P(0.6, "How concentrated each group is in its home districts "
                            "(0 fully mixed, 1 each group only in its own districts)", "fraction",
-                           "assumption", ge=0, le=1)
+                           "assumption", value="scenario", ge=0, le=1)
 
 
 class NetworkParams(Section):
-    degree: int = P(8, "Social ties per civilian", "ties", "assumption", ge=1, le=64)
+    degree: int = P(8, "Social ties per civilian", "ties", "assumption",
+                    value="assumption", ge=1, le=64)
     homophily: float = P(0.85, "Probability that a tie is drawn from one's own identity group; "
                          "the others are drawn from everyone, so the realized in-group share "
                          "is higher (information diffuses mostly within groups)", "probability",
-                         "assumption", ge=0, le=1)
+                         "assumption", value="assumption", ge=0, le=1)
     distant_ties: float = P(0.1, "Probability that a tie is drawn from the whole country rather "
-                            "than one's district", "probability", "assumption", ge=0, le=1)
+                            "than one's district", "probability", "assumption",
+                            value="assumption", ge=0, le=1)
 
 
 class GroupParams(Section):
     name: str = Field(min_length=1, max_length=40, description="Group name, unique")
-    share: float = P(..., "Share of the population", "fraction", "assumption", gt=0, le=1)
+    share: float = P(..., "Share of the population", "fraction", "assumption",
+                     value="scenario", gt=0, le=1)
     economic_status: float = P(0.5, "Relative access to income, land and services; gaps between "
                                "groups are the horizontal inequality of R14 §8, §41–42",
-                               "level", "R14 §8, §42", ge=0, le=1)
+                               "level", "R14 §8, §42", value="scenario", ge=0, le=1)
     leader_extremism: float = P(0.2, "Initial stance of the group's leader, moderate (0) to "
-                                "extremist (1)", "level", "R14 §9", ge=0, le=1)
+                                "extremist (1)", "level", "R14 §9", value="scenario", ge=0, le=1)
     excludes: list[str] = P([], "Groups the leader's exclusionary ideology targets; empty means "
-                            "no exclusionary ideology", "group names", "R14 §8, §9")
+                            "no exclusionary ideology", "group names", "R14 §8, §9",
+                            value="scenario")
 
 
 class GovernmentParams(Section):
-    ruling_group: str = P(..., "The group that controls the state", "group name", "assumption")
+    ruling_group: str = P(..., "The group that controls the state", "group name", "assumption",
+                          value="scenario")
     political_will: float = P(0.5, "Will of the authorities to protect all groups (Pillar I)",
-                              "level", "R14 §1, §16", ge=0, le=1)
+                              "level", "R14 §1, §16", value="scenario", ge=0, le=1)
     inclusiveness: float = P(0.4, "Inclusiveness of governance towards groups other than the "
                              "ruling one (minority rights, power sharing)", "level",
-                             "R14 §41–42", ge=0, le=1)
+                             "R14 §41–42", value="scenario", ge=0, le=1)
     complicity: float = P(0.2, "Baseline willingness of the state to use force against the "
                           "groups its ruling leader excludes", "level", "R14 §76, R16 §12, §27",
+                          value="scenario",
                           ge=0, le=1)
     regime_threat_response: float = P(0.8, "Rise of state complicity per unit of armed threat "
                                       "(armed groups that target the ruling group), scaled by the "
                                       "ruling leader's extremism", "level / level", "R16 §12",
+                                      value="assumption",
                                       ge=0, le=5)
     complicity_rate: float = P(0.08, "Speed at which complicity adjusts to its target (before v2 "
                                "the leaders' `information.leader_rate`)", "fraction / month",
-                               "assumption", gt=0, le=1)
+                               "assumption", value="assumption", gt=0, le=1)
+    threat_scale: float = P(0.02, "Armed strength aimed at the ruling group (members times "
+                            "their multiplier), as a share of the population, at which the "
+                            "regime's threat is full: threat = min(1, strength / (this × n))",
+                            "fraction of population", "R16 §12", value="assumption", gt=0, le=1)
 
 
 class InstitutionParams(Section):
-    capacity: float = P(0.5, "Capacity of this brake", "level", "R14 §43", ge=0, le=1)
+    capacity: float = P(0.5, "Capacity of this brake", "level", "R14 §43",
+                        value="scenario", ge=0, le=1)
     integrity: float = P(0.5, "Independence from capture by the government or a faction",
-                         "level", "R14 §43, §48", ge=0, le=1)
+                         "level", "R14 §43, §48", value="scenario", ge=0, le=1)
     investment: float | None = P(None, "Domestic investment, the capacity it sustains; "
                                  "default: equal to the initial capacity (a steady state)",
-                                 "level", "assumption; R14 §40", ge=0, le=1)
+                                 "level", "R14 §40", value="scenario", ge=0, le=1)
 
 
 class SecuritySectorParams(InstitutionParams):
     professionalism: float = P(0.5, "Discipline, training in rules of engagement and "
                                "accountability of the security forces; with integrity it decides "
                                "whether capacity protects or perpetrates", "level",
-                               "R14 §44–45, §76", ge=0, le=1)
+                               "R14 §44–45, §76", value="scenario", ge=0, le=1)
 
 
 class InstitutionsParams(Section):
     security_sector: SecuritySectorParams = P(SecuritySectorParams(),
                                               "(a) professional, accountable security sector",
-                                              "section", "R14 §44–45")
+                                              "section", "R14 §44–45", value="section")
     electoral_body: InstitutionParams = P(InstitutionParams(),
                                           "(b) impartial institutions for political transitions",
-                                          "section", "R14 §46–47")
+                                          "section", "R14 §46–47", value="section")
     judiciary: InstitutionParams = P(InstitutionParams(),
                                      "(c) independent judiciary and human-rights institutions",
-                                     "section", "R14 §48–50")
+                                     "section", "R14 §48–50", value="section")
     early_warning: InstitutionParams = P(InstitutionParams(),
                                          "(d) capacity to assess risk and mobilize early response",
-                                         "section", "R14 §51–52")
+                                         "section", "R14 §51–52", value="section")
     local_peace: InstitutionParams = P(InstitutionParams(),
                                        "(e) local capacity to resolve conflict", "section",
-                                       "R14 §53–54")
+                                       "R14 §53–54", value="section")
     media: InstitutionParams = P(InstitutionParams(),
                                  "(f) media able to counter prejudice and hate speech", "section",
-                                 "R14 §55–56")
+                                 "R14 §55–56", value="section")
     transitional_justice: InstitutionParams = P(InstitutionParams(),
                                                 "(g) effective, legitimate transitional justice",
-                                                "section", "R14 §57–58")
+                                                "section", "R14 §57–58", value="section")
     growth_rate: float = P(0.05, "Speed at which capacity approaches a higher investment level",
-                           "fraction / month", "assumption; R14 §40", gt=0, le=1)
+                           "fraction / month", "R14 §40", value="assumption", gt=0, le=1)
     decay_rate: float = P(0.02, "Speed at which capacity decays to a lower investment level",
-                          "fraction / month", "assumption", gt=0, le=1)
+                          "fraction / month", "assumption", value="assumption", gt=0, le=1)
     capture_rate: float = P(0.02, "Speed at which integrity falls as complicity rises above its "
                             "initial level (capture)",
-                            "fraction / month", "assumption; R14 §48", ge=0, le=1)
+                            "fraction / month", "R14 §48", value="assumption", ge=0, le=1)
     justice_delay: float = P(12.0, "Time constant of the justice system: impunity follows "
-                             "brake strength with this lag", "months", "R14 §48, §57", ge=1,
+                             "brake strength with this lag", "months", "R14 §48, §57",
+                             value="assumption", ge=1,
                              le=120)
+    impunity_judiciary: float = P(0.7, "Weight of the judiciary's strength in the justice "
+                                  "that lowers impunity: impunity tends to 1 − (this × S_judiciary "
+                                  "+ impunity_transitional_justice × S_transitional_justice)",
+                                  "level / level", "R14 §48–50", value="assumption", ge=0, le=1)
+    impunity_transitional_justice: float = P(0.3, "Weight of transitional justice's strength in "
+                                             "the justice that lowers impunity (with "
+                                             "impunity_judiciary, at most 1 in all)",
+                                             "level / level", "R14 §57–58",
+                                             value="assumption", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _weights(self) -> InstitutionsParams:
+        if self.impunity_judiciary + self.impunity_transitional_justice > 1.0 + 1e-9:
+            raise ValueError("impunity_judiciary + impunity_transitional_justice: the weights "
+                             "must sum to at most 1 (impunity stays on [0, 1])")
+        return self
 
 
 class ArmedGroupParams(Section):
     name: str = Field(min_length=1, max_length=40, description="Armed group name, unique")
     kind: Literal["state_militia", "rebel", "violent_extremist"] = P(
         ..., "State-affiliated militia, rebel group, or violent extremist group", "category",
-        "R14 §9, R16 §9, §12, §27")
-    base_group: str = P(..., "Identity group it recruits from", "group name", "R14 §9")
+        "R14 §9, R16 §9, §12, §27", value="scenario")
+    base_group: str = P(..., "Identity group it recruits from", "group name", "R14 §9",
+                        value="scenario")
     targets: list[str] = P(..., "Identity groups whose civilians it targets", "group names",
-                           "R14 §10")
+                           "R14 §10", value="scenario")
     recruit_share: float = P(0.5, "Share of its base group's mobilized civilians who join it",
-                             "fraction", "assumption", ge=0, le=1)
+                             "fraction", "assumption", value="assumption", ge=0, le=1)
     lethality: float = P(0.02, "Deliberate civilian killings per armed member per month at full "
                          "intent and no protection", "killings / member / month", "assumption",
+                         value="assumption",
                          ge=0, le=1)
     external_support: float = P(0.0, "Arms and money from an external sponsor, as a "
-                                "multiplier on its strength", "multiplier", "R16 §30", ge=0, le=10)
+                                "multiplier on its strength", "multiplier", "R16 §30",
+                                value="scenario", ge=0, le=10)
 
 
 EventKind = Literal["election", "coup", "economic_shock", "spillover"]
 
 
 class ScheduledEvent(Section):
-    kind: EventKind = P(..., "Kind of triggering event", "category", "R14 §9, R16 §28")
-    month: int = P(..., "Month it happens", "month", "scenario", ge=1, le=1200)
-    magnitude: float = P(1.0, "Strength of the trigger", "multiplier", "assumption", ge=0, le=5)
+    kind: EventKind = P(..., "Kind of triggering event", "category", "R14 §9, R16 §28",
+                        value="scenario")
+    month: int = P(..., "Month it happens", "month", "scenario input", value="scenario", ge=1,
+                   le=1200)
+    magnitude: float = P(1.0, "Strength of the trigger", "multiplier", "assumption",
+                         value="scenario", ge=0, le=5)
 
 
 class EventParams(Section):
     scheduled: list[ScheduledEvent] = P([], "Scheduled events (elections and other transitions)",
-                                        "list", "R14 §9, §46–47")
+                                        "list", "R14 §9, §46–47", value="scenario")
     coup_hazard: float = P(0.002, "Base probability of a coup per month, raised by violence and "
                            "lowered by an accountable security sector", "probability / month",
-                           "assumption; R16 §12, §28", ge=0, le=1)
+                           "R16 §12, §28", value="assumption", ge=0, le=1)
     shock_hazard: float = P(0.01, "Probability of an economic shock per month", "probability / "
-                            "month", "assumption; R14 §8", ge=0, le=1)
+                            "month", "R14 §8", value="assumption", ge=0, le=1)
     spillover_hazard: float = P(0.005, "Probability per month that a neighbour's conflict spills "
                                 "over (arms, fighters)", "probability / month",
-                                "assumption; R16 §11", ge=0, le=1)
+                                "R16 §11", value="assumption", ge=0, le=1)
     trigger_decay: float = P(0.85, "Share of a trigger's heat left after one month",
-                             "fraction / month", "assumption", ge=0, lt=1)
+                             "fraction / month", "assumption", value="assumption", ge=0, lt=1)
+    election_heat: float = P(0.2, "Heat of an election held by a fully trusted electoral body, "
+                             "per unit of magnitude", "heat", "R14 §46–47",
+                             value="assumption", ge=0, le=5)
+    election_distrust: float = P(0.8, "Extra heat of a contested election per unit of distrust "
+                                 "of the electoral body (1 − its strength), per unit of magnitude",
+                                 "heat", "R14 §46–47", value="assumption", ge=0, le=5)
+    election_accepted: float = P(0.4, "Share of that extra heat an accepted (uncontested) "
+                                 "election still brings", "fraction", "R14 §46–47",
+                                 value="assumption", ge=0,
+                                 le=1)
+    election_grievance: float = P(0.3, "Grievance shock to every group out of power from a "
+                                  "contested election, per unit of magnitude and of distrust",
+                                  "level", "R14 §8, §46–47", value="assumption", ge=0, le=5)
+    coup_violence: float = P(4.0, "Rise of the coup hazard with violence: the hazard is "
+                             "multiplied by 1 + this × the atrocity score", "multiplier / score",
+                             "R16 §12, §28", value="assumption", ge=0, le=50)
+    coup_integrity: float = P(1.5, "Coup hazard factor: the hazard is multiplied by this − the "
+                              "security sector's integrity (an accountable force resists)",
+                              "level", "R16 §12, §28", value="assumption", ge=1, le=5)
+    coup_capture: float = P(0.5, "Share of the security sector's integrity a coup destroys",
+                            "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_will: float = P(0.6, "Share of the state's political will that survives a coup",
+                         "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_complicity: float = P(0.3, "Permanent rise of the baseline of complicity after a coup, "
+                               "per unit of magnitude", "level", "R16 §12, §28",
+                               value="assumption", ge=0,
+                               le=1)
+    shock_heat: float = P(0.3, "Heat of an economic shock, per unit of magnitude", "heat",
+                          "R14 §8", value="assumption", ge=0, le=5)
+    shock_stress: float = P(0.5, "Economic stress from an economic shock, per unit of magnitude "
+                            "(stress amplifies the grievance of horizontal inequality: × (1 + "
+                            "stress))", "level", "R14 §8", value="assumption", ge=0, le=5)
+    spillover_heat: float = P(0.5, "Heat of a spill-over from a neighbouring conflict, per unit "
+                              "of magnitude", "heat", "R16 §11", value="assumption", ge=0, le=5)
+    spillover_arms: float = P(0.5, "Arms and fighters every armed group gains from a spill-over, "
+                              "per unit of magnitude (added to its multiplier; decays at "
+                              "violence.arms_decay)", "multiplier", "R16 §11",
+                              value="assumption", ge=0, le=10)
 
 
 class InformationParams(Section):
@@ -207,22 +265,32 @@ class InformationParams(Section):
     ``information``)."""
 
     propaganda_base: float = P(0.6, "Hate speech a fully extremist, exclusionary leader emits "
-                               "in calm times", "level", "R14 §9", ge=0, le=1)
+                               "in calm times", "level", "R14 §9", value="assumption", ge=0, le=1)
     propaganda_trigger: float = P(0.8, "Extra hate speech per unit of trigger heat",
-                                  "level / heat", "R14 §9", ge=0, le=5)
+                                  "level / heat", "R14 §9", value="assumption", ge=0, le=5)
     media_damping: float = P(0.8, "Share of hate speech a full-capacity, independent media and "
-                             "counter-speech neutralize", "fraction", "R14 §55–56", ge=0, le=1)
+                             "counter-speech neutralize", "fraction", "R14 §55–56",
+                             value="assumption", ge=0, le=1)
     exposure_rate: float = P(0.25, "Share of exposure renewed each month", "fraction / month",
-                             "assumption", gt=0, le=1)
+                             "assumption", value="assumption", gt=0, le=1)
     peer_weight: float = P(0.5, "Weight of ties against the leader's own voice in exposure",
-                           "fraction", "assumption", ge=0, le=1)
+                           "fraction", "assumption", value="assumption", ge=0, le=1)
     outbidding: float = P(0.5, "Pull of the group's grievance, fear and trigger heat on its "
                           "leader's extremism (ethnic outbidding)", "level / level",
-                          "R14 §9; Rabushka & Shepsle 1972", ge=0, le=5)
+                          "R14 §9; Rabushka & Shepsle 1972", value="assumption", ge=0, le=5)
     moderation: float = P(0.6, "Pull of inclusive governance on leaders towards moderation",
-                          "level / level", "R14 §41–42", ge=0, le=5)
+                          "level / level", "R14 §41–42", value="assumption", ge=0, le=5)
     leader_rate: float = P(0.08, "Speed at which leaders' stance adjusts", "fraction / month",
-                           "assumption", gt=0, le=1)
+                           "assumption", value="assumption", gt=0, le=1)
+    heat_pressure_inclusive: float = P(0.5, "Weight of trigger heat in the pressure on a "
+                                       "leader without exclusionary ideology (1 for an "
+                                       "exclusionary one)", "level / heat", "R14 §9",
+                                       value="assumption", ge=0,
+                                       le=1)
+    emission_inclusive: float = P(0.3, "Hate speech of a leader without exclusionary ideology "
+                                  "(mobilizing rhetoric aimed at no group), relative to an "
+                                  "exclusionary leader's", "fraction", "R14 §9",
+                                  value="assumption", ge=0, le=1)
 
 
 class MobilizationParams(Section):
@@ -230,38 +298,79 @@ class MobilizationParams(Section):
     ``mobilization``)."""
 
     w_inequality: float = P(0.8, "Grievance from horizontal inequality", "level / level",
-                            "R14 §8, §41", ge=0, le=5)
+                            "R14 §8, §41", value="assumption", ge=0, le=5)
     w_discrimination: float = P(0.5, "Grievance from political exclusion", "level / level",
-                                "R14 §8, §42", ge=0, le=5)
+                                "R14 §8, §42", value="assumption", ge=0, le=5)
     w_victimization: float = P(3.0, "Grievance from victimization of one's group in one's "
-                               "district", "level / level", "R14 §10", ge=0, le=20)
-    w_impunity: float = P(0.3, "Grievance from impunity", "level / level", "R14 §57", ge=0, le=5)
+                               "district", "level / level", "R14 §10",
+                               value="assumption", ge=0, le=20)
+    w_impunity: float = P(0.3, "Grievance from impunity", "level / level", "R14 §57",
+                          value="assumption", ge=0, le=5)
     grievance_rate: float = P(0.1, "Speed at which grievance approaches its target",
-                              "fraction / month", "assumption", gt=0, le=1)
+                              "fraction / month", "assumption", value="assumption", gt=0, le=1)
     fear_victimization: float = P(6.0, "Fear from violence against one's group nearby",
-                                  "level / level", "R14 §10", ge=0, le=50)
+                                  "level / level", "R14 §10", value="assumption", ge=0, le=50)
     fear_threat: float = P(0.4, "Fear from hate speech directed at one's group", "level / level",
-                           "R14 §9", ge=0, le=5)
+                           "R14 §9", value="assumption", ge=0, le=5)
     fear_rate: float = P(0.3, "Speed at which fear approaches its target", "fraction / month",
-                         "assumption", gt=0, le=1)
+                         "assumption", value="assumption", gt=0, le=1)
     radicalization_rate: float = P(0.06, "Speed at which radicalization rises to its target",
-                                   "fraction / month", "assumption", ge=0, le=1)
+                                   "fraction / month", "assumption", value="assumption", ge=0, le=1)
     deradicalization_rate: float = P(0.02, "Speed at which radicalization falls to its target",
                                      "fraction / "
-                                     "month", "assumption", ge=0, le=1)
+                                     "month", "assumption", value="assumption", ge=0, le=1)
     w_peer: float = P(0.3, "Pull of mobilized ties on mobilization (Granovetter thresholds)",
-                      "level / fraction", "Granovetter 1978", ge=0, le=5)
+                      "level / fraction", "Granovetter 1978", value="assumption", ge=0, le=5)
     w_self_protection: float = P(0.5, "Push of fear towards armed self-protection", "level / level",
-                                 "R14 §10", ge=0, le=5)
+                                 "R14 §10", value="assumption", ge=0, le=5)
     w_deterrence: float = P(0.6, "Deterrence of expected punishment on mobilization",
-                            "level / level", "R14 §44, §48; Epstein 2002", ge=0, le=5)
+                            "level / level", "R14 §44, §48; Epstein 2002",
+                            value="assumption", ge=0, le=5)
     threshold_mean: float = P(1.05, "Mean mobilization threshold", "level", "assumption",
+                              value="assumption",
                               ge=0, le=2)
     threshold_sd: float = P(0.2, "Spread of mobilization thresholds", "level", "assumption",
+                            value="assumption",
                             ge=0, le=1)
     demobilization_margin: float = P(0.1, "Motive must fall this far below the threshold before "
                                      "a mobilized civilian stands down", "level", "assumption",
+                                     value="assumption",
                                      ge=0, le=1)
+    threshold_floor: float = P(0.05, "Lowest mobilization threshold (thresholds drawn below it "
+                               "are raised to it)", "level", "assumption",
+                               value="assumption", ge=0, le=2)
+    radicalization_base: float = P(0.5, "Radicalization that sustained exposure produces at no "
+                                   "grievance: the target is min(1, exposure × (this + "
+                                   "grievance))", "level / exposure", "R14 §9",
+                                   value="assumption", ge=0, le=2)
+    initial_radicalization: float = P(0.1, "Civilians' initial radicalization is uniform on [0, "
+                                      "this]", "level", "assumption",
+                                      value="assumption", ge=0, le=1)
+    risk_aversion_min: float = P(0.2, "Lowest risk aversion: civilians' risk aversion is uniform "
+                                 "on [this, risk_aversion_max]", "level", "Epstein 2002",
+                                 value="assumption",
+                                 ge=0, le=1)
+    risk_aversion_max: float = P(1.0, "Highest risk aversion", "level", "Epstein 2002",
+                                 value="assumption", ge=0,
+                                 le=2)
+    punishment_security: float = P(0.5, "Weight of the security sector's lawful capacity "
+                                   "(capacity × restraint) in the expected punishment of taking "
+                                   "up arms", "level / level", "R14 §44; Epstein 2002",
+                                   value="assumption",
+                                   ge=0, le=1)
+    punishment_judiciary: float = P(0.5, "Weight of the judiciary's strength in the expected "
+                                    "punishment (with punishment_security, at most 1 in all)",
+                                    "level / level", "R14 §48", value="assumption", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MobilizationParams:
+        if self.risk_aversion_min > self.risk_aversion_max:
+            raise ValueError("risk_aversion_min: must not exceed risk_aversion_max "
+                             f"({self.risk_aversion_max})")
+        if self.punishment_security + self.punishment_judiciary > 1.0 + 1e-9:
+            raise ValueError("punishment_security + punishment_judiciary: the weights must sum "
+                             "to at most 1 (expected punishment stays on [0, 1])")
+        return self
 
 
 class ViolenceParams(Section):
@@ -271,46 +380,88 @@ class ViolenceParams(Section):
                               "unprofessional security sector, per mobilized civilian of an "
                               "excluded group in the district, plus 0.05 × hate speech against "
                               "the group per alive member", "killings / month",
-                              "R14 §44, §76; R16 §27", ge=0, le=1)
+                              "R14 §44, §76; R16 §27", value="assumption", ge=0, le=1)
     protection_strength: float = P(3.0, "Reduction of killings by a protecting security sector: "
                                    "hazard divided by 1 + this times protection", "multiplier",
-                                   "R14 §44, Pillar I", ge=0, le=50)
+                                   "R14 §44, Pillar I", value="assumption", ge=0, le=50)
     defuse_strength: float = P(0.6, "Share of incidents full-capacity local dispute-resolution "
-                               "bodies defuse", "fraction", "R14 §53–54", ge=0, le=1)
+                               "bodies defuse", "fraction", "R14 §53–54",
+                               value="assumption", ge=0, le=1)
     violations_per_killing: float = P(5.0, "Other serious violations (arrests, torture, sexual "
                                       "violence, destruction) per deliberate killing",
-                                      "violations / killing", "assumption; R14 §9", ge=0, le=100)
+                                      "violations / killing", "R14 §9",
+                                      value="assumption", ge=0, le=100)
     max_hazard: float = P(0.25, "Cap on a civilian's monthly probability of being killed",
-                          "probability / month", "assumption", gt=0, le=1)
+                          "probability / month", "assumption", value="assumption", gt=0, le=1)
     victimization_memory: float = P(0.8, "Share of last month's victimization remembered",
-                                    "fraction / month", "assumption", ge=0, lt=1)
+                                    "fraction / month", "assumption",
+                                    value="assumption", ge=0, lt=1)
     flee_fear: float = P(0.6, "Fear at which a civilian of risk aversion 0.5 flees (the "
                          "threshold scales with 1 / (0.5 + risk aversion))",
-                         "level", "assumption; R14 §64", ge=0, le=2)
+                         "level", "R14 §64", value="assumption", ge=0, le=2)
     return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
-                           "assumption", ge=0, le=2)
+                           "assumption", value="assumption", ge=0, le=2)
     spill: float = P(0.3, "Share of an armed group's members based in a district who act in its "
                      "neighbouring districts, spread evenly over them (operational reach)",
-                     "fraction", "assumption", ge=0, le=1)
+                     "fraction", "assumption", value="assumption", ge=0, le=1)
+    state_violence_hate: float = P(0.05, "State violence against every member of an excluded "
+                                   "group per unit of hate speech against it, as a share of that "
+                                   "against each of its mobilized members", "fraction / hate",
+                                   "R14 §9, §76", value="assumption", ge=0, le=1)
+    arms_decay: float = P(0.97, "Share of an armed group's arms inflow (spill-over) left after "
+                          "one month", "fraction / month", "R16 §11",
+                          value="assumption", ge=0, le=1)
+    victimization_half: float = P(0.002, "Victimization (harm per person of the cell per month, "
+                                  "smoothed) at which the victimization index that drives "
+                                  "grievance and fear is one half", "harm / person / month",
+                                  "R14 §10", value="assumption", gt=0, le=1)
+    flight_base: float = P(0.5, "Flight weight offset: a civilian flees when fear × (this + risk "
+                           "aversion) exceeds flee_fear", "level", "R14 §64",
+                           value="assumption", ge=0, le=2)
+    rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
+                           "read: each month they move 1 / this of the way to the month's rate",
+                           "months", "assumption", value="assumption", ge=1, le=36)
 
 
 class StageParams(Section):
     risk_up: float = P(0.35, "Structural risk score at which stage 1 (general risk) begins",
-                       "score", "R14 §8; Framework of Analysis RF1–6, 9", ge=0, le=1)
+                       "score", "R14 §8; Framework of Analysis RF1–6, 9",
+                       value="assumption", ge=0, le=1)
     threat_up: float = P(0.45, "Threat score at which stage 2 (specific threat) begins",
-                         "score", "R14 §9; Framework of Analysis RF4, 7–8, 10", ge=0, le=1)
+                         "score", "R14 §9; Framework of Analysis RF4, 7–8, 10",
+                         value="assumption", ge=0, le=1)
     atrocity_up: float = P(0.5, "Atrocity score at which stage 3 (imminent or ongoing) begins",
-                           "score", "R14 §10; Framework of Analysis RF11–14 (attacks on "
-                           "civilians)", ge=0, le=1)
+                           "score", "R14 §10; Framework of Analysis RF11–14 (attacks on civilians)",
+                           value="assumption", ge=0, le=1)
     hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
-                          "entry threshold", "fraction", "assumption", ge=0, lt=1)
+                          "entry threshold", "fraction", "assumption",
+                          value="assumption", ge=0, lt=1)
     killing_scale: float = P(2e-5, "Killings per person per month at which the atrocity score "
-                             "is one half", "killings / person / month", "assumption", gt=0,
-                             le=1)
+                             "is one half", "killings / person / month", "assumption",
+                             value="assumption", gt=0, le=1)
     observation_noise: float = P(0.1, "Noise of observed indicators with no early-warning "
-                                 "capacity", "score s.d.", "R14 §51–52", ge=0, le=1)
+                                 "capacity", "score s.d.", "R14 §51–52",
+                                 value="assumption", ge=0, le=1)
     max_delay: int = P(6, "Delay of observed indicators with no early-warning capacity",
-                       "months", "R14 §51–52, R16 §28", ge=0, le=36)
+                       "months", "R14 §51–52, R16 §28", value="assumption", ge=0, le=36)
+    armed_half: float = P(0.01, "Armed strength (members × multiplier) per civilian at which "
+                          "the armed-conflict indicator (RF1) is one half", "members / civilian",
+                          "Framework of Analysis RF1", value="assumption", gt=0, le=1)
+    violations_half: float = P(5e-4, "Violation rate (per civilian per month, smoothed) at which "
+                               "the violations-record indicator (RF2) is one half",
+                               "violations / civilian / month", "Framework of Analysis RF2",
+                               value="assumption",
+                               gt=0, le=1)
+    intent_half: float = P(0.01, "Intent-weighted armed strength per civilian at which its half "
+                           "of the capacity-to-commit indicator (RF5) is one half",
+                           "members / civilian", "Framework of Analysis RF5",
+                           value="assumption", gt=0, le=1)
+    heat_half: float = P(0.5, "Trigger heat at which the triggering-factors indicator (RF8) is "
+                         "one half", "heat", "Framework of Analysis RF8",
+                         value="assumption", gt=0, le=10)
+    mobilized_half: float = P(0.02, "Share of the population mobilized at which the mobilization "
+                              "indicator (RF7) is one half", "fraction",
+                              "Framework of Analysis RF7", value="assumption", gt=0, le=1)
 
 
 class OutcomeParams(Section):
@@ -320,24 +471,30 @@ class OutcomeParams(Section):
                                       "in the default population of one million); to be replaced "
                                       "by the mass-killing onset (onset_deaths)",
                                       "fraction of population",
-                                      "Ulfelder & Valentino 2008 (their threshold of 1,000, "
-                                      "here spread over the whole run)", gt=0, le=1)
+                                      "Ulfelder & Valentino 2008", value=(
+            "cited: Ulfelder & Valentino 2008: 1,000 noncombatant civilians killed by one "
+            "perpetrator within a period; here 0.1 % of the default population of one million, "
+            "counted cumulatively over the run and over all killers"), gt=0, le=1)
+    stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
+                       "months", "R16 §53–56", value="assumption", ge=1, le=120)
     onset_deaths: float = P(1000.0, "Deliberate killings of noncombatant civilians by one "
                             "perpetrator (the state or one armed group) within onset_window "
                             "months that make a mass-killing onset (the Early Warning Project "
                             "and Political Instability Task Force definition)", "people",
-                            "Ulfelder & Valentino 2008; value: their threshold, 1,000",
-                            gt=0, le=1e9)
+                            "Ulfelder & Valentino 2008", value=(
+                                "cited: Ulfelder & Valentino 2008: 1,000 noncombatant "
+                                "civilians killed by one perpetrator"), gt=0, le=1e9)
     onset_window: int = P(12, "Months over which a perpetrator's killings of noncombatants are "
-                          "counted against onset_deaths", "months",
-                          "Ulfelder & Valentino 2008; value: their period, a year", ge=1,
-                          le=120)
+                          "counted against onset_deaths", "months", "Ulfelder & Valentino 2008",
+                          value="cited: Ulfelder & Valentino 2008: a period of a year or less",
+                          ge=1, le=120)
     episode_end_deaths: float = P(100.0, "An episode ends when its perpetrator's killings of "
                                   "noncombatants over the last onset_window months fall below "
-                                  "this; a new onset after that is a recurrence", "people",
-                                  "value: assumption (a tenth of the onset level, so that an "
-                                  "episode does not end and restart on noise around the "
-                                  "threshold)", ge=0, le=1e9)
+                                  "this; a new onset after that is a recurrence (a tenth of "
+                                  "the onset level, so that an episode does not end and restart "
+                                  "on noise around the threshold)", "people",
+                                  "episode definition of the Early Warning Project",
+                                  value="assumption", ge=0, le=1e9)
 
     @model_validator(mode="after")
     def _end_below_onset(self) -> OutcomeParams:
@@ -346,27 +503,29 @@ class OutcomeParams(Section):
                              f"onset_deaths ({self.onset_deaths:g}); an episode must end below "
                              "the level that starts it")
         return self
-    stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
-                       "months", "assumption; R16 §53–56", ge=1, le=120)
 
 
 class CouncilMember(Section):
     name: str = Field(min_length=1, max_length=40, description="Member name, unique")
-    permanent: bool = P(False, "Permanent member with a veto", "yes/no", "R16 §15–16, §49")
+    permanent: bool = P(False, "Permanent member with a veto", "yes/no", "R16 §15–16, §49",
+                        value="scenario")
     backs: list[str] = P([], "Groups it shields: it may veto Security Council action against a "
-                         "perpetrator of these groups", "group names", "R16 §15–16, §30")
+                         "perpetrator of these groups", "group names", "R16 §15–16, §30",
+                         value="scenario")
     veto_propensity: float = P(0.8, "Probability that a permanent member backing the "
                                "perpetrator vetoes a draft in a month it is tabled",
-                               "probability / month", "assumption; R16 §16", ge=0, le=1)
+                               "probability / month", "R16 §16", value="assumption", ge=0, le=1)
 
 
 class SponsorParams(Section):
     name: str = Field(min_length=1, max_length=40, description="Sponsor name, unique")
-    backs: str = P(..., "Armed group it arms", "armed group name", "R16 §30")
+    backs: str = P(..., "Armed group it arms", "armed group name", "R16 §30", value="scenario")
     arms: float = P(0.5, "Arms and money it supplies, as an addition to the armed group's "
                     "strength multiplier (before denial of means)", "multiplier", "R16 §30",
+                    value="scenario",
                     ge=0, le=10)
-    start: int = P(1, "First month of support", "month", "scenario", ge=1, le=1200)
+    start: int = P(1, "First month of support", "month", "scenario input", value="scenario", ge=1,
+                   le=1200)
 
 
 ACTORS: tuple[str, ...] = (
@@ -382,15 +541,15 @@ class ActorParams(Section):
     budget: float | None = P(None, "What the actor can spend per year on the interventions it "
                              "delivers; a month it cannot pay in full runs at the share it can "
                              "pay; none: not binding", "cost units / year",
-                             "R14 §18, §75; R16 §14; value: assumption", ge=0, le=1e12)
+                             "R14 §18, §75; R16 §14", value="scenario", ge=0, le=1e12)
 
 
 class SecretariatParams(ActorParams):
     warning_threshold: float = P(0.4, "Attention at which the Secretary-General's special "
                                  "advisers issue a formal early warning", "attention level",
-                                 "R14 §51–52; R16 §28–29; value: assumption", ge=0, le=1)
+                                 "R14 §51–52; R16 §28–29", value="assumption", ge=0, le=1)
     warning_boost: float = P(0.2, "Attention every other actor gains from a formal warning",
-                             "attention level", "R16 §28–29; value: assumption", ge=0, le=1)
+                             "attention level", "R16 §28–29", value="assumption", ge=0, le=1)
 
 
 class AgenciesParams(Section):
@@ -409,42 +568,42 @@ class AgenciesParams(Section):
 
 class RegionalParams(ActorParams):
     present: bool = P(True, "A regional or sub-regional organization with a mandate in the "
-                      "country", "yes/no", "R14 §24; R16 §59")
+                      "country", "yes/no", "R14 §24; R16 §59", value="scenario")
     consensus: float = P(0.7, "Probability per month that its members agree on a proposed "
                          "action when no member shields the perpetrator", "probability / month",
-                         "assumption; R14 §24", ge=0, le=1)
+                         "R14 §24", value="assumption", ge=0, le=1)
 
 
 class NeighbourParams(Section):
     name: str = Field(min_length=1, max_length=40, description="Neighbour name, unique")
     backs: list[str] = P([], "Groups it has a vested interest in: it obstructs regional action "
-                         "against their side", "group names", "R14 §23")
+                         "against their side", "group names", "R14 §23", value="scenario")
     information: float = P(0.5, "What it knows first-hand (proximity), passed to the regional "
                            "organization: that organization sees this share of the true "
-                           "situation instead of the observed one", "fraction", "R14 §23; value: "
-                           "assumption", ge=0, le=1)
+                           "situation instead of the observed one", "fraction", "R14 §23",
+                           value="assumption", ge=0, le=1)
     obstruction: float = P(0.8, "Probability per month that a neighbour backing the "
                            "perpetrator blocks a regional decision", "probability / month",
-                           "assumption; R14 §23", ge=0, le=1)
+                           "R14 §23", value="assumption", ge=0, le=1)
 
 
 class CivilSocietyParams(ActorParams):
     presence: float = P(0.2, "Strength of local civil-society networks (human-rights defenders, "
                         "women's, youth and religious groups, local monitors) at the start",
-                        "level", "R14 §27; R16 §51; value: assumption", ge=0, le=1)
+                        "level", "R14 §27; R16 §51", value="scenario", ge=0, le=1)
     warning_weight: float = P(0.5, "Share of the early-warning gap that local reports close at "
                               "full presence: early warning works with strength "
                               "1 − (1 − s_d)(1 − warning_weight × presence)", "fraction",
-                              "R14 §27, §51–52; value: assumption", ge=0, le=1)
+                              "R14 §27, §51–52", value="assumption", ge=0, le=1)
     accountability: float = P(0.02, "Impunity reduction per month at full presence and a "
                               "violations indicator of 1 (documentation of violations)",
-                              "impunity points / month", "R14 §27; R16 §51; value: assumption",
+                              "impunity points / month", "R14 §27; R16 §51", value="assumption",
                               ge=0, le=1)
     suppression: float = P(0.05, "Rate at which a complicit state closes civic space: presence "
                            "falls by suppression × complicity × presence a month",
-                           "fraction / month", "R14 §76; value: assumption", ge=0, le=1)
+                           "fraction / month", "R14 §76", value="assumption", ge=0, le=1)
     recovery: float = P(0.02, "Rate at which presence recovers toward its initial level",
-                        "fraction / month", "assumption", ge=0, le=1)
+                        "fraction / month", "assumption", value="assumption", ge=0, le=1)
 
 
 class InternationalParams(Section):
@@ -452,33 +611,43 @@ class InternationalParams(Section):
                                          "members that matter for this country")
     sponsors: list[SponsorParams] = Field([], max_length=12, description="External sponsors")
     agenda_delay: int = P(2, "Months from a warning (a trigger) to the item being on the "
-                          "agenda", "months", "R16 §28–29", ge=0, le=60)
+                          "agenda", "months",
+                          "R16 §28–29 (warnings are acted on late); the only datum there, in "
+                          "R16 §28, is one delay of 13 months from warning to decisive action "
+                          "(Central African Republic: coup in March 2013, Security Council "
+                          "authorization in April 2014), which this value does not use",
+                          value="assumption", ge=0, le=60)
     resistance_delay: float = P(6.0, "Extra months before the agenda, times the state's "
                                 "complicity, while the observed stage is below 3: states resist "
-                                "being put on an agenda early", "months", "R14 §73", ge=0,
+                                "being put on an agenda early", "months", "R14 §73",
+                                value="assumption", ge=0,
                                 le=60)
+    perpetrator_complicity: float = P(0.5, "Complicity from which the ruling group counts as a "
+                                      "perpetrator side (a Council member backing it may veto; a "
+                                      "neighbour backing it obstructs)", "level",
+                                      "R16 §15–16, §27", value="assumption", ge=0, le=1)
     council_attempts: int = P(12, "Months a Security Council draft, or a proposal to the "
                               "regional organization, stays tabled before it is abandoned",
-                              "months", "assumption; R16 §49", ge=1, le=120)
+                              "months", "R16 §49", value="assumption", ge=1, le=120)
     stage_cost: list[Annotated[float, Field(ge=0, le=1000)]] = P(
         [1.0, 1.0, 3.0, 10.0], "Multiplier of an intervention's monthly cost at true stage 0, 1, "
         "2 and 3: operating amid a specific threat or ongoing atrocities costs more (costs rise "
-        "steeply with stage)", "multiplier per stage", "R14 §18; values: assumption",
+        "steeply with stage)", "multiplier per stage", "R14 §18", value="assumption",
         min_length=4, max_length=4)
     attention_rate: float = P(0.3, "Rate at which an actor's attention moves toward the "
                               "situation's salience (the higher of the observed threat and "
                               "atrocity scores, minus distraction)", "fraction / month",
-                              "R16 §28–29; value: assumption", ge=0, le=1)
+                              "R16 §28–29", value="assumption", ge=0, le=1)
     attention_threshold: float = P(0.3, "Attention the delivering actor needs before a "
                                    "triggered response reaches its agenda", "attention level",
-                                   "R16 §28–29; value: assumption", ge=0, le=1)
+                                   "R16 §28–29", value="assumption", ge=0, le=1)
     distraction: float = P(0.0, "Competing crises elsewhere: subtracted from every actor's "
-                           "salience", "attention level", "R14 §75; R16 §14; value: assumption",
+                           "salience", "attention level", "R14 §75; R16 §14", value="assumption",
                            ge=0, le=1)
     council_budget: float | None = P(None, "What member states will pay per year for Security "
                                      "Council (Pillar III) action (the Council's budget; its "
                                      "members are listed in `council`); none: not binding",
-                                     "cost units / year", "R16 §14; value: assumption", ge=0,
+                                     "cost units / year", "R16 §14", value="scenario", ge=0,
                                      le=1e12)
     secretariat: SecretariatParams = Field(SecretariatParams(), description="Secretary-General "
                                            "and special advisers (good offices, early warning)")
@@ -493,26 +662,54 @@ class InternationalParams(Section):
     prevention_funding: float = P(1.0, "Share of the requested intensity funded for an "
                                   "intervention decided before the observed stage reaches 3 "
                                   "(prevention is under-funded)", "fraction",
-                                  "R14 §18, §75; R16 §14", ge=0, le=1)
+                                  "R14 §18, §75; R16 §14", value="assumption", ge=0, le=1)
+
+
+class InterventionsBase(Section):
+    """What the delivery of every kind shares; each kind's own coefficients (lag, cost, effect
+    sizes) are a subsection named after it, declared in its catalogue class (``Params``)."""
+
+    will_floor: float = P(0.3, "Share of its effect a will-scaled intervention keeps when the "
+                          "state has no political will: the will factor is will_floor + "
+                          "will_slope × political will", "fraction", "R14 §16",
+                          value="assumption", ge=0, le=1)
+    will_slope: float = P(0.7, "Rise of the will factor per unit of political will", "fraction",
+                          "R14 §16", value="assumption", ge=0, le=1)
+    consent_will: float = P(0.1, "Political will below which the state refuses even "
+                            "non-intrusive help for its own institutions", "level", "R14 §15",
+                            value="assumption", ge=0, le=1)
+    worst_share: float = P(0.25, "Share of districts, the most victimized, that peacekeeping "
+                           "and authorized force protect (at least one district), re-targeted "
+                           "monthly", "fraction", "R14 §67–69 (rapid reaction)",
+                           value="assumption", gt=0, le=1)
+
+
+InterventionsParams: type[InterventionsBase] = create_model(
+    "InterventionsParams", __base__=InterventionsBase,
+    __doc__="The delivery's shared coefficients and one section per catalogue kind.",
+    **{kind: (c.Params, P(c.Params(), f"Coefficients of `{kind}` ({c.paragraph}): lag, cost "
+                          "and effect sizes (docs/interventions.md)", "section", c.paragraph,
+                          value="section"))
+       for kind, c in CATALOGUE.items()})
 
 
 class InterventionSpec(Section):
     kind: str = P(..., "Intervention from the catalogue (docs/interventions.md)", "name",
-                  "R14 §28–69")
+                  "R14 §28–69", value="policy")
     start: int = P(1, "First month it may start (decision month for a fixed schedule)", "month",
-                   "policy", ge=1, le=1200)
+                   "policy input", value="policy", ge=1, le=1200)
     trigger_stage: int | None = P(None, "If set, start only once the observed stage has been at "
                                   "least this for trigger_months consecutive months",
-                                  "stage", "R16 §28–29", ge=1, le=3)
+                                  "stage", "R16 §28–29", value="policy", ge=1, le=3)
     trigger_months: int = P(1, "Months the trigger condition must hold", "months",
-                            "R16 §28–29", ge=1, le=120)
+                            "R16 §28–29", value="policy", ge=1, le=120)
     duration: int | None = P(None, "Months of effect before it ends; none: to the end of the "
-                             "run", "months", "R16 §53–56", ge=1, le=1200)
+                             "run", "months", "R16 §53–56", value="policy", ge=1, le=1200)
     intensity: float = P(1.0, "Scale of the effort (effect and cost)", "multiplier",
-                         "assumption", ge=0, le=5)
+                         "assumption", value="policy", ge=0, le=5)
     by: str | None = P(None, "The actor that delivers it, one of the kind's deliverers "
                        "(docs/interventions.md); none: the kind's first deliverer", "actor name",
-                       "R14 §20–27")
+                       "R14 §20–27", value="policy")
 
     @model_validator(mode="after")
     def _known_kind(self) -> InterventionSpec:
@@ -533,14 +730,17 @@ class InterventionSpec(Section):
 
 class AdaptiveParams(Section):
     every: int = P(6, "Months between reviews of the observed indicators", "months",
-                   "R14 §19, §40", ge=1, le=120)
+                   "R14 §19, §40", value="policy", ge=1, le=120)
     slots: int = P(3, "Most interventions the rule keeps deployed at once", "interventions",
-                   "assumption; R14 §18, §75", ge=1, le=12)
+                   "R14 §18, §75", value="policy", ge=1, le=12)
     threshold: float = P(0.4, "Observed indicator level that calls for a response; a response "
-                         "ends when its indicator falls below threshold × (1 − 0.25)",
-                         "indicator level", "assumption", ge=0, le=1)
+                         "ends when its indicator falls below release × threshold",
+                         "indicator level", "assumption", value="policy", ge=0, le=1)
+    release: float = P(0.75, "A response ends when its indicator falls below this × threshold "
+                       "(hysteresis of the rule)", "fraction", "assumption", value="policy",
+                       ge=0, le=1)
     intensity: float = P(1.0, "Intensity of each intervention the rule deploys", "multiplier",
-                         "assumption", ge=0, le=5)
+                         "assumption", value="policy", ge=0, le=5)
 
 
 class PolicyParams(Section):
@@ -550,7 +750,8 @@ class PolicyParams(Section):
                                             "observed indicators every few months and re-target "
                                             "(flexibility, R14 §19)")
     budget: float | None = P(None, "Total cost the policy may spend; interventions stop when "
-                             "it is exhausted", "cost units", "R14 §18, §75", ge=0, le=1e12)
+                             "it is exhausted", "cost units", "R14 §18, §75",
+                             value="policy", ge=0, le=1e12)
 
 
 class Scenario(Section):
@@ -577,6 +778,7 @@ class Scenario(Section):
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
     international: InternationalParams = InternationalParams()
+    interventions: InterventionsParams = InterventionsParams()  # type: ignore[valid-type]
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
                                               "added to (or replacing) the shipped ones")
 

@@ -167,9 +167,10 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     ties = build_ties(group, district, n_groups, net.degree, net.homophily,
                       net.distant_ties, rng)
     dyn = scenario.mobilization
-    threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(0.05, None)
+    threshold = rng.normal(dyn.threshold_mean, dyn.threshold_sd, n).clip(dyn.threshold_floor,
+                                                                         None)
     attitudes = np.zeros((4, n), dtype=np.float32)
-    attitudes[2] = rng.random(n) * 0.1
+    attitudes[2] = rng.random(n) * dyn.initial_radicalization
     return Civilians(
         group=group,
         home=district.copy(),
@@ -183,7 +184,8 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
         fear=attitudes[1],
         radical=attitudes[2],
         exposure=attitudes[3],
-        risk_aversion=rng.uniform(0.2, 1.0, n).astype(np.float32),
+        risk_aversion=rng.uniform(dyn.risk_aversion_min, dyn.risk_aversion_max,
+                                  n).astype(np.float32),
         threshold=threshold.astype(np.float32),
         ties=ties,
         group_starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]),

@@ -182,7 +182,7 @@ def test_scenarios_list_show_and_schema(tmp_path):
     doc = json.loads(cli("scenarios", "show", "state_perpetrator", "--json").stdout)
     assert doc["extends"] == ["default"] and "council_action" in doc["policies"]
     sponsor = {r["path"]: r for r in doc["parameters"]}["international.sponsors.patron.arms"]
-    assert sponsor["value"] == 1.0 and sponsor["provenance"] == "R16 §30"
+    assert sponsor["value"] == 1.0 and sponsor["provenance"] == "R16 §30; value: scenario"
     dumped = cli("scenarios", "show", "resilient", "--toml")
     (tmp_path / "r.toml").write_text(dumped.stdout)
     assert cli("scenarios", "validate", str(tmp_path / "r.toml")).returncode == 0

@@ -12,10 +12,37 @@ def test_every_parameter_documents_unit_and_provenance():
                 "`armed_groups[].name`", "`policies.NAME.description`",
                 "`international.council[].name`", "`international.sponsors[].name`",
                 "`international.neighbours[].name`"}
-    for path, meaning, unit, _default, provenance in rows():
+    for path, meaning, unit, _default, provenance, value in rows():
         assert meaning, path
         if path not in metadata:
-            assert unit and provenance, path
+            assert unit and provenance and value, path
+
+
+def test_every_parameter_says_where_its_value_comes_from():
+    """A citation of the mechanism must not pass for a sourced number: every parameter (every
+    leaf field but the names and texts, and every number, whatever its declaration) declares the
+    source of its value — an assumption, a calibration, the scenario or policy, or a cited
+    estimate with its datum."""
+    import typing
+
+    from escalation_sim.declare import valid_value_source
+    from escalation_sim.docs import fields
+
+    texts = {"name", "title", "brief", "sources", "description"}
+    missing = []
+    for path, field in fields():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        numeric = {int, float} & {field.annotation, *typing.get_args(field.annotation)}
+        if path.rsplit(".", 1)[-1] in texts and not numeric:
+            continue
+        if not valid_value_source(str(extra.get("value", ""))):
+            missing.append(path)
+        elif extra["value"] not in ("assumption", "section"):
+            # the one-line provenance that `scenarios show` and the trainer print carries it too
+            assert extra["provenance"].endswith(f"value: {extra['value']}"), path
+    assert not missing, f"no (valid) value source: {missing}"
+    assert valid_value_source("cited: Ulfelder & Valentino 2008: 1,000 deaths")
+    assert not valid_value_source("R16 §28") and not valid_value_source("cited: R16 §28")
 
 
 def test_render_replaces_only_between_markers():

@@ -192,3 +192,22 @@ def test_adaptive_policy_lowers_the_mass_atrocity_rate(default):
                  float)
     assert d.mean() < -2 * d.std(ddof=1) / np.sqrt(runs)
     assert all(o.cost > 0 for o in adaptive)
+
+
+def test_a_kinds_lag_and_effect_size_are_scenario_parameters():
+    """The catalogue's numbers are read from the scenario, not from code: `--set` on a kind's
+    lag moves its first month of effect, and its effect size scales what it delivers (protection
+    is linear in the coefficient, so 0.25 instead of 0.1 gives 2.5 times the presence)."""
+    pol = policy({"kind": "humanitarian_protection", "start": 1})
+    base = load_scenario("default")
+    m1 = run(base, pol, months=12)
+    m2 = run(load_scenario("default", ["interventions.humanitarian_protection.lag=4",
+                                       "interventions.humanitarian_protection.protection=0.25"]),
+             pol, months=12)
+    d1, d2 = m1.delivery.deployments[0], m2.delivery.deployments[0]
+    assert d1.active_from == d1.decided + CATALOGUE["humanitarian_protection"].lag == 2
+    assert d2.active_from == d2.decided + 4
+    assert m1.violence.protection.max() > 0
+    assert np.allclose(m2.violence.protection, 2.5 * m1.violence.protection)
+    assert CATALOGUE["humanitarian_protection"].lag == \
+        base.interventions.humanitarian_protection.lag   # the docs' default is the schema's

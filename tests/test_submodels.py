@@ -3,23 +3,28 @@
 import numpy as np
 import pytest
 
+from escalation_sim.params import EventParams, InstitutionsParams
 from escalation_sim.submodels import events, information, institutions, mobilization, violence
 from escalation_sim.submodels.observation import observe, scores
 
 
 # ---- events -----------------------------------------------------------------------------
 def test_distrusted_electoral_body_makes_hotter_elections():
-    assert events.election_heat(1.0, trust=0.1, contested=True) > events.election_heat(
-        1.0, trust=0.8, contested=True)
-    assert events.election_heat(1.0, 0.5, True) > events.election_heat(1.0, 0.5, False)
-    assert events.election_heat(1.0, 1.0, True) == 0.2  # a trusted body leaves base heat only
+    p = EventParams()
+    assert events.election_heat(1.0, 0.1, True, p) > events.election_heat(1.0, 0.8, True, p)
+    assert events.election_heat(1.0, 0.5, True, p) > events.election_heat(1.0, 0.5, False, p)
+    # a trusted body leaves the base heat only
+    assert events.election_heat(1.0, 1.0, True, p) == p.election_heat == 0.2
+    assert events.election_heat(1.0, 1.0, True, EventParams(election_heat=0.5)) == 0.5
 
 
 def test_coups_more_likely_with_violence_and_a_captured_security_sector():
-    base = events.coup_probability(0.01, 0.0, 0.8)
-    assert events.coup_probability(0.01, 0.9, 0.8) > base
-    assert events.coup_probability(0.01, 0.0, 0.1) > base
-    assert events.coup_probability(1.0, 1.0, 0.0) == 1.0
+    p = EventParams()
+    base = events.coup_probability(0.01, 0.0, 0.8, p)
+    assert events.coup_probability(0.01, 0.9, 0.8, p) > base
+    assert events.coup_probability(0.01, 0.0, 0.1, p) > base
+    assert events.coup_probability(1.0, 1.0, 0.0, p) == 1.0
+    assert events.coup_probability(0.01, 0.9, 0.8, EventParams(coup_violence=0.0)) == base
 
 
 # ---- information ------------------------------------------------------------------------
@@ -62,14 +67,14 @@ def test_deterrence_and_peers_in_the_mobilization_motive():
 
 
 def test_impunity_weakens_expected_punishment():
-    assert mobilization.expected_punishment(0.5, 0.5, 0.9) < mobilization.expected_punishment(
-        0.5, 0.5, 0.1)
+    assert mobilization.expected_punishment(0.5, 0.5, 0.9, 0.5, 0.5) < (
+        mobilization.expected_punishment(0.5, 0.5, 0.1, 0.5, 0.5))
 
 
 def test_radicalization_target_in_unit_interval_and_rises_with_grievance():
     x = np.linspace(0, 1, 11)
-    low, high = mobilization.radicalization_target(x, 0.0 * x), mobilization.radicalization_target(
-        x, 0.0 * x + 1.0)
+    low, high = (mobilization.radicalization_target(x, 0.0 * x, 0.5),
+                 mobilization.radicalization_target(x, 0.0 * x + 1.0, 0.5))
     assert np.all((high >= 0) & (high <= 1)) and np.all(high >= low)
 
 
@@ -97,7 +102,7 @@ def test_armed_groups_hit_only_their_targets_where_they_are():
 
 def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
     p = violence.state_pressure(np.array([[5, 5]]), np.array([[100, 100]]), 0.5,
-                                np.array([False, True]), np.array([0.0, 0.4]), 0.1)
+                                np.array([False, True]), np.array([0.0, 0.4]), 0.1, 0.05)
     assert p[0, 0] == 0 and p[0, 1] > 0
 
 
@@ -108,7 +113,8 @@ def test_civilians_flee_to_the_least_violent_neighbour():
 
 # ---- institutions -----------------------------------------------------------------------
 def test_stronger_justice_means_less_impunity_with_delay():
-    assert institutions.impunity_target(0.9, 0.9) < institutions.impunity_target(0.1, 0.1)
+    p = InstitutionsParams()
+    assert institutions.impunity_target(0.9, 0.9, p) < institutions.impunity_target(0.1, 0.1, p)
     v = 1.0
     for _ in range(12):
         v = institutions.lag(v, 0.0, 12.0)

@@ -20,10 +20,11 @@ from .observation import Indicator
 
 
 def perpetrators(model: Model) -> set[int]:
-    """Groups on the perpetrating side: the ruling group when the state is complicit (≥ 0.5), and
-    the base groups of armed groups that field fighters."""
+    """Groups on the perpetrating side: the ruling group when the state is complicit (at least
+    ``international.perpetrator_complicity``), and the base groups of armed groups that field
+    fighters."""
     out = {a.base for a in model.armed_groups if a.strength > 0}
-    if model.government.complicity >= 0.5:
+    if model.government.complicity >= model.params.international.perpetrator_complicity:
         out.add(model.government.ruling)
     return out
 

@@ -40,17 +40,20 @@ class Status(StrEnum):
     BLOCKED = "blocked"
 
 
-def will_factor(political_will: float) -> float:
-    """Mutual commitment (R14 §16): with no will an assisted effort keeps 30 % of its effect."""
-    return 0.3 + 0.7 * political_will
+def will_factor(political_will: float, floor: float, slope: float) -> float:
+    """Mutual commitment (R14 §16): with no will an assisted effort keeps the share ``floor``
+    (``interventions.will_floor``) of its effect, rising by ``slope`` per unit of will."""
+    return floor + slope * political_will
 
 
 def consents(model: Model, intrusive: bool) -> bool:
     """Whether the state accepts consensual assistance (R14 §15). Help for its own institutions
-    it accepts unless its political will is negligible (< 0.1); scrutiny and foreign presence
-    (``intrusive``) only while its will to protect exceeds its complicity (R14 §76)."""
+    it accepts unless its political will is below ``interventions.consent_will``; scrutiny and
+    foreign presence (``intrusive``) only while its will to protect exceeds its complicity
+    (R14 §76)."""
     gov = model.government
-    return gov.political_will > gov.complicity if intrusive else gov.political_will >= 0.1
+    return gov.political_will > gov.complicity if intrusive else (
+        gov.political_will >= model.params.interventions.consent_will)
 
 
 class Deployment:
@@ -111,6 +114,7 @@ class Deployment:
             # depends on state, and adding a deployment changes no other deployment's draws
             u = model.streams["international", self.index].random()
         ip = model.params.international
+        kp = iv.pars(model)   # this kind's lag, cost and coefficients in the scenario
         if self.status in (Status.BLOCKED, Status.ENDED):
             return 0.0
         if self.actor is None:
@@ -161,8 +165,8 @@ class Deployment:
             if model.observation.observed_stage < 3:
                 self.funded = ip.prevention_funding
             self.status, self.decided = Status.LAGGING, month
-            self.log(model, f"decided; takes effect in {iv.lag} months")
-        if self.status == Status.LAGGING and month - self.decided >= iv.lag:
+            self.log(model, f"decided; takes effect in {kp.lag} months")
+        if self.status == Status.LAGGING and month - self.decided >= kp.lag:
             self.status, self.active_from = Status.ACTIVE, month
             self.log(model, "takes effect")
         if self.status != Status.ACTIVE:
@@ -172,12 +176,14 @@ class Deployment:
             self.log(model, "ends")
             return 0.0
         intensity = spec.intensity * self.funded
-        cost = iv.cost * intensity * ip.stage_cost[model.observation.stage]
+        cost = kp.cost * intensity * ip.stage_cost[model.observation.stage]
         paid = self.actor.pay(cost, self.name)
         if paid > 0.0 and self.first_effect is None:
             self.first_effect = month
+        dp = model.params.interventions
         s = intensity * paid * self.actor.capacity() * (
-            will_factor(model.government.political_will) if iv.will_scaled else 1.0)
+            will_factor(model.government.political_will, dp.will_floor, dp.will_slope)
+            if iv.will_scaled else 1.0)
         iv.effect(model, s)
         return cost * paid
 
@@ -218,7 +224,7 @@ class AdaptiveRule:
     """Flexibility (R14 §19): every ``every`` months, review the *observed* indicators; respond
     to the highest ones at or above ``threshold`` (up to ``slots`` responses at once, each through
     the same pipeline as any deployment) and end responses whose indicator has fallen below
-    ``threshold × 0.75``."""
+    ``release × threshold``."""
 
     name = "adaptive"
 
@@ -238,7 +244,7 @@ class AdaptiveRule:
     def review(self, model: Model) -> None:
         seen = dict(zip(INDICATORS, model.observation.observed_indicators, strict=True))
         for kind, (indicator, d) in list(self.deployments.items()):
-            eased = seen[indicator] < 0.75 * self.p.threshold
+            eased = seen[indicator] < self.p.release * self.p.threshold
             if eased and d.status in (Status.ACTIVE, Status.LAGGING):
                 d.status = Status.ENDED
                 d.log(model, f"re-targeted: {indicator} has eased, ends")
@@ -276,6 +282,7 @@ class Delivery(Module):
     interventions stop (R14 §18, §75)."""
 
     name = "delivery"
+    section = "interventions"
     series = ("cost",)
     reads = ("observation: stages, observed indicators", "decisions: actors, council",
              "government: will, complicity", "the catalogue's effects reach their owners")

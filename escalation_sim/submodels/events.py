@@ -28,15 +28,20 @@ from .base import Module
 KINDS = ("election", "coup", "economic_shock", "spillover")
 
 
-def election_heat(magnitude: float, trust: float, contested: bool) -> float:
-    """Heat of an election given the electoral body's strength (capacity × integrity)."""
+def election_heat(magnitude: float, trust: float, contested: bool, p) -> float:
+    """Heat of an election given the electoral body's strength (capacity × integrity), with the
+    coefficients of :class:`escalation_sim.params.EventParams` ``p``."""
     distrust = 1.0 - trust
-    return magnitude * (0.2 + 0.8 * distrust * (1.0 if contested else 0.4))
+    return magnitude * (p.election_heat + p.election_distrust * distrust * (
+        1.0 if contested else p.election_accepted))
 
 
-def coup_probability(hazard: float, atrocity_score: float, security_integrity: float) -> float:
-    """Monthly coup probability: raised by violence, lowered by an accountable security sector."""
-    return min(1.0, hazard * (1.0 + 4.0 * atrocity_score) * (1.5 - security_integrity))
+def coup_probability(hazard: float, atrocity_score: float, security_integrity: float,
+                     p) -> float:
+    """Monthly coup probability: raised by violence, lowered by an accountable security sector
+    (coefficients of :class:`escalation_sim.params.EventParams` ``p``)."""
+    return min(1.0, hazard * (1.0 + p.coup_violence * atrocity_score)
+               * (p.coup_integrity - security_integrity))
 
 
 class Events(Module):
@@ -63,29 +68,29 @@ class Events(Module):
 
     def fire(self, kind: str, magnitude: float, u_contest: float) -> None:
         """Apply one event to the model and log it."""
-        model = self.model
+        model, p = self.model, self.p
         if kind == "election":
             eb = model.brakes["electoral_body"]
             contested = u_contest < 1.0 - eb.strength
-            self.heat += election_heat(magnitude, eb.strength, contested)
+            self.heat += election_heat(magnitude, eb.strength, contested, p)
             if contested:
                 out = np.array([not g.ruling for g in model.groups])
-                self.grievance_shock[out] += 0.3 * magnitude * (1.0 - eb.strength)
+                self.grievance_shock[out] += p.election_grievance * magnitude * (1.0 - eb.strength)
             model.log(kind, "Election held; result contested, tension rises" if contested
                       else "Election held; result accepted")
         elif kind == "coup":
             self.heat += magnitude
-            model.brakes["security_sector"].capture(0.5)
-            model.government.coup(magnitude)
+            model.brakes["security_sector"].capture(p.coup_capture)
+            model.government.coup(magnitude, p.coup_will, p.coup_complicity)
             model.log(kind, "Coup: the security sector is captured and political will collapses")
         elif kind == "economic_shock":
-            self.heat += 0.3 * magnitude
-            self.stress += 0.5 * magnitude
+            self.heat += p.shock_heat * magnitude
+            self.stress += p.shock_stress * magnitude
             model.log(kind, "Economic shock: inequality between groups bites harder")
         elif kind == "spillover":
-            self.heat += 0.5 * magnitude
+            self.heat += p.spillover_heat * magnitude
             for a in model.armed_groups:
-                a.arm(0.5 * magnitude)
+                a.arm(p.spillover_arms * magnitude)
             model.log(kind, "Spill-over from a neighbouring conflict: arms and fighters arrive")
         else:  # guarded by the schema; kept for callers outside it
             raise ValueError(f"unknown event kind {kind!r}; kinds are {KINDS}")
@@ -100,7 +105,7 @@ class Events(Module):
             self.fire(e.kind, e.magnitude, u[3])
         sec = model.brakes["security_sector"]
         if u[0] < coup_probability(p.coup_hazard, model.observation.scores[Score.ATROCITY],
-                                   sec.integrity):
+                                   sec.integrity, p):
             self.fire("coup", 1.0, u[3])
         if u[1] < p.shock_hazard:
             self.fire("economic_shock", 1.0, u[3])

@@ -15,9 +15,11 @@ from ..params import BRAKES
 from .base import Module
 
 
-def impunity_target(judiciary: float, transitional_justice: float) -> float:
-    """The impunity a justice system of given strengths sustains in the long run."""
-    return 1.0 - (0.7 * judiciary + 0.3 * transitional_justice)
+def impunity_target(judiciary: float, transitional_justice: float, p) -> float:
+    """The impunity a justice system of given strengths sustains in the long run (weights of
+    :class:`escalation_sim.params.InstitutionsParams` ``p``)."""
+    return 1.0 - (p.impunity_judiciary * judiciary
+                  + p.impunity_transitional_justice * transitional_justice)
 
 
 def lag(value: float, target: float, delay: float) -> float:
@@ -25,10 +27,11 @@ def lag(value: float, target: float, delay: float) -> float:
     return value + (target - value) / delay
 
 
-def regime_threat(armed_groups, ruling: int, n_civilians: int) -> float:
-    """Armed strength aimed at the ruling group, relative to 2 % of the population, capped at 1."""
+def regime_threat(armed_groups, ruling: int, n_civilians: int, scale: float) -> float:
+    """Armed strength aimed at the ruling group, relative to the share ``scale`` of the
+    population, capped at 1."""
     aimed = sum(a.strength * a.multiplier for a in armed_groups if a.targets[ruling])
-    return min(1.0, aimed / (0.02 * n_civilians))
+    return min(1.0, aimed / (scale * n_civilians))
 
 
 class Institutions(Module):
@@ -43,7 +46,7 @@ class Institutions(Module):
     def __init__(self, model):
         super().__init__(model)
         self.impunity = impunity_target(model.brakes["judiciary"].strength,
-                                        model.brakes["transitional_justice"].strength)
+                                        model.brakes["transitional_justice"].strength, self.p)
 
     def reduce_impunity(self, amount: float) -> None:
         """Documentation, scrutiny or prosecution lower impunity by ``amount`` (on [0, 1])."""
@@ -52,11 +55,13 @@ class Institutions(Module):
     def step(self) -> None:
         model = self.model
         gov = model.government
-        gov.step(regime_threat(model.armed_groups, gov.ruling, model.civilians.n))
+        gov.step(regime_threat(model.armed_groups, gov.ruling, model.civilians.n,
+                               model.params.government.threat_scale))
         model.brake_set.do("step")
         self.impunity = lag(self.impunity,
                             impunity_target(model.brakes["judiciary"].strength,
-                                            model.brakes["transitional_justice"].strength),
+                                            model.brakes["transitional_justice"].strength,
+                                            self.p),
                             self.p.justice_delay)
 
     def record(self) -> tuple[float, ...]:

@@ -6,8 +6,8 @@ district×group cell and gathered to civilians by their ``key``.
 * Grievance target: horizontal inequality (amplified by economic stress), political exclusion,
   victimization of one's group in one's district, impunity, and event shocks (R14 §8, §41–42, §57).
 * Fear target: victimization nearby and hate speech directed at one's group (R14 §9–10).
-* Radicalization approaches ``exposure × (0.5 + grievance)`` — hate speech resonates with the
-  aggrieved — quickly upwards and slowly downwards.
+* Radicalization approaches ``exposure × (radicalization_base + grievance)`` — hate speech
+  resonates with the aggrieved — quickly upwards and slowly downwards.
 * Mobilization is a threshold decision (Granovetter 1978; Epstein 2002): the motive —
   radicalization, the share of one's ties already mobilized, and fear (armed self-protection,
   R14 §10) — minus deterrence, the expected punishment from an accountable security sector and
@@ -33,15 +33,19 @@ def horizontal_inequality(status: np.ndarray, share: np.ndarray) -> np.ndarray:
     return np.clip((mean - status) / max(mean, 1e-9), 0.0, 1.0)
 
 
-def radicalization_target(exposure: np.ndarray, grievance: np.ndarray) -> np.ndarray:
-    """Radicalization that sustained exposure produces: hate speech resonates with grievance."""
-    return np.minimum(exposure * (0.5 + grievance), 1.0)
+def radicalization_target(exposure: np.ndarray, grievance: np.ndarray,
+                          base: float) -> np.ndarray:
+    """Radicalization that sustained exposure produces: hate speech resonates with grievance
+    (``base``: the target per unit exposure at no grievance)."""
+    return np.minimum(exposure * (base + grievance), 1.0)
 
 
 def expected_punishment(security_restraint_capacity: float, judiciary: float,
-                        impunity: float) -> float:
-    """Probability-like expectation of being punished for taking up arms, on [0, 1]."""
-    return (0.5 * security_restraint_capacity + 0.5 * judiciary) * (1.0 - impunity)
+                        impunity: float, w_security: float, w_judiciary: float) -> float:
+    """Probability-like expectation of being punished for taking up arms, on [0, 1] (weights
+    summing to at most 1)."""
+    return (w_security * security_restraint_capacity + w_judiciary * judiciary) * (
+        1.0 - impunity)
 
 
 def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversion: np.ndarray,
@@ -108,7 +112,7 @@ class Mobilization(Module):
                  p.grievance_rate)
         relax_to(civ.fear, civ.by_cell(np.clip(fear_cell, 0.0, 1.0).astype(np.float32)),
                  p.fear_rate)
-        r_target = radicalization_target(civ.exposure, civ.grievance)
+        r_target = radicalization_target(civ.exposure, civ.grievance, p.radicalization_base)
         r_target -= civ.radical
         # masked products, not np.where: the same bits, a quarter of the time
         rising = r_target > 0
@@ -119,7 +123,8 @@ class Mobilization(Module):
         sec = model.brakes["security_sector"]
         punish = expected_punishment(sec.capacity * sec.restraint,
                                      model.brakes["judiciary"].strength,
-                                     model.institutions.impunity)
+                                     model.institutions.impunity, p.punishment_security,
+                                     p.punishment_judiciary)
         # the share of one's ties mobilized; no product needed in months when nobody is
         peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
                 else np.float32(0))

@@ -94,19 +94,20 @@ def indicators(model) -> np.ndarray:
     grievance = max(g.mean_grievance for g in model.groups)
     mobilized = sum(g.mobilized_share * g.share for g in model.groups)
     mitigation = sum(b[k].strength for k in MITIGATING) / len(MITIGATING)
+    st = model.params.stages
     return np.array([
-        saturate(armed / n, 0.01),
-        saturate(violence.violation_rate, 5e-4),
+        saturate(armed / n, st.armed_half),
+        saturate(violence.violation_rate, st.violations_half),
         1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
         0.5 * (excl_extremism + float(mob.inequality.max())),
-        0.5 * saturate(armed_intent / n, 0.01) + 0.5 * sec.perpetration,
+        0.5 * saturate(armed_intent / n, st.intent_half) + 0.5 * sec.perpetration,
         (1.0 - mitigation) / (1.0 + float(violence.protection.sum()) / model.n_districts),
         float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
-        saturate(model.events.heat, 0.5),
+        saturate(model.events.heat, st.heat_half),
         grievance,
         float(model.information.hate.max()),
-        saturate(mobilized, 0.02),
-        saturate(violence.killing_rate, model.params.stages.killing_scale),
+        saturate(mobilized, st.mobilized_half),
+        saturate(violence.killing_rate, st.killing_scale),
     ])
 
 

@@ -81,9 +81,11 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
 
 
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
-                   excluded: np.ndarray, hate: np.ndarray, rate: float) -> np.ndarray:
+                   excluded: np.ndarray, hate: np.ndarray, rate: float,
+                   hate_weight: float) -> np.ndarray:
     """Expected killings per month by the security sector, per (district, group)."""
-    return rate * perpetration * excluded[None, :] * (mobilized + 0.05 * hate[None, :] * alive)
+    return rate * perpetration * excluded[None, :] * (mobilized
+                                                      + hate_weight * hate[None, :] * alive)
 
 
 def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
@@ -218,8 +220,9 @@ class Violence(Module):
         self.protection[:] = 0.0
 
     def victimization_index(self) -> np.ndarray:
-        """Victimization per (district, group) on [0, 1): half at 0.2 % of the cell per month."""
-        return saturate(self.victimization, 2e-3)
+        """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
+        cell per month."""
+        return saturate(self.victimization, self.p.victimization_half)
 
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
@@ -247,8 +250,8 @@ class Violence(Module):
         self.violations = int(violations.sum())
         self.deaths += self.killings
         self.violations_total += self.violations
-        self.killing_rate += (expected_kills / n - self.killing_rate) / 3.0
-        self.violation_rate += (self.violations / n - self.violation_rate) / 3.0
+        self.killing_rate += (expected_kills / n - self.killing_rate) / p.rate_window
+        self.violation_rate += (self.violations / n - self.violation_rate) / p.rate_window
         if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
             self.mass_atrocity_month = model.steps
             model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
@@ -304,7 +307,8 @@ class Violence(Module):
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
         parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
-                                  model.information.hate, d.state_violence)
+                                  model.information.hate, d.state_violence,
+                                  d.state_violence_hate)
         expected += parts[0]
         protection = sec.protection + self.protection
         h = hazard(expected, alive, protection, d.protection_strength,
@@ -327,7 +331,7 @@ class Violence(Module):
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
-                & (civ.fear * (0.5 + civ.risk_aversion) > d.flee_fear))
+                & (civ.fear * (d.flight_base + civ.risk_aversion) > d.flee_fear))
         if flee.any():
             violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
             refuge = refuges(violence, model.neighbours)
