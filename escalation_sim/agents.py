@@ -2,7 +2,7 @@
 
 Identity groups and their leaders, armed groups, the government and the seven brakes. The
 civilians are not agents (see :mod:`escalation_sim.population`); the international actors live in
-:mod:`escalation_sim.international`. Each agent's ``step`` is a handful of scalar updates; the
+:mod:`escalation_sim.submodels.decisions`. Each agent's ``step`` is a handful of scalar updates; the
 submodels call them in the order the model's docstring gives. An agent is the one writer of its
 own attributes: interventions and events change them through its methods (``moderate``,
 ``restrain``, ``assist``, ``disarm``, ...), never by assignment.

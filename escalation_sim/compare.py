@@ -19,16 +19,21 @@ from .outcomes import CAVEAT, Columns, RunOutcome, columns, mean_ci, summarize
 
 METRICS = {
     "mass_atrocity": lambda c: (c["mass_atrocity"] != 0).astype(float),
+    "mass_killing_onset": lambda c: (c["mass_killing_onset"] != 0).astype(float),
     "reach_stage_2": lambda c: (c["highest_stage"] >= 2).astype(float),
     "reach_stage_3": lambda c: (c["highest_stage"] >= 3).astype(float),
     "stopped": lambda c: (~np.isnan(c["stopped_at"])).astype(float),
     "recurrence": lambda c: (c["recurrences"] > 0).astype(float),
     "deaths": lambda c: c["deaths"],
+    "deaths_noncombatant": lambda c: c["deaths_noncombatant"],
     "displaced_peak": lambda c: c["displaced_peak"],
     "cost": lambda c: c["cost"],
 }
 """Per-run quantities compared between policies (0/1 flags and counts), each a function of
-outcome :data:`~escalation_sim.outcomes.Columns` returning one float per run."""
+outcome :data:`~escalation_sim.outcomes.Columns` returning one float per run; a metric whose
+column a table lacks (one written before the mass-killing onset existed) is left out."""
+
+_NEEDS = {"mass_killing_onset": "mass_killing_onset", "deaths_noncombatant": "deaths_noncombatant"}
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> dict:
@@ -84,32 +89,38 @@ def paired_metrics(first: Sequence[RunOutcome] | Columns, second: Sequence[RunOu
     paired by position."""
     first, second = columns(first), columns(second)
     return {metric: paired_difference(get(first), get(second), confidence)
-            for metric, get in METRICS.items()}
+            for metric, get in METRICS.items()
+            if metric not in _NEEDS or (_NEEDS[metric] in first and _NEEDS[metric] in second)}
 
 
 def format_comparison(report: dict) -> str:
     """The comparison as plain-text tables."""
     pct = int(round(report["confidence"] * 100))
     lines = [f"{'policy':<16}{'P(stage>=2)':>13}{'P(stage>=3)':>13}{'P(mass atr.)':>14}"
-             f"{'stopped':>9}{'deaths':>9}{'cost':>9}{'cost/MA averted':>17}", "-" * 100]
+             f"{'P(onset)':>10}{'stopped':>9}{'deaths':>9}{'cost':>9}{'cost/MA averted':>17}",
+             "-" * 110]
     for name, s in report["policies"].items():
         stopped = sum(s["stopped_at_stage"][k]["p"] for k in ("1", "2", "3"))
         cpa = s.get("cost_per_mass_atrocity_averted")
         lines.append(
             f"{name:<16}{s['reach_stage_at_least']['2']['p']:>13.1%}"
             f"{s['reach_stage_at_least']['3']['p']:>13.1%}{s['mass_atrocity']['p']:>14.1%}"
+            f"{s['mass_killing_onset']['p'] if 'mass_killing_onset' in s else float('nan'):>10.1%}"
             f"{stopped:>9.1%}{s['deaths']['mean']:>9.0f}{s['cost']['mean']:>9.0f}"
             f"{'-' if cpa is None else f'{cpa:.0f}':>17}")
     lines += ["", f"Paired differences (second − first), {pct}% CI paired vs unpaired on the same "
               "runs:"]
     for row in report["pairs"]:
         lines.append(f"  {row['second']} − {row['first']}:")
-        for metric in ("mass_atrocity", "reach_stage_2", "deaths", "cost"):
+        for metric in ("mass_atrocity", "mass_killing_onset", "reach_stage_2", "deaths", "cost"):
+            if metric not in row:
+                continue
             r = row[metric]
-            fmt = "{:+.1%}" if metric in ("mass_atrocity", "reach_stage_2") else "{:+.0f}"
+            fmt = ("{:+.1%}" if metric in ("mass_atrocity", "mass_killing_onset", "reach_stage_2")
+                   else "{:+.0f}")
             ratio = "-" if r["width_ratio"] is None else f"{r['width_ratio']:.2f}"
             lines.append(
-                f"    {metric:<15}{fmt.format(r['difference']):>9}   paired ["
+                f"    {metric:<19}{fmt.format(r['difference']):>9}   paired ["
                 f"{fmt.format(r['paired_low'])}, {fmt.format(r['paired_high'])}]   unpaired ["
                 f"{fmt.format(r['unpaired_low'])}, {fmt.format(r['unpaired_high'])}]   "
                 f"width ratio {ratio}")

@@ -179,8 +179,10 @@ def dispatch(batches: Iterable[Any], work: Callable[[Any], Any], executor: Execu
     pending: dict[Future, Any] = {}
     again: deque[Any] = deque()             # in flight at one death: submitted again, in parallel
     alone: deque[Any] = deque()             # in flight at two: run one at a time
-    breaks: dict[int, int] = {}             # id(batch) -> deaths while it was in flight
-    deaths: dict[int, int] = {}             # id(batch) -> deaths while it ran alone
+    # id(batch) -> deaths while it was in flight, and while it ran alone; an entry is dropped
+    # when its batch is done, so an id that Python reuses for a later batch starts afresh
+    breaks: dict[int, int] = {}
+    deaths: dict[int, int] = {}
 
     def fill() -> None:
         if alone:
@@ -196,6 +198,8 @@ def dispatch(batches: Iterable[Any], work: Callable[[Any], Any], executor: Execu
     def settle(b: Any) -> None:
         if alone and alone[0] is b:
             alone.popleft()
+        breaks.pop(id(b), None)
+        deaths.pop(id(b), None)
 
     try:
         fill()
@@ -226,7 +230,7 @@ def dispatch(batches: Iterable[Any], work: Callable[[Any], Any], executor: Execu
                     b = in_flight[0]
                     deaths[id(b)] = deaths.get(id(b), 0) + 1
                     if deaths[id(b)] > retries:
-                        alone.popleft()
+                        settle(b)
                         lost(b, broken)
                 else:
                     for b in in_flight:

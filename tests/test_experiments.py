@@ -494,3 +494,17 @@ def test_a_batch_lost_on_the_executor_is_recorded_as_failed_runs(tmp_path):
     assert res.done == 16 and 3 in set(lost.run) and res.failed == len(lost) <= 2
     assert lost.error.str.startswith("WorkerLost: the executor lost this run's batch: "
                                      "RuntimeError: KilledWorker: tried 3 times").all()
+
+
+def test_a_directory_of_another_result_format_is_refused_in_one_line(tmp_path):
+    """Chunks written before the onset columns existed would read as another experiment's: the
+    manifest's format says so first."""
+    from escalation_sim.errors import InputError
+    from escalation_sim.experiments.manifest import FORMAT, MANIFEST, read_manifest
+
+    (tmp_path / MANIFEST).write_text(json.dumps({"format": 1, "experiment": {"name": "x"}}))
+    with pytest.raises(InputError) as e:
+        read_manifest(tmp_path)
+    assert e.value.problems == [("format", "written by another version of escalation-sim "
+                                 f"(result format 1; this version reads {FORMAT}): run the sweep "
+                                 "again into a new --out")]

@@ -216,6 +216,8 @@ def test_fuzz_the_upload_handler(secret_file, data):
             assert e.source == name and "\x00" not in name and "/" not in name
             text = str(e)
             assert SECRET not in text and "Traceback" not in text
+            # every refusal is a diagnosis, never the catch-all of an internal error
+            assert "an error of the application" not in text, text
             assert all(line.startswith(f"{name}: ") for line in text.splitlines()), text
         else:
             event("loaded")

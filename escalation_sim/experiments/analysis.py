@@ -32,9 +32,11 @@ from .store import read_runs
 
 RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2, 3)},
          **{f"stopped_at_stage_{k}": ("stopped_at_stage", str(k)) for k in (1, 2, 3)},
-         "mass_atrocity": ("mass_atrocity", None), "recurrence": ("recurrence", None)}
-"""Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity),
-P(recurrence) — the fields of :func:`~escalation_sim.outcomes.summarize`."""
+         "mass_atrocity": ("mass_atrocity", None),
+         "mass_killing_onset": ("mass_killing_onset", None), "recurrence": ("recurrence", None)}
+"""Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity) (v1),
+P(mass-killing onset), P(recurrence) — the fields of
+:func:`~escalation_sim.outcomes.summarize`."""
 
 @dataclass
 class Results:
@@ -96,6 +98,8 @@ def rates(df: pd.DataFrame, by: list[str] | None = None, confidence: float = 0.9
     for key, positions in _groups(df, by, sort=False, dropna=False):
         s = summarize(_take(c, positions), confidence)
         for name, (field, k) in RATES.items():
+            if field not in s:      # a table written before the mass-killing onset existed
+                continue
             r = s[field][k] if k else s[field]
             rows.append({**dict(zip(by, key, strict=True)), "outcome": name, **r})
     return pd.DataFrame(rows)

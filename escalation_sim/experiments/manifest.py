@@ -18,6 +18,10 @@ from .. import __version__
 from ..errors import InputError
 
 MANIFEST = "manifest.json"
+FORMAT = 2
+"""The result format a sweep directory is written in: 2 since outcome rows carry the
+mass-killing onset and the deaths by victim and perpetrator; a directory of another format is
+refused with one line (its chunks would read as another experiment's)."""
 
 
 def now() -> str:
@@ -42,7 +46,7 @@ def new_manifest(plan, path: str | Path) -> dict[str, Any]:
     """The manifest of a sweep of ``plan`` (a :class:`~.planning.Plan`) read from ``path``."""
     exp = plan.experiment
     return {
-        "format": 1,
+        "format": FORMAT,
         "experiment": {"name": exp.name, "file": str(Path(path).resolve()),
                        "digest": plan.digest, "definition": exp.model_dump(mode="json")},
         "scenarios": plan.config.sources, "skipped_scenarios": plan.skipped,
@@ -64,6 +68,10 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
         raise InputError(str(path), [("", f"unreadable manifest: {e}")]) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("experiment"), dict):
         raise InputError(str(path), [("", "not a sweep manifest (no experiment)")])
+    if manifest.get("format") != FORMAT:
+        raise InputError(str(path), [("format", f"written by another version of escalation-sim "
+                                      f"(result format {manifest.get('format')!r}; this version "
+                                      f"reads {FORMAT}): run the sweep again into a new --out")])
     return manifest
 
 

@@ -43,7 +43,6 @@ from ..files import TMP_SUFFIX, write_atomic, write_json_atomic
 from ..outcomes import ROW_COLUMNS
 from .manifest import MANIFEST, now, read_manifest, resumed
 
-FORMAT = 1
 LOCK = ".lock"
 
 IDENTITY = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
