@@ -1,0 +1,58 @@
+"""CPU time of default runs, this checkout against another one, in alternating rounds.
+
+    git worktree add --detach ../old REV && (cd ../old && uv sync --locked)
+    uv run python benchmarks/bench_ab.py --other ../old [--rounds 10] [--runs 15]
+
+Each round runs ``--runs`` default-scenario runs (seeds 1..runs, after one untimed warm-up) in a
+fresh process of each checkout, in the order AB, BA, AB, ...; the ratio this/other of the
+process CPU time is printed per round with its median. CPU time, not wall time, and alternation,
+because the speed of the same code drifts from minute to minute on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+from pathlib import Path
+
+CODE = """
+import time
+from escalation_sim import EscalationModel, load_scenario
+s = load_scenario("default")
+EscalationModel(s, 0).run()
+t0 = time.process_time()
+for seed in range(1, {runs} + 1):
+    EscalationModel(s, seed).run()
+print(time.process_time() - t0)
+"""
+
+
+def cpu_seconds(checkout: Path, runs: int) -> float:
+    out = subprocess.run(["uv", "run", "--project", str(checkout), "python", "-c",
+                          CODE.format(runs=runs)], capture_output=True, text=True,
+                         cwd=checkout, env=dict(os.environ), check=True)
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--other", type=Path, required=True, help="the other checkout")
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    here = Path(__file__).resolve().parents[1]
+    ratios = []
+    for r in range(args.rounds):
+        order = (here, args.other) if r % 2 == 0 else (args.other, here)
+        t = {path: cpu_seconds(path, args.runs) for path in order}
+        ratios.append(t[here] / t[args.other])
+    print("this / other, CPU time of", args.runs, "default runs, per round:",
+          " ".join(f"{x:.3f}" for x in ratios))
+    print(f"median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
+          f"max {max(ratios):.3f}); load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
