@@ -1,0 +1,57 @@
+"""Hash a fixed set of runs, to prove a change bit-identical (or to show what it changed).
+
+    uv run python benchmarks/hash_runs.py > after.json        # in each checkout
+    uv run python benchmarks/hash_runs.py --v1 > after.json   # v1 outcome fields only
+    python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); \\
+        print(sum(a[k]!=b[k] for k in a), 'of', len(a), 'differ')" before.json after.json
+
+216 runs: every shipped scenario under the policies none, early_pillar2, late_response,
+sustained and premature_exit, plus adaptive and structural on default and state_perpetrator,
+each with seeds 0-3. Each run's hash covers the bytes of its series, its outcome record and its
+event log. ``--v1`` keeps only the outcome fields that existed before the mass-killing onset and
+leaves out the event log's ``mass_killing`` lines, for comparing with code of that time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+
+from escalation_sim import EscalationModel, RunOutcome, load_scenario
+from escalation_sim.scenario import available, resolve_policy
+
+POLICIES = ["none", "early_pillar2", "late_response", "sustained", "premature_exit"]
+V1 = ["seed", "months", "stages", "highest_stage", "first_month_at_stage", "stopped_at",
+      "recurrences", "mass_atrocity", "mass_atrocity_month", "deaths", "displaced_peak",
+      "displaced_end", "violations", "cost", "warning_month", "formal_warning_month",
+      "first_action_month", "blocked"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--v1", action="store_true", help="v1 outcome fields and log lines only")
+    args = ap.parse_args()
+    out = {}
+    for name in available():
+        scenario = load_scenario(name)
+        extra = ["adaptive", "structural"] if name in ("default", "state_perpetrator") else []
+        for policy_name in POLICIES + extra:
+            policy = resolve_policy(scenario, policy_name)
+            for seed in range(4):
+                m = EscalationModel(scenario, seed, policy).run()
+                outcome = RunOutcome.from_model(m).to_dict()
+                log = [(e.month, e.kind, e.text) for e in m.events_log]
+                if args.v1:
+                    outcome = {k: outcome[k] for k in V1}
+                    log = [e for e in log if e[1] != "mass_killing"]
+                h = hashlib.sha256(m.series.tobytes())
+                h.update(json.dumps(outcome, sort_keys=True).encode())
+                h.update(json.dumps(log).encode())
+                out[f"{name}/{policy_name}/{seed}"] = h.hexdigest()
+    json.dump(out, sys.stdout, indent=0, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
