@@ -33,7 +33,7 @@ METRICS = {
 outcome :data:`~escalation_sim.outcomes.Columns` returning one float per run; a metric whose
 column a table lacks (one written before the mass-killing onset existed) is left out."""
 
-_NEEDS = {"mass_killing_onset": "mass_killing_onset", "deaths_noncombatant": "deaths_noncombatant"}
+_OPTIONAL = ("mass_killing_onset", "deaths_noncombatant")   # metrics named after their column
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> dict:
@@ -90,7 +90,7 @@ def paired_metrics(first: Sequence[RunOutcome] | Columns, second: Sequence[RunOu
     first, second = columns(first), columns(second)
     return {metric: paired_difference(get(first), get(second), confidence)
             for metric, get in METRICS.items()
-            if metric not in _NEEDS or (_NEEDS[metric] in first and _NEEDS[metric] in second)}
+            if metric not in _OPTIONAL or (metric in first and metric in second)}
 
 
 def format_comparison(report: dict) -> str:
