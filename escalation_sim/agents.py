@@ -98,6 +98,9 @@ class ArmedGroup(mesa.Agent):
             self.intent = max(leader.extremism, m.government.complicity)
         else:  # rebel: fights the state's group in proportion to its leader's extremism
             self.intent = leader.extremism
+        # reprisal: its men avenge the killing of their own group, whatever the ideology
+        revenge = m.params.violence.revenge * m.violence.group_victimization()[self.base]
+        self.intent = min(1.0, max(self.intent, revenge))
         self.arms *= m.params.violence.arms_decay
 
     def arm(self, amount: float) -> None:

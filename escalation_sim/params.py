@@ -326,6 +326,36 @@ class MobilizationParams(Section):
     w_deterrence: float = P(0.6, "Deterrence of expected punishment on mobilization",
                             "level / level", "R14 §44, §48; Epstein 2002",
                             value="assumption", ge=0, le=5)
+    w_grievance: float = P(0.1, "Direct pull of grievance (exclusion, inequality, "
+                           "victimization) on mobilization, whatever the hate speech: the "
+                           "grievance road", "level / level",
+                           "Gurr 1970; Cederman, Gleditsch & Buhaug 2013",
+                           value="assumption", ge=0, le=5)
+    fear_armed: float = P(0.5, "Fear from armed men nearby who target one's group, before "
+                          "anyone is killed (the security dilemma)", "level / level",
+                          "Posen 1993; R14 §10", value="assumption", ge=0, le=5)
+    menace_half: float = P(0.01, "Intent-weighted hostile fighters per person of one's cell at "
+                           "which the armed-menace term of fear is one half",
+                           "fighters / person", "assumption", value="assumption", gt=0, le=1)
+    weariness_fade: float = P(0.01, "Speed at which war-weariness fades once the burden of the "
+                              "war is below it (slower than it builds: societies remember)",
+                              "fraction / month", "assumption", value="assumption", ge=0, le=1)
+    weariness_half: float = P(0.03, "Share of a group's members under arms at which that part of "
+                              "its war burden is one half", "fraction", "assumption",
+                              value="assumption", gt=0, le=1)
+    w_opportunity: float = P(0.1, "Pull of an armed group of one's own group that pays and arms "
+                             "its recruits (times the group's poverty and the armed groups' "
+                             "reach): the opportunity road", "level / level",
+                             "Collier & Hoeffler 2004; Weinstein 2007",
+                             value="assumption", ge=0, le=5)
+    w_weariness: float = P(0.3, "Push of a group's war-weariness against mobilization "
+                           "(exhaustion)", "level / level", "Zartman 2000 (hurting stalemate)",
+                           value="assumption", ge=0, le=5)
+    weariness_rate: float = P(0.03, "Speed at which a group's war-weariness follows the "
+                              "burden of the war on it: its share under arms (saturating at "
+                              "weariness_half) plus its country-wide victimization index (slow: "
+                              "it builds over years)",
+                              "fraction / month", "assumption", value="assumption", ge=0, le=1)
     threshold_mean: float = P(1.05, "Mean mobilization threshold", "level", "assumption",
                               value="assumption",
                               ge=0, le=2)
@@ -408,6 +438,14 @@ class ViolenceParams(Section):
                                    "group per unit of hate speech against it, as a share of that "
                                    "against each of its mobilized members", "fraction / hate",
                                    "R14 §9, §76", value="assumption", ge=0, le=1)
+    state_orders: float = P(0.05, "State killings of every member of an excluded group per unit "
+                            "of regime threat, ordered whatever the hate speech, as a share of "
+                            "those of each of its mobilized members: the road of orders",
+                            "fraction / threat", "Valentino 2004 (strategic logic); R14 §76",
+                            value="assumption", ge=0, le=1)
+    revenge: float = P(1.0, "Intent an armed group takes from the victimization index of its "
+                       "own group (reprisal), whatever its ideology", "intent / level",
+                       "R14 §10 (cycles of reprisal)", value="assumption", ge=0, le=5)
     arms_decay: float = P(0.97, "Share of an armed group's arms inflow (spill-over) left after "
                           "one month", "fraction / month", "R16 §11",
                           value="assumption", ge=0, le=1)

@@ -5,14 +5,21 @@ district×group cell and gathered to civilians by their ``key``.
 
 * Grievance target: horizontal inequality (amplified by economic stress), political exclusion,
   victimization of one's group in one's district, impunity, and event shocks (R14 §8, §41–42, §57).
-* Fear target: victimization nearby and hate speech directed at one's group (R14 §9–10).
+* Fear target: victimization nearby, armed men nearby who target one's group (the security
+  dilemma, Posen 1993: fear before anyone is killed) and hate speech directed at one's group
+  (R14 §9–10).
 * Radicalization approaches ``exposure × (radicalization_base + grievance)`` — hate speech
   resonates with the aggrieved — quickly upwards and slowly downwards.
-* Mobilization is a threshold decision (Granovetter 1978; Epstein 2002): the motive —
-  radicalization, the share of one's ties already mobilized, and fear (armed self-protection,
-  R14 §10) — minus deterrence, the expected punishment from an accountable security sector and
-  judiciary scaled by one's risk aversion. A mobilized civilian stands down only when the
-  motive falls a margin below the threshold.
+* Mobilization is a threshold decision (Granovetter 1978; Epstein 2002). The motive has several
+  roads, each its own term, so that no single one is necessary (model v2, part 5b):
+  radicalization (hate speech's road); grievance itself (exclusion and inequality, Gurr 1970;
+  Cederman, Gleditsch & Buhaug 2013); fear (armed self-protection, R14 §10); opportunity (an
+  armed group of one's own group that can pay and arm its recruits, the poorer the group the
+  stronger the pull: Collier & Hoeffler 2004; Weinstein 2007); the share of one's ties already
+  mobilized. Against it: deterrence, the expected punishment from an accountable security
+  sector and judiciary scaled by one's risk aversion, and the group's war-weariness, which
+  builds up slowly while its members are killed (exhaustion, one way an episode ends). A
+  mobilized civilian stands down only when the motive falls a margin below the threshold.
 
 The module owns horizontal inequality (which inclusive governance reduces through
 :meth:`Mobilization.reduce_inequality`), the group aggregates of the civilians' attitudes, and is
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numeric import relax_to
+from ..numeric import relax_to, saturate
 from .base import Module
 
 
@@ -49,15 +56,36 @@ def expected_punishment(security_restraint_capacity: float, judiciary: float,
 
 
 def motive(radical: np.ndarray, peer: np.ndarray, fear: np.ndarray, risk_aversion: np.ndarray,
-           punishment: float, w_peer: float, w_fear: float, w_det: float) -> np.ndarray:
+           punishment: float, w_peer: float, w_fear: float, w_det: float,
+           pull: np.ndarray | float = 0.0) -> np.ndarray:
     """Mobilization motive of each civilian:
-    ``radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion``, summed in
-    that order into one buffer (the same bits with fewer temporaries)."""
+    ``radical + w_peer * peer + w_fear * fear - w_det * punishment * risk_aversion + pull``,
+    summed in that order into one buffer (the same bits with fewer temporaries); ``pull`` is the
+    per-civilian sum of the group-level roads (grievance, opportunity, minus weariness)."""
     m = radical + w_peer * peer
     part = np.multiply(fear, w_fear)
     m += part
     m -= np.multiply(risk_aversion, w_det * punishment, out=part)
+    m += pull
     return m
+
+
+def opportunity(poverty: np.ndarray, base: np.ndarray, recruit_share: np.ndarray,
+                multiplier: np.ndarray, n_groups: int) -> np.ndarray:
+    """What armed groups offer recruits of each group, on [0, 1]: for each group, its poverty
+    (1 − economic status) times the recruiting reach of the armed groups based in it (their
+    recruit shares times sponsor support and arms, summed, capped at 1)."""
+    offer = np.bincount(base, weights=recruit_share * multiplier, minlength=n_groups)
+    return poverty * np.minimum(offer, 1.0)
+
+
+def war_burden(mobilized_share: np.ndarray, victimization: np.ndarray, half: float) -> np.ndarray:
+    """The burden of a war on each group, on [0, 1]: the share of its members under arms
+    (saturating, one half at ``half``) plus its victimization index — what its war-weariness
+    follows (rising at ``weariness_rate``, fading at ``weariness_fade``). Sustained fighting
+    thus wears its own motive down, and an episode can end and, once weariness has faded,
+    recur."""
+    return np.minimum(saturate(mobilized_share, half) + victimization, 1.0)
 
 
 class Mobilization(Module):
@@ -67,7 +95,8 @@ class Mobilization(Module):
     section = "mobilization"
     series = ("mobilized", "propaganda", "grievance", "fear", "radicalization")
     reads = ("events: stress, grievance shocks", "information: hate",
-             "violence: victimization", "institutions: impunity", "government: inclusiveness",
+             "violence: victimization, menace, armed groups", "institutions: impunity",
+             "government: inclusiveness",
              "brakes: security_sector, judiciary")
 
     def __init__(self, model):
@@ -76,6 +105,8 @@ class Mobilization(Module):
         self.inequality = horizontal_inequality(np.array([g.economic_status for g in groups]),
                                                 np.array([g.share for g in groups]))
         self.group_alive = np.zeros(model.n_groups)        # alive civilians per group
+        self.poverty = 1.0 - np.array([g.economic_status for g in groups])
+        self.weariness = np.zeros(model.n_groups)           # war-weariness of each group
         self.group_totals = np.zeros((4, model.n_groups))  # grievance, fear, radical, exposure
 
     def discrimination(self) -> np.ndarray:
@@ -106,6 +137,7 @@ class Mobilization(Module):
                           + p.w_impunity * model.institutions.impunity
                           + events.grievance_shock)[None, :] + p.w_victimization * vict
         fear_cell = (p.fear_victimization * vict
+                     + p.fear_armed * saturate(model.violence.menace, p.menace_half)
                      + (p.fear_threat * model.information.hate)[None, :])
         relax_to(civ.grievance,
                  civ.by_cell(np.clip(grievance_cell, 0.0, 1.0).astype(np.float32)),
@@ -128,8 +160,21 @@ class Mobilization(Module):
         # the share of one's ties mobilized; no product needed in months when nobody is
         peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
                 else np.float32(0))
+        mobilized_share = np.array([g.mobilized_share for g in model.groups])
+        burden = war_burden(mobilized_share, model.violence.group_victimization(),
+                            p.weariness_half)
+        # weariness builds at weariness_rate and fades far more slowly (weariness_fade): a long
+        # war leaves a tired society that stands down, and only years later may fight again
+        self.weariness += np.where(burden > self.weariness, p.weariness_rate,
+                                   p.weariness_fade) * (burden - self.weariness)
+        a = model.violence.armed_arrays()
+        offer = (opportunity(self.poverty, a[0], a[1], a[2], model.n_groups) if a is not None
+                 else np.zeros(model.n_groups))
+        pull = (p.w_grievance * civ.grievance
+                + civ.by_group((p.w_opportunity * offer
+                                - p.w_weariness * self.weariness).astype(np.float32)))
         m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
-                   p.w_self_protection, p.w_deterrence)
+                   p.w_self_protection, p.w_deterrence, pull)
         able = civ.alive & ~civ.displaced
         stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
         civ.mobilized = able & (stay | (m > civ.threshold))

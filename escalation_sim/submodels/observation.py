@@ -14,7 +14,7 @@ each on [0, 1] and computed from the true state of the model:
 | enabling_circumstances | RF7 enabling circumstances or preparatory action (propaganda) |
 | triggering_factors | RF8 triggering factors (elections, coups, shocks) |
 | intergroup_tension | RF9 intergroup tension or patterns of discrimination |
-| signs_of_intent | RF10 signs of an intent to destroy in whole or in part a protected group |
+| signs_of_intent | RF10 signs of an intent to destroy in whole or in part a protected group (hate speech against it, or armed men mustered against it) |
 | mobilization | RF7 preparatory action (mobilized civilians, armed groups forming) |
 | lethal_violence | RF11–14 attacks on civilians: deliberate killings per person per month |
 
@@ -105,7 +105,7 @@ def indicators(model) -> np.ndarray:
         float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
         saturate(model.events.heat, st.heat_half),
         grievance,
-        float(model.information.hate.max()),
+        max(float(model.information.hate.max()), saturate(armed_intent / n, st.intent_half)),
         saturate(mobilized, st.mobilized_half),
         saturate(violence.killing_rate, st.killing_scale),
     ])

@@ -82,10 +82,14 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
 
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
                    excluded: np.ndarray, hate: np.ndarray, rate: float,
-                   hate_weight: float) -> np.ndarray:
-    """Expected killings per month by the security sector, per (district, group)."""
-    return rate * perpetration * excluded[None, :] * (mobilized
-                                                      + hate_weight * hate[None, :] * alive)
+                   hate_weight: float, threat: float = 0.0,
+                   orders_weight: float = 0.0) -> np.ndarray:
+    """Expected killings per month by the security sector, per (district, group): against the
+    mobilized members of excluded groups (collective punishment), against all their members in
+    proportion to the hate speech aimed at them, and — on orders, whatever the speech — in
+    proportion to the regime's threat (counter-insurgency by mass killing, Valentino 2004)."""
+    return rate * perpetration * excluded[None, :] * (
+        mobilized + (hate_weight * hate + orders_weight * threat)[None, :] * alive)
 
 
 def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
@@ -124,6 +128,16 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         below = np.maximum(q - 1, 0)
         k[rest] = np.where(special.pdtr(below, m) >= v, below, q)
     return k
+
+
+def menace(parts: np.ndarray, lethality: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Intent-weighted armed fighters aimed at each (district, group) per person of the cell:
+    the threat civilians see before anyone is killed (the security dilemma's input). ``parts``
+    are the armed groups' expected killings (armed groups, districts, groups), each its
+    fighters × intent × lethality."""
+    per_group = np.divide(parts, lethality[:, None, None], out=np.zeros_like(parts),
+                          where=lethality[:, None, None] > 0)
+    return per_group.sum(axis=0) / np.maximum(alive, 1.0)
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
@@ -180,6 +194,7 @@ class Violence(Module):
         self.reach = operational_reach(model.neighbours, self.p.spill)
         self.protection = np.zeros(model.n_districts)   # international protective presence
         self.victimization = np.zeros((model.n_districts, model.n_groups))
+        self.menace = np.zeros((model.n_districts, model.n_groups))  # armed threat per person
         # alive civilians per (district, group), kept up to date here
         self.alive_cells = np.bincount(
             civ.key, minlength=model.n_districts * model.n_groups).reshape(
@@ -224,6 +239,13 @@ class Violence(Module):
         cell per month."""
         return saturate(self.victimization, self.p.victimization_half)
 
+    def group_victimization(self) -> np.ndarray:
+        """Victimization index of each group over the whole country (its cells weighted by the
+        people alive in them): what a group's armed men avenge and its members tire of."""
+        alive = self.alive_cells
+        harm = (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
+        return saturate(harm, self.p.victimization_half)
+
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
         a = self.model.armed_groups
@@ -233,25 +255,33 @@ class Violence(Module):
         return (base, share, np.fromiter((x.multiplier for x in a), float, len(a)),
                 np.fromiter((x.intent for x in a), float, len(a)), lethality, targets)
 
-    def book(self, kills: np.ndarray, violations: np.ndarray, alive: np.ndarray,
-             expected_kills: float) -> None:
+    def book(self, kills: np.ndarray, violations: np.ndarray, expected_kills: np.ndarray,
+             alive: np.ndarray) -> None:
         """Book this month's killings and violations per (district, group).
 
-        The killing rate that the atrocity indicator reads is the *expected* number of killings
-        (the sum of the hazards), not the realized count, so that the stage does not depend on
-        how many people one simulated civilian stands for; deaths and the mass-atrocity outcome
-        count the realized killings."""
+        What civilians, leaders and observers react to — victimization, the killing and
+        violation rates the indicators read — is computed from the *expected* killings (the
+        hazards times the people present) and the expected violations, not from the realized
+        draws: one simulated death stands for ``people_per_civilian`` people, and reacting to it
+        would make fear, flight and mobilization depend on how many people a simulated civilian
+        stands for (model v2, part 2). Deaths, violations and the outcomes count the realized
+        draws."""
         p, model = self.p, self.model
         mem = p.victimization_memory
-        harm = (kills + violations / max(p.violations_per_killing, 1.0))
+        # harm per cell: killings and other violations (each ``violations_per_killing`` of them
+        # weighing as one killing), both expected
+        harm = expected_kills * (1.0 + p.violations_per_killing
+                                 / max(p.violations_per_killing, 1.0))
         self.victimization = mem * self.victimization + (1 - mem) * harm / np.maximum(alive, 1)
         n = model.civilians.n
         self.killings = int(kills.sum())
         self.violations = int(violations.sum())
         self.deaths += self.killings
         self.violations_total += self.violations
-        self.killing_rate += (expected_kills / n - self.killing_rate) / p.rate_window
-        self.violation_rate += (self.violations / n - self.violation_rate) / p.rate_window
+        total = float(expected_kills.sum())
+        self.killing_rate += (total / n - self.killing_rate) / p.rate_window
+        self.violation_rate += (total * p.violations_per_killing / n
+                                - self.violation_rate) / p.rate_window
         if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
             self.mass_atrocity_month = model.steps
             model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
@@ -302,13 +332,15 @@ class Violence(Module):
         if a is not None:
             pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
             expected += pressure
+            self.menace = menace(parts[1:], a[4], alive)
             for group, s in zip(model.armed_groups, strength, strict=True):
                 group.strength = float(s)
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
         parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
                                   model.information.hate, d.state_violence,
-                                  d.state_violence_hate)
+                                  d.state_violence_hate, model.government.threat,
+                                  d.state_orders)
         expected += parts[0]
         protection = sec.protection + self.protection
         h = hazard(expected, alive, protection, d.protection_strength,
@@ -326,14 +358,15 @@ class Violence(Module):
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
-        self.book(kills, violations, alive, float(expected_kills.sum()))
+        self.book(kills, violations, expected_kills, alive)
         self.attribute(kills, noncombatant, parts)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
                 & (civ.fear * (d.flight_base + civ.risk_aversion) > d.flee_fear))
         if flee.any():
-            violence = kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
+            # the expected killing rate, not the realized draws (see :meth:`book`)
+            violence = expected_kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
             refuge = refuges(violence, model.neighbours)
             # nowhere safer nearby: stay
             flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
