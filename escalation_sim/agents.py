@@ -131,8 +131,25 @@ class ArmedGroup(mesa.Agent):
 class Government(mesa.Agent):
     """The regime: political will, inclusiveness and complicity (R14 §1, §16, §76; R16 §12).
 
-    Complicity rises above its baseline when armed groups that target the ruling group threaten
-    the state, the more so the more extremist the ruling leader.
+    Both dispositions are state that moves each month towards a target (``government.*``):
+
+    * **Complicity** approaches ``base_complicity + regime_threat_response · threat · e −
+      complicity_pressure · pressure``: armed groups that target the ruling group push a regime
+      towards using force against the groups its leader excludes, the more so the more
+      extremist the ruling leader (``e``); international pressure pushes back.
+    * **Political will** approaches ``base_will + will_pressure · pressure + will_threat ·
+      threat · (1 − e) − will_complicity · (complicity − initial complicity)``, clipped to
+      [0, 1], at ``will_rate`` a month: will rises with the costs of violence to the regime —
+      international pressure (scrutiny, sanctions, prosecution) and, for a moderate ruler, armed
+      threat against the ruling group — and falls with the regime's interest in the violence
+      (complicity above its initial level). With no pressure, no threat and complicity at its
+      start, the target is ``base_will``, the scenario's ``political_will``: the initial state
+      is steady.
+
+    ``pressure`` is what the regime felt at its last step: the sum of what the interventions
+    applied in the previous month through :meth:`press` (reset each month by
+    :meth:`end_pressure`). The consent rule (:func:`escalation_sim.submodels.delivery.consents`)
+    reads the same will and pressure.
     """
 
     def __init__(self, model: Model, ruling: int, political_will: float,
@@ -140,24 +157,43 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.ruling = ruling
         self.political_will = political_will
+        self.base_will = political_will
         self.inclusiveness = inclusiveness
         self.base_inclusiveness = inclusiveness
         self.complicity = complicity
         self.base_complicity = complicity
         self.initial_complicity = complicity
         self.threat = 0.0
+        self.pressure = 0.0          # international pressure felt at the last step
+        self.pressure_applied = 0.0  # applied this month by the interventions (transient)
 
     def step(self, threat: float) -> None:
-        """React to this month's ``threat``: armed strength aimed at the ruling group."""
+        """React to this month's ``threat`` (armed strength aimed at the ruling group) and to
+        the pressure applied last month."""
         self.threat = threat
+        self.pressure = self.pressure_applied
         m = self.model
         p = m.params.government
-        ruler = m.leaders[self.ruling]
-        target = self.base_complicity + p.regime_threat_response * self.threat * ruler.extremism
+        extremism = m.leaders[self.ruling].extremism
+        target = (self.base_complicity + p.regime_threat_response * self.threat * extremism
+                  - p.complicity_pressure * self.pressure)
         self.complicity = relax(self.complicity, clip01(target), p.complicity_rate)
+        will = (self.base_will + p.will_pressure * self.pressure
+                + p.will_threat * self.threat * (1.0 - extremism)
+                - p.will_complicity * (self.complicity - self.initial_complicity))
+        self.political_will = relax(self.political_will, clip01(will), p.will_rate)
+
+    def press(self, amount: float) -> None:
+        """Scrutiny, sanctions or prosecution apply ``amount`` of pressure this month."""
+        self.pressure_applied += amount
+
+    def end_pressure(self) -> None:
+        """Pressure is applied afresh every month by the interventions still active."""
+        self.pressure_applied = 0.0
 
     def restrain(self, share: float) -> None:
-        """Scrutiny or sanctions: complicity falls by ``share`` (this month)."""
+        """Complicity falls by ``share`` (this month). No catalogue kind calls it since model
+        v2 (pressure acts through :meth:`press`); kept for scripted experiments."""
         self.complicity *= max(0.0, 1.0 - share)
 
     def include(self, amount: float) -> None:
@@ -165,9 +201,10 @@ class Government(mesa.Agent):
         self.inclusiveness = clip01(self.inclusiveness + amount)
 
     def coup(self, magnitude: float, will_kept: float, complicity_rise: float) -> None:
-        """A coup: political will falls to the share ``will_kept`` and the baseline of complicity
-        rises by ``complicity_rise × magnitude`` for good."""
+        """A coup: political will and the level it returns to fall to the share ``will_kept``,
+        and the baseline of complicity rises by ``complicity_rise × magnitude``, for good."""
         self.political_will *= will_kept
+        self.base_will *= will_kept
         self.base_complicity = min(1.0, self.base_complicity + complicity_rise * magnitude)
 
 
@@ -234,6 +271,12 @@ class SecuritySector(Institution):
     def restraint(self) -> float:
         """Professionalism times integrity: how far force is used lawfully."""
         return self.professionalism * self.integrity
+
+    @property
+    def forces(self) -> float:
+        """Security forces at full capacity, in people (``forces`` per 1,000 people)."""
+        return self.model.params.institutions.security_sector.forces * \
+            self.model.params.run.population / 1000.0
 
     @property
     def protection(self) -> float:

@@ -34,11 +34,23 @@ def LAG(months: int) -> Any:  # noqa: N802 (a declaration, like P)
              "R16 §28–29 (action comes late)", value="assumption", ge=0, le=60)
 
 
-def COST(units: float) -> Any:  # noqa: N802
-    """The ``cost`` parameter of a kind, with its default."""
-    return P(units, "Cost per month at intensity 1 and stage multiplier 1 "
-             "(international.stage_cost)", "cost units / month", "R14 §18, §75",
-             value="assumption", ge=0, le=1000)
+def COST(units: float, per: str | None = None) -> Any:  # noqa: N802
+    """The ``cost`` parameter of a kind, with its default; ``per``: what it is paid per, for the
+    kinds whose cost scales with the number they deploy (e.g. "1,000 troops")."""
+    if per is None:
+        return P(units, "Cost per month at intensity 1 and stage multiplier 1 "
+                 "(international.stage_cost)", "cost units / month", "R14 §18, §75",
+                 value="assumption", ge=0, le=1000)
+    return P(units, f"Cost per month per {per} deployed, at stage multiplier 1 "
+             "(international.stage_cost): the cost scales with the number deployed",
+             f"cost units / month / {per}", "R14 §18, §75", value="assumption", ge=0, le=1000)
+
+
+def DEPLOYED(people: float, who: str, paragraph: str) -> Any:  # noqa: N802
+    """The number of people a protection kind deploys at intensity 1."""
+    return P(people, f"{who} deployed at intensity 1 (times the strength of the month: "
+             "intensity × funded share × the deliverer's capacity, × the will factor if "
+             "will-scaled)", "people", paragraph, value="assumption", ge=0, le=200_000)
 
 
 def SHARE(default: float, description: str, paragraph: str, unit: str = "fraction / month",
@@ -81,6 +93,11 @@ class InterventionKind:
             if "moves" in cls.__dict__:
                 cls.moves = cls.moves.format(**{k: f"{v:g}" for k, v in defaults})
 
+    def scale(self, model: Model) -> float:
+        """What the cost is paid per, at intensity 1: 1, or for the kinds that deploy people,
+        the number deployed in thousands (their ``cost`` is per 1,000)."""
+        return 1.0
+
     def pars(self, model: Model) -> Any:
         """This kind's parameters in the run's scenario (``interventions.<kind>``)."""
         return getattr(model.params.interventions, self.kind)
@@ -90,16 +107,33 @@ class InterventionKind:
         raise NotImplementedError
 
 
-def protect_worst(model: Model, amount: float) -> None:
-    """Rapid reaction: protection concentrated on the share ``interventions.worst_share`` of
-    districts with the most victimization (``k = max(1, ⌊share · D⌋)`` of the ``D`` districts,
-    re-targeted every month), ``amount · D / (k / share)`` each: ``amount`` when ``share · D``
-    is a whole number, a total of ``amount × share × D``."""
+def protect_worst(model: Model, people: float, against_state: float | None = None) -> None:
+    """Rapid reaction: ``people`` protectors split evenly over the share
+    ``interventions.worst_share`` of districts with the most victimization (``k = max(1,
+    ⌊share · D⌋)`` of the ``D`` districts, re-targeted every month), ``people / k`` each."""
     share = model.params.interventions.worst_share
-    n = model.n_districts
-    k = max(1, int(n * share))
+    k = max(1, int(model.n_districts * share))
     worst = np.argsort(-model.violence.victimization.sum(axis=1), kind="stable")[:k]
-    model.violence.protect(amount * n / (k / share), worst)
+    model.violence.protect(people / k, worst, against_state)
+
+
+def protect_residents(model: Model, people: float, weights: np.ndarray) -> None:
+    """``people`` unarmed protection staff spread over the districts in proportion to
+    ``weights`` (none deployed where every weight is zero), each counting as
+    ``interventions.unarmed_weight`` of an armed protector."""
+    total = float(weights.sum())
+    if total > 0:
+        model.violence.protect(people * model.params.interventions.unarmed_weight
+                               * weights / total)
+
+
+class DeploysPeople(InterventionKind):
+    """A kind that deploys a number of people: its cost is per 1,000 of them."""
+
+    who: ClassVar[str] = "troops"
+
+    def scale(self, model: Model) -> float:
+        return getattr(self.pars(model), self.who) / 1000.0
 
 
 # ---- encouragement (R14 §29–38) ------------------------------------------------------------
@@ -129,8 +163,8 @@ class PeerReview(InterventionKind):
                                           "Human Rights Council, treaty bodies, commissions of "
                                           "inquiry", "encouragement")
     consent, will_scaled = False, False
-    moves = ("impunity falls by {impunity} × strength a month; complicity falls by the share "
-             "{restraint} × strength a month (scrutiny)")
+    moves = ("impunity falls by {impunity} × strength a month; scrutiny puts pressure "
+             "{pressure} × strength on the regime (its will rises, its complicity falls)")
     harm = "public naming can harden a complicit regime's leader (not modelled)"
 
     class Params(KindParams):
@@ -138,13 +172,14 @@ class PeerReview(InterventionKind):
         cost: float = COST(1.0)
         impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
                                 "R14 §31–35", "impunity points / month")
-        restraint: float = SHARE(0.01, "Share by which complicity falls a month per unit of "
-                                 "strength", "R14 §31–35")
+        pressure: float = SHARE(0.2, "International pressure of scrutiny on the regime per "
+                                "unit of strength (government.will_pressure, "
+                                "complicity_pressure)", "R14 §31–35", "pressure", le=10)
 
     def effect(self, model, s):
         p = self.pars(model)
         model.institutions.reduce_impunity(p.impunity * s)
-        model.government.restrain(p.restraint * s)
+        model.government.press(p.pressure * s)
 
 
 class PreventiveDiplomacy(InterventionKind):
@@ -303,39 +338,44 @@ class HumanRightsMonitoring(InterventionKind):
                                           "human rights office", "protection assistance")
     consent, will_scaled = True, False
     intrusive = True
-    moves = ("early warning gains external investment (+{investment} × strength); presence "
-             "protects (+{protection} × strength in every district) and lowers impunity by "
-             "{impunity} × strength a month")
+    moves = ("early warning gains external investment (+{investment} × strength); "
+             "documentation lowers impunity by {impunity} × strength a month; scrutiny puts "
+             "pressure {pressure} × strength on the regime. Monitors are unarmed observers: "
+             "they deter no killing directly")
 
     class Params(KindParams):
         lag: int = LAG(2)
         cost: float = COST(2.0)
         investment: float = SHARE(0.3, "External investment in early warning per unit of "
                                   "strength", "R14 §51–52, §61(b)", "level")
-        protection: float = SHARE(0.2, "Protective presence added in every district per unit of "
-                                  "strength", "R14 §61(b)", "protection", le=10)
         impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
                                 "R14 §61(b)", "impunity points / month")
+        pressure: float = SHARE(0.2, "International pressure of scrutiny on the regime per "
+                                "unit of strength", "R14 §61(b)", "pressure", le=10)
 
     def effect(self, model, s):
         p = self.pars(model)
         model.brakes["early_warning"].assist(p.investment * s)
-        model.violence.protect(p.protection * s)
         model.institutions.reduce_impunity(p.impunity * s)
+        model.government.press(p.pressure * s)
 
 
-class PoliceSupport(InterventionKind):
+class PoliceSupport(DeploysPeople):
     actors = ("peace_operations", "states")
     kind, paragraph, deliverer, family = ("police_support", "R14 §61(c)",
                                           "UN police, bilateral partners", "protection assistance")
     consent, will_scaled = True, True
     intrusive = True
-    moves = ("judiciary gains external investment (+{investment} × strength); impunity falls by "
-             "{impunity} × strength a month")
+    who = "officers"
+    moves = ("{officers} police officers × strength protect the most victimized districts "
+             "(as peacekeeping); the judiciary gains external investment (+{investment} × "
+             "strength); impunity falls by {impunity} × strength a month")
 
     class Params(KindParams):
         lag: int = LAG(4)
-        cost: float = COST(3.0)
+        cost: float = COST(6.0, "1,000 officers")
+        officers: float = DEPLOYED(500.0, "Police officers", "R14 §61(c); Hultman, Kathman & "
+                                   "Shannon 2013 (UN police reduce civilian killings)")
         investment: float = SHARE(0.3, "External investment in the judiciary per unit of "
                                   "strength", "R14 §48–50, §61(c)", "level")
         impunity: float = SHARE(0.01, "Fall of impunity a month per unit of strength",
@@ -343,69 +383,71 @@ class PoliceSupport(InterventionKind):
 
     def effect(self, model, s):
         p = self.pars(model)
+        protect_worst(model, p.officers * s)
         model.brakes["judiciary"].assist(p.investment * s)
         model.institutions.reduce_impunity(p.impunity * s)
 
 
-class RefugeeProtection(InterventionKind):
+class RefugeeProtection(DeploysPeople):
     actors = ("refugee_agency",)
     kind, paragraph, deliverer, family = ("refugee_protection", "R14 §61(d)",
                                           "refugee agency", "protection assistance")
     consent, will_scaled = False, False
-    moves = ("protection in every district of {protection} × strength × the share of displaced "
-             "people there")
+    who = "staff"
+    moves = ("{staff} unarmed protection staff × strength, spread over the districts in "
+             "proportion to the displaced people there, each worth "
+             "`interventions.unarmed_weight` of an armed protector")
 
     class Params(KindParams):
         lag: int = LAG(1)
-        cost: float = COST(2.0)
-        protection: float = SHARE(2.0, "Protective presence in a district per unit of strength "
-                                  "and of the share of its people who are displaced",
-                                  "R14 §61(d), §64", "protection", le=50)
+        cost: float = COST(4.0, "1,000 staff")
+        staff: float = DEPLOYED(500.0, "Unarmed refugee-protection staff", "R14 §61(d), §64")
 
     def effect(self, model, s):
         civ = model.civilians
         displaced = np.bincount(civ.district[civ.displaced], minlength=model.n_districts)
-        alive = np.maximum(model.violence.alive_cells.sum(axis=1), 1.0)
-        model.violence.protect(self.pars(model).protection * s * displaced / alive)
+        protect_residents(model, self.pars(model).staff * s, displaced.astype(float))
 
 
-class HumanitarianProtection(InterventionKind):
+class HumanitarianProtection(DeploysPeople):
     actors = ("humanitarian",)
     kind, paragraph, deliverer, family = ("humanitarian_protection", "R14 §61(e)",
                                           "humanitarian agencies", "protection assistance")
     consent, will_scaled = False, False
-    moves = "protection +{protection} × strength in every district"
+    who = "staff"
+    moves = ("{staff} unarmed protection staff × strength, spread over the districts with the "
+             "residents, each worth `interventions.unarmed_weight` of an armed protector")
 
     class Params(KindParams):
         lag: int = LAG(1)
-        cost: float = COST(2.0)
-        protection: float = SHARE(0.1, "Protective presence added in every district per unit of "
-                                  "strength", "R14 §61(e)", "protection", le=10)
+        cost: float = COST(4.0, "1,000 staff")
+        staff: float = DEPLOYED(500.0, "Unarmed humanitarian protection staff", "R14 §61(e)")
 
     def effect(self, model, s):
-        model.violence.protect(self.pars(model).protection * s)
+        protect_residents(model, self.pars(model).staff * s,
+                          model.violence.alive_cells.sum(axis=1))
 
 
-class Peacekeeping(InterventionKind):
+class Peacekeeping(DeploysPeople):
     actors = ("peace_operations", "regional")
     kind, paragraph, deliverer, family = ("peacekeeping", "R14 §67–69",
                                           "UN peace operations, regional organization",
                                           "protection assistance")
     consent, will_scaled = True, False
     intrusive = True
-    moves = ("troops protect the most victimized districts first (rapid reaction): protection "
-             "of {protection} × strength in each of the most victimized districts (the share "
-             "`interventions.worst_share` of them, a quarter by default), re-targeted monthly")
+    moves = ("{troops} troops × strength protect the most victimized districts first (rapid "
+             "reaction): split evenly over the share `interventions.worst_share` of districts "
+             "with the most victimization (a quarter by default), re-targeted monthly; they "
+             "deter the state's forces with the weight `violence.state_efficacy` only")
 
     class Params(KindParams):
         lag: int = LAG(6)
-        cost: float = COST(20.0)
-        protection: float = SHARE(1.0, "Protective presence in each of the most victimized "
-                                  "districts per unit of strength", "R14 §67–69", "protection",
-                                  le=50)
+        cost: float = COST(10.0, "1,000 troops")
+        troops: float = DEPLOYED(2000.0, "Peacekeeping troops", "R14 §67–69; Hultman, Kathman "
+                                 "& Shannon 2013 (more UN troops, fewer civilian killings)")
 
     def effect(self, model, s):
-        protect_worst(model, self.pars(model).protection * s)
+        protect_worst(model, self.pars(model).troops * s)
 
 
 # ---- Security Council response, Pillar III (R16 §45–52) -----------------------------------
@@ -414,8 +456,8 @@ class Sanctions(InterventionKind):
     kind, paragraph, deliverer, family = ("sanctions", "R16 §45–52, §30", "Security Council",
                                           "Security Council response")
     consent, will_scaled, council = False, False, True
-    moves = ("sponsors' arms flows are cut by the share {denial} × strength; state complicity "
-             "falls by the share {restraint} × strength a month")
+    moves = ("sponsors' arms flows are cut by the share {denial} × strength; the regime feels "
+             "pressure {pressure} × strength (its will rises, its complicity falls)")
     harm = "broad sanctions hurt civilians (not modelled)"
 
     class Params(KindParams):
@@ -423,13 +465,13 @@ class Sanctions(InterventionKind):
         cost: float = COST(3.0)
         denial: float = SHARE(0.6, "Share of sponsors' arms flows stopped per unit of strength "
                               "(at most 1)", "R16 §30, §45–52", "fraction")
-        restraint: float = SHARE(0.02, "Share by which complicity falls a month per unit of "
-                                 "strength", "R16 §45–52")
+        pressure: float = SHARE(0.5, "International pressure of sanctions on the regime per "
+                                "unit of strength", "R16 §45–52", "pressure", le=10)
 
     def effect(self, model, s):
         p = self.pars(model)
         model.delivery.deny(p.denial * s)
-        model.government.restrain(p.restraint * s)
+        model.government.press(p.pressure * s)
 
 
 class CourtReferral(InterventionKind):
@@ -439,7 +481,8 @@ class CourtReferral(InterventionKind):
                                           "Security Council response")
     consent, will_scaled, council = False, False, True
     moves = ("impunity falls by {impunity} × strength a month; every leader's extremism by the "
-             "share {moderation} × strength a month")
+             "share {moderation} × strength a month (deterrence of prosecution); the regime "
+             "feels pressure {pressure} × strength")
 
     class Params(KindParams):
         lag: int = LAG(6)
@@ -448,31 +491,39 @@ class CourtReferral(InterventionKind):
                                 "impunity points / month")
         moderation: float = SHARE(0.01, "Share by which every leader's extremism falls a month "
                                   "per unit of strength (deterrence of prosecution)", "R16 §47")
+        pressure: float = SHARE(0.2, "International pressure of prosecution on the regime per "
+                                "unit of strength", "R16 §47", "pressure", le=10)
 
     def effect(self, model, s):
         p = self.pars(model)
         model.institutions.reduce_impunity(p.impunity * s)
         for leader in model.leaders:
             leader.moderate(p.moderation * s)
+        model.government.press(p.pressure * s)
 
 
-class AuthorizedForce(InterventionKind):
+class AuthorizedForce(DeploysPeople):
     actors = ("council",)
     kind, paragraph, deliverer, family = ("authorized_force", "R16 §49–52; R14 §1 (Pillar III)",
                                           "Security Council, member states",
                                           "Security Council response")
     consent, will_scaled, council = False, False, True
-    moves = ("protection of {protection} × strength in each of the most victimized districts "
-             "(as peacekeeping); armed groups' arms fall by the share {disarmament} × strength a "
-             "month and sponsors' flows are cut by the share {denial} × strength")
+    moves = ("{troops} troops × strength protect the most victimized districts (as "
+             "peacekeeping), deterring the state's forces with the weight {against_state} (no "
+             "consent binds them); armed groups' arms fall by the share {disarmament} × "
+             "strength a month and sponsors' flows are cut by the share {denial} × strength")
     harm = "force is the last resort; its own casualties are not modelled"
 
     class Params(KindParams):
         lag: int = LAG(3)
-        cost: float = COST(60.0)
-        protection: float = SHARE(3.0, "Protective presence in each of the most victimized "
-                                  "districts per unit of strength", "R16 §49–52", "protection",
-                                  le=50)
+        cost: float = COST(6.0, "1,000 troops")
+        troops: float = DEPLOYED(10000.0, "Troops of the authorized force", "R16 §49–52")
+        against_state: float = SHARE(1.0, "Deterrent weight of its troops against the state's "
+                                     "forces and state-affiliated militias (violence."
+                                     "state_efficacy for consent-bound protectors): force "
+                                     "under Pillar III does not rest on the state's consent",
+                                     "R16 §49–52; Fjelde, Hultman & Nilsson 2019 (the "
+                                     "consent mechanism)", "fraction")
         denial: float = SHARE(0.5, "Share of sponsors' arms flows stopped per unit of strength "
                               "(at most 1)", "R16 §49–52", "fraction")
         disarmament: float = SHARE(0.2, "Share by which armed groups' arms fall a month per unit "
@@ -480,7 +531,7 @@ class AuthorizedForce(InterventionKind):
 
     def effect(self, model, s):
         p = self.pars(model)
-        protect_worst(model, p.protection * s)
+        protect_worst(model, p.troops * s, p.against_state)
         model.delivery.deny(p.denial * s)
         for a in model.armed_groups:
             a.disarm(p.disarmament * s)

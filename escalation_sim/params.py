@@ -105,6 +105,25 @@ class GovernmentParams(Section):
                             "their multiplier), as a share of the population, at which the "
                             "regime's threat is full: threat = min(1, strength / (this × n))",
                             "fraction of population", "R16 §12", value="assumption", gt=0, le=1)
+    will_rate: float = P(0.05, "Speed at which political will adjusts to its target (the "
+                         "scenario's political_will, moved by pressure, threat and complicity)",
+                         "fraction / month", "R14 §16", value="assumption", ge=0, le=1)
+    will_pressure: float = P(0.3, "Rise of the will target per unit of international pressure "
+                             "felt (scrutiny, sanctions, prosecution: the costs of violence "
+                             "to the regime)", "level / pressure", "R14 §31–38; R16 §45–47",
+                             value="assumption", ge=0, le=5)
+    will_threat: float = P(0.2, "Rise of the will target per unit of armed threat to the "
+                           "ruling group, times (1 − the ruling leader's extremism): for a "
+                           "moderate ruler the violence is a cost to end; an extremist one turns "
+                           "complicit instead", "level / level", "R16 §12",
+                           value="assumption", ge=0, le=5)
+    will_complicity: float = P(1.0, "Fall of the will target per unit of complicity above its "
+                               "initial level (the regime's interest in the violence)",
+                               "level / level", "R14 §76; R16 §12", value="assumption", ge=0,
+                               le=5)
+    complicity_pressure: float = P(0.2, "Fall of the complicity target per unit of "
+                                   "international pressure felt", "level / pressure",
+                                   "R14 §31–35; R16 §45–52", value="assumption", ge=0, le=5)
 
 
 class InstitutionParams(Section):
@@ -122,6 +141,11 @@ class SecuritySectorParams(InstitutionParams):
                                "accountability of the security forces; with integrity it decides "
                                "whether capacity protects or perpetrates", "level",
                                "R14 §44–45, §76", value="scenario", ge=0, le=1)
+    forces: float = P(4.0, "Security forces (police, gendarmerie, army) per 1,000 people at "
+                      "full capacity; capacity × this is the force the state fields, split "
+                      "into a lawful part that protects and a complicit part that threatens "
+                      "civilians (violence.deterrence)", "people / 1,000 people",
+                      "R14 §44–45", value="assumption", gt=0, le=100)
 
 
 class InstitutionsParams(Section):
@@ -411,9 +435,20 @@ class ViolenceParams(Section):
                               "excluded group in the district, plus 0.05 × hate speech against "
                               "the group per alive member", "killings / month",
                               "R14 §44, §76; R16 §27", value="assumption", ge=0, le=1)
-    protection_strength: float = P(3.0, "Reduction of killings by a protecting security sector: "
-                                   "hazard divided by 1 + this times protection", "multiplier",
-                                   "R14 §44, Pillar I", value="assumption", ge=0, le=50)
+    deterrence: float = P(2.3, "Deterrence constant k: in a district, protectors (international "
+                          "troops and police, the lawful part of the security forces) stop the "
+                          "share 1 − exp(−k × protectors / armed force) of the killings the "
+                          "armed force there would commit (Epstein's arrest probability); 2.3 "
+                          "stops 90 % at one protector per armed member", "1 / ratio",
+                          "Epstein 2002; Hultman, Kathman & Shannon 2013",
+                          value="assumption", ge=0, le=50)
+    state_efficacy: float = P(0.2, "Deterrent weight of a consent-bound protector (peacekeepers, "
+                              "police, the state's own lawful forces) against the state's forces "
+                              "and state-affiliated militias, relative to against rebels and "
+                              "extremists (1): local peacekeeping presence reduces rebel, not "
+                              "government, killings of civilians", "fraction",
+                              "Fjelde, Hultman & Nilsson 2019",
+                              value="assumption", ge=0, le=1)
     defuse_strength: float = P(0.6, "Share of incidents full-capacity local dispute-resolution "
                                "bodies defuse", "fraction", "R14 §53–54",
                                value="assumption", ge=0, le=1)
@@ -716,6 +751,16 @@ class InterventionsBase(Section):
     consent_will: float = P(0.1, "Political will below which the state refuses even "
                             "non-intrusive help for its own institutions", "level", "R14 §15",
                             value="assumption", ge=0, le=1)
+    consent_pressure: float = P(0.3, "Weight of the international pressure the regime feels "
+                                "in its consent: it consents when political will + this × "
+                                "pressure passes the threshold (consent_will, or complicity for "
+                                "intrusive tools)", "level / pressure", "R14 §15, §76",
+                                value="assumption", ge=0, le=5)
+    unarmed_weight: float = P(0.1, "Deterrent weight of an unarmed protection worker "
+                              "(humanitarian and refugee protection staff) relative to an armed "
+                              "soldier", "fraction", "R14 §61(d–e); Hultman, Kathman & Shannon "
+                              "2013 (unarmed observers do not reduce killings)",
+                              value="assumption", ge=0, le=1)
     worst_share: float = P(0.25, "Share of districts, the most victimized, that peacekeeping "
                            "and authorized force protect (at least one district), re-targeted "
                            "monthly", "fraction", "R14 §67–69 (rapid reaction)",

@@ -215,8 +215,10 @@ def test_civil_society_delivers_at_the_strength_of_its_presence():
                                       "start": 1})).run(4)
     presence = m.decisions.civil_society.presence
     assert 0.45 < presence <= 0.5
-    # monitoring's presence effect is 0.2 × strength in every district (intensity 1)
-    assert m.violence.protection == pytest.approx(np.full(m.n_districts, 0.2 * presence))
+    # monitoring's scrutiny is pressure 0.2 × strength on the regime (intensity 1); monitors
+    # are unarmed observers and deploy no protectors
+    assert m.government.pressure_applied == pytest.approx(0.2 * presence)
+    assert not m.violence.protectors.any()
 
 
 def test_civil_society_documentation_lowers_impunity():

@@ -5,8 +5,11 @@ import pytest
 
 from escalation_sim import EscalationModel, load_scenario
 from escalation_sim.catalogue import CATALOGUE
+from escalation_sim.model import SERIES
 from escalation_sim.params import PolicyParams
 from escalation_sim.scenario import policies, resolve_policy
+
+COST = SERIES.index("cost")
 
 
 def policy(*specs, budget=None):
@@ -62,14 +65,14 @@ PROBES = {
     "build_transitional_justice": (lambda m: m.brakes["transitional_justice"].capacity, +1),
     "deny_means": (lambda m: sum(a.multiplier for a in m.armed_groups), -1),
     "mediation_support": (lambda m: m.brakes["local_peace"].capacity, +1),
-    "human_rights_monitoring": (lambda m: float(m.violence.protection.sum()), +1),
-    "police_support": (lambda m: m.brakes["judiciary"].capacity, +1),
-    "refugee_protection": (lambda m: float(m.violence.protection.sum()), +1),
-    "humanitarian_protection": (lambda m: float(m.violence.protection.sum()), +1),
-    "peacekeeping": (lambda m: float(m.violence.protection.sum()), +1),
+    "human_rights_monitoring": (lambda m: m.government.political_will, +1),   # scrutiny
+    "police_support": (lambda m: float(m.violence.protectors.sum()), +1),
+    "refugee_protection": (lambda m: float(m.violence.protectors.sum()), +1),
+    "humanitarian_protection": (lambda m: float(m.violence.protectors.sum()), +1),
+    "peacekeeping": (lambda m: float(m.violence.protectors.sum()), +1),
     "sanctions": (lambda m: m.government.complicity, -1),
     "court_referral": (lambda m: m.institutions.impunity, -1),
-    "authorized_force": (lambda m: float(m.violence.protection.sum()), +1),
+    "authorized_force": (lambda m: float(m.violence.protectors.sum()), +1),
 }
 
 
@@ -196,18 +199,22 @@ def test_adaptive_policy_lowers_the_mass_atrocity_rate(default):
 
 def test_a_kinds_lag_and_effect_size_are_scenario_parameters():
     """The catalogue's numbers are read from the scenario, not from code: `--set` on a kind's
-    lag moves its first month of effect, and its effect size scales what it delivers (protection
-    is linear in the coefficient, so 0.25 instead of 0.1 gives 2.5 times the presence)."""
+    lag moves its first month of effect, and its size scales what it delivers (the staff
+    present are linear in the number deployed, so 1,250 instead of 500 gives 2.5 times the
+    presence; the month's cost too: it is paid per 1,000 deployed)."""
     pol = policy({"kind": "humanitarian_protection", "start": 1})
     base = load_scenario("default")
     m1 = run(base, pol, months=12)
     m2 = run(load_scenario("default", ["interventions.humanitarian_protection.lag=4",
-                                       "interventions.humanitarian_protection.protection=0.25"]),
+                                       "interventions.humanitarian_protection.staff=1250"]),
              pol, months=12)
     d1, d2 = m1.delivery.deployments[0], m2.delivery.deployments[0]
     assert d1.active_from == d1.decided + CATALOGUE["humanitarian_protection"].lag == 2
     assert d2.active_from == d2.decided + 4
-    assert m1.violence.protection.max() > 0
-    assert np.allclose(m2.violence.protection, 2.5 * m1.violence.protection)
+    assert m1.violence.protectors.max() > 0
+    assert np.allclose(m2.violence.protectors, 2.5 * m1.violence.protectors)
+    stage = base.international.stage_cost[m1.observation.stage]
+    assert m1.series[12, COST] - m1.series[11, COST] == pytest.approx(
+        base.interventions.humanitarian_protection.cost * 0.5 * stage)
     assert CATALOGUE["humanitarian_protection"].lag == \
         base.interventions.humanitarian_protection.lag   # the docs' default is the schema's

@@ -113,7 +113,7 @@ def test_intervention_hook_changes_state_and_books_cost(default):
         name = "protect"
 
         def apply(self, model):
-            model.violence.protect(5.0)
+            model.violence.protect(5000.0)   # 5,000 protectors in every district
             return 2.0
 
     base = EscalationModel(default, seed=3).run()

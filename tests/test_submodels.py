@@ -79,14 +79,60 @@ def test_radicalization_target_in_unit_interval_and_rises_with_grievance():
 
 
 # ---- violence ---------------------------------------------------------------------------
-def test_protection_and_local_peace_lower_the_hazard():
+def test_local_peace_and_the_cap_lower_the_hazard():
     expected = np.array([[0.0, 4.0]])
     alive = np.array([[100.0, 100.0]])
-    base = violence.hazard(expected, alive, np.array([0.0]), 3.0, 0.0, 1.0)
+    base = violence.hazard(expected, alive, 0.0, 1.0)
     assert base[0, 1] == 0.04 and base[0, 0] == 0.0
-    assert violence.hazard(expected, alive, np.array([0.5]), 3.0, 0.0, 1.0)[0, 1] < 0.04
-    assert violence.hazard(expected, alive, np.array([0.0]), 3.0, 0.5, 1.0)[0, 1] == 0.02
-    assert violence.hazard(expected * 100, alive, np.array([0.0]), 3.0, 0.0, 0.25)[0, 1] == 0.25
+    assert violence.hazard(expected, alive, 0.5, 1.0)[0, 1] == 0.02
+    assert violence.hazard(expected * 100, alive, 0.0, 0.25)[0, 1] == 0.25
+
+
+def test_deterrence_is_zero_without_protectors_bounded_and_monotone_in_the_ratio():
+    attackers = np.array([0.0, 1.0, 100.0, 5000.0])
+    assert np.array_equal(violence.deterrence(np.zeros(4), attackers, 2.3), np.zeros(4))
+    ratios = np.linspace(0.0, 20.0, 401)
+    stopped = violence.deterrence(ratios * 1000.0, np.full_like(ratios, 1000.0), 2.3)
+    assert np.all(np.diff(stopped) >= 0)                      # more protectors, never fewer
+    assert np.all(np.diff(stopped[ratios <= 5.0]) > 0)        # stopped (until 1 in floats)
+    assert stopped[0] == 0.0 and np.all((stopped >= 0) & (stopped < 1 + 1e-12))
+    # Epstein's constant: one protector per attacker stops 1 − e^−2.3 ≈ 90 %
+    one = violence.deterrence(np.array([50.0]), np.array([50.0]), 2.3)[0]
+    assert one == pytest.approx(0.8997, abs=1e-4)
+    # it is the ratio that counts, not the size: the same at ten times both
+    assert violence.deterrence(np.array([500.0]), np.array([500.0]), 2.3)[0] == one
+    # more attackers against the same protectors: less stopped; none against them: all
+    fewer = violence.deterrence(np.full(3, 100.0), np.array([0.0, 50.0, 400.0]), 2.3)
+    assert fewer[0] == 1.0 and fewer[1] > fewer[2] > 0
+    assert np.array_equal(violence.deterrence(np.full(2, 10.0), np.full(2, 10.0), 0.0),
+                          np.zeros(2))                        # k = 0: protection does nothing
+
+
+def test_protectors_deter_the_state_less_than_rebels_at_equal_numbers(default):
+    """Fjelde, Hultman & Nilsson 2019's difference comes out of the mechanism: with the same
+    protectors facing the same armed force, the share of killings stopped is lower for the
+    state's forces (weight ``violence.state_efficacy``) than for a rebel group, and equal when
+    that weight is 1 (authorized force, not bound by consent)."""
+    from escalation_sim import EscalationModel
+
+    m = EscalationModel(default, 0)
+    v = m.violence
+    mobilized = np.zeros((m.n_districts, m.n_groups))
+    mobilized[0] = 20.0                       # members of every group mobilized in district 0
+    v.protect(3000.0, np.array([0]))
+    stopped = v.stopped(mobilized, v.alive_cells)
+    kinds = [a.kind for a in m.armed_groups]
+    state, rebel = stopped[0, 0], stopped[1 + kinds.index("rebel"), 0]
+    militia = stopped[1 + kinds.index("state_militia"), 0]
+    assert 0 < state < rebel < 1 and militia == state
+    assert stopped[:, 1:].max() < stopped[:, 0].min()      # protectors only where deployed
+    v.end_protection()
+    v.protect(3000.0, np.array([0]), against_state=1.0)
+    equal = v.stopped(mobilized, v.alive_cells)
+    # equal but for the state's own lawful forces (about 100 people here, consent-bound
+    # whoever deploys beside them), which weigh 0.2 against the state: a gap below 0.01
+    assert equal[0, 0] == pytest.approx(equal[1 + kinds.index("rebel"), 0], abs=0.01)
+    assert equal[0, 0] > state
 
 
 def test_armed_groups_hit_only_their_targets_where_they_are():

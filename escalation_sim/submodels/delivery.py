@@ -5,15 +5,16 @@ module's. A :class:`Deployment` (one per intervention in a policy) decides *when
 month, or when the observed stage has been at or above a level for some months; it waits out the
 agenda, the decision (Security Council veto, regional consensus), consent and funding, then the
 lag, applies the effect each month while active, and logs its start, refusal and end. Ending is
-an event too: the moved variables are transient (protective presence, external investment,
-denial of means) or decay back once the effort stops, so premature exit lets root causes return
-(R16 §53–56).
+an event too: the moved variables are transient (protectors present, pressure, external
+investment, denial of means) or decay back once the effort stops, so premature exit lets root
+causes return (R16 §53–56).
 
-Each month the transient hooks — the violence module's protective presence, this module's
-``denial`` and every brake's external investment — are reset, and every active deployment adds
-its share again. Each deployment draws one uniform a month from its own sub-stream of
-``international`` (for Security Council votes), used or not, and from no other stream, so a
-policy changes no other submodel's draws. A deployment's status is a :class:`Status`.
+Each month the transient hooks — the violence module's protectors, the pressure applied to the
+government, this module's ``denial`` and every brake's external investment — are reset, and
+every active deployment adds its share again. Each deployment draws one uniform a month from
+its own sub-stream of ``international`` (for Security Council votes), used or not, and from no
+other stream, so a policy changes no other submodel's draws. A deployment's status is a
+:class:`Status`.
 """
 
 from __future__ import annotations
@@ -47,13 +48,16 @@ def will_factor(political_will: float, floor: float, slope: float) -> float:
 
 
 def consents(model: Model, intrusive: bool) -> bool:
-    """Whether the state accepts consensual assistance (R14 §15). Help for its own institutions
-    it accepts unless its political will is below ``interventions.consent_will``; scrutiny and
-    foreign presence (``intrusive``) only while its will to protect exceeds its complicity
-    (R14 §76)."""
+    """Whether the state accepts consensual assistance (R14 §15). Its readiness is its political
+    will plus ``interventions.consent_pressure`` × the international pressure it feels (a
+    regime under pressure concedes). Help for its own institutions it accepts unless that
+    readiness is below ``interventions.consent_will``; scrutiny and foreign presence
+    (``intrusive``) only while it exceeds its complicity (R14 §76). Will and pressure are the
+    regime's state (:class:`escalation_sim.agents.Government`), so consent follows them."""
     gov = model.government
-    return gov.political_will > gov.complicity if intrusive else (
-        gov.political_will >= model.params.interventions.consent_will)
+    ready = gov.political_will + model.params.interventions.consent_pressure * gov.pressure
+    return ready > gov.complicity if intrusive else (
+        ready >= model.params.interventions.consent_will)
 
 
 class Deployment:
@@ -176,7 +180,7 @@ class Deployment:
             self.log(model, "ends")
             return 0.0
         intensity = spec.intensity * self.funded
-        cost = kp.cost * intensity * ip.stage_cost[model.observation.stage]
+        cost = kp.cost * iv.scale(model) * intensity * ip.stage_cost[model.observation.stage]
         paid = self.actor.pay(cost, self.name)
         if paid > 0.0 and self.first_effect is None:
             self.first_effect = month
@@ -311,6 +315,7 @@ class Delivery(Module):
     def step(self) -> None:
         model = self.model
         model.violence.end_protection()
+        model.government.end_pressure()
         self.denial = 0.0
         for brake in model.brake_list:
             brake.end_assistance()

@@ -101,7 +101,7 @@ def indicators(model) -> np.ndarray:
         1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
         0.5 * (excl_extremism + float(mob.inequality.max())),
         0.5 * saturate(armed_intent / n, st.intent_half) + 0.5 * sec.perpetration,
-        (1.0 - mitigation) / (1.0 + float(violence.protection.sum()) / model.n_districts),
+        (1.0 - mitigation) * (1.0 - violence.prevented),
         float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
         saturate(model.events.heat, st.heat_half),
         grievance,
@@ -134,7 +134,8 @@ class Observation(Module):
     series = ("stage", "observed_stage", *(s.name.lower() for s in Score),
               *(f"ind_{i}" for i in INDICATORS))
     reads = ("mobilization: group aggregates (refreshed here), inequality",
-             "violence: rates, protection", "events: heat", "information: hate",
+             "violence: rates, share of killings protection prevented", "events: heat",
+             "information: hate",
              "brakes, leaders, armed groups", "civil society: presence")
 
     def __init__(self, model):

@@ -5,11 +5,21 @@ Per district×group cell:
 * **Armed groups** field their members (a share of their base group's mobilized civilians in
   each district, multiplied by sponsor support and arms inflow) and direct their *intent* at
   their target groups. Part of their strength reaches neighbouring districts.
-* **The security sector** protects every civilian in proportion to capacity × professionalism ×
-  integrity × political will; the capacity left unrestrained by professionalism and integrity is
+* **The security sector**'s lawful part (capacity × professionalism × integrity × political
+  will) protects (below); the capacity left unrestrained by professionalism and integrity is
   used by a complicit government against the groups its ruling leader excludes — against their
   mobilized members (collective punishment) and, with hate speech, against all of them
   (R14 §44, §76; R16 §27).
+* **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
+  international troops, police and protection staff deployed by interventions
+  (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
+  per 1,000 people × capacity × restraint × political will, spread with the residents) — face
+  the armed force threatening civilians there: armed groups' members acting in the district
+  (times their multiplier) and the complicit part of the security forces. They stop the share
+  ``1 − exp(−k · protectors / armed force)`` of each perpetrator's killings (Epstein's arrest
+  probability, ``k = violence.deterrence``). Consent-bound protectors deter the state's own
+  forces and state-affiliated militias with the weight ``violence.state_efficacy`` only (Fjelde,
+  Hultman & Nilsson 2019: local peacekeeping presence reduces rebel, not government, killings).
 * **Local dispute-resolution bodies** defuse a share of incidents (brake (e)).
 * Expected killings in a cell become a per-civilian monthly hazard (capped), and each alive
   civilian is killed with that probability. The stream draws one uniform per civilian every
@@ -38,8 +48,9 @@ submodel, mobilized members feed their group's armed groups, and those attack �
   cumulative killings of anyone against ``outcomes.mass_atrocity_fraction`` of the population,
   is still booked beside it until v2's dynamics land.)
 
-The module owns the operational reach of armed groups, the international protective presence per
-district (set afresh each month by interventions through :meth:`Violence.protect`), the alive
+The module owns the operational reach of armed groups, the international protectors per
+district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
+share of expected killings deterrence stopped this month (``prevented``), the alive
 civilians per cell, victimization, the killing and violation counts and rates, the deaths by
 perpetrator and victim status, and the episodes; it is the one writer of civilians' ``alive``,
 ``displaced`` and ``district``.
@@ -92,10 +103,22 @@ def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float
         mobilized + (hate_weight * hate + orders_weight * threat)[None, :] * alive)
 
 
-def hazard(expected: np.ndarray, alive: np.ndarray, protection: np.ndarray,
-           protection_strength: float, defused: float, cap: float) -> np.ndarray:
-    """Monthly probability that a civilian of each (district, group) is killed."""
-    kills = expected * (1.0 - defused) / (1.0 + protection_strength * protection[:, None])
+def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.ndarray:
+    """Share of the killings an armed force would commit that protectors present stop, in the
+    manner of Epstein's (2002) arrest probability: ``1 − exp(−k · protectors / attackers)``.
+
+    Zero with no protectors, whatever the attackers; rises with the ratio and tends to 1;
+    1 where protectors face no armed force at all (which then kills no one anyway)."""
+    ratio = np.divide(protectors, attackers, out=np.full(np.shape(protectors), np.inf),
+                      where=attackers > 0)
+    ratio = np.where(protectors > 0, ratio, 0.0)
+    return -np.expm1(-k * ratio)
+
+
+def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
+    """Monthly probability that a civilian of each (district, group) is killed, from the
+    expected killings left after deterrence (``expected``) and the share local bodies defuse."""
+    kills = expected * (1.0 - defused)
     return np.minimum(kills / np.maximum(alive, 1.0), cap)
 
 
@@ -192,7 +215,12 @@ class Violence(Module):
         s = model.params
         civ = model.civilians
         self.reach = operational_reach(model.neighbours, self.p.spill)
-        self.protection = np.zeros(model.n_districts)   # international protective presence
+        # international protectors per district this month (people, armed equivalents), and
+        # the same weighted by their efficacy against the state's forces
+        self.protectors = np.zeros(model.n_districts)
+        self.protectors_state = np.zeros(model.n_districts)
+        self.international = 0.0    # international protectors present this month (people)
+        self.prevented = 0.0        # share of this month's expected killings deterrence stopped
         self.victimization = np.zeros((model.n_districts, model.n_groups))
         self.menace = np.zeros((model.n_districts, model.n_groups))  # armed threat per person
         # alive civilians per (district, group), kept up to date here
@@ -223,16 +251,52 @@ class Violence(Module):
                              np.array([x.lethality for x in a], float),
                              np.array([x.targets for x in a], float).reshape(len(a), -1))
 
-    def protect(self, amount: float | np.ndarray, districts: np.ndarray | None = None) -> None:
-        """Add protective presence this month (to every district, or to ``districts``)."""
-        if districts is None:
-            self.protection += amount
-        else:
-            self.protection[districts] += amount
+    def protect(self, people: float | np.ndarray, districts: np.ndarray | None = None,
+                against_state: float | None = None) -> None:
+        """Deploy ``people`` international protectors this month (armed-soldier equivalents)
+        into every district (``people`` each, or an array per district), or into
+        ``districts``. ``against_state`` is their deterrent weight against the state's forces
+        and state-affiliated militias; by default ``violence.state_efficacy`` (consent-bound
+        protectors)."""
+        weight = self.p.state_efficacy if against_state is None else against_state
+        where = slice(None) if districts is None else districts
+        self.protectors[where] += people
+        self.protectors_state[where] += np.multiply(people, weight)
 
     def end_protection(self) -> None:
         """Presence is set afresh every month by the interventions still active."""
-        self.protection[:] = 0.0
+        self.protectors[:] = 0.0
+        self.protectors_state[:] = 0.0
+
+    def stopped(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """Share of each perpetrator's killings stopped in each district this month, per
+        (perpetrator, district): :func:`deterrence` of the protectors present — international
+        ones and the lawful part of the security forces — against the armed force there — armed
+        groups' members acting in the district, times their multiplier, and the complicit part
+        of the security forces. The state's forces and state-affiliated militias face the
+        protectors weighted by their efficacy against the state (``violence.state_efficacy``
+        for the consent-bound)."""
+        model, p = self.model, self.p
+        people = model.params.people_per_civilian
+        sec = model.brakes["security_sector"]
+        residents = alive.sum(axis=1)
+        spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
+        lawful = sec.protection * sec.forces * spread
+        attackers = sec.perpetration * sec.forces * spread
+        a = self.armed_arrays()
+        if a is not None:
+            base, share, multiplier = a[0], a[1], a[2]
+            acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
+            attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
+        versus_armed = deterrence(self.protectors + lawful, attackers, p.deterrence)
+        versus_state = deterrence(self.protectors_state + p.state_efficacy * lawful, attackers,
+                                  p.deterrence)
+        out = np.empty((len(self.perpetrators), model.n_districts))
+        out[0] = versus_state
+        for i, group in enumerate(model.armed_groups, 1):
+            out[i] = versus_state if group.kind == "state_militia" else versus_armed
+        self.international = float(self.protectors.sum())
+        return out
 
     def victimization_index(self) -> np.ndarray:
         """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
@@ -342,9 +406,14 @@ class Violence(Module):
                                   d.state_violence_hate, model.government.threat,
                                   d.state_orders)
         expected += parts[0]
-        protection = sec.protection + self.protection
-        h = hazard(expected, alive, protection, d.protection_strength,
-                   d.defuse_strength * model.brakes["local_peace"].strength, d.max_hazard)
+        # protection: each perpetrator loses the share of its killings that the protectors in
+        # the district stop (``stopped``), before local bodies defuse a share of the rest
+        parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+        before = float(expected.sum())
+        expected = parts.sum(axis=0)
+        self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
+        h = hazard(expected, alive, d.defuse_strength * model.brakes["local_peace"].strength,
+                   d.max_hazard)
 
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)

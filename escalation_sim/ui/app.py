@@ -182,12 +182,12 @@ def district_table(rows: list[dict], truth: bool) -> str:
     """The map's numbers, district by district (people)."""
     armed = list(rows[0]["armed"]) if rows and truth else []
     head = "".join(f"<th>{html.escape(h)}</th>" for h in (
-        "district", "residents", "killed", "displaced", "protection",
+        "district", "residents", "killed", "displaced", "protectors",
         *(a.replace("_", " ") for a in armed)))
     body = "".join(
         "<tr>" + "".join(f"<td>{v}</td>" for v in (
             f"D{r['district']}", f"{r['residents']:,.0f}", f"{r['killed']:,.0f}",
-            f"{r['displaced']:,.0f}", f"{r['protection']:.2f}",
+            f"{r['displaced']:,.0f}", f"{r['protection']:,.0f}",
             *(f"{r['armed'][a]:,.0f}" for a in armed))) + "</tr>" for r in rows)
     return f'<table id="district-table"><tr>{head}</tr>{body}</table>'
 

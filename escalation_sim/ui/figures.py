@@ -244,7 +244,7 @@ def districts(session: Session) -> list[dict]:
                     "displaced": float(away[d] * people),
                     "victimization": float(m.violence.victimization[d].sum()),
                     "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
-                    "protection": float(m.violence.protection[d]),
+                    "protection": float(m.violence.protectors[d]),   # people
                     "armed": {n: float(members[d]) for n, members in armed.items()}})
     return out
 
@@ -339,7 +339,7 @@ class LiveMap:
                 rect.set_width(0.7 * v / alive)
                 left += 0.7 * v / alive
             shield.set_visible(r["protection"] > 0)
-            shield.set_markersize(6 + 4 * min(r["protection"], 3))
+            shield.set_markersize(6 + 4 * min(r["protection"] / 500.0, 3))
             for marker, members in zip(armed, r["armed"].values(), strict=False):
                 marker.set_visible(members > 0)
                 marker.set_markersize(5 + 9 * members / top)

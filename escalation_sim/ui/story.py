@@ -48,14 +48,16 @@ NAMES: dict[str, tuple[str, str]] = {
     "mediation_support": ("Support local mediation",
                           "Funds local peace bodies and lowers tension (needs consent)."),
     "human_rights_monitoring": ("Human-rights monitors",
-                                "Monitors on the ground sharpen warning and deter abuses "
-                                "(needs consent)."),
+                                "Monitors on the ground sharpen warning, document abuses "
+                                "and put the regime under scrutiny (needs consent)."),
     "police_support": ("Support police and justice",
-                       "Strengthens the judiciary and cuts impunity."),
+                       "Police officers protect the worst-hit districts; strengthens "
+                       "the judiciary and cuts impunity."),
     "refugee_protection": ("Protect refugees and displaced people",
-                           "Protection where displaced people are."),
+                           "Unarmed protection staff where displaced people are."),
     "humanitarian_protection": ("Humanitarian protection",
-                                "A little protection in every district."),
+                                "Unarmed protection staff in every district: a little "
+                                "protection."),
     "peacekeeping": ("Peacekeeping mission",
                      "Troops protect the worst-hit districts first (needs consent)."),
     "sanctions": ("Targeted sanctions",
