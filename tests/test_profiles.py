@@ -20,6 +20,7 @@ from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.forecast import forecast, forecast_csv, row_seed
 from escalation_sim.record.profiles import (
     COLUMNS,
+    HISTORY_IN_SCHEMA,
     LINKS,
     REFERENCE,
     UNUSED,
@@ -131,6 +132,16 @@ def test_years_since_an_episode_come_from_the_profiles_earlier_rows(tmp_path):
     assert from_profile(path, 4).history["prior_episode_years_ago"] == 5
     assert (from_profile(path, 5).history["prior_episode_years_ago"]
             == ProfileLinks().prior_episode_years)      # another profile's rows do not count
+
+
+@pytest.mark.skipif(not HISTORY_IN_SCHEMA, reason="the scenario schema has no [history] yet")
+def test_the_past_goes_into_the_scenarios_history_section(tmp_path):
+    path = small_file(tmp_path, [{"mk_ever": 1, "mk_ongoing_count_log2": 1,
+                                  "battledeaths.log2": 10.0, "coup.try.5yr": 1}])
+    p = from_profile(path, 1)
+    written = p.scenario.model_dump()["history"]
+    for key, value in p.history.items():
+        assert written.get(key) == value, key
 
 
 # ---- missing values ----------------------------------------------------------------------------
@@ -256,3 +267,16 @@ def test_no_traceback_from_the_command_line(tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "missing" in done.stderr
+
+
+@pytest.mark.slow
+def test_evaluate_scores_the_models_p_onset_against_the_record(capsys):
+    from escalation_sim.record.forecast import evaluate
+
+    e = evaluate(onsets=3, others=3, runs=2, months=3, n_civilians=200)
+    assert 0 <= e.auc <= 1 and 0 <= e.auc_low <= e.auc_high <= 1
+    assert e.observed == pytest.approx(194 / 7293)     # weighted back to the record's share
+    assert 0 <= e.mean_predicted <= 1 and e.brier_reference > 0
+    assert "uncalibrated" in e.to_dict()["note"]
+    assert main(["record", "evaluate", "--onsets", "0"]) == 2
+    assert "--onsets: must be at least 1" in capsys.readouterr().err

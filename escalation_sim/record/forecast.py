@@ -185,6 +185,8 @@ class Evaluation:
     n_civilians: int
     seed: int
     auc: float
+    auc_low: float
+    auc_high: float
     brier: float
     brier_reference: float
     mean_predicted: float
@@ -207,11 +209,13 @@ def evaluate(predictors_file: str | None = None, onsets: int = 20, others: int =
     the two kinds of rows at different rates) and the Brier score, mean prediction and observed
     rate weighted by the inverse sampling rates, so that they estimate the record's; beside the
     Brier score of the record's base rate. Uses the same metrics as the statistical baseline
-    (scikit-learn's ``roc_auc_score`` and ``brier_score_loss``)."""
+    (scikit-learn's ``roc_auc_score`` and ``brier_score_loss``; the AUC's interval from its
+    bootstrap over countries)."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     from .data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
     from .profiles import read_profiles
+    from .regression import _bootstrap
 
     path = predictors_file or str(data_dir() / PREDICTORS_FILE)
     record = load_predictors(path)
@@ -231,10 +235,11 @@ def evaluate(predictors_file: str | None = None, onsets: int = 20, others: int =
     p = np.array([r.p_onset for r in result])
     weight = np.where(y == 1, len(pos) / onsets, len(neg) / others)
     base = len(pos) / len(y_all)
+    (auc_low, auc_high), _ = _bootstrap(y, p, record["profile"].to_numpy()[chosen], seed, 2000)
     return Evaluation(
         onset_rows=onsets, other_rows=others, runs=runs, months=months,
         n_civilians=n_civilians, seed=seed,
-        auc=float(roc_auc_score(y, p)),
+        auc=float(roc_auc_score(y, p)), auc_low=float(auc_low), auc_high=float(auc_high),
         brier=float(brier_score_loss(y, p, sample_weight=weight)),
         brier_reference=float(brier_score_loss(y, np.full(len(y), base), sample_weight=weight)),
         mean_predicted=float(np.average(p, weights=weight)), observed=float(base),
@@ -248,7 +253,8 @@ def format_evaluation(e: Evaluation) -> str:
         f"  sample     {e.onset_rows} rows with an onset in the next two years, {e.other_rows} "
         f"without (seed {e.seed}); {e.runs} runs of {e.months} months per row, "
         f"{e.n_civilians:,} simulated civilians",
-        f"  AUC        {e.auc:.3f}  (0.5 = no better than chance)",
+        f"  AUC        {e.auc:.3f} [{e.auc_low:.3f}, {e.auc_high:.3f}] (95 %, bootstrap over "
+        "countries; 0.5 = no better than chance)",
         f"  Brier      {e.brier:.4f}, weighted to the record; the record's base rate alone "
         f"{e.brier_reference:.4f}",
         f"  mean p_onset {e.mean_predicted:.2%} (weighted) vs observed {e.observed:.2%}",
