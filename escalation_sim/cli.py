@@ -164,6 +164,18 @@ def _parser() -> argparse.ArgumentParser:
     v = ssub.add_parser("validate", help="validate scenario files")
     v.add_argument("files", nargs="+", help="scenario names or TOML files")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
+    fp = ssub.add_parser("from-profile", help="a stylized scenario from a row of the Early "
+                                              "Warning Project's predictors (a profile)")
+    fp.add_argument("file", type=Path, help="predictors CSV file (e.g. "
+                                            "data/ewp/predictors_1960_2011.csv)")
+    fp.add_argument("--row", type=int, required=True, metavar="N",
+                    help="data row N (1 = the first row after the header, on line 2)")
+    fp.add_argument("--out", type=Path, default=None, metavar="FILE",
+                    help="write the scenario TOML here (default: print it)")
+    fp.add_argument("--months", type=int, default=None,
+                    help="horizon in months (default: the template's, 120)")
+    fp.add_argument("--civilians", type=int, default=None, metavar="N",
+                    help="simulated civilians (default: the template's, 10,000)")
     sc = ssub.add_parser("schema", help="JSON Schema of the scenario file format (for editors)")
     sc.add_argument("--out", type=Path, default=None,
                     help="write it to this file instead of printing it")
@@ -178,6 +190,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "intervention catalogue)")
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     _experiment_parsers(sub)
+    _forecast_parser(sub)
     record_commands.add_parser(sub)
     return p
 
@@ -300,6 +313,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         return 0
     if args.action == "show":
         return _show(args)
+    if args.action == "from-profile":
+        return _from_profile(args)
     if args.action == "schema":
         from .docs import schema_text
 
@@ -329,6 +344,22 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         if not failures:
             print(f"{len(args.files)} scenario file(s) valid")
     return 2 if failures else 0
+
+
+def _from_profile(args: argparse.Namespace) -> int:
+    from .record.profiles import from_profile
+
+    _at_least(1, months=args.months, civilians=args.civilians)
+    profile = from_profile(args.file, args.row, months=args.months, n_civilians=args.civilians)
+    text = profile.toml()
+    if args.out is None:
+        print(text, end="")
+        return 0
+    write_bytes_atomic(args.out, text.encode())
+    print(f"{args.out}: a stylized, anonymous scenario derived from profile {profile.profile}, "
+          f"year {profile.year} (row {args.row} of {args.file}); results of its runs are the "
+          "model's")
+    return 0
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -595,7 +626,105 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "ensemble": cmd_ensemble, "demo": cmd_ensemble,
+# ---- forecast: every row of a predictors file (escalation_sim.record.forecast) ---------------
+def _forecast_parser(sub) -> None:
+    from .record.forecast import FORECAST_CIVILIANS, FORECAST_MONTHS
+
+    f = sub.add_parser("forecast", help="P(mass-killing onset) per row of a predictors file, "
+                                        "each row run as a stylized profile (the model's, "
+                                        "uncalibrated)")
+    f.add_argument("file", type=Path, help="predictors CSV file (e.g. "
+                                           "data/ewp/predictors_1960_2011.csv)")
+    f.add_argument("--out", type=Path, required=True, metavar="OUT.csv",
+                   help="forecast file to write (one line per row)")
+    f.add_argument("--months", type=int, default=FORECAST_MONTHS,
+                   help="horizon in months (default: %(default)s)")
+    f.add_argument("--runs", type=int, default=100, help="runs per row (default: %(default)s)")
+    f.add_argument("--civilians", type=int, default=FORECAST_CIVILIANS, metavar="N",
+                   help="simulated civilians per run (default: %(default)s; fewer is faster "
+                        "and coarser, see the README)")
+    f.add_argument("--seed", type=_seed, default=0,
+                   help="seed, a non-negative integer (default: %(default)s)")
+    f.add_argument("--rows", default=None, metavar="A-B",
+                   help="only data rows A to B (1 = the first row after the header)")
+    f.add_argument("--workers", type=int, default=None,
+                   help=f"local worker processes (default: all cores, {default_workers()} here)")
+    f.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                   help="run on a Dask scheduler at ADDRESS, or a local Dask cluster of N "
+                        "workers")
+    f.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds to reach the Dask scheduler (default: 30)")
+    f.add_argument("--no-progress", action="store_true", help="no progress bar")
+    f.add_argument("--json", action="store_true", help="print a short summary as JSON")
+
+
+def _row_range(text: str | None, n: int) -> list[int] | None:
+    if text is None:
+        return None
+    a, sep, b = text.partition("-")
+    try:
+        first, last = int(a), int(b) if sep else int(a)
+    except ValueError:
+        raise UsageError(f"--rows: expected A-B (e.g. 1-100), got {text!r}") from None
+    if not 1 <= first <= last <= n:
+        raise UsageError(f"--rows {text}: rows must satisfy 1 <= A <= B <= {n} (the file's "
+                         "data rows)")
+    return list(range(first, last + 1))
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import time
+
+    from .experiments.executors import DASK_TIMEOUT, executor_for
+    from .record.forecast import forecast, forecast_csv, summary
+    from .record.profiles import read_profiles
+
+    _at_least(1, runs=args.runs, workers=args.workers, months=args.months,
+              civilians=args.civilians)
+    if args.dask is not None and args.workers is not None:
+        raise UsageError("--workers and --dask: give one of them")
+    if args.dask_timeout is not None and not args.dask_timeout > 0:
+        raise UsageError(f"--dask-timeout: must be a positive number of seconds, got "
+                         f"{args.dask_timeout}")
+    table = read_profiles(args.file)
+    rows = _row_range(args.rows, len(table))
+    n_rows = len(table) if rows is None else len(rows)
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out: no such directory {str(args.out.parent)!r}")
+    bar = None
+    if not args.no_progress and not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_rows * args.runs, unit="run", desc=args.file.stem, file=sys.stderr)
+    start = time.perf_counter()
+    try:
+        with executor_for(args.dask, args.workers, args.dask_timeout or DASK_TIMEOUT) as (
+                executor, n):
+            result = forecast(table, args.runs, args.months, args.seed, args.civilians,
+                              executor, n, rows=rows,
+                              progress=(lambda done: bar.update(done - bar.n)) if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    seconds = time.perf_counter() - start
+    write_bytes_atomic(args.out, forecast_csv(result))
+    info = summary(result, file=str(args.file), out=str(args.out), months=args.months,
+                   n_civilians=args.civilians, seed=args.seed, seconds=round(seconds, 1))
+    if args.json:
+        _print_json({"forecast": info, "caveat": CAVEAT})
+        return 0
+    print(f"{args.out}: p_onset for {info['rows']} rows x {args.runs} runs of {args.months} "
+          f"months ({args.civilians:,} simulated civilians, seed {args.seed}) in {seconds:.0f} s")
+    print(f"  mean p_onset {info['mean_p_onset']:.2%}; rows with any onset: "
+          f"{info['rows_with_an_onset']}; median people per simulated civilian: "
+          f"{info['people_per_civilian_median']:,.0f}")
+    print("  The model's numbers, uncalibrated (every link and coefficient an assumption); the "
+          "intervals cover run-to-run noise only. " + CAVEAT)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "forecast": cmd_forecast, "ensemble": cmd_ensemble,
+            "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
             "policies": cmd_policies, "ui": cmd_ui, "sweep": cmd_sweep,
             "analyze": cmd_analyze, "record": record_commands.run}

@@ -41,6 +41,22 @@ def add_parser(sub) -> None:
                    help="fit on rows whose outcomes end by YEAR (rows up to YEAR - 2), test on "
                         "the rows after YEAR (default: %(default)s)")
     b.add_argument("--json", action="store_true", help="print the result as JSON")
+    e = rsub.add_parser("evaluate", help="the model's p_onset (uncalibrated) against the "
+                                         "record's onsets on a sample of rows: AUC, Brier")
+    e.add_argument("--predictors", type=Path, default=None, metavar="FILE",
+                   help="predictor file (default: the shipped "
+                        "data/ewp/predictors_1960_2011.csv)")
+    e.add_argument("--onsets", type=int, default=20,
+                   help="rows with an onset in the next two years (default: %(default)s)")
+    e.add_argument("--others", type=int, default=60,
+                   help="rows without (default: %(default)s)")
+    e.add_argument("--runs", type=int, default=20, help="runs per row (default: %(default)s)")
+    e.add_argument("--civilians", type=int, default=None, metavar="N",
+                   help="simulated civilians per run (default: the forecast's)")
+    e.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
+    e.add_argument("--workers", type=int, default=1,
+                   help="local worker processes (default: %(default)s)")
+    e.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _print_json(obj: object) -> None:
@@ -70,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_targets(result))
         return 0
+    if args.action == "evaluate":
+        return _evaluate(args)
     from .data import load_predictors
     from .regression import SplitError, baseline, format_baseline
 
@@ -82,4 +100,32 @@ def run(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
     else:
         print(format_baseline(result))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ..runner import local_pool
+    from .forecast import FORECAST_CIVILIANS, evaluate, format_evaluation
+
+    for name in ("onsets", "others", "runs", "workers", "civilians"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise OptionError(f"--{name}: must be at least 1, got {value}")
+    if args.seed < 0:
+        raise OptionError(f"--seed: must be a non-negative integer, got {args.seed}")
+    pool = local_pool(args.workers) if args.workers > 1 else None
+    try:
+        result = evaluate(args.predictors and str(args.predictors), args.onsets, args.others,
+                          args.runs, seed=args.seed,
+                          n_civilians=args.civilians or FORECAST_CIVILIANS, executor=pool,
+                          workers=args.workers)
+    except ValueError as e:
+        raise OptionError(f"--onsets/--others: {e}") from None
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(format_evaluation(result))
     return 0

@@ -1,0 +1,267 @@
+"""Forecasts: every row of a predictors file run as a profile, P(mass-killing onset) per row.
+
+Each row becomes its profile's scenario (:mod:`.profiles`) with the forecast's horizon and
+number of simulated civilians, and is run ``runs`` times. ``p_onset`` is the share of runs with
+a mass-killing onset (:attr:`~escalation_sim.outcomes.RunOutcome.mass_killing_onset`: one
+perpetrator killed 1,000 noncombatants within 12 months) within the horizon, with its 95 %
+Wilson interval (:func:`~escalation_sim.outcomes.wilson`), which covers run-to-run noise only:
+the links and the model's coefficients are held fixed.
+
+Seeds: the runs of a row use ``run_seed(row_seed, i)`` with ``row_seed`` derived from the
+forecast's seed, the row's profile number and its year (:func:`row_seed`), never from the order
+in which work is done or from the row's position in the file, so a file, any subset of it, one
+worker or many give the same numbers for the same profile-year. Runs go through the project's
+one dispatch loop (:func:`escalation_sim.runner.dispatch`) on any executor: in-process, the
+local pool, or Dask.
+
+These are the model's numbers, uncalibrated (no link or coefficient is fitted to the record);
+they are not a forecast of any real country.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..outcomes import wilson
+from ..params import Scenario
+from ..rng import run_seed
+from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
+from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
+
+FORECAST_MONTHS = 24
+"""Default horizon: the EWP's outcome is an onset in the next one or two years."""
+FORECAST_CIVILIANS = 1000
+"""Default simulated civilians per run (``--civilians``): a tenth of the scenarios' 10,000, so
+that 1,668 rows × 100 runs come near the issue's ten minutes on two cores
+(``benchmarks/bench_forecast.py``). Until the model's results are independent of
+``run.n_civilians`` (issue 12, part 2), fewer civilians make each simulated killing stand for
+more people, and the onset threshold of 1,000 people is reached with fewer killings: the
+``people_per_civilian`` column says how coarse each row is."""
+BATCH_RUNS = 25
+"""Most runs of one row sent to a worker as one task."""
+NOTE = ("the model's numbers, uncalibrated (every profile link and model coefficient is an "
+        "assumption, none fitted); the interval covers run-to-run noise only")
+COLUMNS = ("row", "profile", "year", "n_runs", "onsets", "p_onset", "p_onset_low",
+           "p_onset_high", "people_per_civilian")
+"""Columns of the forecast file, one line per row of the input, in the input's order."""
+
+
+def row_seed(seed: int, profile: int, year: int) -> int:
+    """The seed of a profile-year's runs: from the forecast's seed, the profile and the year."""
+    return run_seed(run_seed(seed, profile), year)
+
+
+@dataclass(frozen=True, slots=True)
+class RowForecast:
+    """One row's forecast (the model's)."""
+
+    row: int
+    profile: int
+    year: int
+    n_runs: int
+    onsets: int
+    p_onset: float
+    p_onset_low: float
+    p_onset_high: float
+    people_per_civilian: float
+
+
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """Runs ``indices`` of the ``k``-th row forecast (the unit of work sent to a worker)."""
+
+    k: int
+    scenario: Scenario
+    seed: int
+    indices: list[int]
+
+
+def _run_batch(batch: _Batch) -> list[bool]:
+    """The onset flags of a batch's runs."""
+    return [bool(run_one(batch.scenario, run_seed(batch.seed, i)).mass_killing_onset)
+            for i in batch.indices]
+
+
+def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,
+             n_civilians: int = FORECAST_CIVILIANS, executor: Executor | None = None,
+             workers: int = 1, progress: Callable[[int], None] | None = None,
+             links: ProfileLinks = LINK_DEFAULTS,
+             rows: Sequence[int] | None = None) -> list[RowForecast]:
+    """Forecast rows of ``table`` (all by default; else the 1-based ``rows``), in order.
+
+    Args:
+        table: a predictors file read by :func:`~.profiles.read_profiles`.
+        runs: runs per row.
+        months: the horizon.
+        seed: the forecast's seed (see :func:`row_seed`).
+        n_civilians: simulated civilians per run.
+        executor: where runs run (None: in this process); ``workers`` sizes the work in flight.
+        progress: called with the number of runs finished so far.
+        links: the profile links' coefficients.
+        rows: which data rows (1-based) to forecast.
+
+    Raises:
+        WorkerLost: a batch's worker process kept dying.
+    """
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    chosen = list(range(1, len(table) + 1)) if rows is None else list(rows)
+    profiles = [profile_at(table, r, links, months, n_civilians) for r in chosen]
+    flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
+    seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
+    # a batch carries its scenario and seed, so that a task ships one scenario, not all
+    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))))
+               for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
+    finished = 0
+
+    def take(batch: _Batch, result: list[bool]) -> None:
+        nonlocal finished
+        for i, flag in zip(batch.indices, result, strict=True):
+            flags[batch.k][i] = flag
+        finished += len(batch.indices)
+        if progress:
+            progress(finished)
+
+    def lost(batch: _Batch, cause: BaseException) -> None:
+        raise WorkerLost(f"row {chosen[batch.k]}, runs {batch.indices[0]}-{batch.indices[-1]}: "
+                         f"the worker process running them died {WORKER_RETRIES + 1} times "
+                         f"({type(cause).__name__}: {cause})")
+
+    if executor is None:
+        for b in batches:
+            take(b, _run_batch(b))
+    else:
+        dispatch(batches, _run_batch, executor, take, lost, max_pending=2 * max(workers, 1) + 2)
+    out = []
+    for r, p, f in zip(chosen, profiles, flags, strict=True):
+        k = sum(bool(x) for x in f)
+        lo, hi = wilson(k, runs)
+        out.append(RowForecast(r, p.profile, p.year, runs, k, k / runs, lo, hi,
+                               p.scenario.people_per_civilian))
+    return out
+
+
+def forecast_csv(rows: Sequence[RowForecast]) -> bytes:
+    """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals."""
+    f = io.StringIO(newline="")
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([r.row, r.profile, r.year, r.n_runs, r.onsets, f"{r.p_onset:.6f}",
+                    f"{r.p_onset_low:.6f}", f"{r.p_onset_high:.6f}",
+                    f"{r.people_per_civilian:.3f}"])
+    return f.getvalue().encode()
+
+
+def summary(rows: Sequence[RowForecast], **context) -> dict:
+    """A small aggregate summary (no row is singled out)."""
+    p = np.array([r.p_onset for r in rows])
+    ppc = np.array([r.people_per_civilian for r in rows])
+    return {**context, "rows": len(rows), "runs_per_row": rows[0].n_runs if rows else 0,
+            "mean_p_onset": float(p.mean()) if len(p) else None,
+            "rows_with_an_onset": int((p > 0).sum()),
+            "people_per_civilian_median": float(np.median(ppc)) if len(ppc) else None,
+            "note": NOTE}
+
+
+# ---- evaluation against the calibration data -----------------------------------------------------
+@dataclass(frozen=True)
+class Evaluation:
+    """The model's uncalibrated ``p_onset`` against the record's ``mk_onset_1or2`` on a sample
+    of rows (aggregate only)."""
+
+    onset_rows: int
+    other_rows: int
+    runs: int
+    months: int
+    n_civilians: int
+    seed: int
+    auc: float
+    auc_low: float
+    auc_high: float
+    brier: float
+    brier_reference: float
+    mean_predicted: float
+    observed: float
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {"evaluation": asdict(self), "note": "the model's p_onset, uncalibrated, "
+                "against mk_onset_1or2 of the EWP record (the calibration years 1960-2011); a "
+                "case-control sample of rows: AUC as is, Brier score and rates weighted back to "
+                "the record's share of onsets; aggregate only"}
+
+
+def evaluate(predictors_file: str | None = None, onsets: int = 20, others: int = 60,
+             runs: int = 20, months: int = FORECAST_MONTHS, seed: int = 0,
+             n_civilians: int = FORECAST_CIVILIANS, executor: Executor | None = None,
+             workers: int = 1) -> Evaluation:
+    """Forecast a seeded random sample of ``onsets`` rows with ``mk_onset_1or2 = 1`` and
+    ``others`` without, and score ``p_onset`` against the outcome: AUC (unaffected by sampling
+    the two kinds of rows at different rates) and the Brier score, mean prediction and observed
+    rate weighted by the inverse sampling rates, so that they estimate the record's; beside the
+    Brier score of the record's base rate. Uses the same metrics as the statistical baseline
+    (scikit-learn's ``roc_auc_score`` and ``brier_score_loss``; the AUC's interval from its
+    bootstrap over countries)."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    from .data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
+    from .profiles import read_profiles
+    from .regression import _bootstrap
+
+    path = predictors_file or str(data_dir() / PREDICTORS_FILE)
+    record = load_predictors(path)
+    table = read_profiles(path)
+    y_all = record[OUTCOME].to_numpy()
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y_all == 1), np.flatnonzero(y_all == 0)
+    if onsets > len(pos) or others > len(neg):
+        raise ValueError(f"the record has {len(pos)} onset rows and {len(neg)} others")
+    chosen = np.sort(np.concatenate([rng.choice(pos, onsets, replace=False),
+                                     rng.choice(neg, others, replace=False)]))
+    start = time.perf_counter()
+    result = forecast(table, runs, months, seed, n_civilians, executor, workers,
+                      rows=[int(i) + 1 for i in chosen])
+    seconds = time.perf_counter() - start
+    y = y_all[chosen]
+    p = np.array([r.p_onset for r in result])
+    weight = np.where(y == 1, len(pos) / onsets, len(neg) / others)
+    base = len(pos) / len(y_all)
+    (auc_low, auc_high), _ = _bootstrap(y, p, record["profile"].to_numpy()[chosen], seed, 2000)
+    return Evaluation(
+        onset_rows=onsets, other_rows=others, runs=runs, months=months,
+        n_civilians=n_civilians, seed=seed,
+        auc=float(roc_auc_score(y, p)), auc_low=float(auc_low), auc_high=float(auc_high),
+        brier=float(brier_score_loss(y, p, sample_weight=weight)),
+        brier_reference=float(brier_score_loss(y, np.full(len(y), base), sample_weight=weight)),
+        mean_predicted=float(np.average(p, weights=weight)), observed=float(base),
+        seconds=seconds)
+
+
+def format_evaluation(e: Evaluation) -> str:
+    return "\n".join([
+        "escalation-sim's p_onset (the model's, UNCALIBRATED) against the Early Warning "
+        "Project record",
+        f"  sample     {e.onset_rows} rows with an onset in the next two years, {e.other_rows} "
+        f"without (seed {e.seed}); {e.runs} runs of {e.months} months per row, "
+        f"{e.n_civilians:,} simulated civilians",
+        f"  AUC        {e.auc:.3f} [{e.auc_low:.3f}, {e.auc_high:.3f}] (95 %, bootstrap over "
+        "countries; 0.5 = no better than chance)",
+        f"  Brier      {e.brier:.4f}, weighted to the record; the record's base rate alone "
+        f"{e.brier_reference:.4f}",
+        f"  mean p_onset {e.mean_predicted:.2%} (weighted) vs observed {e.observed:.2%}",
+        f"  {e.seconds:.0f} s",
+        "Results are the model's; aggregate only, no profile is named or ranked.",
+    ])
+
+
+def to_json(obj: dict) -> str:
+    return json.dumps(obj, indent=2, allow_nan=False)

@@ -1,0 +1,288 @@
+"""Profiles and forecasts (escalation_sim.record.profiles, .forecast): the links move the
+scenario in the direction their mechanism says, missing values are imputed as documented, the
+country's past is read from the row and the profile's earlier rows, the commands write files
+that validate, run and repeat bit for bit, and bad input is one clear error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from escalation_sim.cli import main
+from escalation_sim.errors import InputError
+from escalation_sim.model import EscalationModel
+from escalation_sim.params import Scenario
+from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.forecast import forecast, forecast_csv, row_seed
+from escalation_sim.record.profiles import (
+    COLUMNS,
+    HISTORY_IN_SCHEMA,
+    LINKS,
+    REFERENCE,
+    UNUSED,
+    ProfileLinks,
+    from_profile,
+    history,
+    read_profiles,
+    scenario_data,
+)
+from escalation_sim.scenario import load_scenario, validate
+
+SHIPPED = data_dir() / PREDICTORS_FILE
+
+
+def at(**changes: float) -> Scenario:
+    """The scenario of the reference profile with some predictors changed."""
+    values = {**REFERENCE, **changes}
+    data, _, _ = scenario_data(values, 1, 2000, months=2, n_civilians=200)
+    return validate(data, "test")
+
+
+def group(s: Scenario, name: str):
+    return next(g for g in s.groups if g.name == name)
+
+
+# ---- the links ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("predictor,low,high,read,direction", [
+    ("discrimpop", 0.0, 0.4, lambda s: s.government.inclusiveness, -1),
+    ("minorityrule", 0, 1, lambda s: s.government.inclusiveness, -1),
+    ("minorityrule", 0, 1, lambda s: group(s, "A").economic_status
+     - group(s, "B").economic_status, +1),
+    ("social_inequality", 0, 1, lambda s: group(s, "A").economic_status
+     - group(s, "B").economic_status, +1),
+    ("ses_power_dist", -2, 2, lambda s: group(s, "A").economic_status
+     - group(s, "B").economic_status, -1),
+    ("pol_killing_approved", 0, 1, lambda s: s.government.complicity, +1),
+    ("pol_killing_approved", 0, 1, lambda s: s.government.political_will, -1),
+    ("pol_killing_approved", 0, 1, lambda s: group(s, "A").leader_extremism, +1),
+    ("freediscussion", 0.1, 0.9, lambda s: s.institutions.media.capacity, +1),
+    ("v2mecenefm_binary", 0, 1, lambda s: s.institutions.media.integrity, -1),
+    ("judicialreform", 0, 2, lambda s: s.institutions.judiciary.integrity, +1),
+    ("repress_civilsoc", 0, 1, lambda s: s.international.civil_society.presence, -1),
+    ("un_imr_sqrt", 3, 12, lambda s: s.institutions.security_sector.capacity, -1),
+    ("un_imr_sqrt", 3, 12, lambda s: s.events.shock_hazard, +1),
+    ("popsize.log2", 20, 26, lambda s: s.institutions.security_sector.capacity, -1),
+    ("popsize.log2", 20, 26, lambda s: s.run.population, +1),
+])
+def test_each_link_moves_its_field_the_way_its_mechanism_says(predictor, low, high, read,
+                                                              direction):
+    a, b = read(at(**{predictor: low})), read(at(**{predictor: high}))
+    assert (b - a) * direction > 0, (predictor, a, b)
+
+
+def test_discrimination_makes_an_excluded_group_of_that_share():
+    none, some = at(discrimpop=0.0), at(discrimpop=0.2)
+    assert group(none, "A").excludes == [] and group(some, "A").excludes == ["B"]
+    assert group(some, "B").share == pytest.approx(0.2)
+    assert sum(g.share for g in some.groups) == pytest.approx(1.0)
+    ruled = at(minorityrule=1)
+    assert group(ruled, "A").excludes == ["B"]
+    assert group(ruled, "A").share <= ProfileLinks().minority_ruler_share
+
+
+def test_every_predictor_the_links_read_has_a_reference_and_none_is_both_used_and_unused():
+    read = {c for link in LINKS for c in link.reads}
+    assert read <= set(COLUMNS)
+    assert not set(COLUMNS) & set(UNUSED)
+    for name, info in ProfileLinks.model_fields.items():
+        assert info.json_schema_extra["value"] == "assumption", name
+
+
+def test_links_are_parameters_a_calibration_can_change():
+    data, _, _ = scenario_data({**REFERENCE, "pol_killing_approved": 1.0}, 1, 2000,
+                               ProfileLinks(complicity_killings=0.1))
+    assert data["government"]["complicity"] == pytest.approx(0.25)
+
+
+# ---- the country's past ------------------------------------------------------------------------
+def test_history_from_a_row():
+    calm = history(REFERENCE)
+    assert calm["prior_episode_years_ago"] is None and calm["coup_months_ago"] is None
+    assert calm["battle_deaths"] == 0
+    past = history({**REFERENCE, "mk_ever": 1, "battledeaths.log2": 10.0, "coup.try.5yr": 1})
+    assert past["prior_episode_years_ago"] == ProfileLinks().prior_episode_years
+    assert past["battle_deaths"] == 1023 and past["coup_months_ago"] == 30
+    assert past["prior_victims"] == "B" and past["prior_perpetrator"] == "militia"
+    going = history({**REFERENCE, "mk_ever": 1, "mk_ongoing_count_log2": 1,
+                     "pol_killing_approved": 1})
+    assert going["prior_episode_years_ago"] == 0 and going["prior_perpetrator"] == "state"
+
+
+def small_file(tmp_path, rows: list[dict], name="p.csv"):
+    """A predictors file of the profile columns (reference values unless given)."""
+    base = {"profile": 7, "year": 2000, **REFERENCE}
+    table = pd.DataFrame([{**base, **r} for r in rows])
+    path = tmp_path / name
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_years_since_an_episode_come_from_the_profiles_earlier_rows(tmp_path):
+    path = small_file(tmp_path, [
+        {"year": 1990, "mk_ever": 1, "mk_ongoing_count_log2": 1},
+        {"year": 1991, "mk_ever": 1, "mk_ongoing_count_log2": 1},
+        {"year": 1992, "mk_ever": 1},
+        {"year": 1996, "mk_ever": 1},
+        {"profile": 8, "year": 1996, "mk_ever": 1}])
+    assert from_profile(path, 2).history["prior_episode_years_ago"] == 0
+    assert from_profile(path, 4).history["prior_episode_years_ago"] == 5
+    assert (from_profile(path, 5).history["prior_episode_years_ago"]
+            == ProfileLinks().prior_episode_years)      # another profile's rows do not count
+
+
+@pytest.mark.skipif(not HISTORY_IN_SCHEMA, reason="the scenario schema has no [history] yet")
+def test_the_past_goes_into_the_scenarios_history_section(tmp_path):
+    path = small_file(tmp_path, [{"mk_ever": 1, "mk_ongoing_count_log2": 1,
+                                  "battledeaths.log2": 10.0, "coup.try.5yr": 1}])
+    p = from_profile(path, 1)
+    written = p.scenario.model_dump()["history"]
+    for key, value in p.history.items():
+        assert written.get(key) == value, key
+
+
+# ---- missing values ----------------------------------------------------------------------------
+def test_missing_values_take_the_reference_and_are_listed(tmp_path):
+    path = small_file(tmp_path, [{"popsize.log2": None, "un_imr_sqrt": None},
+                                 {"popsize.log2": REFERENCE["popsize.log2"],
+                                  "un_imr_sqrt": REFERENCE["un_imr_sqrt"]}])
+    missing, complete = from_profile(path, 1), from_profile(path, 2)
+    assert missing.imputed == ("popsize.log2", "un_imr_sqrt") and complete.imputed == ()
+    body = missing.scenario.model_dump(exclude={"brief"})
+    assert body == complete.scenario.model_dump(exclude={"brief"})
+    assert "imputed" in missing.scenario.brief and "popsize.log2" in missing.scenario.brief
+    assert "missing: imputed" in missing.toml()
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+def test_bad_files_rows_and_cells_are_one_clear_error(tmp_path, capsys):
+    good = small_file(tmp_path, [{}, {"year": 2001}])
+    cases = [
+        (["scenarios", "from-profile", str(tmp_path / "nope.csv"), "--row", "1"], "no such file"),
+        (["scenarios", "from-profile", str(good), "--row", "3"], "--row 3: no such row"),
+        (["scenarios", "from-profile", str(good), "--row", "0"], "no such row"),
+    ]
+    no_column = tmp_path / "c.csv"
+    pd.read_csv(good).drop(columns=["freediscussion"]).to_csv(no_column, index=False)
+    cases.append((["scenarios", "from-profile", str(no_column), "--row", "1"],
+                  "column freediscussion: missing"))
+    bad_cell = small_file(tmp_path, [{"pol_killing_approved": 2}], "b.csv")
+    cases.append((["scenarios", "from-profile", str(bad_cell), "--row", "1"],
+                  "line 2, column pol_killing_approved: '2' is not 0 or 1"))
+    out_of_range = small_file(tmp_path, [{"discrimpop": 1.5}], "r.csv")
+    cases.append((["forecast", str(out_of_range), "--out", str(tmp_path / "f.csv")],
+                  "line 2, column discrimpop: 1.5 is not a share between 0 and 1"))
+    cases.append((["forecast", str(good), "--rows", "2-5", "--out", str(tmp_path / "f.csv")],
+                  "--rows 2-5: rows must satisfy"))
+    cases.append((["forecast", str(good), "--runs", "0", "--out", str(tmp_path / "f.csv")],
+                  "--runs: must be at least 1"))
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err, (argv, err)
+        assert "Traceback" not in err
+    assert not (tmp_path / "f.csv").exists()
+
+
+def test_a_bad_file_names_itself_in_the_python_api(tmp_path):
+    path = small_file(tmp_path, [{"judicialreform": 1.5}])
+    with pytest.raises(InputError, match=r"p\.csv: line 2, column judicialreform"):
+        read_profiles(path)
+
+
+# ---- the command line --------------------------------------------------------------------------
+def test_from_profile_writes_a_scenario_that_validates_and_runs(tmp_path, capsys):
+    out = tmp_path / "profile.toml"
+    assert main(["scenarios", "from-profile", str(SHIPPED), "--row", "5", "--out", str(out),
+                 "--civilians", "300"]) == 0
+    said = capsys.readouterr().out
+    assert "stylized, anonymous" in said and "model's" in said
+    text = out.read_text()
+    head = text.split("\n\n")[0]
+    assert "Stylized, anonymous scenario derived from profile 1, year 2010" in head
+    assert "results of runs are the model's" in head
+    scenario = load_scenario(out, ["run.months=2"])
+    assert scenario.run.n_civilians == 300 and scenario.name == "profile-1-2010"
+    model = EscalationModel(scenario, 0).run()
+    assert model.steps == 2
+    assert main(["scenarios", "validate", str(out)]) == 0
+
+
+def test_forecast_end_to_end_repeats_bit_for_bit(tmp_path, capsys):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    # rows of a profile with approved killings, discrimination and an ongoing episode, and a
+    # seed picked (by trying a few) so that two of their 12 runs have an onset: identical files
+    # then mean identical onsets, not all zeros (the onset check guards that, not a value)
+    argv = ["forecast", str(SHIPPED), "--rows", "1060-1062", "--runs", "4", "--months", "12",
+            "--civilians", "300", "--workers", "1", "--seed", "0", "--no-progress"]
+    assert main([*argv, "--out", str(first)]) == 0
+    assert main([*argv, "--out", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    table = pd.read_csv(first)
+    assert list(table.columns[:3]) == ["row", "profile", "year"]
+    assert table.row.tolist() == [1060, 1061, 1062] and (table.n_runs == 4).all()
+    assert table.onsets.sum() > 0
+    assert ((table.p_onset_low <= table.p_onset) & (table.p_onset <= table.p_onset_high)).all()
+
+
+def test_forecast_json_is_a_small_aggregate_summary(tmp_path, capsys):
+    out = tmp_path / "f.csv"
+    assert main(["forecast", str(SHIPPED), "--rows", "2-3", "--runs", "2", "--months", "3",
+                 "--civilians", "200", "--workers", "1", "--json", "--out", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["forecast"]["rows"] == 2 and report["forecast"]["runs_per_row"] == 2
+    assert "uncalibrated" in report["forecast"]["note"] and "model's" in report["caveat"]
+
+
+def test_a_rows_numbers_do_not_depend_on_the_other_rows(tmp_path):
+    """Seeds come from the seed, the profile and the year: a subset gives the same lines."""
+    table = read_profiles(SHIPPED)
+    both = forecast(table, 3, months=4, seed=1, n_civilians=200, rows=[2, 3])
+    alone = forecast(table, 3, months=4, seed=1, n_civilians=200, rows=[3])
+    assert both[1] == alone[0]
+    assert row_seed(1, 1, 2007) != row_seed(1, 1, 2008) != row_seed(2, 1, 2008)
+    assert forecast_csv(alone).decode().splitlines()[1].startswith("3,1,2008,3,")
+
+
+@pytest.mark.slow
+def test_forecast_on_two_workers_equals_one(tmp_path):
+    table = read_profiles(SHIPPED)
+    from escalation_sim.runner import local_pool
+
+    pool = local_pool(2)
+    try:
+        parallel = forecast(table, 30, months=12, seed=3, n_civilians=500,
+                            rows=[1060, 1061, 1064], executor=pool, workers=2)
+    finally:
+        pool.shutdown()
+    assert sum(r.onsets for r in parallel) > 0       # (rows with onsets: see above)
+    assert parallel == forecast(table, 30, months=12, seed=3, n_civilians=500,
+                                rows=[1060, 1061, 1064])
+
+
+@pytest.mark.slow
+def test_no_traceback_from_the_command_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("profile,year\n1,2000\n")
+    for argv in (["scenarios", "from-profile", str(bad), "--row", "1"],
+                 ["forecast", str(bad), "--out", str(tmp_path / "o.csv")]):
+        done = subprocess.run([sys.executable, "-m", "escalation_sim.cli", *argv],
+                              capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "missing" in done.stderr
+
+
+@pytest.mark.slow
+def test_evaluate_scores_the_models_p_onset_against_the_record(capsys):
+    from escalation_sim.record.forecast import evaluate
+
+    e = evaluate(onsets=3, others=3, runs=2, months=3, n_civilians=200)
+    assert 0 <= e.auc <= 1 and 0 <= e.auc_low <= e.auc_high <= 1
+    assert e.observed == pytest.approx(194 / 7293)     # weighted back to the record's share
+    assert 0 <= e.mean_predicted <= 1 and e.brier_reference > 0
+    assert "uncalibrated" in e.to_dict()["note"]
+    assert main(["record", "evaluate", "--onsets", "0"]) == 2
+    assert "--onsets: must be at least 1" in capsys.readouterr().err
