@@ -44,9 +44,9 @@ submodel, mobilized members feed their group's armed groups, and those attack â€
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
   perpetrator's deliberate killings of noncombatants over the last ``outcomes.onset_window``
   months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
-  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. (The v1 outcome,
-  cumulative killings of anyone against ``outcomes.mass_atrocity_fraction`` of the population,
-  is still booked beside it until v2's dynamics land.)
+  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. The onset is the
+  model's "mass atrocity" outcome (model v2; v1 counted cumulative killings of anyone against a
+  share of the population).
 
 The module owns the operational reach of armed groups, the international protectors per
 district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
@@ -207,7 +207,7 @@ class Violence(Module):
     series = ("deaths", "killings", "violations", "displaced", "armed")
     reads = ("armed groups (stepped here)", "mobilization: mobilized civilians",
              "information: hate", "brakes: security_sector, local_peace",
-             "outcomes: mass_atrocity_fraction, onset_deaths, onset_window, "
+             "outcomes: onset_deaths, onset_window, "
              "episode_end_deaths")
 
     def __init__(self, model):
@@ -242,9 +242,6 @@ class Violence(Module):
         self.episodes: list[Episode] = []
         self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
         self.onset_month: int | None = None           # the first mass-killing onset
-        self.mass_atrocity_threshold = max(
-            1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
-        self.mass_atrocity_month: int | None = None   # v1: cumulative killings crossed it
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -303,12 +300,12 @@ class Violence(Module):
         cell per month."""
         return saturate(self.victimization, self.p.victimization_half)
 
-    def group_victimization(self) -> np.ndarray:
-        """Victimization index of each group over the whole country (its cells weighted by the
-        people alive in them): what a group's armed men avenge and its members tire of."""
+    def group_harm(self) -> np.ndarray:
+        """Harm per person of each group over the whole country (killings and violations,
+        expected, smoothed as victimization is; its cells weighted by the people alive in them):
+        what a group's armed men avenge and its members tire of."""
         alive = self.alive_cells
-        harm = (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
-        return saturate(harm, self.p.victimization_half)
+        return (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
 
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
@@ -346,10 +343,6 @@ class Violence(Module):
         self.killing_rate += (total / n - self.killing_rate) / p.rate_window
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
-        if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
-            self.mass_atrocity_month = model.steps
-            model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
-                      "threshold")
 
     def attribute(self, kills: np.ndarray, noncombatant: np.ndarray, parts: np.ndarray) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:

@@ -286,10 +286,8 @@ def summary(session: Session, branches: tuple[Session, Session] | None = None) -
         "deaths": f"{o.deaths:,.0f} people killed",
         "displaced": f"{o.displaced_peak:,.0f} people displaced at the peak",
         "peak stage": f"stage {o.highest_stage} ({Stage(o.highest_stage).label})",
-        "mass-atrocity threshold": (
-            f"crossed in month {o.mass_atrocity_month} ("
-            f"{100 * session.scenario.outcomes.mass_atrocity_fraction:g} % of people killed)"
-            if o.mass_atrocity_month is not None else "not crossed"),
+        "mass-killing onset": (f"month {o.onset_month}, by {o.onset_perpetrator}"
+                               if o.onset_month is not None else "none"),
         "first warning": ("month " + str(o.warning_month) + " (warning level 2)"
                           if o.warning_month is not None else "none"),
         "formal warning": (f"month {o.formal_warning_month}"
@@ -311,13 +309,13 @@ def summary(session: Session, branches: tuple[Session, Session] | None = None) -
         package = ", ".join(name(i.kind) for i in with_p.injects[len(as_is.injects):])
         d = with_p.outcome().deaths - as_is.outcome().deaths
         c = with_p.outcome().cost - as_is.outcome().cost
-        ma = (as_is.outcome().mass_atrocity_month, with_p.outcome().mass_atrocity_month)
+        ma = (as_is.outcome().onset_month, with_p.outcome().onset_month)
         extra = with_p.injects[len(as_is.injects):]
         what = "; ".join(f"{name(f.inject.kind)}: {f.outcome} ({f.why})"
                          for f in fates(with_p) if f.inject in extra)
         out["counterfactual"] = (
             f"Branched at month {fork} with {package}: {d:+,.0f} deaths, {c:+,.0f} cost by "
-            f"month {as_is.months}; mass-atrocity threshold month {ma[0]} as is, {ma[1]} with "
+            f"month {as_is.months}; mass-killing onset month {ma[0]} as is, {ma[1]} with "
             f"the package (same random numbers). {what}.")
     return out
 
