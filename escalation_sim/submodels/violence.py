@@ -163,13 +163,14 @@ def menace(parts: np.ndarray, lethality: np.ndarray, alive: np.ndarray) -> np.nd
     return per_group.sum(axis=0) / np.maximum(alive, 1.0)
 
 
-def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """For each district, the least violent district among itself and its neighbours; a
-    district as calm as its calmest neighbour is its own refuge (ties keep people home)."""
+def refuges(violence: np.ndarray, neighbours: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """For each district, the least violent district among itself and its neighbours, if that
+    one is calmer by more than the share ``margin`` of the district's own violence; otherwise the
+    district is its own refuge (ties, and small differences, keep people home)."""
     masked = np.where(neighbours, violence[None, :], np.inf)
     best = np.argmin(masked, axis=1)
     own = np.arange(violence.size)
-    return np.where(violence <= masked[own, best], own, best)
+    return np.where(masked[own, best] < (1.0 - margin) * violence, best, own)
 
 
 def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
@@ -429,7 +430,7 @@ class Violence(Module):
         if flee.any():
             # the expected killing rate, not the realized draws (see :meth:`book`)
             violence = expected_kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
-            refuge = refuges(violence, model.neighbours)
+            refuge = refuges(violence, model.neighbours, d.refuge_margin)
             # nowhere safer nearby: stay
             flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
             civ.district[flee] = refuge[civ.district[flee]]
