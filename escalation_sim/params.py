@@ -464,8 +464,8 @@ class ViolenceParams(Section):
                          "threshold scales with 1 / (0.5 + risk aversion))",
                          "level", "R14 §64", value="assumption", ge=0, le=2)
     refuge_margin: float = P(0.5, "A civilian flees to a neighbouring district only if its "
-                             "expected killing rate is below (1 − this) times that of their own: small "
-                             "differences keep people home", "fraction", "assumption",
+                             "expected killing rate is below (1 − this) times that of their "
+                             "own: small differences keep people home", "fraction", "assumption",
                              value="assumption", ge=0, lt=1)
     return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
                            "assumption", value="assumption", ge=0, le=2)
