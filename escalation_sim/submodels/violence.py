@@ -4,12 +4,16 @@ Per district×group cell:
 
 * **Armed groups** field their members (a share of their base group's mobilized civilians in
   each district, multiplied by sponsor support and arms inflow) and direct their *intent* at
-  their target groups. Part of their strength reaches neighbouring districts.
+  their target groups — their ideology's, plus reprisal for harm done to their own group
+  (``revenge``). Part of their strength reaches neighbouring districts; the intent-weighted
+  fighters aimed at each cell, per person, are its *menace* (what civilians fear before anyone
+  is killed).
 * **The security sector**'s lawful part (capacity × professionalism × integrity × political
   will) protects (below); the capacity left unrestrained by professionalism and integrity is
   used by a complicit government against the groups its ruling leader excludes — against their
-  mobilized members (collective punishment) and, with hate speech, against all of them
-  (R14 §44, §76; R16 §27).
+  mobilized members (collective punishment), with hate speech against all of them, and on
+  orders against all of them in proportion to the regime's threat (``state_orders``; Valentino
+  2004) (R14 §44, §76; R16 §27).
 * **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
   international troops, police and protection staff deployed by interventions
   (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
@@ -29,9 +33,13 @@ Per district×group cell:
   drawn by inverting the Poisson distribution function at one uniform per cell, so the stream
   advances by the same amount whatever the expected counts are.
 * **Displacement**: civilians who are not mobilized and whose fear, weighted by risk aversion,
-  exceeds the flight threshold flee to the least violent district among their own and its
-  neighbours — if one is calmer than their own; displaced civilians whose fear has fallen low
-  go home.
+  exceeds the flight threshold flee to the least violent district (expected killings per person)
+  among their own and its neighbours — if one is calmer than their own by more than
+  ``refuge_margin``; displaced civilians whose fear has fallen low go home.
+* **What people react to is expected, not drawn**: victimization (which drives grievance, fear,
+  reprisal), the killing and violation rates the indicators read, and where people flee to are
+  computed from the expected killings, not from the realized draws, so that they do not depend
+  on how many people one simulated civilian stands for (model v2, part 2).
 
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
