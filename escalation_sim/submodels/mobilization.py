@@ -82,7 +82,7 @@ def opportunity(poverty: np.ndarray, base: np.ndarray, recruit_share: np.ndarray
 
 
 class Mobilization(Module):
-    """Step 3: grievance, fear and radicalization update; threshold mobilization."""
+    """Step 4: grievance, fear and radicalization update; threshold mobilization."""
 
     name = "mobilization"
     section = "mobilization"

@@ -208,7 +208,7 @@ class Episode:
 
 
 class Violence(Module):
-    """Step 4: armed groups and the security sector attack or protect; local bodies defuse;
+    """Step 5: armed groups and the security sector attack or protect; local bodies defuse;
     civilians are killed; violations; displacement and return."""
 
     name = "violence"
