@@ -50,7 +50,8 @@ submodel, mobilized members feed their group's armed groups, and those attack â€
   *combatants* (civilians mobilized at the time) and *noncombatants* (the others).
 * **Mass-killing episodes** (the Early Warning Project's and the Political Instability Task
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
-  perpetrator's deliberate killings of noncombatants over the last ``outcomes.onset_window``
+  perpetrator's deliberate killings of noncombatants (expected, not drawn: see
+  :meth:`Violence.attribute`) over the last ``outcomes.onset_window``
   months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
   falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. The onset is the
   model's "mass atrocity" outcome (model v2; v1 counted cumulative killings of anyone against a
@@ -353,10 +354,18 @@ class Violence(Module):
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
 
-    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray, parts: np.ndarray) -> None:
+    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray,
+                  expected_noncombatant: np.ndarray, parts: np.ndarray) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:
         each perpetrator's expected killings per cell) and victim status (``noncombatant``:
-        the killed who were not mobilized), then update the episodes."""
+        the killed who were not mobilized), then update the episodes.
+
+        Deaths count the realized draws; the episodes (onset, end, recurrence) count each
+        perpetrator's *expected* killings of noncombatants (``expected_noncombatant``: the
+        hazard times the noncombatants present), so that whether 1,000 people were killed in a
+        year does not depend on the Poisson noise of draws that each stand for
+        ``people_per_civilian`` people (with 100 people a draw, that noise alone made onsets
+        two to three times as frequent at 10^4 civilians as at 10^5)."""
         model = self.model
         out = model.params.outcomes
         scale = model.params.people_per_civilian
@@ -364,8 +373,8 @@ class Violence(Module):
         self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
         self.noncombatant_deaths += float(noncombatant.sum()) * scale
         self.combatant_deaths += float((kills - noncombatant).sum()) * scale
-        self._window[model.steps % out.onset_window] = (share * noncombatant).sum(axis=(1, 2)) \
-            * scale
+        self._window[model.steps % out.onset_window] = (
+            share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
@@ -430,7 +439,7 @@ class Violence(Module):
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
         self.book(kills, violations, expected_kills, alive)
-        self.attribute(kills, noncombatant, parts)
+        self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
