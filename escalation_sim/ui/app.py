@@ -449,7 +449,21 @@ def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: i
 @solara.component
 def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
     """The live map (plotly: zoom and pan in the browser, kept from month to month); the
-    room's shows what is reported (:func:`figures.districts`)."""
+    room's shows what is reported (:func:`figures.districts`).
+
+    It mounts one render after the page: plotly's widget code (about 5 MB) then reaches the
+    browser after the controls, which are usable meanwhile."""
+    mounted = solara.use_reactive(False)
+    solara.use_effect(lambda: mounted.set(True), [])
+    if mounted.value:
+        LiveMap(run, truth, dark, version)
+    else:
+        solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                      children=["Loading the map …"])
+
+
+@solara.component
+def LiveMap(run: Run, truth: bool, dark: bool, version: int):
     s = run.session
     view = solara.use_ref({})   # the zoom the browser reports: kept for the next month's map
 
