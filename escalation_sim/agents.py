@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 from mesa import Model
 
-from .numeric import clip01, relax
+from .numeric import clip01, relax, saturate
 from .params import ArmedGroupParams, GroupParams, InstitutionParams, SecuritySectorParams
 
 
@@ -98,9 +98,10 @@ class ArmedGroup(mesa.Agent):
             self.intent = max(leader.extremism, m.government.complicity)
         else:  # rebel: fights the state's group in proportion to its leader's extremism
             self.intent = leader.extremism
-        # reprisal: its men avenge the killing of their own group, whatever the ideology
-        revenge = m.params.violence.revenge * m.violence.group_victimization()[self.base]
-        self.intent = min(1.0, max(self.intent, revenge))
+        # reprisal: its men avenge the killing of their own group, on top of the ideology
+        v = m.params.violence
+        self.intent = min(1.0, self.intent + v.revenge * float(
+            saturate(m.violence.group_harm()[self.base], v.revenge_half)))
         self.arms *= m.params.violence.arms_decay
 
     def arm(self, amount: float) -> None:

@@ -235,8 +235,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                        for k, m in enumerate(o.first_month_at_stage) if k)
     print(f"  first month at     {firsts}")
     print(f"  stopped at stage   {o.stopped_at if o.stopped_at is not None else '-'}")
-    atrocity = f"yes, month {o.mass_atrocity_month}" if o.mass_atrocity else "no"
-    print(f"  mass atrocity      {atrocity}")
+    atrocity = (f"yes, month {o.onset_month}, by {o.onset_perpetrator}" if o.mass_atrocity
+                else "no")
+    print(f"  mass atrocity      {atrocity} (mass-killing onset)")
     print(f"  deaths             {o.deaths:,.0f} people")
     print(f"  displaced (peak)   {o.displaced_peak:,.0f} people")
     print(f"  violations         {o.violations:,.0f}")

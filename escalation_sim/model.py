@@ -25,14 +25,15 @@ from .submodels.base import Module
 from .submodels.decisions import Decisions
 from .submodels.delivery import Delivery
 from .submodels.events import Events
+from .submodels.history import History
 from .submodels.information import Information
 from .submodels.institutions import Institutions
 from .submodels.mobilization import Mobilization
 from .submodels.observation import INDICATORS, Observation
 from .submodels.violence import Violence
 
-STEPS: tuple[type[Module], ...] = (Events, Information, Mobilization, Violence, Institutions,
-                                   Observation, Decisions, Delivery)
+STEPS: tuple[type[Module], ...] = (History, Events, Information, Mobilization, Violence,
+                                   Institutions, Observation, Decisions, Delivery)
 """The month's recipe: one module per step, in order (printed by :meth:`EscalationModel.plan`)."""
 
 SERIES: tuple[str, ...] = (
@@ -68,18 +69,20 @@ class EscalationModel(mesa.Model):
     One step is one month. ``step()`` runs the modules of :data:`STEPS`, in this order (each in
     ``escalation_sim/submodels/``, reachable as ``model.<name>``):
 
-    1. **events** — scheduled and random triggers: elections, coups, shocks, spill-over;
-    2. **information** — leaders update their stance and emit hate speech; media damp it;
+    1. **history** — the country's past, applied at month 0 (a prior episode, an ongoing
+       conflict, a recent coup); each month its memory fades;
+    2. **events** — scheduled and random triggers: elections, coups, shocks, spill-over;
+    3. **information** — leaders update their stance and emit hate speech; media damp it;
        exposure diffuses over the social network, mostly within groups;
-    3. **mobilization** — grievance, fear and radicalization update; threshold mobilization;
-    4. **violence** — armed groups and the security sector attack or protect; local bodies
+    4. **mobilization** — grievance, fear and radicalization update; threshold mobilization;
+    5. **violence** — armed groups and the security sector attack or protect; local bodies
        defuse; civilians are killed; violations; displacement and return;
-    5. **institutions** — the regime reacts to threat; brakes grow, decay or are captured;
+    6. **institutions** — the regime reacts to threat; brakes grow, decay or are captured;
        impunity follows justice with delay;
-    6. **observation** — month-end group aggregates; true indicators, true stage; noisy,
+    7. **observation** — month-end group aggregates; true indicators, true stage; noisy,
        delayed observed stage;
-    7. **decisions** — the international actors decide;
-    8. **delivery** — the policy's interventions move through the pipeline, apply their effects
+    8. **decisions** — the international actors decide;
+    9. **delivery** — the policy's interventions move through the pipeline, apply their effects
        and costs;
 
     then one row of the fixed time series is recorded. The model builds the space, the meso
@@ -141,6 +144,7 @@ class EscalationModel(mesa.Model):
         self.events_log: list[LogEntry] = []
 
         # the modules, in step order; then month 0
+        self.history = History(self)
         self.events = Events(self)
         self.information = Information(self)
         self.mobilization = Mobilization(self)

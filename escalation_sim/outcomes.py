@@ -19,9 +19,10 @@ Definitions (also in the README and ``docs/ODD.md``):
   ``mass_killing_recurrence`` says whether an onset followed the end of an earlier episode.
   Stage 3 is a separate measurement, from the indicators: see ``summarize``'s
   ``stage3_without_onset`` and ``onset_without_stage3``.
-* **mass atrocity** (v1, kept until v2's dynamics land, when ``mass_atrocity`` will mean the
-  onset) — cumulative deliberate killings of anyone, combatants included, reached
-  ``mass_atrocity_fraction`` of the population; ``mass_atrocity_month`` is when.
+* **mass atrocity** — since model v2, the mass-killing onset under its older name:
+  ``mass_atrocity`` is ``mass_killing_onset`` and ``mass_atrocity_month`` is ``onset_month``
+  (kept so that scripts and the summary's ``mass_atrocity`` field keep working; v1 counted
+  cumulative killings of anyone, combatants included, against a share of the population).
 * **deaths by victim and perpetrator** — ``deaths_noncombatant`` and ``deaths_combatant``
   (civilians killed while mobilized), and ``deaths_by_perpetrator`` (each killing attributed in
   proportion to the perpetrators' shares of its cell's expected killings).
@@ -132,8 +133,8 @@ class RunOutcome:
             first_month_at_stage=first_months(stages),
             stopped_at=stopped_at(stages, hold),
             recurrences=recurrences(stages, hold),
-            mass_atrocity=violence.mass_atrocity_month is not None,
-            mass_atrocity_month=violence.mass_atrocity_month,
+            mass_atrocity=violence.onset_month is not None,      # the onset, its older name
+            mass_atrocity_month=violence.onset_month,
             mass_killing_onset=violence.onset_month is not None,
             onset_month=violence.onset_month,
             onset_perpetrator=episodes[0].perpetrator if episodes else None,
@@ -305,9 +306,9 @@ def format_table(summary: dict) -> str:
         row(f"reached stage >= {k} ({label})", summary["reach_stage_at_least"][k])
     for k in ("1", "2", "3"):
         row(f"stopped at stage {k}", summary["stopped_at_stage"][k])
-    row("mass atrocity (v1: cumulative killings >= 0.1 %)", summary["mass_atrocity"])
+    row("mass atrocity (mass-killing onset: 1,000", summary["mass_atrocity"])
+    lines.append("  noncombatants by one perpetrator in 12 months)")
     if "mass_killing_onset" in summary:
-        row("mass-killing onset (1,000 noncombatants/12 mo)", summary["mass_killing_onset"])
         row("  stage 3 reached, no onset", summary["stage3_without_onset"])
         row("  onset, stage 3 never reached", summary["onset_without_stage3"])
         row("mass killing recurred after an episode ended", summary["mass_killing_recurrence"])

@@ -350,7 +350,7 @@ class MobilizationParams(Section):
     w_deterrence: float = P(0.6, "Deterrence of expected punishment on mobilization",
                             "level / level", "R14 §44, §48; Epstein 2002",
                             value="assumption", ge=0, le=5)
-    w_grievance: float = P(0.1, "Direct pull of grievance (exclusion, inequality, "
+    w_grievance: float = P(0.4, "Direct pull of grievance (exclusion, inequality, "
                            "victimization) on mobilization, whatever the hate speech: the "
                            "grievance road", "level / level",
                            "Gurr 1970; Cederman, Gleditsch & Buhaug 2013",
@@ -364,26 +364,25 @@ class MobilizationParams(Section):
     weariness_fade: float = P(0.01, "Speed at which war-weariness fades once the burden of the "
                               "war is below it (slower than it builds: societies remember)",
                               "fraction / month", "assumption", value="assumption", ge=0, le=1)
-    weariness_half: float = P(0.03, "Share of a group's members under arms at which that part of "
-                              "its war burden is one half", "fraction", "assumption",
+    weariness_half: float = P(0.03, "Share of a group's members under arms at which the burden "
+                              "of the war on it is one half", "fraction", "assumption",
                               value="assumption", gt=0, le=1)
-    w_opportunity: float = P(0.1, "Pull of an armed group of one's own group that pays and arms "
+    w_opportunity: float = P(0.4, "Pull of an armed group of one's own group that pays and arms "
                              "its recruits (times the group's poverty and the armed groups' "
                              "reach): the opportunity road", "level / level",
                              "Collier & Hoeffler 2004; Weinstein 2007",
                              value="assumption", ge=0, le=5)
-    w_weariness: float = P(0.3, "Push of a group's war-weariness against mobilization "
+    w_weariness: float = P(3.0, "Push of a group's war-weariness against mobilization "
                            "(exhaustion)", "level / level", "Zartman 2000 (hurting stalemate)",
-                           value="assumption", ge=0, le=5)
-    weariness_rate: float = P(0.03, "Speed at which a group's war-weariness follows the "
-                              "burden of the war on it: its share under arms (saturating at "
-                              "weariness_half) plus its country-wide victimization index (slow: "
-                              "it builds over years)",
+                           value="assumption", ge=0, le=20)
+    weariness_rate: float = P(0.03, "Speed at which a group's war-weariness rises towards the "
+                              "burden of the war on it, its share under arms saturating at "
+                              "weariness_half (slow: it builds over years)",
                               "fraction / month", "assumption", value="assumption", ge=0, le=1)
-    threshold_mean: float = P(1.05, "Mean mobilization threshold", "level", "assumption",
+    threshold_mean: float = P(1.45, "Mean mobilization threshold", "level", "assumption",
                               value="assumption",
                               ge=0, le=2)
-    threshold_sd: float = P(0.2, "Spread of mobilization thresholds", "level", "assumption",
+    threshold_sd: float = P(0.3, "Spread of mobilization thresholds", "level", "assumption",
                             value="assumption",
                             ge=0, le=1)
     demobilization_margin: float = P(0.1, "Motive must fall this far below the threshold before "
@@ -393,7 +392,7 @@ class MobilizationParams(Section):
     threshold_floor: float = P(0.05, "Lowest mobilization threshold (thresholds drawn below it "
                                "are raised to it)", "level", "assumption",
                                value="assumption", ge=0, le=2)
-    radicalization_base: float = P(0.5, "Radicalization that sustained exposure produces at no "
+    radicalization_base: float = P(0.0, "Radicalization that sustained exposure produces at no "
                                    "grievance: the target is min(1, exposure × (this + "
                                    "grievance))", "level / exposure", "R14 §9",
                                    value="assumption", ge=0, le=2)
@@ -464,6 +463,10 @@ class ViolenceParams(Section):
     flee_fear: float = P(0.6, "Fear at which a civilian of risk aversion 0.5 flees (the "
                          "threshold scales with 1 / (0.5 + risk aversion))",
                          "level", "R14 §64", value="assumption", ge=0, le=2)
+    refuge_margin: float = P(0.5, "A civilian flees to a neighbouring district only if its "
+                             "expected killing rate is below (1 − this) times that of their "
+                             "own: small differences keep people home", "fraction", "assumption",
+                             value="assumption", ge=0, lt=1)
     return_fear: float = P(0.25, "Fear under which a displaced civilian returns home", "level",
                            "assumption", value="assumption", ge=0, le=2)
     spill: float = P(0.3, "Share of an armed group's members based in a district who act in its "
@@ -473,14 +476,19 @@ class ViolenceParams(Section):
                                    "group per unit of hate speech against it, as a share of that "
                                    "against each of its mobilized members", "fraction / hate",
                                    "R14 §9, §76", value="assumption", ge=0, le=1)
-    state_orders: float = P(0.05, "State killings of every member of an excluded group per unit "
+    state_orders: float = P(0.6, "State killings of every member of an excluded group per unit "
                             "of regime threat, ordered whatever the hate speech, as a share of "
                             "those of each of its mobilized members: the road of orders",
                             "fraction / threat", "Valentino 2004 (strategic logic); R14 §76",
                             value="assumption", ge=0, le=1)
-    revenge: float = P(1.0, "Intent an armed group takes from the victimization index of its "
-                       "own group (reprisal), whatever its ideology", "intent / level",
-                       "R14 §10 (cycles of reprisal)", value="assumption", ge=0, le=5)
+    revenge: float = P(0.5, "Intent an armed group adds to its ideology's when its own group is "
+                       "harmed (reprisal): this times the group's country-wide harm per person, "
+                       "saturating at revenge_half", "intent", "R14 §10 (cycles of reprisal)",
+                       value="assumption", ge=0, le=1)
+    revenge_half: float = P(5e-5, "A group's country-wide harm (killings and violations, each "
+                            "violations_per_killing violations weighing as one killing, per "
+                            "person per month, smoothed) at which reprisal is one half",
+                            "harm / person / month", "assumption", value="assumption", gt=0, le=1)
     arms_decay: float = P(0.97, "Share of an armed group's arms inflow (spill-over) left after "
                           "one month", "fraction / month", "R16 §11",
                           value="assumption", ge=0, le=1)
@@ -509,7 +517,7 @@ class StageParams(Section):
     hysteresis: float = P(0.2, "A stage is left only when its score falls this share below the "
                           "entry threshold", "fraction", "assumption",
                           value="assumption", ge=0, lt=1)
-    killing_scale: float = P(2e-5, "Killings per person per month at which the atrocity score "
+    killing_scale: float = P(4e-5, "Killings per person per month at which the atrocity score "
                              "is one half", "killings / person / month", "assumption",
                              value="assumption", gt=0, le=1)
     observation_noise: float = P(0.1, "Noise of observed indicators with no early-warning "
@@ -538,16 +546,6 @@ class StageParams(Section):
 
 
 class OutcomeParams(Section):
-    mass_atrocity_fraction: float = P(0.001, "Cumulative deliberate killings of civilians (anyone, "
-                                      "combatants included), as a share of the population, that "
-                                      "make the v1 'mass atrocity' outcome (0.1 % = 1,000 people "
-                                      "in the default population of one million); to be replaced "
-                                      "by the mass-killing onset (onset_deaths)",
-                                      "fraction of population",
-                                      "Ulfelder & Valentino 2008", value=(
-            "cited: Ulfelder & Valentino 2008: 1,000 noncombatant civilians killed by one "
-            "perpetrator within a period; here 0.1 % of the default population of one million, "
-            "counted cumulatively over the run and over all killers"), gt=0, le=1)
     stop_hold: int = P(12, "Months at a lower stage after which escalation counts as stopped",
                        "months", "R16 §53–56", value="assumption", ge=1, le=120)
     onset_deaths: float = P(1000.0, "Deliberate killings of noncombatant civilians by one "
@@ -861,6 +859,67 @@ def _key_parameter_problem(scenario: BaseModel, path: str) -> str:
         if not (low and high):
             return "has no declared lower and upper bound (a slider needs both)"
     return ""
+class HistoryParams(Section):
+    """The country's past at month 0 (model v2, part 6): a prior mass-killing episode, an ongoing
+    armed conflict, a recent coup. The past acts only through mechanisms — the victims' memory
+    of it (grievance and fear), the perpetrator's organisation (arms) or impunity, armed groups'
+    arms, a captured security sector — never on an outcome (step ``history``)."""
+
+    prior_episode_years_ago: float | None = P(
+        None, "Years since the last mass-killing episode ended (0: it ended as the run starts); "
+        "none: no episode in memory", "years", "Harff 2003; EWP (prior mass killing is the "
+        "strongest predictor of the next)", value="scenario", ge=0, le=200)
+    prior_episode_deaths: float = P(0.0, "People killed in that episode", "people",
+                                    "scenario input", value="scenario", ge=0, le=1e9)
+    prior_victims: str | None = P(None, "Group the episode's victims belonged to", "group name",
+                                  "scenario input", value="scenario")
+    prior_perpetrator: str | None = P(None, "Who killed them: 'state' or an armed group's name",
+                                      "name", "scenario input", value="scenario")
+    battle_deaths: float = P(0.0, "Battle deaths a year in an armed conflict going on as the run "
+                             "starts (0: none)", "people / year", "EWP predictor battledeaths; "
+                             "Framework of Analysis RF1", value="scenario", ge=0, le=1e8)
+    coup_months_ago: int | None = P(None, "Months since a coup; none: no coup in memory",
+                                    "months", "EWP predictor coup.try.5yr; R16 §12",
+                                    value="scenario", ge=0, le=600)
+    memory_half: float = P(0.01, "Share of a group killed in a past episode at which its memory "
+                           "of it (fresh) is one half", "fraction of the group", "assumption",
+                           value="assumption", gt=0, le=1)
+    memory_years: float = P(20.0, "Years over which the memory of an episode fades to 1/e "
+                            "(also during the run)", "years", "assumption", value="assumption",
+                            gt=0, le=200)
+    w_memory: float = P(0.3, "Grievance of the victims' group per unit of its memory of past "
+                        "atrocity", "level / level", "R14 §57 (legacies of past abuses)",
+                        value="assumption", ge=0, le=5)
+    fear_memory: float = P(0.3, "Fear of the victims' group per unit of its memory of past "
+                           "atrocity", "level / level", "R14 §10", value="assumption", ge=0, le=5)
+    legacy_arms: float = P(0.5, "Arms an armed perpetrator keeps from the episode (its "
+                           "multiplier rises by this times the memory; arms then decay as any)",
+                           "multiplier", "assumption", value="assumption", ge=0, le=10)
+    legacy_impunity: float = P(0.3, "Impunity a state perpetrator's episode leaves (times the "
+                               "memory and the share transitional justice has not dealt with; "
+                               "justice then lowers it with its delay)", "level",
+                               "R14 §57–58", value="assumption", ge=0, le=1)
+    conflict_half: float = P(1e-4, "Battle deaths per person per year at which an ongoing "
+                             "conflict's intensity is one half", "deaths / person / year",
+                             "assumption", value="assumption", gt=0, le=1)
+    conflict_arms: float = P(0.5, "Arms each armed group starts with in an ongoing conflict (its "
+                             "multiplier rises by this times the intensity)", "multiplier",
+                             "assumption", value="assumption", ge=0, le=10)
+    conflict_fear: float = P(0.3, "Memory of violence an ongoing conflict gives each group an "
+                             "armed group targets (times the intensity)", "level",
+                             "assumption", value="assumption", ge=0, le=1)
+    coup_memory_months: float = P(24.0, "Months over which a past coup's effects at month 0 fade "
+                                  "to 1/e (a coup this long ago acts at 37 % of a coup now)",
+                                  "months", "assumption", value="assumption", gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _episode(self) -> HistoryParams:
+        if self.prior_episode_deaths > 0 and self.prior_episode_years_ago is None:
+            raise ValueError("prior_episode_deaths: set prior_episode_years_ago too (when the "
+                             "episode ended)")
+        if self.prior_episode_years_ago is not None and self.prior_victims is None:
+            raise ValueError("prior_victims: name the group the episode's victims belonged to")
+        return self
 
 
 class Scenario(Section):
@@ -886,6 +945,7 @@ class Scenario(Section):
     violence: ViolenceParams = ViolenceParams()
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
+    history: HistoryParams = HistoryParams()
     international: InternationalParams = InternationalParams()
     interventions: InterventionsParams = InterventionsParams()  # type: ignore[valid-type]
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
@@ -946,6 +1006,12 @@ class Scenario(Section):
                         raise ValueError(f"policies.{pname}.interventions.{i}.by: no regional "
                                          "organization in this scenario "
                                          "(international.regional.present = false)")
+        h = self.history
+        if h.prior_victims is not None:
+            known("history.prior_victims", h.prior_victims)
+        if h.prior_perpetrator is not None and h.prior_perpetrator not in ("state", *armed):
+            raise ValueError(f"history.prior_perpetrator: {h.prior_perpetrator!r} is neither "
+                             f"'state' nor an armed group; armed groups are {armed}")
         for i, e in enumerate(self.events.scheduled):
             if e.month > self.run.months:
                 raise ValueError(f"events.scheduled.{i}.month: month {e.month} is after the end "

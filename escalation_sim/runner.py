@@ -64,7 +64,7 @@ def run_model(scenario: Scenario, seed: int, policy: PolicyParams | None = None,
     while model.steps < scenario.run.months:
         model.step()
         if ((stop.at_stage is not None and model.observation.stage >= stop.at_stage)
-                or (stop.on_mass_atrocity and model.violence.mass_atrocity_month is not None)):
+                or (stop.on_mass_atrocity and model.violence.onset_month is not None)):
             break
         if stop.time_limit is not None and time.perf_counter() - start > stop.time_limit:
             raise TimeoutError(f"time limit of {stop.time_limit} s per run exceeded at "

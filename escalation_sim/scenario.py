@@ -238,6 +238,12 @@ def explain(error: ValidationError,
         kind, msg = e["type"], e["msg"]
         if kind == "extra_forbidden" and root is Scenario and loc == ("dynamics",):
             problem = _moved(e.get("input"))
+        elif kind == "extra_forbidden" and root is Scenario and loc == (
+                "outcomes", "mass_atrocity_fraction"):
+            problem = ("removed in model v2: 'mass atrocity' is now the mass-killing onset "
+                       "(outcomes.onset_deaths noncombatants killed by one perpetrator within "
+                       "outcomes.onset_window months), not cumulative killings against a share "
+                       "of the population")
         elif kind == "extra_forbidden":
             allowed = _fields_at(root, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

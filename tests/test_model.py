@@ -23,7 +23,7 @@ def digest(model) -> str:
 def test_step_order_is_the_docstring_recipe_and_the_plan():
     doc = EscalationModel.__doc__
     order = [m.name for m in STEPS]
-    assert order == ["events", "information", "mobilization", "violence", "institutions",
+    assert order == ["history", "events", "information", "mobilization", "violence", "institutions",
                      "observation", "decisions", "delivery"]
     positions = [doc.index(f"**{name}**") for name in order]
     assert positions == sorted(positions)

@@ -34,8 +34,8 @@ RATES = {**{f"reach_stage_{k}": ("reach_stage_at_least", str(k)) for k in (1, 2,
          **{f"stopped_at_stage_{k}": ("stopped_at_stage", str(k)) for k in (1, 2, 3)},
          "mass_atrocity": ("mass_atrocity", None),
          "mass_killing_onset": ("mass_killing_onset", None), "recurrence": ("recurrence", None)}
-"""Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity) (v1),
-P(mass-killing onset), P(recurrence) — the fields of
+"""Rates reported per group: P(reach stage ≥ k), P(stopped at stage k), P(mass atrocity) and
+P(mass-killing onset) (the same since model v2), P(recurrence) — the fields of
 :func:`~escalation_sim.outcomes.summarize`."""
 
 @dataclass

@@ -18,9 +18,10 @@ from .. import __version__
 from ..errors import InputError
 
 MANIFEST = "manifest.json"
-FORMAT = 2
+FORMAT = 3
 """The result format a sweep directory is written in: 2 since outcome rows carry the
-mass-killing onset and the deaths by victim and perpetrator; a directory of another format is
+mass-killing onset and the deaths by victim and perpetrator, 3 since ``mass_atrocity`` means the
+onset (model v2); a directory of another format is
 refused with one line (its chunks would read as another experiment's)."""
 
 

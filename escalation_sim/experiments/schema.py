@@ -155,9 +155,8 @@ class Outputs(_Strict):
                                description="Series columns to keep (escalation_sim.model.SERIES)")
     stop_at_stage: int | None = Field(None, ge=1, le=3,
                                       description="Stop a run in the month it reaches this stage")
-    stop_on_mass_atrocity: bool = Field(False, description="Stop a run at mass atrocity (the v1 "
-                                        "cumulative measure, not the mass-killing onset: a run "
-                                        "stopped there may miss a later onset)")
+    stop_on_mass_atrocity: bool = Field(False, description="Stop a run at mass atrocity (the "
+                                        "first mass-killing onset)")
     time_limit: float | None = Field(None, gt=0, description="Seconds per run; a run over it is "
                                                             "recorded as failed")
 

@@ -48,6 +48,10 @@ class Institutions(Module):
         self.impunity = impunity_target(model.brakes["judiciary"].strength,
                                         model.brakes["transitional_justice"].strength, self.p)
 
+    def raise_impunity(self, amount: float) -> None:
+        """A past atrocity left unpunished raises impunity by ``amount`` (on [0, 1])."""
+        self.impunity = clip01(self.impunity + amount)
+
     def reduce_impunity(self, amount: float) -> None:
         """Documentation, scrutiny or prosecution lower impunity by ``amount`` (on [0, 1])."""
         self.impunity = clip01(self.impunity - amount)

@@ -4,10 +4,11 @@ All updates are array operations. Targets for grievance and fear are computed on
 district×group cell and gathered to civilians by their ``key``.
 
 * Grievance target: horizontal inequality (amplified by economic stress), political exclusion,
-  victimization of one's group in one's district, impunity, and event shocks (R14 §8, §41–42, §57).
+  victimization of one's group in one's district, impunity, the group's memory of past atrocity,
+  and event shocks (R14 §8, §41–42, §57).
 * Fear target: victimization nearby, armed men nearby who target one's group (the security
-  dilemma, Posen 1993: fear before anyone is killed) and hate speech directed at one's group
-  (R14 §9–10).
+  dilemma, Posen 1993: fear before anyone is killed), hate speech directed at one's group, and
+  the group's memory of past atrocity (R14 §9–10).
 * Radicalization approaches ``exposure × (radicalization_base + grievance)`` — hate speech
   resonates with the aggrieved — quickly upwards and slowly downwards.
 * Mobilization is a threshold decision (Granovetter 1978; Epstein 2002). The motive has several
@@ -79,22 +80,13 @@ def opportunity(poverty: np.ndarray, base: np.ndarray, recruit_share: np.ndarray
     return poverty * np.minimum(offer, 1.0)
 
 
-def war_burden(mobilized_share: np.ndarray, victimization: np.ndarray, half: float) -> np.ndarray:
-    """The burden of a war on each group, on [0, 1]: the share of its members under arms
-    (saturating, one half at ``half``) plus its victimization index — what its war-weariness
-    follows (rising at ``weariness_rate``, fading at ``weariness_fade``). Sustained fighting
-    thus wears its own motive down, and an episode can end and, once weariness has faded,
-    recur."""
-    return np.minimum(saturate(mobilized_share, half) + victimization, 1.0)
-
-
 class Mobilization(Module):
     """Step 3: grievance, fear and radicalization update; threshold mobilization."""
 
     name = "mobilization"
     section = "mobilization"
     series = ("mobilized", "propaganda", "grievance", "fear", "radicalization")
-    reads = ("events: stress, grievance shocks", "information: hate",
+    reads = ("history: memory", "events: stress, grievance shocks", "information: hate",
              "violence: victimization, menace, armed groups", "institutions: impunity",
              "government: inclusiveness",
              "brakes: security_sector, judiciary")
@@ -120,25 +112,34 @@ class Mobilization(Module):
         self.inequality *= 1.0 - share
 
     def start(self) -> None:
-        """Month 0: grievance at its structural level."""
-        p, civ = self.p, self.model.civilians
+        """Month 0: grievance at its structural level, fear at the group's memory of past
+        atrocity."""
+        p, model = self.p, self.model
+        civ = model.civilians
+        memory = model.history.memory
+        h = model.params.history
         civ.grievance[:] = civ.by_group(np.clip(
             (p.w_inequality * self.inequality
              + p.w_discrimination * self.discrimination()
-             + p.w_impunity * self.model.institutions.impunity), 0, 1).astype(np.float32))
+             + p.w_impunity * model.institutions.impunity
+             + h.w_memory * memory), 0, 1).astype(np.float32))
+        civ.fear[:] = civ.by_group(np.clip(h.fear_memory * memory, 0, 1).astype(np.float32))
 
     def step(self) -> None:
         model, p = self.model, self.p
         civ = model.civilians
         events = model.events
         vict = model.violence.victimization_index()              # (districts, groups)
+        memory = model.history.memory
+        h = model.params.history
         grievance_cell = (p.w_inequality * self.inequality * (1.0 + events.stress)
                           + p.w_discrimination * self.discrimination()
                           + p.w_impunity * model.institutions.impunity
+                          + h.w_memory * memory
                           + events.grievance_shock)[None, :] + p.w_victimization * vict
         fear_cell = (p.fear_victimization * vict
                      + p.fear_armed * saturate(model.violence.menace, p.menace_half)
-                     + (p.fear_threat * model.information.hate)[None, :])
+                     + (p.fear_threat * model.information.hate + h.fear_memory * memory)[None, :])
         relax_to(civ.grievance,
                  civ.by_cell(np.clip(grievance_cell, 0.0, 1.0).astype(np.float32)),
                  p.grievance_rate)
@@ -161,10 +162,11 @@ class Mobilization(Module):
         peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
                 else np.float32(0))
         mobilized_share = np.array([g.mobilized_share for g in model.groups])
-        burden = war_burden(mobilized_share, model.violence.group_victimization(),
-                            p.weariness_half)
-        # weariness builds at weariness_rate and fades far more slowly (weariness_fade): a long
-        # war leaves a tired society that stands down, and only years later may fight again
+        burden = saturate(mobilized_share, p.weariness_half)   # the burden of the war
+        # war-weariness follows the share of the group under arms: it builds at weariness_rate
+        # and fades far more slowly (weariness_fade), so sustained fighting wears its own motive
+        # down, a long war leaves a tired society that stands down, and only years later, once
+        # weariness has faded, may it fight again
         self.weariness += np.where(burden > self.weariness, p.weariness_rate,
                                    p.weariness_fade) * (burden - self.weariness)
         a = model.violence.armed_arrays()

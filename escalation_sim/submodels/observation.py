@@ -14,7 +14,7 @@ each on [0, 1] and computed from the true state of the model:
 | enabling_circumstances | RF7 enabling circumstances or preparatory action (propaganda) |
 | triggering_factors | RF8 triggering factors (elections, coups, shocks) |
 | intergroup_tension | RF9 intergroup tension or patterns of discrimination |
-| signs_of_intent | RF10 signs of an intent to destroy in whole or in part a protected group (hate speech against it, or armed men mustered against it) |
+| signs_of_intent | RF10 signs of intent to destroy a group (hate speech, armed men mustered) |
 | mobilization | RF7 preparatory action (mobilized civilians, armed groups forming) |
 | lethal_violence | RF11–14 attacks on civilians: deliberate killings per person per month |
 

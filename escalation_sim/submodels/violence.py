@@ -44,9 +44,9 @@ submodel, mobilized members feed their group's armed groups, and those attack â€
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
   perpetrator's deliberate killings of noncombatants over the last ``outcomes.onset_window``
   months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
-  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. (The v1 outcome,
-  cumulative killings of anyone against ``outcomes.mass_atrocity_fraction`` of the population,
-  is still booked beside it until v2's dynamics land.)
+  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. The onset is the
+  model's "mass atrocity" outcome (model v2; v1 counted cumulative killings of anyone against a
+  share of the population).
 
 The module owns the operational reach of armed groups, the international protectors per
 district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
@@ -163,13 +163,14 @@ def menace(parts: np.ndarray, lethality: np.ndarray, alive: np.ndarray) -> np.nd
     return per_group.sum(axis=0) / np.maximum(alive, 1.0)
 
 
-def refuges(violence: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """For each district, the least violent district among itself and its neighbours; a
-    district as calm as its calmest neighbour is its own refuge (ties keep people home)."""
+def refuges(violence: np.ndarray, neighbours: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """For each district, the least violent district among itself and its neighbours, if that
+    one is calmer by more than the share ``margin`` of the district's own violence; otherwise the
+    district is its own refuge (ties, and small differences, keep people home)."""
     masked = np.where(neighbours, violence[None, :], np.inf)
     best = np.argmin(masked, axis=1)
     own = np.arange(violence.size)
-    return np.where(violence <= masked[own, best], own, best)
+    return np.where(masked[own, best] < (1.0 - margin) * violence, best, own)
 
 
 def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
@@ -207,7 +208,7 @@ class Violence(Module):
     series = ("deaths", "killings", "violations", "displaced", "armed")
     reads = ("armed groups (stepped here)", "mobilization: mobilized civilians",
              "information: hate", "brakes: security_sector, local_peace",
-             "outcomes: mass_atrocity_fraction, onset_deaths, onset_window, "
+             "outcomes: onset_deaths, onset_window, "
              "episode_end_deaths")
 
     def __init__(self, model):
@@ -242,9 +243,6 @@ class Violence(Module):
         self.episodes: list[Episode] = []
         self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
         self.onset_month: int | None = None           # the first mass-killing onset
-        self.mass_atrocity_threshold = max(
-            1, int(np.ceil(round(s.outcomes.mass_atrocity_fraction * s.run.n_civilians, 6))))
-        self.mass_atrocity_month: int | None = None   # v1: cumulative killings crossed it
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -303,12 +301,12 @@ class Violence(Module):
         cell per month."""
         return saturate(self.victimization, self.p.victimization_half)
 
-    def group_victimization(self) -> np.ndarray:
-        """Victimization index of each group over the whole country (its cells weighted by the
-        people alive in them): what a group's armed men avenge and its members tire of."""
+    def group_harm(self) -> np.ndarray:
+        """Harm per person of each group over the whole country (killings and violations,
+        expected, smoothed as victimization is; its cells weighted by the people alive in them):
+        what a group's armed men avenge and its members tire of."""
         alive = self.alive_cells
-        harm = (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
-        return saturate(harm, self.p.victimization_half)
+        return (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
 
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
@@ -346,10 +344,6 @@ class Violence(Module):
         self.killing_rate += (total / n - self.killing_rate) / p.rate_window
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
-        if self.mass_atrocity_month is None and self.deaths >= self.mass_atrocity_threshold:
-            self.mass_atrocity_month = model.steps
-            model.log("atrocity", "Mass atrocity: deliberate killings of civilians cross the "
-                      "threshold")
 
     def attribute(self, kills: np.ndarray, noncombatant: np.ndarray, parts: np.ndarray) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:
@@ -436,7 +430,7 @@ class Violence(Module):
         if flee.any():
             # the expected killing rate, not the realized draws (see :meth:`book`)
             violence = expected_kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
-            refuge = refuges(violence, model.neighbours)
+            refuge = refuges(violence, model.neighbours, d.refuge_margin)
             # nowhere safer nearby: stay
             flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
             civ.district[flee] = refuge[civ.district[flee]]

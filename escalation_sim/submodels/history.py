@@ -1,0 +1,78 @@
+"""History: the country's past at month 0, and its memory fading month by month (R14 §57).
+
+A prior mass-killing episode, an ongoing armed conflict and a recent coup (scenario section
+``history``) act only through mechanisms, never on an outcome:
+
+* **memory** — the victims' group remembers: its memory of the episode is the share of the
+  group killed, saturating (one half at ``memory_half``), faded by the years since
+  (``exp(−years / memory_years)``), and keeps fading during the run at the same pace. Memory
+  raises the group's grievance (``w_memory``) and fear (``fear_memory``) in the mobilization
+  step, and so every road that runs through them;
+* **the perpetrator's legacy** — an armed perpetrator keeps arms (``legacy_arms`` × memory); a
+  state perpetrator leaves impunity (``legacy_impunity`` × memory × the share transitional
+  justice has not dealt with), which justice then lowers with its delay;
+* **an ongoing conflict** — its intensity is the battle deaths per person per year, saturating at
+  ``conflict_half``; every armed group starts armed (``conflict_arms`` × intensity) and every
+  group an armed group targets starts with a memory of violence (``conflict_fear`` × intensity);
+* **a recent coup** — the coup's effects (a captured security sector, lost political will, a
+  raised baseline of complicity) at the strength ``exp(−months / coup_memory_months)``.
+
+Distrust between groups (the network's ties) is not changed by the past. The module owns the
+memory of each group.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..numeric import saturate
+from .base import Module
+
+
+class History(Module):
+    """Step 1: the past at month 0 (in :meth:`start`); each month, memory fades."""
+
+    name = "history"
+    section = "history"
+    reads = ("groups: shares", "armed groups", "brakes: transitional_justice",
+             "events: coup parameters")
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.memory = np.zeros(model.n_groups)   # memory of past atrocity, per group, [0, 1)
+        self.fade = math.exp(-1.0 / (12.0 * self.p.memory_years))   # per month
+
+    def start(self) -> None:
+        model, h = self.model, self.p
+        names = [g.name for g in model.groups]
+        pop = model.params.run.population
+        if h.prior_episode_years_ago is not None and h.prior_victims is not None:
+            victims = names.index(h.prior_victims)
+            share = h.prior_episode_deaths / (pop * model.groups[victims].share)
+            depth = float(saturate(share, h.memory_half)) * math.exp(
+                -h.prior_episode_years_ago / h.memory_years)
+            self.memory[victims] = depth
+            if h.prior_perpetrator == "state":
+                tj = model.brakes["transitional_justice"].strength
+                model.institutions.raise_impunity(h.legacy_impunity * depth * (1.0 - tj))
+            elif h.prior_perpetrator is not None:
+                for a in model.armed_groups:
+                    if a.name == h.prior_perpetrator:
+                        a.arm(h.legacy_arms * depth)
+        if h.battle_deaths > 0:
+            intensity = float(saturate(h.battle_deaths / pop, h.conflict_half))
+            for a in model.armed_groups:
+                a.arm(h.conflict_arms * intensity)
+                self.memory[a.targets] = np.maximum(self.memory[a.targets],
+                                                    h.conflict_fear * intensity)
+        if h.coup_months_ago is not None:
+            strength = math.exp(-h.coup_months_ago / h.coup_memory_months)
+            ev = model.params.events
+            model.brakes["security_sector"].capture(ev.coup_capture * strength)
+            model.government.coup(strength, 1.0 - (1.0 - ev.coup_will) * strength,
+                                  ev.coup_complicity)
+
+    def step(self) -> None:
+        self.memory *= self.fade
