@@ -707,6 +707,7 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         tab.page.wait_for_function(f"(b) => ({x_range})()[0] !== b[0]", arg=before)
         zoomed = tab.page.evaluate(x_range)
         assert zoomed[1] - zoomed[0] < 0.6 * (before[1] - before[0])
+        tab.page.wait_for_timeout(1000)   # the zoom reaches the server (as a trainer's would)
         tab.button("Step").click()
         tab.page.locator("[data-testid=map]", has_text="Month 13").wait_for()
         assert tab.page.evaluate(x_range) == zoomed   # the view is kept

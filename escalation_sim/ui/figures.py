@@ -339,8 +339,8 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
         alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
         for i, v in enumerate(r["groups"].values()):
             width = 0.7 * v / alive
-            shapes.append({"type": "rect", "x0": left, "x1": left + width, "y0": cy + 0.12,
-                           "y1": cy + 0.2, "line": {"width": 0},
+            shapes.append({"type": "rect", "x0": left, "x1": left + width, "y0": cy + 0.26,
+                           "y1": cy + 0.34, "line": {"width": 0},
                            "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
             left += width
     for i, n in enumerate(names):   # legend entries for the bars
@@ -369,18 +369,29 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                              hovertext=hover, hoverinfo="text", showlegend=False))
     top = max([v for r in rows for v in r["armed"].values()] + [1.0])
     strength = [r["protection"] for r in rows]
+    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
+                     title: str | None = None) -> None:
+        """A legend entry of a fixed size for a trace whose markers are sized by data."""
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 legendgroup=group, legendgrouptitle_text=title,
+                                 marker={"symbol": symbol, "size": 12, "color": colour}))
+
+    legend_entry("international protectors (people)", "square", PROTECTOR_COLOUR, "protectors")
     fig.add_trace(go.Scatter(
         x=[c[0] + 0.3 for c in centres], y=[c[1] - 0.36 for c in centres], mode="markers",
-        name="international protectors (people)", hoverinfo="skip",
+        name="international protectors (people)", hoverinfo="skip", showlegend=False,
+        legendgroup="protectors",
         marker={"symbol": "square", "color": PROTECTOR_COLOUR, "line": {"color": "white",
                                                                         "width": 1},
                 "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4) for v in strength]}))
     for j, a in enumerate(session.scenario.armed_groups if truth else ()):
         members = [r["armed"].get(a.name, 0.0) for r in rows]
+        legend_entry(f"{a.name.replace('_', ' ')} (members)", ARMED_SYMBOLS[j % 6], fg,
+                     f"armed-{j}", "armed groups" if j == 0 else None)
         fig.add_trace(go.Scatter(
             x=[c[0] - 0.34 + 0.17 * j for c in centres], y=[c[1] - 0.4 for c in centres],
             mode="markers", name=f"{a.name.replace('_', ' ')} (members)", hoverinfo="skip",
-            legendgroup="armed", legendgrouptitle_text="armed groups" if j == 0 else None,
+            legendgroup=f"armed-{j}", showlegend=False,
             marker={"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
                     "line": {"color": bg, "width": 1},
                     "size": [0 if v <= 0 else 7 + 12 * np.sqrt(v / top) for v in members]}))
@@ -389,7 +400,7 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
         title={"text": f"Month {month}: districts{what}", "font": {"size": 16}},
         shapes=shapes, paper_bgcolor=bg, plot_bgcolor=bg, font={"color": fg, "size": 13},
         margin={"l": 4, "r": 4, "t": 56, "b": 4}, height=640, uirevision="map",
-        legend={"font": {"size": 12}, "groupclick": "toggleitem", "orientation": "h",
+        legend={"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
                 "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
         # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
         # so a zoom the page re-applies next month is the zoom the trainer made
