@@ -650,6 +650,9 @@ def test_long_work_can_be_cancelled(server, context):
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building").wait_for()
     tab.page.locator(".busy").wait_for(state="detached", timeout=120_000)
+    tab.see("Month 0")
+    tab.page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                               "b => b.innerText.trim() === 'GO' && !b.disabled)")
     tab.run_to(3)
     tab.tab("Branch and compare")
     tab.page.locator(".v-select", has_text="Package").first.click()
