@@ -5,11 +5,13 @@
     python3 -c "import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); \\
         print(sum(a[k]!=b[k] for k in a), 'of', len(a), 'differ')" before.json after.json
 
-216 runs: every shipped scenario under the policies none, early_pillar2, late_response,
-sustained and premature_exit, plus adaptive and structural on default and state_perpetrator,
-each with seeds 0-3. Each run's hash covers the bytes of its series, its outcome record and its
+Every shipped scenario under the policies none, early_pillar2, late_response, sustained and
+premature_exit, plus adaptive and structural on default and state_perpetrator, each with seeds
+0-3 (216 runs with the ten scenarios of model v2 part 1, which it proved bit-identical; 236 since
+``default_with_past``). Each run's hash covers the bytes of its series, its outcome record and its
 event log. ``--v1`` keeps only the outcome fields that existed before the mass-killing onset and
-leaves out the event log's ``mass_killing`` lines, for comparing with code of that time.
+leaves out the event log's ``mass_killing`` lines, for comparing with code of that time (before
+model v2's dynamics: since then ``mass_atrocity`` means the onset, and no run is the same).
 """
 
 from __future__ import annotations

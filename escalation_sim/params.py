@@ -895,9 +895,10 @@ class HistoryParams(Section):
     legacy_arms: float = P(0.5, "Arms an armed perpetrator keeps from the episode (its "
                            "multiplier rises by this times the memory; arms then decay as any)",
                            "multiplier", "assumption", value="assumption", ge=0, le=10)
-    legacy_impunity: float = P(0.3, "Impunity a state perpetrator's episode leaves (times the "
-                               "memory and the share transitional justice has not dealt with; "
-                               "justice then lowers it with its delay)", "level",
+    legacy_impunity: float = P(0.3, "Impunity a state perpetrator's episode leaves at month 0 "
+                               "(times the memory and the share transitional justice has not "
+                               "dealt with); it then returns to what the judiciary and "
+                               "transitional justice sustain, with justice_delay", "level",
                                "R14 §57–58", value="assumption", ge=0, le=1)
     conflict_half: float = P(1e-4, "Battle deaths per person per year at which an ongoing "
                              "conflict's intensity is one half", "deaths / person / year",

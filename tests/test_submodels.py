@@ -229,7 +229,7 @@ def test_mass_killing_episodes_follow_the_twelve_month_count_of_one_perpetrator(
         kills = np.zeros(shape)
         kills[0, 1] = k
         before = (len(v.episodes), sum(e.end is not None for e in v.episodes))
-        v.attribute(kills, kills, state_only)
+        v.attribute(kills, kills, kills, state_only)   # expected = drawn, here
         if len(v.episodes) > before[0]:
             onsets.append(t)
         if sum(e.end is not None for e in v.episodes) > before[1]:

@@ -1,4 +1,4 @@
-"""International decisions (step 7) and the international actors who take them (R14 §20–27).
+"""International decisions (step 8) and the international actors who take them (R14 §20–27).
 
 The actors are Mesa agents with a budget, attention and a decision rule: the Secretary-General
 and special advisers, six UN agencies, a regional organization and the neighbouring states in
@@ -248,7 +248,7 @@ class Sponsor(InternationalActor):
 
 
 class Decisions(Module):
-    """Step 7: every international actor takes its monthly decision (sponsors re-supply)."""
+    """Step 8: every international actor takes its monthly decision (sponsors re-supply)."""
 
     name = "decisions"
     section = "international"

@@ -1,4 +1,4 @@
-"""Intervention delivery (step 8): the pipeline from warning to action, and its effects.
+"""Intervention delivery (step 9): the pipeline from warning to action, and its effects.
 
 What is delivered is the catalogue's (:mod:`escalation_sim.catalogue`); when and how is this
 module's. A :class:`Deployment` (one per intervention in a policy) decides *when*: from a fixed
@@ -281,7 +281,7 @@ class AdaptiveRule:
 
 
 class Delivery(Module):
-    """Step 8: reset the transient hooks, then every deployment of the policy moves through the
+    """Step 9: reset the transient hooks, then every deployment of the policy moves through the
     pipeline and applies its effect; costs are summed. Once a policy's budget is spent, its
     interventions stop (R14 §18, §75)."""
 

@@ -45,7 +45,7 @@ def coup_probability(hazard: float, atrocity_score: float, security_integrity: f
 
 
 class Events(Module):
-    """Step 1: decay last month's heat, then fire this month's scheduled and random events."""
+    """Step 2: decay last month's heat, then fire this month's scheduled and random events."""
 
     name = "events"
     section = "events"

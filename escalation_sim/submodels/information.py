@@ -33,7 +33,7 @@ def update_exposure(exposure: np.ndarray, own_voice: np.ndarray, peer_mean: np.n
 
 
 class Information(Module):
-    """Step 2: leaders update their stance and speak; the media damp it; exposure diffuses."""
+    """Step 3: leaders update their stance and speak; the media damp it; exposure diffuses."""
 
     name = "information"
     section = "information"

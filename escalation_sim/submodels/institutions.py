@@ -35,7 +35,7 @@ def regime_threat(armed_groups, ruling: int, n_civilians: int, scale: float) -> 
 
 
 class Institutions(Module):
-    """Step 5: the regime reacts to threat; the brakes grow, decay or are captured; impunity
+    """Step 6: the regime reacts to threat; the brakes grow, decay or are captured; impunity
     follows justice with delay."""
 
     name = "institutions"

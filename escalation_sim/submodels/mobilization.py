@@ -19,7 +19,8 @@ district×group cell and gathered to civilians by their ``key``.
   stronger the pull: Collier & Hoeffler 2004; Weinstein 2007); the share of one's ties already
   mobilized. Against it: deterrence, the expected punishment from an accountable security
   sector and judiciary scaled by one's risk aversion, and the group's war-weariness, which
-  builds up slowly while its members are killed (exhaustion, one way an episode ends). A
+  builds up slowly while a large share of the group is under arms and fades more slowly still
+  (exhaustion: one way an episode ends, and why another may follow years later). A
   mobilized civilian stands down only when the motive falls a margin below the threshold.
 
 The module owns horizontal inequality (which inclusive governance reduces through
@@ -81,7 +82,7 @@ def opportunity(poverty: np.ndarray, base: np.ndarray, recruit_share: np.ndarray
 
 
 class Mobilization(Module):
-    """Step 3: grievance, fear and radicalization update; threshold mobilization."""
+    """Step 4: grievance, fear and radicalization update; threshold mobilization."""
 
     name = "mobilization"
     section = "mobilization"

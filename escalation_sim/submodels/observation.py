@@ -126,7 +126,7 @@ def warning_strength(model) -> float:
 
 
 class Observation(Module):
-    """Step 6: month-end group aggregates; true indicators, true stage; noisy, delayed observed
+    """Step 7: month-end group aggregates; true indicators, true stage; noisy, delayed observed
     stage."""
 
     name = "observation"

@@ -4,12 +4,16 @@ Per district×group cell:
 
 * **Armed groups** field their members (a share of their base group's mobilized civilians in
   each district, multiplied by sponsor support and arms inflow) and direct their *intent* at
-  their target groups. Part of their strength reaches neighbouring districts.
+  their target groups — their ideology's, plus reprisal for harm done to their own group
+  (``revenge``). Part of their strength reaches neighbouring districts; the intent-weighted
+  fighters aimed at each cell, per person, are its *menace* (what civilians fear before anyone
+  is killed).
 * **The security sector**'s lawful part (capacity × professionalism × integrity × political
   will) protects (below); the capacity left unrestrained by professionalism and integrity is
   used by a complicit government against the groups its ruling leader excludes — against their
-  mobilized members (collective punishment) and, with hate speech, against all of them
-  (R14 §44, §76; R16 §27).
+  mobilized members (collective punishment), with hate speech against all of them, and on
+  orders against all of them in proportion to the regime's threat (``state_orders``; Valentino
+  2004) (R14 §44, §76; R16 §27).
 * **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
   international troops, police and protection staff deployed by interventions
   (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
@@ -29,9 +33,13 @@ Per district×group cell:
   drawn by inverting the Poisson distribution function at one uniform per cell, so the stream
   advances by the same amount whatever the expected counts are.
 * **Displacement**: civilians who are not mobilized and whose fear, weighted by risk aversion,
-  exceeds the flight threshold flee to the least violent district among their own and its
-  neighbours — if one is calmer than their own; displaced civilians whose fear has fallen low
-  go home.
+  exceeds the flight threshold flee to the least violent district (expected killings per person)
+  among their own and its neighbours — if one is calmer than their own by more than
+  ``refuge_margin``; displaced civilians whose fear has fallen low go home.
+* **What people react to is expected, not drawn**: victimization (which drives grievance, fear,
+  reprisal), the killing and violation rates the indicators read, and where people flee to are
+  computed from the expected killings, not from the realized draws, so that they do not depend
+  on how many people one simulated civilian stands for (model v2, part 2).
 
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
@@ -42,7 +50,8 @@ submodel, mobilized members feed their group's armed groups, and those attack �
   *combatants* (civilians mobilized at the time) and *noncombatants* (the others).
 * **Mass-killing episodes** (the Early Warning Project's and the Political Instability Task
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
-  perpetrator's deliberate killings of noncombatants over the last ``outcomes.onset_window``
+  perpetrator's deliberate killings of noncombatants (expected, not drawn: see
+  :meth:`Violence.attribute`) over the last ``outcomes.onset_window``
   months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
   falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. The onset is the
   model's "mass atrocity" outcome (model v2; v1 counted cumulative killings of anyone against a
@@ -200,7 +209,7 @@ class Episode:
 
 
 class Violence(Module):
-    """Step 4: armed groups and the security sector attack or protect; local bodies defuse;
+    """Step 5: armed groups and the security sector attack or protect; local bodies defuse;
     civilians are killed; violations; displacement and return."""
 
     name = "violence"
@@ -345,10 +354,18 @@ class Violence(Module):
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
 
-    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray, parts: np.ndarray) -> None:
+    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray,
+                  expected_noncombatant: np.ndarray, parts: np.ndarray) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:
         each perpetrator's expected killings per cell) and victim status (``noncombatant``:
-        the killed who were not mobilized), then update the episodes."""
+        the killed who were not mobilized), then update the episodes.
+
+        Deaths count the realized draws; the episodes (onset, end, recurrence) count each
+        perpetrator's *expected* killings of noncombatants (``expected_noncombatant``: the
+        hazard times the noncombatants present), so that whether 1,000 people were killed in a
+        year does not depend on the Poisson noise of draws that each stand for
+        ``people_per_civilian`` people (with 100 people a draw, that noise alone made onsets
+        two to three times as frequent at 10^4 civilians as at 10^5)."""
         model = self.model
         out = model.params.outcomes
         scale = model.params.people_per_civilian
@@ -356,8 +373,8 @@ class Violence(Module):
         self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
         self.noncombatant_deaths += float(noncombatant.sum()) * scale
         self.combatant_deaths += float((kills - noncombatant).sum()) * scale
-        self._window[model.steps % out.onset_window] = (share * noncombatant).sum(axis=(1, 2)) \
-            * scale
+        self._window[model.steps % out.onset_window] = (
+            share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
@@ -422,7 +439,7 @@ class Violence(Module):
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
         self.book(kills, violations, expected_kills, alive)
-        self.attribute(kills, noncombatant, parts)
+        self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
