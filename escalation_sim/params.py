@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from .catalogue import CATALOGUE
 from .declare import P, Section
@@ -835,6 +835,30 @@ class PolicyParams(Section):
                              value="policy", ge=0, le=1e12)
 
 
+def _key_parameter_problem(scenario: BaseModel, path: str) -> str:
+    """Why ``path`` cannot be a key parameter of ``scenario`` ("" if it can): it must name a
+    number (not a list item) with both bounds declared."""
+    obj, parts = scenario, path.split(".")
+    for i, part in enumerate(parts):
+        fields = type(obj).model_fields if isinstance(obj, BaseModel) else {}
+        if part not in fields:
+            return "is not a parameter of the scenario"
+        value = getattr(obj, part)
+        if i < len(parts) - 1:
+            obj = value
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "is not a number (a slider needs one)"
+        bounds = [m for m in fields[part].metadata
+                  if getattr(m, "ge", None) is not None or getattr(m, "le", None) is not None
+                  or getattr(m, "gt", None) is not None or getattr(m, "lt", None) is not None]
+        low = any(getattr(m, "ge", None) is not None or getattr(m, "gt", None) is not None
+                  for m in bounds)
+        high = any(getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None
+                   for m in bounds)
+        if not (low and high):
+            return "has no declared lower and upper bound (a slider needs both)"
+    return ""
 class HistoryParams(Section):
     """The country's past at month 0 (model v2, part 6): a prior mass-killing episode, an ongoing
     armed conflict, a recent coup. The past acts only through mechanisms — the victims' memory
@@ -927,6 +951,10 @@ class Scenario(Section):
     interventions: InterventionsParams = InterventionsParams()  # type: ignore[valid-type]
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "
                                               "added to (or replacing) the shipped ones")
+    key_parameters: list[str] = Field(
+        [], max_length=8, description="The few parameters that matter most in this scenario "
+        "(dotted paths such as 'government.political_will', each a bounded number), shown to "
+        "a trainer first, as sliders; the trainer page puts the rest under 'Advanced'")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -953,6 +981,10 @@ class Scenario(Section):
         for i, g in enumerate(self.groups):
             for t in g.excludes:
                 known(f"groups.{i}.excludes", t)
+        for i, path in enumerate(self.key_parameters):
+            problem = _key_parameter_problem(self, path)
+            if problem:
+                raise ValueError(f"key_parameters.{i}: {path!r} {problem}")
         armed = unique("armed_groups", self.armed_groups)
         for i, a in enumerate(self.armed_groups):
             known(f"armed_groups.{i}.base_group", a.base_group)

@@ -8,7 +8,8 @@ def test_odd_parameter_table_is_up_to_date():
 def test_every_parameter_documents_unit_and_provenance():
     from escalation_sim.docs import rows
 
-    metadata = {"`name`", "`title`", "`brief`", "`sources`", "`groups[].name`",
+    metadata = {"`name`", "`title`", "`brief`", "`sources`", "`key_parameters`",
+                "`groups[].name`",
                 "`armed_groups[].name`", "`policies.NAME.description`",
                 "`international.council[].name`", "`international.sponsors[].name`",
                 "`international.neighbours[].name`"}
@@ -28,7 +29,7 @@ def test_every_parameter_says_where_its_value_comes_from():
     from escalation_sim.declare import valid_value_source
     from escalation_sim.docs import fields
 
-    texts = {"name", "title", "brief", "sources", "description"}
+    texts = {"name", "title", "brief", "sources", "description", "key_parameters"}
     missing = []
     for path, field in fields():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}

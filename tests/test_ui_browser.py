@@ -23,7 +23,8 @@ from urllib.parse import urlparse
 import pytest
 
 from escalation_sim.ui.serve import CHROMIUM_FLAGS, free_port, stop, wait_until_up
-from escalation_sim.ui.session import intervention_facts
+from escalation_sim.ui.session import Session, intervention_facts
+from escalation_sim.ui.uploads import load_shipped
 
 CHROMIUM = shutil.which("chromium")
 MISSING = [m for m in ("solara", "solara_assets", "playwright")
@@ -179,10 +180,19 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.see("Month 0")
     tab.button("Step").click()
     tab.see("Month 1")
-    tab.run_to(40)
-    # seed 0 of default rises to stage 2 in month 19 and falls back in month 35
-    assert "Month 19 — Escalation: stage 2 (specific threat)" in tab.log_text()
-    assert "Month 35 — De-escalation: back to stage 1" in tab.log_text()
+    # months are the run's own (the model's dynamics move): read from the same run built
+    # here, seed 0 of default: the last rise of the warning level before month 75, and the
+    # stage changes before it
+    expected = Session(load_shipped("default"), 0, month=120)
+    seen = expected.series("observed_stage")
+    rises = [m for m in range(2, 75) if seen[m] > seen[m - 1]]
+    assert rises, "seed 0 of default: the warning level no longer rises before month 75"
+    start = rises[-1] - 1
+    tab.run_to(start)
+    changes = [c for c in expected.stage_changes() if c[0] <= start]
+    for m, a, b in changes:
+        word = "Escalation: stage" if b > a else "De-escalation: back to stage"
+        assert f"Month {m} — {word} {b}" in tab.log_text()
     tab.shot("03-stepped")
     tab.select("Speed", "fast (10 months/s)")
     month = "parseInt(document.querySelector('#month').innerText.split(' ')[1])"
@@ -190,13 +200,14 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.button("Play").click()
     tab.see("the warning level rose to", exact=False)
     tab.button("Play").wait_for()
-    assert tab.page.evaluate(f"() => {month}") > 40
+    assert tab.page.evaluate(f"() => {month}") == rises[-1]
     tab.page.get_by_text("Pause when the warning level rises").click()   # untick
     tab.button("Play").click()
-    tab.page.wait_for_function(f"() => {month} >= 75")
+    tab.page.wait_for_function(f"() => {month} >= {rises[-1] + 5}")
     tab.button("Pause").click()
     tab.button("Play").wait_for()
     paused = tab.page.evaluate(f"() => {month}")
+    assert paused < 120, "Play reached the end before Pause: the test needs a slower speed"
     tab.page.wait_for_timeout(1500)
     assert tab.page.evaluate(f"() => {month}") == paused   # pause holds
     tab.run_to(200, shows=120)
@@ -219,8 +230,9 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     assert re.search(r"Month 12 — Trainer decides to deploy peacekeeping", tab.log_text())
     # nothing else changed (no step): a different image is the inject's marker
     tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b", arg=before)
-    tab.tab("Map")
-    tab.page.locator("[data-testid=map] img").wait_for()
+    # at 1600 px and wider the map stands beside the plots (no tab), drawn by plotly
+    assert tab.page.get_by_role("tab", name="Map").count() == 0
+    tab.page.locator("[data-testid=map] .js-plotly-plot").wait_for()
     tab.page.get_by_text("Numbers by district (people)").click()
     rows = tab.page.locator("#district-table tr")
     rows.nth(1).wait_for()
@@ -471,20 +483,20 @@ def test_tabs_hold_and_banners_clear(server, context):
     tab.button("Step").click()
     tab.see("Month 21")
     tab.page.locator(".stale", has_text="from month 20").wait_for()   # marked, still shown
-    tab.tab("Map")
+    tab.tab("Summary")
     tab.select("Speed", "fast (10 months/s)")
-    tab.button("Play").click()   # pauses itself when the warning level rises (seed 0: month 24)
+    tab.button("Play").click()   # pauses itself when the warning level rises
     tab.page.locator(".paused").wait_for()
-    assert tab.page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert tab.page.get_by_role("tab", name="Summary").get_attribute("aria-selected") == "true"
     paused_text = tab.page.locator(".paused").inner_text()
     tab.button("Step").click()
     tab.page.locator(".paused").wait_for(state="detached")   # no longer true: gone
     assert tab.page.get_by_text(paused_text).count() == 0
     tab.run_to(200, shows=120)
     tab.page.locator(".run-ended").wait_for()
-    assert tab.page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
-    tab.page.locator("[data-testid=map]").wait_for()
-    tab.shot("13-ended-map-tab-kept")
+    assert tab.page.get_by_role("tab", name="Summary").get_attribute("aria-selected") == "true"
+    tab.page.locator("[data-testid=end-summary]").wait_for()
+    tab.shot("13-ended-summary-tab-kept")
 
 
 def test_reload_keeps_the_run_and_start_again_clears_it(server, context):
@@ -505,37 +517,75 @@ def test_reload_keeps_the_run_and_start_again_clears_it(server, context):
     assert "Trainer decides" not in tab.log_text()
 
 
+def room_month() -> tuple[Session, int]:
+    """Seed 0 of default and a month in which early warning starts to differ from the true
+    stage while reports still lag the true deaths (read from the run itself: the dynamics
+    move)."""
+    s = Session(load_shipped("default"), 0, month=120)
+    stage, seen, deaths = s.series("stage"), s.series("observed_stage"), s.series("deaths")
+    months = [m for m in range(1, 121) if stage[m] != seen[m] and stage[m - 1] == seen[m - 1]
+              and s.reported("deaths", m) < deaths[m]]
+    assert months, "seed 0 of default has no month whose reports lag a true stage change"
+    return Session(load_shipped("default"), 0, month=months[0]), months[0]
+
+
 def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
+    expected, month = room_month()
     tab = Tab(context, server[0])
-    tab.run_to(19)   # seed 0: the true stage is 2 in month 19, the warning level still 1
+    tab.run_to(month)
     tab.tab("Setup")
     href = tab.page.locator("#room-link").get_attribute("href")
     assert href.startswith("?room=") and "run=" not in href
-    tab.page.locator("#caption", has_text="a missed signal").wait_for()
-    assert tab.page.locator("[data-testid=stage-gauge]").get_attribute("data-stage") == "2"
-    room_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    kind = "a false alarm" if expected.latest("observed_stage") > expected.latest("stage") \
+        else "a missed signal"
+    tab.page.locator("#caption", has_text=kind).wait_for()   # the facilitator's teaching moment
+    stage = int(expected.latest("stage"))
+    assert tab.page.locator("[data-testid=stage-gauge]").get_attribute("data-stage") == str(stage)
+    room_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         room = room_ctx.new_page()
         room.set_default_timeout(UI_TIMEOUT)
         room.goto(server[0] + href)
-        room.locator("[data-testid=month]", has_text="Month 19").wait_for()
+        room.locator("[data-testid=month]", has_text=f"Month {month}").wait_for()
         gauge = room.locator("[data-testid=stage-gauge]")
-        assert gauge.get_attribute("data-stage") == "1"
+        assert gauge.get_attribute("data-stage") == str(int(expected.latest("observed_stage")))
         assert "Warning level" in gauge.inner_text() and "True stage" not in gauge.inner_text()
         assert room.get_by_role("button", name="Step", exact=True).count() == 0
         caption = room.locator("[data-testid=caption]").inner_text()
-        assert "missed signal" not in caption and "true stage" not in caption.lower()
+        assert kind not in caption and "true stage" not in caption.lower()
+        # the monitors and the map give what is reported, never the true deaths
+        monitors = room.locator("#monitors").inner_text()
+        assert f"{expected.reported('deaths'):,.0f}" in monitors
+        assert expected.reported("deaths") < expected.latest("deaths")
+        room.locator("[data-testid=map] .js-plotly-plot").wait_for()
+        assert "as reported" in room.locator("[data-testid=map]").inner_text()
+        view_shot_page(room, "14a-room-1920x1080")
+        room.get_by_text("Numbers by district (people)").click()
+        table = room.locator("#district-table")
+        assert "killed (reported)" in table.inner_text()
+        killed = sum(int(row.split("\t")[2].replace(",", ""))
+                     for row in table.inner_text().splitlines()[1:])
+        assert killed == expected.reported("deaths")
         room.get_by_role("tab", name="Event log").click()
         log = room.locator("#event-log-tab").inner_text()
-        assert "Month 18" in log   # the election is public
-        assert "Escalation: stage 2" not in log and "true stage" not in log
+        assert "Escalation: stage" not in log and "true stage" not in log
+        # nowhere on the room's page: a perpetrator, an armed group, the true stage
+        text = room.locator("body").inner_text().lower()
+        for secret in ("state forces", "true stage", "mass-killing",
+                       *(a.name for a in expected.scenario.armed_groups)):
+            assert secret not in text, secret
         tab.button("Step").click()   # the facilitator moves on; the room follows
-        room.locator("[data-testid=month]", has_text="Month 20").wait_for()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        room.locator("[data-testid=month]", has_text=f"Month {month + 1}").wait_for()
         both_sizes(room, "14-room")
     finally:
         room_ctx.close()
     tab.shot("15-facilitator-setup")
+
+
+def view_shot_page(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
 def test_end_summary_and_its_slide(server, context, tmp_path):
@@ -565,13 +615,105 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
     field = tab.page.get_by_label("n_civilians (agents)", exact=False)
-    field.fill("300000")   # about a second or two to build here: long enough to be seen
+    field.fill("2000000")   # a few seconds to build here: long enough to be seen
     field.press("Enter")
     tab.button("Reset").click()
-    busy = tab.page.locator(".busy", has_text="Building default (300,000 civilians)")
+    busy = tab.page.locator(".busy", has_text="Building default (2,000,000 civilians)")
     busy.wait_for()
-    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
+    # one snapshot of the page: while the banner and its progress bar show, the controls that
+    # would conflict are disabled
+    state = tab.page.evaluate("""() => {
+        const named = (n) => [...document.querySelectorAll('button')].find(
+            b => b.innerText.trim().toLowerCase() === n);
+        return [document.querySelector('.busy') !== null,
+                document.querySelector('.busy-progress') !== null,
+                ...['step', 'go', 'reset', 'branch and compare'].map(
+                    n => named(n) === undefined || named(n).disabled)];
+    }""")
+    assert state == [True] * 6, state
     busy.wait_for(state="detached", timeout=120_000)
     tab.see("Month 0")
     tab.button("Step").click()
     tab.see("Month 1")
+
+
+def test_long_work_can_be_cancelled(server, context):
+    """Branching a large run, then building a larger population: each shows its progress,
+    disables the controls that would conflict, and Cancel gives the controls back at once,
+    leaving the run as it was."""
+    tab = Tab(context, server[0])
+    tab.page.get_by_text("Advanced", exact=True).click()
+    tab.page.get_by_text("Run", exact=True).click()
+    field = tab.page.get_by_label("n_civilians (agents)", exact=False)
+    field.fill("300000")   # branching 2 × 120 months of it takes seconds
+    field.press("Enter")
+    tab.button("Reset").click()
+    tab.page.locator(".busy", has_text="Building").wait_for()
+    tab.page.locator(".busy").wait_for(state="detached", timeout=120_000)
+    tab.see("Month 0")
+    tab.page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                               "b => b.innerText.trim() === 'GO' && !b.disabled)")
+    tab.run_to(3)
+    tab.tab("Branch and compare")
+    tab.page.locator(".v-select", has_text="Package").first.click()
+    tab.page.get_by_role("option", name="Preventive diplomacy", exact=True).click()
+    tab.page.keyboard.press("Escape")
+    tab.button("Branch and compare").click()
+    tab.page.locator(".busy", has_text="Branching").wait_for()
+    # progress as a share of the months: a determinate bar that moves
+    bar = tab.page.locator(".busy-progress")
+    tab.page.wait_for_function("() => { const b = document.querySelector('.busy-progress');"
+                               " return b !== null && parseFloat(b.getAttribute("
+                               "'aria-valuenow')) > 0; }")
+    assert tab.button("Step").is_disabled() and tab.button("Branch and compare").is_disabled()
+    assert bar.count() == 1
+    tab.button("Cancel").click()
+    tab.page.locator(".busy").wait_for(state="detached")
+    tab.page.wait_for_timeout(1500)   # a cancelled branch never shows up later
+    assert tab.page.locator("table", has_text="with package").count() == 0
+    assert not tab.button("Step").is_disabled()
+    # building a larger population: cannot stop midway, so it is discarded when it ends
+    field.fill("3000000")
+    field.press("Enter")
+    tab.button("Reset").click()
+    tab.page.locator(".busy", has_text="Building default (3,000,000 civilians)").wait_for()
+    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
+    started = time.perf_counter()
+    tab.button("Cancel").click()
+    tab.page.locator(".busy").wait_for(state="detached")
+    assert time.perf_counter() - started < 5
+    tab.see("Month 3")   # the old run, untouched (a new build would be at month 0)
+    tab.button("Step").click()
+    tab.see("Month 4")
+    tab.shot("18-cancelled")
+
+
+def test_map_zooms_and_keeps_its_view(server, browser):
+    """The live map beside the plots at 1920×1080: plotly's zoom works, and the view is kept
+    when the run moves on."""
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        tab = Tab(ctx, server[0])
+        tab.run_to(12)
+        plot = tab.page.locator("[data-testid=map] .js-plotly-plot")
+        plot.wait_for()
+        assert inside(tab, "[data-testid=map]") and inside(tab, "main img")
+        x_range = "() => document.querySelector('[data-testid=map] .js-plotly-plot')" \
+                  "._fullLayout.xaxis.range.slice()"
+        before = tab.page.evaluate(x_range)
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        tab.page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        tab.page.mouse.down()
+        tab.page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6,
+                            steps=8)
+        tab.page.mouse.up()
+        tab.page.wait_for_function(f"(b) => ({x_range})()[0] !== b[0]", arg=before)
+        zoomed = tab.page.evaluate(x_range)
+        assert zoomed[1] - zoomed[0] < 0.6 * (before[1] - before[0])
+        tab.page.wait_for_timeout(1000)   # the zoom reaches the server (as a trainer's would)
+        tab.button("Step").click()
+        tab.page.locator("[data-testid=map]", has_text="Month 13").wait_for()
+        assert tab.page.evaluate(x_range) == zoomed   # the view is kept
+        view_shot(tab, "19-map-zoomed-1920x1080")
+    finally:
+        ctx.close()

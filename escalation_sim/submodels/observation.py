@@ -146,6 +146,7 @@ class Observation(Module):
         self.observed_indicators = np.zeros(len(Indicator))
         self.stage = 0
         self.observed_stage = 0
+        self.delay = 0   # months early warning lags behind this month (set each month)
 
     def start(self) -> None:
         """Month 0: the stage of the initial state."""
@@ -161,7 +162,8 @@ class Observation(Module):
         self.stage = classify(self.stage, self.scores, entry, st.hysteresis)
         s = warning_strength(model)
         normals = model.streams["observation"].standard_normal(len(Indicator))
-        seen = observe(self.history, t, round(st.max_delay * (1.0 - s)),
+        self.delay = round(st.max_delay * (1.0 - s))
+        seen = observe(self.history, t, self.delay,
                        st.observation_noise * (1.0 - s), normals)
         self.observed_indicators = seen
         self.observed_scores = scores(seen)

@@ -28,14 +28,19 @@ from ..scenario import available
 from ..stages import Stage
 from . import figures, rooms, story
 from .rooms import Branch, Run
-from .session import EVENT_KINDS, TRAINER, Session, intervention_facts
-from .uploads import editable_fields, load_shipped, load_upload, with_overrides
+from .session import EVENT_KINDS, TRAINER, Session, fork, intervention_facts
+from .uploads import editable_fields, key_fields, load_shipped, load_upload, with_overrides
 
 PARAMETER_SECTIONS = ("run", "government", "institutions", "events")
 SPEEDS = {"slow (1 month/s)": 1.0, "normal (3 months/s)": 3.0, "fast (10 months/s)": 10.0}
 UPLOADED = "(uploaded file)"
 PROJECTOR_WIDTH = 1366
 """Projector mode is the default on screens at most this wide (px)."""
+MAP_BESIDE = 1600
+"""On screens at least this wide (px) the live map stands beside the plots; on narrower ones
+it has its own tab."""
+MAP_INTERVAL = 1.0
+"""Seconds between redraws of the live map while background work steps the run."""
 POLL_S = 0.25
 """How often a page looks for changes made by background work or by another page."""
 TABS = ("Injects", "Branch and compare", "Summary", "Map", "Event log", "Export", "Setup",
@@ -64,7 +69,8 @@ CSS = """
 .esim-timeline .mark { position: absolute; top: 0; height: 22px; width: 3px; }
 .esim-timeline .mark.inject { background: #e6550d; }
 .esim-timeline .mark.warning { background: #6a51a3; }
-.esim-timeline .mark.atrocity { background: currentColor; width: 5px; height: 30px; }
+.esim-timeline .mark.onset { background: currentColor; width: 5px; height: 30px; }
+.esim-timeline .mark.end { background: currentColor; width: 3px; height: 30px; opacity: 0.6; }
 .esim-timeline .mark.stage { background: currentColor; width: 1px; }
 .esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
 .esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
@@ -129,32 +135,55 @@ def gauge_html(stage: int, dark: bool, what: str) -> str:
 
 
 def monitors_html(session: Session, truth: bool) -> str:
-    items = [("deaths", f"{session.latest('deaths'):,.0f}", "people killed so far"),
-             ("displaced", f"{session.latest('displaced'):,.0f}", "people displaced now"),
-             ("warning level", f"{int(session.latest('observed_stage'))}",
-              "what early warning sees")]
+    """The monitors; the room's (``truth=False``) give deaths and displacement as reported
+    (:meth:`Session.reported`), never the true counts."""
+    if truth:
+        items = [("deaths", f"{session.latest('deaths'):,.0f}", "people killed so far"),
+                 ("displaced", f"{session.latest('displaced'):,.0f}", "people displaced now")]
+    else:
+        r = session.reported_month()
+        items = [("deaths reported", f"{session.reported('deaths'):,.0f}",
+                  f"people killed, as reported up to month {r}"),
+                 ("displaced reported", f"{session.reported('displaced'):,.0f}",
+                  f"people displaced, as reported up to month {r}"),
+                 ("reports to month", f"{r}", "reports lag by early warning's delay")]
+    items.append(("warning level", f"{int(session.latest('observed_stage'))}",
+                  "what early warning sees"))
     if truth:
         items += [("mobilized", f"{100 * session.latest('mobilized'):.1f} %",
                    "of civilians mobilized"),
                   ("cost", f"{session.latest('cost'):,.0f}", "cost units of interventions")]
-    return '<div class="esim-monitors">' + "".join(
+    return '<div class="esim-monitors" id="monitors">' + "".join(
         f'<div title="{html.escape(t)}">{html.escape(k)}<b>{html.escape(v)}</b></div>'
         for k, v, t in items) + "</div>"
 
 
+ROOM_LOG = frozenset({"inject", "intervention", "resources", *EVENT_KINDS})
+"""Kinds of log entries the room sees: public events, the trainer's injects and what became
+of interventions; plus the formal warning. Never the true stage, the mass-atrocity or
+mass-killing entries (they count true killings and name perpetrators) nor early warning's
+comparisons with the true stage."""
+
+
+def room_entry(e) -> bool:
+    return e.kind in ROOM_LOG or (e.kind == "warning"
+                                  and e.text.startswith("The special advisers"))
+
+
 def log_html(session: Session, truth: bool) -> str:
-    """The event log, newest first; the room's (``truth=False``) leaves out the true stage's
-    changes and the warning level's comparisons with it."""
+    """The event log, newest first; the room's (``truth=False``) only :func:`room_entry`
+    entries."""
     rows = [f'<p class="{"inject" if e.kind == "inject" else ""}"><b>Month {e.month}</b> — '
             f"{html.escape(e.text)}</p>" for e in reversed(session.log())
-            if truth or not (e.kind == "stage" or e.text.startswith("Early warning:"))]
+            if truth or room_entry(e)]
     return '<div class="esim-log" id="event-log">' + ("".join(rows) or
                                                     "<p>Nothing has happened yet.</p>") + "</div>"
 
 
 def timeline_html(session: Session, truth: bool) -> str:
     """The whole horizon as a strip: the stage (or warning level) month by month, and a mark
-    at every stage change, inject, warning and the mass-atrocity threshold."""
+    at every stage change, inject, warning and (facilitator) mass-killing onset, end and
+    recurrence (:func:`story.timeline`)."""
     months = session.months
     series = session.series("stage" if truth else "observed_stage").astype(int)
     bands, start = [], 0
@@ -179,10 +208,11 @@ def timeline_html(session: Session, truth: bool) -> str:
 
 
 def district_table(rows: list[dict], truth: bool) -> str:
-    """The map's numbers, district by district (people)."""
+    """The map's numbers, district by district (people); the room's are the reported ones."""
     armed = list(rows[0]["armed"]) if rows and truth else []
+    what = "" if truth else " (reported)"
     head = "".join(f"<th>{html.escape(h)}</th>" for h in (
-        "district", "residents", "killed", "displaced", "protectors",
+        "district", "residents", f"killed{what}", f"displaced{what}", "protectors",
         *(a.replace("_", " ") for a in armed)))
     body = "".join(
         "<tr>" + "".join(f"<td>{v}</td>" for v in (
@@ -208,35 +238,61 @@ def use_changed(run: Run):
 
 # ---- background work ------------------------------------------------------------------------
 def start(run: Run, busy: str, work) -> bool:
-    """Run ``work(run)`` in a background thread unless other work is running; ``work`` steps
-    the session under ``run.lock``, checks ``run.cancel`` between months and calls
-    ``run.changed()`` when it has something to show."""
+    """Run ``work(run, cancel)`` in a background thread unless other work is running. Each
+    work has its own ``cancel`` event: it checks it between months (or before it commits a
+    result) and changes the run only under ``run.lock`` and only while not cancelled; it may
+    set ``run.progress`` and calls ``run.changed()`` when it has something to show."""
+    if run.abandoned is not None:   # cancelled work normally ends within a month's step
+        run.abandoned.join(timeout=1.0)
     with run.lock:
         if run.busy:
             return False
-        run.busy, run.error = busy, ""
-        run.cancel.clear()
+        if run.abandoned is not None and run.abandoned.is_alive():
+            run.error = ("The cancelled work is still ending in the background (it will be "
+                         "discarded); try again in a few seconds.")
+            run.changed()
+            return False
+        run.busy, run.error, run.progress = busy, "", None
+        cancel = run.cancel = threading.Event()
+        run.work += 1
+        ticket = run.work
         run.changed()
 
     def body():
         try:
-            work(run)
+            work(run, cancel)
         except Exception as e:   # shown on the page, never a dead thread with a silent page
-            run.error = f"{busy} failed: {e}"
+            if not cancel.is_set():
+                run.error = f"{busy} failed: {e}"
         finally:
-            run.busy = ""
+            if run.work == ticket:
+                run.busy, run.progress = "", None
             run.changed()
 
-    threading.Thread(target=body, daemon=True, name=f"esim-{busy}").start()
+    run.thread = threading.Thread(target=body, daemon=True, name=f"esim-{busy}")
+    run.thread.start()
     return True
 
 
+def cancel_work(run: Run) -> None:
+    """Stop the work in progress: the controls come back at once and the run stays as it was
+    before the work (a finished month of Play or run-to-month is kept); work that cannot stop
+    midway (building a population) ends in the background and its result is discarded."""
+    run.cancel.set()
+    with run.lock:
+        if run.busy:
+            run.abandoned = run.thread
+            run.work += 1
+            run.busy, run.progress = "", None
+            run.changed()
+
+
 def play(speed: float, pause_on_rise: bool):
-    def work(run: Run) -> None:
-        while not run.cancel.wait(1.0 / speed):
+    def work(run: Run, cancel: threading.Event) -> None:
+        while not cancel.wait(1.0 / speed):
             with run.lock:
                 s = run.session
-                if s.ended:
+                if s.ended or cancel.is_set():
                     return
                 before = s.latest("observed_stage")
                 s.step()
@@ -251,23 +307,34 @@ def play(speed: float, pause_on_rise: bool):
 
 
 def run_to(target: int):
-    def work(run: Run) -> None:
-        goal = min(int(target), run.session.months)
-        while run.session.month < goal and not run.cancel.is_set():
+    def work(run: Run, cancel: threading.Event) -> None:
+        first, goal = run.session.month, min(int(target), run.session.months)
+        while run.session.month < goal and not cancel.is_set():
             with run.lock:
+                if cancel.is_set():
+                    return
                 run.session.step()
                 run.busy = f"Running to month {goal}: month {run.session.month}"
+                run.progress = (run.session.month - first) / max(goal - first, 1)
                 run.changed()
     return work
 
 
 def branch(package: list[str]):
-    def work(run: Run) -> None:
-        with run.lock:
+    def work(run: Run, cancel: threading.Event) -> None:
+        with run.lock:   # the inputs only: the fork runs outside the lock
             s = run.session
-            month, injects = s.month, len(s.injects)
-            as_is, with_p = s.branch([(k, 1.0, None) for k in package])
-            run.branch = Branch(as_is, with_p, tuple(package), month, injects)
+            args = (s.scenario, s.seed, list(s.injects), s.month)
+
+        def progress(share: float) -> None:
+            if not cancel.is_set():
+                run.progress = share
+                run.changed()
+
+        pair = fork(*args, [(k, 1.0, None) for k in package], cancel, progress)
+        with run.lock:
+            if pair is not None and not cancel.is_set():
+                run.branch = Branch(*pair, tuple(package), args[3], len(args[2]))
     return work
 
 
@@ -308,7 +375,7 @@ def Controls(run: Run, projector: bool, version: int):
                 changed()
 
     def start_again():
-        run.cancel.set()
+        cancel_work(run)
         with run.lock:
             s.reset()
             run.branch = run.paused = None
@@ -323,7 +390,9 @@ def Controls(run: Run, projector: bool, version: int):
                       icon_name="mdi-skip-next")
         if run.busy:
             solara.Button("Pause" if run.busy == "Playing" else "Cancel",
-                          on_click=run.cancel.set, icon_name="mdi-pause", color="warning")
+                          on_click=lambda: (cancel_work(run), changed()),
+                          icon_name="mdi-pause" if run.busy == "Playing" else "mdi-close",
+                          color="warning")
         else:
             solara.Button("Play", disabled=s.ended, icon_name="mdi-play",
                           on_click=lambda: start(run, "Playing", play(
@@ -346,7 +415,10 @@ def Banners(run: Run, truth: bool, version: int):
     s = run.session
     with solara.Column(classes=["esim-banners"], gap="2px"):
         if run.busy and run.busy != "Playing":
-            solara.Info(f"{run.busy} … (other controls wait)", classes=["busy"])
+            with solara.Column(classes=["busy"], gap="0px"):
+                solara.Info(f"{run.busy} … (other controls wait; Cancel stops it)")
+                solara.ProgressLinear(True if run.progress is None else 100 * run.progress,
+                                      classes=["busy-progress"])
         if s.ended:
             with run.lock:
                 o = s.outcome()
@@ -376,15 +448,51 @@ def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: i
 
 @solara.component
 def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
-    """The live map; only the numbers are read under the run's lock, the drawing is not."""
+    """The live map (plotly: zoom and pan in the browser, kept from month to month); the
+    room's shows what is reported (:func:`figures.districts`).
+
+    It mounts one render after the page: plotly's widget code (about 5 MB) then reaches the
+    browser after the controls, which are usable meanwhile."""
+    mounted = solara.use_reactive(False)
+    solara.use_effect(lambda: mounted.set(True), [])
+    if mounted.value:
+        LiveMap(run, truth, dark, version)
+    else:
+        solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                      children=["Loading the map …"])
+
+
+@solara.component
+def LiveMap(run: Run, truth: bool, dark: bool, version: int):
     s = run.session
-    live = solara.use_memo(lambda: figures.LiveMap(s, dark, truth),
-                           [s.scenario, s.seed, dark, truth])
-    with run.lock:
-        rows, month = figures.districts(s), s.month
-    png = solara.use_memo(lambda: live.png(rows, month), [live, version, month])
-    solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
-                  children=[solara.Image(png, format="png", width="640px")])
+    view = solara.use_ref({})   # the zoom the browser reports: kept for the next month's map
+
+    def on_relayout(data) -> None:
+        change = (data or {}).get("relayout_data", data or {})
+        if any(k.endswith("autorange") for k in change):   # "reset axes"
+            view.current = {}
+        for axis in ("xaxis", "yaxis"):
+            if f"{axis}.range[0]" in change and f"{axis}.range[1]" in change:
+                view.current = {**view.current, axis: [change[f"{axis}.range[0]"],
+                                                       change[f"{axis}.range[1]"]]}
+    # while Play or run-to-month steps, the map is redrawn at most every MAP_INTERVAL seconds
+    # (a plotly redraw each month kept the page's own clicks, Pause among them, waiting)
+    shown = solara.use_ref((-1.0, None))   # (when drawn, version drawn)
+    now = time.monotonic()
+    if not run.busy or now - shown.current[0] >= MAP_INTERVAL or shown.current[1] is None:
+        shown.current = (now, version)
+    stamp = shown.current[1]
+
+    def draw():
+        with run.lock:
+            rows, month = figures.districts(s, truth), s.month
+            fig = figures.map_figure(s, rows, month, truth, dark, s.reported_month())
+        return rows, fig
+    rows, fig = solara.use_memo(draw, [stamp, dark, truth])
+    for axis, bounds in view.current.items():
+        fig.layout[axis].range = bounds
+    with solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"}):
+        solara.FigurePlotly(fig, on_relayout=on_relayout, dependencies=[stamp, dark, truth])
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 
@@ -403,7 +511,7 @@ def InjectPanel(run: Run, version: int):
     changed = use_changed(run)
 
     def inject(kind, strength, duration=None):
-        run.cancel.set()
+        cancel_work(run)
         with run.lock:
             try:
                 s.inject(kind, strength, duration)
@@ -498,9 +606,8 @@ def SummaryPanel(run: Run, truth: bool, version: int):
     pair = None if b is None or b.stale(s) else (b.as_is, b.with_package)
     with run.lock:   # a consistent run, not one a background step is half-way through
         summary = story.summary(s, pair)
-    if not truth:
-        summary["rows"] = {k: v for k, v in summary["rows"].items()
-                           if k not in ("peak stage", "mass-atrocity threshold")}
+        if not truth:
+            summary = story.room_summary(s)
     solara.HTML("div", story.summary_html(summary),
                 attributes={"id": "end-summary", "data-testid": "end-summary"},
                 classes=["esim-md"])
@@ -544,18 +651,13 @@ def ExportPanel(session: Session, plot_png_of, version: int):
         solara.FileDownload(plot_png_of, filename=f"{base}.png", label="Figure (PNG)")
 
 
-KEY_PARAMETERS = ("government.political_will", "government.inclusiveness",
-                  "government.complicity", "institutions.security_sector.professionalism",
-                  "institutions.electoral_body.integrity", "institutions.media.integrity")
-"""The parameters a trainer meets first, as sliders (levels from 0 to 1); the rest are under
-"Advanced"."""
-
-
 @solara.component
 def ParameterPanel(scenario, edits: solara.Reactive):
-    """The key parameters as sliders, the rest by section under "Advanced", each with its
-    unit, meaning and source on the page; edits apply on Reset."""
+    """The scenario's key parameters (its ``key_parameters``: the few that matter for its
+    brief) as sliders, the rest by section under "Advanced", each with its unit, meaning and
+    source on the page; edits apply on Reset."""
     fields = solara.use_memo(lambda: editable_fields(scenario, PARAMETER_SECTIONS), [scenario])
+    keys = solara.use_memo(lambda: key_fields(scenario), [scenario])
 
     def setter(path, value):
         def set_value(v):
@@ -567,25 +669,29 @@ def ParameterPanel(scenario, edits: solara.Reactive):
             edits.value = new
         return set_value
 
-    Md("**Parameters** — changes apply on **Reset**.")
-    items = {item[0]: item for section in fields.values() for item in section}
-    for path in KEY_PARAMETERS:
-        if path not in items:
-            continue
-        _, value, description, unit, provenance, low, high, _ = items[path]
+    Md("**Key parameters of this scenario** — changes apply on **Reset**.")
+    for path, value, description, unit, provenance, low, high, is_int in keys:
         current = edits.value.get(path, value)
         changed = f" — changed (scenario: {value:g})" if path in edits.value else ""
-        solara.SliderFloat(f"{path.split('.', 1)[1].replace('_', ' ')}: {current:.2f} {unit}"
-                           f"{changed}", value=current, min=low, max=high, step=0.01,
-                           on_value=setter(path, value), thumb_label=False)
-        solara.Text(f"{description}; source: {provenance or 'not given'}",
-                    classes=["esim-src"])
+        label = (f"{path.rsplit('.', 1)[-1].replace('_', ' ')}: "
+                 f"{current if is_int else format(current, '.2f')} {unit}{changed}")
+        with solara.Div(classes=["esim-key"], attributes={"data-path": path}):
+            if is_int:
+                solara.SliderInt(label, value=current, min=low, max=high,
+                                 on_value=setter(path, value), thumb_label=False)
+            else:
+                solara.SliderFloat(label, value=current, min=low, max=high,
+                                   step=(high - low) / 100, on_value=setter(path, value),
+                                   thumb_label=False)
+            solara.Text(f"{path}: {description}; source: {provenance or 'not given'}",
+                        classes=["esim-src"])
+    shown = {k[0] for k in keys}
     with solara.Details("Advanced"):
         for section, section_items in fields.items():
             with solara.Details(section.replace("_", " ").capitalize()):
                 for path, value, description, unit, provenance, low, high, is_int in \
                         section_items:
-                    if path in KEY_PARAMETERS:
+                    if path in shown:
                         continue
                     current = edits.value.get(path, value)
                     bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
@@ -614,11 +720,7 @@ def SetupPanel(run: Run, version: int):
     changed = use_changed(run)
 
     def reset():
-        run.cancel.set()
-        for _ in range(40):   # Play stops at its next tick (at most 1 s)
-            if not run.busy:
-                break
-            time.sleep(0.05)
+        cancel_work(run)   # Play, or an earlier build
         try:
             source = _scenario(scenario_name.value, uploaded.value)
             scenario = with_overrides(source, edits.value, source.name)
@@ -628,10 +730,14 @@ def SetupPanel(run: Run, version: int):
             return
         choice = (scenario_name.value, uploaded.value, dict(edits.value), seed.value)
 
-        def build(run: Run) -> None:   # a large population takes seconds: in the background
-            run.session.reset(scenario, choice[3])
-            run.scenario_name, run.uploaded, run.edits = choice[:3]
-            run.branch = run.paused = None
+        def build(run: Run, cancel: threading.Event) -> None:   # seconds when large
+            fresh = Session(scenario, choice[3])      # outside the lock: pages still render
+            with run.lock:
+                if cancel.is_set():                   # cancelled: discarded
+                    return
+                run.session.take(fresh)
+                run.scenario_name, run.uploaded, run.edits = choice[:3]
+                run.branch = run.paused = None
             rooms.trim()   # a larger population may push older runs out
 
         if start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)",
@@ -661,7 +767,8 @@ def SetupPanel(run: Run, version: int):
         reset()
 
     choices = [*names, *([UPLOADED] if uploaded.value is not None else [])]
-    solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick)
+    solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick,
+                  disabled=bool(run.busy))
     shown = run.session.scenario
     Md(f"**{plain(shown.title or shown.name)}**")
     with solara.Details("Brief", expand=True):
@@ -777,7 +884,16 @@ def RunPage(run: Run, truth: bool):
                     classes=["esim-caption"], attributes={"id": "caption",
                                                           "data-testid": "caption"})
         solara.HTML("div", monitors_html(s, truth))
-        if on_projector:
+        beside = width.value >= MAP_BESIDE
+        if beside:   # the live map beside the plots
+            with solara.Columns([3, 2]):
+                Plots(s, truth, on_projector, dark, version)
+                with solara.Column(gap="4px"):
+                    DistrictMap(run, truth, dark, version)
+                    if truth and not on_projector:   # the facilitator's desk: the log too
+                        Md("**Event log**")
+                        solara.HTML("div", log_html(s, truth))
+        elif on_projector:
             Plots(s, truth, True, dark, version)
         else:
             with solara.Columns([3, 1]):
@@ -786,7 +902,8 @@ def RunPage(run: Run, truth: bool):
                     Md("**Event log**")
                     solara.HTML("div", log_html(s, truth))
         solara.HTML("div", timeline_html(s, truth))
-        tabs = TABS if truth else ("Summary", "Map", "Event log", "About")
+        tabs = [t for t in (TABS if truth else ("Summary", "Map", "Event log", "About"))
+                if not (beside and t == "Map")]
         with solara.lab.Tabs(value=tab, lazy=True):
             for name in tabs:
                 with solara.lab.Tab(name):

@@ -21,12 +21,16 @@ PANELS = {"stage": "stage (true ─, warning level - -)",
           "observed": "warning level (what early warning sees)",
           "deaths": "deaths (people)", "displaced": "displaced (people)",
           "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
-          "scores": "stage scores (1 = the stage's entry threshold)"}
+          "scores": "stage scores (1 = the stage's entry threshold)",
+          "reported_deaths": "deaths as reported (people)",
+          "reported_displaced": "displaced as reported (people)"}
 """Every panel a live plot can show, by key, with its title."""
 DESK = ("stage", "deaths", "displaced", "mobilized", "propaganda", "scores")
 PROJECTOR = ("stage", "deaths", "displaced")
-ROOM = ("observed", "deaths", "displaced")
-"""The panels of the desk view, the projector and the room (no true stage, no scores)."""
+ROOM = ("observed", "reported_deaths", "reported_displaced")
+"""The panels of the desk view, the projector and the room (no true stage, no scores, deaths
+and displacement as reported: :meth:`Session.reported_series`)."""
+REPORTED = ("reported_deaths", "reported_displaced")
 SCORES = (("risk", "risk_up", "#1f77b4", "risk (stage 1)"),
           ("threat", "threat_up", "#ff7f0e", "threat (stage 2)"),
           ("atrocity", "atrocity_up", "#b30000", "atrocity (stage 3)"))
@@ -69,7 +73,8 @@ class LivePlot:
     engine (a constrained layout is recomputed at every draw). ``panels``: keys of
     :data:`PANELS`, three to a row; ``large``: projector fonts."""
 
-    GROWING = ("deaths", "displaced", "mobilized", "propaganda", "scores")
+    GROWING = ("deaths", "displaced", "mobilized", "propaganda", "scores", "reported_deaths",
+               "reported_displaced")
 
     def __init__(self, session: Session, dark: bool = False, panels: tuple[str, ...] = DESK,
                  large: bool = False):
@@ -82,7 +87,8 @@ class LivePlot:
         self.canvas = FigureCanvasAgg(self.fig)
         self.axes = dict(zip(panels, self.fig.subplots(rows, 3, sharex=True).ravel(),
                              strict=True))
-        self.lines: list[tuple[object, int, float]] = []   # (Line2D, column of SERIES, scale)
+        # (Line2D, column of SERIES, scale); a negative column -k-1 is reported series k
+        self.lines: list[tuple[object, int, float]] = []
         fg, blue = ("#eeeeee", "#6baed6") if dark else ("#111111", "#08519c")
         for key in panels:
             ax = self.axes[key]
@@ -103,6 +109,9 @@ class LivePlot:
                                color=colour, lw=1.8, label=label)
                 ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
                 ax.legend(fontsize=font - 3, loc="upper left")
+            elif key.startswith("reported_"):
+                (line,) = ax.plot([], [], animated=True, color=blue, lw=2.5)
+                self.lines.append((line, -1 - REPORTED.index(key), 1.0))
             else:
                 self._line(ax, key, color=blue, lw=2.5)
         self.growing = [k for k in self.GROWING if k in panels]
@@ -135,6 +144,8 @@ class LivePlot:
         self.lines.append((line, SERIES.index(name), scale))
 
     def _top(self, data: np.ndarray, key: str) -> float:
+        if key in REPORTED:
+            return float(np.nanmax(data[:, len(SERIES) + REPORTED.index(key)]))
         if key == "scores":
             return max(float(np.nanmax(data[:, c])) * f for _, c, f in self.lines
                        if SERIES[c] in ("risk", "threat", "atrocity"))
@@ -144,6 +155,9 @@ class LivePlot:
         month = session.month
         months = np.arange(month + 1)
         data = session.model.series[: month + 1]
+        if any(column < 0 for _, column, _ in self.lines):   # the room's: append what is reported
+            data = np.column_stack([data, *(session.reported_series(k.removeprefix("reported_"))
+                                            for k in REPORTED)])
         stale = self.background is None
         for key in self.growing:
             limit = self._limit(key, self._top(data, key))
@@ -171,7 +185,8 @@ class LivePlot:
                     text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
                     ha="right", color=colour, animated=True))
         for line, column, scale in self.lines:
-            line.set_data(months, data[:, column] * scale)
+            at = column if column >= 0 else len(SERIES) - 1 - column
+            line.set_data(months, data[:, at] * scale)
         for artist in [*extra, *(line for line, _, _ in self.lines)]:
             artist.axes.draw_artist(artist)
         for artist in extra:
@@ -222,30 +237,45 @@ def png(fig: Figure, dpi: int | None = None) -> bytes:
     return out.getvalue()
 
 
-def districts(session: Session) -> list[dict]:
-    """Per district: grid position, people alive by group, people killed and displaced (by
-    home district), victimization, international protective presence (peacekeepers, police,
-    monitors) and each armed group's members based there (:meth:`Session.armed_members`)."""
+def districts(session: Session, truth: bool = True) -> list[dict]:
+    """Per district: grid position, people by group, people killed and displaced (by home
+    district), international protectors (people: troops, police, protection staff) and, for
+    the facilitator (``truth``), each armed group's members based there
+    (:meth:`Session.armed_members`) and victimization.
+
+    The room's rows (``truth=False``) hold what outside actors see: killed and displaced as
+    *reported* (:meth:`Session.reported_districts`: the true counts of the month reports have
+    reached, early warning's delay behind), the groups' shares from the census of month 0,
+    the international community's own deployments, and no armed groups."""
     m = session.model
     civ = m.civilians
     people = m.params.people_per_civilian
-    residents = np.bincount(civ.home, minlength=m.n_districts)
-    away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts)
-    killed = np.bincount(civ.home[~civ.alive], minlength=m.n_districts)
+    residents = np.bincount(civ.home, minlength=m.n_districts) * people
     names = [g.name for g in m.params.groups]
-    armed = session.armed_members(session.month)
+    if truth:
+        killed = np.bincount(civ.home[~civ.alive], minlength=m.n_districts) * people
+        away = np.bincount(civ.home[civ.displaced & civ.alive], minlength=m.n_districts) * people
+        alive = m.violence.alive_cells * people
+        armed = session.armed_members(session.month)
+    else:
+        killed, away = session.reported_districts()
+        alive = np.bincount(civ.key, minlength=m.n_districts * m.n_groups).reshape(
+            m.n_districts, m.n_groups) * people   # the census: where people lived at the start
+        armed = {}
+    protectors = session.protectors()
     out = []
     for (x, y), d in sorted(m.district_of_cell.items(), key=lambda kv: kv[1]):
-        out.append({"district": d, "x": int(x), "y": int(y),
-                    "groups": {n: float(m.violence.alive_cells[d, i] * people)
-                               for i, n in enumerate(names)},
-                    "residents": float(residents[d] * people),
-                    "killed": float(killed[d] * people),
-                    "displaced": float(away[d] * people),
-                    "victimization": float(m.violence.victimization[d].sum()),
-                    "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
-                    "protection": float(m.violence.protectors[d]),   # people
-                    "armed": {n: float(members[d]) for n, members in armed.items()}})
+        row = {"district": d, "x": int(x), "y": int(y),
+               "groups": {n: float(alive[d, i]) for i, n in enumerate(names)},
+               "residents": float(residents[d]),
+               "killed": float(killed[d]),
+               "displaced": float(away[d]),
+               "displaced_share": float(away[d] / residents[d]) if residents[d] else 0.0,
+               "protection": float(protectors[d]),   # people
+               "armed": {n: float(members[d]) for n, members in armed.items()}}
+        if truth:
+            row["victimization"] = float(m.violence.victimization[d].sum())
+        out.append(row)
     return out
 
 
@@ -253,100 +283,132 @@ KILLED_BINS = (0, 0.5, 2, 5, 10, 20, 50, 1000)
 """Killed per 1,000 residents: the map's absolute colour scale (the same in every run)."""
 GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                  "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
-ARMED_MARKERS = ("^", "v", "D", "p", "h", "*")
 
 
-class LiveMap:
-    """The districts as hexagons on their grid, drawn once and updated in place each month:
-    fill = people killed per 1,000 residents (an absolute scale, with its colour bar), a bar of
-    group shares, the people killed and the share displaced, armed groups' members (black
-    symbols sized by strength; facilitator only) and international protection (blue squares
-    sized by strength). The room's map (``truth=False``) shows what outside actors see:
-    killings, displacement and protection, not the armed groups."""
+ARMED_SYMBOLS = ("triangle-up", "triangle-down", "diamond", "pentagon", "hexagon", "star")
+PROTECTOR_COLOUR = "#2166ac"
 
-    def __init__(self, session: Session, dark: bool = False, truth: bool = True):
-        import matplotlib
-        from matplotlib.colors import BoundaryNorm
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Rectangle, RegularPolygon
 
-        rows = districts(session)
-        self.truth, font = truth, 12
-        self.fig = Figure(figsize=(6.4, 5.6), dpi=80)
-        self.fig.subplots_adjust(left=0.01, right=0.86, top=0.93, bottom=0.16)
-        self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.fig.add_subplot()
-        cax = self.fig.add_axes((0.88, 0.2, 0.03, 0.68))
-        self.cmap = matplotlib.colormaps["Reds"]
-        self.norm = BoundaryNorm(KILLED_BINS, self.cmap.N)
-        fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
-        names = list(rows[0]["groups"]) if rows else []
-        self.cells = []
-        for r in rows:
-            cx, cy = r["x"] + 0.5 * (r["y"] % 2), r["y"] * 0.87
-            hexagon = RegularPolygon((cx, cy), 6, radius=0.56, edgecolor="0.5", lw=1)
-            ax.add_patch(hexagon)
-            texts = [ax.text(cx, cy + dy, "", ha="center", va="center", fontsize=size,
-                             weight=weight)
-                     for dy, size, weight in ((0.3, font, "bold"), (-0.05, font - 2, "normal"),
-                                              (-0.25, font - 2, "normal"))]
-            texts[0].set_text(f"D{r['district']}")
-            bars = [ax.add_patch(Rectangle((cx - 0.35, cy + 0.1), 0, 0.07, lw=0,
-                                           facecolor=GROUP_COLOURS[i % len(GROUP_COLOURS)]))
-                    for i in range(len(names))]
-            (shield,) = ax.plot([cx + 0.33], [cy - 0.38], "s", color="#2166ac", mec="white")
-            armed = [ax.plot([cx - 0.36 + 0.18 * j], [cy - 0.42], ARMED_MARKERS[j % 6],
-                             color="#111111", mec="white")[0]
-                     for j in range(len(r["armed"]) if truth else 0)]
-            self.cells.append((cx, hexagon, texts, bars, shield, armed))
-        ax.set_xlim(-0.7, session.scenario.space.width + 0.2)
-        ax.set_ylim(-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        bar = self.fig.colorbar(matplotlib.cm.ScalarMappable(norm=self.norm, cmap=self.cmap),
-                                cax=cax)
-        bar.set_label("killed per 1,000 residents", color=fg, fontsize=font - 1)
-        bar.ax.tick_params(colors=fg, labelsize=font - 3)
-        handles = [Line2D([], [], lw=6, color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
-                          label=f"group {n}") for i, n in enumerate(names)]
-        handles.append(Line2D([], [], ls="", marker="s", color="#2166ac",
-                              label="international protection"))
-        if truth:
-            handles += [Line2D([], [], ls="", marker=ARMED_MARKERS[j % 6], color="#111111",
-                               label=a.name.replace("_", " "))
-                        for j, a in enumerate(session.scenario.armed_groups)]
-        legend = self.fig.legend(handles=handles, loc="lower center", ncol=3,
-                                 fontsize=font - 3, frameon=False)
-        for t in legend.get_texts():
-            t.set_color(fg)
-        self.fig.set_facecolor(bg)
-        self.title = self.fig.text(0.01, 0.99, "", fontsize=font - 1, va="top", color=fg)
+def _bin(rate: float) -> int:
+    """Index of the :data:`KILLED_BINS` interval that holds ``rate``."""
+    return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
 
-    def png(self, rows: list[dict], month: int) -> bytes:
-        """The map of ``rows`` (:func:`districts`) at ``month``, as PNG bytes."""
-        top = max([v for r in rows for v in r["armed"].values()] + [1.0])
-        for r, (cx, hexagon, texts, bars, shield, armed) in zip(rows, self.cells, strict=True):
-            rate = 1000 * r["killed"] / r["residents"] if r["residents"] else 0.0
-            hexagon.set_facecolor(self.cmap(self.norm(min(rate, KILLED_BINS[-1] - 1))))
-            ink = "#ffffff" if rate >= 10 else "#111111"
-            texts[1].set_text(f"{r['killed']:,.0f} killed")
-            texts[2].set_text(f"{100 * r['displaced_share']:.0f} % displ.")
-            for t in texts:
-                t.set_color(ink)
-            alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
-            for rect, v in zip(bars, r["groups"].values(), strict=True):
-                rect.set_x(left)
-                rect.set_width(0.7 * v / alive)
-                left += 0.7 * v / alive
-            shield.set_visible(r["protection"] > 0)
-            shield.set_markersize(6 + 4 * min(r["protection"] / 500.0, 3))
-            for marker, members in zip(armed, r["armed"].values(), strict=False):
-                marker.set_visible(members > 0)
-                marker.set_markersize(5 + 9 * members / top)
-        self.title.set_text(f"Month {month}: districts (bar: group shares; symbols sized by "
-                            "strength)")
-        self.canvas.draw()
-        out = io.BytesIO()
-        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, "png",
-                                                                      compress_level=1)
-        return out.getvalue()
+
+def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
+               dark: bool = False, reported: int | None = None):
+    """The districts as hexagons on their grid, as a plotly figure (zoom and pan in the
+    browser; the view is kept from month to month): fill = people killed per 1,000 residents
+    on an absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per
+    class), a bar of the groups' shares, the killed and the share displaced written in each
+    hexagon, international protectors (blue squares sized by people) and, for the facilitator,
+    each armed group's members (black symbols sized by members). Hovering a district gives its
+    numbers. ``rows``: :func:`districts`; the room's (``truth=False``) are the reported ones,
+    ``reported`` the month reports have reached."""
+    import matplotlib
+    import plotly.graph_objects as go
+
+    fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
+    cmap = matplotlib.colormaps["Reds"]
+    colours = [matplotlib.colors.to_hex(cmap((i + 0.5) / (len(KILLED_BINS) - 1)))
+               for i in range(len(KILLED_BINS) - 1)]
+    radius = 0.56
+    angles = np.radians(np.arange(90, 451, 60))   # pointy-top hexagons
+    fig = go.Figure()
+    centres, rates = [], []
+    for r in rows:
+        cx, cy = r["x"] + 0.5 * (r["y"] % 2), r["y"] * 0.87
+        centres.append((cx, cy))
+        rates.append(1000 * r["killed"] / r["residents"] if r["residents"] else 0.0)
+    bins = [_bin(v) for v in rates]
+    for i in range(len(KILLED_BINS) - 1):   # one trace per class: the legend is the scale
+        xs, ys = [], []
+        for (cx, cy), b in zip(centres, bins, strict=True):
+            if b == i:
+                xs += [*(cx + radius * np.cos(angles)), None]
+                ys += [*(cy + radius * np.sin(angles)), None]
+        high = KILLED_BINS[i + 1]
+        fig.add_trace(go.Scatter(
+            x=xs or [None], y=ys or [None], fill="toself", fillcolor=colours[i], mode="lines",
+            line={"color": "#888888", "width": 1}, hoverinfo="skip", legendgroup="killed",
+            legendgrouptitle_text="killed per 1,000 residents" if i == 0 else None,
+            name=f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
+            f"{KILLED_BINS[i]:g} or more"))
+    names = list(rows[0]["groups"]) if rows else []
+    shapes = []
+    for (cx, cy), r in zip(centres, rows, strict=True):
+        alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
+        for i, v in enumerate(r["groups"].values()):
+            width = 0.7 * v / alive
+            shapes.append({"type": "rect", "x0": left, "x1": left + width, "y0": cy + 0.26,
+                           "y1": cy + 0.34, "line": {"width": 0},
+                           "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
+            left += width
+    for i, n in enumerate(names):   # legend entries for the bars
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"group {n}",
+                                 marker={"symbol": "square", "size": 12,
+                                         "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
+                                 legendgroup="groups",
+                                 legendgrouptitle_text="group shares (bar)" if i == 0 else None))
+    ink = ["#ffffff" if b >= 4 else "#111111" for b in bins]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in centres], y=[c[1] for c in centres], mode="text", showlegend=False,
+        text=[f"<b>D{r['district']}</b><br>{r['killed']:,.0f} killed<br>"
+              f"{100 * r['displaced_share']:.0f} % displ." for r in rows],
+        textfont={"size": 13, "color": ink}, hoverinfo="skip"))
+    hover = []
+    for r, rate in zip(rows, rates, strict=True):
+        lines = [f"<b>District {r['district']}</b>", f"residents {r['residents']:,.0f}",
+                 f"killed {r['killed']:,.0f} ({rate:.1f} per 1,000)"
+                 + ("" if truth else f", reported to month {reported}"),
+                 f"displaced {r['displaced']:,.0f}",
+                 f"international protectors {r['protection']:,.0f}",
+                 *(f"{a.replace('_', ' ')}: {v:,.0f} members" for a, v in r["armed"].items())]
+        hover.append("<br>".join(lines))
+    fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres],
+                             mode="markers", marker={"size": 40, "opacity": 0},
+                             hovertext=hover, hoverinfo="text", showlegend=False))
+    top = max([v for r in rows for v in r["armed"].values()] + [1.0])
+    strength = [r["protection"] for r in rows]
+    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
+                     title: str | None = None) -> None:
+        """A legend entry of a fixed size for a trace whose markers are sized by data."""
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 legendgroup=group, legendgrouptitle_text=title,
+                                 marker={"symbol": symbol, "size": 12, "color": colour}))
+
+    legend_entry("international protectors (people)", "square", PROTECTOR_COLOUR, "protectors")
+    fig.add_trace(go.Scatter(
+        x=[c[0] + 0.3 for c in centres], y=[c[1] - 0.36 for c in centres], mode="markers",
+        name="international protectors (people)", hoverinfo="skip", showlegend=False,
+        legendgroup="protectors",
+        marker={"symbol": "square", "color": PROTECTOR_COLOUR, "line": {"color": "white",
+                                                                        "width": 1},
+                "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4) for v in strength]}))
+    for j, a in enumerate(session.scenario.armed_groups if truth else ()):
+        members = [r["armed"].get(a.name, 0.0) for r in rows]
+        legend_entry(f"{a.name.replace('_', ' ')} (members)", ARMED_SYMBOLS[j % 6], fg,
+                     f"armed-{j}", "armed groups" if j == 0 else None)
+        fig.add_trace(go.Scatter(
+            x=[c[0] - 0.34 + 0.17 * j for c in centres], y=[c[1] - 0.4 for c in centres],
+            mode="markers", name=f"{a.name.replace('_', ' ')} (members)", hoverinfo="skip",
+            legendgroup=f"armed-{j}", showlegend=False,
+            marker={"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
+                    "line": {"color": bg, "width": 1},
+                    "size": [0 if v <= 0 else 7 + 12 * np.sqrt(v / top) for v in members]}))
+    what = "" if truth else f" — as reported (up to month {reported})"
+    fig.update_layout(
+        title={"text": f"Month {month}: districts{what}", "font": {"size": 16}},
+        shapes=shapes, paper_bgcolor=bg, plot_bgcolor=bg, font={"color": fg, "size": 13},
+        margin={"l": 4, "r": 4, "t": 56, "b": 4}, height=640, uirevision="map",
+        legend={"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
+                "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
+        # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
+        # so a zoom the page re-applies next month is the zoom the trainer made
+        xaxis={"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
+               "constrain": "domain"},
+        yaxis={"visible": False, "scaleanchor": "x", "constrain": "domain",
+               "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
+        annotations=[{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+                      "showarrow": False, "font": {"size": 10}, "xanchor": "left",
+                      "yanchor": "bottom"}])
+    return fig

@@ -57,7 +57,11 @@ class Run:
     busy: str = ""                          # long work in progress, said in words
     error: str = ""                         # the last action's problem, until the next action
     version: int = 0                        # bumped on every change: pages re-render
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)   # the current work's
+    progress: float | None = None           # share of the current work done (None: unknown)
+    work: int = 0                           # the current work's number: older work commits nothing
+    thread: threading.Thread | None = None  # the current work's thread
+    abandoned: threading.Thread | None = None   # cancelled work still ending in the background
 
     @property
     def lock(self) -> threading.RLock:

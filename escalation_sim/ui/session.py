@@ -13,7 +13,9 @@ run exactly: ``escalation-sim run FILE --seed S --policy trainer``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import ValidationError
@@ -76,14 +78,30 @@ def build(scenario: Scenario, seed: int, injects: list[Inject],
     return EscalationModel(full, seed, full.policies[TRAINER]).run(months)
 
 
-def district_counts(model: EscalationModel) -> tuple[np.ndarray, np.ndarray]:
-    """Simulated civilians killed so far by home district (killing is the only death), and
-    mobilized civilians alive by (district, group)."""
+class Month(NamedTuple):
+    """What the page keeps of one month, per district: simulated civilians killed so far and
+    displaced now (by home district), mobilized civilians alive by (district, group),
+    international protectors present (people), and the month up to which outside actors have
+    reports (:meth:`Session.reported_month`)."""
+
+    killed: np.ndarray
+    mobilized: np.ndarray
+    displaced: np.ndarray
+    protectors: np.ndarray
+    reported: int
+
+
+def district_counts(model: EscalationModel, reported: int = 0) -> Month:
+    """This month's :class:`Month` record of ``model``; ``reported``: the month reports reached
+    last month (reports never go back: a delay that grows holds them where they were)."""
     civ = model.civilians
     cells = model.n_districts * model.n_groups
-    return (np.bincount(civ.home[~civ.alive], minlength=model.n_districts),
-            np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
-                model.n_districts, model.n_groups))
+    return Month(np.bincount(civ.home[~civ.alive], minlength=model.n_districts),
+                 np.bincount(civ.key[civ.mobilized & civ.alive], minlength=cells).reshape(
+                     model.n_districts, model.n_groups),
+                 np.bincount(civ.home[civ.displaced & civ.alive], minlength=model.n_districts),
+                 model.violence.protectors.copy(),
+                 max(reported, model.steps - model.observation.delay))
 
 
 def intervention_facts(kind: str) -> dict[str, str]:
@@ -124,7 +142,7 @@ class Session:
     def _advance(model: EscalationModel, history: list, months: int) -> None:
         for _ in range(min(months, model.params.run.months - model.steps)):
             model.step()
-            history.append(district_counts(model))
+            history.append(district_counts(model, history[-1].reported))
 
     # ---- state -------------------------------------------------------------------------
     @property
@@ -150,14 +168,14 @@ class Session:
 
     def killed_in(self, month: int) -> np.ndarray:
         """People killed in ``month``, by home district."""
-        before = self._districts[month - 1][0] if month > 0 else 0
-        return (self._districts[month][0] - before) * self.scenario.people_per_civilian
+        before = self._districts[month - 1].killed if month > 0 else 0
+        return (self._districts[month].killed - before) * self.scenario.people_per_civilian
 
     def armed_members(self, month: int) -> dict[str, np.ndarray]:
         """Each armed group's members by district at the end of ``month`` (people): its share
         of the district's mobilized civilians of its base group, as the violence submodel
         fields them."""
-        mobilized = self._districts[month][1]
+        mobilized = self._districts[month].mobilized
         names = [g.name for g in self.scenario.groups]
         people = self.scenario.people_per_civilian
         return {a.name: mobilized[:, names.index(a.base_group)] * a.recruit_share * people
@@ -171,6 +189,43 @@ class Session:
         """(month, from, to) for every month the true stage (or ``observed_stage``) changed."""
         s = self.series(name).astype(int)
         return [(m, int(s[m - 1]), int(s[m])) for m in range(1, len(s)) if s[m] != s[m - 1]]
+
+    # ---- what outside actors see (the room's view) ---------------------------------------
+    def reported_month(self, month: int | None = None) -> int:
+        """The month up to which outside actors have reports in ``month`` (default: now).
+
+        Reports lag by early warning's delay in that month (the observation module's
+        ``max_delay × (1 − s)``, ``s`` the strength of early warning with civil society's
+        reports), as the indicators behind the warning level do; they never go back."""
+        return self._districts[self.month if month is None else month].reported
+
+    def reported(self, name: str, month: int | None = None) -> float:
+        """``deaths`` or ``displaced`` as reported in ``month`` (default: now): the true count
+        of :meth:`reported_month`, no later."""
+        if name not in ("deaths", "displaced"):
+            raise ValueError(f"{name!r} is not reported; only deaths and displaced are")
+        return float(self.model.series[self.reported_month(month), SERIES.index(name)])
+
+    def reported_series(self, name: str) -> np.ndarray:
+        """:meth:`reported` for every month so far."""
+        column = self.model.series[:, SERIES.index(name)]
+        return np.array([column[self._districts[m].reported] for m in range(self.month + 1)])
+
+    def reported_districts(self, month: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """People killed so far and displaced, by home district, as reported in ``month``."""
+        seen = self._districts[self.reported_month(month)]
+        people = self.scenario.people_per_civilian
+        return seen.killed * people, seen.displaced * people
+
+    def protectors(self, month: int | None = None) -> np.ndarray:
+        """International protectors present by district in ``month`` (people): the outside
+        actors' own deployments, known to them without delay."""
+        return self._districts[self.month if month is None else month].protectors
+
+    def episodes(self) -> list:
+        """The run's mass-killing episodes so far (:class:`~escalation_sim.submodels.violence.
+        Episode`: perpetrator, onset month, end month or None)."""
+        return [e for e in self.model.violence.episodes if e.onset <= self.month]
 
     # ---- the model read through one place (the lead adapts these when the model changes) ----
     def outcome(self) -> RunOutcome:
@@ -223,8 +278,11 @@ class Session:
     # ---- actions -----------------------------------------------------------------------
     def reset(self, scenario: Scenario | None = None, seed: int | None = None) -> None:
         """Back to month 0, with no injects (and a new scenario or seed, if given)."""
-        fresh = Session(self.scenario if scenario is None else scenario,
-                        self.seed if seed is None else seed)
+        self.take(Session(self.scenario if scenario is None else scenario,
+                          self.seed if seed is None else seed))
+
+    def take(self, fresh: Session) -> None:
+        """Become ``fresh`` (a run built elsewhere, e.g. in a background thread)."""
         with self.lock:
             self.scenario, self.seed, self.injects = fresh.scenario, fresh.seed, fresh.injects
             self.notice, self.model, self._districts = None, fresh.model, fresh._districts
@@ -276,13 +334,36 @@ class Session:
             f"Replaying the run with this inject changed months {changed[0]}–{month}. The run "
             "shown is the one the exported file reproduces.")
 
-    def branch(self, package: list[tuple[str, float, int | None]]) -> tuple[Session, Session]:
+    def branch(self, package: list[tuple[str, float, int | None]],
+               cancel: threading.Event | None = None,
+               progress: Callable[[float], None] | None = None
+               ) -> tuple[Session, Session] | None:
         """Fork at the current month: "as is" (the injects so far) and "with this package"
-        (plus the package's interventions from next month), on the same seed, both to the end."""
-        extra = [Inject(self.month + 1, k, False, float(s), d) for k, s, d in package]
-        return (Session(self.scenario, self.seed, self.injects, self.months),
-                Session(self.scenario, self.seed, [*self.injects, *extra], self.months))
+        (plus the package's interventions from next month), on the same seed, both to the end.
+        Both are stepped a month at a time: ``progress`` hears the share done, and a set
+        ``cancel`` stops the work between months (the result is then None)."""
+        return fork(self.scenario, self.seed, list(self.injects), self.month, package, cancel,
+                    progress)
 
     def copy(self) -> Session:
         """The same run (rebuilt from its inputs) at the same month."""
         return Session(self.scenario, self.seed, self.injects, self.month)
+
+
+def fork(scenario: Scenario, seed: int, injects: list[Inject], month: int,
+         package: list[tuple[str, float, int | None]],
+         cancel: threading.Event | None = None,
+         progress: Callable[[float], None] | None = None) -> tuple[Session, Session] | None:
+    """:meth:`Session.branch` of the run of (``scenario``, ``seed``, ``injects``) at
+    ``month``; reads nothing of a live session, so it can run outside its lock."""
+    extra = [Inject(month + 1, k, False, float(s), d) for k, s, d in package]
+    pair = (Session(scenario, seed, injects), Session(scenario, seed, [*injects, *extra]))
+    months = scenario.run.months
+    for done in range(months):
+        if cancel is not None and cancel.is_set():
+            return None
+        for s in pair:
+            s.step()
+        if progress is not None:
+            progress((done + 1) / months)
+    return pair

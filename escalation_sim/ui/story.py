@@ -114,6 +114,11 @@ def _cause(session: Session, month: int, truth: bool) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+RECRUITMENT_NEWS = 1.25
+"""An armed group's members in a district growing by this factor in a month is news for the
+caption (if it is the month's largest change)."""
+
+
 def caption(session: Session, month: int | None = None, truth: bool = True) -> str:
     """'What just happened' in ``month`` (default: the current one), in plain language: its
     cause (events, injects, interventions) and the largest change since the month before. The
@@ -137,28 +142,41 @@ def caption(session: Session, month: int | None = None, truth: bool = True) -> s
         changes.append((100.0, f"{'The stage' if truth else 'The warning level'} {word} to {b} "
                               f"({Stage(b).label})" + ("" if truth else " on what "
                                                       f"{what} sees")))
-    killed = at("killings", m)
-    if killed > 0:
-        where = session.killed_in(m)
-        worst = int(where.argmax())
-        most = (f", {where[worst]:,.0f} of them in District {worst}" if where[worst] < killed
-                else f", all in District {worst}")
-        changes.append((killed / (1e-4 * pop), f"{killed:,.0f} people were killed{most} "
-                                               f"(total {at('deaths', m):,.0f})"))
-    moved = at("displaced", m) - at("displaced", m - 1)
+    if truth:
+        killed = at("killings", m)
+        if killed > 0:
+            where = session.killed_in(m)
+            worst = int(where.argmax())
+            most = (f", {where[worst]:,.0f} of them in District {worst}" if where[worst] < killed
+                    else f", all in District {worst}")
+            changes.append((killed / (1e-4 * pop), f"{killed:,.0f} people were killed{most} "
+                                                   f"(total {at('deaths', m):,.0f})"))
+        moved = at("displaced", m) - at("displaced", m - 1)
+        now_displaced = at("displaced", m)
+    else:   # what reports say, up to the month they have reached (never the true count now)
+        r = session.reported_month(m)
+        news = session.reported("deaths", m) - session.reported("deaths", m - 1)
+        if news > 0:
+            changes.append((news / (1e-4 * pop),
+                            f"Reports (up to month {r}) tell of {news:,.0f} more people killed "
+                            f"({session.reported('deaths', m):,.0f} reported in all)"))
+        moved = session.reported("displaced", m) - session.reported("displaced", m - 1)
+        now_displaced = session.reported("displaced", m)
     if moved:
         changes.append((abs(moved) / (1e-3 * pop),
                         f"{abs(moved):,.0f} people {'fled their homes' if moved > 0 else
                                                     'returned home'} "
-                        f"({at('displaced', m):,.0f} displaced now)"))
+                        f"({now_displaced:,.0f} displaced now"
+                        f"{'' if truth else ', as reported'})"))
     if truth:
         now, before = session.armed_members(m), session.armed_members(m - 1)
         for group, members in now.items():
             d = int((members - before[group]).argmax())
             grew, was = members[d] - before[group][d], before[group][d]
-            if grew > 0 and members[d] >= 2 * was:
-                how = "more than doubled" if was > 0 and members[d] < 3 * was else (
-                    f"grew {members[d] / was:.0f}-fold" if was > 0 else "began")
+            if grew > 0 and members[d] >= RECRUITMENT_NEWS * was:
+                ratio = members[d] / was if was > 0 else 0.0
+                how = ("began" if was == 0 else f"grew {ratio:.0f}-fold" if ratio >= 3 else
+                       "more than doubled" if ratio >= 2 else f"grew {100 * (ratio - 1):.0f} %")
                 changes.append((grew / (2e-4 * pop),
                                 f"Recruitment by {group.replace('_', ' ')} {how} in District "
                                 f"{d} ({was:,.0f} to {members[d]:,.0f} members)"))
@@ -194,13 +212,17 @@ def mismatch(session: Session, month: int) -> str:
 @dataclass(frozen=True)
 class Mark:
     month: int
-    kind: str      # stage, inject, warning, atrocity
+    kind: str      # stage, inject, warning, onset (of mass killing), end (of an episode)
     label: str
 
 
 def timeline(session: Session, truth: bool = True) -> list[Mark]:
-    """Stage changes (observed in the room's view), injects, warnings and the month deliberate
-    killings crossed the mass-atrocity threshold, in month order."""
+    """Stage changes (the warning level's in the room's view), injects and warnings, in month
+    order; for the facilitator also the mass-killing onset (the Early Warning Project's
+    definition: one perpetrator's deliberate killings of 1,000 noncombatants within twelve
+    months, :class:`~escalation_sim.outcomes.RunOutcome` ``onset_month``), each episode's end
+    and each recurrence. The room sees no onset: it is classified from the true killings and
+    names the perpetrator."""
     marks = []
     for m, _, b in session.stage_changes("stage" if truth else "observed_stage"):
         marks.append(Mark(m, "stage", f"{'stage' if truth else 'warning level'} {b}"))
@@ -209,12 +231,18 @@ def timeline(session: Session, truth: bool = True) -> list[Mark]:
     for e in session.log():
         if e.kind == "warning" and e.text.startswith("The special advisers"):
             marks.append(Mark(e.month, "warning", "formal early warning"))
-        elif e.kind == "atrocity" and truth:
-            marks.append(Mark(e.month, "atrocity", "mass-atrocity threshold crossed"))
     if truth:
         first = session.outcome().warning_month
         if first is not None:
             marks.append(Mark(first, "warning", "first warning (observed stage 2)"))
+        ended = False
+        for e in sorted(session.episodes(), key=lambda e: e.onset):
+            label = ("mass-killing onset" if e.onset == session.outcome().onset_month else
+                     "recurrence" if ended else "another onset") + f" ({e.perpetrator})"
+            marks.append(Mark(e.onset, "onset", label))
+            if e.end is not None and e.end <= session.month:
+                marks.append(Mark(e.end, "end", f"mass killing ends ({e.perpetrator})"))
+                ended = True
     return sorted(marks, key=lambda k: k.month)
 
 
@@ -282,12 +310,16 @@ def _effect(session: Session, d) -> tuple[str, str]:
 def summary(session: Session, branches: tuple[Session, Session] | None = None) -> dict:
     """The run so far in a few numbers and sentences (a slide for the room)."""
     o = session.outcome()
+    out = session.scenario.outcomes
     rows = {
         "deaths": f"{o.deaths:,.0f} people killed",
         "displaced": f"{o.displaced_peak:,.0f} people displaced at the peak",
         "peak stage": f"stage {o.highest_stage} ({Stage(o.highest_stage).label})",
-        "mass-killing onset": (f"month {o.onset_month}, by {o.onset_perpetrator}"
-                               if o.onset_month is not None else "none"),
+        "mass-killing onset": (
+            f"month {o.onset_month} ({o.onset_perpetrator}; {out.onset_deaths:,.0f} "
+            f"noncombatants killed within {out.onset_window} months)"
+            if o.onset_month is not None else "none"),
+        "episodes": episodes(session),
         "first warning": ("month " + str(o.warning_month) + " (warning level 2)"
                           if o.warning_month is not None else "none"),
         "formal warning": (f"month {o.formal_warning_month}"
@@ -309,15 +341,57 @@ def summary(session: Session, branches: tuple[Session, Session] | None = None) -
         package = ", ".join(name(i.kind) for i in with_p.injects[len(as_is.injects):])
         d = with_p.outcome().deaths - as_is.outcome().deaths
         c = with_p.outcome().cost - as_is.outcome().cost
-        ma = (as_is.outcome().onset_month, with_p.outcome().onset_month)
+        onset = (as_is.outcome().onset_month, with_p.outcome().onset_month)
         extra = with_p.injects[len(as_is.injects):]
         what = "; ".join(f"{name(f.inject.kind)}: {f.outcome} ({f.why})"
                          for f in fates(with_p) if f.inject in extra)
         out["counterfactual"] = (
             f"Branched at month {fork} with {package}: {d:+,.0f} deaths, {c:+,.0f} cost by "
-            f"month {as_is.months}; mass-killing onset month {ma[0]} as is, {ma[1]} with "
-            f"the package (same random numbers). {what}.")
+            f"month {as_is.months}; mass-killing onset {_month(onset[0])} as is, "
+            f"{_month(onset[1])} with the package (same random numbers). {what}.")
     return out
+
+
+def _month(m: int | None) -> str:
+    return "none" if m is None else f"in month {m}"
+
+
+def episodes(session: Session) -> str:
+    """The mass-killing episodes in words: onset, end, recurrence."""
+    eps = sorted(session.episodes(), key=lambda e: e.onset)
+    if not eps:
+        return "none"
+    words = []
+    for e in eps:
+        end = (f"ended month {e.end}" if e.end is not None and e.end <= session.month
+               else "ongoing")
+        words.append(f"{e.perpetrator}: from month {e.onset}, {end}")
+    ends = [e.end for e in eps if e.end is not None and e.end <= session.month]
+    recur = any(e.onset > min(ends) for e in eps) if ends else False
+    return f"{len(eps)} ({'; '.join(words)}){'; a recurrence' if recur else ''}"
+
+
+def room_summary(session: Session) -> dict:
+    """The summary the room may see: reported deaths and displacement (as of the month reports
+    have reached), the warning level's peak, warnings, actions, cost and what became of each
+    inject, without the true stage, the onset, perpetrators or why an inject changed nothing
+    (that reads the true killings)."""
+    s = summary(session)
+    r = session.reported_month()
+    s["rows"] = {
+        "deaths reported": f"{session.reported('deaths'):,.0f} people killed (reports up to "
+                           f"month {r})",
+        "displaced reported": f"{session.reported_series('displaced').max():,.0f} people at "
+                              "the peak, as reported",
+        "peak warning level": f"{int(session.series('observed_stage').max())}",
+        **{k: s["rows"][k] for k in ("first warning", "formal warning", "first action",
+                                     "cost")},
+    }
+    s["room"] = True
+    public = {"nothing to act on": "took effect"}
+    s["injects"] = [f"{name(f.inject.kind)} (month {f.inject.month - 1}): "
+                    f"{public.get(f.outcome, f.outcome)}" for f in fates(session)]
+    return s
 
 
 def summary_html(s: dict) -> str:
@@ -354,8 +428,9 @@ def summary_figure(s: dict, session: Session) -> Figure:
         fig.text(0.03, 0.16, textwrap.fill(s["counterfactual"], 130), fontsize=11, va="top",
                  weight="bold")
     ax = fig.add_axes((0.66, 0.5, 0.31, 0.33))
-    ax.step(range(session.month + 1), session.series("stage"), where="post", color="#b30000",
-            lw=2, label="true stage")
+    if not s.get("room"):   # the room's slide shows only the warning level
+        ax.step(range(session.month + 1), session.series("stage"), where="post",
+                color="#b30000", lw=2, label="true stage")
     ax.step(range(session.month + 1), session.series("observed_stage"), where="post",
             color="0.2", lw=1, ls="--", label="warning level")
     ax.set(xlim=(0, session.months), ylim=(-0.3, 3.3), yticks=range(4), xlabel="month",

@@ -93,27 +93,47 @@ def with_overrides(scenario: Scenario, values: dict[str, Any], source: str) -> S
     return validate(data, f"{source} (with the parameters set here)")
 
 
+def describe(obj: BaseModel, name: str, path: str) -> tuple:
+    """``(dotted path, value, description, unit, provenance, low, high, is_int)`` of the
+    numeric field ``name`` of ``obj``."""
+    f = type(obj).model_fields[name]
+    value = getattr(obj, name)
+    low = next((getattr(m, "ge", getattr(m, "gt", None)) for m in f.metadata
+                if hasattr(m, "ge") or hasattr(m, "gt")), None)
+    high = next((getattr(m, "le", getattr(m, "lt", None)) for m in f.metadata
+                 if hasattr(m, "le") or hasattr(m, "lt")), None)
+    extra = f.json_schema_extra or {}
+    return (path, value, f.description or name, extra.get("unit", ""),
+            extra.get("provenance", ""), low, high, isinstance(value, int))
+
+
 def editable_fields(model: BaseModel, sections: tuple[str, ...]) -> dict[str, list[tuple]]:
     """Numeric parameters by section: ``{section: [(dotted path, value, description, unit,
     provenance, low, high, is_int)]}`` for the parameter panel."""
     out: dict[str, list[tuple]] = {}
 
     def walk(obj: BaseModel, prefix: str, section: str) -> None:
-        for name, f in type(obj).model_fields.items():
+        for name in type(obj).model_fields:
             value = getattr(obj, name)
             path = f"{prefix}.{name}"
             if isinstance(value, BaseModel):
                 walk(value, path, section)
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                low = next((getattr(m, "ge", getattr(m, "gt", None)) for m in f.metadata
-                            if hasattr(m, "ge") or hasattr(m, "gt")), None)
-                high = next((getattr(m, "le", getattr(m, "lt", None)) for m in f.metadata
-                             if hasattr(m, "le") or hasattr(m, "lt")), None)
-                extra = f.json_schema_extra or {}
-                out.setdefault(section, []).append(
-                    (path, value, f.description or name, extra.get("unit", ""),
-                     extra.get("provenance", ""), low, high, isinstance(value, int)))
+                out.setdefault(section, []).append(describe(obj, name, path))
 
     for section in sections:
         walk(getattr(model, section), section, section)
+    return out
+
+
+def key_fields(scenario: Scenario) -> list[tuple]:
+    """The scenario's ``key_parameters`` (validated: bounded numbers), described like
+    :func:`editable_fields`' items, in the scenario's order."""
+    out = []
+    for path in scenario.key_parameters:
+        *parents, name = path.split(".")
+        obj = scenario
+        for part in parents:
+            obj = getattr(obj, part)
+        out.append(describe(obj, name, path))
     return out
