@@ -4,9 +4,10 @@
 The bands for ``default`` were set (issue: P(stage >= 2) 40-90 %, P(mass atrocity) 15-60 % over
 120 months) when "mass atrocity" was the v1 cumulative measure, which in v1 was nearly the stage-3
 measurement (31.5 % and 31.0 %). Since model v2 "mass atrocity" is the field's mass-killing onset
-(1,000 noncombatants killed by one perpetrator within 12 months), a rarer event, so the 15-60 %
-band now applies to P(stage 3), and the onset must merely happen in some runs (measured 4 % at
-seed 0, README); the state's killing rate was not raised to meet the old band."""
+(1,000 noncombatants killed by one perpetrator within 12 months), which ``default``'s chronic,
+low-level violence hardly ever reaches (0 % [0, 3] at 200 runs, README), so the 15-60 % band now
+applies to P(stage 3), and onsets are required of ``state_perpetrator`` (13 % at 10^5 civilians,
+README). The state's killing rate was not raised to meet the old band."""
 
 import pytest
 
@@ -22,8 +23,13 @@ def rates(name):
 
 
 def test_default_escalates_often_enough_to_measure_change():
-    reach2, reach3, onset = rates("default")
-    assert 0.40 <= reach2 <= 0.90 and 0.15 <= reach3 <= 0.60 and onset >= 0.02
+    reach2, reach3, _ = rates("default")
+    assert 0.40 <= reach2 <= 0.90 and 0.15 <= reach3 <= 0.60
+
+
+def test_a_perpetrator_state_reaches_mass_killing():
+    _, reach3, onset = rates("state_perpetrator")
+    assert reach3 >= 0.90 and onset >= 0.05
 
 
 def test_resilient_rarely_escalates():
