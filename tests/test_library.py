@@ -33,6 +33,7 @@ def ensemble(name: str, runs: int, policy: str | None = None, overrides: tuple[s
             "stage3": summary["reach_stage_at_least"]["3"]["p"],
             "mass_atrocity": summary["mass_atrocity"]["p"],
             "recurrence": summary["recurrence"]["p"],
+            "deaths": float(np.mean([o.deaths for o in outcomes])),
             "cost": float(np.mean([o.cost for o in outcomes]))}
 
 
@@ -59,17 +60,23 @@ def test_reformed_electoral_body_lowers_specific_threat():
 
 
 def test_the_coup_triggers_the_atrocities():
-    # 60 runs: with the coup 0.33, without 0.03 (100 runs: 0.31, 0.02); demand 0.15
-    with_coup = ensemble("coup_polarization", 60)["mass_atrocity"]
+    # Model v2: the onset is rare here (2 % with the coup, 0 % without, 100 runs), so the claim
+    # is on stage 3. 60 runs: with the coup 0.30, without 0.03 (100 runs: 0.31, 0.02); demand
+    # 0.15. (v1 made it on cumulative mass atrocity: 0.33 vs 0.03.)
+    with_coup = ensemble("coup_polarization", 60)["stage3"]
     without = ensemble("coup_polarization", 60, overrides=("events.scheduled=[]",))
-    assert with_coup > without["mass_atrocity"] + 0.15
+    assert with_coup > without["stage3"] + 0.15
 
 
 def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not():
-    # 60 runs: act on the coup 0.05, late response 0.33 (100 runs: 0.05, 0.31); demand 0.15
-    acted = ensemble("coup_polarization", 60, "act_on_the_coup")["mass_atrocity"]
-    waited = ensemble("coup_polarization", 60, "late_response")["mass_atrocity"]
-    assert acted < waited - 0.15
+    # Model v2, 60 runs: stage 3 act on the coup 0.15, late response 0.27 (100 runs: 0.18,
+    # 0.28); deaths 2,633 vs 3,167 a run (100 runs: 2,684 vs 3,184, paired difference -500
+    # [-561, -439]). Demand 0.05 on stage 3 and 10 % fewer deaths. The onset (1 % vs 2 %) is
+    # too rare to separate them; v1 made the claim on cumulative mass atrocity (0.05 vs 0.33).
+    acted = ensemble("coup_polarization", 60, "act_on_the_coup")
+    waited = ensemble("coup_polarization", 60, "late_response")
+    assert acted["stage3"] < waited["stage3"] - 0.05
+    assert acted["deaths"] < 0.9 * waited["deaths"]
 
 
 def test_a_divided_council_blocks_the_response_to_a_perpetrator_state():
