@@ -104,12 +104,14 @@ def test_a_split_security_sector_makes_atrocities_more_likely():
 
 
 def test_sustained_engagement_prevents_recurrence_better_than_premature_exit():
-    # 100 runs: recurrence 0.15 sustained, 0.29 premature exit; mass atrocity 0.03, 0.22.
-    # Recurrence is the rarer event: demand 0.05 on it, 0.1 on mass atrocity.
+    # Model v2, 100 runs: recurrence 0.19 sustained, 0.34 premature exit; deaths 1,588 vs
+    # 2,247 a run (paired difference +659 [576, 742]). Demand 0.05 on recurrence and 15 % fewer
+    # deaths. The onset (0.03 vs 0.04) is too rare here to separate them; v1 made the second
+    # claim on cumulative mass atrocity (0.03 vs 0.22).
     sustained = ensemble("post_agreement", 100, "sustained")
     premature = ensemble("post_agreement", 100, "premature_exit")
     assert sustained["recurrence"] < premature["recurrence"] - 0.05
-    assert sustained["mass_atrocity"] < premature["mass_atrocity"] - 0.1
+    assert sustained["deaths"] < 0.85 * premature["deaths"]
 
 
 def test_modest_sustained_prevention_beats_a_late_response_at_a_fraction_of_full_cost():
