@@ -80,11 +80,14 @@ def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not
 
 
 def test_a_divided_council_blocks_the_response_to_a_perpetrator_state():
-    # 80 runs: under the veto 0.76, united 0.55 (100 runs: 0.75, 0.52); demand 0.1
-    vetoed = ensemble("state_perpetrator", 80, "council_action")["mass_atrocity"]
+    # Model v2, 80 runs: deaths under the veto 4,661, united 2,874 a run (100 runs: 4,633,
+    # 2,883); the onset 0.24 vs 0.19 (100 runs: 0.22, 0.17), too close to demand 0.1 of it as
+    # v1 did (0.76 vs 0.55). Demand 30 % more deaths under the veto, and no fewer onsets.
+    vetoed = ensemble("state_perpetrator", 80, "council_action")
     united = ensemble("state_perpetrator", 80, "council_action",
-                      ("international.council.0.backs=[]",))["mass_atrocity"]
-    assert vetoed > united + 0.1
+                      ("international.council.0.backs=[]",))
+    assert vetoed["deaths"] > 1.3 * united["deaths"]
+    assert vetoed["mass_atrocity"] >= united["mass_atrocity"]
 
 
 def test_structural_assistance_works_in_a_willing_state_facing_extremists():
