@@ -23,6 +23,8 @@ def flags(overrides, what="mass_atrocity", name="default"):
         return np.array([o.mass_atrocity for o in outcomes], float)
     if what == "reach2":
         return np.array([o.highest_stage >= 2 for o in outcomes], float)
+    if what == "reach3":
+        return np.array([o.highest_stage >= 3 for o in outcomes], float)
     raise ValueError(what)
 
 
@@ -50,14 +52,27 @@ def test_a_stronger_brake_never_raises_the_mass_atrocity_rate(base, brake):
     assert diff <= 2 * se + 1 / RUNS, (brake, diff, se)
 
 
-def test_all_brakes_strong_cut_the_mass_atrocity_rate(base):
+# Since model v2 the mass-atrocity outcome is the mass-killing onset, rare in `default` (5 % of
+# runs, 200 runs, seed 0): a 15-point effect on it cannot show in 40 runs. The two effects that
+# must be large are tested on stage 3 (about a third of `default`'s runs), and the onset must
+# not move the wrong way.
+@pytest.fixture(scope="module")
+def base3():
+    return flags([], "reach3")
+
+
+def test_all_brakes_strong_cut_stage_3_and_the_mass_atrocity_rate(base, base3):
+    diff, se = paired(flags([], "reach3", name="resilient"), base3)
+    assert diff < -2 * se and diff < -0.15, (diff, se)
     diff, se = paired(flags([], name="resilient"), base)
-    assert diff < -2 * se and diff < -0.15
+    assert diff <= 0, (diff, se)
 
 
-def test_an_exclusionary_leader_raises_the_mass_atrocity_rate(base):
+def test_an_exclusionary_leader_raises_stage_3_and_the_mass_atrocity_rate(base, base3):
+    diff, se = paired(base3, flags(["groups.A.excludes=[]"], "reach3"))
+    assert diff > 2 * se and diff > 0.15, (diff, se)
     diff, se = paired(base, flags(["groups.A.excludes=[]"]))
-    assert diff > 2 * se and diff > 0.15
+    assert diff >= 0, (diff, se)
 
 
 def test_a_distrusted_electoral_body_makes_the_election_a_stronger_trigger():

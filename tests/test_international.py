@@ -85,17 +85,20 @@ def test_prevention_funding_scales_early_interventions():
 
 
 @pytest.mark.slow
-def test_earlier_action_costs_less_per_mass_atrocity_averted_than_the_same_tools_late():
+def test_earlier_action_costs_less_per_death_averted_than_the_same_tools_late():
+    # Since model v2 mass atrocity is the onset, too rare in `default` (about 5 %) for 60 runs to
+    # measure a cost per onset averted (v1's version of this test; under v2 none is averted
+    # either way in these runs): the claim is made per death averted.
     s = load_scenario("default")
     tools = [{"kind": "human_rights_monitoring"}, {"kind": "mediation_support"},
              {"kind": "deny_means"}]
     late_tools = [dict(t, trigger_stage=3, trigger_months=1) for t in tools]
     runs = 60
     base = run_ensemble(s, runs, seed=5, workers=2)
-    p0 = np.mean([o.mass_atrocity for o in base])
+    p0 = np.mean([o.deaths for o in base])
 
     def cost_per_averted(outcomes):
-        averted = p0 - np.mean([o.mass_atrocity for o in outcomes])
+        averted = p0 - np.mean([o.deaths for o in outcomes])
         cost = np.mean([o.cost for o in outcomes])
         assert cost > 0
         return cost / averted if averted > 0 else np.inf

@@ -33,6 +33,7 @@ def ensemble(name: str, runs: int, policy: str | None = None, overrides: tuple[s
             "stage3": summary["reach_stage_at_least"]["3"]["p"],
             "mass_atrocity": summary["mass_atrocity"]["p"],
             "recurrence": summary["recurrence"]["p"],
+            "deaths": float(np.mean([o.deaths for o in outcomes])),
             "cost": float(np.mean([o.cost for o in outcomes]))}
 
 
@@ -52,43 +53,56 @@ def test_the_library_has_the_eight_situations_and_each_is_complete():
 
 
 def test_reformed_electoral_body_lowers_specific_threat():
-    # 40 runs: distrusted 0.65, reformed 0.125 (100 runs: 0.65, 0.08); demand a 0.3 gap
+    # Model v2, 100 runs: distrusted 0.80, reformed 0.11 (v1, 40 runs: 0.65, 0.125); demand 0.3
     distrusted = ensemble("election_distrusted", 40)["stage2"]
     reformed = ensemble("election_reformed", 40)["stage2"]
     assert reformed < distrusted - 0.3
 
 
 def test_the_coup_triggers_the_atrocities():
-    # 60 runs: with the coup 0.33, without 0.03 (100 runs: 0.31, 0.02); demand 0.15
-    with_coup = ensemble("coup_polarization", 60)["mass_atrocity"]
+    # Model v2: the onset is rare here (2 % with the coup, 0 % without, 100 runs), so the claim
+    # is on stage 3. 60 runs: with the coup 0.30, without 0.03 (100 runs: 0.31, 0.02); demand
+    # 0.15. (v1 made it on cumulative mass atrocity: 0.33 vs 0.03.)
+    with_coup = ensemble("coup_polarization", 60)["stage3"]
     without = ensemble("coup_polarization", 60, overrides=("events.scheduled=[]",))
-    assert with_coup > without["mass_atrocity"] + 0.15
+    assert with_coup > without["stage3"] + 0.15
 
 
 def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not():
-    # 60 runs: act on the coup 0.05, late response 0.33 (100 runs: 0.05, 0.31); demand 0.15
-    acted = ensemble("coup_polarization", 60, "act_on_the_coup")["mass_atrocity"]
-    waited = ensemble("coup_polarization", 60, "late_response")["mass_atrocity"]
-    assert acted < waited - 0.15
+    # Model v2, 60 runs: stage 3 act on the coup 0.15, late response 0.27 (100 runs: 0.18,
+    # 0.28); deaths 2,633 vs 3,167 a run (100 runs: 2,684 vs 3,184, paired difference -500
+    # [-561, -439]). Demand 0.05 on stage 3 and 10 % fewer deaths. The onset (1 % vs 2 %) is
+    # too rare to separate them; v1 made the claim on cumulative mass atrocity (0.05 vs 0.33).
+    acted = ensemble("coup_polarization", 60, "act_on_the_coup")
+    waited = ensemble("coup_polarization", 60, "late_response")
+    assert acted["stage3"] < waited["stage3"] - 0.05
+    assert acted["deaths"] < 0.9 * waited["deaths"]
 
 
 def test_a_divided_council_blocks_the_response_to_a_perpetrator_state():
-    # 80 runs: under the veto 0.76, united 0.55 (100 runs: 0.75, 0.52); demand 0.1
-    vetoed = ensemble("state_perpetrator", 80, "council_action")["mass_atrocity"]
+    # Model v2, 80 runs: deaths under the veto 4,661, united 2,874 a run (100 runs: 4,633,
+    # 2,883); the onset 0.24 vs 0.19 (100 runs: 0.22, 0.17), too close to demand 0.1 of it as
+    # v1 did (0.76 vs 0.55). Demand 30 % more deaths under the veto, and no fewer onsets.
+    vetoed = ensemble("state_perpetrator", 80, "council_action")
     united = ensemble("state_perpetrator", 80, "council_action",
-                      ("international.council.0.backs=[]",))["mass_atrocity"]
-    assert vetoed > united + 0.1
+                      ("international.council.0.backs=[]",))
+    assert vetoed["deaths"] > 1.3 * united["deaths"]
+    assert vetoed["mass_atrocity"] >= united["mass_atrocity"]
 
 
 def test_structural_assistance_works_in_a_willing_state_facing_extremists():
-    # 40 runs: no help 0.72, structural 0.0 (100 runs: 0.72, 0.01); demand 0.4
-    alone = ensemble("violent_extremism", 40)["mass_atrocity"]
-    helped = ensemble("violent_extremism", 40, "structural")["mass_atrocity"]
-    assert helped < alone - 0.4
+    # Model v2: no run reaches stage 3 or an onset here, with or without help (v1: mass
+    # atrocity 0.72 vs 0.0 at 40 runs). 40 runs: stage >= 2 0.475 vs 0.025, deaths 435 vs 62 a
+    # run (100 runs: 0.45 vs 0.03, 409 vs 66). Demand 0.25 on stage 2 and half the deaths.
+    alone = ensemble("violent_extremism", 40)
+    helped = ensemble("violent_extremism", 40, "structural")
+    assert helped["stage2"] < alone["stage2"] - 0.25
+    assert helped["deaths"] < 0.5 * alone["deaths"]
 
 
 def test_a_split_security_sector_makes_atrocities_more_likely():
-    # 60 runs: split 0.77, intact 0.43 (100 runs: 0.79, 0.41); demand 0.2
+    # Model v2, 60 runs: split 0.93, intact 0.68 (100 runs: 0.94, 0.66); demand 0.2
+    # (v1, 60 runs: 0.77, 0.43)
     split = ensemble("security_split", 60)["stage3"]
     intact = ensemble("security_split", 60, overrides=(
         "institutions.security_sector.integrity=0.7",
@@ -97,26 +111,31 @@ def test_a_split_security_sector_makes_atrocities_more_likely():
 
 
 def test_sustained_engagement_prevents_recurrence_better_than_premature_exit():
-    # 100 runs: recurrence 0.15 sustained, 0.29 premature exit; mass atrocity 0.03, 0.22.
-    # Recurrence is the rarer event: demand 0.05 on it, 0.1 on mass atrocity.
+    # Model v2, 100 runs: recurrence 0.19 sustained, 0.34 premature exit; deaths 1,588 vs
+    # 2,247 a run (paired difference +659 [576, 742]). Demand 0.05 on recurrence and 15 % fewer
+    # deaths. The onset (0.03 vs 0.04) is too rare here to separate them; v1 made the second
+    # claim on cumulative mass atrocity (0.03 vs 0.22).
     sustained = ensemble("post_agreement", 100, "sustained")
     premature = ensemble("post_agreement", 100, "premature_exit")
     assert sustained["recurrence"] < premature["recurrence"] - 0.05
-    assert sustained["mass_atrocity"] < premature["mass_atrocity"] - 0.1
+    assert sustained["deaths"] < 0.85 * premature["deaths"]
 
 
 def test_modest_sustained_prevention_beats_a_late_response_at_a_fraction_of_full_cost():
-    # 60 runs: mass atrocity modest 0.07, late 0.32; cost modest 852, full sustained 2012
-    # (100 runs: 0.05, 0.28; cost 796 vs 2006); demand 0.15 and at most half the cost
+    # Model v2, 60 runs: stage 3 modest 0.12, late 0.30; deaths 1,672 vs 2,300 a run; cost
+    # modest 1,038, full sustained 2,564 (100 runs: 0.11, 0.28; 1,590 vs 2,174; 978 vs 2,441).
+    # Demand 0.1 on stage 3, 15 % fewer deaths and at most half the cost. The onset (0.05 vs
+    # 0.07) is too rare to separate them; v1 made the claim on cumulative mass atrocity.
     modest = ensemble("sustained_prevention", 60, "modest_sustained")
     late = ensemble("sustained_prevention", 60, "late_response")
     full = ensemble("sustained_prevention", 60, "sustained")
-    assert modest["mass_atrocity"] < late["mass_atrocity"] - 0.15
+    assert modest["stage3"] < late["stage3"] - 0.1
+    assert modest["deaths"] < 0.85 * late["deaths"]
     assert modest["cost"] < 0.5 * full["cost"]
 
 
 def test_strong_brakes_keep_a_country_with_risk_factors_out_of_specific_threat():
-    # 40 runs: default 0.6, resilient 0.0 (100 runs: 0.62, 0.0); demand 0.4
+    # Model v2, 100 runs: default 0.76, resilient 0.0 (v1, 40 runs: 0.6, 0.0); demand 0.4
     assert ensemble("resilient", 40)["stage2"] < ensemble("default", 40)["stage2"] - 0.4
 
 
