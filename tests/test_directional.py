@@ -52,10 +52,12 @@ def test_a_stronger_brake_never_raises_the_mass_atrocity_rate(base, brake):
     assert diff <= 2 * se + 1 / RUNS, (brake, diff, se)
 
 
-# Since model v2 the mass-atrocity outcome is the mass-killing onset, rare in `default` (5 % of
-# runs, 200 runs, seed 0): a 15-point effect on it cannot show in 40 runs. The two effects that
-# must be large are tested on stage 3 (about a third of `default`'s runs), and the onset must
-# not move the wrong way.
+# Since model v2 the mass-atrocity outcome is the mass-killing onset, rare in `default` (1 run
+# in 200 at seed 0 since episodes count expected killings): a 15-point effect on it cannot show
+# in 40 runs. The two effects that must be large are tested on stage 3 (about a third of
+# `default`'s runs), and the onset must not move the wrong way -- a check that, with no onset in
+# these runs, cannot fail today (and neither can the stronger-brake test above): an onset check
+# belongs on a scenario that reaches it, such as `state_perpetrator`.
 @pytest.fixture(scope="module")
 def base3():
     return flags([], "reach3")
