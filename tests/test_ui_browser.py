@@ -622,16 +622,19 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
     tab.button("Reset").click()
     busy = tab.page.locator(".busy", has_text="Building default (2,000,000 civilians)")
     busy.wait_for()
-    # one snapshot of the page: while the banner and its progress bar show, the controls that
-    # would conflict are disabled
-    state = tab.page.evaluate("""() => {
+    # while the banner and its progress bar show, the controls that would conflict are
+    # disabled: the page draws the banner and the buttons in separate passes, so wait (up to
+    # 10 s, the build lasts longer) for one snapshot in which all hold, then check it
+    snapshot = """() => {
         const named = (n) => [...document.querySelectorAll('button')].find(
             b => b.innerText.trim().toLowerCase() === n);
         return [document.querySelector('.busy') !== null,
                 document.querySelector('.busy-progress') !== null,
                 ...['step', 'go', 'reset', 'branch and compare'].map(
                     n => named(n) === undefined || named(n).disabled)];
-    }""")
+    }"""
+    tab.page.wait_for_function(f"() => ({snapshot})().every(Boolean)", timeout=10_000)
+    state = tab.page.evaluate(snapshot)
     assert state == [True] * 6, state
     busy.wait_for(state="detached", timeout=120_000)
     tab.see("Month 0")
