@@ -28,11 +28,6 @@ def flags(overrides, what="mass_atrocity", name="default"):
     raise ValueError(what)
 
 
-@pytest.fixture(scope="module")
-def base():
-    return flags([])
-
-
 def paired(a, b):
     """Mean of a − b and its standard error over paired runs."""
     d = a - b
@@ -46,35 +41,45 @@ def stronger(brake):
     return sets
 
 
+# Since model v2 the mass-atrocity outcome is the mass-killing onset, rare in `default` (1 run
+# in 200 at seed 0) and in `state_perpetrator` (2 in 60 at this seed): a check of the onset there
+# could not fail. The onset checks therefore run on `security_split` (group A rules and excludes
+# B, as in `default`), whose state forces reach the onset in most runs (28 of these 40), and the
+# two effects that must be large are also tested on stage 3 in `default` (a third of its runs).
+ONSETS = "security_split"
+
+
+@pytest.fixture(scope="module")
+def onsets_base():
+    onsets = flags([], name=ONSETS)
+    assert 10 <= onsets.sum() <= RUNS - 10, "the onset checks need onsets that can move both ways"
+    return onsets
+
+
 @pytest.mark.parametrize("brake", BRAKES)
-def test_a_stronger_brake_never_raises_the_mass_atrocity_rate(base, brake):
-    diff, se = paired(flags(stronger(brake)), base)
+def test_a_stronger_brake_never_raises_the_mass_atrocity_rate(onsets_base, brake):
+    diff, se = paired(flags(stronger(brake), name=ONSETS), onsets_base)
     assert diff <= 2 * se + 1 / RUNS, (brake, diff, se)
 
 
-# Since model v2 the mass-atrocity outcome is the mass-killing onset, rare in `default` (1 run
-# in 200 at seed 0 since episodes count expected killings): a 15-point effect on it cannot show
-# in 40 runs. The two effects that must be large are tested on stage 3 (about a third of
-# `default`'s runs), and the onset must not move the wrong way -- a check that, with no onset in
-# these runs, cannot fail today (and neither can the stronger-brake test above): an onset check
-# belongs on a scenario that reaches it, such as `state_perpetrator`.
 @pytest.fixture(scope="module")
 def base3():
     return flags([], "reach3")
 
 
-def test_all_brakes_strong_cut_stage_3_and_the_mass_atrocity_rate(base, base3):
+def test_all_brakes_strong_cut_stage_3_and_the_mass_atrocity_rate(onsets_base, base3):
     diff, se = paired(flags([], "reach3", name="resilient"), base3)
     assert diff < -2 * se and diff < -0.15, (diff, se)
-    diff, se = paired(flags([], name="resilient"), base)
-    assert diff <= 0, (diff, se)
+    strong = [s for brake in BRAKES for s in stronger(brake)]
+    diff, se = paired(flags(strong, name=ONSETS), onsets_base)
+    assert diff < -2 * se, (diff, se)
 
 
-def test_an_exclusionary_leader_raises_stage_3_and_the_mass_atrocity_rate(base, base3):
+def test_an_exclusionary_leader_raises_stage_3_and_the_mass_atrocity_rate(onsets_base, base3):
     diff, se = paired(base3, flags(["groups.A.excludes=[]"], "reach3"))
     assert diff > 2 * se and diff > 0.15, (diff, se)
-    diff, se = paired(base, flags(["groups.A.excludes=[]"]))
-    assert diff >= 0, (diff, se)
+    diff, se = paired(onsets_base, flags(["groups.A.excludes=[]"], name=ONSETS))
+    assert diff > 2 * se, (diff, se)
 
 
 def test_a_distrusted_electoral_body_makes_the_election_a_stronger_trigger():
