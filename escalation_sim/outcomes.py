@@ -16,7 +16,8 @@ Definitions (also in the README and ``docs/ODD.md``):
   ``outcomes.onset_window`` (12) months; ``onset_month`` is the month of the first onset,
   ``onset_perpetrator`` who. An episode ends when that perpetrator's twelve-month count falls
   below ``outcomes.episode_end_deaths``; ``mass_killing_episodes`` counts onsets,
-  ``mass_killing_recurrence`` says whether an onset followed the end of an earlier episode.
+  ``mass_killing_ended`` says whether an episode ended within the run, and
+  ``mass_killing_recurrence`` whether an onset followed the end of an earlier episode.
   Stage 3 is a separate measurement, from the indicators: see ``summarize``'s
   ``stage3_without_onset`` and ``onset_without_stage3``.
 * **mass atrocity** — since model v2, the mass-killing onset under its older name:
@@ -99,6 +100,7 @@ class RunOutcome:
     onset_month: int | None
     onset_perpetrator: str | None
     mass_killing_episodes: int
+    mass_killing_ended: bool
     mass_killing_recurrence: bool
     deaths: float
     deaths_noncombatant: float
@@ -139,6 +141,7 @@ class RunOutcome:
             onset_month=violence.onset_month,
             onset_perpetrator=episodes[0].perpetrator if episodes else None,
             mass_killing_episodes=len(episodes),
+            mass_killing_ended=bool(ends),
             mass_killing_recurrence=any(e.onset > min(ends) for e in episodes) if ends else False,
             deaths=violence.deaths * scale,
             deaths_noncombatant=violence.noncombatant_deaths,
@@ -239,7 +242,7 @@ def mean_ci(values: Sequence[float], confidence: float = 0.95) -> dict[str, floa
 
 
 COLUMNS = ("highest_stage", "stopped_at", "mass_atrocity", "mass_killing_onset",
-           "mass_killing_recurrence",
+           "mass_killing_ended", "mass_killing_recurrence",
            "recurrences", "deaths", "deaths_noncombatant", "displaced_peak", "cost")
 """The outcome fields that summaries and comparisons read."""
 
@@ -286,6 +289,8 @@ def _onset_summary(c: Columns, confidence: float) -> dict:
         "mass_killing_onset": asdict(Rate.of(onset, confidence)),
         "stage3_without_onset": asdict(Rate.of(stage3 & ~onset, confidence)),
         "onset_without_stage3": asdict(Rate.of(onset & ~stage3, confidence)),
+        **({"mass_killing_ended": asdict(Rate.of(c["mass_killing_ended"] != 0, confidence))}
+           if "mass_killing_ended" in c else {}),
         "mass_killing_recurrence": asdict(Rate.of(c["mass_killing_recurrence"] != 0, confidence)),
         "deaths_noncombatant": mean_ci(c["deaths_noncombatant"], confidence),
     }
@@ -311,6 +316,8 @@ def format_table(summary: dict) -> str:
     if "mass_killing_onset" in summary:
         row("  stage 3 reached, no onset", summary["stage3_without_onset"])
         row("  onset, stage 3 never reached", summary["onset_without_stage3"])
+        if "mass_killing_ended" in summary:
+            row("a mass-killing episode ended", summary["mass_killing_ended"])
         row("mass killing recurred after an episode ended", summary["mass_killing_recurrence"])
     row("recurrence (back to >= 2 after a stop)", summary["recurrence"])
     d = summary["deaths"]

@@ -29,8 +29,8 @@ def test_run_writes_series_events_and_plot_and_reproduces(tmp_path):
                   "stopped_at", "recurrences", "mass_atrocity", "mass_atrocity_month", "deaths",
                   "displaced_peak", "displaced_end", "violations", "cost", "mass_killing_onset",
                   "onset_month", "onset_perpetrator", "mass_killing_episodes",
-                  "mass_killing_recurrence", "deaths_noncombatant", "deaths_combatant",
-                  "deaths_by_perpetrator"):
+                  "mass_killing_ended", "mass_killing_recurrence", "deaths_noncombatant",
+                  "deaths_combatant", "deaths_by_perpetrator"):
         assert field in o
     assert o["seed"] == 3 and len(o["stages"]) == o["months"] + 1 == 121
     with open(doc["files"]["timeseries"]) as f:

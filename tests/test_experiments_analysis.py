@@ -65,7 +65,8 @@ def outcome(seed, highest, stopped, mass, deaths):
                       first_action_month=None, blocked=("consent:2",) if mass else (),
                       mass_killing_onset=mass and deaths > 1, onset_month=2 if mass else None,
                       onset_perpetrator="militia" if mass else None,
-                      mass_killing_episodes=int(mass), mass_killing_recurrence=False,
+                      mass_killing_episodes=int(mass), mass_killing_ended=False,
+                      mass_killing_recurrence=False,
                       deaths_noncombatant=deaths / 2, deaths_combatant=deaths / 2,
                       deaths_by_perpetrator=(("state forces", deaths),))
 

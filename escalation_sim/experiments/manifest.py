@@ -18,11 +18,12 @@ from .. import __version__
 from ..errors import InputError
 
 MANIFEST = "manifest.json"
-FORMAT = 3
+FORMAT = 4
 """The result format a sweep directory is written in: 2 since outcome rows carry the
 mass-killing onset and the deaths by victim and perpetrator, 3 since ``mass_atrocity`` means the
-onset (model v2); a directory of another format is
-refused with one line (its chunks would read as another experiment's)."""
+onset (model v2), 4 since they say whether an episode ended (``mass_killing_ended``); a
+directory of another format is refused with one line (its chunks would read as another
+experiment's)."""
 
 
 def now() -> str:
