@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true",
                         help="print the summary as JSON (field names in the README)")
 
+    def posterior_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--posterior", default="none", metavar="FILE|none",
+                        help="a posterior file (posterior.parquet of `calibrate`): each run "
+                             "draws one parameter set by weight, seeded by the run (the same "
+                             "under every policy), and takes its scenario coefficients (links.* "
+                             "apply to profiles only); none (default): the scenario as it is")
+
     def policy_option(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--policy", default=None, metavar="NAME",
                         help="deploy a named policy (see 'policies'; default: none)")
@@ -135,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--workers", type=int, default=None,
                        help=f"worker processes (default: all cores, {default_workers()} here)")
         e.add_argument("--no-progress", action="store_true", help="no progress bar")
+        posterior_option(e)
 
     c = sub.add_parser("compare", help="paired comparison of policies on the same run seeds")
     common(c, "output/compare")
@@ -145,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=None,
                    help=f"worker processes (default: all cores, {default_workers()} here)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    posterior_option(c)
 
     pl = sub.add_parser("policies", help="the named policies and the intervention catalogue")
     pl.add_argument("scenario", nargs="?", default="default",
@@ -255,6 +264,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     policy = _policy(scenario, args.policy)
     _check_workers_memory(scenario, args)
+    posterior, drawn = _drawn(args, args.runs)
     out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
@@ -264,7 +274,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     try:
         outcomes = run_ensemble(scenario, args.runs, args.seed, args.workers,
                                 progress=(lambda done: bar.update(1)) if bar else None,
-                                policy=policy)
+                                policy=policy, scenarios=drawn)
     finally:
         if bar:
             bar.close()
@@ -278,11 +288,14 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         print(f"escalation-sim: cannot write the plot: {e}", file=sys.stderr)
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "summary": summary,
-                     "files": files, "caveat": CAVEAT})
+                     "files": files, "posterior": _posterior_note(posterior),
+                     "caveat": CAVEAT})
         return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} runs of {scenario.run.months} months, "
           f"seed {args.seed}\n")
     print(format_table(summary))
+    if posterior:
+        print(_posterior_note(posterior)["note"])
     for k, v in files.items():
         print(f"{k}: {v}")
     return 0 if saved == out / "outcomes.csv" else 2
@@ -416,6 +429,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     chosen = {name: resolve_policy(scenario, name) for name in names}
     _check_workers_memory(scenario, args)
+    posterior, drawn = _drawn(args, args.runs)
     out = _output_dir(args.out)
     results = {}
     bar = None
@@ -427,7 +441,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for name, policy in chosen.items():
             results[name] = run_ensemble(scenario, args.runs, args.seed, args.workers,
                                          progress=(lambda _: bar.update(1)) if bar else None,
-                                         policy=policy)
+                                         policy=policy, scenarios=drawn)
     finally:
         if bar:
             bar.close()
@@ -435,10 +449,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     saved = _save(out / "outcomes.csv", _outcomes_csv(results), "run outcomes")
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
-                     "files": {"outcomes": str(saved)}, "caveat": CAVEAT})
+                     "files": {"outcomes": str(saved)}, "posterior": _posterior_note(posterior),
+                     "caveat": CAVEAT})
         return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} paired runs per policy, seed {args.seed}\n")
     print(format_comparison(report))
+    if posterior:
+        print(_posterior_note(posterior)["note"] + " Each run keeps its draw under every policy.")
     print(f"outcomes: {saved}")
     return 0 if saved == out / "outcomes.csv" else 2
 
@@ -743,6 +760,34 @@ def _posterior(value: str):
     from .record.posterior import read_posterior
 
     return read_posterior(value)
+
+
+def _drawn(args: argparse.Namespace, runs: int):
+    """``(posterior, one scenario per run)`` for ``ensemble``/``compare --posterior``, or
+    ``(None, None)``; a posterior with only link coefficients is refused (they act on profiles
+    only)."""
+    posterior = _posterior(args.posterior)
+    if posterior is None:
+        return None, None
+    from .record.posterior import drawn_scenarios, scenario_columns
+
+    if not scenario_columns(posterior):
+        raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
+                         "coefficients (links.*), which act on profiles (forecast), not on a "
+                         "named scenario")
+    return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed, runs)
+
+
+def _posterior_note(posterior) -> dict | None:
+    if posterior is None:
+        return None
+    from .record.posterior import scenario_columns
+
+    used = scenario_columns(posterior)
+    return {"file": posterior.source, "parameters": used,
+            "note": f"Each run drew one parameter set of {posterior.source} by weight (its "
+                    f"{', '.join(used)}; link coefficients apply to profiles only): rates and "
+                    "intervals cover parameter and run uncertainty together."}
 
 
 # ---- calibrate: ABC-SMC against the record (escalation_sim.record.calibrate) -----------------

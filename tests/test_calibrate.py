@@ -26,17 +26,17 @@ from escalation_sim.record.calibrate import (
     statistics,
 )
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
-from escalation_sim.record.forecast import (
-    _Batch,
-    _drawn,
-    draw_seed,
-    forecast,
-    forecast_csv,
-    row_seed,
-)
+from escalation_sim.record.forecast import _Batch, _drawn, forecast, forecast_csv, row_seed
 from escalation_sim.record.measure import Target, Targets
-from escalation_sim.record.posterior import fitted, read_posterior, write_posterior
+from escalation_sim.record.posterior import (
+    draw_seed,
+    drawn_scenarios,
+    fitted,
+    read_posterior,
+    write_posterior,
+)
 from escalation_sim.record.profiles import read_profiles
+from escalation_sim.runner import run_ensemble
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 TINY = """
@@ -233,6 +233,58 @@ def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
     with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
     assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
     assert with_post != forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS))
+
+
+SMALL = ["run.months=36", "run.n_civilians=2000", "events.scheduled=[{kind='election', "
+         "month=18}]"]
+
+
+def test_ensemble_runs_draw_their_scenario_coefficients_and_differ_from_none(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]]))
+    drawn = drawn_scenarios(post, "default", SMALL, 0, 8)
+    for i, sc in enumerate(drawn):
+        assert sc.violence.state_orders == post.values[post.draw(draw_seed(0, i)), 0]
+    assert {sc.violence.state_orders for sc in drawn} == {0.0, 1.0}
+    assert len({id(sc) for sc in drawn}) == 2          # one scenario built per distinct draw
+    with_post = run_ensemble(drawn[0], 8, 0, workers=1, scenarios=drawn)
+    without = run_ensemble(drawn_scenarios(post, "default", [*SMALL,
+                                                            "violence.state_orders=0.6"], 0, 8)[0],
+                           8, 0, workers=1)
+    assert [o.deaths for o in with_post] != [o.deaths for o in without]
+
+
+def test_compare_with_a_posterior_pairs_each_runs_draw_across_policies(tmp_path, capsys):
+    """A policy with no interventions must give every run exactly the outcome of none: only
+    if run i draws the same parameter set under both."""
+    post = _posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]])
+    args = ["compare", "default", "--runs", "4", "--workers", "1", "--policy", "none",
+            "--policy", "idle", "--set", "policies.idle.interventions=[]", "--posterior",
+            str(post), "--json", "--out", str(tmp_path / "c")]
+    for s in SMALL:
+        args += ["--set", s]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["posterior"]["parameters"] == ["violence.state_orders"]
+    pair = report["comparison"]["pairs"][0]["deaths"]
+    assert pair["difference"] == pair["paired_low"] == pair["paired_high"] == 0
+
+
+def test_a_posterior_of_links_only_is_refused_for_named_scenarios(tmp_path, capsys):
+    post = _posterior(tmp_path / "p.parquet", [[0.5]], (1.0,),
+                      names=("links.complicity_killings",))
+    assert main(["ensemble", "default", "--runs", "2", "--posterior", str(post), "--out",
+                 str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "act on profiles (forecast)" in err, err
+
+
+@pytest.mark.slow
+def test_ensemble_with_a_posterior_is_the_same_on_two_workers(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]]))
+    drawn = drawn_scenarios(post, "default", SMALL, 3, 12)
+    one = run_ensemble(drawn[0], 12, 3, workers=1, scenarios=drawn)
+    two = run_ensemble(drawn[0], 12, 3, workers=2, scenarios=drawn)
+    assert one == two
 
 
 @pytest.mark.parametrize(("build", "words"), [

@@ -36,7 +36,7 @@ from ..outcomes import wilson
 from ..params import Scenario
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
-from .posterior import Posterior, split
+from .posterior import Posterior, draw_seed, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
 
 FORECAST_MONTHS = 24
@@ -97,17 +97,6 @@ def _run_batch(batch: _Batch) -> list[bool]:
     scenarios = batch.draws or [batch.scenario] * len(batch.indices)
     return [bool(run_one(sc, run_seed(batch.seed, i)).mass_killing_onset)
             for sc, i in zip(scenarios, batch.indices, strict=True)]
-
-
-DRAW_STREAM = 0x5EED
-"""Mixed into a run's seed for its posterior draw, so the draw and the run's own random numbers
-come from different streams."""
-
-
-def draw_seed(row_seed_: int, i: int) -> int:
-    """The seed of run ``i``'s posterior draw: from the row's seed and the run index only, so
-    the same run draws the same parameter set under every policy and on any worker."""
-    return run_seed(run_seed(row_seed_, i), DRAW_STREAM)
 
 
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,

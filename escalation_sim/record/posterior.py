@@ -26,7 +26,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..params import Scenario
-from ..scenario import schema_at
+from ..rng import run_seed
+from ..scenario import load_scenario, schema_at
 from .profiles import LINKS, ProfileLinks
 
 LINKS_PREFIX = "links."
@@ -119,6 +120,40 @@ class Posterior:
 
     def parameters(self, i: int) -> dict[str, float]:
         return {n: float(v) for n, v in zip(self.names, self.values[i], strict=True)}
+
+
+DRAW_STREAM = 0x5EED
+"""Mixed into a run's seed for its posterior draw, so the draw and the run's own random numbers
+come from different streams."""
+
+
+def draw_seed(seed: int, i: int) -> int:
+    """The seed of run ``i``'s posterior draw, from the seed of the run's batch (an ensemble's
+    seed, a forecast row's) and the run index only: the same run draws the same parameter set
+    under every policy and on any worker."""
+    return run_seed(run_seed(seed, i), DRAW_STREAM)
+
+
+def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], seed: int,
+                    runs: int) -> list[Scenario]:
+    """One scenario per run of an ensemble of ``name`` (with ``overrides``): run ``i`` with the
+    scenario coefficients of its drawn parameter set (one scenario built per distinct draw).
+    Link coefficients (``links.*``) describe how a predictors row becomes a profile, so they
+    apply to profiles (``forecast``) only, not to a named scenario."""
+    built: dict[int, Scenario] = {}
+    out = []
+    for i in range(runs):
+        j = posterior.draw(draw_seed(seed, i))
+        if j not in built:
+            _, fitted_overrides = split(posterior.parameters(j))
+            built[j] = load_scenario(name, [*overrides, *fitted_overrides])
+        out.append(built[j])
+    return out
+
+
+def scenario_columns(posterior: Posterior) -> list[str]:
+    """The posterior's scenario coefficients (the columns that are not ``links.*``)."""
+    return [n for n in posterior.names if not n.startswith(LINKS_PREFIX)]
 
 
 def write_posterior(path: Path, names: Sequence[str], values: np.ndarray, weights: np.ndarray,
