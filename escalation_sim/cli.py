@@ -836,10 +836,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             result = calibrate(args.calibration, args.out, args.resume, executor, n, command,
                                log)
     except KeyboardInterrupt as e:
-        print(f"{args.calibration}: interrupted; the finished generations are in "
-              f"{args.out / 'abc.db'}; continue with: escalation-sim calibrate "
-              f"{args.calibration} --out {args.out} --resume", file=sys.stderr)
-        e.reported = True
+        if (args.out / "abc.db").is_file():
+            print(f"{args.calibration}: interrupted; the finished generations are in "
+                  f"{args.out / 'abc.db'}; continue with: escalation-sim calibrate "
+                  f"{args.calibration} --out {args.out} --resume", file=sys.stderr)
+            e.reported = True
         raise
     if args.json:
         _print_json({"calibration": str(args.calibration), "out": str(result.out),

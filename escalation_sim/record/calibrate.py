@@ -546,8 +546,11 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         log(f"  {what}: {accepted} accepted of {simulations} simulations")
 
     sampler = _sampler_class()(config.seed, report)
+    # pyabc's defaults, named: epsilon the median of the last generation's distances, and
+    # particles perturbed by a multivariate normal kernel (Scott's bandwidth) on the last one
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=config.abc.population,
-                       sampler=sampler)
+                       sampler=sampler, eps=pyabc.MedianEpsilon(),
+                       transitions=pyabc.MultivariateNormalTransition())
     db = f"sqlite:///{db_file.resolve()}"
     load_start = os.getloadavg()
     if resume:
