@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true",
                         help="print the summary as JSON (field names in the README)")
 
+    def posterior_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--posterior", default="none", metavar="FILE|none",
+                        help="a posterior file (posterior.parquet of `calibrate`): each run "
+                             "draws one parameter set by weight, seeded by the run (the same "
+                             "under every policy), and takes its scenario coefficients (links.* "
+                             "apply to profiles only); none (default): the scenario as it is")
+
     def policy_option(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--policy", default=None, metavar="NAME",
                         help="deploy a named policy (see 'policies'; default: none)")
@@ -135,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--workers", type=int, default=None,
                        help=f"worker processes (default: all cores, {default_workers()} here)")
         e.add_argument("--no-progress", action="store_true", help="no progress bar")
+        posterior_option(e)
 
     c = sub.add_parser("compare", help="paired comparison of policies on the same run seeds")
     common(c, "output/compare")
@@ -145,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=None,
                    help=f"worker processes (default: all cores, {default_workers()} here)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    posterior_option(c)
 
     pl = sub.add_parser("policies", help="the named policies and the intervention catalogue")
     pl.add_argument("scenario", nargs="?", default="default",
@@ -191,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--check", action="store_true", help="exit 1 if the table is out of date")
     _experiment_parsers(sub)
     _forecast_parser(sub)
+    _calibrate_parser(sub)
     record_commands.add_parser(sub)
     return p
 
@@ -254,6 +264,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     policy = _policy(scenario, args.policy)
     _check_workers_memory(scenario, args)
+    posterior, drawn = _drawn(args, args.runs)
     out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
@@ -263,7 +274,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     try:
         outcomes = run_ensemble(scenario, args.runs, args.seed, args.workers,
                                 progress=(lambda done: bar.update(1)) if bar else None,
-                                policy=policy)
+                                policy=policy, scenarios=drawn)
     finally:
         if bar:
             bar.close()
@@ -277,11 +288,14 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         print(f"escalation-sim: cannot write the plot: {e}", file=sys.stderr)
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "summary": summary,
-                     "files": files, "caveat": CAVEAT})
+                     "files": files, "posterior": _posterior_note(posterior),
+                     "caveat": CAVEAT})
         return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} runs of {scenario.run.months} months, "
           f"seed {args.seed}\n")
     print(format_table(summary))
+    if posterior:
+        print(_posterior_note(posterior)["note"])
     for k, v in files.items():
         print(f"{k}: {v}")
     return 0 if saved == out / "outcomes.csv" else 2
@@ -415,6 +429,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     chosen = {name: resolve_policy(scenario, name) for name in names}
     _check_workers_memory(scenario, args)
+    posterior, drawn = _drawn(args, args.runs)
     out = _output_dir(args.out)
     results = {}
     bar = None
@@ -426,7 +441,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for name, policy in chosen.items():
             results[name] = run_ensemble(scenario, args.runs, args.seed, args.workers,
                                          progress=(lambda _: bar.update(1)) if bar else None,
-                                         policy=policy)
+                                         policy=policy, scenarios=drawn)
     finally:
         if bar:
             bar.close()
@@ -434,10 +449,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     saved = _save(out / "outcomes.csv", _outcomes_csv(results), "run outcomes")
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
-                     "files": {"outcomes": str(saved)}, "caveat": CAVEAT})
+                     "files": {"outcomes": str(saved)}, "posterior": _posterior_note(posterior),
+                     "caveat": CAVEAT})
         return 0 if saved == out / "outcomes.csv" else 2
     print(f"Scenario {scenario.name!r}: {args.runs} paired runs per policy, seed {args.seed}\n")
     print(format_comparison(report))
+    if posterior:
+        print(_posterior_note(posterior)["note"] + " Each run keeps its draw under every policy.")
     print(f"outcomes: {saved}")
     return 0 if saved == out / "outcomes.csv" else 2
 
@@ -655,6 +673,10 @@ def _forecast_parser(sub) -> None:
                         "workers")
     f.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
                    help="seconds to reach the Dask scheduler (default: 30)")
+    f.add_argument("--posterior", default="none", metavar="FILE|none",
+                   help="a posterior file (posterior.parquet of `calibrate`): each run draws "
+                        "one parameter set by weight, seeded; none (default): the declared "
+                        "values (no fitted posterior is shipped yet)")
     f.add_argument("--no-progress", action="store_true", help="no progress bar")
     f.add_argument("--json", action="store_true", help="print a short summary as JSON")
 
@@ -688,6 +710,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise UsageError(f"--dask-timeout: must be a positive number of seconds, got "
                          f"{args.dask_timeout}")
     table = read_profiles(args.file)
+    posterior = _posterior(args.posterior)
     rows = _row_range(args.rows, len(table))
     n_rows = len(table) if rows is None else len(rows)
     if not args.out.parent.is_dir():
@@ -702,7 +725,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         with executor_for(args.dask, args.workers, args.dask_timeout or DASK_TIMEOUT) as (
                 executor, n):
             result = forecast(table, args.runs, args.months, args.seed, args.civilians,
-                              executor, n, rows=rows,
+                              executor, n, rows=rows, posterior=posterior,
                               progress=(lambda done: bar.update(done - bar.n)) if bar else None)
     finally:
         if bar:
@@ -710,7 +733,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     write_bytes_atomic(args.out, forecast_csv(result))
     info = summary(result, file=str(args.file), out=str(args.out), months=args.months,
-                   n_civilians=args.civilians, seed=args.seed, seconds=round(seconds, 1))
+                   n_civilians=args.civilians, seed=args.seed, seconds=round(seconds, 1),
+                   posterior=posterior.source if posterior else None)
     if args.json:
         _print_json({"forecast": info, "caveat": CAVEAT})
         return 0
@@ -719,12 +743,118 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     print(f"  mean p_onset {info['mean_p_onset']:.2%}; rows with any onset: "
           f"{info['rows_with_an_onset']}; median people per simulated civilian: "
           f"{info['people_per_civilian_median']:,.0f}")
-    print("  The model's numbers, uncalibrated (every link and coefficient an assumption); the "
-          "intervals cover run-to-run noise only. " + CAVEAT)
+    if posterior:
+        print(f"  The model's numbers, each run with a parameter set drawn from {posterior.source}"
+              " (its own calibration); p_onset averages over the posterior and its interval "
+              "covers run and parameter uncertainty together. " + CAVEAT)
+    else:
+        print("  The model's numbers, uncalibrated (every link and coefficient an assumption); "
+              "the intervals cover run-to-run noise only. " + CAVEAT)
     return 0
 
 
-COMMANDS = {"run": cmd_run, "forecast": cmd_forecast, "ensemble": cmd_ensemble,
+def _posterior(value: str):
+    """``--posterior FILE``: the checked posterior; ``none``: None."""
+    if value == "none":
+        return None
+    from .record.posterior import read_posterior
+
+    return read_posterior(value)
+
+
+def _drawn(args: argparse.Namespace, runs: int):
+    """``(posterior, one scenario per run)`` for ``ensemble``/``compare --posterior``, or
+    ``(None, None)``; a posterior with only link coefficients is refused (they act on profiles
+    only)."""
+    posterior = _posterior(args.posterior)
+    if posterior is None:
+        return None, None
+    from .record.posterior import drawn_scenarios, scenario_columns
+
+    if not scenario_columns(posterior):
+        raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
+                         "coefficients (links.*), which act on profiles (forecast), not on a "
+                         "named scenario")
+    return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed, runs)
+
+
+def _posterior_note(posterior) -> dict | None:
+    if posterior is None:
+        return None
+    from .record.posterior import scenario_columns
+
+    used = scenario_columns(posterior)
+    return {"file": posterior.source, "parameters": used,
+            "note": f"Each run drew one parameter set of {posterior.source} by weight (its "
+                    f"{', '.join(used)}; link coefficients apply to profiles only): rates and "
+                    "intervals cover parameter and run uncertainty together."}
+
+
+# ---- calibrate: ABC-SMC against the record (escalation_sim.record.calibrate) -----------------
+def _calibrate_parser(sub) -> None:
+    c = sub.add_parser("calibrate", help="fit profile links and model coefficients to the Early "
+                                         "Warning Project record (ABC-SMC, pyabc); resumable")
+    c.add_argument("calibration", type=Path, help="calibration TOML file (e.g. "
+                                                  "experiments/calibration.toml)")
+    c.add_argument("--out", type=Path, required=True, help="results directory")
+    c.add_argument("--resume", action="store_true",
+                   help="continue the calibration in --out (the file may change only "
+                        "abc.generations, abc.min_epsilon and abc.predictive)")
+    c.add_argument("--workers", type=int, default=None,
+                   help="local worker processes for each parameter set's runs (default: 1; the "
+                        "posterior is the same for any number)")
+    c.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                   help="run the runs on a Dask scheduler at ADDRESS, or a local Dask cluster of "
+                        "N workers")
+    c.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds to reach the Dask scheduler (default: 30)")
+    c.add_argument("--json", action="store_true", help="print a short summary as JSON")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .experiments.executors import DASK_TIMEOUT, executor_for
+    from .record.calibrate import calibrate, format_result, load_calibration
+
+    _at_least(1, workers=args.workers)
+    if args.dask is not None and args.workers is not None:
+        raise UsageError("--workers and --dask: give one of them")
+    if args.dask_timeout is not None and not args.dask_timeout > 0:
+        raise UsageError(f"--dask-timeout: must be a positive number of seconds, got "
+                         f"{args.dask_timeout}")
+    load_calibration(args.calibration)  # a bad file fails before any work
+    _output_dir(args.out)
+    command = "escalation-sim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "calibrate"
+
+    def log(line: str) -> None:
+        if not args.json:
+            print(line, file=sys.stderr, flush=True)
+
+    workers = 1 if args.workers is None and args.dask is None else args.workers
+    try:
+        with executor_for(args.dask, workers, args.dask_timeout or DASK_TIMEOUT) as (
+                executor, n):
+            result = calibrate(args.calibration, args.out, args.resume, executor, n, command,
+                               log)
+    except KeyboardInterrupt as e:
+        if (args.out / "abc.db").is_file():
+            print(f"{args.calibration}: interrupted; the finished generations are in "
+                  f"{args.out / 'abc.db'}; continue with: escalation-sim calibrate "
+                  f"{args.calibration} --out {args.out} --resume", file=sys.stderr)
+            e.reported = True
+        raise
+    if args.json:
+        _print_json({"calibration": str(args.calibration), "out": str(result.out),
+                     "generations": result.generations, "epsilon": result.epsilon,
+                     "ess": result.ess, "simulations": result.simulations,
+                     "seconds_per_simulation": result.seconds_per_simulation,
+                     "caveat": CAVEAT})
+        return 0
+    print(format_result(result))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "forecast": cmd_forecast, "calibrate": cmd_calibrate,
+            "ensemble": cmd_ensemble,
             "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
             "policies": cmd_policies, "ui": cmd_ui, "sweep": cmd_sweep,

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -81,6 +81,14 @@ def _run_indexed(scenario: Scenario, policy: PolicyParams | None, seed: int,
                  indices: list[int]) -> list[tuple[int, RunOutcome]]:
     """Runs ``indices`` of an ensemble (the unit of work sent to a worker)."""
     return [(i, run_one(scenario, run_seed(seed, i), policy)) for i in indices]
+
+
+def _run_picked(distinct: tuple[Scenario, ...], pick: tuple[int, ...],
+                policy: PolicyParams | None, seed: int,
+                indices: list[int]) -> list[tuple[int, RunOutcome]]:
+    """Runs ``indices`` of an ensemble whose run ``i`` has its own scenario,
+    ``distinct[pick[i]]`` (a parameter set drawn from a posterior)."""
+    return [(i, run_one(distinct[pick[i]], run_seed(seed, i), policy)) for i in indices]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -250,7 +258,8 @@ class WorkerLost(RuntimeError):
 def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | None = None,
                  executor: Executor | None = None,
                  progress: Callable[[int], None] | None = None,
-                 policy: PolicyParams | None = None) -> list[RunOutcome]:
+                 policy: PolicyParams | None = None,
+                 scenarios: Sequence[Scenario] | None = None) -> list[RunOutcome]:
     """Run ``runs`` replicates; outcomes come back in run-index order.
 
     Args:
@@ -261,6 +270,8 @@ def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | No
         executor: any :class:`concurrent.futures.Executor` to use instead of the default pool.
         progress: called with the number of runs finished each time one finishes.
         policy: interventions to deploy in every run (none by default).
+        scenarios: one scenario per run (``runs`` of them) instead of ``scenario``: each run's
+            parameter set drawn from a posterior; each distinct scenario is sent once a task.
 
     Raises:
         WorkerLost: a batch's worker process died more than :data:`WORKER_RETRIES` times.
@@ -283,18 +294,31 @@ def run_ensemble(scenario: Scenario, runs: int, seed: int = 0, workers: int | No
         raise WorkerLost(f"runs {batch[0]}-{batch[-1]}: the worker process running them died "
                          f"{WORKER_RETRIES + 1} times ({type(cause).__name__}: {cause})")
 
+    if scenarios is None:
+        work = partial(_run_indexed, scenario, policy, seed)
+    else:
+        if len(scenarios) != runs:
+            raise ValueError(f"scenarios: one per run ({runs}), got {len(scenarios)}")
+        position: dict[int, int] = {}     # id of a scenario -> its place among the distinct
+        distinct: list[Scenario] = []
+        for s in scenarios:
+            if id(s) not in position:
+                position[id(s)] = len(distinct)
+                distinct.append(s)
+        work = partial(_run_picked, tuple(distinct),
+                       tuple(position[id(s)] for s in scenarios), policy, seed)
     own = None
     if executor is None and workers > 1 and runs > 1:
         own = executor = local_pool(min(workers, runs))
     try:
         if executor is None:
             for i in range(runs):
-                take([i], _run_indexed(scenario, policy, seed, [i]))
+                take([i], work([i]))
         else:
             size = max(1, runs // (4 * max(workers, 1)))
             batches = [list(range(i, min(i + size, runs))) for i in range(0, runs, size)]
-            dispatch(batches, partial(_run_indexed, scenario, policy, seed), executor,
-                     take, lost, max_pending=2 * max(workers, 1) + 2)
+            dispatch(batches, work, executor, take, lost,
+                     max_pending=2 * max(workers, 1) + 2)
     finally:
         if own is not None:
             own.shutdown(cancel_futures=True)

@@ -14,8 +14,10 @@ worker or many give the same numbers for the same profile-year. Runs go through 
 one dispatch loop (:func:`escalation_sim.runner.dispatch`) on any executor: in-process, the
 local pool, or Dask.
 
-These are the model's numbers, uncalibrated (no link or coefficient is fitted to the record);
-they are not a forecast of any real country.
+With a posterior (:mod:`.posterior`, written by ``calibrate``), each run draws one parameter
+set by weight (:func:`draw_seed`), so ``p_onset`` averages over the posterior. Without one these
+are the model's numbers, uncalibrated (no link or coefficient is fitted to the record); either
+way they are not a forecast of any real country.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..outcomes import wilson
 from ..params import Scenario
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
+from .posterior import Posterior, draw_seed, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
 
 FORECAST_MONTHS = 24
@@ -49,6 +52,9 @@ BATCH_RUNS = 25
 """Most runs of one row sent to a worker as one task."""
 NOTE = ("the model's numbers, uncalibrated (every profile link and model coefficient is an "
         "assumption, none fitted); the interval covers run-to-run noise only")
+NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from the given "
+                  "posterior (its own calibration); p_onset averages over the posterior, and "
+                  "its interval covers run and parameter uncertainty together")
 COLUMNS = ("row", "profile", "year", "n_runs", "onsets", "p_onset", "p_onset_low",
            "p_onset_high", "people_per_civilian")
 """Columns of the forecast file, one line per row of the input, in the input's order."""
@@ -76,25 +82,29 @@ class RowForecast:
 
 @dataclass(frozen=True, eq=False)
 class _Batch:
-    """Runs ``indices`` of the ``k``-th row forecast (the unit of work sent to a worker)."""
+    """Runs ``indices`` of the ``k``-th row forecast (the unit of work sent to a worker); with a
+    posterior, ``draws[j]`` is the scenario of run ``indices[j]`` (its drawn parameter set)."""
 
     k: int
     scenario: Scenario
     seed: int
     indices: list[int]
+    draws: tuple[Scenario, ...] = ()
 
 
 def _run_batch(batch: _Batch) -> list[bool]:
     """The onset flags of a batch's runs."""
-    return [bool(run_one(batch.scenario, run_seed(batch.seed, i)).mass_killing_onset)
-            for i in batch.indices]
+    scenarios = batch.draws or [batch.scenario] * len(batch.indices)
+    return [bool(run_one(sc, run_seed(batch.seed, i)).mass_killing_onset)
+            for sc, i in zip(scenarios, batch.indices, strict=True)]
 
 
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,
              n_civilians: int = FORECAST_CIVILIANS, executor: Executor | None = None,
              workers: int = 1, progress: Callable[[int], None] | None = None,
              links: ProfileLinks = LINK_DEFAULTS,
-             rows: Sequence[int] | None = None) -> list[RowForecast]:
+             rows: Sequence[int] | None = None,
+             posterior: Posterior | None = None) -> list[RowForecast]:
     """Forecast rows of ``table`` (all by default; else the 1-based ``rows``), in order.
 
     Args:
@@ -107,6 +117,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
         progress: called with the number of runs finished so far.
         links: the profile links' coefficients.
         rows: which data rows (1-based) to forecast.
+        posterior: each run draws one parameter set of it by weight (:func:`draw_seed`), which
+            replaces ``links`` and sets the fitted scenario fields.
 
     Raises:
         WorkerLost: a batch's worker process kept dying.
@@ -120,6 +132,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     # a batch carries its scenario and seed, so that a task ships one scenario, not all
     batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))))
                for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
+    if posterior is not None:
+        batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
     finished = 0
 
     def take(batch: _Batch, result: list[bool]) -> None:
@@ -149,6 +163,25 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     return out
 
 
+def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
+           posterior: Posterior, months: int, n_civilians: int) -> list[_Batch]:
+    """The batches with each run's scenario under its drawn parameter set (one scenario built
+    per row and drawn set)."""
+    built: dict[tuple[int, int], Scenario] = {}
+
+    def scenario(k: int, j: int) -> Scenario:
+        if (k, j) not in built:
+            links, overrides = split(posterior.parameters(j))
+            built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
+                                       overrides).scenario
+        return built[(k, j)]
+
+    return [_Batch(b.k, b.scenario, b.seed, b.indices,
+                   tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
+                         for i in b.indices))
+            for b in batches]
+
+
 def forecast_csv(rows: Sequence[RowForecast]) -> bytes:
     """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals."""
     f = io.StringIO(newline="")
@@ -169,7 +202,7 @@ def summary(rows: Sequence[RowForecast], **context) -> dict:
             "mean_p_onset": float(p.mean()) if len(p) else None,
             "rows_with_an_onset": int((p > 0).sum()),
             "people_per_civilian_median": float(np.median(ppc)) if len(ppc) else None,
-            "note": NOTE}
+            "note": NOTE_POSTERIOR if context.get("posterior") else NOTE}
 
 
 # ---- evaluation against the calibration data -----------------------------------------------------

@@ -250,6 +250,18 @@ def km_quantiles(years: np.ndarray, censored: np.ndarray,
     return np.array(out)
 
 
+def onset_masks(years: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The event and at-risk masks of the three onset rates (:data:`DEFINITIONS`) over the
+    classified country-years of :func:`episode_years`: ``{name: (event, at_risk)}``. The one
+    definition of these rates, for the record and for simulated country-years alike."""
+    onset = years.onset.to_numpy()
+    outside = years.carried.to_numpy() == 0
+    prior = years.prior.to_numpy()
+    return {"first_onset_rate": (onset, outside & ~prior),
+            "onset_rate_after_episode": (onset, outside & prior),
+            "onset_rate_during_episode": (onset, ~outside)}
+
+
 def duration_targets(episodes: pd.DataFrame, boot: CountryBootstrap) -> list[Target]:
     """Quartiles and median of spell duration, each with its bootstrap over countries."""
     sp = spells(episodes)
@@ -300,10 +312,11 @@ def risk_quintiles(score: np.ndarray) -> np.ndarray:
 
 
 def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
-                     seed: int = 0) -> list[Target]:
-    """Onset rates by quintile of the out-of-fold risk score, and the top quintile's share of
-    the onsets (stabler than a top-to-bottom ratio, whose bottom quintile has a handful)."""
-    score = risk_scores(predictors, seed)
+                     seed: int = 0, score: np.ndarray | None = None) -> list[Target]:
+    """Onset rates by quintile of the out-of-fold risk score (``score``: :func:`risk_scores`
+    of ``predictors``, computed here if not given), and the top quintile's share of the onsets
+    (stabler than a top-to-bottom ratio, whose bottom quintile has a handful)."""
+    score = risk_scores(predictors, seed) if score is None else score
     known = ~np.isnan(score)
     quintile = risk_quintiles(score)
     y = predictors[OUTCOME].to_numpy()
@@ -325,11 +338,12 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
 
 def targets(episodes: pd.DataFrame | None = None, predictors: pd.DataFrame | None = None,
             seed: int = 0, resamples: int = RESAMPLES, gradient: bool = True,
-            episodes_file: str | None = None, predictors_file: str | None = None) -> Targets:
+            episodes_file: str | None = None, predictors_file: str | None = None,
+            score: np.ndarray | None = None) -> Targets:
     """Every calibration target of the record (the shipped files unless tables are given).
 
     ``gradient=False`` leaves out the risk-score targets (they fit the baseline model six
-    times, the slow part).
+    times, the slow part); ``score`` gives the predictors' risk scores if already computed.
     """
     if episodes is None:
         episodes_file = episodes_file or str(data_dir() / EPISODES_FILE)
@@ -344,17 +358,12 @@ def targets(episodes: pd.DataFrame | None = None, predictors: pd.DataFrame | Non
     boot = CountryBootstrap(countries, resamples, seed)
     years = episode_years(episodes)
     profiles = years.profile.to_numpy()
-    onset = years.onset.to_numpy()
-    outside = years.carried.to_numpy() == 0
-    prior = years.prior.to_numpy()
-    first = rate_target("first_onset_rate", onset, outside & ~prior, profiles, boot,
-                        DEFINITIONS["first_onset_rate"])
-    after = rate_target("onset_rate_after_episode", onset, outside & prior, profiles, boot,
-                        DEFINITIONS["onset_rate_after_episode"])
-    during = rate_target("onset_rate_during_episode", onset, ~outside, profiles, boot,
-                         DEFINITIONS["onset_rate_during_episode"])
-    ratio = _ratio(resampled_rate(onset, outside & prior, profiles, boot),
-                   resampled_rate(onset, outside & ~prior, profiles, boot))
+    masks = onset_masks(years)
+    first, after, during = (rate_target(name, *masks[name], profiles, boot, DEFINITIONS[name])
+                            for name in ("first_onset_rate", "onset_rate_after_episode",
+                                         "onset_rate_during_episode"))
+    ratio = _ratio(resampled_rate(*masks["onset_rate_after_episode"], profiles, boot),
+                   resampled_rate(*masks["first_onset_rate"], profiles, boot))
     low, high = _percentiles(ratio)
     ratio_target = Target("after_episode_ratio", after.value / first.value, low, high,
                           "95 % percentile bootstrap over countries (both rates resampled "
@@ -362,7 +371,7 @@ def targets(episodes: pd.DataFrame | None = None, predictors: pd.DataFrame | Non
                           DEFINITIONS["after_episode_ratio"])
     out = [first, after, during, ratio_target, *duration_targets(episodes, boot)]
     if gradient:
-        out += gradient_targets(predictors, boot, seed)
+        out += gradient_targets(predictors, boot, seed, score)
     return Targets(tuple(out), episodes_file or "(table)",
                    (predictors_file or "(table)") if gradient else None, seed, resamples)
 

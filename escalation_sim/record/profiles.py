@@ -38,7 +38,7 @@ import pandas as pd
 from ..declare import P, Section
 from ..errors import InputError
 from ..params import Scenario
-from ..scenario import dump_scenario, read_scenario, resolve, validate
+from ..scenario import apply_override, dump_scenario, read_scenario, resolve, validate
 from .data import _line, _numbers, _Problems, _read, _require_columns
 
 TEMPLATE = "default"
@@ -447,10 +447,15 @@ def _get(data: dict[str, Any], dotted: str) -> Any:
 def scenario_data(values: dict[str, float], profile: int, year: int,
                   links: ProfileLinks = LINK_DEFAULTS, months: int | None = None,
                   n_civilians: int | None = None, years_since_episode: float | None = None,
-                  imputed: Sequence[str] = ()) -> tuple[dict[str, Any], dict, dict]:
+                  imputed: Sequence[str] = (),
+                  overrides: Sequence[str] = ()) -> tuple[dict[str, Any], dict, dict]:
     """Raw scenario data for one profile's values (``values``: every column of
-    :data:`COLUMNS`, none missing), the fields each link set, and the history."""
+    :data:`COLUMNS`, none missing), the fields each link set, and the history.
+    ``overrides`` (``PATH=VALUE``, as with ``--set``) are applied to the template before the
+    links, so a link's field keeps the link's value (a posterior's dynamics coefficients)."""
     data = template(months, n_civilians)
+    for assignment in overrides:
+        apply_override(data, assignment)
     applied: dict[str, dict[str, Any]] = {}
     for link in LINKS:
         link.apply(values, links, data)
@@ -520,8 +525,10 @@ def _years_since_episode(table: pd.DataFrame, index: int) -> float | None:
 
 
 def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULTS,
-               months: int | None = None, n_civilians: int | None = None) -> Profile:
-    """The profile of data row ``row`` (1 = the first row after the header, on line 2)."""
+               months: int | None = None, n_civilians: int | None = None,
+               overrides: Sequence[str] = ()) -> Profile:
+    """The profile of data row ``row`` (1 = the first row after the header, on line 2), with
+    ``overrides`` of the scenario's fields (see :func:`scenario_data`)."""
     n = len(table)
     if not 1 <= row <= n:
         raise InputError(table.source, [(f"--row {row}", f"no such row: the file has {n} data "
@@ -537,7 +544,7 @@ def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULT
     since = _years_since_episode(table.table, row - 1)
     profile, year = int(r.profile), int(r.year)
     data, applied, past = scenario_data(values, profile, year, links, months, n_civilians,
-                                        since, imputed)
+                                        since, imputed, overrides)
     scenario = validate(data, f"{table.source}: row {row} (line {int(r.line)})")
     return Profile(table.source, row, profile, year, values, tuple(imputed), past, scenario,
                    applied)

@@ -1,0 +1,773 @@
+"""Calibration: ABC-SMC (pyabc) of profile links and model coefficients to the record.
+
+A calibration file (``experiments/calibration.toml``, validated by :class:`Calibration`) names
+the parameters to fit (:mod:`.posterior`: ``links.*`` or scenario dotted paths; each prior
+uniform over the parameter's declared bounds unless the file narrows it), the targets (names of
+:func:`.measure.targets`), the calibration years, the sample of profile rows, and the ABC
+settings. :func:`calibrate` runs it and writes, in its output directory:
+
+* ``posterior.parquet`` — one row per particle of the last generation (parameters, ``weight``),
+  with the calibration's record in the file's metadata (:mod:`.posterior`);
+* ``diagnostics.json`` — per generation: epsilon, particles accepted, simulations, ESS; the cost
+  of one simulated parameter set;
+* ``predictive.csv`` and ``predictive.png`` — posterior predictive checks against every target
+  the model can simulate;
+* ``README.md`` — what was fitted to what; and ``abc.db`` (pyabc's history, for ``--resume``),
+  ``config.json`` and ``record.json`` (the targets and the sampled rows).
+
+**The simulated statistics** are measured by the record's own definitions
+(:func:`.measure.episode_years`, :func:`.measure.onset_masks`): a parameter set is simulated by
+running every sampled profile row ``runs`` times for ``months`` months; each run becomes a
+country in an episode table of the record's format (a year per 12 months; a profile with a past
+episode gets a year 0 in which that episode ends, so its years count as "after an episode");
+the three onset rates follow. The risk gradient: each sampled row belongs to a quintile of the
+record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on the calibration
+years), rows are sampled equally from each quintile (as the quintiles have equal counts), and a
+run's event is an onset within its first 24 months (the EWP's ``mk_onset_1or2``). Episode
+duration is not simulated: spells last a median 12 years in the record, far beyond affordable
+runs, and the model's episodes rarely end.
+
+**Distance**: the Euclidean norm of each target's error divided by the width of its 95 %
+interval (the wider of the Wilson and the country-bootstrap interval); a statistic the
+simulation leaves undefined (no onsets for a share or a ratio) counts ``undefined_distance``
+widths.
+
+**Reproducibility**: pyabc draws from numpy's global generator, and its parallel samplers reseed
+each worker from the operating system's entropy, so they are not reproducible. Particles are
+therefore sampled one after another (:class:`SeededSampler`), the global generator seeded for
+each from (seed, generation, particle index); the parallel work is inside each particle, whose
+runs go to the executor (local pool or Dask) through :func:`escalation_sim.runner.dispatch`.
+The same seed gives the same posterior on any number of workers, and ``--resume`` continues a
+stopped fit exactly where an uninterrupted one would have gone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputError
+from ..files import write_bytes_atomic, write_json_atomic
+from ..outcomes import CAVEAT
+from ..rng import run_seed
+from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_model
+from ..scenario import explain, read_toml
+from .data import (
+    CITATION,
+    EPISODES_FILE,
+    PREDICTORS_FILE,
+    data_dir,
+    load_episodes,
+    load_predictors,
+)
+from .measure import (
+    Target,
+    Targets,
+    episode_years,
+    onset_masks,
+    risk_quintiles,
+    risk_scores,
+    targets,
+)
+from .posterior import Fitted, fitted, split, weighted_summary, write_posterior
+from .profiles import ProfileTable, profile_at, read_profiles
+
+GRADIENT_MONTHS = 24
+"""A run's window for the risk gradient: the EWP's outcome is an onset in the next two years."""
+QUINTILES = tuple(f"onset_rate_risk_q{q}" for q in range(1, 6))
+SIMULATED = ("first_onset_rate", "onset_rate_after_episode", "after_episode_ratio",
+             *QUINTILES, "onset_share_top_quintile")
+"""The targets the model's runs can be measured against, in report order."""
+NOT_SIMULATED = {
+    "onset_rate_during_episode": "profiles with an ongoing episode start the model without "
+                                 "one (the model cannot carry an episode into month 0)",
+    **{name: "episode duration is not simulated: spells last a median 12 years in the record, "
+             "beyond affordable runs, and the model's episodes rarely end"
+       for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
+}
+RESUMABLE = ("generations", "min_epsilon", "predictive")
+"""ABC settings ``--resume`` may change (when to stop, how many predictive checks)."""
+NOTE = ("the model's numbers for stylized, anonymous profiles; a posterior of the model's "
+        "parameters given the record's aggregate rates, not a forecast of any country")
+
+
+# ---- the calibration file ------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class FitParameter(_Strict):
+    """One parameter to fit: its name, and optionally a narrower prior range."""
+
+    name: str = Field(description="links.FIELD (a profile link coefficient) or a scenario "
+                                  "dotted path (e.g. violence.state_orders)")
+    range: list[float] | None = Field(None, description="[low, high] of the uniform prior, "
+                                      "within the declared bounds (default: the bounds)")
+
+    @model_validator(mode="after")
+    def _known(self) -> FitParameter:
+        try:
+            f = fitted(self.name)
+        except ValueError as e:
+            raise ValueError(f"name: {e}") from None
+        if self.range is not None:
+            if len(self.range) != 2 or not self.range[0] < self.range[1]:
+                raise ValueError("range: give [low, high] with low below high")
+            if self.range[0] < f.low or self.range[1] > f.high:
+                raise ValueError(f"range: [{self.range[0]:g}, {self.range[1]:g}] leaves the "
+                                 f"declared bounds [{f.low:g}, {f.high:g}] of {self.name}")
+        return self
+
+    def prior(self) -> tuple[float, float]:
+        f = fitted(self.name)
+        return (self.range[0], self.range[1]) if self.range else (f.low, f.high)
+
+
+class Sample(_Strict):
+    """What one simulated parameter set runs."""
+
+    rows_per_quintile: int = Field(4, ge=1, le=1000, description="Profile rows sampled from "
+                                   "each quintile of the risk score (seeded)")
+    runs: int = Field(5, ge=1, le=10_000, description="Runs per sampled row")
+    months: int = Field(24, ge=GRADIENT_MONTHS, le=600,
+                        description="Months per run (a multiple of 12, at least 24)")
+    civilians: int = Field(1000, ge=100, le=100_000, description="Simulated civilians per run")
+
+    @model_validator(mode="after")
+    def _years(self) -> Sample:
+        if self.months % 12:
+            raise ValueError(f"months: must be a multiple of 12 (whole years), got {self.months}")
+        return self
+
+
+class ABC(_Strict):
+    """pyabc's ABC-SMC settings."""
+
+    population: int = Field(100, ge=2, le=100_000, description="Particles per generation")
+    generations: int = Field(5, ge=1, le=100, description="Most generations (stop earlier at "
+                             "min_epsilon)")
+    min_epsilon: float = Field(0.0, ge=0, description="Stop when epsilon falls to this "
+                               "distance (in interval widths)")
+    undefined_distance: float = Field(3.0, gt=0, le=100, description="Scaled error charged to a "
+                                      "target the simulation leaves undefined (assumption)")
+    predictive: int = Field(20, ge=1, le=10_000, description="Posterior predictive simulations "
+                            "(parameter sets drawn by weight)")
+    resamples: int = Field(500, ge=100, le=100_000, description="Resamples of countries for the "
+                           "targets' bootstrap intervals")
+
+
+class Calibration(_Strict):
+    """A validated calibration file."""
+
+    name: str = Field(description="Name of the calibration")
+    description: str = Field("", description="What it fits and why")
+    seed: int = Field(0, ge=0, description="Seed: the row sample, every particle and run")
+    last_year: int = Field(1995, ge=1965, le=2011, description="Calibration years: the record "
+                           "up to this year (episodes to it; predictor rows whose two-year "
+                           "outcome ends by it); later years stay out of sample")
+    targets: list[str] = Field(min_length=1, description="Target names (record targets)")
+    parameters: list[FitParameter] = Field(min_length=1, description="The parameters to fit")
+    sample: Sample = Sample()
+    abc: ABC = ABC()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Calibration:
+        for i, t in enumerate(self.targets):
+            if t in NOT_SIMULATED:
+                raise ValueError(f"targets.{i}: {t!r} cannot be simulated: {NOT_SIMULATED[t]}")
+            if t not in SIMULATED:
+                raise ValueError(f"targets.{i}: unknown target {t!r}; targets are "
+                                 f"{', '.join(SIMULATED)}")
+        if len(set(self.targets)) != len(self.targets):
+            raise ValueError("targets: a target is listed twice")
+        names = [p.name for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise ValueError("parameters: a parameter is listed twice")
+        return self
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read and validate a calibration file; errors name the file and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), [("", "no such calibration file")])
+    try:
+        return Calibration.model_validate(read_toml(path))
+    except ValidationError as e:
+        raise InputError(str(path), explain(e, Calibration)) from None
+
+
+# ---- the record in the calibration years ---------------------------------------------------------
+@dataclass(frozen=True)
+class Record:
+    """The targets in the calibration years and the sampled profile rows."""
+
+    targets: Targets
+    rows: tuple[int, ...]          # 1-based rows of the predictors file
+    quintiles: tuple[int, ...]     # each row's risk quintile (0-4)
+    episode_table: tuple[bool, ...]  # whether the row enters the onset rates (no ongoing episode)
+    prior: tuple[bool, ...]        # whether the row's profile had an episode before
+
+    def to_dict(self) -> dict:
+        return {"targets": self.targets.to_dict(), "rows": list(self.rows),
+                "quintiles": list(self.quintiles), "episode_table": list(self.episode_table),
+                "prior": list(self.prior)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Record:
+        """The record as :meth:`to_dict` wrote it (``--resume`` reads it rather than fitting the
+        risk score again)."""
+        t = d["targets"]
+        found = Targets(tuple(Target(**x) for x in t["targets"].values()),
+                        t["files"]["episodes"], t["files"]["predictors"], t["seed"],
+                        t["resamples"])
+        return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
+                   tuple(d["prior"]))
+
+
+def calibration_record(config: Calibration, source: str = "calibration") -> Record:
+    """The targets computed on the calibration years only, and the seeded sample of rows
+    (``source``: the calibration file, named in an error)."""
+    episodes = load_episodes(data_dir() / EPISODES_FILE)
+    predictors = load_predictors(data_dir() / PREDICTORS_FILE)
+    episodes = episodes[episodes.year <= config.last_year].reset_index(drop=True)
+    predictors = predictors[predictors.year <= config.last_year - 2].reset_index(drop=True)
+    score = risk_scores(predictors, config.seed)
+    found = targets(episodes, predictors, config.seed, config.abc.resamples,
+                    episodes_file=f"{EPISODES_FILE} (years to {config.last_year})",
+                    predictors_file=f"{PREDICTORS_FILE} (years to {config.last_year - 2})",
+                    score=score)
+    quintile = risk_quintiles(score)
+    fewest = min(int((quintile == q).sum()) for q in range(5))
+    if config.sample.rows_per_quintile > fewest:
+        raise InputError(source, [("sample.rows_per_quintile", (
+            f"{config.sample.rows_per_quintile} rows from each quintile, but the calibration "
+            f"years to {config.last_year} have {fewest} scored rows in the smallest"))])
+    rng = np.random.default_rng(config.seed)
+    chosen = np.sort(np.concatenate([
+        rng.choice(np.flatnonzero(quintile == q), config.sample.rows_per_quintile, replace=False)
+        for q in range(5)]))
+    # rows of the predictors file (the filtered table keeps the file order and line numbers)
+    rows = tuple(int(predictors.line.iloc[i]) - 1 for i in chosen)
+    ongoing = predictors["mk_ongoing_count_log2"].fillna(0).to_numpy()[chosen] > 0
+    ever = predictors["mk_ever"].fillna(0).to_numpy()[chosen] > 0.5
+    return Record(found, rows, tuple(int(quintile[i]) for i in chosen),
+                  tuple(bool(x) for x in ~ongoing), tuple(bool(x) for x in ever))
+
+
+# ---- simulation ------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """Runs ``indices`` of sampled row ``k`` (the unit of work sent to a worker)."""
+
+    k: int
+    scenario: Any
+    seed: int
+    indices: list[int]
+
+
+def _run_batch(batch: _Batch) -> list[tuple[tuple[int, int | None], ...]]:
+    """Each run's mass-killing episodes as (onset month, end month or None)."""
+    out = []
+    for i in batch.indices:
+        model = run_model(batch.scenario, run_seed(batch.seed, i))
+        out.append(tuple((e.onset, e.end) for e in model.violence.episodes))
+    return out
+
+
+def _year(month: int) -> int:
+    return (month - 1) // 12 + 1
+
+
+def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int,
+               rows: Sequence[int], record: Record) -> dict[str, float]:
+    """Every simulated statistic of :data:`SIMULATED` from the runs' episodes (``episodes[j]``
+    is run ``j``, of sampled row ``rows[j]``, an index into ``record``), by the record's
+    definitions (NaN where undefined)."""
+    lines = []
+    years = months // 12
+    for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
+        if not record.episode_table[k]:
+            continue
+        if record.prior[k]:  # the past episode ends in year 0: the run's years follow one
+            lines.append((j, 0, 0, 1, 1))
+        for y in range(1, years + 1):
+            onset = sum(_year(a) == y for a, _ in eps)
+            ongoing = sum(_year(a) <= y and (b is None or _year(b) >= y) for a, b in eps)
+            offset = sum(b is not None and _year(b) == y for _, b in eps)
+            lines.append((j, y, onset, ongoing, offset))
+    table = pd.DataFrame(lines, columns=["profile", "year", "mk_onset_count",
+                                         "mk_ongoing_count", "mk_offset_count"])
+    out: dict[str, float] = {}
+    masks = onset_masks(episode_years(table)) if len(table) else {}
+    for name in ("first_onset_rate", "onset_rate_after_episode"):
+        event, at_risk = masks[name] if masks else (np.zeros(0, bool), np.zeros(0, bool))
+        n = int(at_risk.sum())
+        out[name] = float((event & at_risk).sum() / n) if n else math.nan
+    first = out["first_onset_rate"]
+    out["after_episode_ratio"] = (out["onset_rate_after_episode"] / first
+                                  if first > 0 else math.nan)
+    event = np.array([any(a <= GRADIENT_MONTHS for a, _ in eps) for eps in episodes])
+    quintile = np.array([record.quintiles[k] for k in rows])
+    for q, name in enumerate(QUINTILES):
+        out[name] = float(event[quintile == q].mean()) if (quintile == q).any() else math.nan
+    out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / event.sum())
+                                       if event.any() else math.nan)
+    return out
+
+
+class Simulator:
+    """A parameter set → the simulated statistics (pyabc's model), running every sampled row
+    ``runs`` times on ``executor`` (None: in this process). The seed of a simulation is drawn
+    from numpy's global generator, which :class:`SeededSampler` seeds for each particle."""
+
+    def __init__(self, config: Calibration, table: ProfileTable, record: Record,
+                 names: Sequence[str], executor: Executor | None = None, workers: int = 1):
+        self.config, self.table, self.record = config, table, record
+        self.names = tuple(names)
+        self.executor, self.workers = executor, workers
+        self.simulations = 0
+        self.seconds = 0.0
+
+    def __call__(self, parameters: dict) -> dict[str, float]:
+        # pyabc's particles draw from numpy's global generator: the simulation's seed too
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+        values = {n: float(parameters[_key(n)]) for n in self.names}
+        return self.simulate(values, seed)
+
+    def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
+        start = time.perf_counter()
+        s = self.config.sample
+        try:
+            links, overrides = split(values)
+            scenarios = [profile_at(self.table, r, links, s.months, s.civilians,
+                                    overrides).scenario for r in self.record.rows]
+        except (InputError, ValueError):
+            return {**dict.fromkeys(SIMULATED, math.nan), "valid": 0.0}
+        size = max(1, min(s.runs, math.ceil(s.runs * len(scenarios) / (4 * self.workers))))
+        batches = [_Batch(k, sc, run_seed(seed, k), list(range(i, min(i + size, s.runs))))
+                   for k, sc in enumerate(scenarios) for i in range(0, s.runs, size)]
+        found: dict[tuple[int, int], Any] = {}
+
+        def take(batch: _Batch, result: list) -> None:
+            for i, eps in zip(batch.indices, result, strict=True):
+                found[(batch.k, i)] = eps
+
+        def lost(batch: _Batch, cause: BaseException) -> None:
+            raise WorkerLost(f"calibration row {self.record.rows[batch.k]}: the worker process "
+                             f"running it died {WORKER_RETRIES + 1} times ({cause})")
+
+        if self.executor is None:
+            for b in batches:
+                take(b, _run_batch(b))
+        else:
+            dispatch(batches, _run_batch, self.executor, take, lost,
+                     max_pending=2 * max(self.workers, 1) + 2)
+        keys = sorted(found)
+        stats = statistics([found[key] for key in keys], s.months, [k for k, _ in keys],
+                           self.record)
+        self.simulations += 1
+        self.seconds += time.perf_counter() - start
+        return {**stats, "valid": 1.0}
+
+
+class Distance:
+    """Each target's error divided by its interval's width, the Euclidean norm of those."""
+
+    def __init__(self, config: Calibration, found: Targets):
+        self.names = tuple(config.targets)
+        self.scale = {n: width(found[n]) for n in self.names}
+        self.undefined = config.abc.undefined_distance
+
+    def __call__(self, x: dict, x_0: dict) -> float:
+        if not x.get("valid", 1.0):
+            return math.inf
+        total = 0.0
+        for n in self.names:
+            v = float(x[n])
+            term = self.undefined if math.isnan(v) else (v - float(x_0[n])) / self.scale[n]
+            total += term * term
+        return math.sqrt(total)
+
+
+def width(t: Target) -> float:
+    """The width of a target's 95 % interval: the wider of its two intervals."""
+    widths = [t.high - t.low]
+    if t.country_low is not None and t.country_high is not None:
+        widths.append(t.country_high - t.country_low)
+    w = max(x for x in widths if math.isfinite(x))
+    if not w > 0:
+        raise ValueError(f"target {t.name}: its interval has no width")
+    return w
+
+
+def _key(name: str) -> str:
+    """A parameter's name in pyabc's database (which keeps only word characters)."""
+    return name.replace(".", "__")
+
+
+def particle_seed(seed: int, t: int, i: int) -> list[int]:
+    """The seed of numpy's global generator for particle ``i`` of generation ``t`` (t = -1:
+    pyabc's calibration sample)."""
+    return [int(x) for x in np.random.SeedSequence([seed, t + 1, i]).generate_state(4)]
+
+
+def _sampler_class():
+    from pyabc.sampler import Sampler
+
+    class SeededSampler(Sampler):
+        """pyabc's single-core sampling, numpy's global generator seeded for each particle from
+        (seed, generation, particle index), so that a generation depends only on the previous
+        one: the same on any number of workers, and after ``--resume``."""
+
+        def __init__(self, seed: int, report: Callable[[int, int, int], None] | None = None):
+            super().__init__()
+            self.seed, self.report = seed, report
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                    all_accepted=False, ana_vars=None):
+            sample = self._create_empty_sample()
+            i = 0
+            while sample.n_accepted < n and i < max_eval:
+                np.random.seed(particle_seed(self.seed, t, i))  # noqa: NPY002 - pyabc's
+                sample.append(simulate_one())
+                i += 1
+            self.nr_evaluations_ = i
+            if sample.n_accepted < n:
+                sample.ok = False
+            if self.report:
+                self.report(t, sample.n_accepted, i)
+            return sample
+
+    return SeededSampler
+
+
+# ---- the fit -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Result:
+    out: Path
+    generations: int
+    epsilon: float
+    ess: float
+    simulations: int
+    seconds_per_simulation: float | None
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {p: version(p) for p in ("escalation-sim", "pyabc", "numpy", "scipy", "pandas",
+                                    "mesa", "scikit-learn")} | {
+        "python": platform.python_version()}
+
+
+def _config_json(config: Calibration) -> dict:
+    return config.model_dump(mode="json")
+
+
+def _same_fit(old: dict, new: dict) -> str:
+    """The first field that differs between two calibrations beyond what a resume may change."""
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    a, b = flat(old), flat(new)
+    for k in sorted(set(a) | set(b)):
+        if k.removeprefix("abc.") in RESUMABLE and k.startswith("abc."):
+            continue
+        if a.get(k) != b.get(k):
+            return k
+    return ""
+
+
+def calibrate(path: str | Path, out: str | Path, resume: bool = False,
+              executor: Executor | None = None, workers: int = 1,
+              command: str = "", log: Callable[[str], None] | None = None) -> Result:
+    """Run (or with ``resume`` continue) the calibration of file ``path`` into ``out``."""
+    import pyabc
+
+    config = load_calibration(path)
+    out = Path(out)
+    db_file = out / "abc.db"
+    log = log or (lambda _: None)
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    if resume:
+        if not db_file.is_file() or not (out / "config.json").is_file():
+            raise InputError(str(out), [("", "no calibration to resume here (abc.db and "
+                                             "config.json missing)")])
+        old = json.loads((out / "config.json").read_text())
+        differs = _same_fit(old, _config_json(config))
+        if differs:
+            raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
+                                          "--resume may change only abc." + ", abc.".join(
+                                              RESUMABLE))])
+    elif db_file.exists():
+        raise InputError(str(out), [("", "already holds a calibration (abc.db): continue it "
+                                         "with --resume, or choose another --out")])
+    out.mkdir(parents=True, exist_ok=True)
+    if resume and (out / "record.json").is_file():
+        record = Record.from_dict(json.loads((out / "record.json").read_text()))
+    else:
+        log(f"{path}: the record's targets in the years to {config.last_year} (fits the risk "
+            "score's regression; about a minute)")
+        record = calibration_record(config, str(path))
+        write_json_atomic(out / "record.json", record.to_dict())
+    write_json_atomic(out / "config.json", _config_json(config))
+    table = read_profiles(data_dir() / PREDICTORS_FILE)
+    names = [p.name for p in config.parameters]
+    simulator = Simulator(config, table, record, names, executor, workers)
+    distance = Distance(config, record.targets)
+    observed = {n: record.targets[n].value for n in SIMULATED} | {"valid": 1.0}
+    prior = pyabc.Distribution(**{_key(p.name): pyabc.RV("uniform", lo, hi - lo)
+                                  for p in config.parameters for lo, hi in [p.prior()]})
+
+    def report(t: int, accepted: int, simulations: int) -> None:
+        what = "calibration sample" if t < 0 else f"generation {t}"
+        log(f"  {what}: {accepted} accepted of {simulations} simulations")
+
+    sampler = _sampler_class()(config.seed, report)
+    # pyabc's defaults, named: epsilon the median of the last generation's distances, and
+    # particles perturbed by a multivariate normal kernel (Scott's bandwidth) on the last one
+    abc = pyabc.ABCSMC(simulator, prior, distance, population_size=config.abc.population,
+                       sampler=sampler, eps=pyabc.MedianEpsilon(),
+                       transitions=pyabc.MultivariateNormalTransition())
+    db = f"sqlite:///{db_file.resolve()}"
+    load_start = os.getloadavg()
+    if resume:
+        history = abc.load(db, 1)
+        done = history.max_t + 1
+    else:
+        history = abc.new(db, observed)
+        done = 0
+    remaining = config.abc.generations - done
+    if remaining > 0:
+        history = abc.run(minimum_epsilon=config.abc.min_epsilon,
+                          max_nr_populations=remaining)
+    load_end = os.getloadavg()
+    return _write_outputs(config, record, history, simulator, out, command,
+                          {"start": load_start, "end": load_end}, log)
+
+
+def _write_outputs(config: Calibration, record: Record, history, simulator: Simulator,
+                   out: Path, command: str, load: dict, log) -> Result:
+    from pyabc.weighted_statistics import effective_sample_size
+
+    names = [p.name for p in config.parameters]
+    t_last = history.max_t
+    frame, w = history.get_distribution(m=0, t=t_last)
+    values = np.column_stack([frame[_key(n)].to_numpy(dtype=np.float64) for n in names])
+    weights = np.asarray(w, dtype=np.float64)
+    pops = history.get_all_populations()
+    generations = []
+    for _, row in pops[pops.t >= 0].iterrows():
+        t = int(row.t)
+        _, wt = history.get_distribution(m=0, t=t)
+        generations.append({"generation": t, "epsilon": float(row.epsilon),
+                            "accepted": int(row.particles), "simulations": int(row.samples),
+                            "acceptance_rate": float(row.particles / row.samples),
+                            "ess": float(effective_sample_size(np.asarray(wt)))})
+    priors = {p.name: list(p.prior()) for p in config.parameters}
+    metadata = {
+        "command": command, "calibration": _config_json(config), "seed": config.seed,
+        "targets": {n: record.targets[n].to_dict() for n in config.targets},
+        "data_years": {"episodes": f"to {config.last_year}",
+                       "predictors": f"to {config.last_year - 2} (outcomes to "
+                                     f"{config.last_year})"},
+        "priors": priors, "generation": t_last, "epsilon": generations[-1]["epsilon"],
+        "versions": _versions(), "source": CITATION, "note": NOTE}
+    write_posterior(out / "posterior.parquet", names, values, weights, metadata)
+    log(f"  posterior predictive checks: {config.abc.predictive} simulations")
+    predictive = _predictive(config, record, simulator, names, values, weights)
+    rows = _predictive_rows(record, predictive, config.targets)
+    write_bytes_atomic(out / "predictive.csv", _csv(rows))
+    _figure(rows, out / "predictive.png", config)
+    per_sim = simulator.seconds / simulator.simulations if simulator.simulations else None
+    diagnostics = {
+        "generations": generations, "particles": len(weights),
+        # pyabc's calibration sample from the prior and the predictive checks included
+        "simulations_this_process": simulator.simulations,
+        "seconds_per_simulation": per_sim,
+        "runs_per_simulation": len(record.rows) * config.sample.runs,
+        "months": config.sample.months, "civilians": config.sample.civilians,
+        "workers": simulator.workers,
+        "load_average": load, "note": NOTE}
+    write_json_atomic(out / "diagnostics.json", diagnostics)
+    (out / "README.md").write_text(_readme(config, record, names, values, weights, generations,
+                                           rows, diagnostics, command))
+    return Result(out, len(generations), generations[-1]["epsilon"], generations[-1]["ess"],
+                  sum(g["simulations"] for g in generations), per_sim)
+
+
+def _predictive(config: Calibration, record: Record, simulator: Simulator, names: list[str],
+                values: np.ndarray, weights: np.ndarray) -> list[dict[str, float]]:
+    """Simulations of parameter sets drawn by weight (seeded from the calibration's seed)."""
+    rng = np.random.default_rng([config.seed, 7_000_003])
+    p = weights / weights.sum()
+    picks = rng.choice(len(p), size=config.abc.predictive, p=p)
+    seeds = rng.integers(0, 2**31 - 1, size=config.abc.predictive)
+    return [simulator.simulate(dict(zip(names, values[j], strict=True)), int(s))
+            for j, s in zip(picks, seeds, strict=True)]
+
+
+def _predictive_rows(record: Record, sims: list[dict[str, float]],
+                     fitted_targets: Sequence[str]) -> list[dict[str, Any]]:
+    rows = []
+    for n in SIMULATED:
+        t = record.targets[n]
+        x = np.array([s[n] for s in sims], dtype=np.float64)
+        known = x[~np.isnan(x)]
+        lo, hi = (t.country_low, t.country_high) if t.country_low is not None else (t.low,
+                                                                                     t.high)
+        rows.append({
+            "target": n, "fitted": n in fitted_targets, "observed": t.value,
+            "observed_low": min(t.low, lo), "observed_high": max(t.high, hi),
+            "unit": t.unit, "simulations": len(x), "undefined": int(np.isnan(x).sum()),
+            "predicted_median": float(np.median(known)) if len(known) else math.nan,
+            "predicted_low": float(np.percentile(known, 2.5)) if len(known) else math.nan,
+            "predicted_high": float(np.percentile(known, 97.5)) if len(known) else math.nan,
+            "share_inside": (float(np.mean((known >= min(t.low, lo)) & (known <= max(t.high, hi))))
+                             if len(known) else math.nan)})
+    return rows
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    f = io.StringIO(newline="")
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(list(rows[0]))
+    for r in rows:
+        w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in r.values()])
+    return f.getvalue().encode()
+
+
+def _figure(rows: list[dict[str, Any]], path: Path, config: Calibration) -> None:
+    """One panel per target: the record's value and interval, the predictive median and 95 %."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    axes = fig.subplots(2, 5).ravel()
+    for ax, r in zip(axes, rows, strict=False):
+        ax.errorbar([0], [r["observed"]], yerr=[[r["observed"] - r["observed_low"]],
+                                                 [r["observed_high"] - r["observed"]]],
+                    fmt="s", color="black", capsize=4, label="record (95 %)")
+        if not math.isnan(r["predicted_median"]):
+            ax.errorbar([1], [r["predicted_median"]],
+                        yerr=[[r["predicted_median"] - r["predicted_low"]],
+                              [r["predicted_high"] - r["predicted_median"]]],
+                        fmt="o", color="tab:red", capsize=4, label="model (95 %)")
+        if r["undefined"]:
+            ax.text(1, 0.5, f"undefined in\n{r['undefined']} of {r['simulations']}",
+                    transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
+                    color="tab:red")
+        ax.set_xticks([0, 1], ["record", "model"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_title(r["target"] + ("" if r["fitted"] else " (not fitted)"), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(rows):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Posterior predictive checks: {config.name} ({rows[0]['simulations']} "
+                 f"simulations; record: EWP data, years to {config.last_year})\n{CAVEAT}",
+                 fontsize=9)
+    fig.savefig(path, dpi=110)
+
+
+def _fmt(x: float | None, unit: str = "") -> str:
+    if x is None or not math.isfinite(x):
+        return "undefined"
+    if unit == "ratio":
+        return f"{x:.2f}"
+    return f"{x:.2%}" if "onset" in unit or "share" in unit else f"{x:.4g}"
+
+
+def _readme(config: Calibration, record: Record, names, values, weights, generations, rows,
+            diagnostics, command) -> str:
+    simulator_note = f"{diagnostics['workers']} worker(s)"
+    lines = [f"# Calibration `{config.name}`", "",
+             f"**{NOTE[0].upper() + NOTE[1:]}.** {CAVEAT}", "",
+             f"Command: `{command}`", "",
+             config.description.strip(), "",
+             "## Fitted to", "",
+             f"The Early Warning Project record in the calibration years only: episodes up to "
+             f"{config.last_year}, predictor rows up to {config.last_year - 2} (their two-year "
+             f"outcome ends by {config.last_year}). Later years are out of sample. Source: "
+             f"{CITATION}.", "",
+             "| target | record | 95 % interval | fitted |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['target']} | {_fmt(r['observed'], r['unit'])} | "
+                     f"[{_fmt(r['observed_low'], r['unit'])}, "
+                     f"{_fmt(r['observed_high'], r['unit'])}] | {'yes' if r['fitted'] else 'no'} |")
+    reasons: dict[str, list[str]] = {}
+    for k, v in NOT_SIMULATED.items():
+        reasons.setdefault(v, []).append(f"`{k}`")
+    lines += ["", "Not simulated: " + "; ".join(f"{', '.join(ks)}: {v}"
+                                                for v, ks in reasons.items()) + ".", "",
+              f"Simulated by {len(record.rows)} profile rows ({config.sample.rows_per_quintile} "
+              f"from each quintile of the risk score, seed {config.seed}) × "
+              f"{config.sample.runs} runs of {config.sample.months} months at "
+              f"{config.sample.civilians:,} simulated civilians per parameter set.", "",
+              "## Parameters (prior uniform over the range)", "",
+              "| parameter | prior | value source before | posterior mean | 95 % |",
+              "|---|---|---|---|---|"]
+    for j, p in enumerate(config.parameters):
+        f: Fitted = fitted(p.name)
+        lo, hi = p.prior()
+        s = weighted_summary(values[:, j], weights)
+        narrowed = "" if p.range is None else " (narrowed by the file)"
+        lines.append(f"| `{p.name}` ({f.unit}) | [{lo:g}, {hi:g}]{narrowed} | {f.value} | "
+                     f"{s['mean']:.4g} | [{s['q025']:.4g}, {s['q975']:.4g}] |")
+    lines += ["", "## ABC-SMC (pyabc)", "",
+              f"Population {config.abc.population}, at most {config.abc.generations} "
+              f"generations, minimum epsilon {config.abc.min_epsilon:g}; distance: the "
+              "Euclidean norm of each fitted target's error in widths of its 95 % interval "
+              f"(undefined statistics count {config.abc.undefined_distance:g}).", "",
+              "| generation | epsilon | accepted | simulations | ESS |", "|---|---|---|---|---|"]
+    for g in generations:
+        lines.append(f"| {g['generation']} | {g['epsilon']:.4g} | {g['accepted']} | "
+                     f"{g['simulations']} | {g['ess']:.1f} |")
+    per = diagnostics["seconds_per_simulation"]
+    lines += ["", f"Seconds per simulated parameter set (this process, {simulator_note}): "
+              f"{per:.2f}; load average {diagnostics['load_average']['start'][0]:.2f} at the "
+              "start." if per else "", "",
+              "## Posterior predictive checks", "",
+              "`predictive.csv`, `predictive.png`: parameter sets drawn by weight, each "
+              "simulated like a particle.", "",
+              "| target | record | model median | model 95 % | share inside the record's "
+              "interval | undefined |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['target']} | {_fmt(r['observed'], r['unit'])} | "
+                     f"{_fmt(r['predicted_median'], r['unit'])} | "
+                     f"[{_fmt(r['predicted_low'], r['unit'])}, "
+                     f"{_fmt(r['predicted_high'], r['unit'])}] | "
+                     f"{_fmt(r['share_inside'], 'share')} | {r['undefined']} |")
+    lines += ["", "Aggregate results only; no country or profile is named or ranked.", ""]
+    return "\n".join(lines)
+
+
+def format_result(r: Result) -> str:
+    per = (f"; {r.seconds_per_simulation:.2f} s per simulated parameter set"
+           if r.seconds_per_simulation else "")
+    return (f"{r.out}: {r.generations} generations, final epsilon {r.epsilon:.4g}, ESS "
+            f"{r.ess:.1f}, {r.simulations} simulations{per}\n"
+            f"  posterior: {r.out / 'posterior.parquet'}  diagnostics: "
+            f"{r.out / 'diagnostics.json'}  checks: {r.out / 'predictive.png'}\n"
+            f"  {NOTE[0].upper() + NOTE[1:]}. {CAVEAT}")
+

@@ -1,0 +1,368 @@
+"""Calibration (escalation_sim.record.calibrate) and posteriors (.posterior): the calibration
+file is validated with one clear line per problem; the simulated statistics follow the record's
+definitions; the particle sampler is reproducible and resumable; a calibration writes every
+output; ``forecast --posterior`` draws reproducibly and changes the forecast; a bad posterior
+file is one clear error naming the file and the column."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from escalation_sim.cli import main
+from escalation_sim.record.calibrate import (
+    NOT_SIMULATED,
+    SIMULATED,
+    Distance,
+    Record,
+    _sampler_class,
+    load_calibration,
+    statistics,
+)
+from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.forecast import _Batch, _drawn, forecast, forecast_csv, row_seed
+from escalation_sim.record.measure import Target, Targets
+from escalation_sim.record.posterior import (
+    draw_seed,
+    drawn_scenarios,
+    fitted,
+    read_posterior,
+    write_posterior,
+)
+from escalation_sim.record.profiles import read_profiles
+from escalation_sim.runner import run_ensemble
+
+SHIPPED = data_dir() / PREDICTORS_FILE
+TINY = """
+name = "tiny"
+seed = 1
+targets = ["first_onset_rate", "onset_rate_after_episode", "onset_rate_risk_q1",
+           "onset_rate_risk_q5"]
+[[parameters]]
+name = "violence.state_orders"
+[[parameters]]
+name = "links.complicity_killings"
+range = [0.2, 0.8]
+[sample]
+rows_per_quintile = 1
+runs = 2
+months = 24
+civilians = 300
+[abc]
+population = 4
+generations = {generations}
+predictive = 3
+resamples = 100
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "cal.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ---- the calibration file -------------------------------------------------------------------
+@pytest.mark.parametrize(("change", "field", "words"), [
+    (("targets = [", 'targets = ["spell_years_median", '), "targets.0",
+     "cannot be simulated: episode duration"),
+    (("targets = [", 'targets = ["nonsense", '), "targets.0", "unknown target 'nonsense'"),
+    (('name = "violence.state_orders"', 'name = "violence.no_such"'), "parameters.0.name",
+     "is not a parameter of the scenario schema"),
+    (('name = "violence.state_orders"', 'name = "government.inclusiveness"'),
+     "parameters.0.name", "set by the profile link 'exclusion'"),
+    (('name = "violence.state_orders"', 'name = "links.coup_months"'), "parameters.0.name",
+     "is not a real number"),
+    (("range = [0.2, 0.8]", "range = [0.2, 1.8]"), "parameters.1.range",
+     "leaves the declared bounds [0, 1]"),
+    (("months = 24", "months = 30"), "sample.months", "must be a multiple of 12"),
+    (("population = 4", "populaton = 4"), "abc.populaton", "unknown key 'populaton'"),
+    (("seed = 1", "seed = -1"), "seed", "greater than or equal to 0"),
+])
+def test_a_bad_calibration_file_is_one_line_naming_file_and_field(tmp_path, capsys, change,
+                                                                   field, words):
+    path = write(tmp_path, TINY.format(generations=1).replace(*change, 1))
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"{path}: {field}: ") and words in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "abc.db").exists()
+
+
+def test_the_shipped_calibration_file_is_valid_and_fits_assumptions_within_bounds():
+    config = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
+    assert config.last_year <= 1995 and set(config.targets) <= set(SIMULATED)
+    for p in config.parameters:
+        f = fitted(p.name)
+        assert f.value == "assumption" and p.prior() == (f.low, f.high)
+
+
+def test_fitted_parameters_take_their_declared_bounds():
+    f = fitted("links.shock_hazard_per_imr")
+    assert (f.low, f.high) == (0.0, 0.1)
+    assert fitted("violence.state_orders").high == 1.0
+    with pytest.raises(ValueError, match="describes a scenario or a policy"):
+        fitted("space.segregation")
+
+
+# ---- the simulated statistics ------------------------------------------------------------------
+def _record(quintiles, episode_table, prior) -> Record:
+    return Record(Targets((), "", None, 0, 0), tuple(range(1, len(quintiles) + 1)),
+                  tuple(quintiles), tuple(episode_table), tuple(prior))
+
+
+def test_statistics_follow_the_record_definitions_on_a_hand_made_sample():
+    # rows: 0 no past (quintile 0), 1 a past episode (quintile 4), 2 ongoing (quintile 4: not
+    # in the onset rates, only in the gradient); two runs each, 36 months (3 years a run)
+    record = _record([0, 4, 4], [True, True, False], [False, True, False])
+    episodes = [(), ((14, None),),          # row 0: none; an onset in year 2, never ends
+                ((30, None),), (),          # row 1: an onset in year 3 (after an episode)
+                ((2, 10),), ()]             # row 2: an onset in month 2 (gradient only)
+    rows = [0, 0, 1, 1, 2, 2]
+    s = statistics(episodes, 36, rows, record)
+    # first onsets: row 0's years outside an episode: run 0 years 1-3, run 1 years 1-2 = 5
+    assert s["first_onset_rate"] == pytest.approx(1 / 5)
+    # after an episode: row 1's years 1-3 of both runs = 6 at risk, one onset
+    assert s["onset_rate_after_episode"] == pytest.approx(1 / 6)
+    assert s["after_episode_ratio"] == pytest.approx((1 / 6) / (1 / 5))
+    # gradient: an onset within 24 months: row 0 run 1 (month 14), row 2 run 0 (month 2)
+    assert s["onset_rate_risk_q1"] == pytest.approx(1 / 2)
+    assert s["onset_rate_risk_q5"] == pytest.approx(1 / 4)      # rows 1 and 2: 1 of 4 runs
+    assert math.isnan(s["onset_rate_risk_q3"])                  # no row sampled there
+    assert s["onset_share_top_quintile"] == pytest.approx(1 / 2)
+
+
+def test_statistics_without_onsets_leave_shares_and_ratios_undefined():
+    record = _record([0, 4], [True, True], [False, False])
+    s = statistics([(), ()], 24, [0, 1], record)
+    assert s["first_onset_rate"] == 0
+    assert math.isnan(s["onset_rate_after_episode"]) and math.isnan(s["after_episode_ratio"])
+    assert math.isnan(s["onset_share_top_quintile"])
+
+
+def test_distance_scales_each_error_by_its_interval_and_charges_undefined_values(tmp_path):
+    config = load_calibration(write(tmp_path, TINY.format(generations=1)))
+    found = Targets(tuple(Target(n, 0.1, 0.05, 0.15, "", 1, 1, "", "", 0.0, 0.3)
+                          for n in SIMULATED), "", None, 0, 0)
+    d = Distance(config, found)
+    x0 = {n: 0.1 for n in SIMULATED}
+    # the wider of the two intervals (0.3) scales; two targets off by 0.3 -> sqrt(2)
+    x = {**x0, "first_onset_rate": 0.4, "onset_rate_risk_q5": -0.2, "valid": 1.0}
+    assert d(x, x0) == pytest.approx(math.sqrt(2))
+    x = {**x0, "onset_rate_after_episode": math.nan}
+    assert d(x, x0) == pytest.approx(config.abc.undefined_distance)
+    assert d({**x0, "valid": 0.0}, x0) == math.inf
+
+
+# ---- the sampler: reproducible, resumable ----------------------------------------------------
+def _toy_fit(db: Path, seed: int, generations: int, resume: bool = False) -> np.ndarray:
+    """pyabc on a normal mean with the calibration's sampler (microseconds a simulation)."""
+    import pyabc
+
+    def model(p):
+        return {"y": p["mu"] + np.random.normal(0, 0.5)}  # noqa: NPY002 - pyabc's generator
+
+    abc = pyabc.ABCSMC(model, pyabc.Distribution(mu=pyabc.RV("uniform", -5, 10)),
+                       lambda x, y: abs(x["y"] - y["y"]), population_size=20,
+                       sampler=_sampler_class()(seed))
+    url = f"sqlite:///{db}"
+    if resume:
+        done = abc.load(url, 1).max_t + 1
+    else:
+        abc.new(url, {"y": 1.0})
+        done = 0
+    history = abc.run(max_nr_populations=generations - done)
+    frame, w = history.get_distribution(m=0, t=history.max_t)
+    return np.column_stack([frame["mu"].to_numpy(), w])
+
+
+@pytest.mark.slow  # importing pyabc alone takes 5-15 s (it imports scikit-learn and plotting)
+def test_the_sampler_gives_the_same_posterior_for_the_same_seed_and_after_resume(tmp_path):
+    whole = _toy_fit(tmp_path / "a.db", 3, 3)
+    assert np.array_equal(whole, _toy_fit(tmp_path / "b.db", 3, 3))
+    _toy_fit(tmp_path / "c.db", 3, 1)
+    assert np.array_equal(whole, _toy_fit(tmp_path / "c.db", 3, 3, resume=True))
+    assert not np.array_equal(whole, _toy_fit(tmp_path / "d.db", 4, 3))
+
+
+# ---- posteriors ------------------------------------------------------------------------------
+def _posterior(path: Path, values, weights=(0.5, 0.5),
+               names=("violence.state_orders", "links.complicity_killings")) -> Path:
+    write_posterior(path, list(names), np.array(values, dtype=float),
+                    np.array(weights, dtype=float), {"note": "test"})
+    return path
+
+
+def test_a_posterior_draw_is_seeded_and_follows_the_weights(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.1, 0.1], [0.9, 0.9]],
+                                     (0.0, 1.0)))
+    assert {post.draw(s) for s in range(50)} == {1}
+    post = read_posterior(_posterior(tmp_path / "q.parquet", [[0.1, 0.1], [0.9, 0.9]]))
+    draws = [post.draw(s) for s in range(400)]
+    assert draws == [post.draw(s) for s in range(400)]
+    # 400 fair draws: 200 expected, sd 10; 5 sd is a bound a correct draw cannot fail
+    assert abs(sum(draws) - 200) < 50
+
+
+def test_each_forecast_run_gets_the_scenario_of_its_drawn_parameter_set(tmp_path):
+    table = read_profiles(SHIPPED)
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.05, 0.2], [0.95, 0.7]]))
+    seed = row_seed(0, 1, 1960)
+    batch = _Batch(0, None, seed, list(range(6)))
+    (drawn,) = _drawn([batch], table, [5], post, 24, 300)
+    for i, sc in zip(batch.indices, drawn.draws, strict=True):
+        j = post.draw(draw_seed(seed, i))
+        assert sc.violence.state_orders == post.values[j, 0]
+
+
+# rows where the model has onsets at 300 civilians with these parameters, so that a changed
+# parameter set can show in the forecast (both rows' counts differ between the two)
+ROWS = [851, 860]
+
+
+def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
+    table = read_profiles(SHIPPED)
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[1.0, 1.0], [0.9, 0.8]]))
+    with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
+    assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
+    assert with_post != forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS))
+
+
+SMALL = ["run.months=36", "run.n_civilians=2000", "events.scheduled=[{kind='election', "
+         "month=18}]"]
+
+
+def test_ensemble_runs_draw_their_scenario_coefficients_and_differ_from_none(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]]))
+    drawn = drawn_scenarios(post, "default", SMALL, 0, 8)
+    for i, sc in enumerate(drawn):
+        assert sc.violence.state_orders == post.values[post.draw(draw_seed(0, i)), 0]
+    assert {sc.violence.state_orders for sc in drawn} == {0.0, 1.0}
+    assert len({id(sc) for sc in drawn}) == 2          # one scenario built per distinct draw
+    with_post = run_ensemble(drawn[0], 8, 0, workers=1, scenarios=drawn)
+    without = run_ensemble(drawn_scenarios(post, "default", [*SMALL,
+                                                            "violence.state_orders=0.6"], 0, 8)[0],
+                           8, 0, workers=1)
+    assert [o.deaths for o in with_post] != [o.deaths for o in without]
+
+
+def test_compare_with_a_posterior_pairs_each_runs_draw_across_policies(tmp_path, capsys):
+    """A policy with no interventions must give every run exactly the outcome of none: only
+    if run i draws the same parameter set under both."""
+    post = _posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]])
+    args = ["compare", "default", "--runs", "4", "--workers", "1", "--policy", "none",
+            "--policy", "idle", "--set", "policies.idle.interventions=[]", "--posterior",
+            str(post), "--json", "--out", str(tmp_path / "c")]
+    for s in SMALL:
+        args += ["--set", s]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["posterior"]["parameters"] == ["violence.state_orders"]
+    pair = report["comparison"]["pairs"][0]["deaths"]
+    assert pair["difference"] == pair["paired_low"] == pair["paired_high"] == 0
+
+
+def test_a_posterior_of_links_only_is_refused_for_named_scenarios(tmp_path, capsys):
+    post = _posterior(tmp_path / "p.parquet", [[0.5]], (1.0,),
+                      names=("links.complicity_killings",))
+    assert main(["ensemble", "default", "--runs", "2", "--posterior", str(post), "--out",
+                 str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "act on profiles (forecast)" in err, err
+
+
+@pytest.mark.slow
+def test_ensemble_with_a_posterior_is_the_same_on_two_workers(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]]))
+    drawn = drawn_scenarios(post, "default", SMALL, 3, 12)
+    one = run_ensemble(drawn[0], 12, 3, workers=1, scenarios=drawn)
+    two = run_ensemble(drawn[0], 12, 3, workers=2, scenarios=drawn)
+    assert one == two
+
+
+@pytest.mark.parametrize(("build", "words"), [
+    (lambda p: p.write_text("not parquet"), "not a Parquet posterior file"),
+    (lambda p: pq.write_table(pa.table({"violence.state_orders": [0.5]}), p),
+     "column weight: missing"),
+    (lambda p: pq.write_table(pa.table({"violence.state_orders": [0.5], "weight": [-1.0]}), p),
+     "column weight: weights must be non-negative"),
+    (lambda p: pq.write_table(pa.table({"violence.state_orders": [1.5], "weight": [1.0]}), p),
+     "column violence.state_orders: 1.5 (row 1) is outside the parameter's bounds [0, 1]"),
+    (lambda p: pq.write_table(pa.table({"no.such": [0.5], "weight": [1.0]}), p),
+     "column no.such: 'no.such' is not a parameter"),
+    (lambda p: pq.write_table(pa.table({"violence.state_orders": ["a"], "weight": [1.0]}), p),
+     "column violence.state_orders: not numbers"),
+])
+def test_a_bad_posterior_file_is_one_line_naming_file_and_column(tmp_path, capsys, build,
+                                                                 words):
+    path = tmp_path / "post.parquet"
+    build(path)
+    code = main(["forecast", str(SHIPPED), "--rows", "1-2", "--runs", "1", "--workers", "1",
+                 "--posterior", str(path), "--out", str(tmp_path / "f.csv")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith(f"{path}: "), err
+    assert words in err, err
+    assert not (tmp_path / "f.csv").exists()
+
+
+def test_a_missing_posterior_file_is_named(tmp_path, capsys):
+    path = tmp_path / "none.parquet"
+    assert main(["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--posterior",
+                 str(path), "--out", str(tmp_path / "f.csv")]) == 2
+    assert capsys.readouterr().err.strip() == f"{path}: no such posterior file"
+
+
+# ---- a calibration end to end ------------------------------------------------------------------
+@pytest.mark.slow
+def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_path, capsys):
+    """One generation, then --resume to two; a fresh two-generation fit on two workers gives
+    the same posterior (the particles are sequential and seeded; only runs are parallel)."""
+    one = write(tmp_path, TINY.format(generations=1), "one.toml")
+    two = write(tmp_path, TINY.format(generations=2), "two.toml")
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["calibrate", str(one), "--out", str(a), "--workers", "1"]) == 0
+    assert main(["calibrate", str(one), "--out", str(a)]) == 2      # refuses to overwrite
+    assert "--resume" in capsys.readouterr().err
+    assert main(["calibrate", str(two), "--out", str(a), "--resume", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["generations"] == 2 and summary["seconds_per_simulation"] > 0
+    assert main(["calibrate", str(two), "--out", str(b), "--workers", "2"]) == 0
+    for name in ("posterior.parquet", "diagnostics.json", "predictive.csv", "predictive.png",
+                 "README.md", "abc.db", "config.json", "record.json"):
+        assert (a / name).is_file() and (a / name).stat().st_size > 0, name
+    pa_, pb = pq.read_table(a / "posterior.parquet"), pq.read_table(b / "posterior.parquet")
+    assert pa_.equals(pb)
+    post = read_posterior(a / "posterior.parquet")
+    assert len(post) == 4 and post.names == ("violence.state_orders",
+                                             "links.complicity_killings")
+    assert ((post.values[:, 1] >= 0.2) & (post.values[:, 1] <= 0.8)).all()
+    meta = post.metadata
+    assert meta["seed"] == 1 and meta["data_years"]["episodes"] == "to 1995"
+    assert set(meta["targets"]) == {"first_onset_rate", "onset_rate_after_episode",
+                                    "onset_rate_risk_q1", "onset_rate_risk_q5"}
+    assert "pyabc" in meta["versions"] and "calibrate" in meta["command"]
+    diag = json.loads((a / "diagnostics.json").read_text())
+    assert [g["generation"] for g in diag["generations"]] == [0, 1]
+    assert all(g["accepted"] == 4 and 0 < g["ess"] <= 4 for g in diag["generations"])
+    checks = (a / "predictive.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in checks[1:]] == list(SIMULATED)
+    readme = (a / "README.md").read_text()
+    assert "not a forecast" in readme and all(n in readme for n in NOT_SIMULATED)
+    # a resume with another fit is refused, naming the field
+    other = write(tmp_path, TINY.format(generations=2).replace("runs = 2", "runs = 3"), "o.toml")
+    assert main(["calibrate", str(other), "--out", str(a), "--resume"]) == 2
+    assert "sample.runs: differs" in capsys.readouterr().err
+    # forecast draws from the fitted posterior
+    out = tmp_path / "f.csv"
+    assert main(["forecast", str(SHIPPED), "--rows", "1-2", "--runs", "2", "--civilians", "300",
+                 "--workers", "1", "--posterior", str(a / "posterior.parquet"), "--out",
+                 str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"]["posterior"] == str(
+        a / "posterior.parquet")
