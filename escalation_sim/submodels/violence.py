@@ -137,10 +137,11 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     dozen cells of a month); large means, and any cell left after 80 terms, use scipy's special
     functions."""
     mean = np.maximum(mean, 1e-12)
-    k = np.zeros_like(mean)
     walk = mean <= 20.0
-    if walk.any():
-        m, v = mean[walk], u[walk]
+    every = bool(walk.all())        # the usual month: every cell walks, no masks needed
+    k = np.zeros_like(mean)
+    if every or walk.any():
+        m, v = (mean, u) if every else (mean[walk], u[walk])
         term = np.exp(-m)
         cdf = term.copy()
         steps = np.zeros_like(m)
@@ -151,8 +152,13 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
             steps += below
             term *= m / i
             cdf += term
-        k[walk] = steps
-        walk[walk] = cdf >= v                    # cells the walk resolved
+        if every:
+            k, walk = steps, cdf >= v
+            if walk.all():
+                return k
+        else:
+            k[walk] = steps
+            walk[walk] = cdf >= v                # cells the walk resolved
     rest = ~walk
     if rest.any():
         m, v = mean[rest], u[rest]
@@ -257,6 +263,10 @@ class Violence(Module):
                              np.array([x.recruit_share for x in a], float),
                              np.array([x.lethality for x in a], float),
                              np.array([x.targets for x in a], float).reshape(len(a), -1))
+        # which row of :meth:`stopped`'s deterrence each perpetrator faces: the state's forces
+        # and state-affiliated militias the protectors' weight against the state (1), others 0
+        self._deterred_as = np.array([1, *(int(x.kind == "state_militia") for x in a)])
+        self._harm: np.ndarray | None = None      # this month's :meth:`group_harm`, once asked
 
     def protect(self, people: float | np.ndarray, districts: np.ndarray | None = None,
                 against_state: float | None = None) -> None:
@@ -295,15 +305,12 @@ class Violence(Module):
             base, share, multiplier = a[0], a[1], a[2]
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
             attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
-        versus_armed = deterrence(self.protectors + lawful, attackers, p.deterrence)
-        versus_state = deterrence(self.protectors_state + p.state_efficacy * lawful, attackers,
-                                  p.deterrence)
-        out = np.empty((len(self.perpetrators), model.n_districts))
-        out[0] = versus_state
-        for i, group in enumerate(model.armed_groups, 1):
-            out[i] = versus_state if group.kind == "state_militia" else versus_armed
+        # against armed groups (row 0) and against the state's side (row 1), in one call
+        versus = deterrence(np.stack((self.protectors + lawful,
+                                      self.protectors_state + p.state_efficacy * lawful)),
+                            attackers, p.deterrence)
         self.international = float(self.protectors.sum())
-        return out
+        return versus[self._deterred_as]
 
     def victimization_index(self) -> np.ndarray:
         """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
@@ -313,9 +320,13 @@ class Violence(Module):
     def group_harm(self) -> np.ndarray:
         """Harm per person of each group over the whole country (killings and violations,
         expected, smoothed as victimization is; its cells weighted by the people alive in them):
-        what a group's armed men avenge and its members tire of."""
-        alive = self.alive_cells
-        return (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
+        what a group's armed men avenge and its members tire of. Computed once a month (every
+        armed group asks before this month's killings change it)."""
+        if self._harm is None:
+            alive = self.alive_cells
+            self._harm = ((self.victimization * alive).sum(axis=0)
+                          / np.maximum(alive.sum(axis=0), 1.0))
+        return self._harm
 
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
@@ -463,6 +474,7 @@ class Violence(Module):
             cells -= np.bincount(civ.key[moved], minlength=n_cells)
             civ.relocate(moved)
             cells += np.bincount(civ.key[moved], minlength=n_cells)
+        self._harm = None          # victimization and the people alive have changed
 
     def record(self) -> tuple[float, ...]:
         model = self.model
