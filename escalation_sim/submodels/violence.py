@@ -300,7 +300,7 @@ class Violence(Module):
         spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        a = self.armed_arrays()
+        a = self.armed_arrays() if mobilized.any() else None   # no one under arms: adds 0
         if a is not None:
             base, share, multiplier = a[0], a[1], a[2]
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
@@ -415,12 +415,18 @@ class Violence(Module):
         a = self.armed_arrays()
         expected = np.zeros(shape)
         parts = np.zeros((len(self.perpetrators), *shape))
-        if a is not None:
+        if a is not None and mobilized.any():
             pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
             expected += pressure
             self.menace = menace(parts[1:], a[4], alive)
             for group, s in zip(model.armed_groups, strength, strict=True):
                 group.strength = float(s)
+        elif a is not None:
+            # nobody is under arms: armed groups field no one, and their pressure and menace
+            # are the exact zeros armed_pressure would compute (products of zero members)
+            self.menace = np.zeros(shape)
+            for group in model.armed_groups:
+                group.strength = 0.0
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
         parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
@@ -439,13 +445,17 @@ class Violence(Module):
 
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
-        killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
-        noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
-                                   minlength=n_cells).reshape(shape)
-        civ.alive &= ~killed
-        civ.mobilized &= civ.alive
-        civ.displaced &= civ.alive
-        kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+        if h.any():
+            killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
+            noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
+                                       minlength=n_cells).reshape(shape)
+            civ.alive &= ~killed
+            civ.mobilized &= civ.alive
+            civ.displaced &= civ.alive
+            kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+        else:   # no hazard anywhere: the same draw, and no one is killed (u < 0 never holds)
+            noncombatant = np.zeros(shape, dtype=np.intp)
+            kills = np.zeros(shape, dtype=np.intp)
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
