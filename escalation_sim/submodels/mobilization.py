@@ -101,12 +101,11 @@ class Mobilization(Module):
         self.poverty = 1.0 - np.array([g.economic_status for g in groups])
         self.weariness = np.zeros(model.n_groups)           # war-weariness of each group
         self.group_totals = np.zeros((4, model.n_groups))  # grievance, fear, radical, exposure
+        self._out_of_power = np.array([0.0 if g.ruling else 1.0 for g in model.groups])
 
     def discrimination(self) -> np.ndarray:
         """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
-        model = self.model
-        out = np.array([0.0 if g.ruling else 1.0 for g in model.groups])
-        return out * (1.0 - model.government.inclusiveness)
+        return self._out_of_power * (1.0 - self.model.government.inclusiveness)
 
     def reduce_inequality(self, share: float) -> None:
         """Inclusive-governance assistance: horizontal inequality falls by ``share``."""
@@ -168,8 +167,10 @@ class Mobilization(Module):
         # and fades far more slowly (weariness_fade), so sustained fighting wears its own motive
         # down, a long war leaves a tired society that stands down, and only years later, once
         # weariness has faded, may it fight again
-        self.weariness += np.where(burden > self.weariness, p.weariness_rate,
-                                   p.weariness_fade) * (burden - self.weariness)
+        # (no burden and no weariness: it stays at zero, and the update would add zeros)
+        if burden.any() or self.weariness.any():
+            self.weariness += np.where(burden > self.weariness, p.weariness_rate,
+                                       p.weariness_fade) * (burden - self.weariness)
         a = model.violence.armed_arrays()
         offer = (opportunity(self.poverty, a[0], a[1], a[2], model.n_groups) if a is not None
                  else np.zeros(model.n_groups))
