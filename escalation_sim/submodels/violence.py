@@ -306,10 +306,9 @@ class Violence(Module):
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
             attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
         # against armed groups (row 0) and against the state's side (row 1), in one call
-        versus = deterrence(np.stack((self.protectors + lawful,
+        versus = deterrence(np.array((self.protectors + lawful,
                                       self.protectors_state + p.state_efficacy * lawful)),
                             attackers, p.deterrence)
-        self.international = float(self.protectors.sum())
         return versus[self._deterred_as]
 
     def victimization_index(self) -> np.ndarray:
@@ -436,7 +435,11 @@ class Violence(Module):
         expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
-        parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+        self.international = float(self.protectors.sum())
+        # no killing expected anywhere: nothing to stop, the parts stay exact zeros (kept for
+        # k = 0, where protectors facing no one give 0 × inf = NaN shares, as they always did)
+        if expected.any() or d.deterrence == 0:
+            parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
