@@ -147,10 +147,10 @@ class Mobilization(Module):
                  p.fear_rate)
         r_target = radicalization_target(civ.exposure, civ.grievance, p.radicalization_base)
         r_target -= civ.radical
-        # masked products, not np.where: the same bits, a quarter of the time
-        rising = r_target > 0
-        np.multiply(r_target, np.float32(p.radicalization_rate), out=r_target, where=rising)
-        np.multiply(r_target, np.float32(p.deradicalization_rate), out=r_target, where=~rising)
+        # each gap times the rate of its direction (the same product per element as two masked
+        # multiplies, which cost about three times as much at any size)
+        r_target *= np.where(r_target > 0, np.float32(p.radicalization_rate),
+                             np.float32(p.deradicalization_rate))
         civ.radical += r_target
 
         sec = model.brakes["security_sector"]
