@@ -102,6 +102,9 @@ class Mobilization(Module):
         self.weariness = np.zeros(model.n_groups)           # war-weariness of each group
         self.group_totals = np.zeros((4, model.n_groups))  # grievance, fear, radical, exposure
         self._out_of_power = np.array([0.0 if g.ruling else 1.0 for g in model.groups])
+        civ = model.civilians     # each group's civilians: a contiguous slice (sorted by group)
+        self._parts = [slice(int(start), int(start + size))
+                       for start, size in zip(civ.group_starts, civ.group_sizes, strict=True)]
 
     def discrimination(self) -> np.ndarray:
         """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
@@ -192,24 +195,26 @@ class Mobilization(Module):
         alive = civ.alive
         sums = np.zeros((2, model.n_groups))
         totals = np.zeros((4, model.n_groups))
-        for g, (start, size) in enumerate(zip(civ.group_starts, civ.group_sizes, strict=True)):
-            part = slice(start, start + size)
-            n_alive = np.count_nonzero(alive[part])
+        for g, part in enumerate(self._parts):
+            alive_part = alive[part]
+            n_alive = np.count_nonzero(alive_part)
             sums[0, g] = n_alive
             sums[1, g] = np.count_nonzero(civ.mobilized[part])
             # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same
             # bits on any CPU), minus the dead
             totals[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
-            if n_alive < size:
-                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
+            if n_alive < part.stop - part.start:
+                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive_part], axis=1,
                                               dtype=np.float64)
-        self.group_alive = sums[0].astype(float)
-        self.group_totals = totals.astype(float)  # rows: grievance, fear, radical, exposure
+        self.group_alive = sums[0]
+        self.group_totals = totals   # rows: grievance, fear, radical, exposure
         n = np.maximum(self.group_alive, 1.0)
+        grievance, fear = (totals[:2] / n).tolist()
+        mobilized = (sums[1] / n).tolist()
         for g, group in enumerate(model.groups):
-            group.mean_grievance = float(self.group_totals[0, g] / n[g])
-            group.mean_fear = float(self.group_totals[1, g] / n[g])
-            group.mobilized_share = float(sums[1, g] / n[g])
+            group.mean_grievance = grievance[g]
+            group.mean_fear = fear[g]
+            group.mobilized_share = mobilized[g]
 
     def record(self) -> tuple[float, ...]:
         n_alive = max(float(self.group_alive.sum()), 1.0)
