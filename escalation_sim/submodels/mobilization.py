@@ -218,6 +218,6 @@ class Mobilization(Module):
 
     def record(self) -> tuple[float, ...]:
         n_alive = max(float(self.group_alive.sum()), 1.0)
-        grievance, fear, radical, exposure = self.group_totals.sum(axis=1) / n_alive
+        grievance, fear, radical, exposure = (self.group_totals.sum(axis=1) / n_alive).tolist()
         mobilized = np.count_nonzero(self.model.civilians.mobilized) / n_alive
         return (mobilized, exposure, grievance, fear, radical)

@@ -175,5 +175,5 @@ class Observation(Module):
                                        st.hysteresis)
 
     def record(self) -> tuple[float, ...]:
-        return (self.stage, self.observed_stage, *self.scores,
-                *self.history[self.model.steps])
+        return (self.stage, self.observed_stage, *self.scores.tolist(),
+                *self.history[self.model.steps].tolist())
