@@ -14,6 +14,10 @@ import scipy.sparse as sp
 
 from .params import Scenario
 
+REPEAT_MIN_RUN = 64
+"""Civilians per run of equal cell keys, on average, from which :meth:`Civilians.by_cell`
+repeats rather than gathers (a speed threshold only: both give the same array)."""
+
 
 @dataclass(eq=False)
 class Civilians:
@@ -45,15 +49,22 @@ class Civilians:
     def by_cell(self, values: np.ndarray) -> np.ndarray:
         """Each civilian's entry of a (district, group) array.
 
-        A repeat over the runs of civilians with equal keys rather than a gather: civilians are
-        sorted by group and home district, so the runs are the district × group cells until
-        people are displaced, and repeating a few dozen values is several times faster than
-        gathering 10^4. The runs are found again only after :meth:`relocate`."""
+        A repeat over the runs of civilians with equal keys rather than a gather where the runs
+        are long: civilians are sorted by group and home district, so the runs are the district
+        × group cells until people are displaced, and repeating a few dozen values is several
+        times faster than gathering 10^4. The runs are found again only after :meth:`relocate`.
+        Where runs are short (few civilians per cell, or many displaced) a gather is faster;
+        both give the same array."""
+        flat = values.ravel()
+        if self.n < REPEAT_MIN_RUN * flat.size:       # short runs whatever the displacement
+            return flat.take(self.key)
         if self.runs is None:
-            starts = np.flatnonzero(np.r_[True, self.key[1:] != self.key[:-1]])
-            self.runs = (self.key[starts], np.diff(np.r_[starts, self.n]))
+            starts = np.flatnonzero(np.concatenate(([True], self.key[1:] != self.key[:-1])))
+            self.runs = (self.key[starts], np.diff(np.append(starts, self.n)))
         keys, lengths = self.runs
-        return np.repeat(values.ravel()[keys], lengths)
+        if REPEAT_MIN_RUN * lengths.size > self.n:
+            return flat.take(self.key)
+        return np.repeat(flat[keys], lengths)
 
     def by_group(self, values: np.ndarray) -> np.ndarray:
         """One value per group spread to every civilian (a repeat: civilians are sorted by

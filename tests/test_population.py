@@ -1,7 +1,14 @@
 import numpy as np
+import pytest
 
 from escalation_sim import load_scenario
-from escalation_sim.population import build_ties, create, home_districts, settle
+from escalation_sim.population import (
+    REPEAT_MIN_RUN,
+    build_ties,
+    create,
+    home_districts,
+    settle,
+)
 
 
 def test_every_group_has_a_home_district_even_when_tiny():
@@ -51,14 +58,18 @@ def test_population_arrays_are_compact(default):
     assert np.array_equal(civ.key, civ.district.astype(np.int32) * 3 + civ.group)
 
 
-def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation():
-    s = load_scenario("default")
+@pytest.mark.parametrize("n", [10_000, 1_000])   # long runs (repeated), short ones (gathered)
+def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation(n):
+    s = load_scenario("default", [f"run.n_civilians={n}"])
     civ = create(s, np.random.default_rng(4))
     n_cells = s.space.width * s.space.height * len(s.groups)
     rng = np.random.default_rng(5)
     values = rng.random(n_cells).astype(np.float32)
     assert np.array_equal(civ.by_cell(values), values[civ.key])
-    assert civ.runs[0].size <= n_cells               # sorted civilians: one run per cell at most
+    if n >= REPEAT_MIN_RUN * n_cells:
+        assert civ.runs[0].size <= n_cells           # sorted civilians: one run per cell at most
+    else:
+        assert civ.runs is None                      # few civilians per cell: always gathered
     per_group = rng.random(len(s.groups))
     assert np.array_equal(civ.by_group(per_group), per_group[civ.group])
     for _ in range(3):   # people move: the runs must follow the keys
