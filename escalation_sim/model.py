@@ -147,10 +147,9 @@ class EscalationModel(mesa.Model):
             b: (SecuritySector if b == "security_sector" else Institution)(
                 self, b, getattr(s.institutions, b)) for b in BRAKES}
         self.brake_list = list(self.brakes.values())
-        self.armed_groups = [
-            ArmedGroup(self, a, index[a.base_group],
-                       np.isin(np.arange(self.n_groups), [index[t] for t in a.targets]))
-            for a in s.armed_groups]
+        self.armed_groups = [ArmedGroup(self, a, index[a.base_group],
+                                        self._group_mask([index[t] for t in a.targets]))
+                             for a in s.armed_groups]
         self.leader_set = AgentSet(self.leaders, random=self.random)
         self.brake_set = AgentSet(self.brake_list, random=self.random)
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
@@ -177,6 +176,12 @@ class EscalationModel(mesa.Model):
         for module in self.modules:
             module.start()
         self.record()
+
+    def _group_mask(self, groups: list[int]) -> np.ndarray:
+        """A boolean array over groups, true at ``groups``."""
+        mask = np.zeros(self.n_groups, dtype=bool)
+        mask[groups] = True
+        return mask
 
     @functools.cached_property
     def grid(self) -> OrthogonalMooreGrid:
