@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from escalation_sim import load_scenario
 from escalation_sim.population import (
@@ -8,6 +9,7 @@ from escalation_sim.population import (
     create,
     home_districts,
     settle,
+    tie_matrix,
 )
 
 
@@ -78,3 +80,20 @@ def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation(n):
         civ.relocate(who)
         assert np.array_equal(civ.key, civ.district.astype(np.int32) * len(s.groups) + civ.group)
         assert np.array_equal(civ.by_cell(values), values[civ.key])
+
+
+def test_tie_matrix_is_scipys_sum_of_duplicates():
+    """The canonical network built directly equals, bit for bit, scipy's sum_duplicates() of one
+    entry per drawn tie, including partners drawn many times (small blocks, high degree)."""
+    rng = np.random.default_rng(11)
+    for n, degree, pool in [(1, 1, 1), (1, 30, 1), (5, 12, 2), (200, 8, 200), (300, 25, 7),
+                            (50, 3, 50)]:
+        partner = rng.integers(0, pool, (n, degree)).astype(np.int32)
+        raw = sp.csr_matrix((np.full(n * degree, 1.0 / degree, dtype=np.float32),
+                             partner.ravel().copy(), np.arange(0, n * degree + 1, degree,
+                                                        dtype=np.int32)), shape=(n, n))
+        raw.sum_duplicates()                    # (in place: hence the copy of partner)
+        ties = tie_matrix(partner)
+        for a, b in ((ties.indptr, raw.indptr), (ties.indices, raw.indices),
+                     (ties.data, raw.data)):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
