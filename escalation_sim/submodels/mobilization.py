@@ -105,8 +105,6 @@ class Mobilization(Module):
         civ = model.civilians     # each group's civilians: a contiguous slice (sorted by group)
         self._parts = [slice(int(start), int(start + size))
                        for start, size in zip(civ.group_starts, civ.group_sizes, strict=True)]
-        # the motive below which a mobilized civilian stands down (thresholds are fixed)
-        self._stand_down = civ.threshold - self.p.demobilization_margin
 
     def discrimination(self) -> np.ndarray:
         """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
@@ -185,7 +183,7 @@ class Mobilization(Module):
         m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
                    p.w_self_protection, p.w_deterrence, pull)
         able = civ.alive & ~civ.displaced
-        stay = civ.mobilized & (m > self._stand_down)
+        stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
         civ.mobilized = able & (stay | (m > civ.threshold))
 
     def aggregate(self) -> None:
