@@ -1,12 +1,16 @@
 """CPU time of default runs, this checkout against another one, in alternating rounds.
 
     git worktree add --detach ../old REV && (cd ../old && uv sync --locked)
-    uv run python benchmarks/bench_ab.py --other ../old [--rounds 10] [--runs 15]
+    uv run python benchmarks/bench_ab.py --other ../old [--rounds 10] [--runs 15] [--forecast]
 
 Each round runs ``--runs`` default-scenario runs (seeds 1..runs, after one untimed warm-up) in a
 fresh process of each checkout, in the order AB, BA, AB, ...; the ratio this/other of the
 process CPU time is printed per round with its median. CPU time, not wall time, and alternation,
 because the speed of the same code drifts from minute to minute on a shared machine.
+
+``--forecast`` times forecast-shaped runs instead: 20 seeded rows of the shipped predictors
+file as profile scenarios (24 months at 1,000 civilians, as ``forecast`` runs them), ``--runs``
+seeds each, model building included (both checkouts need :mod:`escalation_sim.record`).
 """
 
 from __future__ import annotations
@@ -29,9 +33,27 @@ print(time.process_time() - t0)
 """
 
 
-def cpu_seconds(checkout: Path, runs: int) -> float:
+FORECAST_CODE = """
+import time
+import numpy as np
+from escalation_sim import EscalationModel
+from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.profiles import profile_at, read_profiles
+table = read_profiles(data_dir() / PREDICTORS_FILE)
+rows = sorted(int(r) + 1 for r in np.random.default_rng(0).choice(len(table), 20, replace=False))
+scenarios = [profile_at(table, r, months=24, n_civilians=1000).scenario for r in rows]
+EscalationModel(scenarios[0], 0).run()
+t0 = time.process_time()
+for s in scenarios:
+    for seed in range(1, {runs} + 1):
+        EscalationModel(s, seed).run()
+print(time.process_time() - t0)
+"""
+
+
+def cpu_seconds(checkout: Path, runs: int, code: str = CODE) -> float:
     out = subprocess.run(["uv", "run", "--project", str(checkout), "python", "-c",
-                          CODE.format(runs=runs)], capture_output=True, text=True,
+                          code.format(runs=runs)], capture_output=True, text=True,
                          cwd=checkout, env=dict(os.environ), check=True)
     return float(out.stdout.strip())
 
@@ -41,14 +63,18 @@ def main() -> None:
     ap.add_argument("--other", type=Path, required=True, help="the other checkout")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--forecast", action="store_true",
+                    help="forecast-shaped runs (20 profile rows, 24 months, 1,000 civilians)")
     args = ap.parse_args()
+    code, what = ((FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
+                  else (CODE, "default"))
     here = Path(__file__).resolve().parents[1]
     ratios = []
     for r in range(args.rounds):
         order = (here, args.other) if r % 2 == 0 else (args.other, here)
-        t = {path: cpu_seconds(path, args.runs) for path in order}
+        t = {path: cpu_seconds(path, args.runs, code) for path in order}
         ratios.append(t[here] / t[args.other])
-    print("this / other, CPU time of", args.runs, "default runs, per round:",
+    print("this / other, CPU time of", args.runs, what, "runs, per round:",
           " ".join(f"{x:.3f}" for x in ratios))
     print(f"median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
           f"max {max(ratios):.3f}); load average {os.getloadavg()[0]:.2f}")

@@ -8,10 +8,13 @@
 Every shipped scenario under the policies none, early_pillar2, late_response, sustained and
 premature_exit, plus adaptive and structural on default and state_perpetrator, each with seeds
 0-3 (216 runs with the ten scenarios of model v2 part 1, which it proved bit-identical; 236 since
-``default_with_past``). Each run's hash covers the bytes of its series, its outcome record and its
-event log. ``--v1`` keeps only the outcome fields that existed before the mass-killing onset and
-leaves out the event log's ``mass_killing`` lines, for comparing with code of that time (before
-model v2's dynamics: since then ``mass_atrocity`` means the onset, and no run is the same).
+``default_with_past``). ``--profiles N`` adds N rows of the shipped predictors file (a seeded
+sample), run as a forecast runs them (24 months at 1,000 civilians), seeds 0-3. To hash another
+checkout's code with this script: ``uv run --project OTHER python benchmarks/hash_runs.py``.
+Each run's hash covers the bytes of its series, its outcome record and its event log. ``--v1``
+keeps only the outcome fields that existed before the mass-killing onset and leaves out the
+event log's ``mass_killing`` lines, for comparing with code of that time (before model v2's
+dynamics: since then ``mass_atrocity`` means the onset, and no run is the same).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import argparse
 import hashlib
 import json
 import sys
+
+import numpy as np
 
 from escalation_sim import EscalationModel, RunOutcome, load_scenario
 from escalation_sim.scenario import available, resolve_policy
@@ -31,27 +36,53 @@ V1 = ["seed", "months", "stages", "highest_stage", "first_month_at_stage", "stop
       "first_action_month", "blocked"]
 
 
+def run_hash(scenario, seed: int, policy, v1: bool) -> str:
+    """The hash of one run: its series' bytes, its outcome record and its event log."""
+    m = EscalationModel(scenario, seed, policy).run()
+    outcome = RunOutcome.from_model(m).to_dict()
+    log = [(e.month, e.kind, e.text) for e in m.events_log]
+    if v1:
+        outcome = {k: outcome[k] for k in V1}
+        log = [e for e in log if e[1] != "mass_killing"]
+    h = hashlib.sha256(m.series.tobytes())
+    h.update(json.dumps(outcome, sort_keys=True).encode())
+    h.update(json.dumps(log).encode())
+    return h.hexdigest()
+
+
+def profile_scenarios(n: int) -> list:
+    """``n`` seeded rows of the shipped predictors file as forecast scenarios, keyed by row."""
+    if n <= 0:
+        return []
+    from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+    from escalation_sim.record.forecast import FORECAST_CIVILIANS, FORECAST_MONTHS
+    from escalation_sim.record.profiles import profile_at, read_profiles
+
+    table = read_profiles(data_dir() / PREDICTORS_FILE)
+    rows = sorted(int(r) + 1 for r in np.random.default_rng(0).choice(len(table), n,
+                                                                         replace=False))
+    return [(f"profile_row_{r}", profile_at(table, r, months=FORECAST_MONTHS,
+                                            n_civilians=FORECAST_CIVILIANS).scenario)
+            for r in rows]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--v1", action="store_true", help="v1 outcome fields and log lines only")
+    ap.add_argument("--profiles", type=int, default=0, metavar="N",
+                    help="also N sampled rows of the predictors file, run as a forecast runs them")
     args = ap.parse_args()
     out = {}
+    for key, scenario in profile_scenarios(args.profiles):
+        for seed in range(4):
+            out[f"{key}/{seed}"] = run_hash(scenario, seed, None, args.v1)
     for name in available():
         scenario = load_scenario(name)
         extra = ["adaptive", "structural"] if name in ("default", "state_perpetrator") else []
         for policy_name in POLICIES + extra:
             policy = resolve_policy(scenario, policy_name)
             for seed in range(4):
-                m = EscalationModel(scenario, seed, policy).run()
-                outcome = RunOutcome.from_model(m).to_dict()
-                log = [(e.month, e.kind, e.text) for e in m.events_log]
-                if args.v1:
-                    outcome = {k: outcome[k] for k in V1}
-                    log = [e for e in log if e[1] != "mass_killing"]
-                h = hashlib.sha256(m.series.tobytes())
-                h.update(json.dumps(outcome, sort_keys=True).encode())
-                h.update(json.dumps(log).encode())
-                out[f"{name}/{policy_name}/{seed}"] = h.hexdigest()
+                out[f"{name}/{policy_name}/{seed}"] = run_hash(scenario, seed, policy, args.v1)
     json.dump(out, sys.stdout, indent=0, sort_keys=True)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
+from random import Random
 
 import mesa
 import numpy as np
@@ -52,6 +54,23 @@ assert sorted(SERIES) == sorted(n for m in STEPS for n in m.series), "series and
 def column(model: EscalationModel, name: str) -> np.ndarray:
     """The recorded series ``name`` (one of :data:`SERIES`), months 0 to the current one."""
     return model.series[: model.steps + 1, SERIES.index(name)]
+
+
+@functools.cache
+def district_layout(width: int, height: int) -> tuple[dict[tuple[int, int], int], np.ndarray]:
+    """The districts of a ``width`` × ``height`` grid (Mesa's ``OrthogonalMooreGrid``, no torus):
+    each cell's district number, in the grid's cell order, and the (districts, districts)
+    adjacency, itself included. Computed once per shape and process (every model of a shape
+    shares it: the adjacency is read-only)."""
+    grid = OrthogonalMooreGrid((width, height), torus=False, random=Random(0))
+    cells = list(grid.all_cells)
+    district_of_cell = {c.coordinate: i for i, c in enumerate(cells)}
+    neighbours = np.eye(len(cells), dtype=bool)
+    for i, c in enumerate(cells):
+        for nb in c.neighborhood:
+            neighbours[i, district_of_cell[nb.coordinate]] = True
+    neighbours.flags.writeable = False
+    return district_of_cell, neighbours
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +123,11 @@ class EscalationModel(mesa.Model):
         self.params = scenario
         s = scenario
 
-        # space: a grid of districts (a Mesa discrete space), and its adjacency as arrays
-        self.grid = OrthogonalMooreGrid((s.space.width, s.space.height), torus=False,
-                                        random=self.random)
-        cells = list(self.grid.all_cells)
-        self.district_of_cell = {c.coordinate: i for i, c in enumerate(cells)}
-        self.n_districts = len(cells)
-        self.neighbours = np.eye(self.n_districts, dtype=bool)
-        for i, c in enumerate(cells):
-            for nb in c.neighborhood:
-                self.neighbours[i, self.district_of_cell[nb.coordinate]] = True
+        # space: a grid of districts (a Mesa discrete space, :attr:`grid`), and its adjacency
+        # as arrays (the same for every model of its shape: built once per process)
+        layout, self.neighbours = district_layout(s.space.width, s.space.height)
+        self.district_of_cell = dict(layout)
+        self.n_districts = len(layout)
 
         # meso actors
         names = [g.name for g in s.groups]
@@ -133,10 +147,9 @@ class EscalationModel(mesa.Model):
             b: (SecuritySector if b == "security_sector" else Institution)(
                 self, b, getattr(s.institutions, b)) for b in BRAKES}
         self.brake_list = list(self.brakes.values())
-        self.armed_groups = [
-            ArmedGroup(self, a, index[a.base_group],
-                       np.isin(np.arange(self.n_groups), [index[t] for t in a.targets]))
-            for a in s.armed_groups]
+        self.armed_groups = [ArmedGroup(self, a, index[a.base_group],
+                                        self._group_mask([index[t] for t in a.targets]))
+                             for a in s.armed_groups]
         self.leader_set = AgentSet(self.leaders, random=self.random)
         self.brake_set = AgentSet(self.brake_list, random=self.random)
         self.armed_set = AgentSet(self.armed_groups, random=self.random)
@@ -156,11 +169,26 @@ class EscalationModel(mesa.Model):
         self.modules: tuple[Module, ...] = tuple(getattr(self, m.name) for m in STEPS)
         self.timings: dict[str, float] | None = None   # seconds per module, when timed
         self.series = np.full((s.run.months + 1, len(SERIES)), np.nan)
-        self._columns = [np.array([SERIES.index(n) for n in m.series], int)
-                         for m in self.modules]
+        # the modules that record, and the columns of their values in that order (one write)
+        self._recording = tuple(m for m in self.modules if m.series)
+        self._columns = np.array([SERIES.index(n) for m in self._recording for n in m.series],
+                                 int)
         for module in self.modules:
             module.start()
         self.record()
+
+    def _group_mask(self, groups: list[int]) -> np.ndarray:
+        """A boolean array over groups, true at ``groups``."""
+        mask = np.zeros(self.n_groups, dtype=bool)
+        mask[groups] = True
+        return mask
+
+    @functools.cached_property
+    def grid(self) -> OrthogonalMooreGrid:
+        """The districts as a Mesa grid (``space.width`` × ``space.height``, no torus), built when
+        first asked for: the model's rules read the adjacency (:attr:`neighbours`) only."""
+        return OrthogonalMooreGrid((self.params.space.width, self.params.space.height),
+                                   torus=False, random=self.random)
 
     # ---- the recipe ---------------------------------------------------------------------
     def step(self) -> None:
@@ -212,6 +240,5 @@ class EscalationModel(mesa.Model):
 
     def record(self) -> None:
         """Write this month's row of the time series, each module's values into its columns."""
-        row = self.series[self.steps]
-        for module, columns in zip(self.modules, self._columns, strict=True):
-            row[columns] = module.record()
+        self.series[self.steps, self._columns] = [
+            v for module in self._recording for v in module.record()]

@@ -14,6 +14,10 @@ import scipy.sparse as sp
 
 from .params import Scenario
 
+REPEAT_MIN_RUN = 64
+"""Civilians per run of equal cell keys, on average, from which :meth:`Civilians.by_cell`
+repeats rather than gathers (a speed threshold only: both give the same array)."""
+
 
 @dataclass(eq=False)
 class Civilians:
@@ -45,15 +49,22 @@ class Civilians:
     def by_cell(self, values: np.ndarray) -> np.ndarray:
         """Each civilian's entry of a (district, group) array.
 
-        A repeat over the runs of civilians with equal keys rather than a gather: civilians are
-        sorted by group and home district, so the runs are the district × group cells until
-        people are displaced, and repeating a few dozen values is several times faster than
-        gathering 10^4. The runs are found again only after :meth:`relocate`."""
+        A repeat over the runs of civilians with equal keys rather than a gather where the runs
+        are long: civilians are sorted by group and home district, so the runs are the district
+        × group cells until people are displaced, and repeating a few dozen values is several
+        times faster than gathering 10^4. The runs are found again only after :meth:`relocate`.
+        Where runs are short (few civilians per cell, or many displaced) a gather is faster;
+        both give the same array."""
+        flat = values.ravel()
+        if self.n < REPEAT_MIN_RUN * flat.size:       # short runs whatever the displacement
+            return flat.take(self.key)
         if self.runs is None:
-            starts = np.flatnonzero(np.r_[True, self.key[1:] != self.key[:-1]])
-            self.runs = (self.key[starts], np.diff(np.r_[starts, self.n]))
+            starts = np.flatnonzero(np.concatenate(([True], self.key[1:] != self.key[:-1])))
+            self.runs = (self.key[starts], np.diff(np.append(starts, self.n)))
         keys, lengths = self.runs
-        return np.repeat(values.ravel()[keys], lengths)
+        if REPEAT_MIN_RUN * lengths.size > self.n:
+            return flat.take(self.key)
+        return np.repeat(flat[keys], lengths)
 
     def by_group(self, values: np.ndarray) -> np.ndarray:
         """One value per group spread to every civilian (a repeat: civilians are sorted by
@@ -140,12 +151,33 @@ def build_ties(group: np.ndarray, district: np.ndarray, n_groups: int, degree: i
     del u
     pick += start.ravel().take(row)
     del row, start, size
-    partner = members.take(pick).astype(np.int32)
+    partner = members.take(pick).astype(np.int32).reshape(n, degree)
     del pick, members
-    data = np.full(n_ties, 1.0 / degree, dtype=np.float32)
-    indptr = np.arange(0, n_ties + 1, degree, dtype=np.int32)
-    ties = sp.csr_matrix((data, partner, indptr), shape=(n, n))
-    ties.sum_duplicates()
+    return tie_matrix(partner)
+
+
+def tie_matrix(partner: np.ndarray) -> sp.csr_matrix:
+    """The row-normalized network from each civilian's ``degree`` drawn partners (an (n, degree)
+    int32 array), in canonical form: partners sorted within each row, a partner drawn c times one
+    entry of weight c / degree. The same matrix, bit for bit, as scipy's ``sum_duplicates()``
+    makes from one float32 entry of 1 / degree per tie, without its sort and merge: a repeated
+    partner's weight is the float32 sum of its entries added one after the other, as scipy adds
+    them."""
+    n, degree = partner.shape
+    partner = np.sort(partner, axis=1)
+    first = np.ones((n, degree), dtype=bool)      # first entry of each partner in its row
+    np.not_equal(partner[:, 1:], partner[:, :-1], out=first[:, 1:])
+    starts = np.flatnonzero(first)
+    times = np.diff(np.append(starts, n * degree))   # how often each partner was drawn
+    weight = np.float32(1.0 / degree)
+    sums = [weight]
+    for _ in range(degree - 1):
+        sums.append(sums[-1] + weight)            # float32 + float32, in scipy's order
+    data = np.array(sums, dtype=np.float32)[times - 1]
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(first.sum(axis=1), out=indptr[1:])
+    ties = sp.csr_matrix((data, partner.ravel()[starts], indptr), shape=(n, n))
+    ties.has_canonical_format = True
     return ties
 
 

@@ -1,7 +1,16 @@
 import numpy as np
+import pytest
+import scipy.sparse as sp
 
 from escalation_sim import load_scenario
-from escalation_sim.population import build_ties, create, home_districts, settle
+from escalation_sim.population import (
+    REPEAT_MIN_RUN,
+    build_ties,
+    create,
+    home_districts,
+    settle,
+    tie_matrix,
+)
 
 
 def test_every_group_has_a_home_district_even_when_tiny():
@@ -51,14 +60,18 @@ def test_population_arrays_are_compact(default):
     assert np.array_equal(civ.key, civ.district.astype(np.int32) * 3 + civ.group)
 
 
-def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation():
-    s = load_scenario("default")
+@pytest.mark.parametrize("n", [10_000, 1_000])   # long runs (repeated), short ones (gathered)
+def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation(n):
+    s = load_scenario("default", [f"run.n_civilians={n}"])
     civ = create(s, np.random.default_rng(4))
     n_cells = s.space.width * s.space.height * len(s.groups)
     rng = np.random.default_rng(5)
     values = rng.random(n_cells).astype(np.float32)
     assert np.array_equal(civ.by_cell(values), values[civ.key])
-    assert civ.runs[0].size <= n_cells               # sorted civilians: one run per cell at most
+    if n >= REPEAT_MIN_RUN * n_cells:
+        assert civ.runs[0].size <= n_cells           # sorted civilians: one run per cell at most
+    else:
+        assert civ.runs is None                      # few civilians per cell: always gathered
     per_group = rng.random(len(s.groups))
     assert np.array_equal(civ.by_group(per_group), per_group[civ.group])
     for _ in range(3):   # people move: the runs must follow the keys
@@ -67,3 +80,20 @@ def test_by_cell_and_by_group_equal_indexing_before_and_after_relocation():
         civ.relocate(who)
         assert np.array_equal(civ.key, civ.district.astype(np.int32) * len(s.groups) + civ.group)
         assert np.array_equal(civ.by_cell(values), values[civ.key])
+
+
+def test_tie_matrix_is_scipys_sum_of_duplicates():
+    """The canonical network built directly equals, bit for bit, scipy's sum_duplicates() of one
+    entry per drawn tie, including partners drawn many times (small blocks, high degree)."""
+    rng = np.random.default_rng(11)
+    for n, degree, pool in [(1, 1, 1), (1, 30, 1), (5, 12, 2), (200, 8, 200), (300, 25, 7),
+                            (50, 3, 50)]:
+        partner = rng.integers(0, pool, (n, degree)).astype(np.int32)
+        raw = sp.csr_matrix((np.full(n * degree, 1.0 / degree, dtype=np.float32),
+                             partner.ravel().copy(), np.arange(0, n * degree + 1, degree,
+                                                        dtype=np.int32)), shape=(n, n))
+        raw.sum_duplicates()                    # (in place: hence the copy of partner)
+        ties = tie_matrix(partner)
+        for a, b in ((ties.indptr, raw.indptr), (ties.indices, raw.indices),
+                     (ties.data, raw.data)):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -86,26 +86,29 @@ def indicators(model) -> np.ndarray:
     b = model.brakes
     sec = b["security_sector"]
     violence, mob = model.violence, model.mobilization
-    armed = sum(a.strength * a.multiplier for a in model.armed_groups)
-    armed_intent = sum(a.strength * a.multiplier * a.intent for a in model.armed_groups)
-    leaders = model.leaders
-    excl_extremism = max(lead.extremism for lead in leaders if lead.exclusionary) if any(
-        lead.exclusionary for lead in leaders) else 0.0
+    armed = armed_intent = 0.0
+    for a in model.armed_groups:
+        fielded = a.strength * a.multiplier
+        armed += fielded
+        armed_intent += fielded * a.intent
+    exclusionary = [lead.extremism for lead in model.leaders if lead.exclusionary]
+    excl_extremism = max(exclusionary) if exclusionary else 0.0
     grievance = max(g.mean_grievance for g in model.groups)
     mobilized = sum(g.mobilized_share * g.share for g in model.groups)
     mitigation = sum(b[k].strength for k in MITIGATING) / len(MITIGATING)
     st = model.params.stages
+    intent = saturate(armed_intent / n, st.intent_half)
     return np.array([
         saturate(armed / n, st.armed_half),
         saturate(violence.violation_rate, st.violations_half),
         1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
         0.5 * (excl_extremism + float(mob.inequality.max())),
-        0.5 * saturate(armed_intent / n, st.intent_half) + 0.5 * sec.perpetration,
+        0.5 * intent + 0.5 * sec.perpetration,
         (1.0 - mitigation) * (1.0 - violence.prevented),
         float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
         saturate(model.events.heat, st.heat_half),
         grievance,
-        max(float(model.information.hate.max()), saturate(armed_intent / n, st.intent_half)),
+        max(float(model.information.hate.max()), intent),
         saturate(mobilized, st.mobilized_half),
         saturate(violence.killing_rate, st.killing_scale),
     ])
@@ -147,6 +150,7 @@ class Observation(Module):
         self.stage = 0
         self.observed_stage = 0
         self.delay = 0   # months early warning lags behind this month (set each month)
+        self._entry = np.array([self.p.risk_up, self.p.threat_up, self.p.atrocity_up])
 
     def start(self) -> None:
         """Month 0: the stage of the initial state."""
@@ -155,7 +159,7 @@ class Observation(Module):
     def step(self) -> None:
         model, st = self.model, self.p
         t = model.steps
-        entry = np.array([st.risk_up, st.threat_up, st.atrocity_up])
+        entry = self._entry
         model.mobilization.aggregate()
         self.history[t] = indicators(model)
         self.scores = scores(self.history[t])
@@ -171,5 +175,5 @@ class Observation(Module):
                                        st.hysteresis)
 
     def record(self) -> tuple[float, ...]:
-        return (self.stage, self.observed_stage, *self.scores,
-                *self.history[self.model.steps])
+        return (self.stage, self.observed_stage, *self.scores.tolist(),
+                *self.history[self.model.steps].tolist())

@@ -137,10 +137,11 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     dozen cells of a month); large means, and any cell left after 80 terms, use scipy's special
     functions."""
     mean = np.maximum(mean, 1e-12)
-    k = np.zeros_like(mean)
     walk = mean <= 20.0
-    if walk.any():
-        m, v = mean[walk], u[walk]
+    every = bool(walk.all())        # the usual month: every cell walks, no masks needed
+    k = np.zeros_like(mean)
+    if every or walk.any():
+        m, v = (mean, u) if every else (mean[walk], u[walk])
         term = np.exp(-m)
         cdf = term.copy()
         steps = np.zeros_like(m)
@@ -151,8 +152,13 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
             steps += below
             term *= m / i
             cdf += term
-        k[walk] = steps
-        walk[walk] = cdf >= v                    # cells the walk resolved
+        if every:
+            k, walk = steps, cdf >= v
+            if walk.all():
+                return k
+        else:
+            k[walk] = steps
+            walk[walk] = cdf >= v                # cells the walk resolved
     rest = ~walk
     if rest.any():
         m, v = mean[rest], u[rest]
@@ -257,6 +263,10 @@ class Violence(Module):
                              np.array([x.recruit_share for x in a], float),
                              np.array([x.lethality for x in a], float),
                              np.array([x.targets for x in a], float).reshape(len(a), -1))
+        # which row of :meth:`stopped`'s deterrence each perpetrator faces: the state's forces
+        # and state-affiliated militias the protectors' weight against the state (1), others 0
+        self._deterred_as = np.array([1, *(int(x.kind == "state_militia") for x in a)])
+        self._harm: np.ndarray | None = None      # this month's :meth:`group_harm`, once asked
 
     def protect(self, people: float | np.ndarray, districts: np.ndarray | None = None,
                 against_state: float | None = None) -> None:
@@ -290,20 +300,16 @@ class Violence(Module):
         spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        a = self.armed_arrays()
+        a = self.armed_arrays() if mobilized.any() else None   # no one under arms: adds 0
         if a is not None:
             base, share, multiplier = a[0], a[1], a[2]
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
             attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
-        versus_armed = deterrence(self.protectors + lawful, attackers, p.deterrence)
-        versus_state = deterrence(self.protectors_state + p.state_efficacy * lawful, attackers,
-                                  p.deterrence)
-        out = np.empty((len(self.perpetrators), model.n_districts))
-        out[0] = versus_state
-        for i, group in enumerate(model.armed_groups, 1):
-            out[i] = versus_state if group.kind == "state_militia" else versus_armed
-        self.international = float(self.protectors.sum())
-        return out
+        # against armed groups (row 0) and against the state's side (row 1), in one call
+        versus = deterrence(np.array((self.protectors + lawful,
+                                      self.protectors_state + p.state_efficacy * lawful)),
+                            attackers, p.deterrence)
+        return versus[self._deterred_as]
 
     def victimization_index(self) -> np.ndarray:
         """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
@@ -313,9 +319,13 @@ class Violence(Module):
     def group_harm(self) -> np.ndarray:
         """Harm per person of each group over the whole country (killings and violations,
         expected, smoothed as victimization is; its cells weighted by the people alive in them):
-        what a group's armed men avenge and its members tire of."""
-        alive = self.alive_cells
-        return (self.victimization * alive).sum(axis=0) / np.maximum(alive.sum(axis=0), 1.0)
+        what a group's armed men avenge and its members tire of. Computed once a month (every
+        armed group asks before this month's killings change it)."""
+        if self._harm is None:
+            alive = self.alive_cells
+            self._harm = ((self.victimization * alive).sum(axis=0)
+                          / np.maximum(alive.sum(axis=0), 1.0))
+        return self._harm
 
     def armed_arrays(self) -> tuple[np.ndarray, ...] | None:
         """Per-armed-group arrays for :func:`armed_pressure` (None without armed groups)."""
@@ -404,12 +414,18 @@ class Violence(Module):
         a = self.armed_arrays()
         expected = np.zeros(shape)
         parts = np.zeros((len(self.perpetrators), *shape))
-        if a is not None:
+        if a is not None and mobilized.any():
             pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
             expected += pressure
             self.menace = menace(parts[1:], a[4], alive)
             for group, s in zip(model.armed_groups, strength, strict=True):
                 group.strength = float(s)
+        elif a is not None:
+            # nobody is under arms: armed groups field no one, and their pressure and menace
+            # are the exact zeros armed_pressure would compute (products of zero members)
+            self.menace = np.zeros(shape)
+            for group in model.armed_groups:
+                group.strength = 0.0
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
         parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
@@ -419,7 +435,11 @@ class Violence(Module):
         expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
-        parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+        self.international = float(self.protectors.sum())
+        # no killing expected anywhere: nothing to stop, the parts stay exact zeros (kept for
+        # k = 0, where protectors facing no one give 0 × inf = NaN shares, as they always did)
+        if expected.any() or d.deterrence == 0:
+            parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
@@ -428,13 +448,17 @@ class Violence(Module):
 
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
-        killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
-        noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
-                                   minlength=n_cells).reshape(shape)
-        civ.alive &= ~killed
-        civ.mobilized &= civ.alive
-        civ.displaced &= civ.alive
-        kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+        if h.any():
+            killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
+            noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
+                                       minlength=n_cells).reshape(shape)
+            civ.alive &= ~killed
+            civ.mobilized &= civ.alive
+            civ.displaced &= civ.alive
+            kills = np.bincount(civ.key[killed], minlength=n_cells).reshape(shape)
+        else:   # no hazard anywhere: the same draw, and no one is killed (u < 0 never holds)
+            noncombatant = np.zeros(shape, dtype=np.intp)
+            kills = np.zeros(shape, dtype=np.intp)
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
@@ -463,6 +487,7 @@ class Violence(Module):
             cells -= np.bincount(civ.key[moved], minlength=n_cells)
             civ.relocate(moved)
             cells += np.bincount(civ.key[moved], minlength=n_cells)
+        self._harm = None          # victimization and the people alive have changed
 
     def record(self) -> tuple[float, ...]:
         model = self.model
