@@ -60,8 +60,8 @@ def test_reformed_electoral_body_lowers_specific_threat():
 
 
 def test_the_coup_triggers_the_atrocities():
-    # Model v2: the onset is rare here (2 % with the coup, 0 % without, 100 runs), so the claim
-    # is on stage 3. 60 runs: with the coup 0.30, without 0.03 (100 runs: 0.31, 0.02); demand
+    # Model v2: no run reaches the onset here (0 % with the coup and without, 100 runs), so the
+    # claim is on stage 3. 60 runs: with the coup 0.30, without 0.03 (100 runs: 0.31, 0.02); demand
     # 0.15. (v1 made it on cumulative mass atrocity: 0.33 vs 0.03.)
     with_coup = ensemble("coup_polarization", 60)["stage3"]
     without = ensemble("coup_polarization", 60, overrides=("events.scheduled=[]",))
@@ -71,8 +71,8 @@ def test_the_coup_triggers_the_atrocities():
 def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not():
     # Model v2, 60 runs: stage 3 act on the coup 0.15, late response 0.27 (100 runs: 0.18,
     # 0.28); deaths 2,633 vs 3,167 a run (100 runs: 2,684 vs 3,184, paired difference -500
-    # [-561, -439]). Demand 0.05 on stage 3 and 10 % fewer deaths. The onset (1 % vs 2 %) is
-    # too rare to separate them; v1 made the claim on cumulative mass atrocity (0.05 vs 0.33).
+    # [-561, -439]). Demand 0.05 on stage 3 and 10 % fewer deaths. No run reaches the onset
+    # under either (100 runs); v1 made the claim on cumulative mass atrocity (0.05 vs 0.33).
     acted = ensemble("coup_polarization", 60, "act_on_the_coup")
     waited = ensemble("coup_polarization", 60, "late_response")
     assert acted["stage3"] < waited["stage3"] - 0.05
@@ -113,8 +113,8 @@ def test_a_split_security_sector_makes_atrocities_more_likely():
 def test_sustained_engagement_prevents_recurrence_better_than_premature_exit():
     # Model v2, 100 runs: recurrence 0.19 sustained, 0.34 premature exit; deaths 1,588 vs
     # 2,247 a run (paired difference +659 [576, 742]). Demand 0.05 on recurrence and 15 % fewer
-    # deaths. The onset (0.03 vs 0.04) is too rare here to separate them; v1 made the second
-    # claim on cumulative mass atrocity (0.03 vs 0.22).
+    # deaths. No run reaches the onset under either (100 runs); v1 made the second claim on
+    # cumulative mass atrocity (0.03 vs 0.22).
     sustained = ensemble("post_agreement", 100, "sustained")
     premature = ensemble("post_agreement", 100, "premature_exit")
     assert sustained["recurrence"] < premature["recurrence"] - 0.05
@@ -124,8 +124,8 @@ def test_sustained_engagement_prevents_recurrence_better_than_premature_exit():
 def test_modest_sustained_prevention_beats_a_late_response_at_a_fraction_of_full_cost():
     # Model v2, 60 runs: stage 3 modest 0.12, late 0.30; deaths 1,672 vs 2,300 a run; cost
     # modest 1,038, full sustained 2,564 (100 runs: 0.11, 0.28; 1,590 vs 2,174; 978 vs 2,441).
-    # Demand 0.1 on stage 3, 15 % fewer deaths and at most half the cost. The onset (0.05 vs
-    # 0.07) is too rare to separate them; v1 made the claim on cumulative mass atrocity.
+    # Demand 0.1 on stage 3, 15 % fewer deaths and at most half the cost. No run reaches the
+    # onset under any of them (100 runs); v1 made the claim on cumulative mass atrocity.
     modest = ensemble("sustained_prevention", 60, "modest_sustained")
     late = ensemble("sustained_prevention", 60, "late_response")
     full = ensemble("sustained_prevention", 60, "sustained")
