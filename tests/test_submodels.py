@@ -104,8 +104,8 @@ def test_deterrence_is_zero_without_protectors_bounded_and_monotone_in_the_ratio
     # more attackers against the same protectors: less stopped; none against them: all
     fewer = violence.deterrence(np.full(3, 100.0), np.array([0.0, 50.0, 400.0]), 2.3)
     assert fewer[0] == 1.0 and fewer[1] > fewer[2] > 0
-    assert np.array_equal(violence.deterrence(np.full(2, 10.0), np.full(2, 10.0), 0.0),
-                          np.zeros(2))                        # k = 0: protection does nothing
+    assert np.array_equal(violence.deterrence(np.full(2, 10.0), np.array([10.0, 0.0]), 0.0),
+                          np.zeros(2))     # k = 0: protection does nothing, even unopposed
 
 
 def test_protectors_deter_the_state_less_than_rebels_at_equal_numbers(default):

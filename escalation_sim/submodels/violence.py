@@ -117,7 +117,10 @@ def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.nd
     manner of Epstein's (2002) arrest probability: ``1 − exp(−k · protectors / attackers)``.
 
     Zero with no protectors, whatever the attackers; rises with the ratio and tends to 1;
-    1 where protectors face no armed force at all (which then kills no one anyway)."""
+    1 where protectors face no armed force at all (which then kills no one anyway); zero
+    everywhere when ``k`` is 0 (protection switched off)."""
+    if k == 0:
+        return np.zeros(np.shape(protectors))
     ratio = np.divide(protectors, attackers, out=np.full(np.shape(protectors), np.inf),
                       where=attackers > 0)
     ratio = np.where(protectors > 0, ratio, 0.0)
