@@ -167,6 +167,60 @@ def test_figures_mark_every_inject(default):
     assert differs.any() and orange[differs].mean() > 0.5
 
 
+def _rgb(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_live_plot_redraws_grown_panels_as_a_full_draw_would(default, dark):
+    """When a panel's y-range grows, only that panel's cached part is redrawn: in each month
+    in which a range grew, the image equals a fresh plot drawn whole with the same y-ranges,
+    pixel for pixel."""
+    s = Session(default, seed=0)
+    plot = figures.LivePlot(s, dark)
+    plot.png(s)
+    grew = 0
+    for _ in range(24):
+        s.step()
+        before = dict(plot.limit)
+        shown = _rgb(plot.png(s))
+        if plot.limit == before:
+            continue
+        grew += 1
+        whole = figures.LivePlot(s, dark)
+        for key, limit in plot.limit.items():   # the same ranges, drawn in one go
+            whole.limit[key] = limit
+            whole.axes[key].set_ylim(0, limit * 1.04)
+        assert np.array_equal(shown, _rgb(whole.png(s))), f"month {s.month}"
+    assert grew >= 3   # the check covered months in which ranges grew
+
+
+def test_map_updates_in_place_to_the_next_months_figure(default):
+    """A month's map is the previous month's widget with only the changed values set: the
+    result equals the figure built afresh, and the axes' ranges (the trainer's zoom) are
+    never part of the change."""
+    import plotly.graph_objects as go
+
+    s = Session(default, seed=0)
+    s.run_to(40)
+    old = figures.map_spec(s, figures.districts(s), s.month)
+    widget = go.FigureWidget(old)
+    widget.layout.xaxis.range = [1.0, 2.0]   # as if the trainer had zoomed
+    s.run_to(70)
+    new = figures.map_spec(s, figures.districts(s), s.month)
+    assert new["data"] != old["data"]
+    figures.update_map(widget, old, new)
+    expected = go.Figure(new)
+    expected.layout.xaxis.range = [1.0, 2.0]
+    shown, built = widget.to_plotly_json(), expected.to_plotly_json()
+    for trace in shown["data"]:
+        trace.pop("uid")   # a widget names its traces for the browser
+    assert shown == built
+
+
 def test_intervention_facts_show_consent_lag_and_cost():
     facts = intervention_facts("authorized_force")
     assert "Security Council" in facts["consent"]

@@ -464,17 +464,13 @@ def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
 
 @solara.component
 def LiveMap(run: Run, truth: bool, dark: bool, version: int):
-    s = run.session
-    view = solara.use_ref({})   # the zoom the browser reports: kept for the next month's map
+    """One plotly widget per mount, theme and map layout; each month changes the values of its
+    traces in place (:func:`figures.update_map`: one message, one redraw in the browser). The
+    axes' ranges are never sent again, so the trainer's zoom stays, however soon after it a
+    month comes."""
+    from plotly.graph_objects import FigureWidget
 
-    def on_relayout(data) -> None:
-        change = (data or {}).get("relayout_data", data or {})
-        if any(k.endswith("autorange") for k in change):   # "reset axes"
-            view.current = {}
-        for axis in ("xaxis", "yaxis"):
-            if f"{axis}.range[0]" in change and f"{axis}.range[1]" in change:
-                view.current = {**view.current, axis: [change[f"{axis}.range[0]"],
-                                                       change[f"{axis}.range[1]"]]}
+    s = run.session
     # while Play or run-to-month steps, the map is redrawn at most every MAP_INTERVAL seconds
     # (a plotly redraw each month kept the page's own clicks, Pause among them, waiting)
     shown = solara.use_ref((-1.0, None))   # (when drawn, version drawn)
@@ -485,14 +481,26 @@ def LiveMap(run: Run, truth: bool, dark: bool, version: int):
 
     def draw():
         with run.lock:
-            rows, month = figures.districts(s, truth), s.month
-            fig = figures.map_figure(s, rows, month, truth, dark, s.reported_month())
-        return rows, fig
-    rows, fig = solara.use_memo(draw, [stamp, dark, truth])
-    for axis, bounds in view.current.items():
-        fig.layout[axis].range = bounds
-    with solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"}):
-        solara.FigurePlotly(fig, on_relayout=on_relayout, dependencies=[stamp, dark, truth])
+            rows = figures.districts(s, truth)
+            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month())
+    rows, spec = solara.use_memo(draw, [stamp, dark, truth])
+    # one widget per theme and set of traces (another scenario): plotly changes the values of
+    # a widget's traces, never their number ...
+    layout_key = repr((dark, *(t.get("name") for t in spec["data"])))
+    widget = solara.use_memo(FigureWidget, [layout_key])
+    solara.use_effect(lambda: widget.close, [widget])   # closed when replaced or unmounted
+    on_screen = solara.use_ref((None, None))   # (the widget, the spec it shows)
+
+    def update() -> None:   # ... filled once, then changed in place
+        if on_screen.current[0] is not widget:
+            widget.add_traces(spec["data"])
+            widget.layout = spec["layout"]
+        else:
+            figures.update_map(widget, on_screen.current[1], spec)
+        on_screen.current = (widget, spec)
+    solara.use_effect(update, [widget, spec])
+    solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                  children=[widget])
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 

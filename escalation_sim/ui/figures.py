@@ -10,6 +10,8 @@ import io
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
 
 from ..model import SERIES
@@ -69,7 +71,8 @@ class LivePlot:
     Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
     ticks, titles, stage bands, legends, caveat) are drawn once and cached; each :meth:`png`
     restores them and draws only the data lines and markers. A growing panel's y-range doubles
-    when the data outgrow it, and only then is the cache redrawn. Fixed margins, no layout
+    when the data outgrow it, and only then is that panel's part of the cache redrawn (the
+    others are left as they are). Fixed margins, no layout
     engine (a constrained layout is recomputed at every draw). ``panels``: keys of
     :data:`PANELS`, three to a row; ``large``: projector fonts."""
 
@@ -120,10 +123,11 @@ class LivePlot:
             self.axes[key].set_ylim(0, self.limit[key] * 1.04)
         for ax in list(self.axes.values())[-3:]:
             ax.set_xlabel("month", fontsize=font - 1)
-        self.fg, _ = _style(self.fig, dark, font - 2)
+        self.fg, self.bg = _style(self.fig, dark, font - 2)
         self.fig.text(0.5, 0.995, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
                       fontsize=font - 3, color=self.fg, ha="center", va="top")
         self.background = None
+        self.extent: dict[str, Bbox] = {}   # each panel's drawn area, once it has grown
 
     @staticmethod
     def _limit(key: str, top: float) -> float:
@@ -158,18 +162,31 @@ class LivePlot:
         if any(column < 0 for _, column, _ in self.lines):   # the room's: append what is reported
             data = np.column_stack([data, *(session.reported_series(k.removeprefix("reported_"))
                                             for k in REPORTED)])
-        stale = self.background is None
-        for key in self.growing:
-            limit = self._limit(key, self._top(data, key))
-            if limit != self.limit[key]:
-                self.limit[key] = limit
-                self.axes[key].set_ylim(0, limit * 1.04)
-                stale = True
-        if stale:
+        if self.background is None:
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self.background)
+        grown = []
+        for key in self.growing:
+            limit = self._limit(key, self._top(data, key))
+            if limit != self.limit[key]:
+                self.limit[key] = limit
+                grown.append(key)
+        if grown:   # only those panels' static parts are drawn again, then cached
+            renderer = self.canvas.get_renderer()
+            for key in grown:
+                ax = self.axes[key]
+                old = self.extent.get(key) or ax.get_tightbbox(renderer)
+                ax.set_ylim(0, self.limit[key] * 1.04)
+                self.extent[key] = ax.get_tightbbox(renderer)   # ticks, labels, title
+                area = Bbox.union([old, self.extent[key]]).padded(2)
+                blank = Rectangle((area.x0, area.y0), area.width, area.height,
+                                  transform=IdentityTransform(), color=self.bg, lw=0)
+                blank.set_figure(self.fig)
+                blank.draw(renderer)
+                ax.draw(renderer)
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
         extra = []
         marks = markers(session)
         for ax in self.axes.values():
@@ -294,18 +311,20 @@ def _bin(rate: float) -> int:
     return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
 
 
-def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
-               dark: bool = False, reported: int | None = None):
-    """The districts as hexagons on their grid, as a plotly figure (zoom and pan in the
-    browser; the view is kept from month to month): fill = people killed per 1,000 residents
-    on an absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per
-    class), a bar of the groups' shares, the killed and the share displaced written in each
-    hexagon, international protectors (blue squares sized by people) and, for the facilitator,
-    each armed group's members (black symbols sized by members). Hovering a district gives its
+def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
+             dark: bool = False, reported: int | None = None) -> dict:
+    """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
+    ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
+    absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
+    bar of the groups' shares, the killed and the share displaced written in each hexagon,
+    international protectors (blue squares sized by people) and, for the facilitator, each
+    armed group's members (black symbols sized by members). Hovering a district gives its
     numbers. ``rows``: :func:`districts`; the room's (``truth=False``) are the reported ones,
-    ``reported`` the month reports have reached."""
+    ``reported`` the month reports have reached.
+
+    The traces are the same, in the same order, every month of a run: a month's map is a
+    change of their values (:func:`update_map`), not a new figure."""
     import matplotlib
-    import plotly.graph_objects as go
 
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
     cmap = matplotlib.colormaps["Reds"]
@@ -313,7 +332,7 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                for i in range(len(KILLED_BINS) - 1)]
     radius = 0.56
     angles = np.radians(np.arange(90, 451, 60))   # pointy-top hexagons
-    fig = go.Figure()
+    data: list[dict] = []
     centres, rates = [], []
     for r in rows:
         cx, cy = r["x"] + 0.5 * (r["y"] % 2), r["y"] * 0.87
@@ -324,15 +343,16 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
         xs, ys = [], []
         for (cx, cy), b in zip(centres, bins, strict=True):
             if b == i:
-                xs += [*(cx + radius * np.cos(angles)), None]
-                ys += [*(cy + radius * np.sin(angles)), None]
+                xs += [*(cx + radius * np.cos(angles)).tolist(), None]
+                ys += [*(cy + radius * np.sin(angles)).tolist(), None]
         high = KILLED_BINS[i + 1]
-        fig.add_trace(go.Scatter(
-            x=xs or [None], y=ys or [None], fill="toself", fillcolor=colours[i], mode="lines",
-            line={"color": "#888888", "width": 1}, hoverinfo="skip", legendgroup="killed",
-            legendgrouptitle_text="killed per 1,000 residents" if i == 0 else None,
-            name=f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
-            f"{KILLED_BINS[i]:g} or more"))
+        data.append({
+            "type": "scatter", "x": xs or [None], "y": ys or [None], "fill": "toself",
+            "fillcolor": colours[i], "mode": "lines", "line": {"color": "#888888", "width": 1},
+            "hoverinfo": "skip", "legendgroup": "killed",
+            "legendgrouptitle": {"text": "killed per 1,000 residents" if i == 0 else None},
+            "name": f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
+            f"{KILLED_BINS[i]:g} or more"})
     names = list(rows[0]["groups"]) if rows else []
     shapes = []
     for (cx, cy), r in zip(centres, rows, strict=True):
@@ -343,18 +363,24 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                            "y1": cy + 0.34, "line": {"width": 0},
                            "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
             left += width
+
+    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
+                     title: str | None = None) -> None:
+        """A legend entry of a fixed size for a trace whose markers are sized by data."""
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                     "name": name, "legendgroup": group, "legendgrouptitle": {"text": title},
+                     "marker": {"symbol": symbol, "size": 12, "color": colour}})
+
     for i, n in enumerate(names):   # legend entries for the bars
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"group {n}",
-                                 marker={"symbol": "square", "size": 12,
-                                         "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
-                                 legendgroup="groups",
-                                 legendgrouptitle_text="group shares (bar)" if i == 0 else None))
+        legend_entry(f"group {n}", "square", GROUP_COLOURS[i % len(GROUP_COLOURS)], "groups",
+                     "group shares (bar)" if i == 0 else None)
     ink = ["#ffffff" if b >= 4 else "#111111" for b in bins]
-    fig.add_trace(go.Scatter(
-        x=[c[0] for c in centres], y=[c[1] for c in centres], mode="text", showlegend=False,
-        text=[f"<b>D{r['district']}</b><br>{r['killed']:,.0f} killed<br>"
-              f"{100 * r['displaced_share']:.0f} % displ." for r in rows],
-        textfont={"size": 13, "color": ink}, hoverinfo="skip"))
+    xs, ys = [c[0] for c in centres], [c[1] for c in centres]
+    data.append({
+        "type": "scatter", "x": xs, "y": ys, "mode": "text", "showlegend": False,
+        "text": [f"<b>D{r['district']}</b><br>{r['killed']:,.0f} killed<br>"
+                 f"{100 * r['displaced_share']:.0f} % displ." for r in rows],
+        "textfont": {"size": 13, "color": ink}, "hoverinfo": "skip"})
     hover = []
     for r, rate in zip(rows, rates, strict=True):
         lines = [f"<b>District {r['district']}</b>", f"residents {r['residents']:,.0f}",
@@ -364,51 +390,80 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                  f"international protectors {r['protection']:,.0f}",
                  *(f"{a.replace('_', ' ')}: {v:,.0f} members" for a, v in r["armed"].items())]
         hover.append("<br>".join(lines))
-    fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres],
-                             mode="markers", marker={"size": 40, "opacity": 0},
-                             hovertext=hover, hoverinfo="text", showlegend=False))
+    data.append({"type": "scatter", "x": xs, "y": ys, "mode": "markers",
+                 "marker": {"size": 40, "opacity": 0}, "hovertext": hover,
+                 "hoverinfo": "text", "showlegend": False})
     top = max([v for r in rows for v in r["armed"].values()] + [1.0])
-    strength = [r["protection"] for r in rows]
-    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
-                     title: str | None = None) -> None:
-        """A legend entry of a fixed size for a trace whose markers are sized by data."""
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
-                                 legendgroup=group, legendgrouptitle_text=title,
-                                 marker={"symbol": symbol, "size": 12, "color": colour}))
-
     legend_entry("international protectors (people)", "square", PROTECTOR_COLOUR, "protectors")
-    fig.add_trace(go.Scatter(
-        x=[c[0] + 0.3 for c in centres], y=[c[1] - 0.36 for c in centres], mode="markers",
-        name="international protectors (people)", hoverinfo="skip", showlegend=False,
-        legendgroup="protectors",
-        marker={"symbol": "square", "color": PROTECTOR_COLOUR, "line": {"color": "white",
-                                                                        "width": 1},
-                "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4) for v in strength]}))
+    data.append({
+        "type": "scatter", "x": [x + 0.3 for x in xs], "y": [y - 0.36 for y in ys],
+        "mode": "markers", "name": "international protectors (people)", "hoverinfo": "skip",
+        "showlegend": False, "legendgroup": "protectors",
+        "marker": {"symbol": "square", "color": PROTECTOR_COLOUR,
+                   "line": {"color": "white", "width": 1},
+                   "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4)
+                            for v in (r["protection"] for r in rows)]}})
     for j, a in enumerate(session.scenario.armed_groups if truth else ()):
         members = [r["armed"].get(a.name, 0.0) for r in rows]
         legend_entry(f"{a.name.replace('_', ' ')} (members)", ARMED_SYMBOLS[j % 6], fg,
                      f"armed-{j}", "armed groups" if j == 0 else None)
-        fig.add_trace(go.Scatter(
-            x=[c[0] - 0.34 + 0.17 * j for c in centres], y=[c[1] - 0.4 for c in centres],
-            mode="markers", name=f"{a.name.replace('_', ' ')} (members)", hoverinfo="skip",
-            legendgroup=f"armed-{j}", showlegend=False,
-            marker={"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
-                    "line": {"color": bg, "width": 1},
-                    "size": [0 if v <= 0 else 7 + 12 * np.sqrt(v / top) for v in members]}))
+        data.append({
+            "type": "scatter", "x": [x - 0.34 + 0.17 * j for x in xs],
+            "y": [y - 0.4 for y in ys], "mode": "markers",
+            "name": f"{a.name.replace('_', ' ')} (members)", "hoverinfo": "skip",
+            "legendgroup": f"armed-{j}", "showlegend": False,
+            "marker": {"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
+                       "line": {"color": bg, "width": 1},
+                       "size": [0 if v <= 0 else 7 + 12 * float(np.sqrt(v / top))
+                                for v in members]}})
     what = "" if truth else f" — as reported (up to month {reported})"
-    fig.update_layout(
-        title={"text": f"Month {month}: districts{what}", "font": {"size": 16}},
-        shapes=shapes, paper_bgcolor=bg, plot_bgcolor=bg, font={"color": fg, "size": 13},
-        margin={"l": 4, "r": 4, "t": 56, "b": 4}, height=640, uirevision="map",
-        legend={"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
-                "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
+    layout = {
+        "title": {"text": f"Month {month}: districts{what}", "font": {"size": 16}},
+        "shapes": shapes, "paper_bgcolor": bg, "plot_bgcolor": bg,
+        "font": {"color": fg, "size": 13},
+        "margin": {"l": 4, "r": 4, "t": 56, "b": 4}, "height": 640, "uirevision": "map",
+        "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
+                   "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
         # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
-        # so a zoom the page re-applies next month is the zoom the trainer made
-        xaxis={"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
-               "constrain": "domain"},
-        yaxis={"visible": False, "scaleanchor": "x", "constrain": "domain",
-               "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
-        annotations=[{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
-                      "showarrow": False, "font": {"size": 10}, "xanchor": "left",
-                      "yanchor": "bottom"}])
-    return fig
+        # so a zoom stays the zoom the trainer made
+        "xaxis": {"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
+                  "constrain": "domain"},
+        "yaxis": {"visible": False, "scaleanchor": "x", "constrain": "domain",
+                  "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
+        "annotations": [{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+                         "showarrow": False, "font": {"size": 10}, "xanchor": "left",
+                         "yanchor": "bottom"}]}
+    return {"data": data, "layout": layout}
+
+
+def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
+               dark: bool = False, reported: int | None = None):
+    """:func:`map_spec` as a plotly ``Figure``."""
+    import plotly.graph_objects as go
+
+    return go.Figure(map_spec(session, rows, month, truth, dark, reported))
+
+
+def _paths(spec: dict, prefix: str = "") -> dict:
+    """``spec`` flattened to plotly's property paths (``"marker.size"``); lists are values."""
+    out = {}
+    for k, v in spec.items():
+        if isinstance(v, dict):
+            out.update(_paths(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = v
+    return out
+
+
+def update_map(widget, old: dict, new: dict) -> None:
+    """Change the plotly ``widget`` showing ``old`` (a :func:`map_spec`) to show ``new``, a
+    spec of the same traces: only the property paths whose values differ are set, in one
+    message to the browser (one redraw there). The axes' ranges are the same in every month's
+    spec, so they are never sent again and the trainer's zoom stays."""
+    with widget.batch_update():
+        for target, was, now in ((widget.layout, old["layout"], new["layout"]),
+                                 *zip(widget.data, old["data"], new["data"], strict=True)):
+            was = _paths(was)
+            for path, value in _paths(now).items():
+                if was.get(path) != value:
+                    target[path] = value
