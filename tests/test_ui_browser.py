@@ -100,7 +100,12 @@ class Tab:
         return self.page.get_by_role("button", name=name, exact=True)
 
     def see(self, text: str, exact: bool = True):
-        self.page.get_by_text(text, exact=exact).first.wait_for()
+        try:
+            self.page.get_by_text(text, exact=exact).first.wait_for()
+        except Exception:   # what the page showed instead, for the artifacts
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=ARTIFACTS / f"failed-{re.sub(r'\W+', '-', text)}.png")
+            raise
 
     def select(self, label: str, option: str) -> None:
         self.page.locator(".v-select", has_text=label).first.click()
@@ -645,7 +650,8 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
 def test_long_work_can_be_cancelled(server, context):
     """Branching a large run, then building a larger population: each shows its progress,
     disables the controls that would conflict, and Cancel gives the controls back at once,
-    leaving the run as it was."""
+    leaving the run as it was. "At once" is checked against the work itself, not a clock (a
+    loaded machine slows both): the run steps while the cancelled build is still running."""
     tab = Tab(context, server[0])
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
@@ -682,13 +688,17 @@ def test_long_work_can_be_cancelled(server, context):
     field.press("Enter")
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building default (3,000,000 civilians)").wait_for()
-    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
-    started = time.perf_counter()
+    tab.page.wait_for_function(   # the buttons may be drawn a message after the banner
+        "() => ['step', 'go'].every(n => [...document.querySelectorAll('button')].find("
+        "b => b.innerText.trim().toLowerCase() === n).disabled)", timeout=10_000)
     tab.button("Cancel").click()
     tab.page.locator(".busy").wait_for(state="detached")
-    assert time.perf_counter() - started < 5
     tab.see("Month 3")   # the old run, untouched (a new build would be at month 0)
     tab.button("Step").click()
+    tab.see("Month 4")
+    # all that while, the discarded build went on in the background: a new Reset says so
+    tab.button("Reset").click()
+    tab.page.locator(".run-error", has_text="still ending in the background").wait_for()
     tab.see("Month 4")
     tab.shot("18-cancelled")
 

@@ -238,18 +238,18 @@ def use_changed(run: Run):
 
 # ---- background work ------------------------------------------------------------------------
 def start(run: Run, busy: str, work) -> bool:
-    """Run ``work(run, cancel)`` in a background thread unless other work is running. Each
+    """Run ``work(run, cancel)`` in a background thread unless other work is running (or
+    cancelled work still ending: then ``run.error`` says so and this returns False). Each
     work has its own ``cancel`` event: it checks it between months (or before it commits a
     result) and changes the run only under ``run.lock`` and only while not cancelled; it may
     set ``run.progress`` and calls ``run.changed()`` when it has something to show."""
     if run.abandoned is not None:   # cancelled work normally ends within a month's step
         run.abandoned.join(timeout=1.0)
     with run.lock:
-        if run.busy:
-            return False
-        if run.abandoned is not None and run.abandoned.is_alive():
-            run.error = ("The cancelled work is still ending in the background (it will be "
-                         "discarded); try again in a few seconds.")
+        if run.busy or (run.abandoned is not None and run.abandoned.is_alive()):
+            run.error = (f"Wait for the work in progress ({run.busy}) to finish." if run.busy
+                         else "The cancelled work is still ending in the background (it will "
+                              "be discarded); try again in a few seconds.")
             run.changed()
             return False
         run.busy, run.error, run.progress = busy, "", None
@@ -748,12 +748,8 @@ def SetupPanel(run: Run, version: int):
                 run.branch = run.paused = None
             rooms.trim()   # a larger population may push older runs out
 
-        if start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)",
-                 build):
-            changed()
-        else:
-            run.error = f"Wait for the work in progress ({run.busy}) to finish, then Reset."
-            changed()
+        start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)", build)
+        changed()   # the build's banner, or why it cannot start now
 
     def on_upload(files):
         if not files:
