@@ -714,6 +714,11 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         plot = tab.page.locator("[data-testid=map] .js-plotly-plot")
         plot.wait_for()
         assert inside(tab, "[data-testid=map]") and inside(tab, "main img")
+        # the figure fits its column (plotly's default is 700 px, wider than the column)
+        tab.page.wait_for_function(
+            "() => { const m = document.querySelector('[data-testid=map]');"
+            " const w = m.querySelector('.js-plotly-plot')._fullLayout.width;"
+            " return w !== 700 && w <= m.getBoundingClientRect().width + 1; }")
         x_range = "() => document.querySelector('[data-testid=map] .js-plotly-plot')" \
                   "._fullLayout.xaxis.range.slice()"
         before = tab.page.evaluate(x_range)

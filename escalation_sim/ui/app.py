@@ -447,7 +447,7 @@ def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: i
 
 
 @solara.component
-def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
+def DistrictMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     """The live map (plotly: zoom and pan in the browser, kept from month to month); the
     room's shows what is reported (:func:`figures.districts`).
 
@@ -456,14 +456,14 @@ def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
     mounted = solara.use_reactive(False)
     solara.use_effect(lambda: mounted.set(True), [])
     if mounted.value:
-        LiveMap(run, truth, dark, version)
+        LiveMap(run, truth, dark, width, version)
     else:
         solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
                       children=["Loading the map …"])
 
 
 @solara.component
-def LiveMap(run: Run, truth: bool, dark: bool, version: int):
+def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     """One plotly widget per mount, theme and map layout; each month changes the values of its
     traces in place (:func:`figures.update_map`: one message, one redraw in the browser). The
     axes' ranges are never sent again, so the trainer's zoom stays, however soon after it a
@@ -482,8 +482,9 @@ def LiveMap(run: Run, truth: bool, dark: bool, version: int):
     def draw():
         with run.lock:
             rows = figures.districts(s, truth)
-            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month())
-    rows, spec = solara.use_memo(draw, [stamp, dark, truth])
+            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month(),
+                                          width)
+    rows, spec = solara.use_memo(draw, [stamp, dark, truth, width])
     # one widget per theme and set of traces (another scenario): plotly changes the values of
     # a widget's traces, never their number ...
     layout_key = repr((dark, *(t.get("name") for t in spec["data"])))
@@ -799,9 +800,11 @@ def RoomLink(run: Run, version: int):
 
 
 @solara.component_vue("viewport.vue")
-def Viewport(width: int = 0, on_width=None, search: str = ""):
-    """Reports the browser window's width once, when mounted, and puts ``search`` (the run's
-    key) in the address bar without reloading."""
+def Viewport(width: int = 0, on_width=None, map_width: int = 0, on_map_width=None,
+             search: str = ""):
+    """Reports the browser window's width once, when mounted, and the live map's box width
+    whenever it changes (plotly's widget does not fit itself to it); puts ``search`` (the
+    run's key) in the address bar without reloading."""
 
 
 # ---- the page ----------------------------------------------------------------------------
@@ -860,7 +863,9 @@ def RunPage(run: Run, truth: bool):
     on_projector = projector.value if projector.value is not None else (
         0 < width.value <= PROJECTOR_WIDTH or not truth)
     s = run.session
-    Viewport(width=width.value, on_width=width.set,
+    map_width = solara.use_reactive(0)
+    Viewport(width=width.value, on_width=width.set, map_width=map_width.value,
+             on_map_width=map_width.set,
              search=f"?run={run.key}" if truth else f"?room={run.room}")
     if width.value == 0:   # the layout depends on the screen: wait for its width (one message)
         solara.Text("Loading …")
@@ -893,7 +898,7 @@ def RunPage(run: Run, truth: bool):
             with solara.Columns([3, 2]):
                 Plots(s, truth, on_projector, dark, version)
                 with solara.Column(gap="4px"):
-                    DistrictMap(run, truth, dark, version)
+                    DistrictMap(run, truth, dark, map_width.value, version)
                     if truth and not on_projector:   # the facilitator's desk: the log too
                         Md("**Event log**")
                         solara.HTML("div", log_html(s, truth))
@@ -918,7 +923,7 @@ def RunPage(run: Run, truth: bool):
                     elif name == "Summary":
                         SummaryPanel(run, truth, version)
                     elif name == "Map":
-                        DistrictMap(run, truth, dark, version)
+                        DistrictMap(run, truth, dark, map_width.value, version)
                     elif name == "Event log":
                         solara.HTML("div", log_html(s, truth).replace('id="event-log"',
                                                                       'id="event-log-tab"'))

@@ -20,7 +20,7 @@ from ..plotting import STAGE_COLOURS
 from .session import EVENT_KINDS, Session
 
 PANELS = {"stage": "stage (true ─, warning level - -)",
-          "observed": "warning level (what early warning sees)",
+          "observed": "warning level (early warning)",
           "deaths": "deaths (people)", "displaced": "displaced (people)",
           "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
           "scores": "stage scores (1 = the stage's entry threshold)",
@@ -85,8 +85,10 @@ class LivePlot:
         rows = (len(panels) + 2) // 3
         font = 15 if large else 12
         self.fig = Figure(figsize=(13, 3.5 * rows + 0.3 if large else 3.1 * rows), dpi=80)
-        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.84 if rows == 1 else 0.9,
-                                 bottom=0.14 if rows == 1 else 0.08, wspace=0.22, hspace=0.3)
+        self.fig.subplots_adjust(left=0.06, right=0.975 if large else 0.99,
+                                 top=0.84 if rows == 1 else 0.9,
+                                 bottom=0.14 if rows == 1 else 0.08,
+                                 wspace=0.3 if large else 0.22, hspace=0.3)
         self.canvas = FigureCanvasAgg(self.fig)
         self.axes = dict(zip(panels, self.fig.subplots(rows, 3, sharex=True).ravel(),
                              strict=True))
@@ -312,7 +314,7 @@ def _bin(rate: float) -> int:
 
 
 def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
-             dark: bool = False, reported: int | None = None) -> dict:
+             dark: bool = False, reported: int | None = None, width: int = 0) -> dict:
     """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
     ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
     absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
@@ -320,7 +322,7 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
     international protectors (blue squares sized by people) and, for the facilitator, each
     armed group's members (black symbols sized by members). Hovering a district gives its
     numbers. ``rows``: :func:`districts`; the room's (``truth=False``) are the reported ones,
-    ``reported`` the month reports have reached.
+    ``reported`` the month reports have reached; ``width``: px (0: plotly's default).
 
     The traces are the same, in the same order, every month of a run: a month's map is a
     change of their values (:func:`update_map`), not a new figure."""
@@ -358,11 +360,11 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
     for (cx, cy), r in zip(centres, rows, strict=True):
         alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
         for i, v in enumerate(r["groups"].values()):
-            width = 0.7 * v / alive
-            shapes.append({"type": "rect", "x0": left, "x1": left + width, "y0": cy + 0.26,
+            bar = 0.7 * v / alive
+            shapes.append({"type": "rect", "x0": left, "x1": left + bar, "y0": cy + 0.26,
                            "y1": cy + 0.34, "line": {"width": 0},
                            "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
-            left += width
+            left += bar
 
     def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
                      title: str | None = None) -> None:
@@ -422,6 +424,7 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
         "shapes": shapes, "paper_bgcolor": bg, "plot_bgcolor": bg,
         "font": {"color": fg, "size": 13},
         "margin": {"l": 4, "r": 4, "t": 56, "b": 4}, "height": 640, "uirevision": "map",
+        **({"width": width} if width else {}),
         "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
                    "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
         # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
