@@ -156,6 +156,7 @@ def test_page_loads_offline_without_console_errors(server, context):
     tab = Tab(context, url)
     tab.see("Month 0")
     tab.see("1 general risk")
+    tab.page.locator("[data-testid=map] .js-plotly-plot").wait_for()   # plotly: last to load
     tab.page.wait_for_timeout(1000)   # late requests (fonts, widgets) would show up here
     errors = [text for kind, text in tab.console if kind == "error"]
     assert errors == []

@@ -167,37 +167,6 @@ def test_figures_mark_every_inject(default):
     assert differs.any() and orange[differs].mean() > 0.5
 
 
-def _rgb(png: bytes) -> np.ndarray:
-    import io
-
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-
-
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_live_plot_redraws_grown_panels_as_a_full_draw_would(default, dark):
-    """When a panel's y-range grows, only that panel's cached part is redrawn: in each month
-    in which a range grew, the image equals a fresh plot drawn whole with the same y-ranges,
-    pixel for pixel."""
-    s = Session(default, seed=0)
-    plot = figures.LivePlot(s, dark)
-    plot.png(s)
-    grew = 0
-    for _ in range(24):
-        s.step()
-        before = dict(plot.limit)
-        shown = _rgb(plot.png(s))
-        if plot.limit == before:
-            continue
-        grew += 1
-        whole = figures.LivePlot(s, dark)
-        for key, limit in plot.limit.items():   # the same ranges, drawn in one go
-            whole.limit[key] = limit
-            whole.axes[key].set_ylim(0, limit * 1.04)
-        assert np.array_equal(shown, _rgb(whole.png(s))), f"month {s.month}"
-    assert grew >= 3   # the check covered months in which ranges grew
-
-
 def test_map_updates_in_place_to_the_next_months_figure(default):
     """A month's map is the previous month's widget with only the changed values set: the
     result equals the figure built afresh, and the axes' ranges (the trainer's zoom) are

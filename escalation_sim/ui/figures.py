@@ -10,8 +10,6 @@ import io
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
 
 from ..model import SERIES
@@ -71,8 +69,7 @@ class LivePlot:
     Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
     ticks, titles, stage bands, legends, caveat) are drawn once and cached; each :meth:`png`
     restores them and draws only the data lines and markers. A growing panel's y-range doubles
-    when the data outgrow it, and only then is that panel's part of the cache redrawn (the
-    others are left as they are). Fixed margins, no layout
+    when the data outgrow it, and only then is the cache redrawn. Fixed margins, no layout
     engine (a constrained layout is recomputed at every draw). ``panels``: keys of
     :data:`PANELS`, three to a row; ``large``: projector fonts."""
 
@@ -125,11 +122,10 @@ class LivePlot:
             self.axes[key].set_ylim(0, self.limit[key] * 1.04)
         for ax in list(self.axes.values())[-3:]:
             ax.set_xlabel("month", fontsize=font - 1)
-        self.fg, self.bg = _style(self.fig, dark, font - 2)
+        self.fg, _ = _style(self.fig, dark, font - 2)
         self.fig.text(0.5, 0.995, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
                       fontsize=font - 3, color=self.fg, ha="center", va="top")
         self.background = None
-        self.extent: dict[str, Bbox] = {}   # each panel's drawn area, once it has grown
 
     @staticmethod
     def _limit(key: str, top: float) -> float:
@@ -164,31 +160,18 @@ class LivePlot:
         if any(column < 0 for _, column, _ in self.lines):   # the room's: append what is reported
             data = np.column_stack([data, *(session.reported_series(k.removeprefix("reported_"))
                                             for k in REPORTED)])
-        if self.background is None:
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self.background)
-        grown = []
+        stale = self.background is None
         for key in self.growing:
             limit = self._limit(key, self._top(data, key))
             if limit != self.limit[key]:
                 self.limit[key] = limit
-                grown.append(key)
-        if grown:   # only those panels' static parts are drawn again, then cached
-            renderer = self.canvas.get_renderer()
-            for key in grown:
-                ax = self.axes[key]
-                old = self.extent.get(key) or ax.get_tightbbox(renderer)
-                ax.set_ylim(0, self.limit[key] * 1.04)
-                self.extent[key] = ax.get_tightbbox(renderer)   # ticks, labels, title
-                area = Bbox.union([old, self.extent[key]]).padded(2)
-                blank = Rectangle((area.x0, area.y0), area.width, area.height,
-                                  transform=IdentityTransform(), color=self.bg, lw=0)
-                blank.set_figure(self.fig)
-                blank.draw(renderer)
-                ax.draw(renderer)
+                self.axes[key].set_ylim(0, limit * 1.04)
+                stale = True
+        if stale:
+            self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self.background)
         extra = []
         marks = markers(session)
         for ax in self.axes.values():
