@@ -100,7 +100,12 @@ class Tab:
         return self.page.get_by_role("button", name=name, exact=True)
 
     def see(self, text: str, exact: bool = True):
-        self.page.get_by_text(text, exact=exact).first.wait_for()
+        try:
+            self.page.get_by_text(text, exact=exact).first.wait_for()
+        except Exception:   # what the page showed instead, for the artifacts
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=ARTIFACTS / f"failed-{re.sub(r'\W+', '-', text)}.png")
+            raise
 
     def select(self, label: str, option: str) -> None:
         self.page.locator(".v-select", has_text=label).first.click()
@@ -151,6 +156,7 @@ def test_page_loads_offline_without_console_errors(server, context):
     tab = Tab(context, url)
     tab.see("Month 0")
     tab.see("1 general risk")
+    tab.page.locator("[data-testid=map] .js-plotly-plot").wait_for()   # plotly: last to load
     tab.page.wait_for_timeout(1000)   # late requests (fonts, widgets) would show up here
     errors = [text for kind, text in tab.console if kind == "error"]
     assert errors == []
@@ -645,7 +651,8 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
 def test_long_work_can_be_cancelled(server, context):
     """Branching a large run, then building a larger population: each shows its progress,
     disables the controls that would conflict, and Cancel gives the controls back at once,
-    leaving the run as it was."""
+    leaving the run as it was. "At once" is checked against the work itself, not a clock (a
+    loaded machine slows both): the run steps while the cancelled build is still running."""
     tab = Tab(context, server[0])
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
@@ -682,20 +689,25 @@ def test_long_work_can_be_cancelled(server, context):
     field.press("Enter")
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building default (3,000,000 civilians)").wait_for()
-    assert tab.button("Step").is_disabled() and tab.button("Go").is_disabled()
-    started = time.perf_counter()
+    tab.page.wait_for_function(   # the buttons may be drawn a message after the banner
+        "() => ['step', 'go'].every(n => [...document.querySelectorAll('button')].find("
+        "b => b.innerText.trim().toLowerCase() === n).disabled)", timeout=10_000)
     tab.button("Cancel").click()
     tab.page.locator(".busy").wait_for(state="detached")
-    assert time.perf_counter() - started < 5
     tab.see("Month 3")   # the old run, untouched (a new build would be at month 0)
     tab.button("Step").click()
+    tab.see("Month 4")
+    # all that while, the discarded build went on in the background: a new Reset says so
+    tab.button("Reset").click()
+    tab.page.locator(".run-error", has_text="still ending in the background").wait_for()
     tab.see("Month 4")
     tab.shot("18-cancelled")
 
 
 def test_map_zooms_and_keeps_its_view(server, browser):
     """The live map beside the plots at 1920×1080: plotly's zoom works, and the view is kept
-    when the run moves on."""
+    when the run moves on, even when Step follows the zoom at once (a month changes the map's
+    values in place and never sends the axes' ranges, so no zoom can be lost in flight)."""
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         tab = Tab(ctx, server[0])
@@ -703,6 +715,11 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         plot = tab.page.locator("[data-testid=map] .js-plotly-plot")
         plot.wait_for()
         assert inside(tab, "[data-testid=map]") and inside(tab, "main img")
+        # the figure fits its column (plotly's default is 700 px, wider than the column)
+        tab.page.wait_for_function(
+            "() => { const m = document.querySelector('[data-testid=map]');"
+            " const w = m.querySelector('.js-plotly-plot')._fullLayout.width;"
+            " return w !== 700 && w <= m.getBoundingClientRect().width + 1; }")
         x_range = "() => document.querySelector('[data-testid=map] .js-plotly-plot')" \
                   "._fullLayout.xaxis.range.slice()"
         before = tab.page.evaluate(x_range)
@@ -715,8 +732,7 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         tab.page.wait_for_function(f"(b) => ({x_range})()[0] !== b[0]", arg=before)
         zoomed = tab.page.evaluate(x_range)
         assert zoomed[1] - zoomed[0] < 0.6 * (before[1] - before[0])
-        tab.page.wait_for_timeout(1000)   # the zoom reaches the server (as a trainer's would)
-        tab.button("Step").click()
+        tab.button("Step").click()   # at once: the zoom may not have reached the server yet
         tab.page.locator("[data-testid=map]", has_text="Month 13").wait_for()
         assert tab.page.evaluate(x_range) == zoomed   # the view is kept
         view_shot(tab, "19-map-zoomed-1920x1080")

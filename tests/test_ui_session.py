@@ -167,6 +167,29 @@ def test_figures_mark_every_inject(default):
     assert differs.any() and orange[differs].mean() > 0.5
 
 
+def test_map_updates_in_place_to_the_next_months_figure(default):
+    """A month's map is the previous month's widget with only the changed values set: the
+    result equals the figure built afresh, and the axes' ranges (the trainer's zoom) are
+    never part of the change."""
+    import plotly.graph_objects as go
+
+    s = Session(default, seed=0)
+    s.run_to(40)
+    old = figures.map_spec(s, figures.districts(s), s.month)
+    widget = go.FigureWidget(old)
+    widget.layout.xaxis.range = [1.0, 2.0]   # as if the trainer had zoomed
+    s.run_to(70)
+    new = figures.map_spec(s, figures.districts(s), s.month)
+    assert new["data"] != old["data"]
+    figures.update_map(widget, old, new)
+    expected = go.Figure(new)
+    expected.layout.xaxis.range = [1.0, 2.0]
+    shown, built = widget.to_plotly_json(), expected.to_plotly_json()
+    for trace in shown["data"]:
+        trace.pop("uid")   # a widget names its traces for the browser
+    assert shown == built
+
+
 def test_intervention_facts_show_consent_lag_and_cost():
     facts = intervention_facts("authorized_force")
     assert "Security Council" in facts["consent"]

@@ -238,18 +238,18 @@ def use_changed(run: Run):
 
 # ---- background work ------------------------------------------------------------------------
 def start(run: Run, busy: str, work) -> bool:
-    """Run ``work(run, cancel)`` in a background thread unless other work is running. Each
+    """Run ``work(run, cancel)`` in a background thread unless other work is running (or
+    cancelled work still ending: then ``run.error`` says so and this returns False). Each
     work has its own ``cancel`` event: it checks it between months (or before it commits a
     result) and changes the run only under ``run.lock`` and only while not cancelled; it may
     set ``run.progress`` and calls ``run.changed()`` when it has something to show."""
     if run.abandoned is not None:   # cancelled work normally ends within a month's step
         run.abandoned.join(timeout=1.0)
     with run.lock:
-        if run.busy:
-            return False
-        if run.abandoned is not None and run.abandoned.is_alive():
-            run.error = ("The cancelled work is still ending in the background (it will be "
-                         "discarded); try again in a few seconds.")
+        if run.busy or (run.abandoned is not None and run.abandoned.is_alive()):
+            run.error = (f"Wait for the work in progress ({run.busy}) to finish." if run.busy
+                         else "The cancelled work is still ending in the background (it will "
+                              "be discarded); try again in a few seconds.")
             run.changed()
             return False
         run.busy, run.error, run.progress = busy, "", None
@@ -447,7 +447,7 @@ def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: i
 
 
 @solara.component
-def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
+def DistrictMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     """The live map (plotly: zoom and pan in the browser, kept from month to month); the
     room's shows what is reported (:func:`figures.districts`).
 
@@ -456,25 +456,21 @@ def DistrictMap(run: Run, truth: bool, dark: bool, version: int):
     mounted = solara.use_reactive(False)
     solara.use_effect(lambda: mounted.set(True), [])
     if mounted.value:
-        LiveMap(run, truth, dark, version)
+        LiveMap(run, truth, dark, width, version)
     else:
         solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
                       children=["Loading the map …"])
 
 
 @solara.component
-def LiveMap(run: Run, truth: bool, dark: bool, version: int):
-    s = run.session
-    view = solara.use_ref({})   # the zoom the browser reports: kept for the next month's map
+def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
+    """One plotly widget per mount, theme and map layout; each month changes the values of its
+    traces in place (:func:`figures.update_map`: one message, one redraw in the browser). The
+    axes' ranges are never sent again, so the trainer's zoom stays, however soon after it a
+    month comes."""
+    from plotly.graph_objects import FigureWidget
 
-    def on_relayout(data) -> None:
-        change = (data or {}).get("relayout_data", data or {})
-        if any(k.endswith("autorange") for k in change):   # "reset axes"
-            view.current = {}
-        for axis in ("xaxis", "yaxis"):
-            if f"{axis}.range[0]" in change and f"{axis}.range[1]" in change:
-                view.current = {**view.current, axis: [change[f"{axis}.range[0]"],
-                                                       change[f"{axis}.range[1]"]]}
+    s = run.session
     # while Play or run-to-month steps, the map is redrawn at most every MAP_INTERVAL seconds
     # (a plotly redraw each month kept the page's own clicks, Pause among them, waiting)
     shown = solara.use_ref((-1.0, None))   # (when drawn, version drawn)
@@ -485,14 +481,27 @@ def LiveMap(run: Run, truth: bool, dark: bool, version: int):
 
     def draw():
         with run.lock:
-            rows, month = figures.districts(s, truth), s.month
-            fig = figures.map_figure(s, rows, month, truth, dark, s.reported_month())
-        return rows, fig
-    rows, fig = solara.use_memo(draw, [stamp, dark, truth])
-    for axis, bounds in view.current.items():
-        fig.layout[axis].range = bounds
-    with solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"}):
-        solara.FigurePlotly(fig, on_relayout=on_relayout, dependencies=[stamp, dark, truth])
+            rows = figures.districts(s, truth)
+            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month(),
+                                          width)
+    rows, spec = solara.use_memo(draw, [stamp, dark, truth, width])
+    # one widget per theme and set of traces (another scenario): plotly changes the values of
+    # a widget's traces, never their number ...
+    layout_key = repr((dark, *(t.get("name") for t in spec["data"])))
+    widget = solara.use_memo(FigureWidget, [layout_key])
+    solara.use_effect(lambda: widget.close, [widget])   # closed when replaced or unmounted
+    on_screen = solara.use_ref((None, None))   # (the widget, the spec it shows)
+
+    def update() -> None:   # ... filled once, then changed in place
+        if on_screen.current[0] is not widget:
+            widget.add_traces(spec["data"])
+            widget.layout = spec["layout"]
+        else:
+            figures.update_map(widget, on_screen.current[1], spec)
+        on_screen.current = (widget, spec)
+    solara.use_effect(update, [widget, spec])
+    solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
+                  children=[widget])
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 
@@ -740,12 +749,8 @@ def SetupPanel(run: Run, version: int):
                 run.branch = run.paused = None
             rooms.trim()   # a larger population may push older runs out
 
-        if start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)",
-                 build):
-            changed()
-        else:
-            run.error = f"Wait for the work in progress ({run.busy}) to finish, then Reset."
-            changed()
+        start(run, f"Building {scenario.name} ({scenario.run.n_civilians:,} civilians)", build)
+        changed()   # the build's banner, or why it cannot start now
 
     def on_upload(files):
         if not files:
@@ -795,9 +800,11 @@ def RoomLink(run: Run, version: int):
 
 
 @solara.component_vue("viewport.vue")
-def Viewport(width: int = 0, on_width=None, search: str = ""):
-    """Reports the browser window's width once, when mounted, and puts ``search`` (the run's
-    key) in the address bar without reloading."""
+def Viewport(width: int = 0, on_width=None, map_width: int = 0, on_map_width=None,
+             search: str = ""):
+    """Reports the browser window's width once, when mounted, and the live map's box width
+    whenever it changes (plotly's widget does not fit itself to it); puts ``search`` (the
+    run's key) in the address bar without reloading."""
 
 
 # ---- the page ----------------------------------------------------------------------------
@@ -856,7 +863,9 @@ def RunPage(run: Run, truth: bool):
     on_projector = projector.value if projector.value is not None else (
         0 < width.value <= PROJECTOR_WIDTH or not truth)
     s = run.session
-    Viewport(width=width.value, on_width=width.set,
+    map_width = solara.use_reactive(0)
+    Viewport(width=width.value, on_width=width.set, map_width=map_width.value,
+             on_map_width=map_width.set,
              search=f"?run={run.key}" if truth else f"?room={run.room}")
     if width.value == 0:   # the layout depends on the screen: wait for its width (one message)
         solara.Text("Loading …")
@@ -889,7 +898,7 @@ def RunPage(run: Run, truth: bool):
             with solara.Columns([3, 2]):
                 Plots(s, truth, on_projector, dark, version)
                 with solara.Column(gap="4px"):
-                    DistrictMap(run, truth, dark, version)
+                    DistrictMap(run, truth, dark, map_width.value, version)
                     if truth and not on_projector:   # the facilitator's desk: the log too
                         Md("**Event log**")
                         solara.HTML("div", log_html(s, truth))
@@ -914,7 +923,7 @@ def RunPage(run: Run, truth: bool):
                     elif name == "Summary":
                         SummaryPanel(run, truth, version)
                     elif name == "Map":
-                        DistrictMap(run, truth, dark, version)
+                        DistrictMap(run, truth, dark, map_width.value, version)
                     elif name == "Event log":
                         solara.HTML("div", log_html(s, truth).replace('id="event-log"',
                                                                       'id="event-log-tab"'))

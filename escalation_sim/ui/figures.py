@@ -18,7 +18,7 @@ from ..plotting import STAGE_COLOURS
 from .session import EVENT_KINDS, Session
 
 PANELS = {"stage": "stage (true ─, warning level - -)",
-          "observed": "warning level (what early warning sees)",
+          "observed": "warning level (early warning)",
           "deaths": "deaths (people)", "displaced": "displaced (people)",
           "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
           "scores": "stage scores (1 = the stage's entry threshold)",
@@ -82,8 +82,10 @@ class LivePlot:
         rows = (len(panels) + 2) // 3
         font = 15 if large else 12
         self.fig = Figure(figsize=(13, 3.5 * rows + 0.3 if large else 3.1 * rows), dpi=80)
-        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.84 if rows == 1 else 0.9,
-                                 bottom=0.14 if rows == 1 else 0.08, wspace=0.22, hspace=0.3)
+        self.fig.subplots_adjust(left=0.06, right=0.975 if large else 0.99,
+                                 top=0.84 if rows == 1 else 0.9,
+                                 bottom=0.14 if rows == 1 else 0.08,
+                                 wspace=0.3 if large else 0.22, hspace=0.3)
         self.canvas = FigureCanvasAgg(self.fig)
         self.axes = dict(zip(panels, self.fig.subplots(rows, 3, sharex=True).ravel(),
                              strict=True))
@@ -294,18 +296,20 @@ def _bin(rate: float) -> int:
     return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
 
 
-def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
-               dark: bool = False, reported: int | None = None):
-    """The districts as hexagons on their grid, as a plotly figure (zoom and pan in the
-    browser; the view is kept from month to month): fill = people killed per 1,000 residents
-    on an absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per
-    class), a bar of the groups' shares, the killed and the share displaced written in each
-    hexagon, international protectors (blue squares sized by people) and, for the facilitator,
-    each armed group's members (black symbols sized by members). Hovering a district gives its
+def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
+             dark: bool = False, reported: int | None = None, width: int = 0) -> dict:
+    """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
+    ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
+    absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
+    bar of the groups' shares, the killed and the share displaced written in each hexagon,
+    international protectors (blue squares sized by people) and, for the facilitator, each
+    armed group's members (black symbols sized by members). Hovering a district gives its
     numbers. ``rows``: :func:`districts`; the room's (``truth=False``) are the reported ones,
-    ``reported`` the month reports have reached."""
+    ``reported`` the month reports have reached; ``width``: px (0: plotly's default).
+
+    The traces are the same, in the same order, every month of a run: a month's map is a
+    change of their values (:func:`update_map`), not a new figure."""
     import matplotlib
-    import plotly.graph_objects as go
 
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
     cmap = matplotlib.colormaps["Reds"]
@@ -313,7 +317,7 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                for i in range(len(KILLED_BINS) - 1)]
     radius = 0.56
     angles = np.radians(np.arange(90, 451, 60))   # pointy-top hexagons
-    fig = go.Figure()
+    data: list[dict] = []
     centres, rates = [], []
     for r in rows:
         cx, cy = r["x"] + 0.5 * (r["y"] % 2), r["y"] * 0.87
@@ -324,37 +328,44 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
         xs, ys = [], []
         for (cx, cy), b in zip(centres, bins, strict=True):
             if b == i:
-                xs += [*(cx + radius * np.cos(angles)), None]
-                ys += [*(cy + radius * np.sin(angles)), None]
+                xs += [*(cx + radius * np.cos(angles)).tolist(), None]
+                ys += [*(cy + radius * np.sin(angles)).tolist(), None]
         high = KILLED_BINS[i + 1]
-        fig.add_trace(go.Scatter(
-            x=xs or [None], y=ys or [None], fill="toself", fillcolor=colours[i], mode="lines",
-            line={"color": "#888888", "width": 1}, hoverinfo="skip", legendgroup="killed",
-            legendgrouptitle_text="killed per 1,000 residents" if i == 0 else None,
-            name=f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
-            f"{KILLED_BINS[i]:g} or more"))
+        data.append({
+            "type": "scatter", "x": xs or [None], "y": ys or [None], "fill": "toself",
+            "fillcolor": colours[i], "mode": "lines", "line": {"color": "#888888", "width": 1},
+            "hoverinfo": "skip", "legendgroup": "killed",
+            "legendgrouptitle": {"text": "killed per 1,000 residents" if i == 0 else None},
+            "name": f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
+            f"{KILLED_BINS[i]:g} or more"})
     names = list(rows[0]["groups"]) if rows else []
     shapes = []
     for (cx, cy), r in zip(centres, rows, strict=True):
         alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
         for i, v in enumerate(r["groups"].values()):
-            width = 0.7 * v / alive
-            shapes.append({"type": "rect", "x0": left, "x1": left + width, "y0": cy + 0.26,
+            bar = 0.7 * v / alive
+            shapes.append({"type": "rect", "x0": left, "x1": left + bar, "y0": cy + 0.26,
                            "y1": cy + 0.34, "line": {"width": 0},
                            "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
-            left += width
+            left += bar
+
+    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
+                     title: str | None = None) -> None:
+        """A legend entry of a fixed size for a trace whose markers are sized by data."""
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                     "name": name, "legendgroup": group, "legendgrouptitle": {"text": title},
+                     "marker": {"symbol": symbol, "size": 12, "color": colour}})
+
     for i, n in enumerate(names):   # legend entries for the bars
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"group {n}",
-                                 marker={"symbol": "square", "size": 12,
-                                         "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
-                                 legendgroup="groups",
-                                 legendgrouptitle_text="group shares (bar)" if i == 0 else None))
+        legend_entry(f"group {n}", "square", GROUP_COLOURS[i % len(GROUP_COLOURS)], "groups",
+                     "group shares (bar)" if i == 0 else None)
     ink = ["#ffffff" if b >= 4 else "#111111" for b in bins]
-    fig.add_trace(go.Scatter(
-        x=[c[0] for c in centres], y=[c[1] for c in centres], mode="text", showlegend=False,
-        text=[f"<b>D{r['district']}</b><br>{r['killed']:,.0f} killed<br>"
-              f"{100 * r['displaced_share']:.0f} % displ." for r in rows],
-        textfont={"size": 13, "color": ink}, hoverinfo="skip"))
+    xs, ys = [c[0] for c in centres], [c[1] for c in centres]
+    data.append({
+        "type": "scatter", "x": xs, "y": ys, "mode": "text", "showlegend": False,
+        "text": [f"<b>D{r['district']}</b><br>{r['killed']:,.0f} killed<br>"
+                 f"{100 * r['displaced_share']:.0f} % displ." for r in rows],
+        "textfont": {"size": 13, "color": ink}, "hoverinfo": "skip"})
     hover = []
     for r, rate in zip(rows, rates, strict=True):
         lines = [f"<b>District {r['district']}</b>", f"residents {r['residents']:,.0f}",
@@ -364,51 +375,81 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
                  f"international protectors {r['protection']:,.0f}",
                  *(f"{a.replace('_', ' ')}: {v:,.0f} members" for a, v in r["armed"].items())]
         hover.append("<br>".join(lines))
-    fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres],
-                             mode="markers", marker={"size": 40, "opacity": 0},
-                             hovertext=hover, hoverinfo="text", showlegend=False))
+    data.append({"type": "scatter", "x": xs, "y": ys, "mode": "markers",
+                 "marker": {"size": 40, "opacity": 0}, "hovertext": hover,
+                 "hoverinfo": "text", "showlegend": False})
     top = max([v for r in rows for v in r["armed"].values()] + [1.0])
-    strength = [r["protection"] for r in rows]
-    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
-                     title: str | None = None) -> None:
-        """A legend entry of a fixed size for a trace whose markers are sized by data."""
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
-                                 legendgroup=group, legendgrouptitle_text=title,
-                                 marker={"symbol": symbol, "size": 12, "color": colour}))
-
     legend_entry("international protectors (people)", "square", PROTECTOR_COLOUR, "protectors")
-    fig.add_trace(go.Scatter(
-        x=[c[0] + 0.3 for c in centres], y=[c[1] - 0.36 for c in centres], mode="markers",
-        name="international protectors (people)", hoverinfo="skip", showlegend=False,
-        legendgroup="protectors",
-        marker={"symbol": "square", "color": PROTECTOR_COLOUR, "line": {"color": "white",
-                                                                        "width": 1},
-                "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4) for v in strength]}))
+    data.append({
+        "type": "scatter", "x": [x + 0.3 for x in xs], "y": [y - 0.36 for y in ys],
+        "mode": "markers", "name": "international protectors (people)", "hoverinfo": "skip",
+        "showlegend": False, "legendgroup": "protectors",
+        "marker": {"symbol": "square", "color": PROTECTOR_COLOUR,
+                   "line": {"color": "white", "width": 1},
+                   "size": [0 if v <= 0 else 8 + 3 * min(v / 500.0, 4)
+                            for v in (r["protection"] for r in rows)]}})
     for j, a in enumerate(session.scenario.armed_groups if truth else ()):
         members = [r["armed"].get(a.name, 0.0) for r in rows]
         legend_entry(f"{a.name.replace('_', ' ')} (members)", ARMED_SYMBOLS[j % 6], fg,
                      f"armed-{j}", "armed groups" if j == 0 else None)
-        fig.add_trace(go.Scatter(
-            x=[c[0] - 0.34 + 0.17 * j for c in centres], y=[c[1] - 0.4 for c in centres],
-            mode="markers", name=f"{a.name.replace('_', ' ')} (members)", hoverinfo="skip",
-            legendgroup=f"armed-{j}", showlegend=False,
-            marker={"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
-                    "line": {"color": bg, "width": 1},
-                    "size": [0 if v <= 0 else 7 + 12 * np.sqrt(v / top) for v in members]}))
+        data.append({
+            "type": "scatter", "x": [x - 0.34 + 0.17 * j for x in xs],
+            "y": [y - 0.4 for y in ys], "mode": "markers",
+            "name": f"{a.name.replace('_', ' ')} (members)", "hoverinfo": "skip",
+            "legendgroup": f"armed-{j}", "showlegend": False,
+            "marker": {"symbol": ARMED_SYMBOLS[j % len(ARMED_SYMBOLS)], "color": fg,
+                       "line": {"color": bg, "width": 1},
+                       "size": [0 if v <= 0 else 7 + 12 * float(np.sqrt(v / top))
+                                for v in members]}})
     what = "" if truth else f" — as reported (up to month {reported})"
-    fig.update_layout(
-        title={"text": f"Month {month}: districts{what}", "font": {"size": 16}},
-        shapes=shapes, paper_bgcolor=bg, plot_bgcolor=bg, font={"color": fg, "size": 13},
-        margin={"l": 4, "r": 4, "t": 56, "b": 4}, height=640, uirevision="map",
-        legend={"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
-                "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
+    layout = {
+        "title": {"text": f"Month {month}: districts{what}", "font": {"size": 16}},
+        "shapes": shapes, "paper_bgcolor": bg, "plot_bgcolor": bg,
+        "font": {"color": fg, "size": 13},
+        "margin": {"l": 4, "r": 4, "t": 56, "b": 4}, "height": 640, "uirevision": "map",
+        **({"width": width} if width else {}),
+        "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
+                   "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
         # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
-        # so a zoom the page re-applies next month is the zoom the trainer made
-        xaxis={"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
-               "constrain": "domain"},
-        yaxis={"visible": False, "scaleanchor": "x", "constrain": "domain",
-               "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
-        annotations=[{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
-                      "showarrow": False, "font": {"size": 10}, "xanchor": "left",
-                      "yanchor": "bottom"}])
-    return fig
+        # so a zoom stays the zoom the trainer made
+        "xaxis": {"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
+                  "constrain": "domain"},
+        "yaxis": {"visible": False, "scaleanchor": "x", "constrain": "domain",
+                  "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
+        "annotations": [{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+                         "showarrow": False, "font": {"size": 10}, "xanchor": "left",
+                         "yanchor": "bottom"}]}
+    return {"data": data, "layout": layout}
+
+
+def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
+               dark: bool = False, reported: int | None = None):
+    """:func:`map_spec` as a plotly ``Figure``."""
+    import plotly.graph_objects as go
+
+    return go.Figure(map_spec(session, rows, month, truth, dark, reported))
+
+
+def _paths(spec: dict, prefix: str = "") -> dict:
+    """``spec`` flattened to plotly's property paths (``"marker.size"``); lists are values."""
+    out = {}
+    for k, v in spec.items():
+        if isinstance(v, dict):
+            out.update(_paths(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = v
+    return out
+
+
+def update_map(widget, old: dict, new: dict) -> None:
+    """Change the plotly ``widget`` showing ``old`` (a :func:`map_spec`) to show ``new``, a
+    spec of the same traces: only the property paths whose values differ are set, in one
+    message to the browser (one redraw there). The axes' ranges are the same in every month's
+    spec, so they are never sent again and the trainer's zoom stays."""
+    with widget.batch_update():
+        for target, was, now in ((widget.layout, old["layout"], new["layout"]),
+                                 *zip(widget.data, old["data"], new["data"], strict=True)):
+            was = _paths(was)
+            for path, value in _paths(now).items():
+                if was.get(path) != value:
+                    target[path] = value
