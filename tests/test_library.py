@@ -81,8 +81,8 @@ def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not
 
 def test_a_divided_council_blocks_the_response_to_a_perpetrator_state():
     # Model v2, 80 runs: deaths under the veto 4,661, united 2,874 a run (100 runs: 4,633,
-    # 2,883); the onset 0.24 vs 0.19 (100 runs: 0.22, 0.17), too close to demand 0.1 of it as
-    # v1 did (0.76 vs 0.55). Demand 30 % more deaths under the veto, and no fewer onsets.
+    # 2,883); the onset 0.06 vs 0.03 at 100 runs, too rare to demand a difference as v1 did
+    # (0.76 vs 0.55). Demand 30 % more deaths under the veto, and no fewer onsets.
     vetoed = ensemble("state_perpetrator", 80, "council_action")
     united = ensemble("state_perpetrator", 80, "council_action",
                       ("international.council.0.backs=[]",))
