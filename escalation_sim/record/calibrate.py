@@ -503,7 +503,10 @@ def _same_fit(old: dict, new: dict) -> str:
 def calibrate(path: str | Path, out: str | Path, resume: bool = False,
               executor: Executor | None = None, workers: int = 1,
               command: str = "", log: Callable[[str], None] | None = None) -> Result:
-    """Run (or with ``resume`` continue) the calibration of file ``path`` into ``out``."""
+    """Run (or with ``resume`` continue) the calibration of file ``path`` into ``out``.
+
+    pyabc draws from numpy's global generator, so each particle reseeds it (from the seed, the
+    generation and the particle): a caller's global numpy random state is changed."""
     import pyabc
 
     config = load_calibration(path)

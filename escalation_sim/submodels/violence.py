@@ -439,9 +439,8 @@ class Violence(Module):
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
         self.international = float(self.protectors.sum())
-        # no killing expected anywhere: nothing to stop, the parts stay exact zeros (kept for
-        # k = 0, where protectors facing no one give 0 × inf = NaN shares, as they always did)
-        if expected.any() or d.deterrence == 0:
+        # no killing expected anywhere: nothing to stop, the parts stay exact zeros
+        if expected.any():
             parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
