@@ -331,6 +331,18 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested dict as one level keyed by dotted paths (``"run.months"``, the form of
+    ``--set``); lists and other values are leaves."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def read_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
     """The raw data of a scenario file and of every file it extends, the root ancestor first
     (each without its ``extends`` key); a cycle, or a chain of more than :data:`MAX_EXTENDS`

@@ -66,7 +66,7 @@ from ..files import write_bytes_atomic, write_json_atomic
 from ..outcomes import CAVEAT
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_model
-from ..scenario import explain, read_toml
+from ..scenario import explain, flatten, read_toml
 from .data import (
     CITATION,
     EPISODES_FILE,
@@ -482,16 +482,7 @@ def _config_json(config: Calibration) -> dict:
 
 def _same_fit(old: dict, new: dict) -> str:
     """The first field that differs between two calibrations beyond what a resume may change."""
-    def flat(d: dict, prefix: str = "") -> dict:
-        out = {}
-        for k, v in d.items():
-            if isinstance(v, dict):
-                out.update(flat(v, f"{prefix}{k}."))
-            else:
-                out[f"{prefix}{k}"] = v
-        return out
-
-    a, b = flat(old), flat(new)
+    a, b = flatten(old), flatten(new)
     for k in sorted(set(a) | set(b)):
         if k.removeprefix("abc.") in RESUMABLE and k.startswith("abc."):
             continue

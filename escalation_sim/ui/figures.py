@@ -15,6 +15,7 @@ from PIL import Image
 from ..model import SERIES
 from ..outcomes import CAVEAT
 from ..plotting import STAGE_COLOURS
+from ..scenario import flatten
 from .session import EVENT_KINDS, Session
 
 PANELS = {"stage": "stage (true ─, warning level - -)",
@@ -430,16 +431,6 @@ def map_figure(session: Session, rows: list[dict], month: int, truth: bool = Tru
     return go.Figure(map_spec(session, rows, month, truth, dark, reported))
 
 
-def _paths(spec: dict, prefix: str = "") -> dict:
-    """``spec`` flattened to plotly's property paths (``"marker.size"``); lists are values."""
-    out = {}
-    for k, v in spec.items():
-        if isinstance(v, dict):
-            out.update(_paths(v, f"{prefix}{k}."))
-        else:
-            out[prefix + k] = v
-    return out
-
 
 def update_map(widget, old: dict, new: dict) -> None:
     """Change the plotly ``widget`` showing ``old`` (a :func:`map_spec`) to show ``new``, a
@@ -449,7 +440,7 @@ def update_map(widget, old: dict, new: dict) -> None:
     with widget.batch_update():
         for target, was, now in ((widget.layout, old["layout"], new["layout"]),
                                  *zip(widget.data, old["data"], new["data"], strict=True)):
-            was = _paths(was)
-            for path, value in _paths(now).items():
+            was = flatten(was)
+            for path, value in flatten(now).items():
                 if was.get(path) != value:
                     target[path] = value
