@@ -20,7 +20,8 @@ district×group cell and gathered to civilians by their ``key``.
   mobilized. Against it: deterrence, the expected punishment from an accountable security
   sector and judiciary scaled by one's risk aversion, and the group's war-weariness, which
   builds up slowly while a large share of the group is under arms and fades more slowly still
-  (exhaustion: one way an episode ends, and why another may follow years later). A
+  (exhaustion: meant as one way an episode ends, though with the assumed values it seldom
+  ends one; see README, "Episodes that end"). A
   mobilized civilian stands down only when the motive falls a margin below the threshold.
 
 The module owns horizontal inequality (which inclusive governance reduces through
