@@ -6,11 +6,13 @@ file is one clear error naming the file and the column."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -230,8 +232,11 @@ ROWS = [851, 860]
 def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
     table = read_profiles(SHIPPED)
     post = read_posterior(_posterior(tmp_path / "p.parquet", [[1.0, 1.0], [0.9, 0.8]]))
-    with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
-    assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
+    with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post),
+                             post.source)
+    assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post),
+                                     post.source)
+    assert with_post.decode().splitlines()[1].endswith(f",{post.source}")
     assert with_post != forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS))
 
 
@@ -265,6 +270,8 @@ def test_compare_with_a_posterior_pairs_each_runs_draw_across_policies(tmp_path,
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["posterior"]["parameters"] == ["violence.state_orders"]
+    with open(tmp_path / "c" / "outcomes.csv") as f:   # the file says which posterior
+        assert {row["posterior"] for row in csv.DictReader(f)} == {str(post)}
     pair = report["comparison"]["pairs"][0]["deaths"]
     assert pair["difference"] == pair["paired_low"] == pair["paired_high"] == 0
 
@@ -366,3 +373,4 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
                  str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forecast"]["posterior"] == str(
         a / "posterior.parquet")
+    assert set(pd.read_csv(out).posterior) == {str(a / "posterior.parquet")}

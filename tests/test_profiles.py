@@ -223,6 +223,7 @@ def test_forecast_end_to_end_repeats_bit_for_bit(tmp_path, capsys):
     assert first.read_bytes() == second.read_bytes()
     table = pd.read_csv(first)
     assert list(table.columns[:3]) == ["row", "profile", "year"]
+    assert (table.posterior == "none").all()          # no posterior: the file says so
     assert table.row.tolist() == [1060, 1061, 1062] and (table.n_runs == 4).all()
     assert table.onsets.sum() > 0
     assert ((table.p_onset_low <= table.p_onset) & (table.p_onset <= table.p_onset_high)).all()

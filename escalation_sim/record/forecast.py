@@ -56,8 +56,13 @@ NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from
                   "posterior (its own calibration); p_onset averages over the posterior, and "
                   "its interval covers run and parameter uncertainty together")
 COLUMNS = ("row", "profile", "year", "n_runs", "onsets", "p_onset", "p_onset_low",
-           "p_onset_high", "people_per_civilian")
-"""Columns of the forecast file, one line per row of the input, in the input's order."""
+           "p_onset_high", "people_per_civilian", "posterior")
+"""Columns of the forecast file, one line per row of the input, in the input's order.
+``posterior`` is the posterior file the runs drew their parameter sets from, as given, or
+``none`` (the declared values); it is the last column, so readers of files written before it
+existed (which lack it) read the other columns unchanged."""
+NO_POSTERIOR = "none"
+"""The ``posterior`` column's value when no posterior was used."""
 
 
 def row_seed(seed: int, profile: int, year: int) -> int:
@@ -182,15 +187,17 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
             for b in batches]
 
 
-def forecast_csv(rows: Sequence[RowForecast]) -> bytes:
-    """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals."""
+def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:
+    """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals;
+    ``posterior`` is the posterior file used (None: none)."""
+    used = posterior or NO_POSTERIOR
     f = io.StringIO(newline="")
     w = csv.writer(f, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows:
         w.writerow([r.row, r.profile, r.year, r.n_runs, r.onsets, f"{r.p_onset:.6f}",
                     f"{r.p_onset_low:.6f}", f"{r.p_onset_high:.6f}",
-                    f"{r.people_per_civilian:.3f}"])
+                    f"{r.people_per_civilian:.3f}", used])
     return f.getvalue().encode()
 
 
