@@ -782,7 +782,11 @@ def _drawn(args: argparse.Namespace, runs: int):
         raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
                          "coefficients (links.*), which act on profiles (forecast), not on a "
                          "named scenario")
-    return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed, runs)
+    try:
+        return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed,
+                                          runs)
+    except ValueError as e:   # a --set of a parameter the posterior fits
+        raise UsageError(str(e)) from None
 
 
 def _posterior_note(posterior) -> dict | None:

@@ -39,6 +39,7 @@ from escalation_sim.record.posterior import (
 )
 from escalation_sim.record.profiles import read_profiles
 from escalation_sim.runner import run_ensemble
+from escalation_sim.scenario import load_scenario
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 TINY = """
@@ -252,9 +253,8 @@ def test_ensemble_runs_draw_their_scenario_coefficients_and_differ_from_none(tmp
     assert {sc.violence.state_orders for sc in drawn} == {0.0, 1.0}
     assert len({id(sc) for sc in drawn}) == 2          # one scenario built per distinct draw
     with_post = run_ensemble(drawn[0], 8, 0, workers=1, scenarios=drawn)
-    without = run_ensemble(drawn_scenarios(post, "default", [*SMALL,
-                                                            "violence.state_orders=0.6"], 0, 8)[0],
-                           8, 0, workers=1)
+    without = run_ensemble(load_scenario("default", [*SMALL, "violence.state_orders=0.6"]), 8,
+                           0, workers=1)
     assert [o.deaths for o in with_post] != [o.deaths for o in without]
 
 
@@ -283,6 +283,26 @@ def test_a_posterior_of_links_only_is_refused_for_named_scenarios(tmp_path, caps
                  str(tmp_path / "e")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "act on profiles (forecast)" in err, err
+
+
+@pytest.mark.parametrize("override", ["violence.state_orders=0.3",
+                                      "violence={state_orders=0.3}"])
+def test_a_set_of_a_parameter_the_posterior_fits_is_refused_naming_it(tmp_path, capsys,
+                                                                      override):
+    """The posterior used to win silently over --set; now the combination is refused."""
+    post = _posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]])
+    for command in ("ensemble", "compare"):
+        assert main([command, "default", "--runs", "2", "--workers", "1", "--set", override,
+                     "--posterior", str(post), "--out", str(tmp_path / command)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith(f"escalation-sim {command}: --set violence.state_orders: the "
+                              f"posterior {post} fits this parameter"), err
+        assert not (tmp_path / command / "outcomes.csv").exists()
+    # a --set of another field is fine, and the Python API refuses the same way
+    assert len(drawn_scenarios(read_posterior(post), "default", SMALL, 0, 2)) == 2
+    with pytest.raises(ValueError, match="violence.state_orders"):
+        drawn_scenarios(read_posterior(post), "default", [override], 0, 2)
 
 
 @pytest.mark.slow

@@ -134,12 +134,35 @@ def draw_seed(seed: int, i: int) -> int:
     return run_seed(run_seed(seed, i), DRAW_STREAM)
 
 
+def clashes(posterior: Posterior, overrides: Sequence[str]) -> list[str]:
+    """The posterior's columns that ``--set`` overrides (``PATH=VALUE``) also set, a whole
+    section included (``violence={state_orders=0.5}``), in the posterior's order."""
+    from ..scenario import apply_override, flatten
+
+    layer: dict = {}
+    for assignment in overrides:
+        apply_override(layer, assignment)
+    set_paths = set(flatten(layer))
+    return [n for n in scenario_columns(posterior) if n in set_paths]
+
+
 def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], seed: int,
                     runs: int) -> list[Scenario]:
     """One scenario per run of an ensemble of ``name`` (with ``overrides``): run ``i`` with the
     scenario coefficients of its drawn parameter set (one scenario built per distinct draw).
     Link coefficients (``links.*``) describe how a predictors row becomes a profile, so they
-    apply to profiles (``forecast``) only, not to a named scenario."""
+    apply to profiles (``forecast``) only, not to a named scenario.
+
+    An override of a parameter the posterior fits is refused (``ValueError`` naming the
+    fields): each run takes the drawn value, so the override would be silently ignored, and
+    fixing one parameter while drawing the others from a joint posterior fitted with it free is
+    not that posterior."""
+    clash = clashes(posterior, overrides)
+    if clash:
+        raise ValueError(f"--set {', '.join(clash)}: the posterior {posterior.source} fits "
+                         f"{'this parameter' if len(clash) == 1 else 'these parameters'} "
+                         "(each run takes its drawn value); drop the --set, or run without "
+                         "the posterior (--posterior none)")
     built: dict[int, Scenario] = {}
     out = []
     for i in range(runs):
