@@ -339,6 +339,26 @@ def test_a_bad_posterior_file_is_one_line_naming_file_and_column(tmp_path, capsy
     assert not (tmp_path / "f.csv").exists()
 
 
+def test_a_parameter_set_that_makes_the_scenario_invalid_names_the_posterior_file(tmp_path,
+                                                                                  capsys):
+    """Each value within its bounds, but the two weights sum above 1 (a cross-field check of
+    the scenario): the error names the posterior file, the row and the field, not only the
+    scenario the set was applied to."""
+    post = _posterior(tmp_path / "p.parquet", [[0.7, 0.6], [0.2, 0.2]], (1.0, 0.0),
+                      names=("mobilization.punishment_security",
+                             "mobilization.punishment_judiciary"))
+    for argv in (["ensemble", "default", "--runs", "2", "--workers", "1", "--out",
+                  str(tmp_path / "e")],
+                 ["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--workers", "1",
+                  "--no-progress", "--out", str(tmp_path / "f.csv")]):
+        assert main([*argv, "--posterior", str(post)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith(f"{post}: row 1, mobilization: punishment_security + "
+                              "punishment_judiciary"), err
+    assert not (tmp_path / "f.csv").exists()
+
+
 def test_a_missing_posterior_file_is_named(tmp_path, capsys):
     path = tmp_path / "none.parquet"
     assert main(["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--posterior",

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from ..outcomes import wilson
 from ..params import Scenario
 from ..rng import run_seed
@@ -177,8 +178,11 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
     def scenario(k: int, j: int) -> Scenario:
         if (k, j) not in built:
             links, overrides = split(posterior.parameters(j))
-            built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
-                                       overrides).scenario
+            try:
+                built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
+                                           overrides).scenario
+            except InputError as e:   # the parameter set made the profile invalid
+                raise posterior.error(j, e) from None
         return built[(k, j)]
 
     return [_Batch(b.k, b.scenario, b.seed, b.indices,

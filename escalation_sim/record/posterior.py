@@ -121,6 +121,15 @@ class Posterior:
     def parameters(self, i: int) -> dict[str, float]:
         return {n: float(v) for n, v in zip(self.names, self.values[i], strict=True)}
 
+    def error(self, i: int, e: InputError) -> InputError:
+        """``e``, a scenario that parameter set ``i`` made invalid, as an error of this file:
+        its row and the scenario's field (a posterior's column, or a field checked with one),
+        and the scenario it was applied to."""
+        return InputError(self.source, [
+            (f"row {i + 1}" + (f", {field}" if field else ""),
+             f"{problem} (this parameter set applied to {e.source})")
+            for field, problem in e.problems])
+
 
 DRAW_STREAM = 0x5EED
 """Mixed into a run's seed for its posterior draw, so the draw and the run's own random numbers
@@ -169,7 +178,10 @@ def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], s
         j = posterior.draw(draw_seed(seed, i))
         if j not in built:
             _, fitted_overrides = split(posterior.parameters(j))
-            built[j] = load_scenario(name, [*overrides, *fitted_overrides])
+            try:
+                built[j] = load_scenario(name, [*overrides, *fitted_overrides])
+            except InputError as e:
+                raise posterior.error(j, e) from None
         out.append(built[j])
     return out
 
@@ -255,11 +267,12 @@ def read_posterior(path: str | Path) -> Posterior:
             problems.append((f"column {name}", f"{x[bad[0]]:g} (row {bad[0] + 1}) is outside "
                                                f"the parameter's bounds [{f.low:g}, {f.high:g}]"))
         values.append(x)
-    if not problems:
+    for i in range(table.num_rows if not problems else 0):
         try:
-            split(dict(zip(names, (v[0] for v in values), strict=True)))
+            split(dict(zip(names, (v[i] for v in values), strict=True)))
         except ValueError as e:  # a cross-field check of ProfileLinks
-            problems.append(("", f"row 1: {str(e).splitlines()[-1]}"))
+            problems.append((f"row {i + 1}", str(e).splitlines()[-1]))
+            break
     if problems:
         raise InputError(source, problems)
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
