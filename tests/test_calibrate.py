@@ -18,12 +18,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from escalation_sim.cli import main
+from escalation_sim.errors import InputError
 from escalation_sim.record.calibrate import (
     NOT_SIMULATED,
     SIMULATED,
     Distance,
     Record,
     _sampler_class,
+    check_targets,
     load_calibration,
     statistics,
 )
@@ -113,6 +115,66 @@ def test_fitted_parameters_take_their_declared_bounds():
     assert fitted("violence.state_orders").high == 1.0
     with pytest.raises(ValueError, match="describes a scenario or a policy"):
         fitted("space.segregation")
+
+
+def _stopped_fit(tmp_path: Path) -> tuple[Path, Path]:
+    """A calibration file and a directory that looks like its stopped fit (no real abc.db is
+    needed: the state files are checked before pyabc opens it)."""
+    path = write(tmp_path, TINY.format(generations=1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "abc.db").write_bytes(b"finished generations")
+    (out / "config.json").write_text(json.dumps(load_calibration(path).model_dump(mode="json")))
+    return path, out
+
+
+@pytest.mark.parametrize(("damage", "field", "words"), [
+    ('{"name": "tiny", "seed": ', "line 1, column 26", "damaged: not valid JSON"),
+    ('{"name": "tiny"}', "targets", "required field is missing (damaged;"),
+    ('[1, 2]', "", "damaged;"),
+])
+def test_a_damaged_config_json_on_resume_is_one_line_and_keeps_the_fit(tmp_path, capsys,
+                                                                         damage, field, words):
+    path, out = _stopped_fit(tmp_path)
+    (out / "config.json").write_text(damage)
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and words in err, err
+    # one line per problem, each naming the file (and where a field is known, the field)
+    assert all(line.startswith(f"{out / 'config.json'}: ") for line in err.splitlines()), err
+    assert err.startswith(f"{out / 'config.json'}: {field}"), err
+    assert (out / "abc.db").read_bytes() == b"finished generations"
+    assert (out / "config.json").read_text() == damage            # nothing rewritten
+
+
+def test_a_damaged_record_json_on_resume_is_one_line_and_keeps_the_fit(tmp_path, capsys):
+    path, out = _stopped_fit(tmp_path)
+    (out / "record.json").write_text('{"rows": [1, 2]}')
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith(f"{out / 'record.json'}: targets: damaged"), err
+    assert "delete the file and --resume again" in err
+    assert (out / "abc.db").read_bytes() == b"finished generations"
+
+
+def test_a_target_undefined_in_the_calibration_years_is_named(tmp_path):
+    """At an early last_year a target can have no value or an interval of no width (e.g. no
+    country-year at risk): the calibration file's entry is named, not a traceback."""
+    config = load_calibration(write(tmp_path, TINY.format(generations=1)))
+    nan = math.nan
+    found = Targets((Target("first_onset_rate", 0.01, 0.005, 0.02, "", 100, 1, "", ""),
+                     Target("onset_rate_after_episode", nan, nan, nan, "", 0, 0, "", "", nan,
+                            nan),
+                     Target("onset_rate_risk_q1", 0.0, 0.0, 0.0, "", 5, 0, "", "", 0.0, 0.0),
+                     Target("onset_rate_risk_q5", 0.1, 0.05, 0.2, "", 50, 5, "", "")),
+                    "", None, 0, 0)
+    with pytest.raises(InputError) as e:
+        check_targets(config, found, "cal.toml")
+    assert e.value.source == "cal.toml"
+    assert [f for f, _ in e.value.problems] == ["targets.1", "targets.2"]
+    assert "onset_rate_after_episode is undefined" in e.value.problems[0][1]
+    assert "0 in 0" in e.value.problems[0][1] and "later last_year" in e.value.problems[0][1]
 
 
 # ---- the simulated statistics ------------------------------------------------------------------
