@@ -22,8 +22,10 @@ country in an episode table of the record's format (a year per 12 months; a prof
 episode gets a year 0 in which that episode ends, so its years count as "after an episode");
 the three onset rates follow. The risk gradient: each sampled row belongs to a quintile of the
 record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on the calibration
-years), rows are sampled equally from each quintile (as the quintiles have equal counts), and a
-run's event is an onset within its first 24 months (the EWP's ``mk_onset_1or2``). Episode
+years) among the rows with no episode ongoing (:func:`.measure.outside_episode`: a simulated
+profile starts without one, so only those rows are comparable), rows are sampled equally from
+each quintile (as the quintiles have equal counts), and a run's event is an onset within its
+first 24 months (the EWP's ``mk_onset_1or2``). Episode
 duration is not simulated: spells last a median 12 years in the record, far beyond affordable
 runs, and the model's episodes rarely end.
 
@@ -80,6 +82,7 @@ from .measure import (
     Targets,
     episode_years,
     onset_masks,
+    outside_episode,
     risk_quintiles,
     risk_scores,
     targets,
@@ -274,7 +277,7 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                         episodes_file=f"{EPISODES_FILE} (years to {config.last_year})",
                         predictors_file=f"{PREDICTORS_FILE} (years to {config.last_year - 2})",
                         score=score)
-        quintile = risk_quintiles(score)
+        quintile = risk_quintiles(score, outside_episode(predictors))
     except ValueError as e:   # too few rows or onsets to fit the risk score or cut quintiles
         raise InputError(source, [("last_year", (
             f"the record's years to {config.last_year} are too few to compute the targets "
