@@ -355,7 +355,8 @@ def test_shipped_baseline_and_gradient(capsys):
     assert sum(t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)) == 5989
 
 
-@pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"]])
+@pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"],
+                                  ["record", "validate"]])
 def test_record_help(capsys, args):
     with pytest.raises(SystemExit) as e:
         main([*args, "--help"])
