@@ -123,6 +123,9 @@ def test_a_sample_larger_than_the_test_rows_and_a_bad_run_count_are_named(tmp_pa
     assert err.startswith("escalation-sim") and "--sample: 999999 rows asked" in err, err
     err = _fails(["record", "validate", "--runs", "0", "--out", str(tmp_path / "v")], capsys)
     assert "--runs: must be at least 1, got 0" in err
+    (tmp_path / "file").write_text("")
+    err = _fails(["record", "validate", "--out", str(tmp_path / "file" / "v")], capsys)
+    assert "--out: cannot create" in err, err
 
 
 def test_a_posterior_fitted_on_the_test_years_is_refused(tmp_path, capsys):

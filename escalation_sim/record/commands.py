@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 
@@ -124,6 +125,12 @@ def _validate(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise OptionError(f"--seed: must be a non-negative integer, got {args.seed}")
     posterior = None if args.posterior == "none" else read_posterior(args.posterior)
+    existing = args.out.absolute()   # before the work: an --out that cannot be made fails
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise OptionError(f"--out: cannot create {str(args.out)!r}: {str(existing)!r} is not a "
+                          "writable directory")
     pool = local_pool(args.workers) if args.workers > 1 else None
     try:
         result = validate(args.predictors, args.split_year, args.sample, args.runs,
