@@ -279,7 +279,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     summary = summarize(outcomes)
-    saved = _save(out / "outcomes.csv", _outcomes_csv({None: outcomes}), "run outcomes")
+    saved = _save(out / "outcomes.csv", _outcomes_csv({None: outcomes}, posterior),
+                  "run outcomes")
     files = {"outcomes": str(saved)}
     try:
         files["plot"] = str(stage_trajectories(outcomes, out / "stages.png",
@@ -307,16 +308,22 @@ def _check_workers_memory(scenario, args: argparse.Namespace) -> None:
     check_memory(scenario, args.scenario, max(1, min(workers, args.runs)))
 
 
-def _outcomes_csv(by_policy: dict[str | None, Sequence[RunOutcome]]) -> bytes:
+def _outcomes_csv(by_policy: dict[str | None, Sequence[RunOutcome]], posterior=None) -> bytes:
     """One row per run: the flat form of its outcome (:meth:`RunOutcome.to_row`, as in a
-    sweep's run table), with a ``policy`` column unless the only key is None."""
+    sweep's run table), with a ``policy`` column unless the only key is None, and last a
+    ``posterior`` column: the posterior file the run drew its parameter set from, as given, or
+    ``none`` (last, so readers of older files, which lack it, read the rest unchanged)."""
+    from .record.forecast import NO_POSTERIOR
+
     named = list(by_policy) != [None]
+    used = posterior.source if posterior is not None else NO_POSTERIOR
     f = io.StringIO(newline="")
     w = csv.writer(f)
-    w.writerow([*(["policy"] if named else []), "run", *(name for name, _ in ROW_COLUMNS)])
+    w.writerow([*(["policy"] if named else []), "run", *(name for name, _ in ROW_COLUMNS),
+                "posterior"])
     for policy, outcomes in by_policy.items():
         for i, o in enumerate(outcomes):
-            w.writerow([*([policy] if named else []), i, *o.to_row().values()])
+            w.writerow([*([policy] if named else []), i, *o.to_row().values(), used])
     return f.getvalue().encode()
 
 
@@ -446,7 +453,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     report = compare(results)
-    saved = _save(out / "outcomes.csv", _outcomes_csv(results), "run outcomes")
+    saved = _save(out / "outcomes.csv", _outcomes_csv(results, posterior), "run outcomes")
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
                      "files": {"outcomes": str(saved)}, "posterior": _posterior_note(posterior),
@@ -731,7 +738,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
     seconds = time.perf_counter() - start
-    write_bytes_atomic(args.out, forecast_csv(result))
+    write_bytes_atomic(args.out, forecast_csv(result, posterior and posterior.source))
     info = summary(result, file=str(args.file), out=str(args.out), months=args.months,
                    n_civilians=args.civilians, seed=args.seed, seconds=round(seconds, 1),
                    posterior=posterior.source if posterior else None)
@@ -775,7 +782,11 @@ def _drawn(args: argparse.Namespace, runs: int):
         raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
                          "coefficients (links.*), which act on profiles (forecast), not on a "
                          "named scenario")
-    return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed, runs)
+    try:
+        return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed,
+                                          runs)
+    except ValueError as e:   # a --set of a parameter the posterior fits
+        raise UsageError(str(e)) from None
 
 
 def _posterior_note(posterior) -> dict | None:

@@ -6,22 +6,26 @@ file is one clear error naming the file and the column."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from escalation_sim.cli import main
+from escalation_sim.errors import InputError
 from escalation_sim.record.calibrate import (
     NOT_SIMULATED,
     SIMULATED,
     Distance,
     Record,
     _sampler_class,
+    check_targets,
     load_calibration,
     statistics,
 )
@@ -37,6 +41,7 @@ from escalation_sim.record.posterior import (
 )
 from escalation_sim.record.profiles import read_profiles
 from escalation_sim.runner import run_ensemble
+from escalation_sim.scenario import load_scenario
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 TINY = """
@@ -110,6 +115,66 @@ def test_fitted_parameters_take_their_declared_bounds():
     assert fitted("violence.state_orders").high == 1.0
     with pytest.raises(ValueError, match="describes a scenario or a policy"):
         fitted("space.segregation")
+
+
+def _stopped_fit(tmp_path: Path) -> tuple[Path, Path]:
+    """A calibration file and a directory that looks like its stopped fit (no real abc.db is
+    needed: the state files are checked before pyabc opens it)."""
+    path = write(tmp_path, TINY.format(generations=1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "abc.db").write_bytes(b"finished generations")
+    (out / "config.json").write_text(json.dumps(load_calibration(path).model_dump(mode="json")))
+    return path, out
+
+
+@pytest.mark.parametrize(("damage", "field", "words"), [
+    ('{"name": "tiny", "seed": ', "line 1, column 26", "damaged: not valid JSON"),
+    ('{"name": "tiny"}', "targets", "required field is missing (damaged;"),
+    ('[1, 2]', "", "damaged;"),
+])
+def test_a_damaged_config_json_on_resume_is_one_line_and_keeps_the_fit(tmp_path, capsys,
+                                                                         damage, field, words):
+    path, out = _stopped_fit(tmp_path)
+    (out / "config.json").write_text(damage)
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and words in err, err
+    # one line per problem, each naming the file (and where a field is known, the field)
+    assert all(line.startswith(f"{out / 'config.json'}: ") for line in err.splitlines()), err
+    assert err.startswith(f"{out / 'config.json'}: {field}"), err
+    assert (out / "abc.db").read_bytes() == b"finished generations"
+    assert (out / "config.json").read_text() == damage            # nothing rewritten
+
+
+def test_a_damaged_record_json_on_resume_is_one_line_and_keeps_the_fit(tmp_path, capsys):
+    path, out = _stopped_fit(tmp_path)
+    (out / "record.json").write_text('{"rows": [1, 2]}')
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith(f"{out / 'record.json'}: targets: damaged"), err
+    assert "delete the file and --resume again" in err
+    assert (out / "abc.db").read_bytes() == b"finished generations"
+
+
+def test_a_target_undefined_in_the_calibration_years_is_named(tmp_path):
+    """At an early last_year a target can have no value or an interval of no width (e.g. no
+    country-year at risk): the calibration file's entry is named, not a traceback."""
+    config = load_calibration(write(tmp_path, TINY.format(generations=1)))
+    nan = math.nan
+    found = Targets((Target("first_onset_rate", 0.01, 0.005, 0.02, "", 100, 1, "", ""),
+                     Target("onset_rate_after_episode", nan, nan, nan, "", 0, 0, "", "", nan,
+                            nan),
+                     Target("onset_rate_risk_q1", 0.0, 0.0, 0.0, "", 5, 0, "", "", 0.0, 0.0),
+                     Target("onset_rate_risk_q5", 0.1, 0.05, 0.2, "", 50, 5, "", "")),
+                    "", None, 0, 0)
+    with pytest.raises(InputError) as e:
+        check_targets(config, found, "cal.toml")
+    assert e.value.source == "cal.toml"
+    assert [f for f, _ in e.value.problems] == ["targets.1", "targets.2"]
+    assert "onset_rate_after_episode is undefined" in e.value.problems[0][1]
+    assert "0 in 0" in e.value.problems[0][1] and "later last_year" in e.value.problems[0][1]
 
 
 # ---- the simulated statistics ------------------------------------------------------------------
@@ -230,8 +295,11 @@ ROWS = [851, 860]
 def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
     table = read_profiles(SHIPPED)
     post = read_posterior(_posterior(tmp_path / "p.parquet", [[1.0, 1.0], [0.9, 0.8]]))
-    with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
-    assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post))
+    with_post = forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post),
+                             post.source)
+    assert with_post == forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS, posterior=post),
+                                     post.source)
+    assert with_post.decode().splitlines()[1].endswith(f",{post.source}")
     assert with_post != forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS))
 
 
@@ -247,9 +315,8 @@ def test_ensemble_runs_draw_their_scenario_coefficients_and_differ_from_none(tmp
     assert {sc.violence.state_orders for sc in drawn} == {0.0, 1.0}
     assert len({id(sc) for sc in drawn}) == 2          # one scenario built per distinct draw
     with_post = run_ensemble(drawn[0], 8, 0, workers=1, scenarios=drawn)
-    without = run_ensemble(drawn_scenarios(post, "default", [*SMALL,
-                                                            "violence.state_orders=0.6"], 0, 8)[0],
-                           8, 0, workers=1)
+    without = run_ensemble(load_scenario("default", [*SMALL, "violence.state_orders=0.6"]), 8,
+                           0, workers=1)
     assert [o.deaths for o in with_post] != [o.deaths for o in without]
 
 
@@ -265,6 +332,8 @@ def test_compare_with_a_posterior_pairs_each_runs_draw_across_policies(tmp_path,
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["posterior"]["parameters"] == ["violence.state_orders"]
+    with open(tmp_path / "c" / "outcomes.csv") as f:   # the file says which posterior
+        assert {row["posterior"] for row in csv.DictReader(f)} == {str(post)}
     pair = report["comparison"]["pairs"][0]["deaths"]
     assert pair["difference"] == pair["paired_low"] == pair["paired_high"] == 0
 
@@ -276,6 +345,26 @@ def test_a_posterior_of_links_only_is_refused_for_named_scenarios(tmp_path, caps
                  str(tmp_path / "e")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "act on profiles (forecast)" in err, err
+
+
+@pytest.mark.parametrize("override", ["violence.state_orders=0.3",
+                                      "violence={state_orders=0.3}"])
+def test_a_set_of_a_parameter_the_posterior_fits_is_refused_naming_it(tmp_path, capsys,
+                                                                      override):
+    """The posterior used to win silently over --set; now the combination is refused."""
+    post = _posterior(tmp_path / "p.parquet", [[0.0, 0.5], [1.0, 0.5]])
+    for command in ("ensemble", "compare"):
+        assert main([command, "default", "--runs", "2", "--workers", "1", "--set", override,
+                     "--posterior", str(post), "--out", str(tmp_path / command)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith(f"escalation-sim {command}: --set violence.state_orders: the "
+                              f"posterior {post} fits this parameter"), err
+        assert not (tmp_path / command / "outcomes.csv").exists()
+    # a --set of another field is fine, and the Python API refuses the same way
+    assert len(drawn_scenarios(read_posterior(post), "default", SMALL, 0, 2)) == 2
+    with pytest.raises(ValueError, match="violence.state_orders"):
+        drawn_scenarios(read_posterior(post), "default", [override], 0, 2)
 
 
 @pytest.mark.slow
@@ -309,6 +398,26 @@ def test_a_bad_posterior_file_is_one_line_naming_file_and_column(tmp_path, capsy
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith(f"{path}: "), err
     assert words in err, err
+    assert not (tmp_path / "f.csv").exists()
+
+
+def test_a_parameter_set_that_makes_the_scenario_invalid_names_the_posterior_file(tmp_path,
+                                                                                  capsys):
+    """Each value within its bounds, but the two weights sum above 1 (a cross-field check of
+    the scenario): the error names the posterior file, the row and the field, not only the
+    scenario the set was applied to."""
+    post = _posterior(tmp_path / "p.parquet", [[0.7, 0.6], [0.2, 0.2]], (1.0, 0.0),
+                      names=("mobilization.punishment_security",
+                             "mobilization.punishment_judiciary"))
+    for argv in (["ensemble", "default", "--runs", "2", "--workers", "1", "--out",
+                  str(tmp_path / "e")],
+                 ["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--workers", "1",
+                  "--no-progress", "--out", str(tmp_path / "f.csv")]):
+        assert main([*argv, "--posterior", str(post)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith(f"{post}: row 1, mobilization: punishment_security + "
+                              "punishment_judiciary"), err
     assert not (tmp_path / "f.csv").exists()
 
 
@@ -366,3 +475,4 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
                  str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forecast"]["posterior"] == str(
         a / "posterior.parquet")
+    assert set(pd.read_csv(out).posterior) == {str(a / "posterior.parquet")}

@@ -118,7 +118,8 @@ def test_ensemble_csv_rows_are_the_sweep_rows_of_the_same_runs(tmp_path):
     sweep(f, tmp_path / "s", workers=1)
     stored = sorted(pq.read_table(tmp_path / "s" / "runs").to_pylist(), key=lambda r: r["run"])
     columns = [name for name, _ in ROW_COLUMNS]
-    assert list(written[0]) == ["run", *columns]
+    assert list(written[0]) == ["run", *columns, "posterior"]
+    assert {row["posterior"] for row in written} == {"none"}
     # the same text in both, as csv writes a value ("" for none); blocked joined by ';'
     assert [{k: row[k] for k in columns} for row in written] == [
         {k: "" if row[k] is None else str(row[k]) for k in columns} for row in stored]

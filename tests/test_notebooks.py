@@ -24,6 +24,6 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     client.execute()   # raises CellExecutionError at the first cell that fails
 
 
-def test_there_are_three_notebooks():
+def test_there_are_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == ["01_quick_start.ipynb", "02_sweep_analysis.ipynb",
-                                           "03_policy_comparison.ipynb"]
+                                           "03_policy_comparison.ipynb", "04_validation.ipynb"]

@@ -223,6 +223,7 @@ def test_forecast_end_to_end_repeats_bit_for_bit(tmp_path, capsys):
     assert first.read_bytes() == second.read_bytes()
     table = pd.read_csv(first)
     assert list(table.columns[:3]) == ["row", "profile", "year"]
+    assert (table.posterior == "none").all()          # no posterior: the file says so
     assert table.row.tolist() == [1060, 1061, 1062] and (table.n_runs == 4).all()
     assert table.onsets.sum() > 0
     assert ((table.p_onset_low <= table.p_onset) & (table.p_onset <= table.p_onset_high)).all()
@@ -273,16 +274,3 @@ def test_no_traceback_from_the_command_line(tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "missing" in done.stderr
-
-
-@pytest.mark.slow
-def test_evaluate_scores_the_models_p_onset_against_the_record(capsys):
-    from escalation_sim.record.forecast import evaluate
-
-    e = evaluate(onsets=3, others=3, runs=2, months=3, n_civilians=200)
-    assert 0 <= e.auc <= 1 and 0 <= e.auc_low <= e.auc_high <= 1
-    assert e.observed == pytest.approx(194 / 7293)     # weighted back to the record's share
-    assert 0 <= e.mean_predicted <= 1 and e.brier_reference > 0
-    assert "uncalibrated" in e.to_dict()["note"]
-    assert main(["record", "evaluate", "--onsets", "0"]) == 2
-    assert "--onsets: must be at least 1" in capsys.readouterr().err

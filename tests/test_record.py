@@ -349,11 +349,34 @@ def test_shipped_baseline_and_gradient(capsys):
     t = targets(resamples=200)
     rates = [t[f"onset_rate_risk_q{q}"].value for q in range(1, 6)]
     assert rates == sorted(rates) and rates[4] > 20 * rates[0]
-    assert t["onset_share_top_quintile"].value == pytest.approx(96 / 190)
+    # among the rows with no episode ongoing only (the simulated profiles' kind): 119 of the
+    # 190 onsets; counting the rows inside an episode too (the EWP's way) gave 96 / 190
+    assert t["onset_share_top_quintile"].value == pytest.approx(64 / 119)
+    assert sum(t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)) == 5989
 
 
-@pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"]])
+@pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"],
+                                  ["record", "validate"]])
 def test_record_help(capsys, args):
     with pytest.raises(SystemExit) as e:
         main([*args, "--help"])
     assert e.value.code == 0 and "usage" in capsys.readouterr().out
+
+
+def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
+    """A simulated profile starts without an ongoing episode, so the gradient targets count
+    only the record's rows outside an episode: rows inside one (here the highest scores, all
+    with onsets) must change neither the quintiles nor the rates."""
+    from escalation_sim.record.measure import gradient_targets
+
+    outside = pd.DataFrame({"profile": np.arange(10), "year": 2000,
+                            "mk_onset_1or2": [0] * 8 + [1, 1], "mk_ongoing_count_log2": 0.0})
+    inside = pd.DataFrame({"profile": np.arange(10, 15), "year": 2000, "mk_onset_1or2": 1,
+                           "mk_ongoing_count_log2": 1.0})
+    rows = pd.concat([outside, inside], ignore_index=True)
+    score = np.r_[np.linspace(0.01, 0.10, 10), np.full(5, 0.9)]
+    boot = CountryBootstrap(rows.profile.to_numpy(), 50)
+    t = {x.name: x for x in gradient_targets(rows, boot, score=score)}
+    assert [t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)] == [2] * 5
+    assert t["onset_rate_risk_q5"].value == 1.0 and t["onset_rate_risk_q4"].value == 0.0
+    assert (t["onset_share_top_quintile"].count, t["onset_share_top_quintile"].n) == (2, 2)

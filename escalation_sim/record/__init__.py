@@ -13,6 +13,7 @@ from .measure import (
     episode_years,
     format_targets,
     km_quantiles,
+    outside_episode,
     rate_target,
     risk_quintiles,
     risk_scores,
@@ -23,5 +24,5 @@ from .regression import Baseline, Decile, baseline, format_baseline
 
 __all__ = ["CITATION", "NOTE", "PREDICTORS", "Baseline", "Decile", "Target", "Targets",
            "baseline", "data_dir", "episode_years", "format_baseline", "format_targets",
-           "km_quantiles", "load_episodes", "load_predictors", "rate_target", "risk_quintiles",
-           "risk_scores", "spells", "targets"]
+           "km_quantiles", "load_episodes", "load_predictors", "outside_episode",
+           "rate_target", "risk_quintiles", "risk_scores", "spells", "targets"]

@@ -22,8 +22,10 @@ country in an episode table of the record's format (a year per 12 months; a prof
 episode gets a year 0 in which that episode ends, so its years count as "after an episode");
 the three onset rates follow. The risk gradient: each sampled row belongs to a quintile of the
 record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on the calibration
-years), rows are sampled equally from each quintile (as the quintiles have equal counts), and a
-run's event is an onset within its first 24 months (the EWP's ``mk_onset_1or2``). Episode
+years) among the rows with no episode ongoing (:func:`.measure.outside_episode`: a simulated
+profile starts without one, so only those rows are comparable), rows are sampled equally from
+each quintile (as the quintiles have equal counts), and a run's event is an onset within its
+first 24 months (the EWP's ``mk_onset_1or2``). Episode
 duration is not simulated: spells last a median 12 years in the record, far beyond affordable
 runs, and the model's episodes rarely end.
 
@@ -80,6 +82,7 @@ from .measure import (
     Targets,
     episode_years,
     onset_masks,
+    outside_episode,
     risk_quintiles,
     risk_scores,
     targets,
@@ -240,6 +243,27 @@ class Record:
                    tuple(d["prior"]))
 
 
+def check_targets(config: Calibration, found: Targets, source: str) -> None:
+    """Every fitted target must have a value and an interval of positive width in the
+    calibration years (the distance divides by it): else an :class:`InputError` of ``source``
+    naming the target's entry and the problem."""
+    problems = []
+    for i, name in enumerate(config.targets):
+        t = found[name]
+        counts = f"{t.count} in {t.n}" if t.count is not None else f"n = {t.n}"
+        try:
+            ok = math.isfinite(t.value) and width(t) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append((f"targets.{i}", (
+                f"{name} is undefined or has no interval in the record's years to "
+                f"{config.last_year} (value {t.value:g}, 95 % interval [{t.low:g}, {t.high:g}], "
+                f"{counts}); choose a later last_year or leave the target out")))
+    if problems:
+        raise InputError(source, problems)
+
+
 def calibration_record(config: Calibration, source: str = "calibration") -> Record:
     """The targets computed on the calibration years only, and the seeded sample of rows
     (``source``: the calibration file, named in an error)."""
@@ -247,12 +271,18 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
     predictors = load_predictors(data_dir() / PREDICTORS_FILE)
     episodes = episodes[episodes.year <= config.last_year].reset_index(drop=True)
     predictors = predictors[predictors.year <= config.last_year - 2].reset_index(drop=True)
-    score = risk_scores(predictors, config.seed)
-    found = targets(episodes, predictors, config.seed, config.abc.resamples,
-                    episodes_file=f"{EPISODES_FILE} (years to {config.last_year})",
-                    predictors_file=f"{PREDICTORS_FILE} (years to {config.last_year - 2})",
-                    score=score)
-    quintile = risk_quintiles(score)
+    try:
+        score = risk_scores(predictors, config.seed)
+        found = targets(episodes, predictors, config.seed, config.abc.resamples,
+                        episodes_file=f"{EPISODES_FILE} (years to {config.last_year})",
+                        predictors_file=f"{PREDICTORS_FILE} (years to {config.last_year - 2})",
+                        score=score)
+        quintile = risk_quintiles(score, outside_episode(predictors))
+    except ValueError as e:   # too few rows or onsets to fit the risk score or cut quintiles
+        raise InputError(source, [("last_year", (
+            f"the record's years to {config.last_year} are too few to compute the targets "
+            f"({str(e).splitlines()[0][:160]}); choose a later last_year"))]) from None
+    check_targets(config, found, source)
     fewest = min(int((quintile == q).sum()) for q in range(5))
     if config.sample.rows_per_quintile > fewest:
         raise InputError(source, [("sample.rows_per_quintile", (
@@ -410,7 +440,7 @@ def width(t: Target) -> float:
     widths = [t.high - t.low]
     if t.country_low is not None and t.country_high is not None:
         widths.append(t.country_high - t.country_low)
-    w = max(x for x in widths if math.isfinite(x))
+    w = max((x for x in widths if math.isfinite(x)), default=math.nan)
     if not w > 0:
         raise ValueError(f"target {t.name}: its interval has no width")
     return w
@@ -480,6 +510,45 @@ def _config_json(config: Calibration) -> dict:
     return config.model_dump(mode="json")
 
 
+_KEPT = ("nothing in the directory was changed (abc.db keeps the finished generations); "
+         "restore the file, or start a new calibration with another --out")
+
+
+def _saved_json(path: Path) -> Any:
+    """A state file of a calibration directory, or an :class:`InputError` naming it (where
+    JSON breaks: line and column) if it is not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(str(path), [("", f"damaged: not UTF-8 text; {_KEPT}")]) from None
+    except json.JSONDecodeError as e:
+        raise InputError(str(path), [(f"line {e.lineno}, column {e.colno}",
+                                      f"damaged: not valid JSON ({e.msg}); {_KEPT}")]) from None
+    except OSError as e:
+        raise InputError(str(path), [("", f"cannot read: {e.strerror}")]) from None
+
+
+def _saved_config(path: Path) -> Calibration:
+    """The calibration a directory holds (``config.json``), checked like a calibration file."""
+    try:
+        return Calibration.model_validate(_saved_json(path))
+    except ValidationError as e:
+        raise InputError(str(path), [(field, f"{problem} (damaged; {_KEPT})")
+                                     for field, problem in explain(e, Calibration)]) from None
+
+
+def _saved_record(path: Path) -> Record:
+    """The targets and sampled rows a directory holds (``record.json``)."""
+    data = _saved_json(path)
+    try:
+        return Record.from_dict(data)
+    except (KeyError, TypeError, AttributeError) as e:
+        field = e.args[0] if isinstance(e, KeyError) else ""
+        raise InputError(str(path), [(str(field), "damaged: missing or not of its kind; delete "
+                                      "the file and --resume again (it is recomputed from the "
+                                      "calibration file, the same as before)")]) from None
+
+
 def _same_fit(old: dict, new: dict) -> str:
     """The first field that differs between two calibrations beyond what a resume may change."""
     a, b = flatten(old), flatten(new)
@@ -498,8 +567,6 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
 
     pyabc draws from numpy's global generator, so each particle reseeds it (from the seed, the
     generation and the particle): a caller's global numpy random state is changed."""
-    import pyabc
-
     config = load_calibration(path)
     out = Path(out)
     db_file = out / "abc.db"
@@ -509,7 +576,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         if not db_file.is_file() or not (out / "config.json").is_file():
             raise InputError(str(out), [("", "no calibration to resume here (abc.db and "
                                              "config.json missing)")])
-        old = json.loads((out / "config.json").read_text())
+        old = _config_json(_saved_config(out / "config.json"))
         differs = _same_fit(old, _config_json(config))
         if differs:
             raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
@@ -520,7 +587,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
                                          "with --resume, or choose another --out")])
     out.mkdir(parents=True, exist_ok=True)
     if resume and (out / "record.json").is_file():
-        record = Record.from_dict(json.loads((out / "record.json").read_text()))
+        record = _saved_record(out / "record.json")
     else:
         log(f"{path}: the record's targets in the years to {config.last_year} (fits the risk "
             "score's regression; about a minute)")
@@ -528,6 +595,8 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         write_json_atomic(out / "record.json", record.to_dict())
     write_json_atomic(out / "config.json", _config_json(config))
     table = read_profiles(data_dir() / PREDICTORS_FILE)
+    import pyabc  # 5-15 s: after every check of the input
+
     names = [p.name for p in config.parameters]
     simulator = Simulator(config, table, record, names, executor, workers)
     distance = Distance(config, record.targets)
@@ -548,8 +617,13 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
     db = f"sqlite:///{db_file.resolve()}"
     load_start = os.getloadavg()
     if resume:
-        history = abc.load(db, 1)
-        done = history.max_t + 1
+        try:
+            history = abc.load(db, 1)
+            done = history.max_t + 1
+        except Exception as e:  # sqlalchemy's and pyabc's errors vary
+            detail = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+            raise InputError(str(db_file), [("", f"cannot read pyabc's history ({detail}); it "
+                                                 "is left as it was")]) from None
     else:
         history = abc.new(db, observed)
         done = 0

@@ -1,4 +1,5 @@
-"""``escalation-sim record ...``: the calibration targets and the statistical baseline.
+"""``escalation-sim record ...``: the calibration targets, the statistical baseline, and the
+validation of the model's forecasts against both within the record.
 
 Registered by :mod:`escalation_sim.cli` (:func:`add_parser`, :func:`run`); this module imports
 nothing heavy until a command runs.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 
@@ -41,37 +43,43 @@ def add_parser(sub) -> None:
                    help="fit on rows whose outcomes end by YEAR (rows up to YEAR - 2), test on "
                         "the rows after YEAR (default: %(default)s)")
     b.add_argument("--json", action="store_true", help="print the result as JSON")
-    e = rsub.add_parser("evaluate", help="the model's p_onset (uncalibrated) against the "
-                                         "record's onsets on a sample of rows: AUC, Brier")
-    e.add_argument("--predictors", type=Path, default=None, metavar="FILE",
+    v = rsub.add_parser("validate", help="the model's p_onset on the years after a split "
+                                         "(1996-2011) beside the baseline fitted before it: "
+                                         "AUC, Brier score, calibration plot")
+    v.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="directory for metrics.json, calibration.csv and calibration.png")
+    v.add_argument("--predictors", type=Path, default=None, metavar="FILE",
                    help="predictor file (default: the shipped "
                         "data/ewp/predictors_1960_2011.csv)")
-    e.add_argument("--onsets", type=int, default=20,
-                   help="rows with an onset in the next two years (default: %(default)s)")
-    e.add_argument("--others", type=int, default=60,
-                   help="rows without (default: %(default)s)")
-    e.add_argument("--runs", type=int, default=20, help="runs per row (default: %(default)s)")
-    e.add_argument("--civilians", type=int, default=None, metavar="N",
+    v.add_argument("--split-year", type=int, default=1995, metavar="YEAR",
+                   help="fit on rows whose outcomes end by YEAR, test on the rows after it "
+                        "(default: %(default)s)")
+    v.add_argument("--posterior", default="none", metavar="FILE|none",
+                   help="the model's parameters: a posterior file fitted on years up to the "
+                        "split (each run draws a set), or none (default): the declared values")
+    v.add_argument("--sample", type=int, default=None, metavar="N",
+                   help="a seeded random sample of N test rows, stratified by outcome "
+                        "(default: all complete test rows)")
+    v.add_argument("--runs", type=int, default=20, help="runs per row (default: %(default)s)")
+    v.add_argument("--months", type=int, default=24,
+                   help="horizon of a run in months (default: %(default)s, the EWP's two "
+                        "years)")
+    v.add_argument("--civilians", type=int, default=None, metavar="N",
                    help="simulated civilians per run (default: the forecast's)")
-    e.add_argument("--seed", type=int, default=0, help="seed (default: %(default)s)")
-    e.add_argument("--workers", type=int, default=1,
+    v.add_argument("--seed", type=int, default=0,
+                   help="seed of the sample, the runs and the resamples (default: "
+                        "%(default)s)")
+    v.add_argument("--workers", type=int, default=1,
                    help="local worker processes (default: %(default)s)")
-    e.add_argument("--json", action="store_true", help="print the result as JSON")
+    v.add_argument("--bins", type=int, default=5,
+                   help="calibration bins, equal counts by prediction (default: %(default)s)")
+    v.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
 
 def _print_json(obj: object) -> None:
-    print(json.dumps(_clean(obj), indent=2, allow_nan=False))
+    from ..files import json_safe
 
-
-def _clean(obj: object) -> object:
-    """NaN (a quantile never reached, a rate with no rows) as ``null``: JSON has no NaN."""
-    if isinstance(obj, float) and obj != obj:
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
+    print(json.dumps(json_safe(obj), indent=2, allow_nan=False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_targets(result))
         return 0
-    if args.action == "evaluate":
-        return _evaluate(args)
+    if args.action == "validate":
+        return _validate(args)
     from .data import load_predictors
     from .regression import SplitError, baseline, format_baseline
 
@@ -103,29 +111,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> int:
     from ..runner import local_pool
-    from .forecast import FORECAST_CIVILIANS, evaluate, format_evaluation
+    from .forecast import FORECAST_CIVILIANS
+    from .posterior import read_posterior
+    from .regression import SplitError
+    from .validate import format_validation, validate, write_outputs
 
-    for name in ("onsets", "others", "runs", "workers", "civilians"):
+    for name in ("sample", "runs", "months", "workers", "civilians", "bins"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise OptionError(f"--{name}: must be at least 1, got {value}")
     if args.seed < 0:
         raise OptionError(f"--seed: must be a non-negative integer, got {args.seed}")
+    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
+    existing = args.out.absolute()   # before the work: an --out that cannot be made fails
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise OptionError(f"--out: cannot create {str(args.out)!r}: {str(existing)!r} is not a "
+                          "writable directory")
     pool = local_pool(args.workers) if args.workers > 1 else None
     try:
-        result = evaluate(args.predictors and str(args.predictors), args.onsets, args.others,
-                          args.runs, seed=args.seed,
-                          n_civilians=args.civilians or FORECAST_CIVILIANS, executor=pool,
-                          workers=args.workers)
+        result = validate(args.predictors, args.split_year, args.sample, args.runs,
+                          args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
+                          posterior, pool, args.workers, args.bins)
+    except SplitError as e:
+        raise OptionError(f"--split-year: {e}") from None
     except ValueError as e:
-        raise OptionError(f"--onsets/--others: {e}") from None
+        raise OptionError(f"--sample: {e}") from None
     finally:
         if pool is not None:
             pool.shutdown()
+    try:
+        files = write_outputs(result, args.out)
+    except OSError as e:
+        raise OptionError(f"--out: cannot write in {str(args.out)!r}: {e.strerror}") from None
     if args.json:
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), "files": files})
     else:
-        print(format_evaluation(result))
+        print(format_validation(result))
+        print("  files: " + "  ".join(files.values()))
     return 0

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from ..outcomes import wilson
 from ..params import Scenario
 from ..rng import run_seed
@@ -56,8 +55,13 @@ NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from
                   "posterior (its own calibration); p_onset averages over the posterior, and "
                   "its interval covers run and parameter uncertainty together")
 COLUMNS = ("row", "profile", "year", "n_runs", "onsets", "p_onset", "p_onset_low",
-           "p_onset_high", "people_per_civilian")
-"""Columns of the forecast file, one line per row of the input, in the input's order."""
+           "p_onset_high", "people_per_civilian", "posterior")
+"""Columns of the forecast file, one line per row of the input, in the input's order.
+``posterior`` is the posterior file the runs drew their parameter sets from, as given, or
+``none`` (the declared values); it is the last column, so readers of files written before it
+existed (which lack it) read the other columns unchanged."""
+NO_POSTERIOR = "none"
+"""The ``posterior`` column's value when no posterior was used."""
 
 
 def row_seed(seed: int, profile: int, year: int) -> int:
@@ -172,8 +176,11 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
     def scenario(k: int, j: int) -> Scenario:
         if (k, j) not in built:
             links, overrides = split(posterior.parameters(j))
-            built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
-                                       overrides).scenario
+            try:
+                built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
+                                           overrides).scenario
+            except InputError as e:   # the parameter set made the profile invalid
+                raise posterior.error(j, e) from None
         return built[(k, j)]
 
     return [_Batch(b.k, b.scenario, b.seed, b.indices,
@@ -182,15 +189,17 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
             for b in batches]
 
 
-def forecast_csv(rows: Sequence[RowForecast]) -> bytes:
-    """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals."""
+def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:
+    """The forecast file: :data:`COLUMNS`, one line per row in input order, fixed decimals;
+    ``posterior`` is the posterior file used (None: none)."""
+    used = posterior or NO_POSTERIOR
     f = io.StringIO(newline="")
     w = csv.writer(f, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows:
         w.writerow([r.row, r.profile, r.year, r.n_runs, r.onsets, f"{r.p_onset:.6f}",
                     f"{r.p_onset_low:.6f}", f"{r.p_onset_high:.6f}",
-                    f"{r.people_per_civilian:.3f}"])
+                    f"{r.people_per_civilian:.3f}", used])
     return f.getvalue().encode()
 
 
@@ -203,98 +212,3 @@ def summary(rows: Sequence[RowForecast], **context) -> dict:
             "rows_with_an_onset": int((p > 0).sum()),
             "people_per_civilian_median": float(np.median(ppc)) if len(ppc) else None,
             "note": NOTE_POSTERIOR if context.get("posterior") else NOTE}
-
-
-# ---- evaluation against the calibration data -----------------------------------------------------
-@dataclass(frozen=True)
-class Evaluation:
-    """The model's uncalibrated ``p_onset`` against the record's ``mk_onset_1or2`` on a sample
-    of rows (aggregate only)."""
-
-    onset_rows: int
-    other_rows: int
-    runs: int
-    months: int
-    n_civilians: int
-    seed: int
-    auc: float
-    auc_low: float
-    auc_high: float
-    brier: float
-    brier_reference: float
-    mean_predicted: float
-    observed: float
-    seconds: float
-
-    def to_dict(self) -> dict:
-        return {"evaluation": asdict(self), "note": "the model's p_onset, uncalibrated, "
-                "against mk_onset_1or2 of the EWP record (the calibration years 1960-2011); a "
-                "case-control sample of rows: AUC as is, Brier score and rates weighted back to "
-                "the record's share of onsets; aggregate only"}
-
-
-def evaluate(predictors_file: str | None = None, onsets: int = 20, others: int = 60,
-             runs: int = 20, months: int = FORECAST_MONTHS, seed: int = 0,
-             n_civilians: int = FORECAST_CIVILIANS, executor: Executor | None = None,
-             workers: int = 1) -> Evaluation:
-    """Forecast a seeded random sample of ``onsets`` rows with ``mk_onset_1or2 = 1`` and
-    ``others`` without, and score ``p_onset`` against the outcome: AUC (unaffected by sampling
-    the two kinds of rows at different rates) and the Brier score, mean prediction and observed
-    rate weighted by the inverse sampling rates, so that they estimate the record's; beside the
-    Brier score of the record's base rate. Uses the same metrics as the statistical baseline
-    (scikit-learn's ``roc_auc_score`` and ``brier_score_loss``; the AUC's interval from its
-    bootstrap over countries)."""
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
-    from .data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
-    from .profiles import read_profiles
-    from .regression import _bootstrap
-
-    path = predictors_file or str(data_dir() / PREDICTORS_FILE)
-    record = load_predictors(path)
-    table = read_profiles(path)
-    y_all = record[OUTCOME].to_numpy()
-    rng = np.random.default_rng(seed)
-    pos, neg = np.flatnonzero(y_all == 1), np.flatnonzero(y_all == 0)
-    if onsets > len(pos) or others > len(neg):
-        raise ValueError(f"the record has {len(pos)} onset rows and {len(neg)} others")
-    chosen = np.sort(np.concatenate([rng.choice(pos, onsets, replace=False),
-                                     rng.choice(neg, others, replace=False)]))
-    start = time.perf_counter()
-    result = forecast(table, runs, months, seed, n_civilians, executor, workers,
-                      rows=[int(i) + 1 for i in chosen])
-    seconds = time.perf_counter() - start
-    y = y_all[chosen]
-    p = np.array([r.p_onset for r in result])
-    weight = np.where(y == 1, len(pos) / onsets, len(neg) / others)
-    base = len(pos) / len(y_all)
-    (auc_low, auc_high), _ = _bootstrap(y, p, record["profile"].to_numpy()[chosen], seed, 2000)
-    return Evaluation(
-        onset_rows=onsets, other_rows=others, runs=runs, months=months,
-        n_civilians=n_civilians, seed=seed,
-        auc=float(roc_auc_score(y, p)), auc_low=float(auc_low), auc_high=float(auc_high),
-        brier=float(brier_score_loss(y, p, sample_weight=weight)),
-        brier_reference=float(brier_score_loss(y, np.full(len(y), base), sample_weight=weight)),
-        mean_predicted=float(np.average(p, weights=weight)), observed=float(base),
-        seconds=seconds)
-
-
-def format_evaluation(e: Evaluation) -> str:
-    return "\n".join([
-        "escalation-sim's p_onset (the model's, UNCALIBRATED) against the Early Warning "
-        "Project record",
-        f"  sample     {e.onset_rows} rows with an onset in the next two years, {e.other_rows} "
-        f"without (seed {e.seed}); {e.runs} runs of {e.months} months per row, "
-        f"{e.n_civilians:,} simulated civilians",
-        f"  AUC        {e.auc:.3f} [{e.auc_low:.3f}, {e.auc_high:.3f}] (95 %, bootstrap over "
-        "countries; 0.5 = no better than chance)",
-        f"  Brier      {e.brier:.4f}, weighted to the record; the record's base rate alone "
-        f"{e.brier_reference:.4f}",
-        f"  mean p_onset {e.mean_predicted:.2%} (weighted) vs observed {e.observed:.2%}",
-        f"  {e.seconds:.0f} s",
-        "Results are the model's; aggregate only, no profile is named or ranked.",
-    ])
-
-
-def to_json(obj: dict) -> str:
-    return json.dumps(obj, indent=2, allow_nan=False)

@@ -63,16 +63,18 @@ DEFINITIONS = {
         "in its last year are right-censored. Quantile of the Kaplan-Meier estimate (the "
         "smallest duration whose survival is at most 1 - q).",
     "onset_rate_risk":
-        "Rows of the predictor file with every predictor known, in five equal-count groups of "
-        "an EWP-style risk score: the predicted probability of the baseline's elastic-net "
-        "logistic regression (record baseline), out of fold (each country's rows scored by a "
-        "model fitted without that country: 5 country-grouped folds, penalty chosen inside "
-        "each by cross-validation). Event: mk_onset_1or2 (an onset in the next one or two "
-        "years). Every country-year is at risk, ongoing episodes included (the EWP's "
-        "convention).",
+        "Rows of the predictor file with every predictor known and no mass-killing episode "
+        "ongoing in the year (mk_ongoing_count_log2 = 0: at risk of a new onset, the rows a "
+        "simulated profile, which starts without an ongoing episode, stands for), in five "
+        "equal-count groups of an EWP-style risk score: the predicted probability of the "
+        "baseline's elastic-net logistic regression (record baseline), out of fold (each "
+        "country's rows scored by a model fitted, on all its complete rows as the EWP does, "
+        "without that country: 5 country-grouped folds, penalty chosen inside each by "
+        "cross-validation). Event: mk_onset_1or2 (an onset in the next one or two years).",
     "onset_share_top_quintile":
-        "Share of the onsets (mk_onset_1or2 = 1) of the scored rows that fall in quintile 5 of "
-        "the risk score (onset_rate_risk): how strongly the predictors concentrate risk.",
+        "Share of the onsets (mk_onset_1or2 = 1) of the rows of onset_rate_risk (scored, no "
+        "episode ongoing) that fall in quintile 5 of the risk score: how strongly the "
+        "predictors concentrate risk.",
 }
 
 
@@ -301,11 +303,20 @@ def risk_scores(predictors: pd.DataFrame, seed: int = 0) -> np.ndarray:
     return score
 
 
-def risk_quintiles(score: np.ndarray) -> np.ndarray:
-    """Each row's quintile (0-4) of :func:`risk_scores` (five equal-count groups), -1 where the
-    row has no score: the groups the gradient targets are measured in, for a model's forecasts
-    of the same rows too."""
+def outside_episode(predictors: pd.DataFrame) -> np.ndarray:
+    """Rows with no mass-killing episode ongoing in the year (``mk_ongoing_count_log2 = 0``):
+    at risk of a new onset, as a simulated profile is (it starts without an ongoing episode)."""
+    return (predictors["mk_ongoing_count_log2"] == 0).to_numpy()
+
+
+def risk_quintiles(score: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each row's quintile (0-4) of :func:`risk_scores` (five equal-count groups) among the
+    scored rows that ``rows`` marks (all by default), -1 elsewhere: the groups the gradient
+    targets are measured in (``rows``: :func:`outside_episode`), for a model's forecasts of
+    the same rows too."""
     known = ~np.isnan(score)
+    if rows is not None:
+        known &= rows
     quintile = np.full(len(score), -1)
     quintile[known] = pd.qcut(score[known], 5, labels=False)
     return quintile
@@ -314,11 +325,12 @@ def risk_quintiles(score: np.ndarray) -> np.ndarray:
 def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
                      seed: int = 0, score: np.ndarray | None = None) -> list[Target]:
     """Onset rates by quintile of the out-of-fold risk score (``score``: :func:`risk_scores`
-    of ``predictors``, computed here if not given), and the top quintile's share of the onsets
-    (stabler than a top-to-bottom ratio, whose bottom quintile has a handful)."""
+    of ``predictors``, computed here if not given) among the rows outside an episode
+    (:func:`outside_episode`), and the top quintile's share of their onsets (stabler than a
+    top-to-bottom ratio, whose bottom quintile has a handful)."""
     score = risk_scores(predictors, seed) if score is None else score
-    known = ~np.isnan(score)
-    quintile = risk_quintiles(score)
+    quintile = risk_quintiles(score, outside_episode(predictors))
+    known = quintile >= 0
     y = predictors[OUTCOME].to_numpy()
     profiles = predictors["profile"].to_numpy()
     out = []

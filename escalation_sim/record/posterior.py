@@ -121,6 +121,15 @@ class Posterior:
     def parameters(self, i: int) -> dict[str, float]:
         return {n: float(v) for n, v in zip(self.names, self.values[i], strict=True)}
 
+    def error(self, i: int, e: InputError) -> InputError:
+        """``e``, a scenario that parameter set ``i`` made invalid, as an error of this file:
+        its row and the scenario's field (a posterior's column, or a field checked with one),
+        and the scenario it was applied to."""
+        return InputError(self.source, [
+            (f"row {i + 1}" + (f", {field}" if field else ""),
+             f"{problem} (this parameter set applied to {e.source})")
+            for field, problem in e.problems])
+
 
 DRAW_STREAM = 0x5EED
 """Mixed into a run's seed for its posterior draw, so the draw and the run's own random numbers
@@ -134,19 +143,45 @@ def draw_seed(seed: int, i: int) -> int:
     return run_seed(run_seed(seed, i), DRAW_STREAM)
 
 
+def clashes(posterior: Posterior, overrides: Sequence[str]) -> list[str]:
+    """The posterior's columns that ``--set`` overrides (``PATH=VALUE``) also set, a whole
+    section included (``violence={state_orders=0.5}``), in the posterior's order."""
+    from ..scenario import apply_override, flatten
+
+    layer: dict = {}
+    for assignment in overrides:
+        apply_override(layer, assignment)
+    set_paths = set(flatten(layer))
+    return [n for n in scenario_columns(posterior) if n in set_paths]
+
+
 def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], seed: int,
                     runs: int) -> list[Scenario]:
     """One scenario per run of an ensemble of ``name`` (with ``overrides``): run ``i`` with the
     scenario coefficients of its drawn parameter set (one scenario built per distinct draw).
     Link coefficients (``links.*``) describe how a predictors row becomes a profile, so they
-    apply to profiles (``forecast``) only, not to a named scenario."""
+    apply to profiles (``forecast``) only, not to a named scenario.
+
+    An override of a parameter the posterior fits is refused (``ValueError`` naming the
+    fields): each run takes the drawn value, so the override would be silently ignored, and
+    fixing one parameter while drawing the others from a joint posterior fitted with it free is
+    not that posterior."""
+    clash = clashes(posterior, overrides)
+    if clash:
+        raise ValueError(f"--set {', '.join(clash)}: the posterior {posterior.source} fits "
+                         f"{'this parameter' if len(clash) == 1 else 'these parameters'} "
+                         "(each run takes its drawn value); drop the --set, or run without "
+                         "the posterior (--posterior none)")
     built: dict[int, Scenario] = {}
     out = []
     for i in range(runs):
         j = posterior.draw(draw_seed(seed, i))
         if j not in built:
             _, fitted_overrides = split(posterior.parameters(j))
-            built[j] = load_scenario(name, [*overrides, *fitted_overrides])
+            try:
+                built[j] = load_scenario(name, [*overrides, *fitted_overrides])
+            except InputError as e:
+                raise posterior.error(j, e) from None
         out.append(built[j])
     return out
 
@@ -232,11 +267,12 @@ def read_posterior(path: str | Path) -> Posterior:
             problems.append((f"column {name}", f"{x[bad[0]]:g} (row {bad[0] + 1}) is outside "
                                                f"the parameter's bounds [{f.low:g}, {f.high:g}]"))
         values.append(x)
-    if not problems:
+    for i in range(table.num_rows if not problems else 0):
         try:
-            split(dict(zip(names, (v[0] for v in values), strict=True)))
+            split(dict(zip(names, (v[i] for v in values), strict=True)))
         except ValueError as e:  # a cross-field check of ProfileLinks
-            problems.append(("", f"row 1: {str(e).splitlines()[-1]}"))
+            problems.append((f"row {i + 1}", str(e).splitlines()[-1]))
+            break
     if problems:
         raise InputError(source, problems)
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
