@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 import tempfile
@@ -834,7 +835,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          f"{args.dask_timeout}")
     load_calibration(args.calibration)  # a bad file fails before any work
     _output_dir(args.out)
-    command = "escalation-sim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "calibrate"
+    command = "escalation-sim " + shlex.join(args.argv)
 
     def log(line: str) -> None:
         if not args.json:
@@ -874,6 +875,8 @@ COMMANDS = {"run": cmd_run, "forecast": cmd_forecast, "calibrate": cmd_calibrate
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # what was asked, as typed (the calibration records it): main's own argv, else the process's
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     previous = None
     # not in the main thread (an embedding program), SIGTERM is left alone
     with contextlib.suppress(ValueError):
