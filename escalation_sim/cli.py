@@ -265,7 +265,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     policy = _policy(scenario, args.policy)
     _check_workers_memory(scenario, args)
-    posterior, drawn = _drawn(args, args.runs)
+    posterior, drawn, groups = _drawn(args, args.runs)
     out = _output_dir(args.out)
     bar = None
     if not args.no_progress and not args.json:
@@ -279,7 +279,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    summary = summarize(outcomes)
+    summary = summarize(outcomes, groups=groups)
     saved = _save(out / "outcomes.csv", _outcomes_csv({None: outcomes}, posterior),
                   "run outcomes")
     files = {"outcomes": str(saved)}
@@ -437,7 +437,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     chosen = {name: resolve_policy(scenario, name) for name in names}
     _check_workers_memory(scenario, args)
-    posterior, drawn = _drawn(args, args.runs)
+    posterior, drawn, groups = _drawn(args, args.runs)
     out = _output_dir(args.out)
     results = {}
     bar = None
@@ -453,7 +453,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    report = compare(results)
+    report = compare(results, groups=groups)
     saved = _save(out / "outcomes.csv", _outcomes_csv(results, posterior), "run outcomes")
     if args.json:
         _print_json({"scenario": scenario.name, "seed": args.seed, "comparison": report,
@@ -755,6 +755,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         print(f"  The model's numbers, each run with a parameter set drawn from {posterior.source}"
               " (its own calibration); p_onset averages over the posterior and its interval "
               "covers run and parameter uncertainty together. " + CAVEAT)
+        split = info["parameter_split"]
+        if split["estimable"]:
+            sd, share = split["parameter_sd"], split["parameter_share"]
+            print(f"  Within a row, p_onset varies between parameter sets with an sd of {sd:.1%} "
+                  "on average, " + ("no variance at all" if share is None else
+                                    f"{share:.0%} of a run's variance") +
+                  f" ({split['sets']} row-and-set groups, {split['runs']} runs); the rest is "
+                  "run-to-run noise.")
+        else:
+            print(f"  {split['note']}")
     else:
         print("  The model's numbers, uncalibrated (every link and coefficient an assumption); "
               "the intervals cover run-to-run noise only. " + CAVEAT)
@@ -771,21 +781,21 @@ def _posterior(value: str):
 
 
 def _drawn(args: argparse.Namespace, runs: int):
-    """``(posterior, one scenario per run)`` for ``ensemble``/``compare --posterior``, or
-    ``(None, None)``; a posterior with only link coefficients is refused (they act on profiles
-    only)."""
+    """``(posterior, one scenario per run, the parameter set each run drew)`` for
+    ``ensemble``/``compare --posterior``, or ``(None, None, None)``; a posterior with only link
+    coefficients is refused (they act on profiles only)."""
     posterior = _posterior(args.posterior)
     if posterior is None:
-        return None, None
-    from .record.posterior import drawn_scenarios, scenario_columns
+        return None, None, None
+    from .record.posterior import drawn_scenarios, draws, scenario_columns
 
     if not scenario_columns(posterior):
         raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
                          "coefficients (links.*), which act on profiles (forecast), not on a "
                          "named scenario")
     try:
-        return posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed,
-                                          runs)
+        return (posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed,
+                                           runs), draws(posterior, args.seed, runs))
     except ValueError as e:   # a --set of a parameter the posterior fits
         raise UsageError(str(e)) from None
 
@@ -799,7 +809,8 @@ def _posterior_note(posterior) -> dict | None:
     return {"file": posterior.source, "parameters": used,
             "note": f"Each run drew one parameter set of {posterior.source} by weight (its "
                     f"{', '.join(used)}; link coefficients apply to profiles only): rates and "
-                    "intervals cover parameter and run uncertainty together."}
+                    "intervals cover parameter and run uncertainty together (which part is the "
+                    "parameters': the summary's parameter split)."}
 
 
 # ---- calibrate: ABC-SMC against the record (escalation_sim.record.calibrate) -----------------

@@ -54,8 +54,11 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
     }
 
 
-def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95) -> dict:
-    """Per-policy summaries and per-pair paired differences (second minus first)."""
+def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95,
+            groups: Sequence[int] | None = None) -> dict:
+    """Per-policy summaries and per-pair paired differences (second minus first). ``groups``:
+    the posterior parameter set each run drew (the same under every policy), which adds the
+    parameter share of each per-policy rate (:func:`~escalation_sim.outcomes.summarize`)."""
     names = list(results)
     n = {len(v) for v in results.values()}
     if len(n) != 1:
@@ -66,7 +69,7 @@ def compare(results: dict[str, Sequence[RunOutcome]], confidence: float = 0.95) 
     cols = {name: columns(v) for name, v in results.items()}
     per_policy = {}
     for name in names:
-        s = summarize(cols[name], confidence)
+        s = summarize(cols[name], confidence, groups)
         s["cost"] = mean_ci(cols[name]["cost"], confidence)
         per_policy[name] = s
     base = names[0]
@@ -93,6 +96,31 @@ def paired_metrics(first: Sequence[RunOutcome] | Columns, second: Sequence[RunOu
             if metric not in _OPTIONAL or (metric in first and metric in second)}
 
 
+SPLIT_RATES = (("reach_stage_at_least", "2", "P(stage>=2)"), ("reach_stage_at_least", "3",
+                                                               "P(stage>=3)"),
+               ("mass_killing_onset", None, "P(onset)"))
+
+
+def _split_lines(policies: dict, split: dict) -> list[str]:
+    """Per policy, the sd of its rates between the posterior's parameter sets (and that
+    variance's share of a run's variance)."""
+    from .outcomes import split_text
+
+    lines = ["", "Parameter uncertainty: sd of each rate between parameter sets (its share of a "
+                 "run's variance)",
+             f"{'policy':<16}" + "".join(f"{label:>18}" for *_, label in SPLIT_RATES)]
+    for name, s in policies.items():
+        cells = []
+        for key, sub, _ in SPLIT_RATES:
+            r = s.get(key, {})
+            r = r.get(sub, {}) if sub else r
+            sd, share = r.get("parameter_sd"), r.get("parameter_share")
+            cells.append("-" if sd is None else
+                         f"{sd:.1%} ({'-' if share is None else f'{share:.0%}'})")
+        lines.append(f"{name:<16}" + "".join(f"{c:>18}" for c in cells))
+    return [*lines, split_text(split)]
+
+
 def format_comparison(report: dict) -> str:
     """The comparison as plain-text tables."""
     pct = int(round(report["confidence"] * 100))
@@ -108,6 +136,9 @@ def format_comparison(report: dict) -> str:
             f"{s['mass_killing_onset']['p'] if 'mass_killing_onset' in s else float('nan'):>10.1%}"
             f"{stopped:>9.1%}{s['deaths']['mean']:>9.0f}{s['cost']['mean']:>9.0f}"
             f"{'-' if cpa is None else f'{cpa:.0f}':>17}")
+    first = next(iter(report["policies"].values()), {})
+    if "parameter_split" in first:
+        lines += _split_lines(report["policies"], first["parameter_split"])
     lines += ["", f"Paired differences (second − first), {pct}% CI paired vs unpaired on the same "
               "runs:"]
     for row in report["pairs"]:

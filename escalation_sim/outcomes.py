@@ -241,6 +241,96 @@ def mean_ci(values: Sequence[float], confidence: float = 0.95) -> dict[str, floa
     return {"mean": m, "low": m - half, "high": m + half}
 
 
+SPLIT_METHOD = ("method of moments over runs grouped by their drawn parameter set (one-way "
+                "random effects, the sets weighted by how often they were drawn): parameter "
+                "variance = (SSB - (J - 1) MSW) / N, floored at 0; run variance = MSW")
+"""How :func:`variance_split` separates parameter from run uncertainty (README, "Which is
+which")."""
+
+
+def variance_split(values: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray,
+                   strata: Sequence[int] | np.ndarray | None = None) -> dict[str, Any]:
+    """How much of the spread of a per-run quantity comes from the parameter set each run drew
+    (``groups[i]``, e.g. the posterior row) and how much from the run itself.
+
+    Runs that drew their parameters by weight from a posterior sample it: set ``j`` is drawn
+    ``n_j`` times of ``N``. A method-of-moments split (one-way random effects): the run
+    variance is ``MSW = Σ_j Σ_i (x_ij − x̄_j)² / (N − J)`` (for 0/1 flags, a set's binomial
+    variance p(1 − p), averaged); the parameter variance — the variance of the per-set mean
+    over the posterior as the runs sampled it — is the spread of the set means less what their
+    own noise adds to it: ``(SSB − (J − 1) MSW) / N``, ``SSB = Σ_j n_j (x̄_j − x̄)²``, floored at
+    0 (with equal ``n_j = n``: the variance of the set means minus the mean within-set variance
+    over ``n``, times (J − 1)/J). Their sum is the variance of one run's outcome. With
+    ``strata`` (a forecast's rows) sets are grouped within each stratum and measured from its
+    own mean, and the sums pool (``J − S`` in place of ``J − 1``): the parameter variance
+    within a stratum, averaged over runs.
+
+    Returns ``sets`` (J), ``runs`` (N), ``parameter_var`` and ``run_var`` (None when not
+    estimable), ``estimable`` and ``reason`` (why not, or ""). Not estimable: fewer than two
+    runs per drawn set on average (``N − J < J``: most sets drawn once, so the run variance
+    rests on too few repeats to subtract). When every stratum drew a single set, the
+    parameter variance among these runs is exactly 0: all their spread is the runs' own."""
+    x = np.asarray(values, float)
+    g = np.asarray(groups, np.int64)
+    s = np.zeros_like(g) if strata is None else np.asarray(strata, np.int64)
+    n_runs = x.size
+    pairs, idx = np.unique(np.column_stack([s, g]), axis=0, return_inverse=True)
+    idx = idx.ravel()
+    n_sets, n_strata = len(pairs), len(np.unique(s))
+    n_j = np.bincount(idx).astype(float)
+    sum_j = np.bincount(idx, x)
+    mean_j = sum_j / n_j
+    ss_within = max(float(np.sum(np.bincount(idx, x * x) - sum_j * mean_j)), 0.0)
+    out: dict[str, Any] = {"sets": n_sets, "runs": n_runs, "parameter_var": None,
+                           "run_var": None, "estimable": False, "reason": ""}
+    df_b, df_w = n_sets - n_strata, n_runs - n_sets
+    if df_b == 0:   # one set per stratum: every run of a stratum had the same parameters
+        out.update(parameter_var=0.0, run_var=ss_within / df_w if df_w else 0.0,
+                   estimable=True)
+        return out
+    if df_w < n_sets:
+        out["reason"] = (f"{n_runs} runs drew {n_sets} distinct parameter sets, too few runs "
+                         "per set (fewer than 2 on average) to tell parameter from run noise")
+        return out
+    s_of = np.unique(pairs[:, 0], return_inverse=True)[1].ravel()
+    stratum_mean = np.bincount(s_of, sum_j) / np.bincount(s_of, n_j)
+    ss_between = float(np.sum(n_j * (mean_j - stratum_mean[s_of]) ** 2))
+    msw = ss_within / df_w
+    out.update(parameter_var=max((ss_between - df_b * msw) / n_runs, 0.0), run_var=msw,
+               estimable=True)
+    return out
+
+
+def parameter_fields(flags: np.ndarray, groups: np.ndarray,
+                     strata: np.ndarray | None = None) -> dict[str, float | None]:
+    """``parameter_sd`` (the standard deviation of the per-set rate across the drawn sets) and
+    ``parameter_share`` (its share of the total variance of a run's outcome) of a rate, from
+    :func:`variance_split`; None where not estimable (and the share where nothing varies)."""
+    v = variance_split(flags, groups, strata)
+    if not v["estimable"]:
+        return {"parameter_sd": None, "parameter_share": None}
+    total = v["parameter_var"] + v["run_var"]
+    return {"parameter_sd": float(np.sqrt(v["parameter_var"])),
+            "parameter_share": v["parameter_var"] / total if total > 0 else None}
+
+
+def split_note(groups: np.ndarray, strata: np.ndarray | None = None) -> dict[str, Any]:
+    """What a summary's ``parameter_split`` says: the drawn sets, whether the split is
+    estimable, the method, and how to read the interval and the split."""
+    v = variance_split(np.zeros(len(groups)), groups, strata)
+    note = ("Each rate's interval (Wilson) covers the mean over the posterior, run and parameter "
+            "noise together. ")
+    note += ("The parameter sd (parameter_sd) is how much the rate itself varies between the "
+             "posterior's parameter sets, in the rate's units; its share (parameter_share) is "
+             "that variance's share of a run's variance, the rest being run-to-run noise. "
+             f"Point estimates without an interval, from {v['sets']} sets drawn: rough when "
+             "few." if v["estimable"] else
+             f"Parameter and run uncertainty are not separated: {v['reason']}; run more runs "
+             "than the posterior has parameter sets.")
+    return {"sets": v["sets"], "runs": v["runs"], "estimable": v["estimable"],
+            "method": SPLIT_METHOD, "note": note}
+
+
 COLUMNS = ("highest_stage", "stopped_at", "mass_atrocity", "mass_killing_onset",
            "mass_killing_ended", "mass_killing_recurrence",
            "recurrences", "deaths", "deaths_noncombatant", "displaced_peak", "cost")
@@ -262,36 +352,49 @@ def columns(outcomes: Sequence[RunOutcome] | Columns | Any) -> Columns:
     return {f: np.array([getattr(o, f) for o in outcomes], float) for f in COLUMNS}
 
 
-def summarize(outcomes: Sequence[RunOutcome] | Columns, confidence: float = 0.95) -> dict:
+def summarize(outcomes: Sequence[RunOutcome] | Columns, confidence: float = 0.95,
+              groups: Sequence[int] | np.ndarray | None = None) -> dict:
     """Ensemble summary: stage reach and stop rates, mass atrocity, deaths; stable field names.
-    ``outcomes`` is anything :func:`columns` takes."""
+    ``outcomes`` is anything :func:`columns` takes.
+
+    ``groups`` (runs that drew their parameters from a posterior: the set each run drew) adds
+    to every rate its ``parameter_sd`` and ``parameter_share`` (:func:`parameter_fields`) and to
+    the summary a ``parameter_split`` (:func:`split_note`); without it the summary is as it
+    always was."""
     c = columns(outcomes)
     n = len(c["highest_stage"])
-    reach = {str(k): Rate.of(c["highest_stage"] >= k, confidence) for k in (1, 2, 3)}
-    stopped = {str(k): Rate.of(c["stopped_at"] == k, confidence) for k in (1, 2, 3)}
-    return {
+    g = None if groups is None else np.asarray(groups)
+
+    def rate(flags: np.ndarray) -> dict:
+        r = asdict(Rate.of(flags, confidence))
+        return r if g is None else {**r, **parameter_fields(flags, g)}
+
+    out = {
         "runs": n,
         "confidence": confidence,
-        "reach_stage_at_least": {k: asdict(r) for k, r in reach.items()},
-        "stopped_at_stage": {k: asdict(r) for k, r in stopped.items()},
-        "mass_atrocity": asdict(Rate.of(c["mass_atrocity"] != 0, confidence)),
-        "recurrence": asdict(Rate.of(c["recurrences"] > 0, confidence)),
+        "reach_stage_at_least": {str(k): rate(c["highest_stage"] >= k) for k in (1, 2, 3)},
+        "stopped_at_stage": {str(k): rate(c["stopped_at"] == k) for k in (1, 2, 3)},
+        "mass_atrocity": rate(c["mass_atrocity"] != 0),
+        "recurrence": rate(c["recurrences"] > 0),
         "deaths": mean_ci(c["deaths"], confidence),
         "displaced_peak": mean_ci(c["displaced_peak"], confidence),
-        **(_onset_summary(c, confidence) if "mass_killing_onset" in c else {}),
+        **(_onset_summary(c, rate, confidence) if "mass_killing_onset" in c else {}),
     }
+    if g is not None:
+        out["parameter_split"] = split_note(g)
+    return out
 
 
-def _onset_summary(c: Columns, confidence: float) -> dict:
+def _onset_summary(c: Columns, rate, confidence: float) -> dict:
     """The mass-killing onset and what goes with it (absent from tables written before it)."""
     onset, stage3 = c["mass_killing_onset"] != 0, c["highest_stage"] >= 3
     return {
-        "mass_killing_onset": asdict(Rate.of(onset, confidence)),
-        "stage3_without_onset": asdict(Rate.of(stage3 & ~onset, confidence)),
-        "onset_without_stage3": asdict(Rate.of(onset & ~stage3, confidence)),
-        **({"mass_killing_ended": asdict(Rate.of(c["mass_killing_ended"] != 0, confidence))}
+        "mass_killing_onset": rate(onset),
+        "stage3_without_onset": rate(stage3 & ~onset),
+        "onset_without_stage3": rate(onset & ~stage3),
+        **({"mass_killing_ended": rate(c["mass_killing_ended"] != 0)}
            if "mass_killing_ended" in c else {}),
-        "mass_killing_recurrence": asdict(Rate.of(c["mass_killing_recurrence"] != 0, confidence)),
+        "mass_killing_recurrence": rate(c["mass_killing_recurrence"] != 0),
         "deaths_noncombatant": mean_ci(c["deaths_noncombatant"], confidence),
     }
 
@@ -299,12 +402,14 @@ def _onset_summary(c: Columns, confidence: float) -> dict:
 def format_table(summary: dict) -> str:
     """The ensemble summary as a plain-text table."""
     pct = int(round(summary["confidence"] * 100))
-    lines = [f"{'outcome':<48}{'rate':>8}   {pct}% CI (Wilson)      runs",
-             "-" * 82]
+    split = summary.get("parameter_split")
+    lines = [f"{'outcome':<48}{'rate':>8}   {pct}% CI (Wilson)      runs"
+             + ("   param. sd  share" if split else ""),
+             "-" * (82 + (19 if split else 0))]
 
     def row(label: str, r: dict) -> None:
         lines.append(f"{label:<48}{r['p']:>8.1%}   [{r['low']:6.1%}, {r['high']:6.1%}]"
-                     f"   {r['count']:>4}/{r['n']}")
+                     f"   {r['count']:>4}/{r['n']}" + (_split_cells(r) if split else ""))
 
     for k, label in (("1", "general risk"), ("2", "specific threat"),
                      ("3", "imminent/ongoing atrocity")):
@@ -323,5 +428,19 @@ def format_table(summary: dict) -> str:
     d = summary["deaths"]
     lines.append(f"{'deaths (people), mean':<48}{d['mean']:>8.0f}   [{d['low']:6.0f}, "
                  f"{d['high']:6.0f}]")
+    if split:
+        lines.append(split_text(split))
     lines.append(CAVEAT)
     return "\n".join(lines)
+
+
+def _split_cells(r: dict) -> str:
+    sd, share = r.get("parameter_sd"), r.get("parameter_share")
+    return (f"   {'-' if sd is None else f'{sd:.1%}':>9}"
+            f"  {'-' if share is None else f'{share:.0%}':>5}")
+
+
+def split_text(split: dict) -> str:
+    """A ``parameter_split`` (:func:`split_note`) as the lines under a table."""
+    return (f"Runs drew {split['sets']} distinct parameter sets of the posterior "
+            f"({split['runs']} runs). {split['note']}")

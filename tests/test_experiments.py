@@ -508,5 +508,113 @@ def test_a_directory_of_another_result_format_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError) as e:
         read_manifest(tmp_path)
     assert e.value.problems == [("format", "written by another version of escalation-sim "
-                                 f"(result format 1; this version reads {FORMAT}): run the sweep "
-                                 "again into a new --out")]
+                                 f"(result format 1; this version reads 4 and {FORMAT}): run "
+                                 "the sweep again into a new --out")]
+
+
+# ---- a posterior: each replication draws a parameter set ---------------------------------------
+POSTERIOR_TINY = """\
+name = "posterior"
+scenario = "default"
+seed = 3
+replications = 3
+policies = ["none", "early_pillar2"]
+posterior = "p.parquet"
+[sampler]
+method = "grid"
+[[parameters]]
+path = "government.inclusiveness"
+levels = [0.2, 0.8]
+"""
+
+
+def _write_posterior(path: Path) -> Path:
+    from escalation_sim.record.posterior import write_posterior
+
+    write_posterior(path, ["violence.state_orders"], np.array([[0.0], [0.4], [1.0]]),
+                    np.array([0.3, 0.3, 0.4]), {"note": "test"})
+    return path
+
+
+@pytest.mark.slow
+def test_a_sweep_with_a_posterior_draws_per_replication_and_repeats_on_two_workers(tmp_path):
+    """12 runs of 36 months: replication r draws the set ensemble --seed 3 --posterior draws
+    for run r, at both points and under both policies, and the table is the same on 1 and 2
+    workers; the manifest names the posterior file."""
+    from escalation_sim.record.posterior import draws, read_posterior
+
+    _write_posterior(tmp_path / "p.parquet")
+    f = write_experiment(tmp_path / "e.toml", POSTERIOR_TINY)
+    sweep(f, tmp_path / "one", workers=1)
+    sweep(f, tmp_path / "two", workers=2, batch=1)
+    one, two = read_runs(tmp_path / "one"), read_runs(tmp_path / "two")
+    pd.testing.assert_frame_equal(one, two)
+    assert (one.status == "ok").all()
+    expected = [j + 1 for j in draws(read_posterior(tmp_path / "p.parquet"), 3, 3)]
+    assert list(one.groupby("replication")["posterior_row"].unique().map(list)) == [
+        [r] for r in expected]
+    m = json.loads((tmp_path / "one" / "manifest.json").read_text())
+    assert m["format"] == 5 and m["posterior"]["file"] == str(tmp_path / "p.parquet")
+    assert m["posterior"]["parameters"] == ["violence.state_orders"]
+    assert m["posterior"]["rows_by_replication"] == expected
+    _write_posterior(tmp_path / "p.parquet")   # the same bytes: resume is fine
+    assert sweep(f, tmp_path / "one", workers=1, resume=True).ran == 0
+    from escalation_sim.record.posterior import write_posterior
+
+    write_posterior(tmp_path / "p.parquet", ["violence.state_orders"], np.array([[0.5]]),
+                    np.array([1.0]), {})
+    with pytest.raises(InputError, match="posterior file differs"):
+        sweep(f, tmp_path / "one", workers=1, resume=True)
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    (lambda b: b.replace('path = "government.inclusiveness"', 'path = "violence.state_orders"'),
+     "parameters.0.path", "violence.state_orders is fitted by the posterior"),
+    (lambda b: b.replace('path = "government.inclusiveness"', 'path = "violence"')
+     .replace("levels = [0.2, 0.8]", 'levels = ["x"]'),
+     "parameters.0.path", "violence is fitted by the posterior"),
+    (lambda b: 'set = ["violence.state_orders=0.3"]\n' + b, "set",
+     "violence.state_orders: fitted by the posterior"),
+])
+def test_a_sweep_that_varies_or_sets_a_fitted_parameter_is_refused(tmp_path, capsys, change,
+                                                                   field, words):
+    from escalation_sim.cli import main
+
+    _write_posterior(tmp_path / "p.parquet")
+    f = tmp_path / "e.toml"
+    f.write_text(change(POSTERIOR_TINY))
+    with pytest.raises(InputError) as e:
+        plan(f)
+    assert [p[0] for p in e.value.problems] == [field]
+    assert words in e.value.problems[0][1] and str(tmp_path / "p.parquet") in \
+        e.value.problems[0][1]
+    assert main(["sweep", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"{f}: {field}: "), err
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_a_sweep_posterior_of_links_only_or_missing_is_refused(tmp_path):
+    from escalation_sim.record.posterior import write_posterior
+
+    f = tmp_path / "e.toml"
+    f.write_text(POSTERIOR_TINY)
+    with pytest.raises(InputError, match="no such posterior file"):
+        plan(f)
+    write_posterior(tmp_path / "p.parquet", ["links.complicity_killings"], np.array([[0.5]]),
+                    np.array([1.0]), {})
+    with pytest.raises(InputError) as e:
+        plan(f)
+    assert e.value.problems[0][0] == "posterior" and "act on profiles" in e.value.problems[0][1]
+
+
+def test_a_sweep_without_a_posterior_keeps_the_columns_of_format_4(tmp_path):
+    """Format 5 adds posterior_row only to sweeps with a posterior, so format 4 directories
+    read as they are."""
+    from escalation_sim.experiments.manifest import READS
+    from escalation_sim.experiments.store import run_schema
+
+    p = plan(write_experiment(tmp_path / "e.toml", TINY))
+    assert p.posterior is None and {s.drawn for s in p.runs()} == {None}
+    assert "posterior_row" not in run_schema(p.design.points[0]).names
+    assert 4 in READS

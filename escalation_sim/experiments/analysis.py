@@ -461,7 +461,8 @@ def analyze(root: str | Path, out: str | Path | None = None,
     report: dict[str, Any] = {
         "experiment": m["experiment"]["name"], "runs": len(res.runs), "total_runs":
         m["total_runs"], "failed": len(res.failed), "complete": len(res.runs) == m["total_runs"],
-        "confidence": confidence, "policies": m["policies"], "parameters": params}
+        "confidence": confidence, "policies": m["policies"], "parameters": params,
+        "posterior": m.get("posterior")}
     by_policy = rates(res.runs, ["policy"], confidence)
     by_policy.to_csv(out / "rates_by_policy.csv", index=False)
     report["rates_by_policy"] = _records_json(by_policy)
@@ -522,6 +523,11 @@ def analyze(root: str | Path, out: str | Path | None = None,
     return report
 
 
+POSTERIOR_NOTE = ("Each replication drew one parameter set of {} (the same at every point "
+                  "and policy; the runs' posterior_row): the intervals cover parameter and run "
+                  "uncertainty together (analyze does not yet say which is which).")
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as plain text."""
     pct = int(round(report["confidence"] * 100))
@@ -529,6 +535,8 @@ def format_report(report: dict[str, Any]) -> str:
              f"runs, {report['failed']} failed"
              + ("" if report["complete"] else " (INCOMPLETE: resume the sweep)"), "",
              f"Rates by policy ({pct}% Wilson CI; failed runs left out):"]
+    if report.get("posterior"):
+        lines[1:1] = ["", POSTERIOR_NOTE.format(report["posterior"]["file"])]
     lines.append(f"  {'policy':<16}{'outcome':<22}{'rate':>7}   CI")
     for r in report["rates_by_policy"]:
         lines.append(f"  {r['policy']:<16}{r['outcome']:<22}{r['p']:>7.1%}   "

@@ -18,12 +18,15 @@ from .. import __version__
 from ..errors import InputError
 
 MANIFEST = "manifest.json"
-FORMAT = 4
+FORMAT = 5
 """The result format a sweep directory is written in: 2 since outcome rows carry the
 mass-killing onset and the deaths by victim and perpetrator, 3 since ``mass_atrocity`` means the
-onset (model v2), 4 since they say whether an episode ended (``mass_killing_ended``); a
-directory of another format is refused with one line (its chunks would read as another
-experiment's)."""
+onset (model v2), 4 since they say whether an episode ended (``mass_killing_ended``), 5 since a
+sweep may draw its runs' parameters from a posterior (the manifest's ``posterior``, the runs'
+``posterior_row``); a directory of a format not in :data:`READS` is refused with one line (its
+chunks would read as another experiment's)."""
+READS = (4, 5)
+"""Formats this version reads: 4 is 5 without a posterior (the same files, no ``posterior``)."""
 
 
 def now() -> str:
@@ -56,8 +59,24 @@ def new_manifest(plan, path: str | Path) -> dict[str, Any]:
         "total_runs": plan.total, "points": len(plan.design), "replications": exp.replications,
         "policies": exp.policies, "parameters": plan.design.names,
         "problem": plan.design.problem, "sampler": exp.sampler.model_dump(),
-        "started": now(),
+        "posterior": _posterior(plan), "started": now(),
     }
+
+
+def _posterior(plan) -> dict[str, Any] | None:
+    """The posterior the runs drew from: its file, the SHA-256 of its bytes (``--resume``
+    refuses another), the parameters the runs took from it and the row each replication drew."""
+    post = plan.posterior
+    if post is None:
+        return None
+    import hashlib
+
+    from ..record.posterior import scenario_columns
+
+    return {"file": post.source,
+            "sha256": hashlib.sha256(Path(post.source).read_bytes()).hexdigest(),
+            "parameters": scenario_columns(post),
+            "rows_by_replication": [j + 1 for j in plan.draws]}
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:
@@ -70,10 +89,11 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
         raise InputError(str(path), [("", f"unreadable manifest: {e}")]) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("experiment"), dict):
         raise InputError(str(path), [("", "not a sweep manifest (no experiment)")])
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in READS:
         raise InputError(str(path), [("format", f"written by another version of escalation-sim "
                                       f"(result format {manifest.get('format')!r}; this version "
-                                      f"reads {FORMAT}): run the sweep again into a new --out")])
+                                      f"reads {' and '.join(map(str, READS))}): run the sweep "
+                                      "again into a new --out")])
     return manifest
 
 
@@ -88,6 +108,10 @@ def resumed(root: Path, manifest: dict[str, Any], resume: bool) -> dict[str, Any
                                       "or another --out")])
     if old.get("experiment", {}).get("digest") != manifest["experiment"]["digest"]:
         raise InputError(str(root), [("", "the experiment file differs from the one this sweep "
+                                      "started with; cannot resume")])
+    if (old.get("posterior") or {}).get("sha256") != (manifest.get("posterior") or {}).get(
+            "sha256"):
+        raise InputError(str(root), [("", "the posterior file differs from the one this sweep "
                                       "started with; cannot resume")])
     if sorted(old.get("scenarios", {})) != sorted(manifest.get("scenarios", {})):
         raise InputError(str(root), [("", "the scenarios found differ from those this sweep "

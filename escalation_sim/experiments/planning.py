@@ -5,7 +5,10 @@ Identity: run ``(point, replication, policy)`` has index
 ``(point * replications + replication) * len(policies) + policy_index`` and seed
 ``rng.run_seed(experiment seed, point * replications + replication)`` — the same for every
 policy (common random numbers), whatever worker runs it and whenever it completes. An experiment
-with no varied parameters therefore has the seeds of ``ensemble --seed S``.
+with no varied parameters therefore has the seeds of ``ensemble --seed S``. With a
+``posterior``, replication ``r`` draws its parameter set from the experiment seed and ``r`` only
+(:func:`_posterior`): the same set at every point and under every policy, and the set run ``r``
+of ``ensemble --seed S --posterior`` draws.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class RunSpec:
     seed: int
     values: tuple[tuple[str, Any], ...]
     scenario: str = ""
+    drawn: int | None = None
+    """With a posterior, the row (0-based) of the parameter set this run drew."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class RunConfig:
     sources: dict[str, str]
     policies: dict[str, dict[str, PolicyParams]]
     outputs: Outputs = field(default_factory=Outputs)
+    drawn: dict[int, tuple[str, ...]] | None = None
+    """With a posterior: each drawn row's scenario coefficients as ``PATH=VALUE`` overrides."""
 
 
 def check_size(path: str | Path, exp: Experiment, scenarios: int,
@@ -87,6 +94,10 @@ class Plan:
     config: RunConfig
     scenarios: list[str]
     skipped: list[str]
+    posterior: Any = None
+    """The experiment's :class:`~escalation_sim.record.posterior.Posterior`, or None."""
+    draws: list[int] = field(default_factory=list)
+    """With a posterior, the row each replication draws (the same at every point and policy)."""
 
     @property
     def total(self) -> int:
@@ -102,10 +113,11 @@ class Plan:
             scenario = values.get("scenario", self.scenarios[0])
             for rep in range(reps):
                 seed = run_seed(e.seed, point * reps + rep)
+                drawn = self.draws[rep] if self.draws else None
                 for k, policy in enumerate(e.policies):
                     run = (point * reps + rep) * npol + k
                     if run not in skip:
-                        yield RunSpec(run, point, rep, policy, seed, vals, scenario)
+                        yield RunSpec(run, point, rep, policy, seed, vals, scenario, drawn)
 
 
 def _base(path: str | Path, exp: Experiment, name: str, field: str):
@@ -173,5 +185,63 @@ def plan(path: str | Path, allow_large: bool = False) -> Plan:
                                          np.tile(design.x, (len(names), 1))]),
                         [{"scenario": n, **pt} for n in names for pt in design.points],
                         design.problem)
-    config = RunConfig(bases=bases, sources=sources, policies=policies, outputs=exp.outputs)
-    return Plan(exp, digest, str(path), design, config, names, skipped)
+    posterior, draws, drawn = _posterior(path, exp, bases, sources)
+    config = RunConfig(bases=bases, sources=sources, policies=policies, outputs=exp.outputs,
+                       drawn=drawn)
+    return Plan(exp, digest, str(path), design, config, names, skipped, posterior, draws)
+
+
+def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any]],
+               sources: dict[str, str]):
+    """``(posterior, the row each replication draws, each drawn row's overrides)`` of an
+    experiment with ``posterior``, or ``(None, [], None)``.
+
+    Replication ``r`` draws with :func:`~escalation_sim.record.posterior.draw_seed` of the
+    experiment's seed and ``r`` — the draw of ``ensemble --seed S --posterior`` for run ``r`` —
+    so every point and policy runs replication ``r`` under the same parameter set (common random
+    numbers) on any executor. Refused, naming the field: a posterior of link coefficients only
+    (they act on profiles), a varied parameter or a ``set`` the posterior fits (the run would
+    take the drawn value, and fixing one parameter of a joint posterior is not that posterior),
+    and a drawn set that makes a base scenario invalid."""
+    if exp.posterior is None:
+        return None, [], None
+    from ..record.posterior import (
+        clashes,
+        draws,
+        read_posterior,
+        scenario_columns,
+        split,
+    )
+
+    posterior = read_posterior(exp.posterior)
+    fitted = scenario_columns(posterior)
+    if not fitted:
+        raise InputError(str(path), [("posterior", f"{exp.posterior} fits only profile link "
+                                      "coefficients (links.*), which act on profiles "
+                                      "(forecast), not on a scenario")])
+    problems = []
+    for i, p in enumerate(exp.parameters):
+        hit = [n for n in fitted if n == p.path or n.startswith(p.path + ".")]
+        if hit:
+            problems.append((f"parameters.{i}.path", f"{p.path} is fitted by the posterior "
+                             f"{exp.posterior} ({', '.join(hit)}): each run takes its drawn "
+                             "value; vary another parameter, or drop the posterior"))
+    clash = clashes(posterior, exp.set)
+    if clash:
+        problems.append(("set", f"{', '.join(clash)}: fitted by the posterior {exp.posterior} "
+                         "(each run takes its drawn value); drop it from set, or drop the "
+                         "posterior"))
+    if problems:
+        raise InputError(str(path), problems)
+    rows = draws(posterior, exp.seed, exp.replications)
+    drawn = {j: tuple(split(posterior.parameters(j))[1]) for j in sorted(set(rows))}
+    for j, assignments in drawn.items():
+        for name, base in bases.items():
+            data = copy.deepcopy(base)
+            for assignment in assignments:
+                apply_override(data, assignment)
+            try:
+                validate(data, sources[name])
+            except InputError as e:
+                raise posterior.error(j, e) from None
+    return posterior, rows, drawn

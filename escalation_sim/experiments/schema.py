@@ -11,6 +11,7 @@ the file, the field (dotted path) and the problem, and the command line exits wi
     seed = 0                           # the experiment seed
     replications = 5                   # runs per sampled point (and per policy)
     policies = ["none", "early_pillar2"]
+    posterior = "fit/posterior.parquet"   # optional: each replication draws a parameter set
 
     [sampler]
     method = "grid"                    # grid | latin | sobol | morris
@@ -186,6 +187,11 @@ class Experiment(_Strict):
                                             "them on common random numbers")
     sampler: Sampler = Sampler()
     parameters: list[Parameter] = Field([], description="The varied parameters")
+    posterior: str | None = Field(
+        None, description="A posterior file (posterior.parquet of `calibrate`; a path relative "
+                          "to this file): replication r of every point draws one parameter set "
+                          "by weight from the experiment's seed and r only, and takes its "
+                          "scenario coefficients; none of them may be varied or set here")
     outputs: Outputs = Outputs()
 
     @model_validator(mode="after")
@@ -232,7 +238,9 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
             return str((path.parent / name).resolve())
         return name
 
-    exp = exp.model_copy(update={"scenario": local(exp.scenario),
-                                 "scenarios": [local(n) for n in exp.scenarios]})
+    exp = exp.model_copy(update={
+        "scenario": local(exp.scenario), "scenarios": [local(n) for n in exp.scenarios],
+        "posterior": None if exp.posterior is None else str((path.parent / exp.posterior)
+                                                            .resolve())})
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return exp, digest

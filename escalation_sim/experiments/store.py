@@ -5,6 +5,7 @@ Layout of a sweep's directory::
     manifest.json            the experiment, code version, progress (informational)
     design.parquet           the sampled points (numeric design, as SALib's analysis needs it)
     runs/chunk-NNNNNN.parquet    one row per run: identity, parameters, status, outcomes
+                                 (and ``posterior_row`` in a sweep with a posterior)
     series/chunk-NNNNNN.parquet  optional time series, one row per kept month of a run
     .lock                    held (``flock``) by the one process writing here; names it
     damaged/                 chunks set aside by ``sweep --resume --repair``
@@ -69,9 +70,16 @@ def _arrow_type(value: Any) -> pa.DataType:
     return pa.string()
 
 
-def run_schema(parameters: dict[str, Any]) -> pa.Schema:
-    """The schema of ``runs/`` chunks; ``parameters`` maps each path to an example value."""
-    return pa.schema(IDENTITY + [(k, _arrow_type(v)) for k, v in parameters.items()] + OUTCOMES)
+POSTERIOR_ROW = "posterior_row"
+"""The column of a sweep with a posterior: the 1-based row of the posterior file whose parameter
+set the run drew (the file itself is in the manifest's ``posterior``)."""
+
+
+def run_schema(parameters: dict[str, Any], posterior: bool = False) -> pa.Schema:
+    """The schema of ``runs/`` chunks; ``parameters`` maps each path to an example value;
+    with a ``posterior``, :data:`POSTERIOR_ROW` follows them."""
+    return pa.schema(IDENTITY + [(k, _arrow_type(v)) for k, v in parameters.items()]
+                     + ([(POSTERIOR_ROW, pa.int64())] if posterior else []) + OUTCOMES)
 
 
 def series_schema(columns: list[str]) -> pa.Schema:
@@ -354,6 +362,7 @@ def _sound(root: Path) -> tuple[Survey, dict[str, Any]]:
         raise InputError(str(root), [("", "no results here (no runs/chunk-*.parquet); run "
                                       "'escalation-sim sweep' first")])
     names = ([n for n, _ in IDENTITY] + list(manifest.get("parameters", []))
+             + ([POSTERIOR_ROW] if manifest.get("posterior") else [])
              + [n for n, _ in OUTCOMES])
     s = survey(root, int(manifest.get("total_runs", 0)), names)
     if s.damaged:

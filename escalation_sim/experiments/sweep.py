@@ -38,7 +38,7 @@ from .executors import DASK_TIMEOUT, executor_for, local_cluster, local_workers
 from .manifest import new_manifest
 from .planning import Plan, RunConfig, RunSpec, plan
 from .samplers import overrides, toml_value
-from .store import ParquetStore, run_schema
+from .store import POSTERIOR_ROW, ParquetStore, run_schema
 
 __all__ = ["Plan", "RunConfig", "RunSpec", "SweepResult", "execute", "local_cluster", "plan",
            "run_batch", "run_scenarios", "sweep"]
@@ -47,13 +47,13 @@ __all__ = ["Plan", "RunConfig", "RunSpec", "SweepResult", "execute", "local_clus
 # ---- one run (in a worker) ------------------------------------------------------------------
 def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarray | None]:
     """Run one spec; never raises: a failure is returned as a row with its error."""
-    row: dict[str, Any] = {"run": spec.run, "point": spec.point,
-                           "replication": spec.replication, "policy": spec.policy,
-                           "seed": spec.seed, "status": "ok", "error": None, **dict(spec.values)}
+    row = _identity(spec, "ok", None)
     out = config.outputs
     try:
         data = copy.deepcopy(config.bases[spec.scenario])
         for assignment in overrides({k: v for k, v in spec.values if k != "scenario"}):
+            apply_override(data, assignment)
+        for assignment in (config.drawn or {}).get(spec.drawn, ()):   # its posterior draw
             apply_override(data, assignment)
         scenario = validate(data, f"{config.sources[spec.scenario]} (point {spec.point})")
         model = run_model(scenario, spec.seed, config.policies[spec.scenario][spec.policy],
@@ -73,6 +73,15 @@ def execute(spec: RunSpec, config: RunConfig) -> tuple[dict[str, Any], np.ndarra
         return row, None
 
 
+def _identity(spec: RunSpec, status: str, error: str | None) -> dict[str, Any]:
+    """A run's identity columns, its point's values and, with a posterior, ``posterior_row``
+    (the 1-based row of the parameter set it drew, as the posterior's errors number rows)."""
+    return {"run": spec.run, "point": spec.point, "replication": spec.replication,
+            "policy": spec.policy, "seed": spec.seed, "status": status, "error": error,
+            **dict(spec.values),
+            **({} if spec.drawn is None else {POSTERIOR_ROW: spec.drawn + 1})}
+
+
 def run_batch(specs: list[RunSpec], config: RunConfig) -> list[tuple[dict, np.ndarray | None]]:
     """Run a batch of specs in order (the unit of work sent to a worker)."""
     return [execute(s, config) for s in specs]
@@ -87,9 +96,7 @@ def lost_rows(specs: list[RunSpec], cause: BaseException) -> list[tuple[dict, No
                  f"{type(cause).__name__}: {cause}")
     else:
         error = f"WorkerLost: the executor lost this run's batch: {type(cause).__name__}: {cause}"
-    return [({"run": s.run, "point": s.point, "replication": s.replication, "policy": s.policy,
-              "seed": s.seed, "status": "failed", "error": error, **dict(s.values)}, None)
-            for s in specs]
+    return [(_identity(s, "failed", error), None) for s in specs]
 
 
 # ---- the Mesa-4-shaped driver ----------------------------------------------------------------
@@ -223,8 +230,9 @@ def sweep(path: str | Path, out: str | Path, *, resume: bool = False, repair: bo
         raise InputError(str(out), [("", f"cannot create directory: {e.strerror}")]) from None
     store = ParquetStore(out, chunk_rows=chunk_rows, chunk_seconds=chunk_seconds)
     series_cols = None if exp.outputs.series == "none" else list(exp.outputs.columns)
-    done = store.open(new_manifest(p, path), run_schema(p.design.points[0]), series_cols,
-                      resume, repair)
+    done = store.open(new_manifest(p, path), run_schema(p.design.points[0],
+                                                        p.posterior is not None),
+                      series_cols, resume, repair)
     todo = p.total - len(done)
     start = time.perf_counter()
     status = "interrupted"

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..outcomes import wilson
+from ..outcomes import parameter_fields, split_note, wilson
 from ..params import Scenario
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
-from .posterior import Posterior, draw_seed, split
+from .posterior import Posterior, draw_seed, draws, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
 
 FORECAST_MONTHS = 24
@@ -82,6 +82,10 @@ class RowForecast:
     p_onset_low: float
     p_onset_high: float
     people_per_civilian: float
+    flags: tuple[bool, ...] = ()
+    """Each run's onset flag, in run order."""
+    draws: tuple[int, ...] = ()
+    """With a posterior, the parameter set (row index of the posterior) each run drew."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,11 +163,13 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     else:
         dispatch(batches, _run_batch, executor, take, lost, max_pending=2 * max(workers, 1) + 2)
     out = []
-    for r, p, f in zip(chosen, profiles, flags, strict=True):
+    for r, p, f, seed_ in zip(chosen, profiles, flags, seeds, strict=True):
         k = sum(bool(x) for x in f)
         lo, hi = wilson(k, runs)
+        drawn = () if posterior is None else tuple(draws(posterior, seed_, runs))
         out.append(RowForecast(r, p.profile, p.year, runs, k, k / runs, lo, hi,
-                               p.scenario.people_per_civilian))
+                               p.scenario.people_per_civilian, tuple(bool(x) for x in f),
+                               drawn))
     return out
 
 
@@ -204,11 +210,29 @@ def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> b
 
 
 def summary(rows: Sequence[RowForecast], **context) -> dict:
-    """A small aggregate summary (no row is singled out)."""
+    """A small aggregate summary (no row is singled out). With a posterior (rows with
+    ``draws``), ``parameter_split`` says how much of ``p_onset``'s spread within a row comes
+    from the parameters (:func:`parameter_split`)."""
     p = np.array([r.p_onset for r in rows])
     ppc = np.array([r.people_per_civilian for r in rows])
-    return {**context, "rows": len(rows), "runs_per_row": rows[0].n_runs if rows else 0,
-            "mean_p_onset": float(p.mean()) if len(p) else None,
-            "rows_with_an_onset": int((p > 0).sum()),
-            "people_per_civilian_median": float(np.median(ppc)) if len(ppc) else None,
-            "note": NOTE_POSTERIOR if context.get("posterior") else NOTE}
+    out = {**context, "rows": len(rows), "runs_per_row": rows[0].n_runs if rows else 0,
+           "mean_p_onset": float(p.mean()) if len(p) else None,
+           "rows_with_an_onset": int((p > 0).sum()),
+           "people_per_civilian_median": float(np.median(ppc)) if len(ppc) else None,
+           "note": NOTE_POSTERIOR if context.get("posterior") else NOTE}
+    if rows and rows[0].draws:
+        out["parameter_split"] = parameter_split(rows)
+    return out
+
+
+def parameter_split(rows: Sequence[RowForecast]) -> dict:
+    """How much of a row's ``p_onset`` is parameter uncertainty, pooled over rows: the
+    one-way random-effects split (:func:`~escalation_sim.outcomes.variance_split`) of the runs'
+    onset flags grouped by drawn parameter set within each row (rows are strata): the average,
+    over rows, of the sd of a row's p_onset between the posterior's parameter sets
+    (``parameter_sd``) and its share of a run's variance (``parameter_share``); None where the
+    runs per drawn set are too few to tell (``note`` says so)."""
+    flags = np.concatenate([np.asarray(r.flags, float) for r in rows])
+    groups = np.concatenate([np.asarray(r.draws) for r in rows])
+    strata = np.repeat(np.arange(len(rows)), [len(r.flags) for r in rows])
+    return {**parameter_fields(flags, groups, strata), **split_note(groups, strata)}

@@ -143,6 +143,11 @@ def draw_seed(seed: int, i: int) -> int:
     return run_seed(run_seed(seed, i), DRAW_STREAM)
 
 
+def draws(posterior: Posterior, seed: int, runs: int) -> list[int]:
+    """The parameter set (row index) each of ``runs`` runs of a batch seeded ``seed`` draws."""
+    return [posterior.draw(draw_seed(seed, i)) for i in range(runs)]
+
+
 def clashes(posterior: Posterior, overrides: Sequence[str]) -> list[str]:
     """The posterior's columns that ``--set`` overrides (``PATH=VALUE``) also set, a whole
     section included (``violence={state_orders=0.5}``), in the posterior's order."""
@@ -174,8 +179,7 @@ def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], s
                          "the posterior (--posterior none)")
     built: dict[int, Scenario] = {}
     out = []
-    for i in range(runs):
-        j = posterior.draw(draw_seed(seed, i))
+    for j in draws(posterior, seed, runs):
         if j not in built:
             _, fitted_overrides = split(posterior.parameters(j))
             try:
