@@ -167,6 +167,27 @@ def test_figures_mark_every_inject(default):
     assert differs.any() and orange[differs].mean() > 0.5
 
 
+def test_live_plot_redraws_only_grown_panels_and_matches_a_fresh_draw(default):
+    """Month by month, a panel's cached static parts are drawn again only when its y-range
+    grows; the image is then byte for byte the one a new plot draws at once (seed 0 of
+    default: the displaced panel's range grows in months 14-24, the stage panel's never)."""
+    s = Session(default, seed=0)
+    plot = figures.LivePlot(s)
+    plot.png(s)
+    stage = plot.background["stage"]
+    grown = 0
+    for _ in range(25):
+        s.step()
+        limit = dict(plot.limit)
+        plot.png(s)
+        grown += plot.limit != limit
+        if s.month == 12:
+            s.inject("election")   # a marker across every panel
+    assert grown >= 5 and plot.limit["displaced"] > 1000
+    assert plot.background["stage"] is stage   # never drawn again
+    assert plot.png(s) == figures.LivePlot(s).png(s)
+
+
 def test_map_updates_in_place_to_the_next_months_figure(default):
     """A month's map is the previous month's widget with only the changed values set: the
     result equals the figure built afresh, and the axes' ranges (the trainer's zoom) are
@@ -479,7 +500,8 @@ def test_room_view_never_shows_the_truth(default):
     # the room's plot draws the reported series
     plot = figures.LivePlot(s, panels=figures.ROOM)
     assert plot.png(s)[:4] == b"\x89PNG"
-    drawn = [line.get_ydata() for line, column, _ in plot.lines if column < 0]
+    drawn = [line.get_ydata() for lines in plot.lines.values() for line, column, _ in lines
+             if column < 0]
     assert np.array_equal(drawn[0], s.reported_series("deaths"))
 
 

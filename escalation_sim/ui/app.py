@@ -84,8 +84,13 @@ CSS = """
 def Md(text: str, classes: tuple[str, ...] = ()):
     """Markdown rendered on the server (``solara.Markdown`` would fetch KaTeX and Mermaid from a
     CDN: nothing may leave the machine)."""
-    return solara.HTML("div", markdown.markdown(text, extensions=["tables"]),
-                       classes=["esim-md", *classes])
+    return solara.HTML("div", md_html(text), classes=["esim-md", *classes])
+
+
+@functools.lru_cache(maxsize=512)
+def md_html(text: str) -> str:
+    """``text`` as HTML; kept, since the panels show the same texts at every step."""
+    return markdown.markdown(text, extensions=["tables"])
 
 
 def plain(text: str) -> str:
