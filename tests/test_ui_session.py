@@ -196,11 +196,11 @@ def test_map_updates_in_place_to_the_next_months_figure(default):
 
     s = Session(default, seed=0)
     s.run_to(40)
-    old = figures.map_spec(s, figures.districts(s), s.month)
+    old = figures.map_spec(s, figures.districts(s))
     widget = go.FigureWidget(old)
     widget.layout.xaxis.range = [1.0, 2.0]   # as if the trainer had zoomed
     s.run_to(70)
-    new = figures.map_spec(s, figures.districts(s), s.month)
+    new = figures.map_spec(s, figures.districts(s))
     assert new["data"] != old["data"]
     figures.update_map(widget, old, new)
     expected = go.Figure(new)

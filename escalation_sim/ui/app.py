@@ -14,6 +14,7 @@ import html
 import threading
 import time
 
+import ipyvuetify
 import ipywidgets as widgets
 import markdown
 import solara
@@ -73,6 +74,7 @@ CSS = """
 .esim-timeline .mark.end { background: currentColor; width: 3px; height: 30px; opacity: 0.6; }
 .esim-timeline .mark.stage { background: currentColor; width: 1px; }
 .esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
+.esim-map-title { font-size: 18px; font-weight: 600; margin: 2px 0 0 4px; }
 .esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
 .esim-fates li { margin-bottom: 4px; }
 .esim-projector .v-toolbar { height: 48px !important; }
@@ -487,26 +489,30 @@ def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     def draw():
         with run.lock:
             rows = figures.districts(s, truth)
-            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month(),
-                                          width)
-    rows, spec = solara.use_memo(draw, [stamp, dark, truth, width])
+            return rows, figures.map_spec(s, rows, truth, dark, s.reported_month(), width), \
+                figures.map_title(s.month, truth, s.reported_month())
+    rows, spec, title = solara.use_memo(draw, [stamp, dark, truth, width])
     # one widget per theme and set of traces (another scenario): plotly changes the values of
     # a widget's traces, never their number ...
     layout_key = repr((dark, *(t.get("name") for t in spec["data"])))
     widget = solara.use_memo(FigureWidget, [layout_key])
     solara.use_effect(lambda: widget.close, [widget])   # closed when replaced or unmounted
+    heading = solara.use_memo(lambda: ipyvuetify.Html(tag="div", class_="esim-map-title"), [])
     on_screen = solara.use_ref((None, None))   # (the widget, the spec it shows)
 
     def update() -> None:   # ... filled once, then changed in place
         if on_screen.current[0] is not widget:
             widget.add_traces(spec["data"])
             widget.layout = spec["layout"]
-        else:
+        else:   # nothing is sent (nor drawn) when no district's numbers changed
             figures.update_map(widget, on_screen.current[1], spec)
         on_screen.current = (widget, spec)
-    solara.use_effect(update, [widget, spec])
+        # the title (the month shown) goes after the figure's change: the browser shows it
+        # once it has drawn the figure of that month
+        heading.children = [title]
+    solara.use_effect(update, [widget, spec, title])   # compared by value: both
     solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
-                  children=[widget])
+                  children=[heading, widget])
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 

@@ -341,8 +341,14 @@ def _bin(rate: float) -> int:
     return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
 
 
-def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
-             dark: bool = False, reported: int | None = None, width: int = 0) -> dict:
+def map_title(month: int, truth: bool = True, reported: int | None = None) -> str:
+    """The map's title: the month it shows (the room's: as reported, and up to when)."""
+    what = "" if truth else f" — as reported (up to month {reported})"
+    return f"Month {month}: districts{what}"
+
+
+def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool = False,
+             reported: int | None = None, width: int = 0) -> dict:
     """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
     ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
     absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
@@ -353,7 +359,9 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
     ``reported`` the month reports have reached; ``width``: px (0: plotly's default).
 
     The traces are the same, in the same order, every month of a run: a month's map is a
-    change of their values (:func:`update_map`), not a new figure."""
+    change of their values (:func:`update_map`), not a new figure. Nothing in it names the
+    month (:func:`map_title`, shown above it on the page): a month that changes no district's
+    numbers leaves the figure as it was, and the browser draws nothing again."""
     import matplotlib
 
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
@@ -384,15 +392,25 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
             "name": f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
             f"{KILLED_BINS[i]:g} or more"})
     names = list(rows[0]["groups"]) if rows else []
-    shapes = []
+    # the bar of the groups' shares: one filled trace per group, a rectangle per district
+    # (traces, not layout shapes: a month's change is then a few arrays, not every shape
+    # again); ends rounded to 1/1000 of a hexagon's spacing, so that no change below a pixel
+    # is sent
+    bars = [([], []) for _ in names]
     for (cx, cy), r in zip(centres, rows, strict=True):
         alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
         for i, v in enumerate(r["groups"].values()):
-            bar = 0.7 * v / alive
-            shapes.append({"type": "rect", "x0": left, "x1": left + bar, "y0": cy + 0.26,
-                           "y1": cy + 0.34, "line": {"width": 0},
-                           "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
-            left += bar
+            right = left + 0.7 * v / alive
+            x0, x1 = round(left, 3), round(right, 3)
+            bars[i][0].extend([x0, x1, x1, x0, None])
+            bars[i][1].extend([cy + 0.26, cy + 0.26, cy + 0.34, cy + 0.34, None])
+            left = right
+    for i, (xs, ys) in enumerate(bars):
+        data.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
+                     "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                     "line": {"width": 0, "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
+                     "hoverinfo": "skip", "showlegend": False, "legendgroup": "groups",
+                     "name": f"group {names[i]} (share)"})
 
     def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
                      title: str | None = None) -> None:
@@ -446,12 +464,10 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
                        "line": {"color": bg, "width": 1},
                        "size": [0 if v <= 0 else 7 + 12 * float(np.sqrt(v / top))
                                 for v in members]}})
-    what = "" if truth else f" — as reported (up to month {reported})"
     layout = {
-        "title": {"text": f"Month {month}: districts{what}", "font": {"size": 16}},
-        "shapes": shapes, "paper_bgcolor": bg, "plot_bgcolor": bg,
+        "paper_bgcolor": bg, "plot_bgcolor": bg,
         "font": {"color": fg, "size": 13},
-        "margin": {"l": 4, "r": 4, "t": 56, "b": 4}, "height": 640, "uirevision": "map",
+        "margin": {"l": 4, "r": 4, "t": 24, "b": 4}, "height": 640, "uirevision": "map",
         **({"width": width} if width else {}),
         "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
                    "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
@@ -469,10 +485,13 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
 
 def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
                dark: bool = False, reported: int | None = None):
-    """:func:`map_spec` as a plotly ``Figure``."""
+    """:func:`map_spec` as a plotly ``Figure``, titled (:func:`map_title`)."""
     import plotly.graph_objects as go
 
-    return go.Figure(map_spec(session, rows, month, truth, dark, reported))
+    fig = go.Figure(map_spec(session, rows, truth, dark, reported))
+    fig.update_layout(title={"text": map_title(month, truth, reported), "font": {"size": 16}},
+                      margin={"t": 56})
+    return fig
 
 
 
