@@ -584,3 +584,27 @@ def test_branch_can_be_cancelled_and_reports_progress(default):
     direct = Session(default, 0, [], default.run.months)   # the same run built in one go
     assert np.array_equal(as_is.model.series, direct.model.series, equal_nan=True)
     assert with_p.injects[-1].month == 6
+
+
+def test_a_render_keeps_what_is_being_typed(default, monkeypatch):
+    """Issue 14 flake: the panels render again at every change of the run, and each render
+    set every field back to its value, so a month typed into "Run to month" but not yet
+    committed (Enter) was lost when a render came in between (the map mounting, under load)."""
+    ipyvuetify = pytest.importorskip("ipyvuetify")
+    import solara
+    import solara.lab
+    from solara.server import kernel_context
+
+    from escalation_sim.ui import app, rooms
+
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)   # no app theme here
+    with kernel_context.create_dummy_context():
+        run = rooms.create(Session(default, 0), "default")
+        _, rc = solara.render(app.RunPage(run, True), handle_error=False)
+        rc.find(ipyvuetify.VuetifyTemplate).widget.width = 1280   # the browser's width
+        field = rc.find(ipyvuetify.TextField, label="Run to month").widget
+        field.v_model = "30"   # typed in the browser
+        step = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Step" in w.children)
+        step.fire_event("click", {})   # a render
+        assert run.session.month == 1 and field.v_model == "30"
+        rc.close()

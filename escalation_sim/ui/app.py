@@ -44,6 +44,12 @@ MAP_INTERVAL = 1.0
 """Seconds between redraws of the live map while background work steps the run."""
 POLL_S = 0.25
 """How often a page looks for changes made by background work or by another page."""
+TYPED = {"continuous_update": True}
+"""Every number field's value is what is typed, keystroke by keystroke. The panels render again
+at every change of the run (four times a second while Play or run-to-month works; also when the
+map mounts), and each render sets every field to its value: a field that took what was typed
+only on Enter or on leaving it was set back meanwhile (under load, "Run to month" 30 typed while
+the map mounted ran to the old 24)."""
 TABS = ("Injects", "Branch and compare", "Summary", "Map", "Event log", "Export", "Setup",
         "About")
 
@@ -405,7 +411,7 @@ def Controls(run: Run, projector: bool, version: int):
                           on_click=lambda: start(run, "Playing", play(
                               SPEEDS[speed.value], pause_on_rise.value)) and changed())
         solara.Select("Speed", values=list(SPEEDS), value=speed, style={"max-width": "12em"})
-        solara.InputInt("Run to month", value=target, style={"max-width": "8em"})
+        solara.InputInt("Run to month", value=target, style={"max-width": "8em"}, **TYPED)
         solara.Button("Go", disabled=s.ended or busy,
                       on_click=lambda: start(run, f"Running to month {target.value}",
                                              run_to(target.value)) and changed())
@@ -549,8 +555,8 @@ def InjectPanel(run: Run, version: int):
             facts = intervention_facts(kind)
             Md(f"*{story.describe(kind)}*\n\n" + "\n".join(
                 f"- **{k}**: {v}" for k, v in facts.items()))
-            solara.InputFloat("Intensity (0–5)", value=iv_intensity)
-            solara.InputInt("Duration in months (0: to the end)", value=iv_duration)
+            solara.InputFloat("Intensity (0–5)", value=iv_intensity, **TYPED)
+            solara.InputInt("Duration in months (0: to the end)", value=iv_duration, **TYPED)
             solara.Button(f"Deploy from month {s.month + 1}", disabled=s.ended or bool(run.busy),
                           on_click=lambda: inject(kind, iv_intensity.value,
                                                   iv_duration.value or None), color="warning")
@@ -558,7 +564,7 @@ def InjectPanel(run: Run, version: int):
             Md("### Trigger an event")
             solara.Select("Event", values=list(events), value=ev)
             Md(f"*{story.describe(events[ev.value])}*")
-            solara.InputFloat("Magnitude (0–5)", value=ev_magnitude)
+            solara.InputFloat("Magnitude (0–5)", value=ev_magnitude, **TYPED)
             solara.Button(f"Trigger in month {s.month + 1}", disabled=s.ended or bool(run.busy),
                           on_click=lambda: inject(events[ev.value], ev_magnitude.value),
                           color="warning")
@@ -720,7 +726,7 @@ def ParameterPanel(scenario, edits: solara.Reactive):
                         f" — changed (scenario: {value:g})" if path in edits.value else "")
                     widget = solara.InputInt if is_int else solara.InputFloat
                     with solara.Div(style={"margin": "10px 0 0 0"}):
-                        widget(label, value=current, on_value=setter(path, value))
+                        widget(label, value=current, on_value=setter(path, value), **TYPED)
                     solara.Text(f"{description}; source: {provenance or 'not given'}",
                                 classes=["esim-src"])
 
@@ -789,7 +795,7 @@ def SetupPanel(run: Run, version: int):
     Md(f"**{plain(shown.title or shown.name)}**")
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
-    solara.InputInt("Seed (applies on Reset)", value=seed)
+    solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
     solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
                   disabled=bool(run.busy))
     ParameterPanel(base, edits)
