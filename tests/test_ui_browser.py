@@ -77,25 +77,38 @@ def browser():
         b.close()
 
 
+def track_hosts(page) -> set[str]:
+    """The set (filled as the page runs) of scheme://host:port of every request it makes."""
+    hosts: set[str] = set()
+
+    def request(request) -> None:
+        url = urlparse(request.url)
+        if url.scheme not in ("data", "blob"):   # in-page data, not network requests
+            hosts.add(f"{url.scheme}://{url.netloc}")
+    page.on("request", request)
+    return hosts
+
+
+def assert_local(hosts: set[str], url: str) -> None:
+    """Every request went to the server on 127.0.0.1 (HTTP or its websocket)."""
+    host = urlparse(url).netloc
+    allowed = {f"http://{host}", f"ws://{host}"}
+    assert hosts and hosts <= allowed, f"requests left 127.0.0.1: {hosts - allowed}"
+
+
 class Tab:
     """One browser tab on the app, recording console messages and requested hosts."""
 
     def __init__(self, context, url: str):
         self.page = context.new_page()
         self.console: list[tuple[str, str]] = []
-        self.hosts: set[str] = set()
+        self.hosts = track_hosts(self.page)
         self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.on("request", self._request)
         self.page.set_default_timeout(UI_TIMEOUT)
         started = time.perf_counter()
         self.page.goto(url)
         self.button("Step").wait_for()
         self.ready_s = time.perf_counter() - started
-
-    def _request(self, request) -> None:
-        url = urlparse(request.url)
-        if url.scheme not in ("data", "blob"):   # in-page data, not network requests
-            self.hosts.add(f"{url.scheme}://{url.netloc}")
 
     def button(self, name: str):
         return self.page.get_by_role("button", name=name, exact=True)
@@ -138,7 +151,7 @@ class Tab:
         path = ARTIFACTS / f"{name}.png"
         size = self.page.viewport_size
         self.page.set_viewport_size({"width": size["width"], "height": 2600})  # the whole page
-        self.page.wait_for_timeout(300)
+        settle(self.page)
         self.page.screenshot(path=path)
         self.page.set_viewport_size(size)
         assert path.stat().st_size > 20_000   # a rendered page, not a blank one
@@ -161,9 +174,7 @@ def test_page_loads_offline_without_console_errors(server, context):
     tab.page.wait_for_timeout(1000)   # late requests (fonts, widgets) would show up here
     errors = [text for kind, text in tab.console if kind == "error"]
     assert errors == []
-    host = urlparse(url).netloc
-    allowed = {f"http://{host}", f"ws://{host}"}
-    assert tab.hosts <= allowed, f"requests left 127.0.0.1: {tab.hosts - allowed}"
+    assert_local(tab.hosts, url)
     # the server itself must not reach out either (Solara proxies CDN assets it lacks)
     assert "Could not load URL" not in stderr.read_text(errors="replace")
     tab.shot("01-start")
@@ -209,6 +220,9 @@ def test_pick_scenario_step_and_stage_change(server, context):
     tab.button("Play").wait_for()
     assert tab.page.evaluate(f"() => {month}") == rises[-1]
     tab.page.get_by_text("Pause when the warning level rises").click()   # untick
+    # slower now: Pause must come before the end, at whatever pace the page keeps under load
+    # (at 10 months/s, 45 months or more are 4.5 s, less than a click's latency at load 8)
+    tab.select("Speed", "normal (3 months/s)")
     tab.button("Play").click()
     tab.page.wait_for_function(f"() => {month} >= {rises[-1] + 5}")
     tab.button("Pause").click()
@@ -246,8 +260,8 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     assert rows.count() == 1 + 16   # default: 4 × 4 districts
     assert "militia" in rows.first.inner_text()   # the facilitator sees the armed groups
     tab.shot("04b-map")
-    tab.page.locator("[data-testid=map]").scroll_into_view_if_needed()
-    both_sizes(tab.page, "04c-map")
+    both_sizes(tab.page.context.browser, tab.page.url, "04c-map", tab="Map",
+               show="[data-testid=map]")
     tab.tab("Injects")
     tab.select("Event", "Coup")
     tab.button("Trigger in month 13").click()
@@ -418,22 +432,53 @@ def inside(tab: Tab, selector: str) -> bool:
             and box["y"] + box["height"] <= size["height"] + 1)
 
 
+SETTLED = """() => [...document.querySelectorAll('main img')].every(
+    i => i.complete && i.naturalWidth > 0)
+    && [...document.querySelectorAll('[data-testid=map]')].every(
+    m => m.querySelector('.js-plotly-plot .main-svg') !== null)"""
+"""The page has drawn what it shows: its plot images decoded and its maps drawn by plotly."""
+
+
+def settle(page) -> None:
+    """Wait until the page is drawn (:data:`SETTLED`), then for two frames more."""
+    page.wait_for_function(SETTLED)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def view_shot(tab: Tab, name: str) -> None:
-    """The viewport as a room sees it (no scrolling)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    tab.page.wait_for_timeout(300)
-    tab.page.screenshot(path=ARTIFACTS / f"{name}.png")
+    """The viewport as a room sees it (no scrolling), once drawn."""
+    view_shot_page(tab.page, name)
 
 
-def both_sizes(page, name: str) -> None:
-    """The page's viewport at 1280×720 and at 1920×1080 (the layout chosen at load stays)."""
+def view_shot_page(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
+    settle(page)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+def both_sizes(browser, url: str, name: str, tab: str | None = None,
+               show: str | None = None) -> None:
+    """Screenshots of ``url`` loaded at 1280×720 and at 1920×1080, each in a browser window
+    of that size from the start (the page lays itself out for the screen it loads on), once
+    it shows its month and has drawn its plots and map; ``tab``: a tab to open first, if the
+    layout at that size has it (the map has one only below 1600 px); ``show``: a selector to
+    wait for and scroll into view."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 720), (1920, 1080)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(400)
-        page.screenshot(path=ARTIFACTS / f"{name}-{width}x{height}.png")
-    page.set_viewport_size(size)
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(UI_TIMEOUT)
+            page.goto(url)
+            page.locator("[data-testid=caption]").wait_for()
+            if tab is not None and page.get_by_role("tab", name=tab).count():
+                page.get_by_role("tab", name=tab).click()
+            if show is not None:
+                page.locator(show).first.wait_for()
+                page.locator(show).first.scroll_into_view_if_needed()
+            view_shot_page(page, f"{name}-{width}x{height}")
+        finally:
+            ctx.close()
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
@@ -468,10 +513,13 @@ def test_projector_view_fits_and_reads(server, browser, size):
                                    arg=light_plot)
         assert min(gauge_contrasts(tab)) >= 4.5
         view_shot(tab, f"11-facilitator-{width}x{height}-dark")
-        # the toggle switches the layout either way
+        # the toggle switches the layout either way (and its plot: other panels, other fonts)
+        before = tab.page.locator("main img").first.get_attribute("src")
         toggle.click(force=True)
         tab.page.wait_for_function("(p) => !!document.querySelector('.esim-projector') === p",
                                    arg=width > 1366)
+        tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b",
+                                   arg=before)
         view_shot(tab, f"12-toggled-{width}x{height}")
     finally:
         ctx.close()
@@ -553,6 +601,7 @@ def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
     room_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         room = room_ctx.new_page()
+        hosts = track_hosts(room)
         room.set_default_timeout(UI_TIMEOUT)
         room.goto(server[0] + href)
         room.locator("[data-testid=month]", has_text=f"Month {month}").wait_for()
@@ -585,16 +634,12 @@ def test_room_view_shows_only_what_outside_actors_see(server, browser, context):
             assert secret not in text, secret
         tab.button("Step").click()   # the facilitator moves on; the room follows
         room.locator("[data-testid=month]", has_text=f"Month {month + 1}").wait_for()
-        both_sizes(room, "14-room")
+        settle(room)   # the map (plotly: the last to load) is drawn: its requests are in
+        assert_local(hosts, server[0])
     finally:
         room_ctx.close()
+    both_sizes(browser, server[0] + href, "14-room")
     tab.shot("15-facilitator-setup")
-
-
-def view_shot_page(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(500)
-    page.screenshot(path=ARTIFACTS / f"{name}.png")
 
 
 def test_end_summary_and_its_slide(server, context, tmp_path):
@@ -615,8 +660,8 @@ def test_end_summary_and_its_slide(server, context, tmp_path):
             (ARTIFACTS / "16-summary-slide.png").write_bytes(path.read_bytes())
     tab.page.locator("[data-testid=timeline]").wait_for()
     tab.shot("17-summary")
-    summary.scroll_into_view_if_needed()
-    both_sizes(tab.page, "17b-summary")
+    both_sizes(tab.page.context.browser, tab.page.url, "17b-summary", tab="Summary",
+               show="[data-testid=end-summary]")
 
 
 def test_building_a_large_scenario_shows_progress_and_locks_controls(server, context):

@@ -167,6 +167,27 @@ def test_figures_mark_every_inject(default):
     assert differs.any() and orange[differs].mean() > 0.5
 
 
+def test_live_plot_redraws_only_grown_panels_and_matches_a_fresh_draw(default):
+    """Month by month, a panel's cached static parts are drawn again only when its y-range
+    grows; the image is then byte for byte the one a new plot draws at once (seed 0 of
+    default: the displaced panel's range grows in months 14-24, the stage panel's never)."""
+    s = Session(default, seed=0)
+    plot = figures.LivePlot(s)
+    plot.png(s)
+    stage = plot.background["stage"]
+    grown = 0
+    for _ in range(25):
+        s.step()
+        limit = dict(plot.limit)
+        plot.png(s)
+        grown += plot.limit != limit
+        if s.month == 12:
+            s.inject("election")   # a marker across every panel
+    assert grown >= 5 and plot.limit["displaced"] > 1000
+    assert plot.background["stage"] is stage   # never drawn again
+    assert plot.png(s) == figures.LivePlot(s).png(s)
+
+
 def test_map_updates_in_place_to_the_next_months_figure(default):
     """A month's map is the previous month's widget with only the changed values set: the
     result equals the figure built afresh, and the axes' ranges (the trainer's zoom) are
@@ -175,11 +196,11 @@ def test_map_updates_in_place_to_the_next_months_figure(default):
 
     s = Session(default, seed=0)
     s.run_to(40)
-    old = figures.map_spec(s, figures.districts(s), s.month)
+    old = figures.map_spec(s, figures.districts(s))
     widget = go.FigureWidget(old)
     widget.layout.xaxis.range = [1.0, 2.0]   # as if the trainer had zoomed
     s.run_to(70)
-    new = figures.map_spec(s, figures.districts(s), s.month)
+    new = figures.map_spec(s, figures.districts(s))
     assert new["data"] != old["data"]
     figures.update_map(widget, old, new)
     expected = go.Figure(new)
@@ -479,7 +500,8 @@ def test_room_view_never_shows_the_truth(default):
     # the room's plot draws the reported series
     plot = figures.LivePlot(s, panels=figures.ROOM)
     assert plot.png(s)[:4] == b"\x89PNG"
-    drawn = [line.get_ydata() for line, column, _ in plot.lines if column < 0]
+    drawn = [line.get_ydata() for lines in plot.lines.values() for line, column, _ in lines
+             if column < 0]
     assert np.array_equal(drawn[0], s.reported_series("deaths"))
 
 
@@ -562,3 +584,27 @@ def test_branch_can_be_cancelled_and_reports_progress(default):
     direct = Session(default, 0, [], default.run.months)   # the same run built in one go
     assert np.array_equal(as_is.model.series, direct.model.series, equal_nan=True)
     assert with_p.injects[-1].month == 6
+
+
+def test_a_render_keeps_what_is_being_typed(default, monkeypatch):
+    """Issue 14 flake: the panels render again at every change of the run, and each render
+    set every field back to its value, so a month typed into "Run to month" but not yet
+    committed (Enter) was lost when a render came in between (the map mounting, under load)."""
+    ipyvuetify = pytest.importorskip("ipyvuetify")
+    import solara
+    import solara.lab
+    from solara.server import kernel_context
+
+    from escalation_sim.ui import app, rooms
+
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)   # no app theme here
+    with kernel_context.create_dummy_context():
+        run = rooms.create(Session(default, 0), "default")
+        _, rc = solara.render(app.RunPage(run, True), handle_error=False)
+        rc.find(ipyvuetify.VuetifyTemplate).widget.width = 1280   # the browser's width
+        field = rc.find(ipyvuetify.TextField, label="Run to month").widget
+        field.v_model = "30"   # typed in the browser
+        step = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Step" in w.children)
+        step.fire_event("click", {})   # a render
+        assert run.session.month == 1 and field.v_model == "30"
+        rc.close()

@@ -14,6 +14,7 @@ import html
 import threading
 import time
 
+import ipyvuetify
 import ipywidgets as widgets
 import markdown
 import solara
@@ -43,6 +44,12 @@ MAP_INTERVAL = 1.0
 """Seconds between redraws of the live map while background work steps the run."""
 POLL_S = 0.25
 """How often a page looks for changes made by background work or by another page."""
+TYPED = {"continuous_update": True}
+"""Every number field's value is what is typed, keystroke by keystroke. The panels render again
+at every change of the run (four times a second while Play or run-to-month works; also when the
+map mounts), and each render sets every field to its value: a field that took what was typed
+only on Enter or on leaving it was set back meanwhile (under load, "Run to month" 30 typed while
+the map mounted ran to the old 24)."""
 TABS = ("Injects", "Branch and compare", "Summary", "Map", "Event log", "Export", "Setup",
         "About")
 
@@ -73,6 +80,7 @@ CSS = """
 .esim-timeline .mark.end { background: currentColor; width: 3px; height: 30px; opacity: 0.6; }
 .esim-timeline .mark.stage { background: currentColor; width: 1px; }
 .esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
+.esim-map-title { font-size: 18px; font-weight: 600; margin: 2px 0 0 4px; }
 .esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
 .esim-fates li { margin-bottom: 4px; }
 .esim-projector .v-toolbar { height: 48px !important; }
@@ -84,8 +92,13 @@ CSS = """
 def Md(text: str, classes: tuple[str, ...] = ()):
     """Markdown rendered on the server (``solara.Markdown`` would fetch KaTeX and Mermaid from a
     CDN: nothing may leave the machine)."""
-    return solara.HTML("div", markdown.markdown(text, extensions=["tables"]),
-                       classes=["esim-md", *classes])
+    return solara.HTML("div", md_html(text), classes=["esim-md", *classes])
+
+
+@functools.lru_cache(maxsize=512)
+def md_html(text: str) -> str:
+    """``text`` as HTML; kept, since the panels show the same texts at every step."""
+    return markdown.markdown(text, extensions=["tables"])
 
 
 def plain(text: str) -> str:
@@ -398,7 +411,7 @@ def Controls(run: Run, projector: bool, version: int):
                           on_click=lambda: start(run, "Playing", play(
                               SPEEDS[speed.value], pause_on_rise.value)) and changed())
         solara.Select("Speed", values=list(SPEEDS), value=speed, style={"max-width": "12em"})
-        solara.InputInt("Run to month", value=target, style={"max-width": "8em"})
+        solara.InputInt("Run to month", value=target, style={"max-width": "8em"}, **TYPED)
         solara.Button("Go", disabled=s.ended or busy,
                       on_click=lambda: start(run, f"Running to month {target.value}",
                                              run_to(target.value)) and changed())
@@ -482,26 +495,30 @@ def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     def draw():
         with run.lock:
             rows = figures.districts(s, truth)
-            return rows, figures.map_spec(s, rows, s.month, truth, dark, s.reported_month(),
-                                          width)
-    rows, spec = solara.use_memo(draw, [stamp, dark, truth, width])
+            return rows, figures.map_spec(s, rows, truth, dark, s.reported_month(), width), \
+                figures.map_title(s.month, truth, s.reported_month())
+    rows, spec, title = solara.use_memo(draw, [stamp, dark, truth, width])
     # one widget per theme and set of traces (another scenario): plotly changes the values of
     # a widget's traces, never their number ...
     layout_key = repr((dark, *(t.get("name") for t in spec["data"])))
     widget = solara.use_memo(FigureWidget, [layout_key])
     solara.use_effect(lambda: widget.close, [widget])   # closed when replaced or unmounted
+    heading = solara.use_memo(lambda: ipyvuetify.Html(tag="div", class_="esim-map-title"), [])
     on_screen = solara.use_ref((None, None))   # (the widget, the spec it shows)
 
     def update() -> None:   # ... filled once, then changed in place
         if on_screen.current[0] is not widget:
             widget.add_traces(spec["data"])
             widget.layout = spec["layout"]
-        else:
+        else:   # nothing is sent (nor drawn) when no district's numbers changed
             figures.update_map(widget, on_screen.current[1], spec)
         on_screen.current = (widget, spec)
-    solara.use_effect(update, [widget, spec])
+        # the title (the month shown) goes after the figure's change: the browser shows it
+        # once it has drawn the figure of that month
+        heading.children = [title]
+    solara.use_effect(update, [widget, spec, title])   # compared by value: both
     solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
-                  children=[widget])
+                  children=[heading, widget])
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 
@@ -538,8 +555,8 @@ def InjectPanel(run: Run, version: int):
             facts = intervention_facts(kind)
             Md(f"*{story.describe(kind)}*\n\n" + "\n".join(
                 f"- **{k}**: {v}" for k, v in facts.items()))
-            solara.InputFloat("Intensity (0–5)", value=iv_intensity)
-            solara.InputInt("Duration in months (0: to the end)", value=iv_duration)
+            solara.InputFloat("Intensity (0–5)", value=iv_intensity, **TYPED)
+            solara.InputInt("Duration in months (0: to the end)", value=iv_duration, **TYPED)
             solara.Button(f"Deploy from month {s.month + 1}", disabled=s.ended or bool(run.busy),
                           on_click=lambda: inject(kind, iv_intensity.value,
                                                   iv_duration.value or None), color="warning")
@@ -547,7 +564,7 @@ def InjectPanel(run: Run, version: int):
             Md("### Trigger an event")
             solara.Select("Event", values=list(events), value=ev)
             Md(f"*{story.describe(events[ev.value])}*")
-            solara.InputFloat("Magnitude (0–5)", value=ev_magnitude)
+            solara.InputFloat("Magnitude (0–5)", value=ev_magnitude, **TYPED)
             solara.Button(f"Trigger in month {s.month + 1}", disabled=s.ended or bool(run.busy),
                           on_click=lambda: inject(events[ev.value], ev_magnitude.value),
                           color="warning")
@@ -709,7 +726,7 @@ def ParameterPanel(scenario, edits: solara.Reactive):
                         f" — changed (scenario: {value:g})" if path in edits.value else "")
                     widget = solara.InputInt if is_int else solara.InputFloat
                     with solara.Div(style={"margin": "10px 0 0 0"}):
-                        widget(label, value=current, on_value=setter(path, value))
+                        widget(label, value=current, on_value=setter(path, value), **TYPED)
                     solara.Text(f"{description}; source: {provenance or 'not given'}",
                                 classes=["esim-src"])
 
@@ -778,7 +795,7 @@ def SetupPanel(run: Run, version: int):
     Md(f"**{plain(shown.title or shown.name)}**")
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
-    solara.InputInt("Seed (applies on Reset)", value=seed)
+    solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
     solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
                   disabled=bool(run.busy))
     ParameterPanel(base, edits)

@@ -6,11 +6,13 @@ Every figure carries the caveat that results are the model's, not a forecast.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from PIL import Image
 
 from ..model import SERIES
 from ..outcomes import CAVEAT
@@ -67,66 +69,89 @@ class LivePlot:
     """Panels of one run over the whole horizon (a stable layout), with a marker at every
     inject (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed).
 
-    Drawn fast for the page (matplotlib blitting on the Agg canvas): the static parts (axes,
-    ticks, titles, stage bands, legends, caveat) are drawn once and cached; each :meth:`png`
-    restores them and draws only the data lines and markers. A growing panel's y-range doubles
-    when the data outgrow it, and only then is the cache redrawn. Fixed margins, no layout
-    engine (a constrained layout is recomputed at every draw). ``panels``: keys of
-    :data:`PANELS`, three to a row; ``large``: projector fonts."""
+    Drawn fast for the page: each panel is a small matplotlib figure of its own, and the page's
+    image is the panels side by side, three to a row, under a strip with the caveat. A panel's
+    static parts (axes, ticks, title, stage bands, legend) are drawn once and cached; each
+    :meth:`png` restores them and draws only the data lines and markers (blitting on the Agg
+    canvas). A growing panel's y-range doubles when the data outgrow it, and only then is that
+    panel's cache drawn again: the others are left as they are (text is most of a full draw's
+    cost). Fixed margins in pixels, no layout engine. ``panels``: keys of :data:`PANELS`;
+    ``large``: projector fonts."""
 
     GROWING = ("deaths", "displaced", "mobilized", "propaganda", "scores", "reported_deaths",
                "reported_displaced")
+    DPI = 80
+    WIDTH = 346
+    """Each panel's size in pixels: its width, and its height (normal, large)."""
+    HEIGHT = {False: 236, True: 290}
 
     def __init__(self, session: Session, dark: bool = False, panels: tuple[str, ...] = DESK,
                  large: bool = False):
         self.months = session.months
-        rows = (len(panels) + 2) // 3
+        self.keys = panels
         font = 15 if large else 12
-        self.fig = Figure(figsize=(13, 3.5 * rows + 0.3 if large else 3.1 * rows), dpi=80)
-        self.fig.subplots_adjust(left=0.06, right=0.975 if large else 0.99,
-                                 top=0.84 if rows == 1 else 0.9,
-                                 bottom=0.14 if rows == 1 else 0.08,
-                                 wspace=0.3 if large else 0.22, hspace=0.3)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.axes = dict(zip(panels, self.fig.subplots(rows, 3, sharex=True).ravel(),
-                             strict=True))
-        # (Line2D, column of SERIES, scale); a negative column -k-1 is reported series k
-        self.lines: list[tuple[object, int, float]] = []
+        w, h = self.WIDTH, self.HEIGHT[large]
+        left, right, top, bottom = (68, 18, 30, 44) if large else (58, 14, 26, 36)
         fg, blue = ("#eeeeee", "#6baed6") if dark else ("#111111", "#08519c")
-        for key in panels:
-            ax = self.axes[key]
+        self.fg, self.bg = fg, ("#1e1e1e" if dark else "#ffffff")
+        self.figs: dict[str, Figure] = {}
+        self.axes = {}
+        self.canvases: dict[str, FigureCanvasAgg] = {}
+        # per panel: (Line2D, column of SERIES, scale); a negative column -k-1 is reported
+        # series k
+        self.lines: dict[str, list[tuple[object, int, float]]] = {}
+        rows = (len(panels) + 2) // 3
+        for i, key in enumerate(panels):
+            fig = Figure(figsize=(w / self.DPI, h / self.DPI), dpi=self.DPI)
+            fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
+                                bottom=bottom / h)
+            ax = fig.add_subplot()
+            self.figs[key], self.axes[key], self.lines[key] = fig, ax, []
+            self.canvases[key] = FigureCanvasAgg(fig)
             ax.set_title(PANELS[key], fontsize=font)
             ax.set_xlim(0, self.months)
+            if i // 3 == rows - 1:
+                ax.set_xlabel("month", fontsize=font - 1, labelpad=1)
+            else:   # the row below gives the months
+                ax.tick_params(labelbottom=False)
             if key in ("stage", "observed"):
                 for k, c in enumerate(STAGE_COLOURS):
                     ax.axhspan(k - 0.5, k + 0.5, color=c, alpha=0.35, lw=0)
                 if key == "stage":
-                    self._line(ax, "stage", color="#b30000", lw=2.5, drawstyle="steps-post")
-                self._line(ax, "observed_stage", color=fg, lw=1.5 if key == "stage" else 2.5,
+                    self._line(key, "stage", color="#b30000", lw=2.5, drawstyle="steps-post")
+                self._line(key, "observed_stage", color=fg, lw=1.5 if key == "stage" else 2.5,
                            ls="--" if key == "stage" else "-", drawstyle="steps-post")
                 ax.set_yticks(range(4))
                 ax.set_ylim(-0.5, 3.5)
             elif key == "scores":
                 for name, threshold, colour, label in SCORES:
-                    self._line(ax, name, 1 / getattr(session.scenario.stages, threshold),
+                    self._line(key, name, 1 / getattr(session.scenario.stages, threshold),
                                color=colour, lw=1.8, label=label)
                 ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
                 ax.legend(fontsize=font - 3, loc="upper left")
             elif key.startswith("reported_"):
                 (line,) = ax.plot([], [], animated=True, color=blue, lw=2.5)
-                self.lines.append((line, -1 - REPORTED.index(key), 1.0))
+                self.lines[key].append((line, -1 - REPORTED.index(key), 1.0))
             else:
-                self._line(ax, key, color=blue, lw=2.5)
+                self._line(key, key, color=blue, lw=2.5)
+            _style(fig, dark, font - 2)
         self.growing = [k for k in self.GROWING if k in panels]
         self.limit = {key: self._limit(key, 0.0) for key in self.growing}
         for key in self.growing:
             self.axes[key].set_ylim(0, self.limit[key] * 1.04)
-        for ax in list(self.axes.values())[-3:]:
-            ax.set_xlabel("month", fontsize=font - 1)
-        self.fg, _ = _style(self.fig, dark, font - 2)
-        self.fig.text(0.5, 0.995, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
-                      fontsize=font - 3, color=self.fg, ha="center", va="top")
-        self.background = None
+        self.background: dict[str, object] = {}   # each panel's static parts, once drawn
+        # the image: a strip with the caveat, then the panels, three to a row
+        strip = 22 if large else 18
+        head = Figure(figsize=(3 * w / self.DPI, strip / self.DPI), dpi=self.DPI)
+        head.set_facecolor(self.bg)
+        head.text(0.5, 0.5, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
+                  fontsize=font - 3, color=fg, ha="center", va="center")
+        canvas = FigureCanvasAgg(head)
+        canvas.draw()
+        self.head = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+        self.size = (strip + rows * h, 3 * w)
+        self.slots = {key: (slice(strip + (i // 3) * h, strip + (i // 3 + 1) * h),
+                            slice((i % 3) * w, (i % 3 + 1) * w)) for i, key in enumerate(panels)}
 
     @staticmethod
     def _limit(key: str, top: float) -> float:
@@ -142,62 +167,81 @@ class LivePlot:
             limit *= 2
         return limit
 
-    def _line(self, ax, name: str, scale: float = 1.0, **style) -> None:
-        (line,) = ax.plot([], [], animated=True, **style)
-        self.lines.append((line, SERIES.index(name), scale))
+    def _line(self, key: str, name: str, scale: float = 1.0, **style) -> None:
+        (line,) = self.axes[key].plot([], [], animated=True, **style)
+        self.lines[key].append((line, SERIES.index(name), scale))
 
     def _top(self, data: np.ndarray, key: str) -> float:
         if key in REPORTED:
             return float(np.nanmax(data[:, len(SERIES) + REPORTED.index(key)]))
         if key == "scores":
-            return max(float(np.nanmax(data[:, c])) * f for _, c, f in self.lines
-                       if SERIES[c] in ("risk", "threat", "atrocity"))
+            return max(float(np.nanmax(data[:, c])) * f for _, c, f in self.lines[key])
         return float(np.nanmax(data[:, SERIES.index(key)]))
 
     def png(self, session: Session) -> bytes:
         month = session.month
         months = np.arange(month + 1)
         data = session.model.series[: month + 1]
-        if any(column < 0 for _, column, _ in self.lines):   # the room's: append what is reported
+        if any(k in REPORTED for k in self.keys):   # the room's: append what is reported
             data = np.column_stack([data, *(session.reported_series(k.removeprefix("reported_"))
                                             for k in REPORTED)])
-        stale = self.background is None
         for key in self.growing:
             limit = self._limit(key, self._top(data, key))
             if limit != self.limit[key]:
                 self.limit[key] = limit
                 self.axes[key].set_ylim(0, limit * 1.04)
-                stale = True
-        if stale:
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self.background)
-        extra = []
+                self.background.pop(key, None)   # this panel's static parts are drawn again
+        image = np.empty((*self.size, 3), np.uint8)   # for this PNG only: not kept
+        image[:] = self.head[0, 0]   # the background colour, where no panel is
+        image[:len(self.head)] = self.head
         marks = markers(session)
-        for ax in self.axes.values():
-            for m, colour, _ in marks:
-                extra.append(ax.axvline(m, color=colour, animated=True,
-                                        lw=1.4 if colour == INJECT_COLOUR else 0.9,
-                                        ls="-" if colour == INJECT_COLOUR else
-                                        ":" if colour == EVENT_COLOUR else "--"))
-        first = next(iter(self.axes.values()))
-        for m, colour, text in marks:
-            if colour != EVENT_COLOUR:
-                extra.append(first.annotate(
-                    text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90, va="top",
-                    ha="right", color=colour, animated=True))
-        for line, column, scale in self.lines:
-            at = column if column >= 0 else len(SERIES) - 1 - column
-            line.set_data(months, data[:, at] * scale)
-        for artist in [*extra, *(line for line, _, _ in self.lines)]:
-            artist.axes.draw_artist(artist)
-        for artist in extra:
-            artist.remove()
-        out = io.BytesIO()
-        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, "png",
-                                                                      compress_level=1)
-        return out.getvalue()
+        style = {INJECT_COLOUR: (1.4, "-"), EVENT_COLOUR: (0.9, ":"), EFFECT_COLOUR: (0.9, "--")}
+        for i, key in enumerate(self.keys):
+            ax, canvas = self.axes[key], self.canvases[key]
+            if key in self.background:
+                canvas.restore_region(self.background[key])
+            else:
+                canvas.draw()
+                self.background[key] = canvas.copy_from_bbox(self.figs[key].bbox)
+            extra = []
+            if marks:   # one collection of vertical lines: x in months, y across the axes
+                extra.append(LineCollection(
+                    [[(m, 0), (m, 1)] for m, _, _ in marks], colors=[c for _, c, _ in marks],
+                    linewidths=[style[c][0] for _, c, _ in marks],
+                    linestyles=[style[c][1] for _, c, _ in marks],
+                    transform=ax.get_xaxis_transform(), animated=True))
+                ax.add_collection(extra[0], autolim=False)
+            if i == 0:
+                for m, colour, text in marks:
+                    if colour != EVENT_COLOUR:
+                        extra.append(ax.annotate(
+                            text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90,
+                            va="top", ha="right", color=colour, animated=True))
+            for line, column, scale in self.lines[key]:
+                at = column if column >= 0 else len(SERIES) - 1 - column
+                line.set_data(months, data[:, at] * scale)
+            for artist in [*extra, *(line for line, _, _ in self.lines[key])]:
+                ax.draw_artist(artist)
+            for artist in extra:
+                artist.remove()
+            image[self.slots[key]] = np.asarray(canvas.buffer_rgba())[:, :, :3]
+        return png_rgb(image)
+
+
+def png_rgb(image: np.ndarray) -> bytes:
+    """A PNG of an RGB ``(height, width, 3)`` array of bytes, written here because it is a
+    third of :meth:`LivePlot.png`'s time with Pillow (adaptive row filters); no row filter,
+    zlib's fastest level: a plot's flat colours compress as well either way."""
+    height, width, _ = image.shape
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)   # each row: filter 0, then the pixels
+    rows[:, 1:] = image.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
 
 
 def comparison(as_is: Session, with_package: Session, label: str, dark: bool = False) -> Figure:
@@ -297,8 +341,14 @@ def _bin(rate: float) -> int:
     return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
 
 
-def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
-             dark: bool = False, reported: int | None = None, width: int = 0) -> dict:
+def map_title(month: int, truth: bool = True, reported: int | None = None) -> str:
+    """The map's title: the month it shows (the room's: as reported, and up to when)."""
+    what = "" if truth else f" — as reported (up to month {reported})"
+    return f"Month {month}: districts{what}"
+
+
+def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool = False,
+             reported: int | None = None, width: int = 0) -> dict:
     """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
     ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
     absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
@@ -309,7 +359,9 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
     ``reported`` the month reports have reached; ``width``: px (0: plotly's default).
 
     The traces are the same, in the same order, every month of a run: a month's map is a
-    change of their values (:func:`update_map`), not a new figure."""
+    change of their values (:func:`update_map`), not a new figure. Nothing in it names the
+    month (:func:`map_title`, shown above it on the page): a month that changes no district's
+    numbers leaves the figure as it was, and the browser draws nothing again."""
     import matplotlib
 
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
@@ -340,15 +392,25 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
             "name": f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
             f"{KILLED_BINS[i]:g} or more"})
     names = list(rows[0]["groups"]) if rows else []
-    shapes = []
+    # the bar of the groups' shares: one filled trace per group, a rectangle per district
+    # (traces, not layout shapes: a month's change is then a few arrays, not every shape
+    # again); ends rounded to 1/1000 of a hexagon's spacing, so that no change below a pixel
+    # is sent
+    bars = [([], []) for _ in names]
     for (cx, cy), r in zip(centres, rows, strict=True):
         alive, left = sum(r["groups"].values()) or 1.0, cx - 0.35
         for i, v in enumerate(r["groups"].values()):
-            bar = 0.7 * v / alive
-            shapes.append({"type": "rect", "x0": left, "x1": left + bar, "y0": cy + 0.26,
-                           "y1": cy + 0.34, "line": {"width": 0},
-                           "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)]})
-            left += bar
+            right = left + 0.7 * v / alive
+            x0, x1 = round(left, 3), round(right, 3)
+            bars[i][0].extend([x0, x1, x1, x0, None])
+            bars[i][1].extend([cy + 0.26, cy + 0.26, cy + 0.34, cy + 0.34, None])
+            left = right
+    for i, (xs, ys) in enumerate(bars):
+        data.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "mode": "lines",
+                     "fillcolor": GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                     "line": {"width": 0, "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
+                     "hoverinfo": "skip", "showlegend": False, "legendgroup": "groups",
+                     "name": f"group {names[i]} (share)"})
 
     def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
                      title: str | None = None) -> None:
@@ -402,12 +464,10 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
                        "line": {"color": bg, "width": 1},
                        "size": [0 if v <= 0 else 7 + 12 * float(np.sqrt(v / top))
                                 for v in members]}})
-    what = "" if truth else f" — as reported (up to month {reported})"
     layout = {
-        "title": {"text": f"Month {month}: districts{what}", "font": {"size": 16}},
-        "shapes": shapes, "paper_bgcolor": bg, "plot_bgcolor": bg,
+        "paper_bgcolor": bg, "plot_bgcolor": bg,
         "font": {"color": fg, "size": 13},
-        "margin": {"l": 4, "r": 4, "t": 56, "b": 4}, "height": 640, "uirevision": "map",
+        "margin": {"l": 4, "r": 4, "t": 24, "b": 4}, "height": 640, "uirevision": "map",
         **({"width": width} if width else {}),
         "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
                    "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
@@ -425,10 +485,13 @@ def map_spec(session: Session, rows: list[dict], month: int, truth: bool = True,
 
 def map_figure(session: Session, rows: list[dict], month: int, truth: bool = True,
                dark: bool = False, reported: int | None = None):
-    """:func:`map_spec` as a plotly ``Figure``."""
+    """:func:`map_spec` as a plotly ``Figure``, titled (:func:`map_title`)."""
     import plotly.graph_objects as go
 
-    return go.Figure(map_spec(session, rows, month, truth, dark, reported))
+    fig = go.Figure(map_spec(session, rows, truth, dark, reported))
+    fig.update_layout(title={"text": map_title(month, truth, reported), "font": {"size": 16}},
+                      margin={"t": 56})
+    return fig
 
 
 
