@@ -389,7 +389,7 @@ def test_json_outputs_of_the_commands_are_strict_json(tmp_path):
     code, text = cli(["run", *small])
     assert code == 0 and strict_json(text)["outcome"]["months"] == 24
     with mock.patch("escalation_sim.cli.summarize",
-                    side_effect=lambda outcomes: {"deaths": {"mean": math.nan}}):
+                    side_effect=lambda outcomes, **_: {"deaths": {"mean": math.nan}}):
         code, text = cli(["ensemble", "--runs", "1", "--workers", "1", *small])
     assert code == 0 and strict_json(text)["summary"] == {"deaths": {"mean": None}}
 
