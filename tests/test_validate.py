@@ -166,3 +166,29 @@ def test_validate_writes_metrics_bins_and_plot_and_says_whose_they_are(tmp_path,
     # aggregate only: no output names a profile
     text = (out / "metrics.json").read_text() + "\n".join(lines)
     assert '"profile"' not in text
+
+
+@pytest.mark.slow
+def test_validate_on_a_local_dask_cluster_gives_the_in_process_metrics(tmp_path, capsys):
+    """``--dask local:2`` (a real scheduler and two workers on 127.0.0.1) scores the same runs:
+    every figure of the model's and the regression's scores is identical to the in-process
+    run's, since each run's seed depends on its row and index only."""
+    path = _subset(tmp_path, lambda t: t.profile.astype(int) % 6 == 0)
+    common = ["record", "validate", "--predictors", str(path), "--sample", "30", "--runs", "2",
+              "--civilians", "300", "--seed", "2", "--json"]
+    reports = []
+    for how in (["--workers", "1"], ["--dask", "local:2"]):
+        assert main([*common, *how, "--out", str(tmp_path / how[0].strip("-"))]) == 0
+        reports.append(json.loads(capsys.readouterr().out)["validation"])
+    assert reports[0]["model"]["onsets"] >= 1
+    for name in ("model", "regression", "auc_difference", "auc_difference_low"):
+        assert reports[1][name] == reports[0][name], name
+
+
+def test_validate_takes_workers_or_dask_not_both(tmp_path, capsys):
+    err = _fails(["record", "validate", "--workers", "2", "--dask", "local:2",
+                  "--out", str(tmp_path / "v")], capsys)
+    assert "--workers and --dask: give one of them" in err, err
+    err = _fails(["record", "validate", "--dask", "local:0", "--out", str(tmp_path / "v")],
+                 capsys)
+    assert "--dask local:0" in err and "N >= 1" in err, err

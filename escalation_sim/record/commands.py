@@ -69,8 +69,13 @@ def add_parser(sub) -> None:
     v.add_argument("--seed", type=int, default=0,
                    help="seed of the sample, the runs and the resamples (default: "
                         "%(default)s)")
-    v.add_argument("--workers", type=int, default=1,
-                   help="local worker processes (default: %(default)s)")
+    v.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: 1, in-process)")
+    v.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                   help="run the model on a Dask scheduler at ADDRESS, or a local Dask cluster "
+                        "of N workers (the same results as in-process)")
+    v.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds to reach the Dask scheduler (default: 30)")
     v.add_argument("--bins", type=int, default=5,
                    help="calibration bins, equal counts by prediction (default: %(default)s)")
     v.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from ..runner import local_pool
+    from ..experiments.executors import DASK_TIMEOUT, executor_for
     from .forecast import FORECAST_CIVILIANS
     from .posterior import read_posterior
     from .regression import SplitError
@@ -124,6 +129,11 @@ def _validate(args: argparse.Namespace) -> int:
             raise OptionError(f"--{name}: must be at least 1, got {value}")
     if args.seed < 0:
         raise OptionError(f"--seed: must be a non-negative integer, got {args.seed}")
+    if args.dask is not None and args.workers is not None:
+        raise OptionError("--workers and --dask: give one of them")
+    if args.dask_timeout is not None and not args.dask_timeout > 0:
+        raise OptionError(f"--dask-timeout: must be a positive number of seconds, got "
+                          f"{args.dask_timeout}")
     posterior = None if args.posterior == "none" else read_posterior(args.posterior)
     existing = args.out.absolute()   # before the work: an --out that cannot be made fails
     while not existing.exists():
@@ -131,18 +141,17 @@ def _validate(args: argparse.Namespace) -> int:
     if not existing.is_dir() or not os.access(existing, os.W_OK):
         raise OptionError(f"--out: cannot create {str(args.out)!r}: {str(existing)!r} is not a "
                           "writable directory")
-    pool = local_pool(args.workers) if args.workers > 1 else None
+    workers = 1 if args.workers is None and args.dask is None else args.workers
     try:
-        result = validate(args.predictors, args.split_year, args.sample, args.runs,
-                          args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
-                          posterior, pool, args.workers, args.bins)
+        with executor_for(args.dask, workers, args.dask_timeout or DASK_TIMEOUT) as (
+                executor, n):
+            result = validate(args.predictors, args.split_year, args.sample, args.runs,
+                              args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
+                              posterior, executor, n, args.bins)
     except SplitError as e:
         raise OptionError(f"--split-year: {e}") from None
     except ValueError as e:
         raise OptionError(f"--sample: {e}") from None
-    finally:
-        if pool is not None:
-            pool.shutdown()
     try:
         files = write_outputs(result, args.out)
     except OSError as e:
