@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError
 from .files import write_bytes_atomic
-from .outcomes import CAVEAT, ROW_COLUMNS, RunOutcome, format_table, summarize
+from .outcomes import CAVEAT, ROW_COLUMNS, RunOutcome, format_table, share_text, summarize
 from .record import commands as record_commands
 from .runner import WorkerLost, default_workers, run_ensemble
 from .scenario import available, check_memory, load_scenario
@@ -760,7 +760,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             sd, share = split["parameter_sd"], split["parameter_share"]
             print(f"  Within a row, p_onset varies between parameter sets with an sd of {sd:.1%} "
                   "on average, " + ("no variance at all" if share is None else
-                                    f"{share:.0%} of a run's variance") +
+                                    f"{share_text(split)} of a run's variance") +
                   f" ({split['sets']} row-and-set groups, {split['runs']} runs); the rest is "
                   "run-to-run noise.")
         else:

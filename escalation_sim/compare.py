@@ -104,20 +104,19 @@ SPLIT_RATES = (("reach_stage_at_least", "2", "P(stage>=2)"), ("reach_stage_at_le
 def _split_lines(policies: dict, split: dict) -> list[str]:
     """Per policy, the sd of its rates between the posterior's parameter sets (and that
     variance's share of a run's variance)."""
-    from .outcomes import split_text
+    from .outcomes import share_text, split_text
 
     lines = ["", "Parameter uncertainty: sd of each rate between parameter sets (its share of a "
-                 "run's variance)",
-             f"{'policy':<16}" + "".join(f"{label:>18}" for *_, label in SPLIT_RATES)]
+                 "run's variance [95% CI])",
+             f"{'policy':<16}" + "".join(f"{label:>24}" for *_, label in SPLIT_RATES)]
     for name, s in policies.items():
         cells = []
         for key, sub, _ in SPLIT_RATES:
             r = s.get(key, {})
             r = r.get(sub, {}) if sub else r
-            sd, share = r.get("parameter_sd"), r.get("parameter_share")
-            cells.append("-" if sd is None else
-                         f"{sd:.1%} ({'-' if share is None else f'{share:.0%}'})")
-        lines.append(f"{name:<16}" + "".join(f"{c:>18}" for c in cells))
+            sd = r.get("parameter_sd")
+            cells.append("-" if sd is None else f"{sd:.1%} ({share_text(r)})")
+        lines.append(f"{name:<16}" + "".join(f"{c:>24}" for c in cells))
     return [*lines, split_text(split)]
 
 

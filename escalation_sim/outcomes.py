@@ -248,6 +248,38 @@ SPLIT_METHOD = ("method of moments over runs grouped by their drawn parameter se
 which")."""
 
 
+def _split_sets(values: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray,
+                strata: Sequence[int] | np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per drawn set (a distinct (stratum, group), sorted by stratum): its runs, the sum and the
+    sum of squares of its values, and where each stratum's sets start."""
+    x = np.asarray(values, float)
+    g = np.asarray(groups, np.int64)
+    s = np.zeros_like(g) if strata is None else np.asarray(strata, np.int64)
+    pairs, idx = np.unique(np.column_stack([s, g]), axis=0, return_inverse=True)
+    idx = idx.ravel()
+    starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
+    return (np.bincount(idx).astype(float), np.bincount(idx, x), np.bincount(idx, x * x),
+            starts)
+
+
+def _moments(n_j: np.ndarray, sum_j: np.ndarray, sq_j: np.ndarray, starts: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The method of moments of :func:`variance_split` over sets given by their sufficient
+    statistics, batched over leading axes (the bootstrap's resamples): the parameter variance
+    (before the floor), MSW and the runs."""
+    n_runs = n_j.sum(axis=-1)
+    mean_j = sum_j / n_j
+    ss_within = np.maximum((sq_j - sum_j * mean_j).sum(axis=-1), 0.0)
+    sizes = np.diff(np.r_[starts, n_j.shape[-1]])
+    stratum_mean = (np.add.reduceat(sum_j, starts, axis=-1)
+                    / np.add.reduceat(n_j, starts, axis=-1))
+    ss_between = (n_j * (mean_j - np.repeat(stratum_mean, sizes, axis=-1)) ** 2).sum(axis=-1)
+    df_b, df_w = n_j.shape[-1] - starts.size, n_runs - n_j.shape[-1]
+    msw = ss_within / np.maximum(df_w, 1)
+    return (ss_between - df_b * msw) / n_runs, msw, n_runs
+
+
 def variance_split(values: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray,
                    strata: Sequence[int] | np.ndarray | None = None) -> dict[str, Any]:
     """How much of the spread of a per-run quantity comes from the parameter set each run drew
@@ -270,48 +302,73 @@ def variance_split(values: Sequence[float] | np.ndarray, groups: Sequence[int] |
     runs per drawn set on average (``N − J < J``: most sets drawn once, so the run variance
     rests on too few repeats to subtract). When every stratum drew a single set, the
     parameter variance among these runs is exactly 0: all their spread is the runs' own."""
-    x = np.asarray(values, float)
-    g = np.asarray(groups, np.int64)
-    s = np.zeros_like(g) if strata is None else np.asarray(strata, np.int64)
-    n_runs = x.size
-    pairs, idx = np.unique(np.column_stack([s, g]), axis=0, return_inverse=True)
-    idx = idx.ravel()
-    n_sets, n_strata = len(pairs), len(np.unique(s))
-    n_j = np.bincount(idx).astype(float)
-    sum_j = np.bincount(idx, x)
-    mean_j = sum_j / n_j
-    ss_within = max(float(np.sum(np.bincount(idx, x * x) - sum_j * mean_j)), 0.0)
+    n_j, sum_j, sq_j, starts = _split_sets(values, groups, strata)
+    n_sets, n_runs = n_j.size, int(n_j.sum())
     out: dict[str, Any] = {"sets": n_sets, "runs": n_runs, "parameter_var": None,
                            "run_var": None, "estimable": False, "reason": ""}
-    df_b, df_w = n_sets - n_strata, n_runs - n_sets
-    if df_b == 0:   # one set per stratum: every run of a stratum had the same parameters
-        out.update(parameter_var=0.0, run_var=ss_within / df_w if df_w else 0.0,
+    if n_sets == starts.size:   # one set per stratum: every run of a stratum had the same set
+        out.update(parameter_var=0.0, run_var=float(_moments(n_j, sum_j, sq_j, starts)[1]),
                    estimable=True)
         return out
-    if df_w < n_sets:
+    if n_runs - n_sets < n_sets:
         out["reason"] = (f"{n_runs} runs drew {n_sets} distinct parameter sets, too few runs "
                          "per set (fewer than 2 on average) to tell parameter from run noise")
         return out
-    s_of = np.unique(pairs[:, 0], return_inverse=True)[1].ravel()
-    stratum_mean = np.bincount(s_of, sum_j) / np.bincount(s_of, n_j)
-    ss_between = float(np.sum(n_j * (mean_j - stratum_mean[s_of]) ** 2))
-    msw = ss_within / df_w
-    out.update(parameter_var=max((ss_between - df_b * msw) / n_runs, 0.0), run_var=msw,
-               estimable=True)
+    parameter_var, msw, _ = _moments(n_j, sum_j, sq_j, starts)
+    out.update(parameter_var=max(float(parameter_var), 0.0), run_var=float(msw), estimable=True)
     return out
+
+
+SPLIT_RESAMPLES = 400
+"""Cluster-bootstrap resamples behind the interval of ``parameter_share``."""
+
+
+def share_interval(values: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray,
+                   strata: Sequence[int] | np.ndarray | None = None,
+                   confidence: float = 0.95, resamples: int = SPLIT_RESAMPLES,
+                   seed: int = 0) -> tuple[float, float] | None:
+    """A percentile interval for the parameter share of :func:`variance_split`, by a cluster
+    bootstrap: each resample draws, within each stratum, as many sets as it drew, with
+    replacement, each with all its runs (the sets are the independent units; the runs of a set
+    are not). None where the split is not estimable or every stratum drew one set. The same
+    inputs give the same interval (a fixed ``seed``)."""
+    n_j, sum_j, sq_j, starts = _split_sets(values, groups, strata)
+    n_sets = n_j.size
+    if n_sets == starts.size or n_j.sum() - n_sets < n_sets:
+        return None
+    sizes = np.diff(np.r_[starts, n_sets])
+    first, size = np.repeat(starts, sizes), np.repeat(sizes, sizes)
+    rng = np.random.default_rng(seed)
+    shares = np.empty(resamples)
+    for lo in range(0, resamples, 50):    # 50 resamples at a time: bounded memory
+        pick = first + (rng.random((min(50, resamples - lo), n_sets)) * size).astype(np.int64)
+        parameter_var, msw, _ = _moments(n_j[pick], sum_j[pick], sq_j[pick], starts)
+        parameter_var = np.maximum(parameter_var, 0.0)
+        total = parameter_var + msw
+        shares[lo:lo + pick.shape[0]] = np.divide(parameter_var, total,
+                                                  out=np.zeros_like(total), where=total > 0)
+    tail = (1.0 - confidence) / 2
+    low, high = np.quantile(shares, [tail, 1.0 - tail])
+    return float(low), float(high)
 
 
 def parameter_fields(flags: np.ndarray, groups: np.ndarray,
                      strata: np.ndarray | None = None) -> dict[str, float | None]:
-    """``parameter_sd`` (the standard deviation of the per-set rate across the drawn sets) and
-    ``parameter_share`` (its share of the total variance of a run's outcome) of a rate, from
-    :func:`variance_split`; None where not estimable (and the share where nothing varies)."""
+    """``parameter_sd`` (the standard deviation of the per-set rate across the drawn sets),
+    ``parameter_share`` (its share of the total variance of a run's outcome) and that share's
+    95 % cluster-bootstrap interval (``parameter_share_low``, ``parameter_share_high``:
+    :func:`share_interval`) of a rate, from :func:`variance_split`; None where not estimable
+    (and the share where nothing varies)."""
     v = variance_split(flags, groups, strata)
     if not v["estimable"]:
-        return {"parameter_sd": None, "parameter_share": None}
+        return {"parameter_sd": None, "parameter_share": None, "parameter_share_low": None,
+                "parameter_share_high": None}
     total = v["parameter_var"] + v["run_var"]
+    interval = share_interval(flags, groups, strata) if total > 0 else None
     return {"parameter_sd": float(np.sqrt(v["parameter_var"])),
-            "parameter_share": v["parameter_var"] / total if total > 0 else None}
+            "parameter_share": v["parameter_var"] / total if total > 0 else None,
+            "parameter_share_low": None if interval is None else interval[0],
+            "parameter_share_high": None if interval is None else interval[1]}
 
 
 def split_note(groups: np.ndarray, strata: np.ndarray | None = None) -> dict[str, Any]:
@@ -322,8 +379,9 @@ def split_note(groups: np.ndarray, strata: np.ndarray | None = None) -> dict[str
             "noise together. ")
     note += ("The parameter sd (parameter_sd) is how much the rate itself varies between the "
              "posterior's parameter sets, in the rate's units; its share (parameter_share) is "
-             "that variance's share of a run's variance, the rest being run-to-run noise. "
-             f"Point estimates without an interval, from {v['sets']} sets drawn: rough when "
+             "that variance's share of a run's variance, the rest being run-to-run noise; "
+             "its interval (parameter_share_low, parameter_share_high) is a cluster bootstrap "
+             f"over the {v['sets']} sets drawn, a little narrower than 95 % when they are "
              "few." if v["estimable"] else
              f"Parameter and run uncertainty are not separated: {v['reason']}; run more runs "
              "than the posterior has parameter sets.")
@@ -404,7 +462,7 @@ def format_table(summary: dict) -> str:
     pct = int(round(summary["confidence"] * 100))
     split = summary.get("parameter_split")
     lines = [f"{'outcome':<48}{'rate':>8}   {pct}% CI (Wilson)      runs"
-             + ("   param. sd  share" if split else ""),
+             + ("   param. sd  share [95% CI]" if split else ""),
              "-" * (82 + (19 if split else 0))]
 
     def row(label: str, r: dict) -> None:
@@ -434,10 +492,18 @@ def format_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def share_text(r: dict) -> str:
+    """A rate's ``parameter_share`` with its interval, e.g. "23% [5-48]"; "-" where none."""
+    share, low, high = (r.get(k) for k in ("parameter_share", "parameter_share_low",
+                                           "parameter_share_high"))
+    if share is None:
+        return "-"
+    return f"{share:.0%}" + ("" if low is None else f" [{low:.0%}-{high:.0%}]".replace("%-", "-"))
+
+
 def _split_cells(r: dict) -> str:
-    sd, share = r.get("parameter_sd"), r.get("parameter_share")
-    return (f"   {'-' if sd is None else f'{sd:.1%}':>9}"
-            f"  {'-' if share is None else f'{share:.0%}':>5}")
+    sd = r.get("parameter_sd")
+    return f"   {'-' if sd is None else f'{sd:.1%}':>9}  {share_text(r):>13}"
 
 
 def split_text(split: dict) -> str:
