@@ -293,14 +293,15 @@ def synthetic_predictors(tmp_path_factory):
 def test_baseline_finds_a_known_signal(synthetic_predictors):
     _, b = synthetic_predictors
     assert (b.train_years, b.test_years) == ((1960, 1993), (1996, 2011))
-    assert b.n_train == 30 * 34 and b.n_test == 30 * 16
-    assert b.auc > 0.75 and b.brier < b.brier_reference
+    assert b.n_train == 30 * 34 and b.test.n == 30 * 16
+    assert b.test.auc > 0.75 and b.test.brier < b.test.brier_reference
     signal = {k: v for k, v in b.coefficients.items() if k in ("discrimpop", "battledeaths.log2")}
     noise = [abs(v) for k, v in b.coefficients.items() if k not in signal]
     assert min(signal.values()) > 3 * max(noise)
-    assert sum(d.n for d in b.deciles) == b.n_test
-    assert sum(d.onsets for d in b.deciles) == b.onsets_test
-    assert b.auc_low < b.auc < b.auc_high and b.brier_low < b.brier < b.brier_high
+    assert sum(d.n for d in b.test.bins) == b.test.n
+    assert sum(d.onsets for d in b.test.bins) == b.test.onsets
+    t = b.test
+    assert t.auc_low < t.auc < t.auc_high and t.brier_low < t.brier < t.brier_high
 
 
 def test_baseline_never_looks_at_the_test_years(synthetic_predictors):
@@ -315,7 +316,7 @@ def test_baseline_never_looks_at_the_test_years(synthetic_predictors):
     changed.loc[later, list(PREDICTORS)] = rng.normal(size=(later.sum(), len(PREDICTORS)))
     c = baseline(changed, bootstrap=200)
     assert (c.chosen_c, c.coefficients) == (b.chosen_c, b.coefficients)
-    assert c.auc != b.auc
+    assert c.test.auc != b.test.auc
 
 
 def test_baseline_refuses_a_split_with_no_test_years(capsys):

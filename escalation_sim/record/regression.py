@@ -16,7 +16,7 @@ must later match or beat (issue 13).
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -100,39 +100,31 @@ class Decile:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """The baseline's out-of-sample record (aggregate: no row or profile is named)."""
+    """The baseline's out-of-sample record (aggregate: no row or profile is named): the fit, and
+    the test rows' :class:`Scores` (``test``)."""
 
     split_year: int
     train_years: tuple[int, int]
     test_years: tuple[int, int]
     n_train: int
     onsets_train: int
-    n_test: int
-    onsets_test: int
     dropped_incomplete: int
     chosen_c: float
     nonzero_coefficients: int
-    auc: float
-    auc_low: float
-    auc_high: float
-    brier: float
-    brier_low: float
-    brier_high: float
-    brier_reference: float
-    brier_skill: float
-    mean_predicted: float
-    observed: float
-    observed_low: float
-    observed_high: float
-    deciles: tuple[Decile, ...]
+    test: Scores
     coefficients: dict[str, float]
     seed: int
     resamples: int
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["deciles"] = [asdict(x) for x in self.deciles]
-        return {"baseline": d, "method": method(), "source": CITATION, "note": NOTE}
+        """Flat, as the record has always been written: the test scores' ``n``, ``onsets`` and
+        ``bins`` as ``n_test``, ``onsets_test`` and ``deciles``, the rest under their names."""
+        t = self.test.to_dict()
+        renamed = {"n_test": t.pop("n"), "onsets_test": t.pop("onsets"),
+                   "deciles": t.pop("bins")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "test"}
+        return {"baseline": {**d, **renamed, **t}, "method": method(), "source": CITATION,
+                "note": NOTE}
 
 
 def method() -> dict:
@@ -312,20 +304,16 @@ def baseline(predictors: pd.DataFrame | None = None, split_year: int = 1995, see
         split_year=split_year,
         train_years=(int(sp.year[sp.train].min()), int(sp.year[sp.train].max())),
         test_years=(int(sp.year[sp.test].min()), int(sp.year[sp.test].max())),
-        n_train=int(sp.train.sum()), onsets_train=int(sp.y[sp.train].sum()), n_test=sc.n,
-        onsets_test=sc.onsets, dropped_incomplete=int((span & ~sp.complete).sum()),
+        n_train=int(sp.train.sum()), onsets_train=int(sp.y[sp.train].sum()),
+        dropped_incomplete=int((span & ~sp.complete).sum()),
         chosen_c=float(np.ravel(lr.C_)[0]), nonzero_coefficients=int(np.count_nonzero(coef)),
-        auc=sc.auc, auc_low=sc.auc_low, auc_high=sc.auc_high,
-        brier=sc.brier, brier_low=sc.brier_low, brier_high=sc.brier_high,
-        brier_reference=sc.brier_reference, brier_skill=sc.brier_skill,
-        mean_predicted=sc.mean_predicted, observed=sc.observed, observed_low=sc.observed_low,
-        observed_high=sc.observed_high, deciles=sc.bins,
-        coefficients={f: float(c) for f, c in zip(FEATURES, coef, strict=True)}, seed=seed,
-        resamples=bootstrap)
+        test=sc, coefficients={f: float(c) for f, c in zip(FEATURES, coef, strict=True)},
+        seed=seed, resamples=bootstrap)
 
 
 def format_baseline(b: Baseline) -> str:
     """The baseline as a printed report."""
+    t = b.test
     lines = [
         "Statistical baseline on the Early Warning Project record (an elastic-net logistic "
         "regression,",
@@ -333,22 +321,22 @@ def format_baseline(b: Baseline) -> str:
         "or two years.",
         f"  fit on     {b.train_years[0]}-{b.train_years[1]}: {b.n_train:,} complete "
         f"country-years, {b.onsets_train} onsets (outcomes through {b.split_year})",
-        f"  tested on  {b.test_years[0]}-{b.test_years[1]}: {b.n_test:,} complete "
-        f"country-years, {b.onsets_test} onsets ({b.dropped_incomplete} incomplete rows left "
+        f"  tested on  {b.test_years[0]}-{b.test_years[1]}: {t.n:,} complete "
+        f"country-years, {t.onsets} onsets ({b.dropped_incomplete} incomplete rows left "
         "out)",
         f"  penalty    C = {b.chosen_c:.4g} by {FOLDS}-fold country-grouped CV on the "
         f"training rows only; {b.nonzero_coefficients} of {len(FEATURES)} coefficients "
         "non-zero",
-        f"  AUC        {b.auc:.3f} [{b.auc_low:.3f}, {b.auc_high:.3f}]",
-        f"  Brier      {b.brier:.4f} [{b.brier_low:.4f}, {b.brier_high:.4f}]; the training "
-        f"base rate alone {b.brier_reference:.4f} (skill {b.brier_skill:+.1%})",
-        f"  mean predicted {b.mean_predicted:.2%} vs observed {b.observed:.2%} "
-        f"[{b.observed_low:.2%}, {b.observed_high:.2%}] (ratio "
-        f"{b.mean_predicted / b.observed:.2f})",
+        f"  AUC        {t.auc:.3f} [{t.auc_low:.3f}, {t.auc_high:.3f}]",
+        f"  Brier      {t.brier:.4f} [{t.brier_low:.4f}, {t.brier_high:.4f}]; the training "
+        f"base rate alone {t.brier_reference:.4f} (skill {t.brier_skill:+.1%})",
+        f"  mean predicted {t.mean_predicted:.2%} vs observed {t.observed:.2%} "
+        f"[{t.observed_low:.2%}, {t.observed_high:.2%}] (ratio "
+        f"{t.mean_predicted / t.observed:.2f})",
         "  calibration by decile of predicted risk:",
         "    decile      n  onsets  mean predicted  observed [95 % Wilson]",
     ]
-    for d in b.deciles:
+    for d in t.bins:
         lines.append(f"    {d.decile:>6} {d.n:>6} {d.onsets:>7}  {d.mean_predicted:>14.2%}  "
                      f"{d.observed:.2%} [{d.observed_low:.2%}, {d.observed_high:.2%}]")
     lines.append(f"  intervals: 95 %, bootstrap over countries ({b.resamples} resamples, seed "
