@@ -653,6 +653,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from .experiments.executors import DASK_TIMEOUT, executor_for
+
+    return record_commands.run(args, lambda a, workers: executor_for(
+        a.dask, workers, a.dask_timeout or DASK_TIMEOUT))
+
+
 # ---- forecast: every row of a predictors file (escalation_sim.record.forecast) ---------------
 def _forecast_parser(sub) -> None:
     from .record.forecast import FORECAST_CIVILIANS, FORECAST_MONTHS
@@ -881,7 +888,7 @@ COMMANDS = {"run": cmd_run, "forecast": cmd_forecast, "calibrate": cmd_calibrate
             "demo": cmd_ensemble,
             "scenarios": cmd_scenarios, "docs": cmd_docs, "compare": cmd_compare,
             "policies": cmd_policies, "ui": cmd_ui, "sweep": cmd_sweep,
-            "analyze": cmd_analyze, "record": record_commands.run}
+            "analyze": cmd_analyze, "record": cmd_record}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 
@@ -79,6 +81,42 @@ def add_parser(sub) -> None:
     v.add_argument("--bins", type=int, default=5,
                    help="calibration bins, equal counts by prediction (default: %(default)s)")
     v.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e = rsub.add_parser("effect", help="a policy against another on the model's onset risk "
+                                       "in a risk quintile of the record's profiles (paired "
+                                       "runs; intervals over countries)")
+    e.add_argument("--policy", required=True, metavar="NAME",
+                   help="the policy (shipped: see `escalation-sim policies`)")
+    e.add_argument("--against", default="none", metavar="NAME",
+                   help="the policy it is set against (default: %(default)s)")
+    e.add_argument("--quintile", type=int, default=5, metavar="Q",
+                   help="risk quintile of the rows, 1 (lowest) to 5 (highest; default)")
+    e.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="directory for effect.json")
+    e.add_argument("--predictors", type=Path, default=None, metavar="FILE",
+                   help="predictor file (default: the shipped "
+                        "data/ewp/predictors_1960_2011.csv)")
+    e.add_argument("--posterior", default="none", metavar="FILE|none",
+                   help="a posterior file: each run draws a parameter set, the same under both "
+                        "policies; none (default): the declared values")
+    e.add_argument("--sample", type=int, default=None, metavar="N",
+                   help="a seeded random sample of N of the quintile's rows (default: all)")
+    e.add_argument("--runs", type=int, default=20,
+                   help="runs per row and policy (default: %(default)s)")
+    e.add_argument("--months", type=int, default=24,
+                   help="horizon of a run in months (default: %(default)s)")
+    e.add_argument("--civilians", type=int, default=None, metavar="N",
+                   help="simulated civilians per run (default: the forecast's)")
+    e.add_argument("--seed", type=int, default=0,
+                   help="seed of the sample, the runs and the resamples (default: "
+                        "%(default)s)")
+    e.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: 1, in-process)")
+    e.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                   help="run on a Dask scheduler at ADDRESS, or a local Dask cluster of N "
+                        "workers")
+    e.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds to reach the Dask scheduler (default: 30)")
+    e.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _print_json(obj: object) -> None:
@@ -87,7 +125,13 @@ def _print_json(obj: object) -> None:
     print(json.dumps(json_safe(obj), indent=2, allow_nan=False))
 
 
-def run(args: argparse.Namespace) -> int:
+Executors = Callable[[argparse.Namespace, "int | None"], AbstractContextManager]
+"""Where the runs of ``validate`` and ``effect`` run, from their ``--dask``, ``--dask-timeout`` and
+the number of workers: the CLI passes its ``executor_for`` (the experiment layer's local pool or
+Dask, which this layer may not import)."""
+
+
+def run(args: argparse.Namespace, executors: Executors) -> int:
     if args.action == "targets":
         from .measure import format_targets, targets
 
@@ -100,7 +144,9 @@ def run(args: argparse.Namespace) -> int:
             print(format_targets(result))
         return 0
     if args.action == "validate":
-        return _validate(args)
+        return _validate(args, executors)
+    if args.action == "effect":
+        return _effect(args, executors)
     from .data import load_predictors
     from .regression import SplitError, baseline, format_baseline
 
@@ -116,14 +162,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from ..experiments.executors import DASK_TIMEOUT, executor_for
-    from .forecast import FORECAST_CIVILIANS
-    from .posterior import read_posterior
-    from .regression import SplitError
-    from .validate import format_validation, validate, write_outputs
-
-    for name in ("sample", "runs", "months", "workers", "civilians", "bins"):
+def _check_run_options(args: argparse.Namespace, counts: tuple[str, ...]) -> None:
+    """The options ``validate`` and ``effect`` share, checked before any work: counts at least
+    1, the seed, one of --workers and --dask, and an --out that can be made."""
+    for name in counts:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise OptionError(f"--{name}: must be at least 1, got {value}")
@@ -134,17 +176,54 @@ def _validate(args: argparse.Namespace) -> int:
     if args.dask_timeout is not None and not args.dask_timeout > 0:
         raise OptionError(f"--dask-timeout: must be a positive number of seconds, got "
                           f"{args.dask_timeout}")
-    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
     existing = args.out.absolute()   # before the work: an --out that cannot be made fails
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK):
         raise OptionError(f"--out: cannot create {str(args.out)!r}: {str(existing)!r} is not a "
                           "writable directory")
+
+
+def _effect(args: argparse.Namespace, executors: Executors) -> int:
+    from .effect import effect, format_effect, write_outputs
+    from .forecast import FORECAST_CIVILIANS
+    from .posterior import read_posterior
+
+    _check_run_options(args, ("sample", "runs", "months", "workers", "civilians"))
+    if not 1 <= args.quintile <= 5:
+        raise OptionError(f"--quintile: must be 1 to 5, got {args.quintile}")
+    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
     workers = 1 if args.workers is None and args.dask is None else args.workers
     try:
-        with executor_for(args.dask, workers, args.dask_timeout or DASK_TIMEOUT) as (
-                executor, n):
+        with executors(args, workers) as (executor, n):
+            result = effect(args.policy, args.against, args.quintile, args.sample, args.runs,
+                            args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
+                            posterior, executor, n, args.predictors)
+    except ValueError as e:
+        raise OptionError(f"--sample: {e}") from None
+    try:
+        files = write_outputs(result, args.out)
+    except OSError as e:
+        raise OptionError(f"--out: cannot write in {str(args.out)!r}: {e.strerror}") from None
+    if args.json:
+        _print_json({**result.to_dict(), "files": files})
+    else:
+        print(format_effect(result))
+        print("  files: " + "  ".join(files.values()))
+    return 0
+
+
+def _validate(args: argparse.Namespace, executors: Executors) -> int:
+    from .forecast import FORECAST_CIVILIANS
+    from .posterior import read_posterior
+    from .regression import SplitError
+    from .validate import format_validation, validate, write_outputs
+
+    _check_run_options(args, ("sample", "runs", "months", "workers", "civilians", "bins"))
+    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
+    workers = 1 if args.workers is None and args.dask is None else args.workers
+    try:
+        with executors(args, workers) as (executor, n):
             result = validate(args.predictors, args.split_year, args.sample, args.runs,
                               args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
                               posterior, executor, n, args.bins)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..outcomes import parameter_fields, split_note, wilson
-from ..params import Scenario
+from ..params import PolicyParams, Scenario
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
 from .posterior import Posterior, draw_seed, draws, split
@@ -98,12 +98,13 @@ class _Batch:
     seed: int
     indices: list[int]
     draws: tuple[Scenario, ...] = ()
+    policy: PolicyParams | None = None
 
 
 def _run_batch(batch: _Batch) -> list[bool]:
     """The onset flags of a batch's runs."""
     scenarios = batch.draws or [batch.scenario] * len(batch.indices)
-    return [bool(run_one(sc, run_seed(batch.seed, i)).mass_killing_onset)
+    return [bool(run_one(sc, run_seed(batch.seed, i), batch.policy).mass_killing_onset)
             for sc, i in zip(scenarios, batch.indices, strict=True)]
 
 
@@ -112,7 +113,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
              workers: int = 1, progress: Callable[[int], None] | None = None,
              links: ProfileLinks = LINK_DEFAULTS,
              rows: Sequence[int] | None = None,
-             posterior: Posterior | None = None) -> list[RowForecast]:
+             posterior: Posterior | None = None,
+             policy: PolicyParams | None = None) -> list[RowForecast]:
     """Forecast rows of ``table`` (all by default; else the 1-based ``rows``), in order.
 
     Args:
@@ -127,6 +129,9 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
         rows: which data rows (1-based) to forecast.
         posterior: each run draws one parameter set of it by weight (:func:`draw_seed`), which
             replaces ``links`` and sets the fitted scenario fields.
+        policy: interventions deployed in every run (none by default). The runs' seeds and
+            drawn parameter sets do not depend on it, so two forecasts that differ only in
+            the policy are paired run by run.
 
     Raises:
         WorkerLost: a batch's worker process kept dying.
@@ -138,7 +143,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
     # a batch carries its scenario and seed, so that a task ships one scenario, not all
-    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))))
+    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))),
+                      policy=policy)
                for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
     if posterior is not None:
         batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
@@ -191,7 +197,7 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
 
     return [_Batch(b.k, b.scenario, b.seed, b.indices,
                    tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
-                         for i in b.indices))
+                         for i in b.indices), b.policy)
             for b in batches]
 
 
