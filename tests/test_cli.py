@@ -1,4 +1,6 @@
-"""The command line, run as a user would (a subprocess, real files)."""
+"""The command line, run as a user would (a subprocess, real files). Checks of what the command
+parses or computes, not of how it starts, call ``main()`` in-process: the same code, without an
+interpreter start (several seconds each) per call."""
 
 import contextlib
 import csv
@@ -64,13 +66,18 @@ def test_ensemble_json_summary_and_files(tmp_path):
 
 
 @pytest.mark.slow
-def test_ensemble_identical_on_one_worker_or_two(tmp_path):
+def test_ensemble_identical_on_one_worker_or_two(tmp_path, capsys):
+    # in-process: what differs between the two is the pool of worker processes, which is real
+    # here too; the command's start-up is checked by the subprocess tests around this one
+    from escalation_sim.cli import main
+
     short = ("--set", "run.months=24", "--set", "events.scheduled=[]")
-    one = cli("ensemble", "--runs", "4", "--workers", "1", "--json", *short,
-              "--out", str(tmp_path / "1"))
-    two = cli("ensemble", "--runs", "4", "--workers", "2", "--json", *short,
-              "--out", str(tmp_path / "2"))
-    assert json.loads(one.stdout)["summary"] == json.loads(two.stdout)["summary"]
+    summaries = []
+    for workers in ("1", "2"):
+        assert main(["ensemble", "--runs", "4", "--workers", workers, "--json", "--no-progress",
+                     *short, "--out", str(tmp_path / workers)]) == 0
+        summaries.append(json.loads(capsys.readouterr().out)["summary"])
+    assert summaries[0] == summaries[1]
     assert (tmp_path / "1" / "outcomes.csv").read_text() == (
         tmp_path / "2" / "outcomes.csv").read_text()
 
@@ -159,10 +166,11 @@ def test_help_everywhere(args, capsys):
     assert capsys.readouterr().out.startswith(" ".join(["usage: escalation-sim", *args]))
 
 
-@pytest.mark.slow
-def test_bad_runs_option_is_a_clear_error():
-    r = cli("ensemble", "--runs", "0")
-    assert r.returncode == 2 and "--runs" in r.stderr
+def test_bad_runs_option_is_a_clear_error(capsys):
+    from escalation_sim.cli import main
+
+    assert main(["ensemble", "--runs", "0"]) == 2
+    assert "--runs" in capsys.readouterr().err
 
 
 @pytest.mark.slow
