@@ -45,7 +45,7 @@ def test_premature_exit_lets_escalation_return_more_than_sustained_engagement():
 
 
 @pytest.mark.slow
-def test_compare_cli_json(tmp_path):
+def test_compare_cli_json(tmp_path, capsys):
     r = subprocess.run([sys.executable, "-m", "escalation_sim.cli", "compare", "--policy", "none",
                         "--policy", "late_response", "--runs", "8", "--workers", "2", "--json",
                         "--out", str(tmp_path)], capture_output=True, text=True)
@@ -61,6 +61,8 @@ def test_compare_cli_json(tmp_path):
     assert doc["policies"]["none"]["cost"]["mean"] == 0
     lines = (tmp_path / "outcomes.csv").read_text().splitlines()
     assert len(lines) == 1 + 16 and lines[0].startswith("policy,run,seed")
-    bad = subprocess.run([sys.executable, "-m", "escalation_sim.cli", "compare", "--policy",
-                          "none", "--policy", "everything"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "unknown policy" in bad.stderr and "Traceback" not in bad.stderr
+    # the refusal in-process (an uncaught exception fails the test; no second interpreter start)
+    from escalation_sim.cli import main
+
+    assert main(["compare", "--policy", "none", "--policy", "everything"]) == 2
+    assert "unknown policy" in capsys.readouterr().err
