@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_validate import _fails
 
 from escalation_sim.cli import main
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
@@ -48,13 +49,6 @@ def test_the_empty_policy_leaves_every_run_as_it_was():
     with_none = forecast(table, 6, 24, 0, 300, rows=rows, policy=none)
     assert [sum(r.flags) for r in plain] == [3, 2]
     assert [r.flags for r in with_none] == [r.flags for r in plain]
-
-
-def _fails(argv: list[str], capsys) -> str:
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
-    return err
 
 
 def test_bad_options_are_one_line(tmp_path, capsys):

@@ -62,22 +62,7 @@ def add_parser(sub) -> None:
     v.add_argument("--sample", type=int, default=None, metavar="N",
                    help="a seeded random sample of N test rows, stratified by outcome "
                         "(default: all complete test rows)")
-    v.add_argument("--runs", type=int, default=20, help="runs per row (default: %(default)s)")
-    v.add_argument("--months", type=int, default=24,
-                   help="horizon of a run in months (default: %(default)s, the EWP's two "
-                        "years)")
-    v.add_argument("--civilians", type=int, default=None, metavar="N",
-                   help="simulated civilians per run (default: the forecast's)")
-    v.add_argument("--seed", type=int, default=0,
-                   help="seed of the sample, the runs and the resamples (default: "
-                        "%(default)s)")
-    v.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: 1, in-process)")
-    v.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
-                   help="run the model on a Dask scheduler at ADDRESS, or a local Dask cluster "
-                        "of N workers (the same results as in-process)")
-    v.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
-                   help="seconds to reach the Dask scheduler (default: 30)")
+    _add_run_options(v, "row")
     v.add_argument("--bins", type=int, default=5,
                    help="calibration bins, equal counts by prediction (default: %(default)s)")
     v.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -100,23 +85,30 @@ def add_parser(sub) -> None:
                         "policies; none (default): the declared values")
     e.add_argument("--sample", type=int, default=None, metavar="N",
                    help="a seeded random sample of N of the quintile's rows (default: all)")
-    e.add_argument("--runs", type=int, default=20,
-                   help="runs per row and policy (default: %(default)s)")
-    e.add_argument("--months", type=int, default=24,
-                   help="horizon of a run in months (default: %(default)s)")
-    e.add_argument("--civilians", type=int, default=None, metavar="N",
-                   help="simulated civilians per run (default: the forecast's)")
-    e.add_argument("--seed", type=int, default=0,
-                   help="seed of the sample, the runs and the resamples (default: "
-                        "%(default)s)")
-    e.add_argument("--workers", type=int, default=None,
-                   help="local worker processes (default: 1, in-process)")
-    e.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
-                   help="run on a Dask scheduler at ADDRESS, or a local Dask cluster of N "
-                        "workers")
-    e.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
-                   help="seconds to reach the Dask scheduler (default: 30)")
+    _add_run_options(e, "row and policy")
     e.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _add_run_options(parser: argparse.ArgumentParser, per: str) -> None:
+    """How ``validate`` and ``effect`` run the model: runs per ``per``, horizon, civilians, seed,
+    and where (in-process, local workers, Dask)."""
+    parser.add_argument("--runs", type=int, default=20,
+                        help=f"runs per {per} (default: %(default)s)")
+    parser.add_argument("--months", type=int, default=24,
+                        help="horizon of a run in months (default: %(default)s, the EWP's two "
+                             "years)")
+    parser.add_argument("--civilians", type=int, default=None, metavar="N",
+                        help="simulated civilians per run (default: the forecast's)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the sample, the runs and the resamples (default: "
+                             "%(default)s)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: 1, in-process)")
+    parser.add_argument("--dask", default=None, metavar="ADDRESS|local:N",
+                        help="run the model on a Dask scheduler at ADDRESS, or a local Dask "
+                             "cluster of N workers (the same results as in-process)")
+    parser.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
+                        help="seconds to reach the Dask scheduler (default: 30)")
 
 
 def _print_json(obj: object) -> None:
@@ -184,6 +176,20 @@ def _check_run_options(args: argparse.Namespace, counts: tuple[str, ...]) -> Non
                           "writable directory")
 
 
+def _report(args: argparse.Namespace, result, write_outputs: Callable, text: Callable) -> int:
+    """Write a result's files into ``--out``, then print it (as JSON with ``--json``)."""
+    try:
+        files = write_outputs(result, args.out)
+    except OSError as e:
+        raise OptionError(f"--out: cannot write in {str(args.out)!r}: {e.strerror}") from None
+    if args.json:
+        _print_json({**result.to_dict(), "files": files})
+    else:
+        print(text(result))
+        print("  files: " + "  ".join(files.values()))
+    return 0
+
+
 def _effect(args: argparse.Namespace, executors: Executors) -> int:
     from .effect import effect, format_effect, write_outputs
     from .forecast import FORECAST_CIVILIANS
@@ -201,16 +207,7 @@ def _effect(args: argparse.Namespace, executors: Executors) -> int:
                             posterior, executor, n, args.predictors)
     except ValueError as e:
         raise OptionError(f"--sample: {e}") from None
-    try:
-        files = write_outputs(result, args.out)
-    except OSError as e:
-        raise OptionError(f"--out: cannot write in {str(args.out)!r}: {e.strerror}") from None
-    if args.json:
-        _print_json({**result.to_dict(), "files": files})
-    else:
-        print(format_effect(result))
-        print("  files: " + "  ".join(files.values()))
-    return 0
+    return _report(args, result, write_outputs, format_effect)
 
 
 def _validate(args: argparse.Namespace, executors: Executors) -> int:
@@ -231,13 +228,4 @@ def _validate(args: argparse.Namespace, executors: Executors) -> int:
         raise OptionError(f"--split-year: {e}") from None
     except ValueError as e:
         raise OptionError(f"--sample: {e}") from None
-    try:
-        files = write_outputs(result, args.out)
-    except OSError as e:
-        raise OptionError(f"--out: cannot write in {str(args.out)!r}: {e.strerror}") from None
-    if args.json:
-        _print_json({**result.to_dict(), "files": files})
-    else:
-        print(format_validation(result))
-        print("  files: " + "  ".join(files.values()))
-    return 0
+    return _report(args, result, write_outputs, format_validation)
