@@ -169,12 +169,13 @@ def test_figures_mark_every_inject(default):
 
 def test_live_plot_redraws_only_grown_panels_and_matches_a_fresh_draw(default):
     """Month by month, a panel's cached static parts are drawn again only when its y-range
-    grows; the image is then byte for byte the one a new plot draws at once (seed 0 of
-    default: the displaced panel's range grows in months 14-24, the stage panel's never)."""
+    grows, and a new marker is drawn on them without drawing them again; the image is then
+    byte for byte the one a new plot draws at once (seed 0 of default: the displaced panel's
+    range grows in months 14-24, the stage panel's never)."""
     s = Session(default, seed=0)
     plot = figures.LivePlot(s)
     plot.png(s)
-    stage = plot.background["stage"]
+    stage, marked = plot.static["stage"], plot.background["stage"]
     grown = 0
     for _ in range(25):
         s.step()
@@ -184,7 +185,8 @@ def test_live_plot_redraws_only_grown_panels_and_matches_a_fresh_draw(default):
         if s.month == 12:
             s.inject("election")   # a marker across every panel
     assert grown >= 5 and plot.limit["displaced"] > 1000
-    assert plot.background["stage"] is stage   # never drawn again
+    assert plot.static["stage"] is stage   # never drawn again
+    assert plot.background["stage"] is not marked   # the markers drawn on it
     assert plot.png(s) == figures.LivePlot(s).png(s)
 
 
@@ -272,6 +274,12 @@ def test_district_map_data_adds_up(default):
     # the legend is the absolute scale: one entry per class of killed per 1,000 residents
     scale = [t.name for t in fig.data if t.legendgroup == "killed"]
     assert len(scale) == len(figures.KILLED_BINS) - 1 and scale[0] == "0–0.5"
+    # the legend is HTML beside the figure (it wraps, never cut off), the scale in full
+    legend = figures.map_legend_html(s, truth=True)
+    assert all(f">{name}</span>" in legend for name in scale)
+    assert not any(t.showlegend for t in fig.data)
+    assert all(a.name.replace("_", " ") in legend for a in default.armed_groups)
+    assert "armed groups" not in figures.map_legend_html(s, truth=False)
     assert fig.layout.uirevision == "map"   # the browser keeps the zoom from month to month
     assert {(r["x"], r["y"]) for r in rows} == {
         (x, y) for x in range(default.space.width) for y in range(default.space.height)}

@@ -80,6 +80,12 @@ CSS = """
 .esim-timeline .mark.end { background: currentColor; width: 3px; height: 30px; opacity: 0.6; }
 .esim-timeline .mark.stage { background: currentColor; width: 1px; }
 .esim-timeline .label { position: absolute; top: 26px; white-space: nowrap; font-size: 13px; }
+.esim-legend { display: flex; flex-wrap: wrap; gap: 4px 22px; font-size: 15px; margin: 4px; }
+.esim-legend > div { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px; }
+.esim-legend .esim-entry { white-space: nowrap; }
+.esim-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 4px;
+               vertical-align: -2px; border: 1px solid #888; }
+.esim-glyph { margin-right: 4px; }
 .esim-map-title { font-size: 18px; font-weight: 600; margin: 2px 0 0 4px; }
 .esim-src { font-size: 13px; opacity: 0.85; margin: -6px 0 8px 0; }
 .esim-fates li { margin-bottom: 4px; }
@@ -448,15 +454,35 @@ def Banners(run: Run, truth: bool, version: int):
 
 
 @solara.component
+def Plots(session: Session, truth: bool, projector: bool, dark: bool, width: int,
+          version: int):
+    """The live plots, drawn once the browser has said how wide their box is (``width``, px;
+    :class:`Viewport`): at the width they are shown at, so their text has its size in pixels
+    (:attr:`figures.LivePlot.TEXT_PX`). The page (and its Step button) comes first."""
+    with solara.v.Html(tag="div", attributes={"data-testid": "plots", "id": "plots"}):
+        if width > 0:
+            LivePlotImage(session, truth, projector, dark, width - width % PLOT_STEP, version)
+        else:
+            solara.Text("Drawing the plots …")
+
+
+PLOT_STEP = 40
+"""The plots are drawn again for a new box width only when it crosses a multiple of this
+(px): a scroll bar coming or going does not redraw them."""
+
+
+@solara.component
 @locked
-def Plots(session: Session, truth: bool, projector: bool, dark: bool, version: int):
+def LivePlotImage(session: Session, truth: bool, projector: bool, dark: bool, width: int,
+                  version: int):
     panels = figures.DESK if truth and not projector else (
         figures.PROJECTOR if truth else figures.ROOM)
-    # one live plot per run inputs (a Reset), theme and layout; not per inject or step
-    plot = solara.use_memo(lambda: figures.LivePlot(session, dark, panels, projector),
-                           [session.scenario, session.seed, dark, panels, projector])
+    # one live plot per run inputs (a Reset), theme, layout and width; not per inject or step
+    plot = solara.use_memo(lambda: figures.LivePlot(session, dark, panels, projector, width),
+                           [session.scenario, session.seed, dark, panels, projector, width])
     png = solara.use_memo(lambda: plot.png(session), [version, plot, session.month])
-    solara.Image(png, format="png", width="100%")
+    with solara.v.Html(tag="div", attributes={"data-tick-px": str(plot.tick_px)}):
+        solara.Image(png, format="png", width="100%")
 
 
 @solara.component
@@ -464,12 +490,13 @@ def DistrictMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     """The live map (plotly: zoom and pan in the browser, kept from month to month); the
     room's shows what is reported (:func:`figures.districts`).
 
-    It mounts one render after the page: plotly's widget code (about 5 MB) then reaches the
-    browser after the controls, which are usable meanwhile."""
+    It mounts one render after the page, once the browser has said how wide its box is:
+    plotly's widget code (about 5 MB) then reaches the browser after the controls, which are
+    usable meanwhile."""
     mounted = solara.use_reactive(False)
     solara.use_effect(lambda: mounted.set(True), [])
-    if mounted.value:
-        LiveMap(run, truth, dark, width, version)
+    if mounted.value and width > 0:   # drawn at its box's width (reported by Viewport) only:
+        LiveMap(run, truth, dark, width, version)   # plotly's default 700 px overflows it
     else:
         solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
                       children=["Loading the map …"])
@@ -519,6 +546,8 @@ def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
     solara.use_effect(update, [widget, spec, title])   # compared by value: both
     solara.v.Html(tag="div", attributes={"data-testid": "map", "id": "district-map"},
                   children=[heading, widget])
+    legend = solara.use_memo(lambda: figures.map_legend_html(s, truth), [s.scenario, truth])
+    solara.HTML("div", legend)
     with solara.Details("Numbers by district (people)"):
         solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
 
@@ -818,10 +847,11 @@ def RoomLink(run: Run, version: int):
 
 @solara.component_vue("viewport.vue")
 def Viewport(width: int = 0, on_width=None, map_width: int = 0, on_map_width=None,
-             search: str = ""):
-    """Reports the browser window's width once, when mounted, and the live map's box width
-    whenever it changes (plotly's widget does not fit itself to it); puts ``search`` (the
-    run's key) in the address bar without reloading."""
+             plot_width: int = 0, on_plot_width=None, search: str = ""):
+    """Reports the browser window's width once, when mounted, and the live map's and the
+    plots' box widths whenever they change (plotly's widget does not fit itself to its box;
+    the plots are drawn at theirs); puts ``search`` (the run's key) in the address bar
+    without reloading."""
 
 
 # ---- the page ----------------------------------------------------------------------------
@@ -881,8 +911,10 @@ def RunPage(run: Run, truth: bool):
         0 < width.value <= PROJECTOR_WIDTH or not truth)
     s = run.session
     map_width = solara.use_reactive(0)
+    plot_width = solara.use_reactive(0)
     Viewport(width=width.value, on_width=width.set, map_width=map_width.value,
-             on_map_width=map_width.set,
+             on_map_width=map_width.set, plot_width=plot_width.value,
+             on_plot_width=plot_width.set,
              search=f"?run={run.key}" if truth else f"?room={run.room}")
     if width.value == 0:   # the layout depends on the screen: wait for its width (one message)
         solara.Text("Loading …")
@@ -913,17 +945,17 @@ def RunPage(run: Run, truth: bool):
         beside = width.value >= MAP_BESIDE
         if beside:   # the live map beside the plots
             with solara.Columns([3, 2]):
-                Plots(s, truth, on_projector, dark, version)
+                Plots(s, truth, on_projector, dark, plot_width.value, version)
                 with solara.Column(gap="4px"):
                     DistrictMap(run, truth, dark, map_width.value, version)
                     if truth and not on_projector:   # the facilitator's desk: the log too
                         Md("**Event log**")
                         solara.HTML("div", log_html(s, truth))
         elif on_projector:
-            Plots(s, truth, True, dark, version)
+            Plots(s, truth, True, dark, plot_width.value, version)
         else:
             with solara.Columns([3, 1]):
-                Plots(s, truth, False, dark, version)
+                Plots(s, truth, False, dark, plot_width.value, version)
                 with solara.Column():
                     Md("**Event log**")
                     solara.HTML("div", log_html(s, truth))

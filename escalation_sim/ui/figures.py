@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..model import SERIES
 from ..outcomes import CAVEAT
@@ -24,7 +25,7 @@ PANELS = {"stage": "stage (true ─, warning level - -)",
           "observed": "warning level (early warning)",
           "deaths": "deaths (people)", "displaced": "displaced (people)",
           "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
-          "scores": "stage scores (1 = the stage's entry threshold)",
+          "scores": "stage scores (1 = entry threshold)",
           "reported_deaths": "deaths as reported (people)",
           "reported_displaced": "displaced as reported (people)"}
 """Every panel a live plot can show, by key, with its title."""
@@ -71,27 +72,38 @@ class LivePlot:
 
     Drawn fast for the page: each panel is a small matplotlib figure of its own, and the page's
     image is the panels side by side, three to a row, under a strip with the caveat. A panel's
-    static parts (axes, ticks, title, stage bands, legend) are drawn once and cached; each
-    :meth:`png` restores them and draws only the data lines and markers (blitting on the Agg
-    canvas). A growing panel's y-range doubles when the data outgrow it, and only then is that
-    panel's cache drawn again: the others are left as they are (text is most of a full draw's
-    cost). Fixed margins in pixels, no layout engine. ``panels``: keys of :data:`PANELS`;
-    ``large``: projector fonts."""
+    static parts (axes, ticks, title, stage bands, legend) are drawn once and cached
+    (:attr:`static`), and so are they with the markers on top (:attr:`background`: the markers
+    change only with an inject, an event or an effect); each :meth:`png` restores the latter
+    and draws only the data lines (blitting on the Agg canvas). A growing panel's y-range
+    doubles when the data outgrow it, and only then are that panel's static parts drawn again:
+    the others are left as they are (text is most of a full draw's cost). Fixed margins in
+    pixels, no layout engine. ``panels``: keys of :data:`PANELS`;
+    ``large``: projector fonts; ``width``: the image's width in pixels, the width it is shown
+    at on the page, so that its text has the size in pixels given in :attr:`TEXT_PX`."""
 
     GROWING = ("deaths", "displaced", "mobilized", "propaganda", "scores", "reported_deaths",
                "reported_displaced")
-    DPI = 80
-    WIDTH = 346
-    """Each panel's size in pixels: its width, and its height (normal, large)."""
-    HEIGHT = {False: 236, True: 290}
+    DPI = 72
+    """One point is one pixel: font sizes below are pixels in the image."""
+    WIDTH = 1038
+    """The image's default width (px)."""
+    ASPECT = {False: 0.68, True: 0.84}
+    """Each panel's height / width (normal, large)."""
+    TEXT_PX = {False: (15, 14), True: (20, 18)}
+    """(title, tick labels) in pixels (normal, large): readable from the back of a room at
+    1:1 on the page (issue 14 asks for text of at least 18 px on the projector)."""
 
     def __init__(self, session: Session, dark: bool = False, panels: tuple[str, ...] = DESK,
-                 large: bool = False):
+                 large: bool = False, width: int = WIDTH):
         self.months = session.months
         self.keys = panels
-        font = 15 if large else 12
-        w, h = self.WIDTH, self.HEIGHT[large]
-        left, right, top, bottom = (68, 18, 30, 44) if large else (58, 14, 26, 36)
+        title_px, tick_px = self.TEXT_PX[large]
+        self.tick_px = tick_px
+        w = max(int(width) // 3, 200)
+        h = round(w * self.ASPECT[large])
+        left, right, top, bottom = (round(3.4 * tick_px), round(0.9 * tick_px),
+                                    round(1.8 * title_px), round(2.7 * tick_px))
         fg, blue = ("#eeeeee", "#6baed6") if dark else ("#111111", "#08519c")
         self.fg, self.bg = fg, ("#1e1e1e" if dark else "#ffffff")
         self.figs: dict[str, Figure] = {}
@@ -108,10 +120,12 @@ class LivePlot:
             ax = fig.add_subplot()
             self.figs[key], self.axes[key], self.lines[key] = fig, ax, []
             self.canvases[key] = FigureCanvasAgg(fig)
-            ax.set_title(PANELS[key], fontsize=font)
+            ax.set_title(PANELS[key], fontsize=title_px)
             ax.set_xlim(0, self.months)
+            ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
             if i // 3 == rows - 1:
-                ax.set_xlabel("month", fontsize=font - 1, labelpad=1)
+                ax.set_xlabel("month", fontsize=tick_px, labelpad=1)
             else:   # the row below gives the months
                 ax.tick_params(labelbottom=False)
             if key in ("stage", "observed"):
@@ -128,24 +142,31 @@ class LivePlot:
                     self._line(key, name, 1 / getattr(session.scenario.stages, threshold),
                                color=colour, lw=1.8, label=label)
                 ax.axhline(1.0, color="0.4", lw=0.8, ls=":")
-                ax.legend(fontsize=font - 3, loc="upper left")
+                ax.legend(fontsize=tick_px - 2, loc="upper left")
             elif key.startswith("reported_"):
                 (line,) = ax.plot([], [], animated=True, color=blue, lw=2.5)
                 self.lines[key].append((line, -1 - REPORTED.index(key), 1.0))
             else:
                 self._line(key, key, color=blue, lw=2.5)
-            _style(fig, dark, font - 2)
+            if key == "mobilized":
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.3g}%"))
+            elif key in ("deaths", "displaced", *REPORTED):
+                ax.yaxis.set_major_formatter(FuncFormatter(_people))
+            _style(fig, dark, tick_px)
         self.growing = [k for k in self.GROWING if k in panels]
         self.limit = {key: self._limit(key, 0.0) for key in self.growing}
         for key in self.growing:
             self.axes[key].set_ylim(0, self.limit[key] * 1.04)
-        self.background: dict[str, object] = {}   # each panel's static parts, once drawn
+        self.static: dict[str, object] = {}   # each panel's static parts, once drawn
+        self.background: dict[str, object] = {}   # the same with the markers on top
+        self.marks: list[tuple[int, str, str]] = []   # the markers drawn in the backgrounds
+        self.marker_artists: dict[str, list] = {key: [] for key in panels}
         # the image: a strip with the caveat, then the panels, three to a row
-        strip = 22 if large else 18
+        strip = round(1.5 * tick_px)
         head = Figure(figsize=(3 * w / self.DPI, strip / self.DPI), dpi=self.DPI)
         head.set_facecolor(self.bg)
         head.text(0.5, 0.5, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
-                  fontsize=font - 3, color=fg, ha="center", va="center")
+                  fontsize=tick_px - 2, color=fg, ha="center", va="center")
         canvas = FigureCanvasAgg(head)
         canvas.draw()
         self.head = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
@@ -178,6 +199,29 @@ class LivePlot:
             return max(float(np.nanmax(data[:, c])) * f for _, c, f in self.lines[key])
         return float(np.nanmax(data[:, SERIES.index(key)]))
 
+    def _mark(self, marks: list[tuple[int, str, str]]) -> None:
+        """Make ``marks`` the markers of every panel (drawn on its static parts at the next
+        :meth:`png`)."""
+        style = {INJECT_COLOUR: (2.0, "-"), EVENT_COLOUR: (1.0, ":"), EFFECT_COLOUR: (1.0, "--")}
+        for i, key in enumerate(self.keys):
+            ax = self.axes[key]
+            for artist in self.marker_artists[key]:
+                artist.remove()
+            artists = self.marker_artists[key] = []
+            if marks:   # one collection of vertical lines: x in months, y across the axes
+                artists.append(ax.add_collection(LineCollection(
+                    [[(m, 0), (m, 1)] for m, _, _ in marks], colors=[c for _, c, _ in marks],
+                    linewidths=[style[c][0] for _, c, _ in marks],
+                    linestyles=[style[c][1] for _, c, _ in marks],
+                    transform=ax.get_xaxis_transform(), animated=True), autolim=False))
+            if i == 0:
+                artists += [ax.annotate(
+                    text.replace("_", " "), (m, 3.45), fontsize=self.tick_px - 4, rotation=90,
+                    va="top", ha="right", color=colour, animated=True)
+                    for m, colour, text in marks if colour != EVENT_COLOUR]
+        self.marks = marks
+        self.background.clear()
+
     def png(self, session: Session) -> bytes:
         month = session.month
         months = np.arange(month + 1)
@@ -185,47 +229,46 @@ class LivePlot:
         if any(k in REPORTED for k in self.keys):   # the room's: append what is reported
             data = np.column_stack([data, *(session.reported_series(k.removeprefix("reported_"))
                                             for k in REPORTED)])
+        marks = markers(session)
+        if marks != self.marks:
+            self._mark(marks)
         for key in self.growing:
             limit = self._limit(key, self._top(data, key))
             if limit != self.limit[key]:
                 self.limit[key] = limit
                 self.axes[key].set_ylim(0, limit * 1.04)
-                self.background.pop(key, None)   # this panel's static parts are drawn again
+                self.static.pop(key, None)   # this panel's static parts are drawn again
         image = np.empty((*self.size, 3), np.uint8)   # for this PNG only: not kept
         image[:] = self.head[0, 0]   # the background colour, where no panel is
         image[:len(self.head)] = self.head
-        marks = markers(session)
-        style = {INJECT_COLOUR: (1.4, "-"), EVENT_COLOUR: (0.9, ":"), EFFECT_COLOUR: (0.9, "--")}
-        for i, key in enumerate(self.keys):
+        for key in self.keys:
             ax, canvas = self.axes[key], self.canvases[key]
+            bbox = self.figs[key].bbox
+            if key not in self.static:
+                canvas.draw()   # all but the animated artists: markers and data lines
+                self.static[key] = canvas.copy_from_bbox(bbox)
+                self.background.pop(key, None)
             if key in self.background:
                 canvas.restore_region(self.background[key])
             else:
-                canvas.draw()
-                self.background[key] = canvas.copy_from_bbox(self.figs[key].bbox)
-            extra = []
-            if marks:   # one collection of vertical lines: x in months, y across the axes
-                extra.append(LineCollection(
-                    [[(m, 0), (m, 1)] for m, _, _ in marks], colors=[c for _, c, _ in marks],
-                    linewidths=[style[c][0] for _, c, _ in marks],
-                    linestyles=[style[c][1] for _, c, _ in marks],
-                    transform=ax.get_xaxis_transform(), animated=True))
-                ax.add_collection(extra[0], autolim=False)
-            if i == 0:
-                for m, colour, text in marks:
-                    if colour != EVENT_COLOUR:
-                        extra.append(ax.annotate(
-                            text.replace("_", " "), (m, 3.45), fontsize=8, rotation=90,
-                            va="top", ha="right", color=colour, animated=True))
+                canvas.restore_region(self.static[key])
+                for artist in self.marker_artists[key]:
+                    ax.draw_artist(artist)
+                self.background[key] = canvas.copy_from_bbox(bbox)
             for line, column, scale in self.lines[key]:
                 at = column if column >= 0 else len(SERIES) - 1 - column
                 line.set_data(months, data[:, at] * scale)
-            for artist in [*extra, *(line for line, _, _ in self.lines[key])]:
-                ax.draw_artist(artist)
-            for artist in extra:
-                artist.remove()
+                ax.draw_artist(line)
             image[self.slots[key]] = np.asarray(canvas.buffer_rgba())[:, :, :3]
         return png_rgb(image)
+
+
+def _people(value: float, _pos=None) -> str:
+    """A tick label for a number of people: 250, 2.5k, 300k, 1.2M."""
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:g}"
 
 
 def png_rgb(image: np.ndarray) -> bytes:
@@ -336,6 +379,52 @@ ARMED_SYMBOLS = ("triangle-up", "triangle-down", "diamond", "pentagon", "hexagon
 PROTECTOR_COLOUR = "#2166ac"
 
 
+ARMED_GLYPHS = ("▲", "▼", "◆", "⬟", "⬢", "★")
+"""The :data:`ARMED_SYMBOLS` as characters, for the legend beside the map."""
+
+
+def _class_colours() -> list[str]:
+    """The fill of each :data:`KILLED_BINS` class (matplotlib's "Reds")."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["Reds"]
+    return [matplotlib.colors.to_hex(cmap((i + 0.5) / (len(KILLED_BINS) - 1)))
+            for i in range(len(KILLED_BINS) - 1)]
+
+
+def _class_name(i: int) -> str:
+    low, high = KILLED_BINS[i], KILLED_BINS[i + 1]
+    return f"{low:g}–{high:g}" if high < KILLED_BINS[-1] else f"{low:g} or more"
+
+
+def map_legend_html(session: Session, truth: bool = True) -> str:
+    """The map's legend as HTML beside the figure (it wraps at any width, so nothing is cut
+    off, and plotly has no legend to lay out again at every month's redraw): the killed-per-
+    1,000 scale, the groups' bar colours, protectors and (facilitator) the armed groups."""
+    from html import escape
+
+    def entry(swatch: str, text: str) -> str:
+        return f'<span class="esim-entry">{swatch}{escape(text)}</span>'
+
+    def box(colour: str) -> str:
+        return f'<i class="esim-swatch" style="background:{colour}"></i>'
+
+    parts = [("killed per 1,000 residents", [entry(box(c), _class_name(i)) for i, c in
+                                            enumerate(_class_colours())]),
+             ("group shares (bar)", [entry(box(GROUP_COLOURS[i % len(GROUP_COLOURS)]),
+                                           f"group {g.name}")
+                                     for i, g in enumerate(session.scenario.groups)]),
+             ("international protectors", [entry(box(PROTECTOR_COLOUR), "people (size)")])]
+    if truth:
+        parts.append(("armed groups", [
+            entry(f'<b class="esim-glyph">{ARMED_GLYPHS[j % len(ARMED_GLYPHS)]}</b>',
+                  f"{a.name.replace('_', ' ')} (members)")
+            for j, a in enumerate(session.scenario.armed_groups)]))
+    return ('<div class="esim-legend" data-testid="map-legend">' + "".join(
+        f'<div><b>{escape(title)}</b>{"".join(items)}</div>' for title, items in parts
+        if items) + "</div>")
+
+
 def _bin(rate: float) -> int:
     """Index of the :data:`KILLED_BINS` interval that holds ``rate``."""
     return min(int(np.searchsorted(KILLED_BINS, rate, side="right")) - 1, len(KILLED_BINS) - 2)
@@ -351,7 +440,8 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
              reported: int | None = None, width: int = 0) -> dict:
     """The districts as hexagons on their grid, as a plotly figure in plain dicts (``data``,
     ``layout``; zoom and pan in the browser): fill = people killed per 1,000 residents on an
-    absolute scale (:data:`KILLED_BINS`, the same in every run, one legend entry per class), a
+    absolute scale (:data:`KILLED_BINS`, the same in every run; the legend is
+    :func:`map_legend_html`, beside it on the page), a
     bar of the groups' shares, the killed and the share displaced written in each hexagon,
     international protectors (blue squares sized by people) and, for the facilitator, each
     armed group's members (black symbols sized by members). Hovering a district gives its
@@ -362,12 +452,8 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
     change of their values (:func:`update_map`), not a new figure. Nothing in it names the
     month (:func:`map_title`, shown above it on the page): a month that changes no district's
     numbers leaves the figure as it was, and the browser draws nothing again."""
-    import matplotlib
-
     fg, bg = ("#eeeeee", "#1e1e1e") if dark else ("#111111", "#ffffff")
-    cmap = matplotlib.colormaps["Reds"]
-    colours = [matplotlib.colors.to_hex(cmap((i + 0.5) / (len(KILLED_BINS) - 1)))
-               for i in range(len(KILLED_BINS) - 1)]
+    colours = _class_colours()
     radius = 0.56
     angles = np.radians(np.arange(90, 451, 60))   # pointy-top hexagons
     data: list[dict] = []
@@ -377,20 +463,17 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
         centres.append((cx, cy))
         rates.append(1000 * r["killed"] / r["residents"] if r["residents"] else 0.0)
     bins = [_bin(v) for v in rates]
-    for i in range(len(KILLED_BINS) - 1):   # one trace per class: the legend is the scale
+    for i in range(len(KILLED_BINS) - 1):   # one trace per class of the scale
         xs, ys = [], []
         for (cx, cy), b in zip(centres, bins, strict=True):
             if b == i:
                 xs += [*(cx + radius * np.cos(angles)).tolist(), None]
                 ys += [*(cy + radius * np.sin(angles)).tolist(), None]
-        high = KILLED_BINS[i + 1]
         data.append({
             "type": "scatter", "x": xs or [None], "y": ys or [None], "fill": "toself",
             "fillcolor": colours[i], "mode": "lines", "line": {"color": "#888888", "width": 1},
-            "hoverinfo": "skip", "legendgroup": "killed",
-            "legendgrouptitle": {"text": "killed per 1,000 residents" if i == 0 else None},
-            "name": f"{KILLED_BINS[i]:g}–{high:g}" if high < KILLED_BINS[-1] else
-            f"{KILLED_BINS[i]:g} or more"})
+            "hoverinfo": "skip", "legendgroup": "killed", "showlegend": False,
+            "name": _class_name(i)})
     names = list(rows[0]["groups"]) if rows else []
     # the bar of the groups' shares: one filled trace per group, a rectangle per district
     # (traces, not layout shapes: a month's change is then a few arrays, not every shape
@@ -412,16 +495,6 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
                      "hoverinfo": "skip", "showlegend": False, "legendgroup": "groups",
                      "name": f"group {names[i]} (share)"})
 
-    def legend_entry(name: str, symbol: str, colour: str, group: str | None = None,
-                     title: str | None = None) -> None:
-        """A legend entry of a fixed size for a trace whose markers are sized by data."""
-        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
-                     "name": name, "legendgroup": group, "legendgrouptitle": {"text": title},
-                     "marker": {"symbol": symbol, "size": 12, "color": colour}})
-
-    for i, n in enumerate(names):   # legend entries for the bars
-        legend_entry(f"group {n}", "square", GROUP_COLOURS[i % len(GROUP_COLOURS)], "groups",
-                     "group shares (bar)" if i == 0 else None)
     ink = ["#ffffff" if b >= 4 else "#111111" for b in bins]
     xs, ys = [c[0] for c in centres], [c[1] for c in centres]
     data.append({
@@ -442,7 +515,6 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
                  "marker": {"size": 40, "opacity": 0}, "hovertext": hover,
                  "hoverinfo": "text", "showlegend": False})
     top = max([v for r in rows for v in r["armed"].values()] + [1.0])
-    legend_entry("international protectors (people)", "square", PROTECTOR_COLOUR, "protectors")
     data.append({
         "type": "scatter", "x": [x + 0.3 for x in xs], "y": [y - 0.36 for y in ys],
         "mode": "markers", "name": "international protectors (people)", "hoverinfo": "skip",
@@ -453,8 +525,6 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
                             for v in (r["protection"] for r in rows)]}})
     for j, a in enumerate(session.scenario.armed_groups if truth else ()):
         members = [r["armed"].get(a.name, 0.0) for r in rows]
-        legend_entry(f"{a.name.replace('_', ' ')} (members)", ARMED_SYMBOLS[j % 6], fg,
-                     f"armed-{j}", "armed groups" if j == 0 else None)
         data.append({
             "type": "scatter", "x": [x - 0.34 + 0.17 * j for x in xs],
             "y": [y - 0.4 for y in ys], "mode": "markers",
@@ -464,19 +534,22 @@ def map_spec(session: Session, rows: list[dict], truth: bool = True, dark: bool 
                        "line": {"color": bg, "width": 1},
                        "size": [0 if v <= 0 else 7 + 12 * float(np.sqrt(v / top))
                                 for v in members]}})
+    space = session.scenario.space
+    x_range = [-0.7, space.width + 0.2]
+    y_range = [-0.7, (space.height - 1) * 0.87 + 0.7]
+    # as tall as the districts drawn at the width they are given (legend: beside, in HTML)
+    height = 520 if not width else min(760, max(240, 28 + round(
+        (width - 8) * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0]))))
     layout = {
         "paper_bgcolor": bg, "plot_bgcolor": bg,
         "font": {"color": fg, "size": 13},
-        "margin": {"l": 4, "r": 4, "t": 24, "b": 4}, "height": 640, "uirevision": "map",
-        **({"width": width} if width else {}),
-        "legend": {"font": {"size": 12}, "groupclick": "togglegroup", "orientation": "h",
-                   "x": 0, "y": 0, "yanchor": "top", "entrywidth": 0},
+        "margin": {"l": 4, "r": 4, "t": 24, "b": 4}, "height": height, "uirevision": "map",
+        **({"width": width} if width else {}), "showlegend": False,
         # "domain": the aspect is kept by shrinking the drawing, never by moving the ranges,
         # so a zoom stays the zoom the trainer made
-        "xaxis": {"visible": False, "range": [-0.7, session.scenario.space.width + 0.2],
-                  "constrain": "domain"},
+        "xaxis": {"visible": False, "range": x_range, "constrain": "domain"},
         "yaxis": {"visible": False, "scaleanchor": "x", "constrain": "domain",
-                  "range": [-0.7, (session.scenario.space.height - 1) * 0.87 + 0.7]},
+                  "range": y_range},
         "annotations": [{"text": CAVEAT, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
                          "showarrow": False, "font": {"size": 10}, "xanchor": "left",
                          "yanchor": "bottom"}]}
