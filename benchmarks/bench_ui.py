@@ -11,7 +11,9 @@ text, no model, no figure):
 
 1. **Page ready** — seconds from ``page.goto`` to the "Step" button being visible and enabled,
    in a fresh browser context each time (no cache); median over the repeats after one untimed
-   warm-up load (the server's first page builds its caches).
+   warm-up load (the server's first page builds its caches). Then, as a second row, the same
+   for ``page.reload()`` in one context (the browser's cache warm: a trainer's second load,
+   or F5); the target is the issue's cold figure, shown against both.
 2. **Step + redraw** — seconds from clicking "Step" to the page showing the next month *and*, for
    the trainer page, a new plot image (the figure is redrawn on every step) and the live map
    beside it titled with the new month (the viewport is 1600×1000; the page changes the map's
@@ -93,20 +95,23 @@ def rss_mib(pid: int) -> float:
 
 def measure(browser, url: str, pid: int, loads: int, steps: int, sessions: int,
             has_plot: bool) -> dict:
+    def step_usable(page) -> None:
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for()
+        page.wait_for_function("(b) => !b.disabled", arg=step.element_handle())
+
     def open_tab():
         ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
         page = ctx.new_page()
         page.set_default_timeout(60_000)
         t = time.perf_counter()
         page.goto(url)
-        step = page.get_by_role("button", name="Step", exact=True)
-        step.wait_for()
-        page.wait_for_function("(b) => !b.disabled", arg=step.element_handle())
+        step_usable(page)
         return ctx, page, time.perf_counter() - t, t
 
     ctx, page, _, _ = open_tab()   # warm-up load
     ctx.close()
-    ready, map_shown = [], []
+    ready, map_shown, reload = [], [], []
     for _ in range(loads):
         ctx, page, seconds, started = open_tab()
         ready.append(seconds)
@@ -114,6 +119,15 @@ def measure(browser, url: str, pid: int, loads: int, steps: int, sessions: int,
             page.locator("[data-testid=map] .js-plotly-plot").wait_for()
             map_shown.append(time.perf_counter() - started)
         ctx.close()
+    ctx, page, _, _ = open_tab()   # reloads in one context: the browser's cache is warm
+    if has_plot:
+        page.locator("[data-testid=map] .js-plotly-plot").wait_for()
+    for _ in range(loads):
+        t = time.perf_counter()
+        page.reload()
+        step_usable(page)
+        reload.append(time.perf_counter() - t)
+    ctx.close()
     ctx, page, _, _ = open_tab()
     step_s = []
     for month in range(1, steps + 2):
@@ -149,6 +163,7 @@ def measure(browser, url: str, pid: int, loads: int, steps: int, sessions: int,
     for c in opened:
         c.close()
     return {"ready_s": ready, "ready_median_s": statistics.median(ready),
+            "reload_s": reload, "reload_median_s": statistics.median(reload),
             "map_shown_s": map_shown,
             "map_shown_median_s": statistics.median(map_shown) if map_shown else None,
             "step_s": step_s, "step_median_s": statistics.median(step_s),
@@ -180,6 +195,7 @@ def main() -> None:
     results["load_average_end"] = os.getloadavg()
     t, r = results["trainer"], results["reference"]
     rows = [("page ready (median)", t["ready_median_s"], r["ready_median_s"], "s", 2.0),
+            ("page reload, warm cache", t["reload_median_s"], r["reload_median_s"], "s", 2.0),
             ("step + redraw (median)", t["step_median_s"], r["step_median_s"], "s", 0.25),
             ("memory per session", t["mib_per_session"], r["mib_per_session"], "MiB", 15.0)]
     print(f"{'measure':<24}{'trainer':>10}{'reference':>11}{'ratio':>8}  target")

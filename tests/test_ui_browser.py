@@ -434,9 +434,30 @@ def inside(tab: Tab, selector: str) -> bool:
 
 SETTLED = """() => [...document.querySelectorAll('main img')].every(
     i => i.complete && i.naturalWidth > 0)
+    && [...document.querySelectorAll('[data-testid=plots]')].every(
+    p => p.querySelector('img') !== null)
     && [...document.querySelectorAll('[data-testid=map]')].every(
-    m => m.querySelector('.js-plotly-plot .main-svg') !== null)"""
-"""The page has drawn what it shows: its plot images decoded and its maps drawn by plotly."""
+    m => m.querySelector('.js-plotly-plot .main-svg') !== null
+    && m.querySelector('.js-plotly-plot')._fullLayout.width
+    <= m.getBoundingClientRect().width + 1)"""
+"""The page has drawn what it shows: its plots (drawn once their box's width is known) as
+decoded images and its maps drawn by plotly at the width of their column. (While a page lays
+itself out, the sidebar sliding in, the boxes are wider for a moment: a map drawn then is
+drawn again at the right width once the browser reports it.)"""
+
+
+def tick_px(tab: Tab) -> float:
+    """The plots' tick labels as shown, in CSS pixels: their size in the image times the
+    image's scale on the page, once the plots are drawn for the width of their box (after a
+    change of layout they are drawn at the old width first, then again at the new one)."""
+    tab.page.wait_for_function(
+        "() => { const e = document.querySelector('[data-tick-px]');"
+        " const i = e && e.querySelector('img');"
+        " return i && i.complete && i.naturalWidth <= e.clientWidth"
+        " && i.naturalWidth > e.clientWidth - 40; }")
+    return tab.page.locator("[data-tick-px]").first.evaluate(
+        "e => { const i = e.querySelector('img');"
+        " return e.dataset.tickPx * i.clientWidth / i.naturalWidth; }")
 
 
 def settle(page) -> None:
@@ -499,6 +520,10 @@ def test_projector_view_fits_and_reads(server, browser, size):
             "e => parseFloat(getComputedStyle(e).fontSize)")
         assert size_px >= 18
         assert min(gauge_contrasts(tab)) >= 4.5
+        # the plots are drawn at the width they are shown (rounded down to 40 px), their
+        # ticks at 18 px on the projector, 14 px at the desk
+        settle(tab.page)
+        assert tick_px(tab) >= (17 if width <= 1366 else 13)
         view_shot(tab, f"10-facilitator-{width}x{height}-light")
         light_plot = tab.page.locator("main img").first.get_attribute("src")
         tab.page.locator(".v-app-bar button").last.click()   # the theme toggle
@@ -520,6 +545,8 @@ def test_projector_view_fits_and_reads(server, browser, size):
                                    arg=width > 1366)
         tab.page.wait_for_function("(b) => document.querySelector('main img').src !== b",
                                    arg=before)
+        settle(tab.page)
+        assert tick_px(tab) >= (13 if width <= 1366 else 17)
         view_shot(tab, f"12-toggled-{width}x{height}")
     finally:
         ctx.close()
@@ -760,7 +787,16 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         tab.run_to(12)
         plot = tab.page.locator("[data-testid=map] .js-plotly-plot")
         plot.wait_for()
+        settle(tab.page)   # drawn at its column's width (:data:`SETTLED`)
         assert inside(tab, "[data-testid=map]") and inside(tab, "main img")
+        # the legend (HTML, below the figure) wraps inside the map's column: nothing cut off
+        legend = tab.page.locator("[data-testid=map-legend]")
+        assert legend.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        column = tab.page.locator("[data-testid=map]").bounding_box()
+        box = legend.bounding_box()
+        assert box["x"] >= column["x"] - 1 and \
+            box["x"] + box["width"] <= column["x"] + column["width"] + 1
+        assert legend.get_by_text("militia (members)").count() == 1
         # the figure fits its column (plotly's default is 700 px, wider than the column)
         tab.page.wait_for_function(
             "() => { const m = document.querySelector('[data-testid=map]');"

@@ -916,19 +916,6 @@ def RunPage(run: Run, truth: bool):
              on_map_width=map_width.set, plot_width=plot_width.value,
              on_plot_width=plot_width.set,
              search=f"?run={run.key}" if truth else f"?room={run.room}")
-    if width.value == 0:   # the layout depends on the screen: wait for its width (one message)
-        solara.Text("Loading …")
-        return
-
-    with solara.AppBar():
-        solara.AppBarTitle("escalation-sim — " + ("facilitator" if truth else "the room"))
-        solara.v.Html(tag="div", attributes={"data-testid": "projector-toggle"}, children=[
-            solara.Switch(label="Projector", value=on_projector, on_value=projector.set,
-                          classes=["projector-toggle"])])
-        solara.lab.ThemeToggle(enable_auto=False)
-    if truth and not on_projector:
-        with solara.Sidebar():
-            SetupPanel(run, version)
     with solara.Column(style={"padding": "4px 8px"}, gap="2px",
                        classes=["esim-projector"] if on_projector else []):
         if truth:
@@ -936,6 +923,9 @@ def RunPage(run: Run, truth: bool):
         else:
             solara.HTML("div", f"Month {s.month}", classes=["esim-month"],
                         attributes={"id": "month", "data-testid": "month"})
+        if width.value == 0:   # the rest depends on the screen: it waits for its width (one
+            solara.Text("Loading …")   # message), the controls (the same then) do not
+            return
         StageGauge(s, truth, dark, version)
         Banners(run, truth, version)
         solara.HTML("div", html.escape(story.caption(s, truth=truth)),
@@ -984,6 +974,16 @@ def RunPage(run: Run, truth: bool):
                         RoomLink(run, version)
                     elif name == "About":
                         Md(ABOUT)
+    # after the page's column, so that the controls keep their place when these come
+    with solara.AppBar():
+        solara.AppBarTitle("escalation-sim — " + ("facilitator" if truth else "the room"))
+        solara.v.Html(tag="div", attributes={"data-testid": "projector-toggle"}, children=[
+            solara.Switch(label="Projector", value=on_projector, on_value=projector.set,
+                          classes=["projector-toggle"])])
+        solara.lab.ThemeToggle(enable_auto=False)
+    if truth and not on_projector:
+        with solara.Sidebar():
+            SetupPanel(run, version)
 
 
 ABOUT = f"""

@@ -25,7 +25,7 @@ PANELS = {"stage": "stage (true ─, warning level - -)",
           "observed": "warning level (early warning)",
           "deaths": "deaths (people)", "displaced": "displaced (people)",
           "mobilized": "mobilized share", "propaganda": "hate-speech exposure",
-          "scores": "stage scores (1 = entry threshold)",
+          "scores": "stage scores (1 = threshold)",
           "reported_deaths": "deaths as reported (people)",
           "reported_displaced": "displaced as reported (people)"}
 """Every panel a live plot can show, by key, with its title."""
