@@ -609,7 +609,9 @@ def test_a_render_keeps_what_is_being_typed(default, monkeypatch):
     with kernel_context.create_dummy_context():
         run = rooms.create(Session(default, 0), "default")
         _, rc = solara.render(app.RunPage(run, True), handle_error=False)
-        rc.find(ipyvuetify.VuetifyTemplate).widget.width = 1280   # the browser's width
+        viewport = next(w for w in rc.find(ipyvuetify.VuetifyTemplate).widgets
+                        if w.has_trait("plot_width"))
+        viewport.width = 1280   # the browser's width
         field = rc.find(ipyvuetify.TextField, label="Run to month").widget
         field.v_model = "30"   # typed in the browser
         step = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Step" in w.children)
