@@ -71,7 +71,8 @@ class LivePlot:
     inject (orange, solid), event (grey, dotted) and intervention taking effect (green, dashed).
 
     Drawn fast for the page: each panel is a small matplotlib figure of its own, and the page's
-    image is the panels side by side, three to a row, under a strip with the caveat. A panel's
+    image is the panels side by side, three to a row (two in a box narrower than
+    :attr:`NARROW` px), under a strip with the caveat. A panel's
     static parts (axes, ticks, title, stage bands, legend) are drawn once and cached
     (:attr:`static`), and so are they with the markers on top (:attr:`background`: the markers
     change only with an inject, an event or an effect); each :meth:`png` restores the latter
@@ -88,6 +89,8 @@ class LivePlot:
     """One point is one pixel: font sizes below are pixels in the image."""
     WIDTH = 1038
     """The image's default width (px)."""
+    NARROW = 840
+    """Below this width (px) the panels go two to a row: three would be too small to read."""
     ASPECT = {False: 0.68, True: 0.84}
     """Each panel's height / width (normal, large)."""
     TEXT_PX = {False: (15, 14), True: (20, 18)}
@@ -100,7 +103,8 @@ class LivePlot:
         self.keys = panels
         title_px, tick_px = self.TEXT_PX[large]
         self.tick_px = tick_px
-        w = max(int(width) // 3, 200)
+        per_row = self.per_row = 3 if width >= self.NARROW else 2
+        w = max(int(width) // per_row, 200)
         h = round(w * self.ASPECT[large])
         left, right, top, bottom = (round(3.4 * tick_px), round(0.9 * tick_px),
                                     round(1.8 * title_px), round(2.7 * tick_px))
@@ -112,7 +116,7 @@ class LivePlot:
         # per panel: (Line2D, column of SERIES, scale); a negative column -k-1 is reported
         # series k
         self.lines: dict[str, list[tuple[object, int, float]]] = {}
-        rows = (len(panels) + 2) // 3
+        rows = -(-len(panels) // per_row)
         for i, key in enumerate(panels):
             fig = Figure(figsize=(w / self.DPI, h / self.DPI), dpi=self.DPI)
             fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
@@ -124,7 +128,7 @@ class LivePlot:
             ax.set_xlim(0, self.months)
             ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
             ax.yaxis.set_major_locator(MaxNLocator(4))
-            if i // 3 == rows - 1:
+            if i // per_row == rows - 1 or i + per_row >= len(panels):
                 ax.set_xlabel("month", fontsize=tick_px, labelpad=1)
             else:   # the row below gives the months
                 ax.tick_params(labelbottom=False)
@@ -161,18 +165,19 @@ class LivePlot:
         self.background: dict[str, object] = {}   # the same with the markers on top
         self.marks: list[tuple[int, str, str]] = []   # the markers drawn in the backgrounds
         self.marker_artists: dict[str, list] = {key: [] for key in panels}
-        # the image: a strip with the caveat, then the panels, three to a row
+        # the image: a strip with the caveat, then the panels, per_row to a row
         strip = round(1.5 * tick_px)
-        head = Figure(figsize=(3 * w / self.DPI, strip / self.DPI), dpi=self.DPI)
+        head = Figure(figsize=(per_row * w / self.DPI, strip / self.DPI), dpi=self.DPI)
         head.set_facecolor(self.bg)
         head.text(0.5, 0.5, f"{session.scenario.name}, seed {session.seed} — {CAVEAT}",
                   fontsize=tick_px - 2, color=fg, ha="center", va="center")
         canvas = FigureCanvasAgg(head)
         canvas.draw()
         self.head = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
-        self.size = (strip + rows * h, 3 * w)
-        self.slots = {key: (slice(strip + (i // 3) * h, strip + (i // 3 + 1) * h),
-                            slice((i % 3) * w, (i % 3 + 1) * w)) for i, key in enumerate(panels)}
+        self.size = (strip + rows * h, per_row * w)
+        self.slots = {key: (slice(strip + (i // per_row) * h, strip + (i // per_row + 1) * h),
+                            slice((i % per_row) * w, (i % per_row + 1) * w))
+                      for i, key in enumerate(panels)}
 
     @staticmethod
     def _limit(key: str, top: float) -> float:
