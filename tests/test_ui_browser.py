@@ -146,6 +146,21 @@ class Tab:
         self.button("Go").click()
         self.see(f"Month {month if shows is None else shows}")
 
+    def set_field(self, label: str, value: str) -> None:
+        """Type ``value`` into the Advanced parameter field ``label`` and wait until its label
+        says the server has it. A typed value reaches the server as a state update, which the
+        browser holds back while an earlier update of the field awaits its reply, whereas a
+        button's click is sent at once: a click made sooner can overtake what was typed (a
+        user sees the label's "changed to" before pressing Reset)."""
+        field = self.page.get_by_label(label, exact=False)
+        field.fill(value)
+        field.press("Enter")
+        shown = f"{float(value):g}"
+        self.page.wait_for_function(
+            "([l, v]) => [...document.querySelectorAll('label')].some("
+            "e => e.innerText.startsWith(l) && e.innerText.includes(`changed to ${v} `))",
+            arg=[label, shown])
+
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
@@ -382,16 +397,12 @@ def test_parameter_edits_apply_on_reset_and_are_validated(server, context):
     # the rest under "Advanced", validated on Reset
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Institutions", exact=True).click()
-    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]")
-    field.fill("7")
-    field.press("Enter")
-    tab.see("changed (scenario: 0.35)", exact=False)
-    field = tab.page.get_by_label("judiciary.capacity (level) [0–1]", exact=False)
+    tab.set_field("judiciary.capacity (level) [0–1]", "7")
+    tab.see("changed to 7 (scenario: 0.35)", exact=False)
     tab.button("Reset").click()
     tab.see("institutions.judiciary.capacity: Input should be less than or equal to 1",
             exact=False)
-    field.fill("0.9")
-    field.press("Enter")
+    tab.set_field("judiciary.capacity (level) [0–1]", "0.9")
     tab.button("Reset").click()
     tab.page.get_by_text("institutions.judiciary.capacity: Input should be").wait_for(
         state="detached")
@@ -695,9 +706,7 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
     tab = Tab(context, server[0])
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
-    field = tab.page.get_by_label("n_civilians (agents)", exact=False)
-    field.fill("2000000")   # a few seconds to build here: long enough to be seen
-    field.press("Enter")
+    tab.set_field("n_civilians (agents)", "2000000")   # seconds to build: long enough to see
     tab.button("Reset").click()
     busy = tab.page.locator(".busy", has_text="Building default (2,000,000 civilians)")
     busy.wait_for()
@@ -729,9 +738,7 @@ def test_long_work_can_be_cancelled(server, context):
     tab = Tab(context, server[0])
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
-    field = tab.page.get_by_label("n_civilians (agents)", exact=False)
-    field.fill("300000")   # branching 2 × 120 months of it takes seconds
-    field.press("Enter")
+    tab.set_field("n_civilians (agents)", "300000")   # branching 2 × 120 months: seconds
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building").wait_for()
     tab.page.locator(".busy").wait_for(state="detached", timeout=120_000)
@@ -758,8 +765,7 @@ def test_long_work_can_be_cancelled(server, context):
     assert tab.page.locator("table", has_text="with package").count() == 0
     assert not tab.button("Step").is_disabled()
     # building a larger population: cannot stop midway, so it is discarded when it ends
-    field.fill("3000000")
-    field.press("Enter")
+    tab.set_field("n_civilians (agents)", "3000000")
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building default (3,000,000 civilians)").wait_for()
     tab.page.wait_for_function(   # the buttons may be drawn a message after the banner

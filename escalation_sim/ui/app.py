@@ -752,7 +752,8 @@ def ParameterPanel(scenario, edits: solara.Reactive):
                     bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
                               else "")
                     label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
-                        f" — changed (scenario: {value:g})" if path in edits.value else "")
+                        f" — changed to {current:g} (scenario: {value:g})"
+                        if path in edits.value else "")
                     widget = solara.InputInt if is_int else solara.InputFloat
                     with solara.Div(style={"margin": "10px 0 0 0"}):
                         widget(label, value=current, on_value=setter(path, value), **TYPED)
