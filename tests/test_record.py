@@ -357,7 +357,7 @@ def test_shipped_baseline_and_gradient(capsys):
 
 
 @pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"],
-                                  ["record", "validate"]])
+                                  ["record", "coups"], ["record", "validate"]])
 def test_record_help(capsys, args):
     with pytest.raises(SystemExit) as e:
         main([*args, "--help"])

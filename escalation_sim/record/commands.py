@@ -35,6 +35,20 @@ def add_parser(sub) -> None:
                    help="leave out the onset rates by risk quintile (they fit the regression "
                         "six times: the slow part)")
     t.add_argument("--json", action="store_true", help="print the targets as JSON")
+    c = rsub.add_parser("coups", help="the record's coup-attempt rates with intervals, and the "
+                                      "model's coups in scenarios measured alike")
+    c.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="also run this scenario and measure its coups (repeatable)")
+    c.add_argument("--runs", type=int, default=60, help="runs per scenario (default: "
+                                                        "%(default)s; in-process)")
+    c.add_argument("--seed", type=int, default=0,
+                   help="seed of the runs and the resamples (default: %(default)s)")
+    c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a field of every scenario run (repeatable)")
+    c.add_argument("--predictors", type=Path, default=None, metavar="FILE",
+                   help="predictor file (default: the shipped "
+                        "data/ewp/predictors_1960_2011.csv)")
+    c.add_argument("--json", action="store_true", help="print the result as JSON")
     b = rsub.add_parser("baseline", help="the statistical baseline (elastic-net logistic "
                                          "regression, the EWP's method), fitted before and "
                                          "tested after a split year")
@@ -135,6 +149,8 @@ def run(args: argparse.Namespace, executors: Executors) -> int:
         else:
             print(format_targets(result))
         return 0
+    if args.action == "coups":
+        return _coups(args)
     if args.action == "validate":
         return _validate(args, executors)
     if args.action == "effect":
@@ -151,6 +167,24 @@ def run(args: argparse.Namespace, executors: Executors) -> int:
         _print_json(result.to_dict())
     else:
         print(format_baseline(result))
+    return 0
+
+
+def _coups(args: argparse.Namespace) -> int:
+    from ..scenario import load_scenario
+    from .coups import format_coups, model_coups, record_coups
+
+    if args.runs < 1:
+        raise OptionError(f"--runs: must be at least 1, got {args.runs}")
+    if args.seed < 0:
+        raise OptionError(f"--seed: must be a non-negative integer, got {args.seed}")
+    scenarios = [load_scenario(name, args.set) for name in args.scenario]
+    record = record_coups(args.predictors, args.seed)
+    models = [model_coups(s, args.runs, args.seed) for s in scenarios]
+    if args.json:
+        _print_json({"record": record, "model": models})
+    else:
+        print(format_coups(record, models))
     return 0
 
 
