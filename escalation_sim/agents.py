@@ -10,6 +10,8 @@ own attributes: interventions and events change them through its methods (``mode
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 from mesa import Model
@@ -147,6 +149,12 @@ class Government(mesa.Agent):
       start, the target is ``base_will``, the scenario's ``political_will``: the initial state
       is steady.
 
+    * **A coup's legacy** fades: each coup (:meth:`coup`) adds to the coup's share of will lost
+      and to the coup's rise of the complicity baseline, and both shrink by ``exp(−1 /
+      events.coup_memory_months)`` a month, so a coup ``m`` months ago acts at ``exp(−m /
+      coup_memory_months)`` of its first strength — the same rule for a coup during the run
+      and one in the country's past (``history.coup_months_ago``).
+
     ``pressure`` is what the regime felt at its last step: the sum of what the interventions
     applied in the previous month through :meth:`press` (reset each month by
     :meth:`end_pressure`). The consent rule (:func:`escalation_sim.submodels.delivery.consents`)
@@ -164,6 +172,9 @@ class Government(mesa.Agent):
         self.complicity = complicity
         self.base_complicity = complicity
         self.initial_complicity = complicity
+        self.coup_will_lost = 0.0    # share of base_will a coup took, fading
+        self.coup_complicity = 0.0   # rise of the complicity baseline from coups, fading
+        self.coup_fade = math.exp(-1.0 / model.params.events.coup_memory_months)  # per month
         self.threat = 0.0
         self.pressure = 0.0          # international pressure felt at the last step
         self.pressure_applied = 0.0  # applied this month by the interventions (transient)
@@ -176,13 +187,16 @@ class Government(mesa.Agent):
         m = self.model
         p = m.params.government
         extremism = m.leaders[self.ruling].extremism
-        target = (self.base_complicity + p.regime_threat_response * self.threat * extremism
+        target = (self.base_complicity + self.coup_complicity
+                  + p.regime_threat_response * self.threat * extremism
                   - p.complicity_pressure * self.pressure)
         self.complicity = relax(self.complicity, clip01(target), p.complicity_rate)
-        will = (self.base_will + p.will_pressure * self.pressure
+        will = (self.base_will * (1.0 - self.coup_will_lost) + p.will_pressure * self.pressure
                 + p.will_threat * self.threat * (1.0 - extremism)
                 - p.will_complicity * (self.complicity - self.initial_complicity))
         self.political_will = relax(self.political_will, clip01(will), p.will_rate)
+        self.coup_will_lost *= self.coup_fade      # a month passes for every coup's legacy
+        self.coup_complicity *= self.coup_fade
 
     def press(self, amount: float) -> None:
         """Scrutiny, sanctions or prosecution apply ``amount`` of pressure this month."""
@@ -203,10 +217,12 @@ class Government(mesa.Agent):
 
     def coup(self, magnitude: float, will_kept: float, complicity_rise: float) -> None:
         """A coup: political will and the level it returns to fall to the share ``will_kept``,
-        and the baseline of complicity rises by ``complicity_rise × magnitude``, for good."""
+        and the baseline of complicity rises by ``complicity_rise × magnitude`` (to 1 at most);
+        both fade from the next month on (the class docstring)."""
         self.political_will *= will_kept
-        self.base_will *= will_kept
-        self.base_complicity = min(1.0, self.base_complicity + complicity_rise * magnitude)
+        self.coup_will_lost = 1.0 - (1.0 - self.coup_will_lost) * will_kept
+        self.coup_complicity = min(1.0 - self.base_complicity,
+                                   self.coup_complicity + complicity_rise * magnitude)
 
 
 class Institution(mesa.Agent):

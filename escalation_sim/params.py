@@ -234,9 +234,14 @@ class ScheduledEvent(Section):
 class EventParams(Section):
     scheduled: list[ScheduledEvent] = P([], "Scheduled events (elections and other transitions)",
                                         "list", "R14 §9, §46–47", value="scenario")
-    coup_hazard: float = P(0.002, "Base probability of a coup per month, raised by violence and "
-                           "lowered by an accountable security sector", "probability / month",
-                           "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_hazard: float = P(
+        0.0019, "Base probability of a coup per month, raised by violence and lowered by an "
+        "accountable security sector; at the default integrity (0.5) and no violence it is the "
+        "record's rate of a new coup attempt in years without mass killing",
+        "probability / month", "R16 §12, §28",
+        value="cited: Early Warning Project record, escalation-sim record coups: a new coup "
+        "attempt in 2.27 % [1.78, 2.83] of country-years without an ongoing mass killing, "
+        "0.00191 a month", ge=0, le=1)
     shock_hazard: float = P(0.01, "Probability of an economic shock per month", "probability / "
                             "month", "R14 §8", value="assumption", ge=0, le=1)
     spillover_hazard: float = P(0.005, "Probability per month that a neighbour's conflict spills "
@@ -257,20 +262,35 @@ class EventParams(Section):
     election_grievance: float = P(0.3, "Grievance shock to every group out of power from a "
                                   "contested election, per unit of magnitude and of distrust",
                                   "level", "R14 §8, §46–47", value="assumption", ge=0, le=5)
-    coup_violence: float = P(4.0, "Rise of the coup hazard with violence: the hazard is "
-                             "multiplied by 1 + this × the atrocity score", "multiplier / score",
-                             "R16 §12, §28", value="assumption", ge=0, le=50)
+    coup_violence: float = P(
+        0.99, "Rise of the coup hazard with violence: the hazard is multiplied by 1 + this × "
+        "the atrocity score. The record's 'mass killing ongoing' is read as the model's mean "
+        "atrocity score in months of its own episodes (0.756 over the episodes of 60 runs each "
+        "of default, security_split, coup_polarization and state_perpetrator) and 'none' as a "
+        "score of 0 (a judgement)",
+        "multiplier / score", "R16 §12, §28",
+        value="cited: Early Warning Project record, escalation-sim record coups: new coup "
+        "attempts 1.75 [1.15, 2.54] times as frequent with a mass killing ongoing; "
+        "(1.75 − 1) / 0.756", ge=0, le=50)
     coup_integrity: float = P(1.5, "Coup hazard factor: the hazard is multiplied by this − the "
                               "security sector's integrity (an accountable force resists)",
                               "level", "R16 §12, §28", value="assumption", ge=1, le=5)
     coup_capture: float = P(0.5, "Share of the security sector's integrity a coup destroys",
                             "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
-    coup_will: float = P(0.6, "Share of the state's political will that survives a coup",
+    coup_will: float = P(0.6, "Share of the state's political will that survives a coup (the "
+                         "loss fades over coup_memory_months)",
                          "fraction", "R16 §12, §28", value="assumption", ge=0, le=1)
-    coup_complicity: float = P(0.3, "Permanent rise of the baseline of complicity after a coup, "
-                               "per unit of magnitude", "level", "R16 §12, §28",
-                               value="assumption", ge=0,
-                               le=1)
+    coup_complicity: float = P(0.3, "Rise of the baseline of complicity after a coup, per unit "
+                               "of magnitude; it fades over coup_memory_months", "level",
+                               "R16 §12, §28", value="assumption", ge=0, le=1)
+    coup_memory_months: float = P(
+        106.0, "Months over which a coup's legacy (its share of political will lost and its "
+        "rise of the complicity baseline) fades to 1/e: a coup this long ago acts at 37 % of a "
+        "coup now. The same for a coup during the run and one in the country's past "
+        "(history.coup_months_ago). The value reads the mean life of a military regime as the "
+        "mean of an exponential survival: 8.8 years × 12", "months",
+        "R16 §12, §28; Geddes 1999", value="cited: Geddes 1999, Annual Review of Political "
+        "Science 2: military regimes last 8.8 years on average", gt=0, le=600)
     shock_heat: float = P(0.3, "Heat of an economic shock, per unit of magnitude", "heat",
                           "R14 §8", value="assumption", ge=0, le=5)
     shock_stress: float = P(0.5, "Economic stress from an economic shock, per unit of magnitude "
@@ -909,9 +929,6 @@ class HistoryParams(Section):
     conflict_fear: float = P(0.3, "Memory of violence an ongoing conflict gives each group an "
                              "armed group targets (times the intensity)", "level",
                              "assumption", value="assumption", ge=0, le=1)
-    coup_memory_months: float = P(24.0, "Months over which a past coup's effects at month 0 fade "
-                                  "to 1/e (a coup this long ago acts at 37 % of a coup now)",
-                                  "months", "assumption", value="assumption", gt=0, le=600)
 
     @model_validator(mode="after")
     def _episode(self) -> HistoryParams:

@@ -86,13 +86,20 @@ def test_an_ongoing_conflict_arms_every_armed_group_and_frightens_their_targets(
 
 def test_a_recent_coup_acts_as_a_coup_faded_by_time():
     twin, recent, old = model(), model("history.coup_months_ago=0"), model(
-        "history.coup_months_ago=48")
+        "history.coup_months_ago=48", "events.coup_hazard=0")   # no coup in the run
     sec = [x.brakes["security_sector"].integrity for x in (twin, recent, old)]
     will = [x.government.political_will for x in (twin, recent, old)]
     assert sec[1] < sec[2] < sec[0] and will[1] < will[2] < will[0]
     ev = load_scenario("default").events
     assert sec[1] == pytest.approx(sec[0] * (1 - ev.coup_capture))
     assert will[1] == pytest.approx(will[0] * ev.coup_will)
+    # one rule for a past coup and a coup in the run: the coup of 48 months ago carries the
+    # legacy of a coup then, faded by 48 months, and keeps fading at the same pace
+    fade = math.exp(-48 / ev.coup_memory_months)
+    assert old.government.coup_complicity == pytest.approx(ev.coup_complicity * fade)
+    old.run(12)
+    assert old.government.coup_complicity == pytest.approx(
+        ev.coup_complicity * math.exp(-60 / ev.coup_memory_months))
 
 
 def test_the_shipped_variant_is_default_with_a_past():

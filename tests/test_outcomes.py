@@ -54,12 +54,13 @@ def test_summary_reports_onset_and_stage_3_apart_and_reads_tables_without_the_on
 
 def test_an_episode_that_ends_is_reported_as_ended():
     """``mass_killing_ended`` follows the episodes: in `state_perpetrator` the state's episodes
-    (seeds 1, 6 and 7 reach the onset) subside to a few hundred killings a year, so with the end
-    level at 500 each of them ends (see the README, "Episodes that end")."""
+    (seeds 1 and 7 reach the onset; seed 6 did too before coups came at the record's rate)
+    subside to a few hundred killings a year, so with the end level at 500 each of them ends
+    (see the README, "Episodes that end")."""
     from escalation_sim import EscalationModel, RunOutcome, load_scenario
 
     scenario = load_scenario("state_perpetrator", ["outcomes.episode_end_deaths=500"])
-    for seed in (1, 6, 7):
+    for seed in (1, 7):
         m = EscalationModel(scenario, seed).run()
         o = RunOutcome.from_model(m)
         assert o.mass_killing_onset and o.mass_killing_ended, seed

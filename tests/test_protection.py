@@ -1,6 +1,8 @@
 """Protection as a presence with a size, and the regime's will and consent as state (issue 12,
 part 5). The deterrence function's own unit tests are in test_submodels.py."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -51,13 +53,25 @@ def test_a_regimes_interest_in_violence_lowers_its_will(default):
     assert gov.political_will < default.government.political_will
 
 
-def test_a_coup_lowers_will_for_good(default):
+def test_a_coups_legacy_fades(default):
+    """A coup's lost will and raised complicity fade by exp(-months / coup_memory_months): after
+    two years they are at that share of their first strength, and after fifty the regime is
+    back where it was. Fails if either legacy is for good again (complicity would stay 0.3
+    above its start, will at half)."""
     m = EscalationModel(default, 0)
     gov = m.government
-    gov.coup(1.0, 0.5, 0.0)
-    for _ in range(120):
-        gov.step(0.0)
+    memory = default.events.coup_memory_months
+    gov.coup(1.0, 0.5, 0.3)
     assert gov.political_will == pytest.approx(0.5 * default.government.political_will)
+    for _ in range(24):
+        gov.step(0.0)
+    assert gov.coup_complicity == pytest.approx(0.3 * math.exp(-24 / memory))
+    assert gov.coup_will_lost == pytest.approx(0.5 * math.exp(-24 / memory))
+    assert gov.complicity > default.government.complicity + 0.1
+    for _ in range(600):
+        gov.step(0.0)
+    assert gov.complicity == pytest.approx(default.government.complicity, abs=0.01)
+    assert gov.political_will == pytest.approx(default.government.political_will, abs=0.01)
 
 
 def test_consent_follows_will_and_pressure():

@@ -7,7 +7,10 @@ and spill-over from neighbours happen at random with monthly hazards. Every even
 * **election** — heat grows with distrust of the electoral body (brake (b), R14 §46–47); a
   distrusted body is also more likely to produce a contested result, which adds grievance to the
   groups out of power.
-* **coup** — captures the security sector, cuts political will, raises complicity (R16 §12, §28).
+* **coup** — captures the security sector, cuts political will, raises complicity (R16 §12, §28);
+  the lost will and raised complicity fade over ``coup_memory_months`` (the government's).
+  The hazard's base and its rise with violence come from the record's coup attempts
+  (``escalation-sim record coups``).
 * **economic shock** — raises economic stress, which amplifies horizontal inequality (R14 §8).
 * **spill-over** — arms and fighters flow to the armed groups (R16 §11).
 

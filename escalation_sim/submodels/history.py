@@ -15,7 +15,9 @@ A prior mass-killing episode, an ongoing armed conflict and a recent coup (scena
   ``conflict_half``; every armed group starts armed (``conflict_arms`` × intensity) and every
   group an armed group targets starts with a memory of violence (``conflict_fear`` × intensity);
 * **a recent coup** — the coup's effects (a captured security sector, lost political will, a
-  raised baseline of complicity) at the strength ``exp(−months / coup_memory_months)``.
+  raised baseline of complicity) at the strength ``exp(−months / events.coup_memory_months)``;
+  the lost will and raised complicity then keep fading during the run as an in-run coup's do
+  (:class:`~escalation_sim.agents.Government`), so a past coup is a coup at month ``−months``.
 
 Distrust between groups (the network's ties) is not changed by the past. The module owns the
 memory of each group.
@@ -68,8 +70,8 @@ class History(Module):
                 self.memory[a.targets] = np.maximum(self.memory[a.targets],
                                                     h.conflict_fear * intensity)
         if h.coup_months_ago is not None:
-            strength = math.exp(-h.coup_months_ago / h.coup_memory_months)
             ev = model.params.events
+            strength = math.exp(-h.coup_months_ago / ev.coup_memory_months)
             model.brakes["security_sector"].capture(ev.coup_capture * strength)
             model.government.coup(strength, 1.0 - (1.0 - ev.coup_will) * strength,
                                   ev.coup_complicity)
