@@ -656,8 +656,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     from .experiments.executors import DASK_TIMEOUT, executor_for
 
-    return record_commands.run(args, lambda a, workers: executor_for(
-        a.dask, workers, a.dask_timeout or DASK_TIMEOUT))
+    return record_commands.run(args, lambda a: executor_for(
+        a.dask, 1 if a.workers is None and a.dask is None else a.workers,
+        a.dask_timeout or DASK_TIMEOUT))
 
 
 # ---- forecast: every row of a predictors file (escalation_sim.record.forecast) ---------------

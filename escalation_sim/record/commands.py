@@ -19,6 +19,12 @@ class OptionError(Exception):
     """A bad option value (the command line prints it and exits with code 2)."""
 
 
+def _add_predictors(parser) -> None:
+    parser.add_argument("--predictors", type=Path, default=None, metavar="FILE",
+                        help="predictor file (default: the shipped "
+                             "data/ewp/predictors_1960_2011.csv)")
+
+
 def add_parser(sub) -> None:
     """Add the ``record`` command group to the top-level subparsers ``sub``."""
     r = sub.add_parser("record", help="the historical record (Early Warning Project data): "
@@ -28,9 +34,7 @@ def add_parser(sub) -> None:
                                         "episode durations, onset rates by risk quintile")
     t.add_argument("--episodes", type=Path, default=None, metavar="FILE",
                    help="episode file (default: the shipped data/ewp/episodes_1946_2013.csv)")
-    t.add_argument("--predictors", type=Path, default=None, metavar="FILE",
-                   help="predictor file (default: the shipped "
-                        "data/ewp/predictors_1960_2011.csv)")
+    _add_predictors(t)
     t.add_argument("--no-gradient", action="store_true",
                    help="leave out the onset rates by risk quintile (they fit the regression "
                         "six times: the slow part)")
@@ -45,16 +49,12 @@ def add_parser(sub) -> None:
                    help="seed of the runs and the resamples (default: %(default)s)")
     c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a field of every scenario run (repeatable)")
-    c.add_argument("--predictors", type=Path, default=None, metavar="FILE",
-                   help="predictor file (default: the shipped "
-                        "data/ewp/predictors_1960_2011.csv)")
+    _add_predictors(c)
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     b = rsub.add_parser("baseline", help="the statistical baseline (elastic-net logistic "
                                          "regression, the EWP's method), fitted before and "
                                          "tested after a split year")
-    b.add_argument("--predictors", type=Path, default=None, metavar="FILE",
-                   help="predictor file (default: the shipped "
-                        "data/ewp/predictors_1960_2011.csv)")
+    _add_predictors(b)
     b.add_argument("--split-year", type=int, default=1995, metavar="YEAR",
                    help="fit on rows whose outcomes end by YEAR (rows up to YEAR - 2), test on "
                         "the rows after YEAR (default: %(default)s)")
@@ -64,9 +64,7 @@ def add_parser(sub) -> None:
                                          "AUC, Brier score, calibration plot")
     v.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="directory for metrics.json, calibration.csv and calibration.png")
-    v.add_argument("--predictors", type=Path, default=None, metavar="FILE",
-                   help="predictor file (default: the shipped "
-                        "data/ewp/predictors_1960_2011.csv)")
+    _add_predictors(v)
     v.add_argument("--split-year", type=int, default=1995, metavar="YEAR",
                    help="fit on rows whose outcomes end by YEAR, test on the rows after it "
                         "(default: %(default)s)")
@@ -91,9 +89,7 @@ def add_parser(sub) -> None:
                    help="risk quintile of the rows, 1 (lowest) to 5 (highest; default)")
     e.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="directory for effect.json")
-    e.add_argument("--predictors", type=Path, default=None, metavar="FILE",
-                   help="predictor file (default: the shipped "
-                        "data/ewp/predictors_1960_2011.csv)")
+    _add_predictors(e)
     e.add_argument("--posterior", default="none", metavar="FILE|none",
                    help="a posterior file: each run draws a parameter set, the same under both "
                         "policies; none (default): the declared values")
@@ -131,10 +127,10 @@ def _print_json(obj: object) -> None:
     print(json.dumps(json_safe(obj), indent=2, allow_nan=False))
 
 
-Executors = Callable[[argparse.Namespace, "int | None"], AbstractContextManager]
-"""Where the runs of ``validate`` and ``effect`` run, from their ``--dask``, ``--dask-timeout`` and
-the number of workers: the CLI passes its ``executor_for`` (the experiment layer's local pool or
-Dask, which this layer may not import)."""
+Executors = Callable[[argparse.Namespace], AbstractContextManager]
+"""Where the runs of ``validate`` and ``effect`` run, from their ``--workers`` (one when neither
+it nor ``--dask`` is given), ``--dask`` and ``--dask-timeout``: the CLI passes its
+``executor_for`` (the experiment layer's local pool or Dask, which this layer may not import)."""
 
 
 def run(args: argparse.Namespace, executors: Executors) -> int:
@@ -233,9 +229,8 @@ def _effect(args: argparse.Namespace, executors: Executors) -> int:
     if not 1 <= args.quintile <= 5:
         raise OptionError(f"--quintile: must be 1 to 5, got {args.quintile}")
     posterior = None if args.posterior == "none" else read_posterior(args.posterior)
-    workers = 1 if args.workers is None and args.dask is None else args.workers
     try:
-        with executors(args, workers) as (executor, n):
+        with executors(args) as (executor, n):
             result = effect(args.policy, args.against, args.quintile, args.sample, args.runs,
                             args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
                             posterior, executor, n, args.predictors)
@@ -252,9 +247,8 @@ def _validate(args: argparse.Namespace, executors: Executors) -> int:
 
     _check_run_options(args, ("sample", "runs", "months", "workers", "civilians", "bins"))
     posterior = None if args.posterior == "none" else read_posterior(args.posterior)
-    workers = 1 if args.workers is None and args.dask is None else args.workers
     try:
-        with executors(args, workers) as (executor, n):
+        with executors(args) as (executor, n):
             result = validate(args.predictors, args.split_year, args.sample, args.runs,
                               args.months, args.seed, args.civilians or FORECAST_CIVILIANS,
                               posterior, executor, n, args.bins)
