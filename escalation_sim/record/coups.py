@@ -30,6 +30,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..model import column
+from ..outcomes import RunOutcome, wilson
+from ..params import EventParams, SecuritySectorParams
+from ..rng import run_seed
+from ..runner import run_model
 from .data import CITATION, load_predictors
 from .measure import (
     RESAMPLES,
@@ -102,7 +107,8 @@ def coup_targets(table: pd.DataFrame, seed: int = 0,
     masks = coup_masks(table)
     out = [rate_target(name, *masks[name], profiles, boot, DEFINITIONS[name], unit=UNIT)
            for name in RATES if name in masks]
-    with_mk, without = out[1], out[2]
+    by_name = {t.name: t for t in out}
+    with_mk, without = by_name["coup_rate_mass_killing"], by_name["coup_rate_no_mass_killing"]
     ratio = _ratio(resampled_rate(*masks["coup_rate_mass_killing"], profiles, boot),
                    resampled_rate(*masks["coup_rate_no_mass_killing"], profiles, boot))
     low, high = _percentiles(ratio)
@@ -142,8 +148,6 @@ def base_hazard(yearly: float) -> float:
     """``events.coup_hazard`` that gives the yearly rate ``yearly`` (at an atrocity score of 0)
     in a country whose security sector has the schema's default integrity:
     ``monthly(yearly) / (coup_integrity − integrity)`` with both at their declared defaults."""
-    from ..params import EventParams, SecuritySectorParams
-
     factor = (EventParams.model_fields["coup_integrity"].default
               - SecuritySectorParams.model_fields["integrity"].default)
     return monthly(yearly) / factor
@@ -165,8 +169,6 @@ def model_table(runs: list) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     profile per run (its seed), with a year ``-1`` standing for the run's past (its flag on if
     the scenario's past coup lies within the five years before the run); and the atrocity
     score of every month with, and of every month without, an episode ongoing."""
-    from ..model import column
-
     rows, with_mk, without = [], [], []
     for model in runs:
         months = model.steps
@@ -197,10 +199,6 @@ def model_coups(scenario, runs: int, seed: int = 0, resamples: int = RESAMPLES,
     :data:`RATES` measured as in the record (runs resampled in place of countries), the mean
     atrocity score with and without an episode ongoing, and the runs' stage 3, onsets and
     ended episodes."""
-    from ..outcomes import RunOutcome, wilson
-    from ..rng import run_seed
-    from ..runner import run_model
-
     models, outcomes = [], []
     for i in range(runs):
         model = run_model(scenario, run_seed(seed, i))
