@@ -138,12 +138,13 @@ class Tab:
                                     arg=text)
 
     def run_to(self, month: int, shows: int | None = None) -> None:
-        """Type ``month`` into "Run to month", press Go and wait for the month display
-        (``shows``: the month the run stops at, if not ``month``)."""
+        """Type ``month`` into "Run to month", press "Go to ``month``" once its label says
+        the server has the month (as a user sees it; see :meth:`set_field`) and wait for the
+        month display (``shows``: the month the run stops at, if not ``month``)."""
         field = self.page.get_by_label("Run to month")
         field.fill(str(month))
         field.press("Enter")
-        self.button("Go").click()
+        self.button(f"Go to {month}").click()
         self.see(f"Month {month if shows is None else shows}")
 
     def set_field(self, label: str, value: str) -> None:
@@ -718,7 +719,7 @@ def test_building_a_large_scenario_shows_progress_and_locks_controls(server, con
             b => b.innerText.trim().toLowerCase() === n);
         return [document.querySelector('.busy') !== null,
                 document.querySelector('.busy-progress') !== null,
-                ...['step', 'go', 'reset', 'branch and compare'].map(
+                ...['step', 'go to 24', 'reset', 'branch and compare'].map(
                     n => named(n) === undefined || named(n).disabled)];
     }"""
     tab.page.wait_for_function(f"() => ({snapshot})().every(Boolean)", timeout=10_000)
@@ -744,7 +745,7 @@ def test_long_work_can_be_cancelled(server, context):
     tab.page.locator(".busy").wait_for(state="detached", timeout=120_000)
     tab.see("Month 0")
     tab.page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                               "b => b.innerText.trim() === 'GO' && !b.disabled)")
+                               "b => b.innerText.trim() === 'GO TO 24' && !b.disabled)")
     tab.run_to(3)
     tab.tab("Branch and compare")
     tab.page.locator(".v-select", has_text="Package").first.click()
@@ -769,7 +770,7 @@ def test_long_work_can_be_cancelled(server, context):
     tab.button("Reset").click()
     tab.page.locator(".busy", has_text="Building default (3,000,000 civilians)").wait_for()
     tab.page.wait_for_function(   # the buttons may be drawn a message after the banner
-        "() => ['step', 'go'].every(n => [...document.querySelectorAll('button')].find("
+        "() => ['step', 'go to 3'].every(n => [...document.querySelectorAll('button')].find("
         "b => b.innerText.trim().toLowerCase() === n).disabled)", timeout=10_000)
     tab.button("Cancel").click()
     tab.page.locator(".busy").wait_for(state="detached")

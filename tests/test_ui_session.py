@@ -619,4 +619,6 @@ def test_a_render_keeps_what_is_being_typed(default, monkeypatch):
         step = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Step" in w.children)
         step.fire_event("click", {})   # a render
         assert run.session.month == 1 and field.v_model == "30"
+        # and Go names the month the server holds, so a user sees what a click will run to
+        assert any("Go to 30" in w.children for w in rc.find(ipyvuetify.Btn).widgets)
         rc.close()

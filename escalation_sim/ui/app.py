@@ -416,9 +416,11 @@ def Controls(run: Run, projector: bool, version: int):
             solara.Button("Play", disabled=s.ended, icon_name="mdi-play",
                           on_click=lambda: start(run, "Playing", play(
                               SPEEDS[speed.value], pause_on_rise.value)) and changed())
-        solara.Select("Speed", values=list(SPEEDS), value=speed, style={"max-width": "12em"})
-        solara.InputInt("Run to month", value=target, style={"max-width": "8em"}, **TYPED)
-        solara.Button("Go", disabled=s.ended or busy,
+        solara.Select("Speed", values=list(SPEEDS), value=speed, style={"max-width": "11em"})
+        solara.InputInt("Run to month", value=target, style={"max-width": "6.5em"}, **TYPED)
+        # the button names the month the server holds: a click can overtake what was typed
+        # (Advanced, "changed to"), so what Go will do is shown before it is pressed
+        solara.Button(f"Go to {target.value}", disabled=s.ended or busy,
                       on_click=lambda: start(run, f"Running to month {target.value}",
                                              run_to(target.value)) and changed())
         solara.Button("Start again", on_click=start_again, icon_name="mdi-restart",
