@@ -291,6 +291,29 @@ class EventParams(Section):
         "mean of an exponential survival: 8.8 years × 12", "months",
         "R16 §12, §28; Geddes 1999", value="cited: Geddes 1999, Annual Review of Political "
         "Science 2: military regimes last 8.8 years on average", gt=0, le=600)
+    coup_reform: float = P(0.0, "Probability that a coup brings a regime that turns against "
+                           "the campaign: the baseline of complicity then falls by "
+                           "coup_complicity (instead of rising) and political will is not cut; "
+                           "drawn from the event's own uniform; 0: every coup raises complicity",
+                           "probability", "Valentino 2004; Conley-Zilkic (ed.) 2016 (regime "
+                           "change as one way mass killings end)", value="assumption", ge=0,
+                           le=1)
+    coup_reform_atrocity: float = P(0.0, "Rise of that probability per unit of the atrocity "
+                                    "score when the coup happens: the costlier the campaign, "
+                                    "the likelier officers turn against it (clipped at 1); 0: "
+                                    "the probability is coup_reform whatever the violence",
+                                    "probability / score", "assumption", value="assumption",
+                                    ge=0, le=1)
+    settlement_hazard: float = P(0.0, "Monthly probability of a negotiated settlement in a "
+                                 "mutually hurting stalemate, at full regime threat and full "
+                                 "harm to the insurgents' group: the probability is this × "
+                                 "threat × the insurgents' group's harm (saturating at "
+                                 "violence.revenge_half, as reprisal does); 0 switches it off",
+                                 "probability / month", "Zartman 1989 (ripeness, the mutually "
+                                 "hurting stalemate)", value="assumption", ge=0, le=1)
+    settlement_inclusion: float = P(0.3, "Rise of the government's inclusiveness with a "
+                                    "settlement (power sharing)", "level",
+                                    "Hartzell & Hoddie 2003", value="assumption", ge=0, le=1)
     shock_heat: float = P(0.3, "Heat of an economic shock, per unit of magnitude", "heat",
                           "R14 §8", value="assumption", ge=0, le=5)
     shock_stress: float = P(0.5, "Economic stress from an economic shock, per unit of magnitude "
@@ -519,6 +542,20 @@ class ViolenceParams(Section):
     flight_base: float = P(0.5, "Flight weight offset: a civilian flees when fear × (this + risk "
                            "aversion) exceeds flee_fear", "level", "R14 §64",
                            value="assumption", ge=0, le=2)
+    counterinsurgency: float = P(0.0, "Counter-insurgency attrition: the monthly probability "
+                                 "that the security forces detain a "
+                                 "mobilized member of a group whose armed group targets the "
+                                 "ruling group is this × r / (1 + r), r the ratio of the security "
+                                 "forces present in the district (capacity × forces, lawful and "
+                                 "complicit alike) to the armed members acting there (times "
+                                 "their multiplier): an insurgency can be worn down and the "
+                                 "regime's threat fall; 0 switches it off",
+                                 "probability / month", "Lanchester 1916; Valentino 2004 "
+                                 "(counter-guerrilla mass killing ends with the threat)",
+                                 value="assumption", ge=0, le=1)
+    detention: int = P(12, "Months an insurgent detained by counter-insurgency is held (cannot "
+                       "mobilize; then released), in the manner of Epstein's jail term",
+                       "months", "Epstein 2002", value="assumption", ge=1, le=240)
     rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
                            "read: each month they move 1 / this of the way to the month's rate",
                            "months", "assumption", value="assumption", ge=1, le=36)

@@ -127,6 +127,20 @@ def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.nd
     return -np.expm1(-k * ratio)
 
 
+def attrition(forces: np.ndarray, insurgents: np.ndarray, rate: float) -> np.ndarray:
+    """Monthly probability that a mobilized insurgent is detained in each
+    district: ``rate · r / (1 + r) = rate · forces / (forces + insurgents)``, ``r`` the ratio of
+    the security forces present (``forces``) to the insurgents acting there (``insurgents``,
+    armed-equivalent people).
+
+    Lanchester's (1916) aimed fire, per insurgent and bounded: half the maximum ``rate`` at
+    parity, tending to it as the forces outnumber the insurgents, zero with no forces; ``rate``
+    where no insurgent acts (there is then no one to remove)."""
+    odds = np.divide(forces, forces + insurgents, out=np.ones(np.shape(forces)),
+                     where=insurgents > 0)
+    return rate * odds
+
+
 def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
     """Monthly probability that a civilian of each (district, group) is killed, from the
     expected killings left after deterrence (``expected``) and the share local bodies defuse."""
@@ -314,6 +328,31 @@ class Violence(Module):
                             attackers, p.deterrence)
         return versus[self._deterred_as]
 
+    def counterinsurgency(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """Monthly probability that a mobilized civilian of each (district, group) is detained by
+        the security forces' counter-insurgency (:func:`attrition`), per (district, group): only
+        groups whose armed groups target the ruling group (the regime's threat) are hunted; the
+        forces (capacity × forces, lawful and complicit) follow the people, the insurgents are
+        the members of those armed groups acting in the district, times their multiplier."""
+        model = self.model
+        out = np.zeros(mobilized.shape)
+        a = self.armed_arrays()
+        if a is None or not mobilized.any():
+            return out
+        ruling = model.government.ruling
+        hunted = a[5][:, ruling] > 0                       # armed groups aimed at the regime
+        if not hunted.any():
+            return out
+        base, share, multiplier = a[0][hunted], a[1][hunted], a[2][hunted]
+        people = model.params.people_per_civilian
+        acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
+        insurgents = (acting * multiplier[None, :]).sum(axis=1) * people
+        sec = model.brakes["security_sector"]
+        residents = alive.sum(axis=1)
+        forces = sec.capacity * sec.forces * residents / max(float(residents.sum()), 1.0)
+        out[:, np.unique(base)] = attrition(forces, insurgents, self.p.counterinsurgency)[:, None]
+        return out
+
     def victimization_index(self) -> np.ndarray:
         """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
         cell per month."""
@@ -448,6 +487,12 @@ class Violence(Module):
         h = hazard(expected, alive, d.defuse_strength * model.brakes["local_peace"].strength,
                    d.max_hazard)
 
+        # counter-insurgency: the mobilized of the hunted groups face an extra probability of
+        # detention, on the same draw (above the killing hazard, so no one is both)
+        hunt = None
+        if d.counterinsurgency > 0:
+            civ.detained[civ.detained > 0] -= 1          # a month of detention served
+            hunt = self.counterinsurgency(mobilized, alive)
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
         if h.any():
@@ -461,6 +506,11 @@ class Violence(Module):
         else:   # no hazard anywhere: the same draw, and no one is killed (u < 0 never holds)
             noncombatant = np.zeros(shape, dtype=np.intp)
             kills = np.zeros(shape, dtype=np.intp)
+        if hunt is not None and hunt.any():   # detained, not killed: out of the fight a term
+            detained = civ.mobilized & (u < civ.by_cell(np.minimum(h + hunt, 1.0)
+                                                        .astype(np.float32)))
+            civ.detained[detained] = d.detention
+            civ.mobilized &= ~detained
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)

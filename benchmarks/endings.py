@@ -1,0 +1,104 @@
+"""Exploration of how mass-killing episodes end (issue 12, part 5b): runs and tables.
+
+    uv run python benchmarks/endings.py run OUT.json SCENARIO RUNS [--set PATH=VALUE ...]
+    uv run python benchmarks/endings.py table OFF.json [VARIANT.json ...]
+
+``run`` steps seeds 0..RUNS-1 and stores each run's episodes (perpetrator, onset, end), highest
+stage, deaths, coups and settlements. ``table`` prints one Markdown row per file: onsets, ended
+first episodes, P(a first episode ends within 48 months) and its median duration by
+Kaplan-Meier (censored at the horizon), recurrence, P(stage >= 2), P(stage 3), deaths; and, for
+every file after the first, the paired differences against the first (same seeds), with normal
+95 % intervals.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from escalation_sim.model import EscalationModel
+from escalation_sim.outcomes import RunOutcome
+from escalation_sim.scenario import load_scenario
+
+
+def run(out: str, name: str, runs: int, sets: list[str]) -> None:
+    sc = load_scenario(name, sets)
+    rows = []
+    for seed in range(runs):
+        m = EscalationModel(sc, seed)
+        while m.steps < sc.run.months:
+            m.step()
+        o = RunOutcome.from_model(m)
+        coups = [e for e in m.events_log if e.kind == "coup"]
+        rows.append(dict(
+            seed=seed, stage=o.highest_stage, deaths=o.deaths, nonc=o.deaths_noncombatant,
+            episodes=[(e.perpetrator, e.onset, e.end) for e in m.violence.episodes],
+            coups=len(coups), reform=sum("turns against" in e.text for e in coups),
+            settle=sum(e.kind == "settlement" for e in m.events_log)))
+    with open(out, "w") as f:
+        json.dump(dict(scenario=name, sets=sets, months=sc.run.months, rows=rows), f)
+
+
+def kaplan_meier(durations: list[int], ended: list[bool]) -> list[tuple[int, float]]:
+    """Survival after each duration, in order (ties: ends before censorings)."""
+    order = sorted(range(len(durations)), key=lambda i: (durations[i], not ended[i]))
+    s, n, curve = 1.0, len(order), []
+    for k, i in enumerate(order):
+        if ended[i]:
+            s *= 1 - 1 / (n - k)
+        curve.append((durations[i], s))
+    return curve
+
+
+def interval(a: np.ndarray, fmt: str) -> str:
+    half = 1.96 * a.std(ddof=1) / np.sqrt(a.size)
+    return f"{a.mean():{fmt}} [{a.mean() - half:{fmt}}, {a.mean() + half:{fmt}}]"
+
+
+def table(files: list[str]) -> None:
+    print("| scenario | variant | months | runs | onsets | ended | P(end <= 4 yrs) | median "
+          "duration (months) | recurrence | P(stage >= 2) | P(stage 3) | deaths |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    data = []
+    for path in files:
+        with open(path) as f:
+            d = json.load(f)
+        data.append(d)
+        rows, horizon = d["rows"], d["months"]
+        firsts = [r["episodes"][0] for r in rows if r["episodes"]]
+        p4 = median = "-"
+        if firsts:
+            curve = kaplan_meier([(e[2] if e[2] is not None else horizon) - e[1] for e in firsts],
+                                 [e[2] is not None for e in firsts])
+            p4 = f"{1 - min([s for t, s in curve if t <= 48], default=1.0):.2f}"
+            median = next((str(t) for t, s in curve if s <= 0.5),
+                          f"> {max(t for t, _ in curve)}")
+        recur = sum(any(e[1] > min(ends) for e in r["episodes"])
+                    for r in rows if (ends := [e[2] for e in r["episodes"] if e[2] is not None]))
+        n = len(rows)
+        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]) or "off"
+        print(f"| {d['scenario']} | {variant} | {horizon} | {n} | {len(firsts)} | "
+              f"{sum(e[2] is not None for e in firsts)} | {p4} | {median} | {recur} | "
+              f"{sum(r['stage'] >= 2 for r in rows) / n:.2f} | "
+              f"{sum(r['stage'] >= 3 for r in rows) / n:.2f} | "
+              f"{np.mean([r['deaths'] for r in rows]):,.0f} |")
+    off = data[0]["rows"]
+    for d in data[1:]:
+        pairs = list(zip(d["rows"], off, strict=True))
+        diff = {k: np.array([f(a) - f(b) for a, b in pairs], float) for k, f in (
+            ("deaths", lambda r: r["deaths"]), ("stage >= 2", lambda r: r["stage"] >= 2),
+            ("stage 3", lambda r: r["stage"] >= 3), ("onset", lambda r: bool(r["episodes"])))}
+        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]) or "off"
+        print(f"paired vs first, {d['scenario']} {variant}: deaths "
+              f"{interval(diff.pop('deaths'), '+,.0f')}; "
+              + "; ".join(f"P({k}) {interval(v, '+.3f')}" for k, v in diff.items()))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":
+        sets = [a for a in sys.argv[5:] if a != "--set"]
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sets)
+    else:
+        table(sys.argv[2:])
