@@ -4,11 +4,11 @@
     uv run python benchmarks/endings.py table OFF.json [VARIANT.json ...]
 
 ``run`` steps seeds 0..RUNS-1 and stores each run's episodes (perpetrator, onset, end), highest
-stage, deaths, coups and settlements. ``table`` prints one Markdown row per file: onsets, ended
-first episodes, P(a first episode ends within 48 months) and its median duration by
-Kaplan-Meier (censored at the horizon), recurrence, P(stage >= 2), P(stage 3), deaths; and, for
-every file after the first, the paired differences against the first (same seeds), with normal
-95 % intervals.
+stage, deaths, coups and settlements. ``table`` prints one Markdown row per file: runs with an
+onset, episodes (first and later), how many ended, the quartiles of their duration by
+Kaplan-Meier (ongoing episodes censored at the horizon), runs with a recurrence (an onset after
+an episode ended), P(stage >= 2), P(stage 3), deaths; and, for every file after the first, the
+paired differences against the first (same seeds), with normal 95 % intervals.
 """
 
 from __future__ import annotations
@@ -57,9 +57,16 @@ def interval(a: np.ndarray, fmt: str) -> str:
     return f"{a.mean():{fmt}} [{a.mean() - half:{fmt}}, {a.mean() + half:{fmt}}]"
 
 
+def quantile(curve: list[tuple[int, float]], q: float) -> str:
+    """The Kaplan-Meier ``q`` quantile of duration: the first time survival is at most 1 - q
+    ("> T" if it never falls that far within the longest observed duration T)."""
+    return next((str(t) for t, s in curve if s <= 1 - q), f"> {max(t for t, _ in curve)}")
+
+
 def table(files: list[str]) -> None:
-    print("| scenario | variant | months | runs | onsets | ended | P(end <= 4 yrs) | median "
-          "duration (months) | recurrence | P(stage >= 2) | P(stage 3) | deaths |")
+    print("| scenario | variant | months | runs | runs with an onset | episodes | ended | "
+          "duration, months (KM: Q1, median, Q3) | runs with a recurrence | P(stage >= 2) | "
+          "P(stage 3) | deaths |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     data = []
     for path in files:
@@ -67,20 +74,20 @@ def table(files: list[str]) -> None:
             d = json.load(f)
         data.append(d)
         rows, horizon = d["rows"], d["months"]
-        firsts = [r["episodes"][0] for r in rows if r["episodes"]]
-        p4 = median = "-"
-        if firsts:
-            curve = kaplan_meier([(e[2] if e[2] is not None else horizon) - e[1] for e in firsts],
-                                 [e[2] is not None for e in firsts])
-            p4 = f"{1 - min([s for t, s in curve if t <= 48], default=1.0):.2f}"
-            median = next((str(t) for t, s in curve if s <= 0.5),
-                          f"> {max(t for t, _ in curve)}")
+        episodes = [e for r in rows for e in r["episodes"]]
+        spread = "-"
+        if episodes:   # every episode, censored at the horizon if ongoing
+            curve = kaplan_meier([(e[2] if e[2] is not None else horizon) - e[1]
+                                  for e in episodes], [e[2] is not None for e in episodes])
+            spread = ", ".join(quantile(curve, q) for q in (0.25, 0.5, 0.75))
         recur = sum(any(e[1] > min(ends) for e in r["episodes"])
                     for r in rows if (ends := [e[2] for e in r["episodes"] if e[2] is not None]))
         n = len(rows)
-        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]) or "off"
-        print(f"| {d['scenario']} | {variant} | {horizon} | {n} | {len(firsts)} | "
-              f"{sum(e[2] is not None for e in firsts)} | {p4} | {median} | {recur} | "
+        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]
+                           if not s.startswith("run.months")) or "off"
+        print(f"| {d['scenario']} | {variant} | {horizon} | {n} | "
+              f"{sum(bool(r['episodes']) for r in rows)} | {len(episodes)} | "
+              f"{sum(e[2] is not None for e in episodes)} | {spread} | {recur} | "
               f"{sum(r['stage'] >= 2 for r in rows) / n:.2f} | "
               f"{sum(r['stage'] >= 3 for r in rows) / n:.2f} | "
               f"{np.mean([r['deaths'] for r in rows]):,.0f} |")
@@ -90,7 +97,8 @@ def table(files: list[str]) -> None:
         diff = {k: np.array([f(a) - f(b) for a, b in pairs], float) for k, f in (
             ("deaths", lambda r: r["deaths"]), ("stage >= 2", lambda r: r["stage"] >= 2),
             ("stage 3", lambda r: r["stage"] >= 3), ("onset", lambda r: bool(r["episodes"])))}
-        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]) or "off"
+        variant = " ".join(s.split(".", 1)[-1] for s in d["sets"]
+                           if not s.startswith("run.months")) or "off"
         print(f"paired vs first, {d['scenario']} {variant}: deaths "
               f"{interval(diff.pop('deaths'), '+,.0f')}; "
               + "; ".join(f"P({k}) {interval(v, '+.3f')}" for k, v in diff.items()))

@@ -556,9 +556,38 @@ class ViolenceParams(Section):
     detention: int = P(12, "Months an insurgent detained by counter-insurgency is held (cannot "
                        "mobilize; then released), in the manner of Epstein's jail term",
                        "months", "Epstein 2002", value="assumption", ge=1, le=240)
+    exhaustion_half: float = P(0.0, "Campaign exhaustion: a perpetrator's deliberate killings "
+                               "are multiplied by this / (this + E), E its exhaustion (people: its "
+                               "killings of noncombatants during its campaigns, fading over "
+                               "exhaustion_memory); at E = this they are halved. The costs of a "
+                               "campaign of mass killing — casualties, money, isolation, splits "
+                               "among the perpetrator's elites — build up with its toll and turn "
+                               "its leaders against going on; 0 switches it off", "people",
+                               "Valentino 2004 (strategic logic: a campaign ends when its costs "
+                               "outweigh its aims)", value="assumption", ge=0, le=1e7)
+    exhaustion_start: float = P(1000.0, "A perpetrator's campaign, which tires it, begins when its "
+                                "killings of noncombatants over the last outcomes.onset_window "
+                                "months reach this (the scale the field calls mass killing: "
+                                "below it, a first onset is untouched by exhaustion)", "people",
+                                "Ulfelder & Valentino 2008 (the onset threshold)",
+                                value="assumption", ge=0, le=1e9)
+    exhaustion_stop: float = P(100.0, "A perpetrator's campaign ends when that count falls below "
+                               "this; its exhaustion then only fades", "people", "assumption",
+                               value="assumption", ge=0, le=1e9)
+    exhaustion_memory: float = P(120.0, "Months over which a perpetrator's exhaustion fades to "
+                                 "1/e: a campaign's costs are forgotten and a new one can start",
+                                 "months", "assumption", value="assumption", gt=0, le=1200)
     rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
                            "read: each month they move 1 / this of the way to the month's rate",
                            "months", "assumption", value="assumption", ge=1, le=36)
+
+    @model_validator(mode="after")
+    def _campaign_stops_below_its_start(self) -> ViolenceParams:
+        if self.exhaustion_stop > self.exhaustion_start:
+            raise ValueError(f"exhaustion_stop: {self.exhaustion_stop:g} is above "
+                             f"exhaustion_start ({self.exhaustion_start:g}); a campaign must "
+                             "end below the level that starts it")
+        return self
 
 
 class StageParams(Section):

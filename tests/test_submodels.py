@@ -218,6 +218,38 @@ def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
     assert p[0, 0] == 0 and p[0, 1] > 0
 
 
+def test_restraint_halves_killing_at_half_exhaustion_and_falls_with_more():
+    e = np.array([0.0, 200.0, 600.0, 1e6])
+    r = violence.restraint(e, 200.0)
+    assert r[0] == 1.0 and r[1] == 0.5 and r[2] == 0.25
+    assert 0 < r[3] < 1e-3
+
+
+def test_exhaustion_leaves_a_run_identical_until_a_campaign_then_tires_its_perpetrator():
+    """Campaign exhaustion builds only during a perpetrator's campaign (its 12-month count of
+    noncombatants killed at exhaustion_start or above), so a run is bit-identical to one
+    without it until the first onset (security_split, seed 6: the state's forces, month 33);
+    from then on the state's forces build exhaustion and kill less (six months later their
+    12-month count is lower than without)."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    def run(sets):
+        m = EscalationModel(load_scenario("security_split", ["run.months=60", *sets]), 6)
+        for _ in range(40):
+            m.step()
+        return m
+
+    off, on = run([]), run(["violence.exhaustion_half=200"])
+    onset = off.violence.episodes[0].onset
+    assert onset == on.violence.episodes[0].onset == 33
+    assert np.array_equal(off.series[:onset + 1], on.series[:onset + 1])
+    assert not np.array_equal(off.series, on.series)
+    assert on.violence.exhaustion[0] > 0 and on.violence.campaign[0]
+    assert not off.violence.exhaustion.any()
+    assert on.violence._window[:, 0].sum() < off.violence._window[:, 0].sum()
+
+
 def test_counterinsurgency_attrition_rises_with_the_force_ratio_and_is_bounded():
     forces = np.array([0.0, 100.0, 100.0, 400.0, 100.0])
     insurgents = np.array([100.0, 100.0, 400.0, 100.0, 0.0])

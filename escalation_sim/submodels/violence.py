@@ -141,6 +141,13 @@ def attrition(forces: np.ndarray, insurgents: np.ndarray, rate: float) -> np.nda
     return rate * odds
 
 
+def restraint(exhaustion: np.ndarray, half: float) -> np.ndarray:
+    """Share of its killings a perpetrator still commits given its exhaustion (people):
+    ``half / (half + exhaustion)``; 1 with no exhaustion, a half at ``half``, falling towards 0
+    as exhaustion grows."""
+    return half / (half + exhaustion)
+
+
 def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
     """Monthly probability that a civilian of each (district, group) is killed, from the
     expected killings left after deterrence (``expected``) and the share local bodies defuse."""
@@ -275,6 +282,10 @@ class Violence(Module):
         self.episodes: list[Episode] = []
         self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
         self.onset_month: int | None = None           # the first mass-killing onset
+        # each perpetrator's exhaustion (people: its killings of noncombatants during its
+        # campaigns, fading) and whether its campaign is on; used when exhaustion_half > 0
+        self.exhaustion = np.zeros(len(self.perpetrators))
+        self.campaign = np.zeros(len(self.perpetrators), bool)
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -428,6 +439,12 @@ class Violence(Module):
         self._window[model.steps % out.onset_window] = (
             share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
+        d = self.p
+        if d.exhaustion_half > 0:   # campaigns tire their perpetrators
+            self.campaign = (counts >= d.exhaustion_start) | (
+                self.campaign & (counts >= d.exhaustion_stop))
+            self.exhaustion = (self.exhaustion * np.exp(-1.0 / d.exhaustion_memory)
+                               + self.campaign * self._window[model.steps % out.onset_window])
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
             if episode is None and count >= out.onset_deaths:
@@ -474,7 +491,11 @@ class Violence(Module):
                                   model.information.hate, d.state_violence,
                                   d.state_violence_hate, model.government.threat,
                                   d.state_orders)
-        expected += parts[0]
+        if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
+            parts *= restraint(self.exhaustion, d.exhaustion_half)[:, None, None]
+            expected = parts.sum(axis=0)
+        else:
+            expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
         self.international = float(self.protectors.sum())
