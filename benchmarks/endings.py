@@ -1,6 +1,7 @@
 """Exploration of how mass-killing episodes end (issue 12, part 5b): runs and tables.
 
     uv run python benchmarks/endings.py run OUT.json SCENARIO RUNS [--set PATH=VALUE ...]
+        [--reuse OFF.json]
     uv run python benchmarks/endings.py table OFF.json [VARIANT.json ...]
 
 ``run`` steps seeds 0..RUNS-1 and stores each run's episodes (perpetrator, onset, end), highest
@@ -23,10 +24,23 @@ from escalation_sim.outcomes import RunOutcome
 from escalation_sim.scenario import load_scenario
 
 
-def run(out: str, name: str, runs: int, sets: list[str]) -> None:
+def run(out: str, name: str, runs: int, sets: list[str], reuse: str | None = None) -> None:
+    """Run seeds 0..runs-1; with ``reuse`` (a file of the same scenario and months without
+    the variant), copy the rows of its runs that had no onset and run only the others: for
+    campaign exhaustion alone, which leaves a run bit-identical until its first onset
+    (tests/test_submodels.py), this gives the same file in a fraction of the time."""
     sc = load_scenario(name, sets)
+    old = None
+    if reuse:
+        with open(reuse) as f:
+            old = json.load(f)
+        assert old["scenario"] == name and old["months"] == sc.run.months
+        assert len(old["rows"]) >= runs
     rows = []
     for seed in range(runs):
+        if old is not None and not old["rows"][seed]["episodes"]:
+            rows.append(old["rows"][seed])
+            continue
         m = EscalationModel(sc, seed)
         while m.steps < sc.run.months:
             m.step()
@@ -38,7 +52,8 @@ def run(out: str, name: str, runs: int, sets: list[str]) -> None:
             coups=len(coups), reform=sum("turns against" in e.text for e in coups),
             settle=sum(e.kind == "settlement" for e in m.events_log)))
     with open(out, "w") as f:
-        json.dump(dict(scenario=name, sets=sets, months=sc.run.months, rows=rows), f)
+        json.dump(dict(scenario=name, sets=sets, months=sc.run.months, rows=rows,
+                       reused=reuse), f)
 
 
 def kaplan_meier(durations: list[int], ended: list[bool]) -> list[tuple[int, float]]:
@@ -106,7 +121,10 @@ def table(files: list[str]) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "run":
-        sets = [a for a in sys.argv[5:] if a != "--set"]
-        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sets)
+        args = sys.argv[5:]
+        reuse = args[args.index("--reuse") + 1] if "--reuse" in args else None
+        sets = [a for i, a in enumerate(args)
+                if a not in ("--set", "--reuse") and (i == 0 or args[i - 1] != "--reuse")]
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sets, reuse)
     else:
         table(sys.argv[2:])

@@ -558,8 +558,9 @@ class ViolenceParams(Section):
                        "months", "Epstein 2002", value="assumption", ge=1, le=240)
     exhaustion_half: float = P(0.0, "Campaign exhaustion: a perpetrator's deliberate killings "
                                "are multiplied by this / (this + E), E its exhaustion (people: its "
-                               "killings of noncombatants during its campaigns, fading over "
-                               "exhaustion_memory); at E = this they are halved. The costs of a "
+                               "killings of noncombatants during its campaign, added up while "
+                               "the campaign goes on and fading over exhaustion_memory once it "
+                               "is over); at E = this they are halved. The costs of a "
                                "campaign of mass killing — casualties, money, isolation, splits "
                                "among the perpetrator's elites — build up with its toll and turn "
                                "its leaders against going on; 0 switches it off", "people",
@@ -575,7 +576,8 @@ class ViolenceParams(Section):
                                "this; its exhaustion then only fades", "people", "assumption",
                                value="assumption", ge=0, le=1e9)
     exhaustion_memory: float = P(120.0, "Months over which a perpetrator's exhaustion fades to "
-                                 "1/e: a campaign's costs are forgotten and a new one can start",
+                                 "1/e once its campaign is over: a campaign's costs are "
+                                 "forgotten and a new one can start",
                                  "months", "assumption", value="assumption", gt=0, le=1200)
     rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
                            "read: each month they move 1 / this of the way to the month's rate",

@@ -443,8 +443,11 @@ class Violence(Module):
         if d.exhaustion_half > 0:   # campaigns tire their perpetrators
             self.campaign = (counts >= d.exhaustion_start) | (
                 self.campaign & (counts >= d.exhaustion_stop))
-            self.exhaustion = (self.exhaustion * np.exp(-1.0 / d.exhaustion_memory)
-                               + self.campaign * self._window[model.steps % out.onset_window])
+            # a campaign's toll adds up while it goes on; once it is over, it fades
+            self.exhaustion = np.where(self.campaign,
+                                       self.exhaustion + self._window[model.steps
+                                                                      % out.onset_window],
+                                       self.exhaustion * np.exp(-1.0 / d.exhaustion_memory))
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
             if episode is None and count >= out.onset_deaths:
