@@ -44,10 +44,21 @@ Per district×group cell:
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
 
-* **Who killed whom** (bookkeeping only; it changes nothing in the dynamics): each cell's
-  killings are attributed to the perpetrators — the state's forces and each armed group — in
-  proportion to their shares of the cell's expected killings, and split by victim status:
-  *combatants* (civilians mobilized at the time) and *noncombatants* (the others).
+* **Who killed whom**: each cell's killings are attributed to the perpetrators — the state's
+  forces and each armed group — in proportion to their shares of the cell's expected killings,
+  and split by victim status: *combatants* (civilians mobilized at the time) and
+  *noncombatants* (the others). Only campaign exhaustion (below) reads it.
+* **Campaign exhaustion** (``exhaustion_half``; Valentino 2004's strategic logic): while a
+  perpetrator's twelve-month count of noncombatants killed is at the scale of mass killing (a
+  *campaign*: from ``exhaustion_start`` until it falls below ``exhaustion_stop``), its toll
+  adds up to its exhaustion, which fades over ``exhaustion_memory`` once the campaign is over;
+  its killings are multiplied by ``half / (half + exhaustion)`` (:func:`restraint`). Nothing
+  tires a perpetrator before its first campaign, so a run is identical to one without
+  exhaustion until its first onset.
+* **Counter-insurgency** (``counterinsurgency``, 0 by default): the mobilized members of groups
+  whose armed groups target the ruling group are detained for ``detention`` months with a
+  monthly probability that rises with the ratio of security forces to insurgents in the
+  district (:func:`attrition`); the detained cannot mobilize.
 * **Mass-killing episodes** (the Early Warning Project's and the Political Instability Task
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
   perpetrator's deliberate killings of noncombatants (expected, not drawn: see
@@ -61,8 +72,8 @@ The module owns the operational reach of armed groups, the international protect
 district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
 share of expected killings deterrence stopped this month (``prevented``), the alive
 civilians per cell, victimization, the killing and violation counts and rates, the deaths by
-perpetrator and victim status, and the episodes; it is the one writer of civilians' ``alive``,
-``displaced`` and ``district``.
+perpetrator and victim status, each perpetrator's exhaustion and campaign, and the episodes;
+it is the one writer of civilians' ``alive``, ``displaced``, ``district`` and ``detained``.
 """
 
 from __future__ import annotations
