@@ -240,7 +240,7 @@ def test_exhaustion_leaves_a_run_identical_until_a_campaign_then_tires_its_perpe
             m.step()
         return m
 
-    off, on = run([]), run(["violence.exhaustion_half=200"])
+    off, on = run(["violence.exhaustion_half=0"]), run(["violence.exhaustion_half=200"])
     onset = off.violence.episodes[0].onset
     assert onset == on.violence.episodes[0].onset == 33
     assert np.array_equal(off.series[:onset + 1], on.series[:onset + 1])
