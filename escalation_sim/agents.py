@@ -215,14 +215,23 @@ class Government(mesa.Agent):
         """Inclusive-governance assistance: inclusiveness rises by ``amount``."""
         self.inclusiveness = clip01(self.inclusiveness + amount)
 
+    def settle(self, inclusion: float) -> None:
+        """A negotiated settlement: power sharing raises inclusiveness by ``inclusion``, and the
+        regime commits to end its campaign: what coups added to complicity's baseline is undone
+        (complicity itself follows at its own rate)."""
+        self.include(inclusion)
+        self.coup_complicity = min(self.coup_complicity, 0.0)
+
     def coup(self, magnitude: float, will_kept: float, complicity_rise: float) -> None:
         """A coup: political will and the level it returns to fall to the share ``will_kept``,
-        and the baseline of complicity rises by ``complicity_rise × magnitude`` (to 1 at most);
-        both fade from the next month on (the class docstring)."""
+        and the baseline of complicity moves by ``complicity_rise × magnitude`` (a fall when
+        negative: a regime that turns against the campaign), within [0, 1]; both fade from the
+        next month on (the class docstring)."""
         self.political_will *= will_kept
         self.coup_will_lost = 1.0 - (1.0 - self.coup_will_lost) * will_kept
         self.coup_complicity = min(1.0 - self.base_complicity,
-                                   self.coup_complicity + complicity_rise * magnitude)
+                                   max(-self.base_complicity,
+                                       self.coup_complicity + complicity_rise * magnitude))
 
 
 class Institution(mesa.Agent):

@@ -291,6 +291,29 @@ class EventParams(Section):
         "mean of an exponential survival: 8.8 years × 12", "months",
         "R16 §12, §28; Geddes 1999", value="cited: Geddes 1999, Annual Review of Political "
         "Science 2: military regimes last 8.8 years on average", gt=0, le=600)
+    coup_reform: float = P(0.0, "Probability that a coup brings a regime that turns against "
+                           "the campaign: the baseline of complicity then falls by "
+                           "coup_complicity (instead of rising) and political will is not cut; "
+                           "drawn from the event's own uniform; 0: every coup raises complicity",
+                           "probability", "Valentino 2004; Conley-Zilkic (ed.) 2016 (regime "
+                           "change as one way mass killings end)", value="assumption", ge=0,
+                           le=1)
+    coup_reform_atrocity: float = P(0.0, "Rise of that probability per unit of the atrocity "
+                                    "score when the coup happens: the costlier the campaign, "
+                                    "the likelier officers turn against it (clipped at 1); 0: "
+                                    "the probability is coup_reform whatever the violence",
+                                    "probability / score", "assumption", value="assumption",
+                                    ge=0, le=1)
+    settlement_hazard: float = P(0.0, "Monthly probability of a negotiated settlement in a "
+                                 "mutually hurting stalemate, at full regime threat and full "
+                                 "harm to the insurgents' group: the probability is this × "
+                                 "threat × the insurgents' group's harm (saturating at "
+                                 "violence.revenge_half, as reprisal does); 0 switches it off",
+                                 "probability / month", "Zartman 1989 (ripeness, the mutually "
+                                 "hurting stalemate)", value="assumption", ge=0, le=1)
+    settlement_inclusion: float = P(0.3, "Rise of the government's inclusiveness with a "
+                                    "settlement (power sharing)", "level",
+                                    "Hartzell & Hoddie 2003", value="assumption", ge=0, le=1)
     shock_heat: float = P(0.3, "Heat of an economic shock, per unit of magnitude", "heat",
                           "R14 §8", value="assumption", ge=0, le=5)
     shock_stress: float = P(0.5, "Economic stress from an economic shock, per unit of magnitude "
@@ -519,9 +542,58 @@ class ViolenceParams(Section):
     flight_base: float = P(0.5, "Flight weight offset: a civilian flees when fear × (this + risk "
                            "aversion) exceeds flee_fear", "level", "R14 §64",
                            value="assumption", ge=0, le=2)
+    counterinsurgency: float = P(0.0, "Counter-insurgency attrition: the monthly probability "
+                                 "that the security forces detain a "
+                                 "mobilized member of a group whose armed group targets the "
+                                 "ruling group is this × r / (1 + r), r the ratio of the security "
+                                 "forces present in the district (capacity × forces, lawful and "
+                                 "complicit alike) to the armed members acting there (times "
+                                 "their multiplier): an insurgency can be worn down and the "
+                                 "regime's threat fall; 0 switches it off",
+                                 "probability / month", "Lanchester 1916; Valentino 2004 "
+                                 "(counter-guerrilla mass killing ends with the threat)",
+                                 value="assumption", ge=0, le=1)
+    detention: int = P(12, "Months an insurgent detained by counter-insurgency is held (cannot "
+                       "mobilize; then released), in the manner of Epstein's jail term",
+                       "months", "Epstein 2002", value="assumption", ge=1, le=240)
+    exhaustion_half: float = P(1000.0, "Campaign exhaustion: a perpetrator's deliberate killings "
+                               "are multiplied by this / (this + E), E its exhaustion (people: its "
+                               "killings of noncombatants during its campaign, added up while "
+                               "the campaign goes on and fading over exhaustion_memory once it "
+                               "is over); at E = this they are halved. The costs of a "
+                               "campaign of mass killing — casualties, money, isolation, splits "
+                               "among the perpetrator's elites — build up with its toll and turn "
+                               "its leaders against going on; 0 switches it off. 1,000: of "
+                               "200, 500 and 1,000 tried, the one at which security_split's "
+                               "median episode lasts 10.1 years (40 runs of 480 months), inside "
+                               "the record's interval for the median, 9-15 years (record "
+                               "targets); chosen by hand, not fitted", "people",
+                               "Valentino 2004 (strategic logic: a campaign ends when its costs "
+                               "outweigh its aims)", value="assumption", ge=0, le=1e7)
+    exhaustion_start: float = P(1000.0, "A perpetrator's campaign, which tires it, begins when its "
+                                "killings of noncombatants over the last outcomes.onset_window "
+                                "months reach this (the scale the field calls mass killing: "
+                                "below it, a first onset is untouched by exhaustion)", "people",
+                                "Ulfelder & Valentino 2008 (the onset threshold)",
+                                value="assumption", ge=0, le=1e9)
+    exhaustion_stop: float = P(100.0, "A perpetrator's campaign ends when that count falls below "
+                               "this; its exhaustion then only fades", "people", "assumption",
+                               value="assumption", ge=0, le=1e9)
+    exhaustion_memory: float = P(120.0, "Months over which a perpetrator's exhaustion fades to "
+                                 "1/e once its campaign is over: a campaign's costs are "
+                                 "forgotten and a new one can start",
+                                 "months", "assumption", value="assumption", gt=0, le=1200)
     rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
                            "read: each month they move 1 / this of the way to the month's rate",
                            "months", "assumption", value="assumption", ge=1, le=36)
+
+    @model_validator(mode="after")
+    def _campaign_stops_below_its_start(self) -> ViolenceParams:
+        if self.exhaustion_stop > self.exhaustion_start:
+            raise ValueError(f"exhaustion_stop: {self.exhaustion_stop:g} is above "
+                             f"exhaustion_start ({self.exhaustion_start:g}); a campaign must "
+                             "end below the level that starts it")
+        return self
 
 
 class StageParams(Section):

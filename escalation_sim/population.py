@@ -30,6 +30,7 @@ class Civilians:
     alive: np.ndarray          # bool
     displaced: np.ndarray      # bool
     mobilized: np.ndarray      # bool, mobilized (armed or ready to act)
+    detained: np.ndarray       # int16, months of detention left (counter-insurgency; 0: free)
     attitudes: np.ndarray      # float32 (4, n): the four rows below, one block for group sums
     grievance: np.ndarray      # float32 on [0, 1] (a view of attitudes[0])
     fear: np.ndarray           # float32 on [0, 1] (attitudes[1])
@@ -211,6 +212,7 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
         alive=np.ones(n, dtype=bool),
         displaced=np.zeros(n, dtype=bool),
         mobilized=np.zeros(n, dtype=bool),
+        detained=np.zeros(n, dtype=np.int16),
         attitudes=attitudes,
         grievance=attitudes[0],
         fear=attitudes[1],

@@ -24,6 +24,7 @@ STREAMS: tuple[str, ...] = (
     "observation",    # noise of observed indicators
     "international",  # international actors' decisions (issue: intervention catalogue)
     "interventions",  # interventions' own draws
+    "settlement",     # negotiated settlements (drawn only when the mechanism is on)
 )
 
 

@@ -65,3 +65,23 @@ def test_an_episode_that_ends_is_reported_as_ended():
         o = RunOutcome.from_model(m)
         assert o.mass_killing_onset and o.mass_killing_ended, seed
         assert [e.end is not None for e in m.violence.episodes] == [True], seed
+
+
+def test_campaign_exhaustion_ends_an_episode_that_goes_on_without_it():
+    """``security_split``, seed 6: the state's forces reach the onset in month 33 either way
+    (exhaustion cannot touch a first onset); without exhaustion their killings stay above the
+    end level to the horizon, with ``violence.exhaustion_half`` 500 the campaign's toll tires
+    them and the episode ends within the ten years (month 91 when measured)."""
+    from escalation_sim import EscalationModel, RunOutcome, load_scenario
+
+    def episodes(half):
+        m = EscalationModel(load_scenario("security_split",
+                                          [f"violence.exhaustion_half={half}"]), 6).run()
+        return RunOutcome.from_model(m), m.violence.episodes
+
+    o, off = episodes(0)
+    assert o.mass_killing_onset and not o.mass_killing_ended
+    assert [(e.onset, e.end) for e in off] == [(33, None)]
+    o, on = episodes(500)
+    assert o.mass_killing_onset and o.mass_killing_ended
+    assert on[0].onset == 33 and 33 < on[0].end < 120

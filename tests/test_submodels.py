@@ -27,6 +27,72 @@ def test_coups_more_likely_with_violence_and_a_captured_security_sector():
     assert events.coup_probability(0.01, 0.9, 0.8, EventParams(coup_violence=0.0)) == base
 
 
+def test_a_reforming_coup_lowers_complicity_and_keeps_will(default):
+    """A coup's direction is drawn from the month's fourth uniform: below ``coup_reform`` the
+    new regime turns against the campaign (the coup's legacy lowers complicity's baseline, no
+    will lost), otherwise it captures the state (baseline raised, will cut). With coup_reform
+    0, every coup captures."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    def after(u, sets):
+        m = EscalationModel(load_scenario("default", sets), 0)
+        g, p = m.government, m.params.events
+        m.events.fire("coup", 1.0, u)
+        return g.coup_complicity, g.coup_will_lost, g.base_complicity, p
+
+    rise, lost, base, p = after(0.3, ["events.coup_reform=0.5"])
+    assert rise == pytest.approx(-min(base, p.coup_complicity)) and lost == 0.0
+    rise, lost, _, p = after(0.7, ["events.coup_reform=0.5"])
+    assert rise == pytest.approx(p.coup_complicity) and lost == pytest.approx(1 - p.coup_will)
+    rise, _, _, p = after(0.0, [])
+    assert rise == pytest.approx(p.coup_complicity)
+
+
+def test_a_coup_is_likelier_to_reform_the_costlier_the_campaign():
+    """With ``coup_reform_atrocity`` the probability of a reforming coup is that weight times
+    the atrocity score: at score 0 no coup reforms, at 0.8 a draw of 0.5 does, 0.9 does not."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+    from escalation_sim.stages import Score
+
+    def rise(u, score):
+        m = EscalationModel(load_scenario("default", ["events.coup_reform_atrocity=1"]), 0)
+        m.observation.scores[Score.ATROCITY] = score
+        m.events.fire("coup", 1.0, u)
+        return m.government.coup_complicity
+
+    assert rise(0.01, 0.0) > 0 and rise(0.5, 0.8) < 0 and rise(0.9, 0.8) > 0
+
+
+def test_a_settlement_needs_both_sides_hurt_and_demobilizes_the_insurgents():
+    """Zartman's ripeness as a probability: zero without threat to the regime or without harm to
+    the insurgents' group, rising with both; a settlement raises inclusiveness, returns
+    complicity's baseline to its initial level and stands the insurgents' group down."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    m = EscalationModel(load_scenario("security_split", ["events.settlement_hazard=0.5"]), 0)
+    ev, g, v = m.events, m.government, m.violence
+    assert ev.settlement_probability() == 0.0              # month 0: no threat, no harm
+    g.threat = 0.2
+    assert ev.settlement_probability() == 0.0              # threat without harm
+    v.victimization[:, 1] = 1e-3                          # the mutineers' group B is harmed
+    v._harm = None
+    assert 0 < ev.settlement_probability() <= 0.5 * 0.2
+    g.threat = 0.4
+    v._harm = None
+    assert ev.settlement_probability() > 0.5 * 0.2 * 0.9
+    g.coup(1.0, 0.6, 0.3)
+    m.civilians.mobilized[:] = True
+    incl = g.inclusiveness
+    ev.settle()
+    assert g.coup_complicity == 0.0 and g.base_complicity == g.initial_complicity
+    assert g.inclusiveness == pytest.approx(incl + m.params.events.settlement_inclusion)
+    civ = m.civilians
+    assert not civ.mobilized[civ.group == 1].any() and civ.mobilized[civ.group == 0].all()
+
+
 # ---- information ------------------------------------------------------------------------
 def test_media_damp_hate_speech():
     e = np.array([0.8, 0.2])
@@ -150,6 +216,88 @@ def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
     p = violence.state_pressure(np.array([[5, 5]]), np.array([[100, 100]]), 0.5,
                                 np.array([False, True]), np.array([0.0, 0.4]), 0.1, 0.05)
     assert p[0, 0] == 0 and p[0, 1] > 0
+
+
+def test_restraint_halves_killing_at_half_exhaustion_and_falls_with_more():
+    e = np.array([0.0, 200.0, 600.0, 1e6])
+    r = violence.restraint(e, 200.0)
+    assert r[0] == 1.0 and r[1] == 0.5 and r[2] == 0.25
+    assert 0 < r[3] < 1e-3
+
+
+def test_exhaustion_leaves_a_run_identical_until_a_campaign_then_tires_its_perpetrator():
+    """Campaign exhaustion builds only during a perpetrator's campaign (its 12-month count of
+    noncombatants killed at exhaustion_start or above), so a run is bit-identical to one
+    without it until the first onset (security_split, seed 6: the state's forces, month 33);
+    from then on the state's forces build exhaustion and kill less (six months later their
+    12-month count is lower than without)."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    def run(sets):
+        m = EscalationModel(load_scenario("security_split", ["run.months=60", *sets]), 6)
+        for _ in range(40):
+            m.step()
+        return m
+
+    off, on = run(["violence.exhaustion_half=0"]), run(["violence.exhaustion_half=200"])
+    onset = off.violence.episodes[0].onset
+    assert onset == on.violence.episodes[0].onset == 33
+    assert np.array_equal(off.series[:onset + 1], on.series[:onset + 1])
+    assert not np.array_equal(off.series, on.series)
+    assert on.violence.exhaustion[0] > 0 and on.violence.campaign[0]
+    assert not off.violence.exhaustion.any()
+    assert on.violence._window[:, 0].sum() < off.violence._window[:, 0].sum()
+
+
+def test_counterinsurgency_attrition_rises_with_the_force_ratio_and_is_bounded():
+    forces = np.array([0.0, 100.0, 100.0, 400.0, 100.0])
+    insurgents = np.array([100.0, 100.0, 400.0, 100.0, 0.0])
+    a = violence.attrition(forces, insurgents, 0.2)
+    # no forces: no one removed; parity: half the maximum; more forces, more removed
+    assert a[0] == 0.0 and a[1] == pytest.approx(0.1)
+    assert a[2] < a[1] < a[3] < 0.2
+    assert a[4] == 0.2                 # no insurgent acts there: nobody to remove anyway
+    assert not violence.attrition(forces, insurgents, 0.0).any()      # switched off
+
+
+def test_counterinsurgency_hunts_only_the_groups_that_threaten_the_regime():
+    """In ``security_split`` the mutineers (base group B) target the ruling group A; the
+    loyalist militia (base A) does not: only B's mobilized members face attrition, and more of
+    them (the same forces) face a lower monthly probability each."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    m = EscalationModel(load_scenario("security_split", ["violence.counterinsurgency=0.2"]), 0)
+    v = m.violence
+    mobilized = np.zeros((m.n_districts, m.n_groups))
+    mobilized[:, :2] = 5.0                          # A and B mobilized everywhere
+    few = v.counterinsurgency(mobilized, v.alive_cells)
+    assert (few[:, 1] > 0).all() and (few[:, [0, 2]] == 0).all() and (few <= 0.2).all()
+    assert (v.counterinsurgency(mobilized * 10, v.alive_cells)[:, 1] < few[:, 1]).all()
+    assert not v.counterinsurgency(np.zeros_like(mobilized), v.alive_cells).any()
+
+
+def test_detained_insurgents_cannot_mobilize_until_their_term_is_served():
+    """Counter-insurgency detains: in ``security_split`` at a high rate, some of B's mobilized
+    are detained within a few years, no term exceeds ``violence.detention``, and a detained
+    civilian is never mobilized."""
+    from escalation_sim import EscalationModel
+    from escalation_sim.scenario import load_scenario
+
+    m = EscalationModel(load_scenario("security_split", [
+        "violence.counterinsurgency=1.0", "violence.detention=12", "run.n_civilians=4000"]), 0)
+    civ = m.civilians
+    seen = False
+    for _ in range(48):
+        m.step()
+        held = civ.detained > 0
+        assert not (held & civ.mobilized).any()
+        assert (civ.detained <= 12).all()
+        seen |= bool(held.any())
+    assert seen
+    b = m.groups[1].index
+    assert (civ.group[civ.detained > 0] == b).all()     # only the mutineers' group is hunted
 
 
 def test_civilians_flee_to_the_least_violent_neighbour():

@@ -27,7 +27,8 @@ profile starts without one, so only those rows are comparable), rows are sampled
 each quintile (as the quintiles have equal counts), and a run's event is an onset within its
 first 24 months (the EWP's ``mk_onset_1or2``). Episode
 duration is not simulated: spells last a median 12 years in the record, far beyond affordable
-runs, and the model's episodes rarely end.
+runs (the model's episodes end through campaign exhaustion, but observing durations of a
+decade needs runs of decades).
 
 **Distance**: the Euclidean norm of each target's error divided by the width of its 95 %
 interval (the wider of the Wilson and the country-bootstrap interval); a statistic the
@@ -100,7 +101,7 @@ NOT_SIMULATED = {
     "onset_rate_during_episode": "profiles with an ongoing episode start the model without "
                                  "one (the model cannot carry an episode into month 0)",
     **{name: "episode duration is not simulated: spells last a median 12 years in the record, "
-             "beyond affordable runs, and the model's episodes rarely end"
+             "beyond affordable runs (observing them needs runs of decades)"
        for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
 }
 RESUMABLE = ("generations", "min_epsilon", "predictive")

@@ -8,7 +8,10 @@ and spill-over from neighbours happen at random with monthly hazards. Every even
   distrusted body is also more likely to produce a contested result, which adds grievance to the
   groups out of power.
 * **coup** — captures the security sector, cuts political will, raises complicity (R16 §12, §28);
-  the lost will and raised complicity fade over ``coup_memory_months`` (the government's).
+  the lost will and raised complicity fade over ``coup_memory_months`` (the government's);
+  with probability ``coup_reform`` (drawn from the month's fourth uniform) the new regime turns
+  against the campaign instead: complicity's baseline falls and will is not cut (regime change
+  as one way mass killings end).
   The hazard's base and its rise with violence come from the record's coup attempts
   (``escalation-sim record coups``).
 * **economic shock** — raises economic stress, which amplifies horizontal inequality (R14 §8).
@@ -25,6 +28,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..numeric import saturate
 from ..stages import Score
 from .base import Module
 
@@ -84,8 +88,15 @@ class Events(Module):
         elif kind == "coup":
             self.heat += magnitude
             model.brakes["security_sector"].capture(p.coup_capture)
-            model.government.coup(magnitude, p.coup_will, p.coup_complicity)
-            model.log(kind, "Coup: the security sector is captured and political will collapses")
+            reform = p.coup_reform + p.coup_reform_atrocity * float(
+                model.observation.scores[Score.ATROCITY])
+            if u_contest < reform:   # a regime that turns against the campaign
+                model.government.coup(magnitude, 1.0, -p.coup_complicity)
+                model.log(kind, "Coup: the new regime turns against the campaign of violence")
+            else:
+                model.government.coup(magnitude, p.coup_will, p.coup_complicity)
+                model.log(kind, "Coup: the security sector is captured and political will "
+                          "collapses")
         elif kind == "economic_shock":
             self.heat += p.shock_heat * magnitude
             self.stress += p.shock_stress * magnitude
@@ -98,9 +109,41 @@ class Events(Module):
         else:  # guarded by the schema; kept for callers outside it
             raise ValueError(f"unknown event kind {kind!r}; kinds are {KINDS}")
 
+    def settlement_probability(self) -> float:
+        """Monthly probability of a negotiated settlement: ``settlement_hazard`` × the regime's
+        threat × the harm to the groups whose armed groups target the ruling group (the most
+        harmed), saturating at ``violence.revenge_half``: both sides hurt (Zartman 1989)."""
+        model = self.model
+        ruling = model.government.ruling
+        bases = [a.base for a in model.armed_groups if a.targets[ruling]]
+        if not bases:
+            return 0.0
+        hurt = float(saturate(model.violence.group_harm()[bases].max(),
+                              model.params.violence.revenge_half))
+        return self.p.settlement_hazard * model.government.threat * hurt
+
+    def settle(self) -> None:
+        """A negotiated settlement: power sharing, the regime's commitment to end its campaign,
+        the insurgents stand down and lose their arms and sponsors."""
+        model = self.model
+        ruling = model.government.ruling
+        model.government.settle(self.p.settlement_inclusion)
+        groups = np.zeros(model.n_groups, bool)
+        for a in model.armed_groups:
+            if a.targets[ruling]:
+                groups[a.base] = True
+                a.disarm(1.0)
+                a.cut_support(1.0)
+        model.mobilization.stand_down(groups)
+        model.log("settlement", "Negotiated settlement: power sharing, the insurgents stand "
+                  "down")
+
     def step(self) -> None:
         model, p = self.model, self.p
         u = model.streams["events"].random(4)
+        if p.settlement_hazard > 0 and (model.streams["settlement"].random()
+                                        < self.settlement_probability()):
+            self.settle()
         self.heat *= p.trigger_decay
         self.stress *= p.trigger_decay
         self.grievance_shock *= p.trigger_decay

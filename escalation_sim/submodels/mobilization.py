@@ -111,6 +111,13 @@ class Mobilization(Module):
         """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
         return self._out_of_power * (1.0 - self.model.government.inclusiveness)
 
+    def stand_down(self, groups: np.ndarray) -> None:
+        """A settlement's demobilization: every mobilized member of ``groups`` (bool over
+        groups) stands down at once; they take up arms again only if their motive, now without
+        their mobilized ties, crosses their threshold."""
+        civ = self.model.civilians
+        civ.mobilized &= ~civ.by_group(groups)
+
     def reduce_inequality(self, share: float) -> None:
         """Inclusive-governance assistance: horizontal inequality falls by ``share``."""
         self.inequality *= 1.0 - share
@@ -184,6 +191,8 @@ class Mobilization(Module):
         m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
                    p.w_self_protection, p.w_deterrence, pull)
         able = civ.alive & ~civ.displaced
+        if model.params.violence.counterinsurgency > 0:
+            able &= civ.detained == 0
         stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
         civ.mobilized = able & (stay | (m > civ.threshold))
 

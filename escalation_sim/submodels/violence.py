@@ -44,10 +44,21 @@ Per district×group cell:
 Targeted groups' self-protection is not a separate rule: fear raises mobilization in the civilian
 submodel, mobilized members feed their group's armed groups, and those attack — the spiral.
 
-* **Who killed whom** (bookkeeping only; it changes nothing in the dynamics): each cell's
-  killings are attributed to the perpetrators — the state's forces and each armed group — in
-  proportion to their shares of the cell's expected killings, and split by victim status:
-  *combatants* (civilians mobilized at the time) and *noncombatants* (the others).
+* **Who killed whom**: each cell's killings are attributed to the perpetrators — the state's
+  forces and each armed group — in proportion to their shares of the cell's expected killings,
+  and split by victim status: *combatants* (civilians mobilized at the time) and
+  *noncombatants* (the others). Only campaign exhaustion (below) reads it.
+* **Campaign exhaustion** (``exhaustion_half``; Valentino 2004's strategic logic): while a
+  perpetrator's twelve-month count of noncombatants killed is at the scale of mass killing (a
+  *campaign*: from ``exhaustion_start`` until it falls below ``exhaustion_stop``), its toll
+  adds up to its exhaustion, which fades over ``exhaustion_memory`` once the campaign is over;
+  its killings are multiplied by ``half / (half + exhaustion)`` (:func:`restraint`). Nothing
+  tires a perpetrator before its first campaign, so a run is identical to one without
+  exhaustion until its first onset.
+* **Counter-insurgency** (``counterinsurgency``, 0 by default): the mobilized members of groups
+  whose armed groups target the ruling group are detained for ``detention`` months with a
+  monthly probability that rises with the ratio of security forces to insurgents in the
+  district (:func:`attrition`); the detained cannot mobilize.
 * **Mass-killing episodes** (the Early Warning Project's and the Political Instability Task
   Force's definition, Ulfelder & Valentino 2008): an *onset* is the first month in which one
   perpetrator's deliberate killings of noncombatants (expected, not drawn: see
@@ -61,8 +72,8 @@ The module owns the operational reach of armed groups, the international protect
 district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
 share of expected killings deterrence stopped this month (``prevented``), the alive
 civilians per cell, victimization, the killing and violation counts and rates, the deaths by
-perpetrator and victim status, and the episodes; it is the one writer of civilians' ``alive``,
-``displaced`` and ``district``.
+perpetrator and victim status, each perpetrator's exhaustion and campaign, and the episodes;
+it is the one writer of civilians' ``alive``, ``displaced``, ``district`` and ``detained``.
 """
 
 from __future__ import annotations
@@ -125,6 +136,27 @@ def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.nd
                       where=attackers > 0)
     ratio = np.where(protectors > 0, ratio, 0.0)
     return -np.expm1(-k * ratio)
+
+
+def attrition(forces: np.ndarray, insurgents: np.ndarray, rate: float) -> np.ndarray:
+    """Monthly probability that a mobilized insurgent is detained in each
+    district: ``rate · r / (1 + r) = rate · forces / (forces + insurgents)``, ``r`` the ratio of
+    the security forces present (``forces``) to the insurgents acting there (``insurgents``,
+    armed-equivalent people).
+
+    Lanchester's (1916) aimed fire, per insurgent and bounded: half the maximum ``rate`` at
+    parity, tending to it as the forces outnumber the insurgents, zero with no forces; ``rate``
+    where no insurgent acts (there is then no one to remove)."""
+    odds = np.divide(forces, forces + insurgents, out=np.ones(np.shape(forces)),
+                     where=insurgents > 0)
+    return rate * odds
+
+
+def restraint(exhaustion: np.ndarray, half: float) -> np.ndarray:
+    """Share of its killings a perpetrator still commits given its exhaustion (people):
+    ``half / (half + exhaustion)``; 1 with no exhaustion, a half at ``half``, falling towards 0
+    as exhaustion grows."""
+    return half / (half + exhaustion)
 
 
 def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
@@ -261,6 +293,10 @@ class Violence(Module):
         self.episodes: list[Episode] = []
         self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
         self.onset_month: int | None = None           # the first mass-killing onset
+        # each perpetrator's exhaustion (people: its killings of noncombatants during its
+        # campaigns, fading) and whether its campaign is on; used when exhaustion_half > 0
+        self.exhaustion = np.zeros(len(self.perpetrators))
+        self.campaign = np.zeros(len(self.perpetrators), bool)
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -313,6 +349,31 @@ class Violence(Module):
                                       self.protectors_state + p.state_efficacy * lawful)),
                             attackers, p.deterrence)
         return versus[self._deterred_as]
+
+    def counterinsurgency(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """Monthly probability that a mobilized civilian of each (district, group) is detained by
+        the security forces' counter-insurgency (:func:`attrition`), per (district, group): only
+        groups whose armed groups target the ruling group (the regime's threat) are hunted; the
+        forces (capacity × forces, lawful and complicit) follow the people, the insurgents are
+        the members of those armed groups acting in the district, times their multiplier."""
+        model = self.model
+        out = np.zeros(mobilized.shape)
+        a = self.armed_arrays()
+        if a is None or not mobilized.any():
+            return out
+        ruling = model.government.ruling
+        hunted = a[5][:, ruling] > 0                       # armed groups aimed at the regime
+        if not hunted.any():
+            return out
+        base, share, multiplier = a[0][hunted], a[1][hunted], a[2][hunted]
+        people = model.params.people_per_civilian
+        acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
+        insurgents = (acting * multiplier[None, :]).sum(axis=1) * people
+        sec = model.brakes["security_sector"]
+        residents = alive.sum(axis=1)
+        forces = sec.capacity * sec.forces * residents / max(float(residents.sum()), 1.0)
+        out[:, np.unique(base)] = attrition(forces, insurgents, self.p.counterinsurgency)[:, None]
+        return out
 
     def victimization_index(self) -> np.ndarray:
         """Victimization per (district, group) on [0, 1): half at ``victimization_half`` of the
@@ -389,6 +450,15 @@ class Violence(Module):
         self._window[model.steps % out.onset_window] = (
             share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
+        d = self.p
+        if d.exhaustion_half > 0:   # campaigns tire their perpetrators
+            self.campaign = (counts >= d.exhaustion_start) | (
+                self.campaign & (counts >= d.exhaustion_stop))
+            # a campaign's toll adds up while it goes on; once it is over, it fades
+            self.exhaustion = np.where(self.campaign,
+                                       self.exhaustion + self._window[model.steps
+                                                                      % out.onset_window],
+                                       self.exhaustion * np.exp(-1.0 / d.exhaustion_memory))
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
             if episode is None and count >= out.onset_deaths:
@@ -435,7 +505,11 @@ class Violence(Module):
                                   model.information.hate, d.state_violence,
                                   d.state_violence_hate, model.government.threat,
                                   d.state_orders)
-        expected += parts[0]
+        if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
+            parts *= restraint(self.exhaustion, d.exhaustion_half)[:, None, None]
+            expected = parts.sum(axis=0)
+        else:
+            expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
         self.international = float(self.protectors.sum())
@@ -448,6 +522,12 @@ class Violence(Module):
         h = hazard(expected, alive, d.defuse_strength * model.brakes["local_peace"].strength,
                    d.max_hazard)
 
+        # counter-insurgency: the mobilized of the hunted groups face an extra probability of
+        # detention, on the same draw (above the killing hazard, so no one is both)
+        hunt = None
+        if d.counterinsurgency > 0:
+            civ.detained[civ.detained > 0] -= 1          # a month of detention served
+            hunt = self.counterinsurgency(mobilized, alive)
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
         if h.any():
@@ -461,6 +541,11 @@ class Violence(Module):
         else:   # no hazard anywhere: the same draw, and no one is killed (u < 0 never holds)
             noncombatant = np.zeros(shape, dtype=np.intp)
             kills = np.zeros(shape, dtype=np.intp)
+        if hunt is not None and hunt.any():   # detained, not killed: out of the fight a term
+            detained = civ.mobilized & (u < civ.by_cell(np.minimum(h + hunt, 1.0)
+                                                        .astype(np.float32)))
+            civ.detained[detained] = d.detention
+            civ.mobilized &= ~detained
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
