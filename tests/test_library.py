@@ -83,8 +83,9 @@ def test_acting_on_the_coup_works_where_waiting_for_observed_atrocities_does_not
 
 
 def test_a_divided_council_blocks_the_response_to_a_perpetrator_state():
-    # Model v2, 80 runs: deaths under the veto 4,199, united 2,530 a run, onsets 3 vs 1 (100
-    # runs: 4,154, 2,530; before coups came at the record's rate, 80 runs: 4,661, 2,874); the
+    # Model v2 with campaign exhaustion, 80 runs: deaths under the veto 4,154, united 2,525 a
+    # run, onsets 3 vs 1 (100 runs: 4,094, 2,520; before exhaustion, 80 runs: 4,199, 2,530;
+    # before coups came at the record's rate, 80 runs: 4,661, 2,874); the
     # onset 0.05 vs 0.03 at 100 runs, too rare to demand a difference as v1 did (0.76 vs 0.55).
     # Demand 30 % more deaths under the veto, and no fewer onsets.
     vetoed = ensemble("state_perpetrator", 80, "council_action")
