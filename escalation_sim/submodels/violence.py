@@ -140,12 +140,16 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     dozen cells of a month); large means, and any cell left after 80 terms, use scipy's special
     functions."""
     mean = np.maximum(mean, 1e-12)
+    every = bool(mean.max() <= 20.0)   # the usual month: every cell walks, no masks needed
+    if every:
+        term = np.exp(-mean)
+        if not (term < u).any():         # a quiet month: P(X = 0) ≥ u in every cell
+            return np.zeros(mean.shape)
     walk = mean <= 20.0
-    every = bool(walk.all())        # the usual month: every cell walks, no masks needed
     k = np.zeros_like(mean)
     if every or walk.any():
         m, v = (mean, u) if every else (mean[walk], u[walk])
-        term = np.exp(-m)
+        term = term if every else np.exp(-m)
         cdf = term.copy()
         steps = np.zeros_like(m)
         for i in range(1, 80):
@@ -339,9 +343,10 @@ class Violence(Module):
         return (base, share, np.fromiter((x.multiplier for x in a), float, len(a)),
                 np.fromiter((x.intent for x in a), float, len(a)), lethality, targets)
 
-    def book(self, kills: np.ndarray, violations: np.ndarray, expected_kills: np.ndarray,
+    def book(self, kills: np.ndarray, violations: np.ndarray, expected_kills: np.ndarray | None,
              alive: np.ndarray) -> None:
-        """Book this month's killings and violations per (district, group).
+        """Book this month's killings and violations per (district, group) (``expected_kills``
+        None: no hazard anywhere this month, hence no killing expected or drawn).
 
         What civilians, leaders and observers react to — victimization, the killing and
         violation rates the indicators read — is computed from the *expected* killings (the
@@ -352,26 +357,33 @@ class Violence(Module):
         draws."""
         p, model = self.p, self.model
         mem = p.victimization_memory
-        # harm per cell: killings and other violations (each ``violations_per_killing`` of them
-        # weighing as one killing), both expected
-        harm = expected_kills * (1.0 + p.violations_per_killing
-                                 / max(p.violations_per_killing, 1.0))
-        self.victimization = mem * self.victimization + (1 - mem) * harm / np.maximum(alive, 1)
+        if expected_kills is None:
+            # no killing expected (nor drawn): harm adds exact zeros to the decayed victimization
+            self.victimization = mem * self.victimization
+            self.killings, total = 0, 0.0
+        else:
+            # harm per cell: killings and other violations (each ``violations_per_killing`` of
+            # them weighing as one killing), both expected
+            harm = expected_kills * (1.0 + p.violations_per_killing
+                                     / max(p.violations_per_killing, 1.0))
+            self.victimization = (mem * self.victimization
+                                  + (1 - mem) * harm / np.maximum(alive, 1))
+            self.killings = int(kills.sum())
+            total = float(expected_kills.sum())
         n = model.civilians.n
-        self.killings = int(kills.sum())
         self.violations = int(violations.sum())
         self.deaths += self.killings
         self.violations_total += self.violations
-        total = float(expected_kills.sum())
         self.killing_rate += (total / n - self.killing_rate) / p.rate_window
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
 
-    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray,
-                  expected_noncombatant: np.ndarray, parts: np.ndarray) -> None:
+    def attribute(self, kills: np.ndarray | None, noncombatant: np.ndarray | None,
+                  expected_noncombatant: np.ndarray | None, parts: np.ndarray | None) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:
         each perpetrator's expected killings per cell) and victim status (``noncombatant``:
-        the killed who were not mobilized), then update the episodes.
+        the killed who were not mobilized), then update the episodes. ``parts`` None: no
+        hazard anywhere this month (no killing drawn or expected: nothing to book).
 
         Deaths count the realized draws; the episodes (onset, end, recurrence) count each
         perpetrator's *expected* killings of noncombatants (``expected_noncombatant``: the
@@ -382,12 +394,15 @@ class Violence(Module):
         model = self.model
         out = model.params.outcomes
         scale = model.params.people_per_civilian
-        share = shares(parts)
-        self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
-        self.noncombatant_deaths += float(noncombatant.sum()) * scale
-        self.combatant_deaths += float((kills - noncombatant).sum()) * scale
-        self._window[model.steps % out.onset_window] = (
-            share * expected_noncombatant).sum(axis=(1, 2)) * scale
+        if parts is None:   # the sums below would add exact zeros, and write a row of them
+            self._window[model.steps % out.onset_window] = 0.0
+        else:
+            share = shares(parts)
+            self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
+            self.noncombatant_deaths += float(noncombatant.sum()) * scale
+            self.combatant_deaths += float((kills - noncombatant).sum()) * scale
+            self._window[model.steps % out.onset_window] = (
+                share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
@@ -450,7 +465,8 @@ class Violence(Module):
 
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
-        if h.any():
+        killing = bool(h.any())
+        if killing:
             killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
             noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
                                        minlength=n_cells).reshape(shape)
@@ -464,8 +480,12 @@ class Violence(Module):
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
-        self.book(kills, violations, expected_kills, alive)
-        self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
+        if killing:
+            self.book(kills, violations, expected_kills, alive)
+            self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
+        else:   # kills and the killings expected are exact zeros: they would add nothing
+            self.book(kills, violations, None, alive)
+            self.attribute(None, None, None, None)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
