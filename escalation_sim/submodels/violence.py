@@ -292,23 +292,24 @@ class Violence(Module):
         self.protectors[:] = 0.0
         self.protectors_state[:] = 0.0
 
-    def stopped(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    def stopped(self, mobilized: np.ndarray, alive: np.ndarray,
+                a: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """Share of each perpetrator's killings stopped in each district this month, per
         (perpetrator, district): :func:`deterrence` of the protectors present — international
         ones and the lawful part of the security forces — against the armed force there — armed
         groups' members acting in the district, times their multiplier, and the complicit part
         of the security forces. The state's forces and state-affiliated militias face the
         protectors weighted by their efficacy against the state (``violence.state_efficacy``
-        for the consent-bound)."""
+        for the consent-bound). ``a``: this month's :meth:`armed_arrays` (found when not given)."""
         model, p = self.model, self.p
+        a = self.armed_arrays() if a is None else a
         people = model.params.people_per_civilian
         sec = model.brakes["security_sector"]
         residents = alive.sum(axis=1)
         spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        a = self.armed_arrays() if mobilized.any() else None   # no one under arms: adds 0
-        if a is not None:
+        if a is not None and mobilized.any():   # no one under arms: adds 0
             base, share, multiplier = a[0], a[1], a[2]
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
             attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
@@ -456,7 +457,7 @@ class Violence(Module):
         self.international = float(self.protectors.sum())
         # no killing expected anywhere: nothing to stop, the parts stay exact zeros
         if expected.any():
-            parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+            parts *= 1.0 - self.stopped(mobilized, alive, a)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
