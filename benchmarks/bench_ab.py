@@ -5,8 +5,9 @@
 
 Each round runs ``--runs`` default-scenario runs (seeds 1..runs, after one untimed warm-up) in a
 fresh process of each checkout, in the order AB, BA, AB, ...; the ratio this/other of the
-process CPU time is printed per round with its median. CPU time, not wall time, and alternation,
-because the speed of the same code drifts from minute to minute on a shared machine.
+process CPU time is printed per round with its median, and their geometric mean with a 95 %
+t-interval (``bench_sweep.ratios``: the rounds are paired). CPU time, not wall time, and
+alternation, because the speed of the same code drifts from minute to minute on a shared machine.
 
 ``--forecast`` times forecast-shaped runs instead: 20 seeded rows of the shipped predictors
 file as profile scenarios (24 months at 1,000 civilians, as ``forecast`` runs them), ``--runs``
@@ -20,6 +21,8 @@ import os
 import statistics
 import subprocess
 from pathlib import Path
+
+from bench_sweep import ratios  # this script's folder is on the path
 
 CODE = """
 import time
@@ -69,15 +72,20 @@ def main() -> None:
     code, what = ((FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
                   else (CODE, "default"))
     here = Path(__file__).resolve().parents[1]
-    ratios = []
+    this, other = [], []
     for r in range(args.rounds):
         order = (here, args.other) if r % 2 == 0 else (args.other, here)
         t = {path: cpu_seconds(path, args.runs, code) for path in order}
-        ratios.append(t[here] / t[args.other])
+        this.append(t[here])
+        other.append(t[args.other])
+    per_round = [a / b for a, b in zip(this, other, strict=True)]
     print("this / other, CPU time of", args.runs, what, "runs, per round:",
-          " ".join(f"{x:.3f}" for x in ratios))
-    print(f"median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
-          f"max {max(ratios):.3f}); load average {os.getloadavg()[0]:.2f}")
+          " ".join(f"{x:.3f}" for x in per_round))
+    g = ratios(this, other)
+    interval = "" if g["low"] is None else f" [{1 + g['low']:.3f}, {1 + g['high']:.3f}]"
+    print(f"median {statistics.median(per_round):.3f} (min {min(per_round):.3f}, "
+          f"max {max(per_round):.3f}); geometric mean {1 + g['mean']:.3f}{interval} (95 %); "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
