@@ -447,11 +447,12 @@ class Violence(Module):
                 group.strength = 0.0
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
-        parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
-                                  model.information.hate, d.state_violence,
-                                  d.state_violence_hate, model.government.threat,
-                                  d.state_orders)
-        expected += parts[0]
+        if ruler.exclusionary:   # else the state targets no group: its part stays exact zeros
+            parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+                                      model.information.hate, d.state_violence,
+                                      d.state_violence_hate, model.government.threat,
+                                      d.state_orders)
+            expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
         self.international = float(self.protectors.sum())
