@@ -492,7 +492,8 @@ class Violence(Module):
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
                 & (civ.fear * (d.flight_base + civ.risk_aversion) > d.flee_fear))
-        if flee.any():
+        fleeing = bool(flee.any())
+        if fleeing:
             # the expected killing rate, not the realized draws (see :meth:`book`)
             violence = expected_kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
             refuge = refuges(violence, model.neighbours, d.refuge_margin)
@@ -500,12 +501,14 @@ class Violence(Module):
             flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
             civ.district[flee] = refuge[civ.district[flee]]
             civ.displaced |= flee
+            fleeing = bool(flee.any())            # some of them found a refuge
         back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
-        if back.any():
+        returning = bool(back.any())
+        if returning:
             civ.district[back] = civ.home[back]
             civ.displaced &= ~back
         self.alive_cells = alive - kills
-        if flee.any() or back.any():
+        if fleeing or returning:
             moved = flee | back
             cells = self.alive_cells.ravel()
             cells -= np.bincount(civ.key[moved], minlength=n_cells)
