@@ -12,12 +12,21 @@ alternation, because the speed of the same code drifts from minute to minute on 
 ``--forecast`` times forecast-shaped runs instead: 20 seeded rows of the shipped predictors
 file as profile scenarios (24 months at 1,000 civilians, as ``forecast`` runs them), ``--runs``
 seeds each, model building included (both checkouts need :mod:`escalation_sim.record`).
+
+``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
+same code runs once per checkout under valgrind's cachegrind without cache simulation, with
+``--runs`` runs and with none, and the ratio this/other of the differences (the runs' own
+instructions: the interpreter's start, the imports and the warm-up run cancel) is printed.
+A count, not a time: it does not move with the machine's load, but it weighs every instruction
+alike (memory stalls and the cost of each kind of instruction do not count), so read it beside
+the CPU-time ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 from pathlib import Path
@@ -61,6 +70,20 @@ def cpu_seconds(checkout: Path, runs: int, code: str = CODE) -> float:
     return float(out.stdout.strip())
 
 
+def instructions(checkout: Path, runs: int, code: str = CODE) -> int:
+    """Instructions the runs execute (valgrind's cachegrind, no cache simulation): the count
+    with ``runs`` runs less the count with none."""
+    def count(n: int) -> int:
+        out = subprocess.run(["uv", "run", "--project", str(checkout), "valgrind",
+                              "--tool=cachegrind", "--cache-sim=no",
+                              "--cachegrind-out-file=/dev/null", "python", "-c",
+                              code.format(runs=n)], capture_output=True, text=True,
+                             cwd=checkout, env={**os.environ, "PYTHONHASHSEED": "0"},
+                             check=True)
+        return int(re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)[1].replace(",", ""))
+    return count(runs) - count(0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--other", type=Path, required=True, help="the other checkout")
@@ -68,10 +91,17 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--forecast", action="store_true",
                     help="forecast-shaped runs (20 profile rows, 24 months, 1,000 civilians)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions under valgrind instead of timing (one round)")
     args = ap.parse_args()
     code, what = ((FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
                   else (CODE, "default"))
     here = Path(__file__).resolve().parents[1]
+    if args.instructions:
+        a, b = instructions(here, args.runs, code), instructions(args.other, args.runs, code)
+        print(f"this / other, instructions of {args.runs} {what} runs: {a / b:.4f} "
+              f"({a:,} / {b:,})")
+        return
     this, other = [], []
     for r in range(args.rounds):
         order = (here, args.other) if r % 2 == 0 else (args.other, here)
