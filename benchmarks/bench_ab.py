@@ -5,21 +5,33 @@
 
 Each round runs ``--runs`` default-scenario runs (seeds 1..runs, after one untimed warm-up) in a
 fresh process of each checkout, in the order AB, BA, AB, ...; the ratio this/other of the
-process CPU time is printed per round with its median. CPU time, not wall time, and alternation,
-because the speed of the same code drifts from minute to minute on a shared machine.
+process CPU time is printed per round with its median, and their geometric mean with a 95 %
+t-interval (``bench_sweep.ratios``: the rounds are paired). CPU time, not wall time, and
+alternation, because the speed of the same code drifts from minute to minute on a shared machine.
 
 ``--forecast`` times forecast-shaped runs instead: 20 seeded rows of the shipped predictors
 file as profile scenarios (24 months at 1,000 civilians, as ``forecast`` runs them), ``--runs``
 seeds each, model building included (both checkouts need :mod:`escalation_sim.record`).
+
+``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
+same code runs once per checkout under valgrind's cachegrind without cache simulation, with
+``--runs`` runs and with none, and the ratio this/other of the differences (the runs' own
+instructions: the interpreter's start, the imports and the warm-up run cancel) is printed.
+A count, not a time: it does not move with the machine's load, but it weighs every instruction
+alike (memory stalls and the cost of each kind of instruction do not count), so read it beside
+the CPU-time ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 from pathlib import Path
+
+from bench_sweep import ratios  # this script's folder is on the path
 
 CODE = """
 import time
@@ -58,6 +70,20 @@ def cpu_seconds(checkout: Path, runs: int, code: str = CODE) -> float:
     return float(out.stdout.strip())
 
 
+def instructions(checkout: Path, runs: int, code: str = CODE) -> int:
+    """Instructions the runs execute (valgrind's cachegrind, no cache simulation): the count
+    with ``runs`` runs less the count with none."""
+    def count(n: int) -> int:
+        out = subprocess.run(["uv", "run", "--project", str(checkout), "valgrind",
+                              "--tool=cachegrind", "--cache-sim=no",
+                              "--cachegrind-out-file=/dev/null", "python", "-c",
+                              code.format(runs=n)], capture_output=True, text=True,
+                             cwd=checkout, env={**os.environ, "PYTHONHASHSEED": "0"},
+                             check=True)
+        return int(re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)[1].replace(",", ""))
+    return count(runs) - count(0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--other", type=Path, required=True, help="the other checkout")
@@ -65,19 +91,31 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--forecast", action="store_true",
                     help="forecast-shaped runs (20 profile rows, 24 months, 1,000 civilians)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions under valgrind instead of timing (one round)")
     args = ap.parse_args()
     code, what = ((FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
                   else (CODE, "default"))
     here = Path(__file__).resolve().parents[1]
-    ratios = []
+    if args.instructions:
+        a, b = instructions(here, args.runs, code), instructions(args.other, args.runs, code)
+        print(f"this / other, instructions of {args.runs} {what} runs: {a / b:.4f} "
+              f"({a:,} / {b:,})")
+        return
+    this, other = [], []
     for r in range(args.rounds):
         order = (here, args.other) if r % 2 == 0 else (args.other, here)
         t = {path: cpu_seconds(path, args.runs, code) for path in order}
-        ratios.append(t[here] / t[args.other])
+        this.append(t[here])
+        other.append(t[args.other])
+    per_round = [a / b for a, b in zip(this, other, strict=True)]
     print("this / other, CPU time of", args.runs, what, "runs, per round:",
-          " ".join(f"{x:.3f}" for x in ratios))
-    print(f"median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
-          f"max {max(ratios):.3f}); load average {os.getloadavg()[0]:.2f}")
+          " ".join(f"{x:.3f}" for x in per_round))
+    g = ratios(this, other)
+    interval = "" if g["low"] is None else f" [{1 + g['low']:.3f}, {1 + g['high']:.3f}]"
+    print(f"median {statistics.median(per_round):.3f} (min {min(per_round):.3f}, "
+          f"max {max(per_round):.3f}); geometric mean {1 + g['mean']:.3f}{interval} (95 %); "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,12 @@ cores, i.e. 166,800 runs in 600 s, 3.6 ms of wall time per run on the pair, 7.2 
 For each number of simulated civilians (``--civilians``, several allowed), the script forecasts
 the same seeded random sample of rows of the shipped predictors file (``--rows`` rows,
 ``--runs`` runs each, 24 months) with :func:`escalation_sim.record.forecast.forecast` on the
-project's 2-worker local pool, after one untimed warm-up batch, and records:
+project's local pool of ``--workers`` processes (2, the target's cores, by default; 1 on a
+machine shared with others: the CPU figures do not depend on it), after one untimed warm-up
+batch, and records:
 
-* wall seconds per run, and the extrapolated wall time of the target forecast;
+* wall seconds per run, and the extrapolated wall time of the target forecast (with fewer
+  workers than the target's two cores, scaled by workers / 2, as if the pool scaled evenly);
 * CPU seconds per run (user + system of this process and its live descendants, i.e. the
   pool's workers, read with psutil), and the time the target would take on two otherwise
   idle cores (CPU per run x 166,800 / 2): the more stable figure on a shared machine;
@@ -82,6 +85,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--civilians", type=int, action="append", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=CORES,
+                    help="processes of the local pool (default: the target's 2 cores)")
     ap.add_argument("--output", type=Path, default=Path("benchmarks/results/forecast.json"))
     args = ap.parse_args()
     civilians = args.civilians or [300, 1000, 10000]
@@ -91,22 +96,23 @@ def main() -> None:
     record: dict = {"rows": args.rows, "runs": args.runs, "months": 24, "seed": args.seed,
                     "target": {"rows": TARGET_ROWS, "runs": TARGET_RUNS,
                                "seconds": TARGET_SECONDS, "cores": CORES},
+                    "workers": args.workers,
                     "load_average_start": os.getloadavg(), "settings": []}
-    pool = local_pool(CORES)
+    pool = local_pool(args.workers)
     try:
         forecast(table, 2, n_civilians=civilians[0], rows=rows[:1], executor=pool,
-                 workers=CORES)                                    # warm-up, untimed
+                 workers=args.workers)                             # warm-up, untimed
         for n in civilians:
             runs = args.rows * args.runs
             c0, t0 = cpu_seconds(), time.perf_counter()
             result = forecast(table, args.runs, n_civilians=n, seed=args.seed, rows=rows,
-                              executor=pool, workers=CORES)
+                              executor=pool, workers=args.workers)
             wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
             target_runs = TARGET_ROWS * TARGET_RUNS
             setting = {
                 "civilians": n, "wall_s": wall, "cpu_s": cpu,
                 "wall_per_run_ms": 1000 * wall / runs, "cpu_per_run_ms": 1000 * cpu / runs,
-                "target_wall_extrapolated_s": wall / runs * target_runs,
+                "target_wall_extrapolated_s": wall / runs * target_runs * args.workers / CORES,
                 "target_idle_2_cores_s": cpu / runs * target_runs / CORES,
                 "mean_p_onset": float(np.mean([r.p_onset for r in result])),
                 **split_times(table, rows[0], n)}

@@ -56,9 +56,8 @@ class InternationalActor(mesa.Agent):
         self.short = False       # could not pay a month in full this year (logged once a year)
 
     def salience(self) -> float:
-        obs = self.model.observation
-        scores = obs.scores if self.local else obs.observed_scores
-        return float(max(scores[Score.THREAT], scores[Score.ATROCITY]))
+        obs = self.model.observation   # the higher of the threat and atrocity scores
+        return obs.salience if self.local else obs.observed_salience
 
     def step(self) -> None:
         m = self.model

@@ -151,10 +151,11 @@ class Mobilization(Module):
         fear_cell = (p.fear_victimization * vict
                      + p.fear_armed * saturate(model.violence.menace, p.menace_half)
                      + (p.fear_threat * model.information.hate + h.fear_memory * memory)[None, :])
+        # (the arrays' clip: numpy's np.clip is the same ufunc behind two more Python layers)
         relax_to(civ.grievance,
-                 civ.by_cell(np.clip(grievance_cell, 0.0, 1.0).astype(np.float32)),
+                 civ.by_cell(grievance_cell.clip(0.0, 1.0).astype(np.float32)),
                  p.grievance_rate)
-        relax_to(civ.fear, civ.by_cell(np.clip(fear_cell, 0.0, 1.0).astype(np.float32)),
+        relax_to(civ.fear, civ.by_cell(fear_cell.clip(0.0, 1.0).astype(np.float32)),
                  p.fear_rate)
         r_target = radicalization_target(civ.exposure, civ.grievance, p.radicalization_base)
         r_target -= civ.radical
@@ -203,18 +204,17 @@ class Mobilization(Module):
         model = self.model
         civ = model.civilians
         alive = civ.alive
-        sums = np.zeros((2, model.n_groups))
+        # alive and mobilized civilians per group
+        sums = np.array((np.bincount(civ.group[alive], minlength=model.n_groups),
+                         np.bincount(civ.group[civ.mobilized], minlength=model.n_groups)),
+                        dtype=float)
         totals = np.zeros((4, model.n_groups))
         for g, part in enumerate(self._parts):
-            alive_part = alive[part]
-            n_alive = np.count_nonzero(alive_part)
-            sums[0, g] = n_alive
-            sums[1, g] = np.count_nonzero(civ.mobilized[part])
             # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same
             # bits on any CPU), minus the dead
             totals[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
-            if n_alive < part.stop - part.start:
-                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive_part], axis=1,
+            if sums[0, g] < part.stop - part.start:
+                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
                                               dtype=np.float64)
         self.group_alive = sums[0]
         self.group_totals = totals   # rows: grievance, fear, radical, exposure

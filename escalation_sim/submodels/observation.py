@@ -117,7 +117,7 @@ def indicators(model) -> np.ndarray:
 def observe(history: np.ndarray, month: int, delay: int, noise_sd: float,
             normals: np.ndarray) -> np.ndarray:
     """What early warning sees in ``month``: the indicators of ``month - delay``, with noise."""
-    return np.clip(history[max(0, month - delay)] + noise_sd * normals, 0.0, 1.0)
+    return (history[max(0, month - delay)] + noise_sd * normals).clip(0.0, 1.0)
 
 
 def warning_strength(model) -> float:
@@ -150,6 +150,9 @@ class Observation(Module):
         self.stage = 0
         self.observed_stage = 0
         self.delay = 0   # months early warning lags behind this month (set each month)
+        # the higher of the threat and atrocity scores, true and observed (actors' salience)
+        self.salience = 0.0
+        self.observed_salience = 0.0
         self._entry = np.array([self.p.risk_up, self.p.threat_up, self.p.atrocity_up])
 
     def start(self) -> None:
@@ -173,6 +176,9 @@ class Observation(Module):
         self.observed_scores = scores(seen)
         self.observed_stage = classify(self.observed_stage, self.observed_scores, entry,
                                        st.hysteresis)
+        self.salience = float(max(self.scores[Score.THREAT], self.scores[Score.ATROCITY]))
+        self.observed_salience = float(max(self.observed_scores[Score.THREAT],
+                                           self.observed_scores[Score.ATROCITY]))
 
     def record(self) -> tuple[float, ...]:
         return (self.stage, self.observed_stage, *self.scores.tolist(),

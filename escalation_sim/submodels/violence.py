@@ -172,12 +172,16 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     dozen cells of a month); large means, and any cell left after 80 terms, use scipy's special
     functions."""
     mean = np.maximum(mean, 1e-12)
+    every = bool(mean.max() <= 20.0)   # the usual month: every cell walks, no masks needed
+    if every:
+        term = np.exp(-mean)
+        if not (term < u).any():         # a quiet month: P(X = 0) ≥ u in every cell
+            return np.zeros(mean.shape)
     walk = mean <= 20.0
-    every = bool(walk.all())        # the usual month: every cell walks, no masks needed
     k = np.zeros_like(mean)
     if every or walk.any():
         m, v = (mean, u) if every else (mean[walk], u[walk])
-        term = np.exp(-m)
+        term = term if every else np.exp(-m)
         cdf = term.copy()
         steps = np.zeros_like(m)
         for i in range(1, 80):
@@ -324,23 +328,24 @@ class Violence(Module):
         self.protectors[:] = 0.0
         self.protectors_state[:] = 0.0
 
-    def stopped(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    def stopped(self, mobilized: np.ndarray, alive: np.ndarray,
+                a: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """Share of each perpetrator's killings stopped in each district this month, per
         (perpetrator, district): :func:`deterrence` of the protectors present — international
         ones and the lawful part of the security forces — against the armed force there — armed
         groups' members acting in the district, times their multiplier, and the complicit part
         of the security forces. The state's forces and state-affiliated militias face the
         protectors weighted by their efficacy against the state (``violence.state_efficacy``
-        for the consent-bound)."""
+        for the consent-bound). ``a``: this month's :meth:`armed_arrays` (found when not given)."""
         model, p = self.model, self.p
+        a = self.armed_arrays() if a is None else a
         people = model.params.people_per_civilian
         sec = model.brakes["security_sector"]
         residents = alive.sum(axis=1)
         spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        a = self.armed_arrays() if mobilized.any() else None   # no one under arms: adds 0
-        if a is not None:
+        if a is not None and mobilized.any():   # no one under arms: adds 0
             base, share, multiplier = a[0], a[1], a[2]
             acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
             attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
@@ -400,9 +405,10 @@ class Violence(Module):
         return (base, share, np.fromiter((x.multiplier for x in a), float, len(a)),
                 np.fromiter((x.intent for x in a), float, len(a)), lethality, targets)
 
-    def book(self, kills: np.ndarray, violations: np.ndarray, expected_kills: np.ndarray,
+    def book(self, kills: np.ndarray, violations: np.ndarray, expected_kills: np.ndarray | None,
              alive: np.ndarray) -> None:
-        """Book this month's killings and violations per (district, group).
+        """Book this month's killings and violations per (district, group) (``expected_kills``
+        None: no hazard anywhere this month, hence no killing expected or drawn).
 
         What civilians, leaders and observers react to — victimization, the killing and
         violation rates the indicators read — is computed from the *expected* killings (the
@@ -413,26 +419,33 @@ class Violence(Module):
         draws."""
         p, model = self.p, self.model
         mem = p.victimization_memory
-        # harm per cell: killings and other violations (each ``violations_per_killing`` of them
-        # weighing as one killing), both expected
-        harm = expected_kills * (1.0 + p.violations_per_killing
-                                 / max(p.violations_per_killing, 1.0))
-        self.victimization = mem * self.victimization + (1 - mem) * harm / np.maximum(alive, 1)
+        if expected_kills is None:
+            # no killing expected (nor drawn): harm adds exact zeros to the decayed victimization
+            self.victimization = mem * self.victimization
+            self.killings, total = 0, 0.0
+        else:
+            # harm per cell: killings and other violations (each ``violations_per_killing`` of
+            # them weighing as one killing), both expected
+            harm = expected_kills * (1.0 + p.violations_per_killing
+                                     / max(p.violations_per_killing, 1.0))
+            self.victimization = (mem * self.victimization
+                                  + (1 - mem) * harm / np.maximum(alive, 1))
+            self.killings = int(kills.sum())
+            total = float(expected_kills.sum())
         n = model.civilians.n
-        self.killings = int(kills.sum())
         self.violations = int(violations.sum())
         self.deaths += self.killings
         self.violations_total += self.violations
-        total = float(expected_kills.sum())
         self.killing_rate += (total / n - self.killing_rate) / p.rate_window
         self.violation_rate += (total * p.violations_per_killing / n
                                 - self.violation_rate) / p.rate_window
 
-    def attribute(self, kills: np.ndarray, noncombatant: np.ndarray,
-                  expected_noncombatant: np.ndarray, parts: np.ndarray) -> None:
+    def attribute(self, kills: np.ndarray | None, noncombatant: np.ndarray | None,
+                  expected_noncombatant: np.ndarray | None, parts: np.ndarray | None) -> None:
         """Book this month's killings per (district, group) to their perpetrators (``parts``:
         each perpetrator's expected killings per cell) and victim status (``noncombatant``:
-        the killed who were not mobilized), then update the episodes.
+        the killed who were not mobilized), then update the episodes. ``parts`` None: no
+        hazard anywhere this month (no killing drawn or expected: nothing to book).
 
         Deaths count the realized draws; the episodes (onset, end, recurrence) count each
         perpetrator's *expected* killings of noncombatants (``expected_noncombatant``: the
@@ -443,12 +456,15 @@ class Violence(Module):
         model = self.model
         out = model.params.outcomes
         scale = model.params.people_per_civilian
-        share = shares(parts)
-        self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
-        self.noncombatant_deaths += float(noncombatant.sum()) * scale
-        self.combatant_deaths += float((kills - noncombatant).sum()) * scale
-        self._window[model.steps % out.onset_window] = (
-            share * expected_noncombatant).sum(axis=(1, 2)) * scale
+        if parts is None:   # the sums below would add exact zeros, and write a row of them
+            self._window[model.steps % out.onset_window] = 0.0
+        else:
+            share = shares(parts)
+            self.deaths_by += (share * kills).sum(axis=(1, 2)) * scale
+            self.noncombatant_deaths += float(noncombatant.sum()) * scale
+            self.combatant_deaths += float((kills - noncombatant).sum()) * scale
+            self._window[model.steps % out.onset_window] = (
+                share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
         d = self.p
         if d.exhaustion_half > 0:   # campaigns tire their perpetrators
@@ -501,21 +517,22 @@ class Violence(Module):
                 group.strength = 0.0
         sec = model.brakes["security_sector"]
         ruler = model.leaders[model.government.ruling]
-        parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
-                                  model.information.hate, d.state_violence,
-                                  d.state_violence_hate, model.government.threat,
-                                  d.state_orders)
+        if ruler.exclusionary:   # else the state targets no group: its part stays exact zeros
+            parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+                                      model.information.hate, d.state_violence,
+                                      d.state_violence_hate, model.government.threat,
+                                      d.state_orders)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
             parts *= restraint(self.exhaustion, d.exhaustion_half)[:, None, None]
             expected = parts.sum(axis=0)
-        else:
+        elif ruler.exclusionary:
             expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
         self.international = float(self.protectors.sum())
         # no killing expected anywhere: nothing to stop, the parts stay exact zeros
         if expected.any():
-            parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+            parts *= 1.0 - self.stopped(mobilized, alive, a)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
@@ -530,7 +547,8 @@ class Violence(Module):
             hunt = self.counterinsurgency(mobilized, alive)
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
-        if h.any():
+        killing = bool(h.any())
+        if killing:
             killed = civ.alive & (u < civ.by_cell(h.astype(np.float32)))
             noncombatant = np.bincount(civ.key[killed & ~civ.mobilized],
                                        minlength=n_cells).reshape(shape)
@@ -549,13 +567,18 @@ class Violence(Module):
         expected_kills = h * alive   # capped by the people present; what the killings' draw means
         violations = poisson_quantile(rng.random(expected.shape),
                                       expected_kills * d.violations_per_killing)
-        self.book(kills, violations, expected_kills, alive)
-        self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
+        if killing:
+            self.book(kills, violations, expected_kills, alive)
+            self.attribute(kills, noncombatant, h * np.maximum(alive - mobilized, 0.0), parts)
+        else:   # kills and the killings expected are exact zeros: they would add nothing
+            self.book(kills, violations, None, alive)
+            self.attribute(None, None, None, None)
 
         # displacement and return
         flee = (civ.alive & ~civ.displaced & ~civ.mobilized
                 & (civ.fear * (d.flight_base + civ.risk_aversion) > d.flee_fear))
-        if flee.any():
+        fleeing = bool(flee.any())
+        if fleeing:
             # the expected killing rate, not the realized draws (see :meth:`book`)
             violence = expected_kills.sum(axis=1) / np.maximum(alive.sum(axis=1), 1.0)
             refuge = refuges(violence, model.neighbours, d.refuge_margin)
@@ -563,12 +586,14 @@ class Violence(Module):
             flee &= civ.by_cell(np.repeat(refuge != np.arange(refuge.size), model.n_groups))
             civ.district[flee] = refuge[civ.district[flee]]
             civ.displaced |= flee
+            fleeing = bool(flee.any())            # some of them found a refuge
         back = civ.displaced & (civ.fear < d.return_fear)  # the displaced are all alive
-        if back.any():
+        returning = bool(back.any())
+        if returning:
             civ.district[back] = civ.home[back]
             civ.displaced &= ~back
         self.alive_cells = alive - kills
-        if flee.any() or back.any():
+        if fleeing or returning:
             moved = flee | back
             cells = self.alive_cells.ravel()
             cells -= np.bincount(civ.key[moved], minlength=n_cells)
