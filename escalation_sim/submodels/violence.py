@@ -339,21 +339,31 @@ class Violence(Module):
         for the consent-bound). ``a``: this month's :meth:`armed_arrays` (found when not given)."""
         model, p = self.model, self.p
         a = self.armed_arrays() if a is None else a
-        people = model.params.people_per_civilian
         sec = model.brakes["security_sector"]
-        residents = alive.sum(axis=1)
-        spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
+        spread = self.spread(alive)
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
         if a is not None and mobilized.any():   # no one under arms: adds 0
-            base, share, multiplier = a[0], a[1], a[2]
-            acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
-            attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
+            attackers = attackers + (self.armed_force(mobilized, a).sum(axis=1)
+                                     * model.params.people_per_civilian)
         # against armed groups (row 0) and against the state's side (row 1), in one call
         versus = deterrence(np.array((self.protectors + lawful,
                                       self.protectors_state + p.state_efficacy * lawful)),
                             attackers, p.deterrence)
         return versus[self._deterred_as]
+
+    @staticmethod
+    def spread(alive: np.ndarray) -> np.ndarray:
+        """Each district's share of the alive residents: the security forces follow people."""
+        residents = alive.sum(axis=1)
+        return residents / max(float(residents.sum()), 1.0)
+
+    def armed_force(self, mobilized: np.ndarray, a: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Armed groups' members acting in each district, times their multiplier, per
+        (district, armed group) (simulated civilians; ``a``: :meth:`armed_arrays`)."""
+        base, share, multiplier = a[0], a[1], a[2]
+        acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
+        return acting * multiplier[None, :]
 
     def counterinsurgency(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Monthly probability that a mobilized civilian of each (district, group) is detained by
@@ -370,14 +380,12 @@ class Violence(Module):
         hunted = a[5][:, ruling] > 0                       # armed groups aimed at the regime
         if not hunted.any():
             return out
-        base, share, multiplier = a[0][hunted], a[1][hunted], a[2][hunted]
-        people = model.params.people_per_civilian
-        acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
-        insurgents = (acting * multiplier[None, :]).sum(axis=1) * people
+        insurgents = (self.armed_force(mobilized, a)[:, hunted].sum(axis=1)
+                      * model.params.people_per_civilian)
         sec = model.brakes["security_sector"]
-        residents = alive.sum(axis=1)
-        forces = sec.capacity * sec.forces * residents / max(float(residents.sum()), 1.0)
-        out[:, np.unique(base)] = attrition(forces, insurgents, self.p.counterinsurgency)[:, None]
+        forces = sec.capacity * sec.forces * self.spread(alive)
+        out[:, np.unique(a[0][hunted])] = attrition(forces, insurgents,
+                                                    self.p.counterinsurgency)[:, None]
         return out
 
     def victimization_index(self) -> np.ndarray:
