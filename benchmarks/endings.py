@@ -4,6 +4,7 @@
         [--reuse OFF.json]
     uv run python benchmarks/endings.py table OFF.json [VARIANT.json ...]
     uv run python benchmarks/endings.py trace SCENARIO SEED [--set PATH=VALUE ...]
+    uv run python benchmarks/endings.py phases SCENARIO RUNS [--set PATH=VALUE ...]
 
 ``run`` steps seeds 0..RUNS-1 and stores each run's episodes (perpetrator, onset, end), highest
 stage, deaths, coups and settlements. ``table`` prints one Markdown row per file: runs with an
@@ -14,6 +15,8 @@ paired differences against the first (same seeds), with normal 95 % intervals. `
 prints one run's year ends: each perpetrator's twelve-month count of noncombatants killed, the
 regime's complicity and threat, the hate speech against the most targeted group, coups so far,
 each perpetrator's exhaustion and the episodes (the diagnosis of the plateau in the README).
+``phases`` prints the country's mean state before, at and after the state's first episode
+(the diagnosis of rare recurrence in the README).
 """
 
 from __future__ import annotations
@@ -164,6 +167,56 @@ def trace(name: str, seed: int, sets: list[str]) -> None:
                   f"{[(e.onset, e.end) for e in v.episodes]}")
 
 
+PHASES = {"onset - 24": lambda on, end: on - 24, "onset": lambda on, end: on,
+          "end": lambda on, end: end, "end + 36": lambda on, end: end + 36,
+          "end + 120": lambda on, end: end + 120}
+
+
+def phases(name: str, runs: int, sets: list[str]) -> None:
+    """The diagnosis of recurrence: over the runs whose first episode (by the state's forces)
+    ends, the mean state of the country two years before the onset, at the onset, at the end
+    and three and ten years after it — the state's twelve-month count, the share of its
+    killings exhaustion lets through, the regime's threat and complicity, and for the most
+    targeted group its hate speech, grievance, fear, share mobilized, war-weariness, memory of
+    atrocity and victimization, with the armed groups' members (people) and impunity."""
+    sc = load_scenario(name, sets)
+    keys = ("count", "restraint", "threat", "complicity", "hate", "grievance", "fear",
+            "mobilized", "weariness", *(a.name for a in sc.armed_groups), "impunity", "memory",
+            "victimization")
+    found = []
+    for seed in range(runs):
+        m = EscalationModel(sc, seed)
+        v = m.violence
+        target = int(np.argmax(m.leaders[m.government.ruling].excludes))  # the state's target
+        g = m.groups[target]
+        snaps = []
+        while m.steps < sc.run.months:
+            m.step()
+            # the campaign's resolve (the code before per-campaign resolve: exhaustion_half)
+            half = getattr(v, "resolve", [sc.violence.exhaustion_half])[0]
+            snaps.append((float(v._window[:, 0].sum()),
+                          half / (half + v.exhaustion[0]) if v.exhaustion[0] else 1.0,
+                          m.government.threat, m.government.complicity,
+                          float(m.information.hate[target]), g.mean_grievance, g.mean_fear,
+                          g.mobilized_share, float(m.mobilization.weariness[target]),
+                          *(a.strength * m.params.people_per_civilian for a in m.armed_groups),
+                          m.institutions.impunity, float(m.history.memory[target]),
+                          float(v.victimization[:, target].mean())))
+        eps = [e for e in v.episodes if e.perpetrator == v.perpetrators[0]]
+        if eps and eps[0].end is not None:
+            found.append({k: snaps[t - 1] for k, f in PHASES.items()
+                          if 0 < (t := f(eps[0].onset, eps[0].end)) <= sc.run.months})
+    print(f"{name} {' '.join(sets)}: {len(found)} of {runs} runs with an ended first "
+          "episode by the state's forces (means)")
+    print("| when | runs | " + " | ".join(keys) + " |")
+    print("|---|---|" + "---|" * len(keys))
+    for k in PHASES:
+        have = np.array([r[k] for r in found if k in r])
+        if have.size:
+            print(f"| {k} | {len(have)} | "
+                  + " | ".join(f"{x:,.3g}" for x in have.mean(axis=0)) + " |")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "run":
         args = sys.argv[5:]
@@ -171,6 +224,8 @@ if __name__ == "__main__":
         sets = [a for i, a in enumerate(args)
                 if a not in ("--set", "--reuse") and (i == 0 or args[i - 1] != "--reuse")]
         run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sets, reuse)
+    elif sys.argv[1] == "phases":
+        phases(sys.argv[2], int(sys.argv[3]), [a for a in sys.argv[4:] if a != "--set"])
     elif sys.argv[1] == "trace":
         trace(sys.argv[2], int(sys.argv[3]), [a for a in sys.argv[4:] if a != "--set"])
     else:

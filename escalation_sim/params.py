@@ -557,17 +557,20 @@ class ViolenceParams(Section):
                        "mobilize; then released), in the manner of Epstein's jail term",
                        "months", "Epstein 2002", value="assumption", ge=1, le=240)
     exhaustion_half: float = P(1000.0, "Campaign exhaustion: a perpetrator's deliberate killings "
-                               "are multiplied by this / (this + E), E its exhaustion (people: its "
-                               "killings of noncombatants during its campaign, added up while "
-                               "the campaign goes on and fading over exhaustion_memory once it "
-                               "is over); at E = this they are halved. The costs of a "
+                               "are multiplied by H / (H + E), E its exhaustion (people: its "
+                               "killings of noncombatants in its current campaign, added up "
+                               "while the campaign goes on and forgotten once it is over) and H "
+                               "the campaign's resolve, this times a draw of mean 1 "
+                               "(exhaustion_spread); at E = H they are halved. The costs of a "
                                "campaign of mass killing — casualties, money, isolation, splits "
                                "among the perpetrator's elites — build up with its toll and turn "
                                "its leaders against going on; 0 switches it off. 1,000: of "
-                               "200, 500 and 1,000 tried, the one at which security_split's "
-                               "median episode lasts 10.1 years (40 runs of 480 months), inside "
-                               "the record's interval for the median, 9-15 years (record "
-                               "targets); chosen by hand, not fitted", "people",
+                               "200, 500 and 1,000 tried when exhaustion still faded over ten "
+                               "years after a campaign and every campaign was alike, the one at "
+                               "which security_split's median episode lasted 10.1 years (40 "
+                               "runs of 480 months), inside the record's interval for the "
+                               "median, 9-15 years (record targets); chosen by hand, not fitted, "
+                               "and not re-chosen since (README, Episodes that end)", "people",
                                "Valentino 2004 (strategic logic: a campaign ends when its costs "
                                "outweigh its aims)", value="assumption", ge=0, le=1e7)
     exhaustion_start: float = P(1000.0, "A perpetrator's campaign, which tires it, begins when its "
@@ -577,12 +580,18 @@ class ViolenceParams(Section):
                                 "Ulfelder & Valentino 2008 (the onset threshold)",
                                 value="assumption", ge=0, le=1e9)
     exhaustion_stop: float = P(100.0, "A perpetrator's campaign ends when that count falls below "
-                               "this; its exhaustion then only fades", "people", "assumption",
+                               "this; its exhaustion is then forgotten", "people", "assumption",
                                value="assumption", ge=0, le=1e9)
-    exhaustion_memory: float = P(120.0, "Months over which a perpetrator's exhaustion fades to "
-                                 "1/e once its campaign is over: a campaign's costs are "
-                                 "forgotten and a new one can start",
-                                 "months", "assumption", value="assumption", gt=0, le=1200)
+    exhaustion_spread: float = P(1.0, "Dispersion of campaigns' resolve: each campaign's H is "
+                                 "exhaustion_half times a lognormal draw with mean 1 and this "
+                                 "log-standard deviation, drawn when the campaign starts "
+                                 "(leaders, aims and costs differ from one campaign to the "
+                                 "next); 0: every campaign alike. 1: about two campaigns in "
+                                 "three give up within a factor e of the typical toll (a round "
+                                 "value, not fitted to the record's spread of durations)",
+                                 "log-standard deviation", "Valentino 2004 (a campaign ends "
+                                 "when its costs outweigh its aims, which differ by campaign)",
+                                 value="assumption", ge=0, le=3)
     rate_window: float = P(3.0, "Smoothing of the killing and violation rates the indicators "
                            "read: each month they move 1 / this of the way to the month's rate",
                            "months", "assumption", value="assumption", ge=1, le=36)

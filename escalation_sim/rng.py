@@ -25,6 +25,7 @@ STREAMS: tuple[str, ...] = (
     "international",  # international actors' decisions (issue: intervention catalogue)
     "interventions",  # interventions' own draws
     "settlement",     # negotiated settlements (drawn only when the mechanism is on)
+    "campaigns",      # each mass-killing campaign's resolve (drawn when one starts)
 )
 
 

@@ -225,6 +225,20 @@ def test_restraint_halves_killing_at_half_exhaustion_and_falls_with_more():
     assert 0 < r[3] < 1e-3
 
 
+def test_a_campaigns_resolve_is_lognormal_with_mean_one_and_the_given_spread():
+    rng = np.random.default_rng(0)
+    assert violence.resolve(rng, 0.0) == 1.0
+    draws = np.array([violence.resolve(rng, 0.8) for _ in range(20000)])
+    # 20,000 draws: the mean's standard error is about 0.0074 (sd of a lognormal of mean 1 and
+    # log-sd 0.8 is 0.94), the log-sd's about 0.004; the tolerances are four of them
+    assert draws.mean() == pytest.approx(1.0, abs=0.03)
+    assert np.log(draws).std() == pytest.approx(0.8, abs=0.016)
+    # one draw either way: the stream advances alike whatever the spread
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    violence.resolve(a, 0.0), violence.resolve(b, 1.5)
+    assert a.random() == b.random()
+
+
 def test_exhaustion_leaves_a_run_identical_until_a_campaign_then_tires_its_perpetrator():
     """Campaign exhaustion builds only during a perpetrator's campaign (its 12-month count of
     noncombatants killed at exhaustion_start or above), so a run is bit-identical to one

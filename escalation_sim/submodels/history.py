@@ -19,6 +19,10 @@ A prior mass-killing episode, an ongoing armed conflict and a recent coup (scena
   the lost will and raised complicity then keep fading during the run as an in-run coup's do
   (:class:`~escalation_sim.agents.Government`), so a past coup is a coup at month ``−months``.
 
+An episode that ends during the run leaves the same legacy, through the same code
+(:meth:`History.remember`, called by the violence step in the month it ends): a run that had
+an episode carries it into the years after as a scenario that starts after one does.
+
 Distrust between groups (the network's ties) is not changed by the past. The module owns the
 memory of each group.
 """
@@ -51,18 +55,9 @@ class History(Module):
         names = [g.name for g in model.groups]
         pop = model.params.run.population
         if h.prior_episode_years_ago is not None and h.prior_victims is not None:
-            victims = names.index(h.prior_victims)
-            share = h.prior_episode_deaths / (pop * model.groups[victims].share)
-            depth = float(saturate(share, h.memory_half)) * math.exp(
-                -h.prior_episode_years_ago / h.memory_years)
-            self.memory[victims] = depth
-            if h.prior_perpetrator == "state":
-                tj = model.brakes["transitional_justice"].strength
-                model.institutions.raise_impunity(h.legacy_impunity * depth * (1.0 - tj))
-            elif h.prior_perpetrator is not None:
-                for a in model.armed_groups:
-                    if a.name == h.prior_perpetrator:
-                        a.arm(h.legacy_arms * depth)
+            deaths = np.zeros(model.n_groups)
+            deaths[names.index(h.prior_victims)] = h.prior_episode_deaths
+            self.remember(deaths, h.prior_perpetrator, h.prior_episode_years_ago)
         if h.battle_deaths > 0:
             intensity = float(saturate(h.battle_deaths / pop, h.conflict_half))
             for a in model.armed_groups:
@@ -75,6 +70,32 @@ class History(Module):
             model.brakes["security_sector"].capture(ev.coup_capture * strength)
             model.government.coup(strength, 1.0 - (1.0 - ev.coup_will) * strength,
                                   ev.coup_complicity)
+
+    def remember(self, deaths: np.ndarray, perpetrator: str | None, years_ago: float) -> None:
+        """The legacy of a mass-killing episode that ended ``years_ago`` years ago: ``deaths``
+        (people, per group) were killed by ``perpetrator`` (``"state"``, an armed group's name,
+        or None). Each victims' group remembers — ``sat(share killed, memory_half)`` faded by
+        the years since, kept if it already remembers more — and the perpetrator keeps its arms
+        (an armed group) or leaves impunity (the state), in proportion to the deepest memory.
+        A prior episode (at month 0) and an episode that ends during the run (called by the
+        violence step in the month it ends, ``years_ago`` 0) leave the same legacy."""
+        model, h = self.model, self.p
+        pop = model.params.run.population
+        depth = 0.0
+        for g in np.flatnonzero(deaths > 0):
+            share = deaths[g] / (pop * model.groups[g].share)
+            d = float(saturate(share, h.memory_half)) * math.exp(-years_ago / h.memory_years)
+            self.memory[g] = max(self.memory[g], d)
+            depth = max(depth, d)
+        if depth == 0.0:
+            return
+        if perpetrator == "state":
+            tj = model.brakes["transitional_justice"].strength
+            model.institutions.raise_impunity(h.legacy_impunity * depth * (1.0 - tj))
+        elif perpetrator is not None:
+            for a in model.armed_groups:
+                if a.name == perpetrator:
+                    a.arm(h.legacy_arms * depth)
 
     def step(self) -> None:
         self.memory *= self.fade

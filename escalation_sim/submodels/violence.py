@@ -47,14 +47,16 @@ submodel, mobilized members feed their group's armed groups, and those attack â€
 * **Who killed whom**: each cell's killings are attributed to the perpetrators â€” the state's
   forces and each armed group â€” in proportion to their shares of the cell's expected killings,
   and split by victim status: *combatants* (civilians mobilized at the time) and
-  *noncombatants* (the others). Only campaign exhaustion (below) reads it.
+  *noncombatants* (the others). Campaign exhaustion and the legacy of episodes read it.
 * **Campaign exhaustion** (``exhaustion_half``; Valentino 2004's strategic logic): while a
   perpetrator's twelve-month count of noncombatants killed is at the scale of mass killing (a
   *campaign*: from ``exhaustion_start`` until it falls below ``exhaustion_stop``), its toll
-  adds up to its exhaustion, which fades over ``exhaustion_memory`` once the campaign is over;
-  its killings are multiplied by ``half / (half + exhaustion)`` (:func:`restraint`). Nothing
-  tires a perpetrator before its first campaign, so a run is identical to one without
-  exhaustion until its first onset.
+  adds up to its exhaustion, forgotten once the campaign is over (it tires the current campaign
+  only, not a new one years later); its killings are multiplied by ``H / (H + exhaustion)``
+  (:func:`restraint`), ``H`` the campaign's resolve, drawn when it starts
+  (:func:`resolve`: ``exhaustion_half`` times a lognormal of mean 1 and log-sd
+  ``exhaustion_spread``). Nothing tires a perpetrator before its first campaign, so a run is
+  identical to one without exhaustion until its first onset.
 * **Counter-insurgency** (``counterinsurgency``, 0 by default): the mobilized members of groups
   whose armed groups target the ruling group are detained for ``detention`` months with a
   monthly probability that rises with the ratio of security forces to insurgents in the
@@ -64,7 +66,9 @@ submodel, mobilized members feed their group's armed groups, and those attack â€
   perpetrator's deliberate killings of noncombatants (expected, not drawn: see
   :meth:`Violence.attribute`) over the last ``outcomes.onset_window``
   months (12) reach ``outcomes.onset_deaths`` people (1,000); the episode ends when that count
-  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. The onset is the
+  falls below ``outcomes.episode_end_deaths``; a later onset is a recurrence. In the month an
+  episode ends it leaves its legacy (:meth:`History.remember`: the victims' memory, the
+  perpetrator's impunity or arms), as a prior episode does at month 0. The onset is the
   model's "mass atrocity" outcome (model v2; v1 counted cumulative killings of anyone against a
   share of the population).
 
@@ -72,7 +76,8 @@ The module owns the operational reach of armed groups, the international protect
 district (people, set afresh each month by interventions through :meth:`Violence.protect`), the
 share of expected killings deterrence stopped this month (``prevented``), the alive
 civilians per cell, victimization, the killing and violation counts and rates, the deaths by
-perpetrator and victim status, each perpetrator's exhaustion and campaign, and the episodes;
+perpetrator and victim status, each perpetrator's exhaustion, campaign and resolve, and the
+episodes with their tolls per group;
 it is the one writer of civilians' ``alive``, ``displaced``, ``district`` and ``detained``.
 """
 
@@ -157,6 +162,14 @@ def restraint(exhaustion: np.ndarray, half: float) -> np.ndarray:
     ``half / (half + exhaustion)``; 1 with no exhaustion, a half at ``half``, falling towards 0
     as exhaustion grows."""
     return half / (half + exhaustion)
+
+
+def resolve(rng: np.random.Generator, spread: float) -> float:
+    """A campaign's resolve relative to the perpetrator's typical one: lognormal with mean 1
+    and log-standard deviation ``spread`` (exactly 1 when ``spread`` is 0; one normal draw
+    from ``rng`` either way, so the stream advances alike)."""
+    z = rng.standard_normal()
+    return float(np.exp(spread * z - 0.5 * spread * spread)) if spread > 0 else 1.0
 
 
 def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
@@ -297,10 +310,16 @@ class Violence(Module):
         self.episodes: list[Episode] = []
         self._ongoing: list[Episode | None] = [None] * len(self.perpetrators)
         self.onset_month: int | None = None           # the first mass-killing onset
-        # each perpetrator's exhaustion (people: its killings of noncombatants during its
-        # campaigns, fading) and whether its campaign is on; used when exhaustion_half > 0
+        # each perpetrator's exhaustion (people: its killings of noncombatants in its current
+        # campaign, 0 between campaigns) and whether its campaign is on; used when
+        # exhaustion_half > 0
         self.exhaustion = np.zeros(len(self.perpetrators))
         self.campaign = np.zeros(len(self.perpetrators), bool)
+        # each perpetrator's resolve in its current campaign (people: the exhaustion that
+        # halves its killings), drawn when the campaign starts
+        self.resolve = np.full(len(self.perpetrators), self.p.exhaustion_half)
+        # noncombatants killed by each perpetrator per group in its ongoing episode (people)
+        self._toll = np.zeros((len(self.perpetrators), model.n_groups))
         a = model.armed_groups   # what does not change during a run
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
@@ -476,13 +495,19 @@ class Violence(Module):
         counts = self._window.sum(axis=0)
         d = self.p
         if d.exhaustion_half > 0:   # campaigns tire their perpetrators
-            self.campaign = (counts >= d.exhaustion_start) | (
-                self.campaign & (counts >= d.exhaustion_stop))
-            # a campaign's toll adds up while it goes on; once it is over, it fades
+            started = counts >= d.exhaustion_start
+            for p in np.flatnonzero(started & ~self.campaign):   # a new campaign, its resolve
+                self.resolve[p] = d.exhaustion_half * resolve(
+                    self.model.streams["campaigns"], d.exhaustion_spread)
+            self.campaign = started | (self.campaign & (counts >= d.exhaustion_stop))
+            # a campaign's toll adds up while it goes on; once it is over, its costs no longer
+            # hold the perpetrator back: the next campaign starts afresh, with its own resolve
             self.exhaustion = np.where(self.campaign,
                                        self.exhaustion + self._window[model.steps
                                                                       % out.onset_window],
-                                       self.exhaustion * np.exp(-1.0 / d.exhaustion_memory))
+                                       0.0)
+        if parts is not None:   # each perpetrator's victims per group (kept while ongoing)
+            self._toll += (share * expected_noncombatant).sum(axis=1) * scale
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
             if episode is None and count >= out.onset_deaths:
@@ -498,6 +523,10 @@ class Violence(Module):
                 self._ongoing[p] = None
                 model.log("mass_killing", f"The mass killing by {name} ends: {count:,.0f} "
                           f"noncombatants killed in the last {out.onset_window} months")
+                # the episode's legacy: its victims' memory, the perpetrator's impunity or arms
+                model.history.remember(self._toll[p], "state" if p == 0 else name, 0.0)
+            if self._ongoing[p] is None:   # an episode's toll counts from its onset month
+                self._toll[p] = 0.0
 
     def step(self) -> None:
         model, d = self.model, self.p
@@ -531,7 +560,7 @@ class Violence(Module):
                                       d.state_violence_hate, model.government.threat,
                                       d.state_orders)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
-            parts *= restraint(self.exhaustion, d.exhaustion_half)[:, None, None]
+            parts *= restraint(self.exhaustion, self.resolve)[:, None, None]
             expected = parts.sum(axis=0)
         elif ruler.exclusionary:
             expected += parts[0]
