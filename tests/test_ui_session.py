@@ -622,3 +622,62 @@ def test_a_render_keeps_what_is_being_typed(default, monkeypatch):
         # and Go names the month the server holds, so a user sees what a click will run to
         assert any("Go to 30" in w.children for w in rc.find(ipyvuetify.Btn).widgets)
         rc.close()
+
+
+def test_a_step_renders_only_what_it_changes(default, monkeypatch):
+    """Issue 14's step + redraw: Reacton reconciles every widget of the page at every render,
+    so a Step must neither render the sidebar's setup panel again (its content reaches the
+    layout through a portal: new content there renders the whole layout a second time) nor
+    hold the folded parameter lists' widgets (about 200 of them), which appear once opened."""
+    ipyvuetify = pytest.importorskip("ipyvuetify")
+    import ipywidgets
+    import solara
+    import solara.lab
+    from solara.server import kernel_context
+
+    from escalation_sim.ui import app, rooms
+
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)   # no app theme here
+    renders = {"SetupPanel": 0, "AppLayout": 0}
+    for component in (app.SetupPanel, solara.AppLayout):
+        def counted(*args, _f=component.f, _name=component.f.__name__, **kwargs):
+            renders[_name] += 1
+            return _f(*args, **kwargs)
+        monkeypatch.setattr(component, "f", counted)
+    with kernel_context.create_dummy_context():
+        run = rooms.create(Session(default, 0), "default")
+        root, rc = solara.render(solara.AppLayout(children=[app.RunPage(run, True)]),
+                                 handle_error=False)
+        viewport = next(w for w in rc.find(ipyvuetify.VuetifyTemplate).widgets
+                        if w.has_trait("plot_width"))
+        viewport.width = 1600   # the desk: the setup panel in the sidebar
+        viewport.plot_width, viewport.map_width = 880, 560
+        assert renders["SetupPanel"] >= 1
+
+        def widgets(w):   # every widget within ``w``
+            yield w
+            for child in getattr(w, "children", None) or ():
+                if isinstance(child, ipywidgets.Widget):
+                    yield from widgets(child)
+
+        def open_fold(summary):   # as a click in the browser does
+            next(w for w in widgets(root) if isinstance(w, ipyvuetify.ExpansionPanels)
+                 and w.children[0].children[0].children == [summary]).v_model = 0
+
+        def fields():
+            return sum(isinstance(w, ipyvuetify.TextField) for w in widgets(root))
+
+        shown = fields()   # "Run to month", the seed, the inject panel's: not the folded
+        assert shown < 10
+        step = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Step" in w.children)
+        before = dict(renders)
+        for _ in range(3):
+            step.fire_event("click", {})
+        assert run.session.month == 3
+        assert renders == before   # neither the setup panel nor the layout rendered again
+
+        open_fold("Advanced")
+        assert fields() == shown   # the sections folded
+        open_fold("Institutions")
+        assert fields() > shown + 10   # now they are there
+        rc.close()

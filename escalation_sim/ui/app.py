@@ -13,6 +13,7 @@ import functools
 import html
 import threading
 import time
+from collections.abc import Callable
 
 import ipyvuetify
 import ipywidgets as widgets
@@ -24,6 +25,7 @@ from ..catalogue import CATALOGUE
 from ..errors import InputError
 from ..export import events_bytes, scenario_toml, timeseries_bytes
 from ..outcomes import CAVEAT
+from ..params import Scenario
 from ..plotting import STAGE_COLOURS
 from ..scenario import available
 from ..stages import Stage
@@ -550,8 +552,24 @@ def LiveMap(run: Run, truth: bool, dark: bool, width: int, version: int):
                   children=[heading, widget])
     legend = solara.use_memo(lambda: figures.map_legend_html(s, truth), [s.scenario, truth])
     solara.HTML("div", legend)
-    with solara.Details("Numbers by district (people)"):
-        solara.HTML("div", district_table(rows, truth), classes=["esim-md"])
+    Fold("Numbers by district (people)",
+         lambda: solara.HTML("div", district_table(rows, truth), classes=["esim-md"]))
+
+
+@solara.component
+def Fold(summary: str, content: Callable[[], object], expand: bool = False):
+    """``solara.Details`` whose content (``content()``, which renders it) is rendered only
+    while it is open. Reacton reconciles every widget of the page at every render, changed or
+    not, so a folded parameter list (about 200 widgets) cost each month's step as much as
+    the rest of the page; folded, it holds none."""
+    open_ = solara.use_reactive(expand)
+    with solara.v.ExpansionPanels(v_model=0 if open_.value else None,
+                                  on_v_model=lambda v: open_.set(v == 0)), \
+            solara.v.ExpansionPanel():
+        solara.v.ExpansionPanelHeader(children=[summary])
+        with solara.v.ExpansionPanelContent():
+            if open_.value:
+                content()
 
 
 @solara.component
@@ -743,30 +761,37 @@ def ParameterPanel(scenario, edits: solara.Reactive):
             solara.Text(f"{path}: {description}; source: {provenance or 'not given'}",
                         classes=["esim-src"])
     shown = {k[0] for k in keys}
-    with solara.Details("Advanced"):
-        for section, section_items in fields.items():
-            with solara.Details(section.replace("_", " ").capitalize()):
-                for path, value, description, unit, provenance, low, high, is_int in \
-                        section_items:
-                    if path in shown:
-                        continue
-                    current = edits.value.get(path, value)
-                    bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
-                              else "")
-                    label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
-                        f" — changed to {current:g} (scenario: {value:g})"
-                        if path in edits.value else "")
-                    widget = solara.InputInt if is_int else solara.InputFloat
-                    with solara.Div(style={"margin": "10px 0 0 0"}):
-                        widget(label, value=current, on_value=setter(path, value), **TYPED)
-                    solara.Text(f"{description}; source: {provenance or 'not given'}",
-                                classes=["esim-src"])
+
+    def section(items) -> None:
+        for path, value, description, unit, provenance, low, high, is_int in items:
+            if path in shown:
+                continue
+            current = edits.value.get(path, value)
+            bounds = (f" [{low:g}–{high:g}]" if low is not None and high is not None
+                      else "")
+            label = f"{path.split('.', 1)[1]} ({unit}){bounds}" + (
+                f" — changed to {current:g} (scenario: {value:g})"
+                if path in edits.value else "")
+            widget = solara.InputInt if is_int else solara.InputFloat
+            with solara.Div(style={"margin": "10px 0 0 0"}):
+                widget(label, value=current, on_value=setter(path, value), **TYPED)
+            solara.Text(f"{description}; source: {provenance or 'not given'}",
+                        classes=["esim-src"])
+
+    Fold("Advanced", lambda: [Fold(name.replace("_", " ").capitalize(),
+                                   functools.partial(section, items))
+                              for name, items in fields.items()])
 
 
 @solara.component
 @locked
-def SetupPanel(run: Run, version: int):
-    """Scenario (shipped or uploaded), its brief, seed, parameters: they apply on Reset."""
+def SetupPanel(run: Run, busy: bool, shown: Scenario):
+    """Scenario (shipped or uploaded), its brief, seed, parameters: they apply on Reset.
+
+    It takes what it shows of the run (whether work is in progress, the scenario in force),
+    not the run's version: a step leaves it alone. In the sidebar that matters twice over:
+    the sidebar's content goes to the layout through a portal, and new content there would
+    render the whole layout again, every widget of the page, at every month."""
     names = solara.use_memo(available, [])
     scenario_name = solara.use_reactive(run.scenario_name)
     uploaded = solara.use_reactive(run.uploaded)
@@ -822,14 +847,13 @@ def SetupPanel(run: Run, version: int):
 
     choices = [*names, *([UPLOADED] if uploaded.value is not None else [])]
     solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick,
-                  disabled=bool(run.busy))
-    shown = run.session.scenario
+                  disabled=busy)
     Md(f"**{plain(shown.title or shown.name)}**")
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
     solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
     solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
-                  disabled=bool(run.busy))
+                  disabled=busy)
     ParameterPanel(base, edits)
     Md("**Upload a scenario** (TOML; validated like the command line)")
     widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
@@ -839,7 +863,7 @@ def SetupPanel(run: Run, version: int):
 
 
 @solara.component
-def RoomLink(run: Run, version: int):
+def RoomLink(run: Run):
     Md(f"**The room's view** (only what outside actors see: the warning level, reported deaths "
        f"and displacement, no controls): open `?room={run.room}` on the projector. This page's "
        f"own address (`?run=…`) is the facilitator's: keep it private.")
@@ -973,8 +997,8 @@ def RunPage(run: Run, truth: bool):
                         ExportPanel(s, lambda: figures.LivePlot(s).png(s), version)
                     elif name == "Setup":
                         if on_projector:
-                            SetupPanel(run, version)
-                        RoomLink(run, version)
+                            SetupPanel(run, bool(run.busy), s.scenario)
+                        RoomLink(run)
                     elif name == "About":
                         Md(ABOUT)
     # after the page's column, so that the controls keep their place when these come
@@ -986,7 +1010,7 @@ def RunPage(run: Run, truth: bool):
         solara.lab.ThemeToggle(enable_auto=False)
     if truth and not on_projector:
         with solara.Sidebar():
-            SetupPanel(run, version)
+            SetupPanel(run, bool(run.busy), s.scenario)
 
 
 ABOUT = f"""
