@@ -68,6 +68,7 @@ perpetrator and victim status, and the episodes; it is the one writer of civilia
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -76,12 +77,22 @@ from ..numeric import saturate
 from .base import Module
 
 
+class ArmedPressure(NamedTuple):
+    """What the armed groups bring to a month, computed once and read by the killing, the
+    menace and the protectors' deterrence."""
+
+    pressure: np.ndarray   # expected killings per (district, group)
+    strength: np.ndarray   # members per armed group (simulated civilians)
+    parts: np.ndarray      # each armed group's part of ``pressure``: (armed group, D, G)
+    fighting: np.ndarray   # members acting in each district times their multiplier: (D, A)
+    aimed: np.ndarray      # intent-weighted fighting aimed at each (district, group)
+
+
 def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
                    share: np.ndarray, multiplier: np.ndarray, intent: np.ndarray,
-                   lethality: np.ndarray, targets: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected killings per month by armed groups, per (district, group); their strength; and
-    each armed group's part, per (armed group, district, group), for attribution.
+                   lethality: np.ndarray, targets: np.ndarray) -> ArmedPressure:
+    """Expected killings per month by armed groups, with what they are made of (see
+    :class:`ArmedPressure`).
 
     Args:
         mobilized: mobilized civilians per (district, group).
@@ -95,9 +106,12 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
     fighting = np.einsum("ij,ja->ia", reach, members * multiplier[None, :])          # (D, A)
     share_per_target = targets / np.maximum(targets.sum(axis=1, keepdims=True), 1.0)
     weighted = fighting * (intent * lethality)[None, :]                              # (D, A)
-    pressure = np.einsum("da,ag->dg", weighted, share_per_target)                   # (D, G)
-    return (pressure, members.sum(axis=0),
-            weighted.T[:, :, None] * share_per_target[:, None, :])                   # (A, D, G)
+    # armed groups with lethality 0 count for nothing in the menace either (ODD 7.4)
+    aimed = np.einsum("da,ag->dg", fighting * (intent * (lethality > 0))[None, :],
+                      share_per_target)
+    return ArmedPressure(np.einsum("da,ag->dg", weighted, share_per_target),
+                         members.sum(axis=0),
+                         weighted.T[:, :, None] * share_per_target[:, None, :], fighting, aimed)
 
 
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
@@ -169,16 +183,6 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         below = np.maximum(q - 1, 0)
         k[rest] = np.where(special.pdtr(below, m) >= v, below, q)
     return k
-
-
-def menace(parts: np.ndarray, lethality: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    """Intent-weighted armed fighters aimed at each (district, group) per person of the cell:
-    the threat civilians see before anyone is killed (the security dilemma's input). ``parts``
-    are the armed groups' expected killings (armed groups, districts, groups), each its
-    fighters × intent × lethality."""
-    per_group = np.divide(parts, lethality[:, None, None], out=np.zeros_like(parts),
-                          where=lethality[:, None, None] > 0)
-    return per_group.sum(axis=0) / np.maximum(alive, 1.0)
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray, margin: float = 0.0) -> np.ndarray:
@@ -288,26 +292,22 @@ class Violence(Module):
         self.protectors[:] = 0.0
         self.protectors_state[:] = 0.0
 
-    def stopped(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    def stopped(self, fighting: np.ndarray | None, alive: np.ndarray) -> np.ndarray:
         """Share of each perpetrator's killings stopped in each district this month, per
         (perpetrator, district): :func:`deterrence` of the protectors present — international
-        ones and the lawful part of the security forces — against the armed force there — armed
-        groups' members acting in the district, times their multiplier, and the complicit part
-        of the security forces. The state's forces and state-affiliated militias face the
-        protectors weighted by their efficacy against the state (``violence.state_efficacy``
-        for the consent-bound)."""
+        ones and the lawful part of the security forces — against the armed force there — the
+        armed groups' ``fighting`` (:class:`ArmedPressure`; None when no one is under arms) and
+        the complicit part of the security forces. The state's forces and state-affiliated
+        militias face the protectors weighted by their efficacy against the state
+        (``violence.state_efficacy`` for the consent-bound)."""
         model, p = self.model, self.p
-        people = model.params.people_per_civilian
         sec = model.brakes["security_sector"]
         residents = alive.sum(axis=1)
         spread = residents / max(float(residents.sum()), 1.0)       # forces follow people
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        a = self.armed_arrays() if mobilized.any() else None   # no one under arms: adds 0
-        if a is not None:
-            base, share, multiplier = a[0], a[1], a[2]
-            acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
-            attackers = attackers + (acting * multiplier[None, :]).sum(axis=1) * people
+        if fighting is not None:
+            attackers = attackers + fighting.sum(axis=1) * model.params.people_per_civilian
         # against armed groups (row 0) and against the state's side (row 1), in one call
         versus = deterrence(np.array((self.protectors + lawful,
                                       self.protectors_state + p.state_efficacy * lawful)),
@@ -417,11 +417,13 @@ class Violence(Module):
         a = self.armed_arrays()
         expected = np.zeros(shape)
         parts = np.zeros((len(self.perpetrators), *shape))
+        fighting = None
         if a is not None and mobilized.any():
-            pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
-            expected += pressure
-            self.menace = menace(parts[1:], a[4], alive)
-            for group, s in zip(model.armed_groups, strength, strict=True):
+            armed = armed_pressure(mobilized, self.reach, *a)
+            expected += armed.pressure
+            parts[1:], fighting = armed.parts, armed.fighting
+            self.menace = armed.aimed / np.maximum(alive, 1.0)   # per person of the cell
+            for group, s in zip(model.armed_groups, armed.strength, strict=True):
                 group.strength = float(s)
         elif a is not None:
             # nobody is under arms: armed groups field no one, and their pressure and menace
@@ -441,7 +443,7 @@ class Violence(Module):
         self.international = float(self.protectors.sum())
         # no killing expected anywhere: nothing to stop, the parts stay exact zeros
         if expected.any():
-            parts *= 1.0 - self.stopped(mobilized, alive)[:, :, None]
+            parts *= 1.0 - self.stopped(fighting, alive)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
