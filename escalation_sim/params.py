@@ -263,15 +263,17 @@ class EventParams(Section):
                                   "contested election, per unit of magnitude and of distrust",
                                   "level", "R14 §8, §46–47", value="assumption", ge=0, le=5)
     coup_violence: float = P(
-        0.99, "Rise of the coup hazard with violence: the hazard is multiplied by 1 + this × "
+        1.25, "Rise of the coup hazard with violence: the hazard is multiplied by 1 + this × "
         "the atrocity score. The record's 'mass killing ongoing' is read as the model's mean "
-        "atrocity score in months of its own episodes (0.756 over the episodes of 60 runs each "
-        "of default, security_split, coup_polarization and state_perpetrator) and 'none' as a "
-        "score of 0 (a judgement)",
+        "atrocity score in months of its own episodes (0.598 over the 1,037 episode months of "
+        "60 runs each of default, security_split, coup_polarization and state_perpetrator, "
+        "seed 0, with coup_violence 0.99, 2026-12-03: escalation-sim record coups --scenario "
+        "default --scenario security_split --scenario coup_polarization --scenario "
+        "state_perpetrator --runs 60 --seed 0) and 'none' as a score of 0 (a judgement)",
         "multiplier / score", "R16 §12, §28",
         value="cited: Early Warning Project record, escalation-sim record coups: new coup "
         "attempts 1.75 [1.15, 2.54] times as frequent with a mass killing ongoing; "
-        "(1.75 − 1) / 0.756", ge=0, le=50)
+        "(1.75 − 1) / 0.598", ge=0, le=50)
     coup_integrity: float = P(1.5, "Coup hazard factor: the hazard is multiplied by this − the "
                               "security sector's integrity (an accountable force resists)",
                               "level", "R16 §12, §28", value="assumption", ge=1, le=5)

@@ -186,7 +186,8 @@ def test_protectors_deter_the_state_less_than_rebels_at_equal_numbers(default):
     mobilized = np.zeros((m.n_districts, m.n_groups))
     mobilized[0] = 20.0                       # members of every group mobilized in district 0
     v.protect(3000.0, np.array([0]))
-    stopped = v.stopped(mobilized, v.alive_cells)
+    fighting = violence.armed_pressure(mobilized, v.reach, *v.armed_arrays()).fighting
+    stopped = v.stopped(fighting, v.alive_cells)
     kinds = [a.kind for a in m.armed_groups]
     state, rebel = stopped[0, 0], stopped[1 + kinds.index("rebel"), 0]
     militia = stopped[1 + kinds.index("state_militia"), 0]
@@ -194,7 +195,7 @@ def test_protectors_deter_the_state_less_than_rebels_at_equal_numbers(default):
     assert stopped[:, 1:].max() < stopped[:, 0].min()      # protectors only where deployed
     v.end_protection()
     v.protect(3000.0, np.array([0]), against_state=1.0)
-    equal = v.stopped(mobilized, v.alive_cells)
+    equal = v.stopped(fighting, v.alive_cells)
     # equal but for the state's own lawful forces (about 100 people here, consent-bound
     # whoever deploys beside them), which weigh 0.2 against the state: a gap below 0.01
     assert equal[0, 0] == pytest.approx(equal[1 + kinds.index("rebel"), 0], abs=0.01)
@@ -204,12 +205,26 @@ def test_protectors_deter_the_state_less_than_rebels_at_equal_numbers(default):
 def test_armed_groups_hit_only_their_targets_where_they_are():
     mobilized = np.array([[10, 0], [0, 0]])                 # 10 of group 0 mobilized in district 0
     reach = np.eye(2)
-    pressure, strength, _ = violence.armed_pressure(
+    pressure, strength, *_ = violence.armed_pressure(
         mobilized, reach, base=np.array([0]), share=np.array([0.5]),
         multiplier=np.array([2.0]), intent=np.array([1.0]), lethality=np.array([0.1]),
         targets=np.array([[0.0, 1.0]]))
     assert np.allclose(pressure, [[0.0, 1.0], [0.0, 0.0]])  # 10 × 0.5 × 2 × 0.1
     assert np.allclose(strength, [5.0])
+
+
+def test_the_menace_is_the_aimed_fighting_of_armed_groups_that_kill():
+    """The menace (fear's armed input) is the intent-weighted fighting aimed at a cell, without
+    the lethality, and an armed group with lethality 0 counts for nothing (ODD 7.4)."""
+    mobilized = np.array([[10, 0], [0, 0]])
+    args = dict(base=np.array([0, 0]), share=np.array([0.5, 0.5]),
+                multiplier=np.array([2.0, 2.0]), intent=np.array([0.5, 1.0]),
+                targets=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    armed = violence.armed_pressure(mobilized, np.eye(2), lethality=np.array([0.1, 0.0]),
+                                    **args)
+    assert np.allclose(armed.fighting, [[10.0, 10.0], [0.0, 0.0]])   # 10 × 0.5 × 2 each
+    assert np.allclose(armed.aimed, [[0.0, 5.0], [0.0, 0.0]])        # the first group only
+    assert np.allclose(armed.pressure, [[0.0, 0.5], [0.0, 0.0]])
 
 
 def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
@@ -286,10 +301,15 @@ def test_counterinsurgency_hunts_only_the_groups_that_threaten_the_regime():
     v = m.violence
     mobilized = np.zeros((m.n_districts, m.n_groups))
     mobilized[:, :2] = 5.0                          # A and B mobilized everywhere
-    few = v.counterinsurgency(mobilized, v.alive_cells)
+
+    def fighting(mob):
+        return violence.armed_pressure(mob, v.reach, *v.armed_arrays()).fighting
+
+    few = v.counterinsurgency(fighting(mobilized), v.alive_cells)
     assert (few[:, 1] > 0).all() and (few[:, [0, 2]] == 0).all() and (few <= 0.2).all()
-    assert (v.counterinsurgency(mobilized * 10, v.alive_cells)[:, 1] < few[:, 1]).all()
-    assert not v.counterinsurgency(np.zeros_like(mobilized), v.alive_cells).any()
+    assert (v.counterinsurgency(fighting(mobilized * 10), v.alive_cells)[:, 1]
+            < few[:, 1]).all()
+    assert not v.counterinsurgency(None, v.alive_cells).any()     # no one under arms
 
 
 def test_detained_insurgents_cannot_mobilize_until_their_term_is_served():
@@ -364,10 +384,10 @@ def test_a_district_as_calm_as_its_neighbours_is_its_own_refuge():
 
 def test_an_armed_group_with_two_targets_splits_its_killing_between_them():
     mobilized = np.array([[10, 0, 0]])
-    one, _, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+    one, *_ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
                                      np.array([1.0]), np.array([1.0]), np.array([0.1]),
                                      np.array([[0.0, 1.0, 0.0]]))
-    two, _, _ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
+    two, *_ = violence.armed_pressure(mobilized, np.eye(1), np.array([0]), np.array([1.0]),
                                      np.array([1.0]), np.array([1.0]), np.array([0.1]),
                                      np.array([[0.0, 1.0, 1.0]]))
     assert one.sum() == two.sum() == 1.0

@@ -84,6 +84,7 @@ it is the one writer of civilians' ``alive``, ``displaced``, ``district`` and ``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -92,12 +93,22 @@ from ..numeric import saturate
 from .base import Module
 
 
+class ArmedPressure(NamedTuple):
+    """What the armed groups bring to a month, computed once and read by the killing, the
+    menace and the protectors' deterrence."""
+
+    pressure: np.ndarray   # expected killings per (district, group)
+    strength: np.ndarray   # members per armed group (simulated civilians)
+    parts: np.ndarray      # each armed group's part of ``pressure``: (armed group, D, G)
+    fighting: np.ndarray   # members acting in each district times their multiplier: (D, A)
+    aimed: np.ndarray      # intent-weighted fighting aimed at each (district, group)
+
+
 def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
                    share: np.ndarray, multiplier: np.ndarray, intent: np.ndarray,
-                   lethality: np.ndarray, targets: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected killings per month by armed groups, per (district, group); their strength; and
-    each armed group's part, per (armed group, district, group), for attribution.
+                   lethality: np.ndarray, targets: np.ndarray) -> ArmedPressure:
+    """Expected killings per month by armed groups, with what they are made of (see
+    :class:`ArmedPressure`).
 
     Args:
         mobilized: mobilized civilians per (district, group).
@@ -111,9 +122,12 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
     fighting = np.einsum("ij,ja->ia", reach, members * multiplier[None, :])          # (D, A)
     share_per_target = targets / np.maximum(targets.sum(axis=1, keepdims=True), 1.0)
     weighted = fighting * (intent * lethality)[None, :]                              # (D, A)
-    pressure = np.einsum("da,ag->dg", weighted, share_per_target)                   # (D, G)
-    return (pressure, members.sum(axis=0),
-            weighted.T[:, :, None] * share_per_target[:, None, :])                   # (A, D, G)
+    # armed groups with lethality 0 count for nothing in the menace either (ODD 7.4)
+    aimed = np.einsum("da,ag->dg", fighting * (intent * (lethality > 0))[None, :],
+                      share_per_target)
+    return ArmedPressure(np.einsum("da,ag->dg", weighted, share_per_target),
+                         members.sum(axis=0),
+                         weighted.T[:, :, None] * share_per_target[:, None, :], fighting, aimed)
 
 
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
@@ -218,16 +232,6 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         below = np.maximum(q - 1, 0)
         k[rest] = np.where(special.pdtr(below, m) >= v, below, q)
     return k
-
-
-def menace(parts: np.ndarray, lethality: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    """Intent-weighted armed fighters aimed at each (district, group) per person of the cell:
-    the threat civilians see before anyone is killed (the security dilemma's input). ``parts``
-    are the armed groups' expected killings (armed groups, districts, groups), each its
-    fighters × intent × lethality."""
-    per_group = np.divide(parts, lethality[:, None, None], out=np.zeros_like(parts),
-                          where=lethality[:, None, None] > 0)
-    return per_group.sum(axis=0) / np.maximum(alive, 1.0)
 
 
 def refuges(violence: np.ndarray, neighbours: np.ndarray, margin: float = 0.0) -> np.ndarray:
@@ -347,24 +351,21 @@ class Violence(Module):
         self.protectors[:] = 0.0
         self.protectors_state[:] = 0.0
 
-    def stopped(self, mobilized: np.ndarray, alive: np.ndarray,
-                a: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+    def stopped(self, fighting: np.ndarray | None, alive: np.ndarray) -> np.ndarray:
         """Share of each perpetrator's killings stopped in each district this month, per
         (perpetrator, district): :func:`deterrence` of the protectors present — international
-        ones and the lawful part of the security forces — against the armed force there — armed
-        groups' members acting in the district, times their multiplier, and the complicit part
-        of the security forces. The state's forces and state-affiliated militias face the
-        protectors weighted by their efficacy against the state (``violence.state_efficacy``
-        for the consent-bound). ``a``: this month's :meth:`armed_arrays` (found when not given)."""
+        ones and the lawful part of the security forces — against the armed force there — the
+        armed groups' ``fighting`` (:class:`ArmedPressure`; None when no one is under arms) and
+        the complicit part of the security forces. The state's forces and state-affiliated
+        militias face the protectors weighted by their efficacy against the state
+        (``violence.state_efficacy`` for the consent-bound)."""
         model, p = self.model, self.p
-        a = self.armed_arrays() if a is None else a
         sec = model.brakes["security_sector"]
         spread = self.spread(alive)
         lawful = sec.protection * sec.forces * spread
         attackers = sec.perpetration * sec.forces * spread
-        if a is not None and mobilized.any():   # no one under arms: adds 0
-            attackers = attackers + (self.armed_force(mobilized, a).sum(axis=1)
-                                     * model.params.people_per_civilian)
+        if fighting is not None:
+            attackers = attackers + fighting.sum(axis=1) * model.params.people_per_civilian
         # against armed groups (row 0) and against the state's side (row 1), in one call
         versus = deterrence(np.array((self.protectors + lawful,
                                       self.protectors_state + p.state_efficacy * lawful)),
@@ -377,33 +378,25 @@ class Violence(Module):
         residents = alive.sum(axis=1)
         return residents / max(float(residents.sum()), 1.0)
 
-    def armed_force(self, mobilized: np.ndarray, a: tuple[np.ndarray, ...]) -> np.ndarray:
-        """Armed groups' members acting in each district, times their multiplier, per
-        (district, armed group) (simulated civilians; ``a``: :meth:`armed_arrays`)."""
-        base, share, multiplier = a[0], a[1], a[2]
-        acting = np.einsum("ij,ja->ia", self.reach, mobilized[:, base] * share[None, :])
-        return acting * multiplier[None, :]
-
-    def counterinsurgency(self, mobilized: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    def counterinsurgency(self, fighting: np.ndarray | None, alive: np.ndarray) -> np.ndarray:
         """Monthly probability that a mobilized civilian of each (district, group) is detained by
         the security forces' counter-insurgency (:func:`attrition`), per (district, group): only
         groups whose armed groups target the ruling group (the regime's threat) are hunted; the
         forces (capacity × forces, lawful and complicit) follow the people, the insurgents are
-        the members of those armed groups acting in the district, times their multiplier."""
+        the ``fighting`` (:class:`ArmedPressure`; None when no one is under arms) of those armed
+        groups in the district."""
         model = self.model
-        out = np.zeros(mobilized.shape)
-        a = self.armed_arrays()
-        if a is None or not mobilized.any():
+        out = np.zeros(alive.shape)
+        if fighting is None:
             return out
-        ruling = model.government.ruling
-        hunted = a[5][:, ruling] > 0                       # armed groups aimed at the regime
+        base, _, _, targets = self._armed_fixed
+        hunted = targets[:, model.government.ruling] > 0     # armed groups aimed at the regime
         if not hunted.any():
             return out
-        insurgents = (self.armed_force(mobilized, a)[:, hunted].sum(axis=1)
-                      * model.params.people_per_civilian)
+        insurgents = fighting[:, hunted].sum(axis=1) * model.params.people_per_civilian
         sec = model.brakes["security_sector"]
         forces = sec.capacity * sec.forces * self.spread(alive)
-        out[:, np.unique(a[0][hunted])] = attrition(forces, insurgents,
+        out[:, np.unique(base[hunted])] = attrition(forces, insurgents,
                                                     self.p.counterinsurgency)[:, None]
         return out
 
@@ -540,11 +533,13 @@ class Violence(Module):
         a = self.armed_arrays()
         expected = np.zeros(shape)
         parts = np.zeros((len(self.perpetrators), *shape))
+        fighting = None
         if a is not None and mobilized.any():
-            pressure, strength, parts[1:] = armed_pressure(mobilized, self.reach, *a)
-            expected += pressure
-            self.menace = menace(parts[1:], a[4], alive)
-            for group, s in zip(model.armed_groups, strength, strict=True):
+            armed = armed_pressure(mobilized, self.reach, *a)
+            expected += armed.pressure
+            parts[1:], fighting = armed.parts, armed.fighting
+            self.menace = armed.aimed / np.maximum(alive, 1.0)   # per person of the cell
+            for group, s in zip(model.armed_groups, armed.strength, strict=True):
                 group.strength = float(s)
         elif a is not None:
             # nobody is under arms: armed groups field no one, and their pressure and menace
@@ -569,7 +564,7 @@ class Violence(Module):
         self.international = float(self.protectors.sum())
         # no killing expected anywhere: nothing to stop, the parts stay exact zeros
         if expected.any():
-            parts *= 1.0 - self.stopped(mobilized, alive, a)[:, :, None]
+            parts *= 1.0 - self.stopped(fighting, alive)[:, :, None]
         before = float(expected.sum())
         expected = parts.sum(axis=0)
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
@@ -581,7 +576,7 @@ class Violence(Module):
         hunt = None
         if d.counterinsurgency > 0:
             civ.detained[civ.detained > 0] -= 1          # a month of detention served
-            hunt = self.counterinsurgency(mobilized, alive)
+            hunt = self.counterinsurgency(fighting, alive)
         rng = model.streams["violence"]
         u = rng.random(civ.n, dtype=np.float32)
         killing = bool(h.any())
