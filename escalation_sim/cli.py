@@ -195,6 +195,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="address to listen on (default: %(default)s, this machine only; "
                         "0.0.0.0 exposes the app to the network deliberately)")
     u.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
+    u.add_argument("--posterior", default="none", metavar="FILE|none",
+                   help="a posterior file (posterior.parquet of `calibrate`): each run draws "
+                        "one parameter set by weight from its seed; none (default): the "
+                        "scenario's declared values")
 
     d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
                                     "intervention catalogue)")
@@ -505,9 +509,19 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise UsageError("the trainer UI needs the optional 'ui' dependencies (missing: "
                          f"{', '.join(missing)}); install them with `uv sync --extra ui` "
                          "(or `pip install 'escalation-sim[ui]'`)")
-    from .ui.serve import APP, ENV, solara_command
+    from .ui.serve import APP, ENV, POSTERIOR_ENV, solara_command
 
     env = {**os.environ, **ENV}
+    env.pop(POSTERIOR_ENV, None)
+    if args.posterior != "none":   # checked here: the server only ever reads a good file
+        from .record.posterior import scenario_columns
+
+        posterior = _posterior(args.posterior)
+        if not scenario_columns(posterior):
+            raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
+                             "coefficients (links.*), which act on profiles (forecast), not "
+                             "on a trainer's scenario")
+        env[POSTERIOR_ENV] = str(Path(args.posterior).resolve())
     cmd = solara_command(APP, args.host, args.port)
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
           flush=True)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,14 +47,13 @@ UI_TIMEOUT = 60_000   # ms for anything the page shows after an action (run-to-m
 #                       the full suite's load once took over 30 s)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``escalation-sim ui`` on a free port of 127.0.0.1; yields (url, stderr path)."""
+@contextmanager
+def ui_server(logs: Path, *options: str):
+    """``escalation-sim ui [OPTIONS]`` on a free port of 127.0.0.1; yields (url, stderr path)."""
     port = free_port()
-    logs = tmp_path_factory.mktemp("ui-server")
     out, err = (logs / "stdout").open("wb"), (logs / "stderr").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "escalation_sim.cli", "ui", "--port", str(port)],
-                            stdout=out, stderr=err, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "escalation_sim.cli", "ui", "--port", str(port),
+                             *options], stdout=out, stderr=err, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         try:
@@ -65,6 +65,13 @@ def server(tmp_path_factory):
         stop(proc)
         out.close()
         err.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``escalation-sim ui`` on a free port of 127.0.0.1; yields (url, stderr path)."""
+    with ui_server(tmp_path_factory.mktemp("ui-server")) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -827,3 +834,26 @@ def test_map_zooms_and_keeps_its_view(server, browser):
         view_shot(tab, "19-map-zoomed-1920x1080")
     finally:
         ctx.close()
+
+
+def test_a_posterior_given_to_the_ui_shows_its_draw(context, tmp_path):
+    """``ui --posterior FILE`` (issue 13, part 4), through the command line and the server's
+    environment: the page says which parameter set the run drew and its value (the draw's
+    rule, other seeds and the export: tests/test_ui_session.py)."""
+    import numpy as np
+
+    from escalation_sim.record.posterior import draw_seed, read_posterior, write_posterior
+
+    path = tmp_path / "posterior.parquet"
+    write_posterior(path, ["violence.state_orders"], np.array([[0.1], [0.4], [0.9]]),
+                    np.array([0.3, 0.3, 0.4]), {"note": "test"})
+    j = read_posterior(path).draw(draw_seed(0, 0))   # the first page's run: seed 0
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with ui_server(logs, "--posterior", str(path)) as (url, _):
+        tab = Tab(context, url)
+        note = tab.page.locator(".posterior-note")
+        note.wait_for()
+        assert (f"set {j + 1} of 3, by weight, from the seed — violence.state_orders = "
+                f"{[0.1, 0.4, 0.9][j]:.3g}") in note.inner_text()
+        tab.shot("posterior-note")

@@ -681,3 +681,73 @@ def test_a_step_renders_only_what_it_changes(default, monkeypatch):
         open_fold("Institutions")
         assert fields() > shown + 10   # now they are there
         rc.close()
+
+
+def test_a_posterior_draws_the_trainers_coefficients_from_the_seed(default, tmp_path,
+                                                                      monkeypatch, capsys):
+    """Issue 13, part 4: ``ui --posterior FILE`` makes each run draw a parameter set by weight
+    from its seed (run 0 of a batch so seeded); the run holds the drawn values, so its export
+    reproduces it; the page says which set; an edit of a drawn field is refused; and the
+    command line refuses a bad file before any server starts."""
+    pytest.importorskip("ipyvuetify")
+    import solara
+    import solara.lab
+    import solara.widgets
+    from solara.server import kernel_context
+
+    from escalation_sim.cli import main
+    from escalation_sim.record.posterior import draw_seed, read_posterior, write_posterior
+    from escalation_sim.ui import app, rooms
+    from escalation_sim.ui.serve import POSTERIOR_ENV
+
+    path = tmp_path / "posterior.parquet"
+    write_posterior(path, ["violence.state_orders"], np.array([[0.1], [0.4], [0.9]]),
+                    np.array([0.3, 0.3, 0.4]), {"note": "test"})
+    monkeypatch.setenv(POSTERIOR_ENV, str(path))
+    app._read_posterior.cache_clear()
+    posterior = read_posterior(path)
+    taken = {}
+    for seed in range(12):
+        s = app.drawn(default, seed)
+        taken[seed] = s.violence.state_orders
+        assert taken[seed] == posterior.values[posterior.draw(draw_seed(seed, 0)), 0]
+    assert len(set(taken.values())) == 3   # twelve seeds draw every set (weights 0.3-0.4)
+    assert app.fitted_edits({"violence.state_orders": 0.5}) == ["violence.state_orders"]
+    assert app.fitted_edits({"government.inclusiveness": 0.5}) == []
+
+    seed = next(k for k, v in taken.items() if v != default.violence.state_orders)
+    session = Session(app.drawn(default, seed), seed)
+    session.run_to(36)
+    exported = tmp_path / "exported.toml"
+    exported.write_text(scenario_toml(session.full_scenario(), header="test"))
+    loaded = load_scenario(exported)   # no posterior needed to replay it
+    assert loaded.violence.state_orders == taken[seed]
+    fresh = EscalationModel(loaded, seed, loaded.policies[TRAINER]).run(36)
+    assert np.array_equal(fresh.series[:37], session.model.series[:37], equal_nan=True)
+    plain = EscalationModel(default, seed).run(36)   # the draw changed the run
+    assert not np.array_equal(plain.series[:37], session.model.series[:37], equal_nan=True)
+
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)
+    with kernel_context.create_dummy_context():
+        run = rooms.create(session, "default")
+        _, rc = solara.render(app.SetupPanel(run, False, session.scenario), handle_error=False)
+        notes = [w for w in rc.find(solara.widgets.HTML).widgets
+                 if "posterior-note" in w.attributes.get("class", "")]
+        assert notes, "the setup panel says the coefficients are drawn"
+        rc.close()
+    text = app.drawn_note(session.scenario, seed)
+    assert "posterior.parquet" in text and f"`violence.state_orders` = {taken[seed]:.3g}" in text
+    assert f"set {posterior.draw(draw_seed(seed, 0)) + 1} of 3" in text
+
+    monkeypatch.delenv(POSTERIOR_ENV)
+    app._read_posterior.cache_clear()
+    assert app.drawn(default, seed) is default and app.drawn_note(default, seed) == ""
+    capsys.readouterr()
+    assert main(["ui", "--posterior", str(tmp_path / "missing.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.parquet" in err and "Traceback" not in err
+    links = tmp_path / "links.parquet"
+    write_posterior(links, ["links.complicity_killings"], np.array([[1.0]]), np.array([1.0]),
+                    {"note": "test"})
+    assert main(["ui", "--posterior", str(links)]) == 2
+    assert "only profile link" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from ..scenario import available
 from ..stages import Stage
 from . import figures, rooms, story
 from .rooms import Branch, Run
+from .serve import POSTERIOR_ENV
 from .session import EVENT_KINDS, TRAINER, Session, fork, intervention_facts
 from .uploads import editable_fields, key_fields, load_shipped, load_upload, with_overrides
 
@@ -116,6 +118,56 @@ def plain(text: str) -> str:
 
 def _scenario(name: str, uploaded):
     return uploaded if name == UPLOADED and uploaded is not None else load_shipped(name)
+
+
+def posterior():
+    """The posterior of ``escalation-sim ui --posterior FILE`` (the file the command line
+    checked and named in :data:`~.serve.POSTERIOR_ENV`), or None: the declared values."""
+    return _read_posterior(os.environ.get(POSTERIOR_ENV, ""))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_posterior(path: str):
+    from ..record.posterior import read_posterior
+
+    return read_posterior(path) if path else None
+
+
+def drawn(scenario: Scenario, seed: int) -> Scenario:
+    """``scenario`` as a run seeded ``seed`` takes it: with the coefficients of the parameter
+    set it draws from the posterior, if the UI was started with one (the run, and the scenario
+    it exports, then hold the drawn values)."""
+    p = posterior()
+    if p is None:
+        return scenario
+    from ..record.posterior import drawn_scenario
+
+    return drawn_scenario(p, scenario, seed)[0]
+
+
+def fitted_edits(edits: dict) -> list[str]:
+    """The parameter edits of fields the posterior draws (refused: each run takes its draw)."""
+    p = posterior()
+    if p is None:
+        return []
+    from ..record.posterior import clashes
+
+    return clashes(p, [f"{k}={v!r}" for k, v in edits.items()])
+
+
+def drawn_note(scenario: Scenario, seed: int) -> str:
+    """What the page says of the drawn parameter set (empty without a posterior)."""
+    p = posterior()
+    if p is None:
+        return ""
+    from ..record.posterior import draw_seed, scenario_columns
+    from ..scenario import flatten
+
+    values = flatten(scenario.model_dump())
+    shown = ", ".join(f"`{n}` = {values[n]:.3g}" for n in scenario_columns(p))
+    return (f"**Coefficients drawn from the posterior** `{os.path.basename(p.source)}`: set "
+            f"{p.draw(draw_seed(seed, 0)) + 1} of {len(p)}, by weight, from the seed — {shown}. "
+            "Another seed draws another set; the run's figures are the model's under it.")
 
 
 # ---- colours that read on a projector --------------------------------------------------------
@@ -807,6 +859,11 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
         try:
             source = _scenario(scenario_name.value, uploaded.value)
             scenario = with_overrides(source, edits.value, source.name)
+            clash = fitted_edits(edits.value)
+            if clash:
+                raise InputError(source.name, [(f, "drawn from the posterior each run: it "
+                                                   "cannot be set here") for f in clash])
+            scenario = drawn(scenario, seed.value)
         except InputError as e:
             run.error = str(e)
             changed()
@@ -849,6 +906,9 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
     solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick,
                   disabled=busy)
     Md(f"**{plain(shown.title or shown.name)}**")
+    note = drawn_note(shown, run.session.seed)
+    if note:
+        Md(note, classes=("posterior-note",))
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
     solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
@@ -895,7 +955,7 @@ def use_run(router) -> tuple[Run | None, bool]:
             return rooms.find_room(query["room"]), True
         names = available()
         name = "default" if "default" in names else names[0]
-        return rooms.create(Session(load_shipped(name), 0), name), False
+        return rooms.create(Session(drawn(load_shipped(name), 0), 0), name), False
 
     return solara.use_memo(find, [])
 

@@ -20,6 +20,9 @@ ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": 
        "SOLARA_THEME_TITLE": "escalation-sim trainer"}
 """Environment for the server (added to the caller's): no telemetry, no "runs on Solara" badge
 over the page's content, the app's own title."""
+POSTERIOR_ENV = "ESCALATION_SIM_POSTERIOR"
+"""Environment variable naming the posterior file of ``escalation-sim ui --posterior`` (set by
+the command line after checking the file; no browser ever names a path)."""
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-proxy-server"]
