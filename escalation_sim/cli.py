@@ -513,14 +513,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = {**os.environ, **ENV}
     env.pop(POSTERIOR_ENV, None)
-    if args.posterior != "none":   # checked here: the server only ever reads a good file
-        from .record.posterior import scenario_columns
-
-        posterior = _posterior(args.posterior)
-        if not scenario_columns(posterior):
-            raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
-                             "coefficients (links.*), which act on profiles (forecast), not "
-                             "on a trainer's scenario")
+    if _scenario_posterior(args.posterior) is not None:   # checked before the server starts
         env[POSTERIOR_ENV] = str(Path(args.posterior).resolve())
     cmd = solara_command(APP, args.host, args.port)
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
@@ -802,19 +795,29 @@ def _posterior(value: str):
     return read_posterior(value)
 
 
+def _scenario_posterior(value: str):
+    """``--posterior FILE`` for a named scenario (``ensemble``, ``compare``, ``ui``): the
+    checked posterior, refused if it fits only link coefficients; ``none``: None."""
+    posterior = _posterior(value)
+    if posterior is not None:
+        from .record.posterior import scenario_columns
+
+        if not scenario_columns(posterior):
+            raise UsageError(f"--posterior {value}: it fits only profile link coefficients "
+                             "(links.*), which act on profiles (forecast), not on a named "
+                             "scenario")
+    return posterior
+
+
 def _drawn(args: argparse.Namespace, runs: int):
     """``(posterior, one scenario per run, the parameter set each run drew)`` for
     ``ensemble``/``compare --posterior``, or ``(None, None, None)``; a posterior with only link
     coefficients is refused (they act on profiles only)."""
-    posterior = _posterior(args.posterior)
+    posterior = _scenario_posterior(args.posterior)
     if posterior is None:
         return None, None, None
-    from .record.posterior import drawn_scenarios, draws, scenario_columns
+    from .record.posterior import drawn_scenarios, draws
 
-    if not scenario_columns(posterior):
-        raise UsageError(f"--posterior {args.posterior}: it fits only profile link "
-                         "coefficients (links.*), which act on profiles (forecast), not on a "
-                         "named scenario")
     try:
         return (posterior, drawn_scenarios(posterior, args.scenario, args.overrides, args.seed,
                                            runs), draws(posterior, args.seed, runs))

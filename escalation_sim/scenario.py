@@ -274,6 +274,15 @@ def validate(data: dict[str, Any], source: str) -> Scenario:
     return scenario
 
 
+def with_assignments(scenario: Scenario, assignments: Sequence[str], source: str) -> Scenario:
+    """``scenario`` with ``PATH=VALUE`` assignments (the form of ``--set``), validated; any
+    problem is an :class:`InputError` of ``source``."""
+    data = scenario.model_dump()
+    for assignment in assignments:
+        apply_override(data, assignment)
+    return validate(data, source)
+
+
 BYTES_PER_CIVILIAN = 56
 """Peak bytes per civilian while a model is built, apart from the network (arrays and sorting
 temporaries); with :data:`BYTES_PER_TIE` it reproduces the 456 B per civilian measured at the

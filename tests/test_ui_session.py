@@ -685,63 +685,98 @@ def test_a_step_renders_only_what_it_changes(default, monkeypatch):
 
 def test_a_posterior_draws_the_trainers_coefficients_from_the_seed(default, tmp_path,
                                                                       monkeypatch, capsys):
-    """Issue 13, part 4: ``ui --posterior FILE`` makes each run draw a parameter set by weight
-    from its seed (run 0 of a batch so seeded); the run holds the drawn values, so its export
-    reproduces it; the page says which set; an edit of a drawn field is refused; and the
-    command line refuses a bad file before any server starts."""
+    """Issue 13, part 4: ``ui --posterior FILE`` makes each run take the parameter set that
+    run 0 of ``ensemble --seed S --posterior FILE`` draws, on the first page and on Reset; the
+    run holds the drawn values, so its export replays it; the page says which set and leaves
+    the drawn fields out of the parameter panel; a set that makes the scenario invalid leaves
+    the declared values and says why (by file name, no server path); and the command line
+    refuses a bad file before any server starts."""
     pytest.importorskip("ipyvuetify")
+    import ipyvuetify
+    import ipywidgets
     import solara
     import solara.lab
-    import solara.widgets
     from solara.server import kernel_context
 
     from escalation_sim.cli import main
-    from escalation_sim.record.posterior import draw_seed, read_posterior, write_posterior
-    from escalation_sim.ui import app, rooms
+    from escalation_sim.record.posterior import drawn_scenarios, read_posterior, write_posterior
+    from escalation_sim.ui import app
     from escalation_sim.ui.serve import POSTERIOR_ENV
 
+    def use(path):
+        monkeypatch.setenv(POSTERIOR_ENV, str(path))
+        app._read_posterior.cache_clear()
+
     path = tmp_path / "posterior.parquet"
-    write_posterior(path, ["violence.state_orders"], np.array([[0.1], [0.4], [0.9]]),
+    write_posterior(path, ["violence.state_orders", "government.will_rate"],
+                    np.array([[0.1, 0.02], [0.4, 0.05], [0.9, 0.2]]),
                     np.array([0.3, 0.3, 0.4]), {"note": "test"})
-    monkeypatch.setenv(POSTERIOR_ENV, str(path))
-    app._read_posterior.cache_clear()
+    use(path)
     posterior = read_posterior(path)
     taken = {}
-    for seed in range(12):
-        s = app.drawn(default, seed)
-        taken[seed] = s.violence.state_orders
-        assert taken[seed] == posterior.values[posterior.draw(draw_seed(seed, 0)), 0]
+    for seed in range(12):   # the same sets as ensemble's run 0, in two scenarios
+        for name in ("default", "state_perpetrator"):
+            scenario, j = app.drawn(load_scenario(name), seed)
+            assert scenario == drawn_scenarios(posterior, name, [], seed, 1)[0]
+        taken[seed] = j
     assert len(set(taken.values())) == 3   # twelve seeds draw every set (weights 0.3-0.4)
-    assert app.fitted_edits({"violence.state_orders": 0.5}) == ["violence.state_orders"]
-    assert app.fitted_edits({"government.inclusiveness": 0.5}) == []
+    assert app.drawn_fields() == ("violence.state_orders", "government.will_rate")
 
-    seed = next(k for k, v in taken.items() if v != default.violence.state_orders)
-    session = Session(app.drawn(default, seed), seed)
+    run = app.new_run("default")   # the first page: seed 0
+    assert run.drawn == taken[0] and run.error == ""
+    assert run.session.scenario.violence.state_orders == posterior.values[taken[0], 0]
+    seed = next(k for k, j in taken.items() if j != taken[0])
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)
+    with kernel_context.create_dummy_context():
+        root, rc = solara.render(app.SetupPanel(run, False, run.session.scenario),
+                                 handle_error=False)
+        note = [w for w in rc.find(ipyvuetify.Html).widgets
+                if "posterior-note" in (getattr(w, "class_", "") or "")]
+        assert note and f"set {taken[0] + 1} of 3" in str(note[0].children)
+
+        def widgets(w):   # every widget within ``w``
+            yield w
+            for child in getattr(w, "children", None) or ():
+                if isinstance(child, ipywidgets.Widget):
+                    yield from widgets(child)
+
+        for summary in ("Advanced", "Government"):   # as clicks in the browser open them
+            next(w for w in widgets(root) if isinstance(w, ipyvuetify.ExpansionPanels)
+                 and w.children[0].children[0].children == [summary]).v_model = 0
+        labels = [w.label for w in widgets(root) if isinstance(w, ipyvuetify.TextField)]
+        assert any(x.startswith("will_pressure ") for x in labels)   # the section is open
+        assert not any(x.startswith("will_rate ") for x in labels)   # a drawn field: left out
+        rc.find(ipyvuetify.TextField, label="Seed (applies on Reset)").widget.v_model = seed
+        reset = next(w for w in rc.find(ipyvuetify.Btn).widgets if "Reset" in w.children)
+        reset.fire_event("click", {})
+        if run.thread is not None:
+            run.thread.join(60)
+        rc.close()
+    assert run.session.seed == seed and run.drawn == taken[seed] and run.error == ""
+    assert run.session.scenario == drawn_scenarios(posterior, "default", [], seed, 1)[0]
+
+    session = run.session
     session.run_to(36)
     exported = tmp_path / "exported.toml"
     exported.write_text(scenario_toml(session.full_scenario(), header="test"))
     loaded = load_scenario(exported)   # no posterior needed to replay it
-    assert loaded.violence.state_orders == taken[seed]
     fresh = EscalationModel(loaded, seed, loaded.policies[TRAINER]).run(36)
     assert np.array_equal(fresh.series[:37], session.model.series[:37], equal_nan=True)
     plain = EscalationModel(default, seed).run(36)   # the draw changed the run
     assert not np.array_equal(plain.series[:37], session.model.series[:37], equal_nan=True)
 
-    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)
-    with kernel_context.create_dummy_context():
-        run = rooms.create(session, "default")
-        _, rc = solara.render(app.SetupPanel(run, False, session.scenario), handle_error=False)
-        notes = [w for w in rc.find(solara.widgets.HTML).widgets
-                 if "posterior-note" in w.attributes.get("class", "")]
-        assert notes, "the setup panel says the coefficients are drawn"
-        rc.close()
-    text = app.drawn_note(session.scenario, seed)
-    assert "posterior.parquet" in text and f"`violence.state_orders` = {taken[seed]:.3g}" in text
-    assert f"set {posterior.draw(draw_seed(seed, 0)) + 1} of 3" in text
+    bad = tmp_path / "bad.parquet"   # within its bounds, above exhaustion_start (1,000)
+    write_posterior(bad, ["violence.exhaustion_stop"], np.array([[5000.0]]), np.array([1.0]),
+                    {"note": "test"})
+    use(bad)
+    run = app.new_run("default")
+    assert run.drawn is None and run.session.scenario == default
+    assert "bad.parquet" in run.error and "row 1" in run.error
+    assert "exhaustion_stop" in run.error and str(tmp_path) not in run.error
 
     monkeypatch.delenv(POSTERIOR_ENV)
     app._read_posterior.cache_clear()
-    assert app.drawn(default, seed) is default and app.drawn_note(default, seed) == ""
+    assert app.drawn(default, seed) == (default, None) and app.drawn_fields() == ()
     capsys.readouterr()
     assert main(["ui", "--posterior", str(tmp_path / "missing.parquet")]) == 2
     err = capsys.readouterr().err

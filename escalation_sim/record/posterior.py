@@ -192,17 +192,15 @@ def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], s
 
 def drawn_scenario(posterior: Posterior, scenario: Scenario, seed: int) -> tuple[Scenario, int]:
     """``scenario`` with the scenario coefficients of the parameter set that a run seeded
-    ``seed`` draws (the draw of run 0 of a batch seeded ``seed``), and that set's index: the
-    trainer's run, whose exported scenario then holds the drawn values. Link coefficients act on
-    profiles only and are left out, as in :func:`drawn_scenarios`."""
-    from ..scenario import apply_override, validate
+    ``seed`` draws (the draw of run 0 of a batch seeded ``seed``: the same set, not the same
+    run), and that set's index. The trainer's run: its exported scenario then holds the drawn
+    values. Link coefficients act on profiles only and are left out, as in
+    :func:`drawn_scenarios`."""
+    from ..scenario import with_assignments
 
-    j = posterior.draw(draw_seed(seed, 0))
-    data = scenario.model_dump()
-    for assignment in split(posterior.parameters(j))[1]:
-        apply_override(data, assignment)
+    j = draws(posterior, seed, 1)[0]
     try:
-        return validate(data, scenario.name), j
+        return with_assignments(scenario, split(posterior.parameters(j))[1], scenario.name), j
     except InputError as e:
         raise posterior.error(j, e) from None
 

@@ -122,52 +122,78 @@ def _scenario(name: str, uploaded):
 
 def posterior():
     """The posterior of ``escalation-sim ui --posterior FILE`` (the file the command line
-    checked and named in :data:`~.serve.POSTERIOR_ENV`), or None: the declared values."""
+    checked and named in :data:`~.serve.POSTERIOR_ENV`), or None: the declared values. Read
+    at the first page and kept for the server's life; called by its file name only, so that
+    no message on the page shows a path of the server. A file gone bad since the command
+    line checked it is an :class:`InputError`."""
     return _read_posterior(os.environ.get(POSTERIOR_ENV, ""))
 
 
 @functools.lru_cache(maxsize=2)
 def _read_posterior(path: str):
+    from dataclasses import replace
+
     from ..record.posterior import read_posterior
 
-    return read_posterior(path) if path else None
+    if not path:
+        return None
+    name = os.path.basename(path)
+    try:
+        return replace(read_posterior(path), source=name)
+    except InputError as e:
+        raise InputError(name, e.problems) from None
 
 
-def drawn(scenario: Scenario, seed: int) -> Scenario:
-    """``scenario`` as a run seeded ``seed`` takes it: with the coefficients of the parameter
-    set it draws from the posterior, if the UI was started with one (the run, and the scenario
-    it exports, then hold the drawn values)."""
+def drawn(scenario: Scenario, seed: int) -> tuple[Scenario, int | None]:
+    """``scenario`` as a run seeded ``seed`` takes it, and the parameter set it drew: with a
+    posterior, the coefficients of that set (the run, and the scenario it exports, then hold
+    the drawn values); without, the scenario itself and None. A set that makes the scenario
+    invalid is an :class:`InputError` naming the posterior's row and the field."""
     p = posterior()
     if p is None:
-        return scenario
+        return scenario, None
     from ..record.posterior import drawn_scenario
 
-    return drawn_scenario(p, scenario, seed)[0]
+    return drawn_scenario(p, scenario, seed)
 
 
-def fitted_edits(edits: dict) -> list[str]:
-    """The parameter edits of fields the posterior draws (refused: each run takes its draw)."""
-    p = posterior()
+def drawn_fields() -> tuple[str, ...]:
+    """The scenario fields a run draws from the posterior (none without one): the parameter
+    panel leaves them out, since each run takes its draw."""
+    try:
+        p = posterior()
+    except InputError:
+        return ()
     if p is None:
-        return []
-    from ..record.posterior import clashes
+        return ()
+    from ..record.posterior import scenario_columns
 
-    return clashes(p, [f"{k}={v!r}" for k, v in edits.items()])
+    return tuple(scenario_columns(p))
 
 
-def drawn_note(scenario: Scenario, seed: int) -> str:
-    """What the page says of the drawn parameter set (empty without a posterior)."""
-    p = posterior()
-    if p is None:
+def drawn_note(scenario: Scenario, j: int | None) -> str:
+    """What the page and the export say of the run's parameter set ``j`` (empty: none)."""
+    if j is None:
         return ""
-    from ..record.posterior import draw_seed, scenario_columns
-    from ..scenario import flatten
+    p = posterior()
+    return (f"Coefficients drawn from the posterior {p.source}: set {j + 1} of {len(p)}, by "
+            "weight, from the seed — " + ", ".join(
+                f"{n} = {functools.reduce(getattr, n.split('.'), scenario):.3g}"
+                for n in drawn_fields()) + ".")
 
-    values = flatten(scenario.model_dump())
-    shown = ", ".join(f"`{n}` = {values[n]:.3g}" for n in scenario_columns(p))
-    return (f"**Coefficients drawn from the posterior** `{os.path.basename(p.source)}`: set "
-            f"{p.draw(draw_seed(seed, 0)) + 1} of {len(p)}, by weight, from the seed — {shown}. "
-            "Another seed draws another set; the run's figures are the model's under it.")
+
+def new_run(name: str) -> Run:
+    """A new page's run: seed 0 of the shipped scenario ``name``, with its draw from the
+    posterior; if that fails, the declared values, and the page says why."""
+    scenario = load_shipped(name)
+    try:
+        scenario, j = drawn(scenario, 0)
+        error = ""
+    except InputError as e:
+        j, error = None, f"{e} The run uses the scenario's declared values."
+    run = rooms.create(Session(scenario, 0), name)
+    run.drawn, run.error = j, error
+    return run
 
 
 # ---- colours that read on a projector --------------------------------------------------------
@@ -756,7 +782,9 @@ def pdf(fig) -> bytes:
 
 @solara.component
 @locked
-def ExportPanel(session: Session, plot_png_of, version: int):
+def ExportPanel(session: Session, plot_png_of, version: int, origin: str = ""):
+    """The run's files; ``origin``: where its coefficients came from (a posterior's draw),
+    said in the scenario file's header."""
     s = session
     base = f"{s.scenario.name}-seed{s.seed}-month{s.month}"
     Md("The scenario file holds the injects (events in `events.scheduled`, interventions in "
@@ -766,7 +794,8 @@ def ExportPanel(session: Session, plot_png_of, version: int):
         solara.FileDownload(lambda: scenario_toml(s.full_scenario(), header=(
             f"Exported by the escalation-sim trainer at month {s.month}.\n"
             f"Reproduce: escalation-sim run FILE --seed {s.seed} --policy {TRAINER}\n"
-            f"{CAVEAT}")), filename=f"{base}.toml", label="Scenario + injects (TOML)")
+            + (f"{origin}\n" if origin else "") + CAVEAT)),
+            filename=f"{base}.toml", label="Scenario + injects (TOML)")
         solara.FileDownload(lambda: timeseries_bytes(s.model, "csv"),
                             filename=f"{base}-timeseries.csv", label="Time series (CSV)")
         solara.FileDownload(lambda: timeseries_bytes(s.model, "parquet"),
@@ -779,12 +808,17 @@ def ExportPanel(session: Session, plot_png_of, version: int):
 
 
 @solara.component
-def ParameterPanel(scenario, edits: solara.Reactive):
+def ParameterPanel(scenario, edits: solara.Reactive, drawn: tuple[str, ...] = ()):
     """The scenario's key parameters (its ``key_parameters``: the few that matter for its
     brief) as sliders, the rest by section under "Advanced", each with its unit, meaning and
-    source on the page; edits apply on Reset."""
-    fields = solara.use_memo(lambda: editable_fields(scenario, PARAMETER_SECTIONS), [scenario])
-    keys = solara.use_memo(lambda: key_fields(scenario), [scenario])
+    source on the page; edits apply on Reset. Fields in ``drawn`` (from the posterior: each
+    run takes its draw) are left out."""
+    def editable():
+        return {section: [f for f in items if f[0] not in drawn]
+                for section, items in editable_fields(scenario, PARAMETER_SECTIONS).items()}
+    fields = solara.use_memo(editable, [scenario, drawn])
+    keys = solara.use_memo(lambda: [f for f in key_fields(scenario) if f[0] not in drawn],
+                           [scenario, drawn])
 
     def setter(path, value):
         def set_value(v):
@@ -858,12 +892,7 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
         cancel_work(run)   # Play, or an earlier build
         try:
             source = _scenario(scenario_name.value, uploaded.value)
-            scenario = with_overrides(source, edits.value, source.name)
-            clash = fitted_edits(edits.value)
-            if clash:
-                raise InputError(source.name, [(f, "drawn from the posterior each run: it "
-                                                   "cannot be set here") for f in clash])
-            scenario = drawn(scenario, seed.value)
+            scenario, j = drawn(with_overrides(source, edits.value, source.name), seed.value)
         except InputError as e:
             run.error = str(e)
             changed()
@@ -877,6 +906,7 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
                     return
                 run.session.take(fresh)
                 run.scenario_name, run.uploaded, run.edits = choice[:3]
+                run.drawn = j
                 run.branch = run.paused = None
             rooms.trim()   # a larger population may push older runs out
 
@@ -906,15 +936,16 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
     solara.Select("Scenario", values=choices, value=scenario_name.value, on_value=pick,
                   disabled=busy)
     Md(f"**{plain(shown.title or shown.name)}**")
-    note = drawn_note(shown, run.session.seed)
+    note = drawn_note(shown, run.drawn)
     if note:
-        Md(note, classes=("posterior-note",))
+        with solara.Details("Coefficients drawn from the posterior", expand=True):
+            solara.Text(note, classes=["posterior-note"])
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
     solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
     solara.Button("Reset", on_click=reset, color="primary", icon_name="mdi-restart",
                   disabled=busy)
-    ParameterPanel(base, edits)
+    ParameterPanel(base, edits, drawn_fields())
     Md("**Upload a scenario** (TOML; validated like the command line)")
     widgets.FileUpload.element(accept=".toml", multiple=False, description="Upload .toml",
                                on_value=on_upload)
@@ -955,7 +986,7 @@ def use_run(router) -> tuple[Run | None, bool]:
             return rooms.find_room(query["room"]), True
         names = available()
         name = "default" if "default" in names else names[0]
-        return rooms.create(Session(drawn(load_shipped(name), 0), 0), name), False
+        return new_run(name), False
 
     return solara.use_memo(find, [])
 
@@ -1054,7 +1085,8 @@ def RunPage(run: Run, truth: bool):
                         solara.HTML("div", log_html(s, truth).replace('id="event-log"',
                                                                       'id="event-log-tab"'))
                     elif name == "Export":
-                        ExportPanel(s, lambda: figures.LivePlot(s).png(s), version)
+                        ExportPanel(s, lambda: figures.LivePlot(s).png(s), version,
+                                    drawn_note(s.scenario, run.drawn))
                     elif name == "Setup":
                         if on_projector:
                             SetupPanel(run, bool(run.busy), s.scenario)

@@ -52,6 +52,7 @@ class Run:
     room: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     uploaded: Scenario | None = None
     edits: dict[str, Any] = field(default_factory=dict)
+    drawn: int | None = None                # the posterior's parameter set the run took
     branch: Branch | None = None
     paused: tuple[int, str] | None = None   # (month, why): shown only while still at that month
     busy: str = ""                          # long work in progress, said in words

@@ -19,13 +19,13 @@ from pydantic import BaseModel
 from ..errors import InputError
 from ..params import Scenario
 from ..scenario import (
-    apply_override,
     load_scenario,
     merge,
     parse_toml,
     read_scenario,
     shipped,
     validate,
+    with_assignments,
 )
 
 MAX_BYTES = 1_000_000
@@ -87,10 +87,8 @@ def with_overrides(scenario: Scenario, values: dict[str, Any], source: str) -> S
     """``scenario`` with fields set by dotted path (the trainer's parameter edits)."""
     if not values:
         return scenario
-    data = scenario.model_dump()
-    for path, value in values.items():
-        apply_override(data, f"{path}={value!r}")
-    return validate(data, f"{source} (with the parameters set here)")
+    return with_assignments(scenario, [f"{path}={value!r}" for path, value in values.items()],
+                            f"{source} (with the parameters set here)")
 
 
 def describe(obj: BaseModel, name: str, path: str) -> tuple:
