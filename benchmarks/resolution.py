@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 
 import numpy as np
@@ -77,7 +78,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--json-out", metavar="PATH",
+                    help="also write the JSON here (rewritten after each scenario) and print "
+                         "the table")
     args = ap.parse_args()
     table = []
     for name in args.scenarios:
@@ -88,6 +92,10 @@ def main() -> None:
             outcomes = run_ensemble(scenario, args.runs, seed=args.seed, workers=args.workers)
             per_level[n] = (measures(outcomes, scenario.run.population),
                             time.perf_counter() - start)
+            values, seconds = per_level[n]
+            print(f"{name}, n = {n:,}: {seconds:.0f} s wall, {seconds / args.runs:.2f} s/run; "
+                  + ", ".join(f"{m} {x.mean():.3g}" for m, x in values.items()),
+                  file=sys.stderr, flush=True)
         finest = per_level[args.levels[-1]][0]
         for n in args.levels:
             values, seconds = per_level[n]
@@ -100,6 +108,9 @@ def main() -> None:
                               "difference": d, "difference_low": dlow,
                               "difference_high": dhigh,
                               "agrees": bool(dlow <= 0 <= dhigh), "seconds": seconds})
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump(table, f, indent=1)
     if args.json:
         print(json.dumps(table, indent=1))
         return
@@ -118,8 +129,8 @@ def main() -> None:
             print(f"| {name} | {measure} | " + " | ".join(cells) + f" | {agree} |")
     for name in args.scenarios:
         secs = {r["n_civilians"]: r["seconds"] for r in table if r["scenario"] == name}
-        print(f"{name}: seconds per level " + ", ".join(f"{n:,}: {s:.0f}"
-                                                        for n, s in secs.items()))
+        print(f"{name}: wall seconds per level (per run) "
+              + ", ".join(f"{n:,}: {s:.0f} ({s / args.runs:.2f})" for n, s in secs.items()))
 
 
 if __name__ == "__main__":
