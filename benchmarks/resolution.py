@@ -1,6 +1,6 @@
 """Does the model's answer depend on how many simulated civilians stand for the population?
 
-    uv run python benchmarks/resolution.py                      # the README's table
+    nice -n 10 uv run python benchmarks/resolution.py --workers 1   # the README's table
     uv run python benchmarks/resolution.py --runs 100 --scenarios default --levels 10000 30000
 
 For each scenario, ``--runs`` runs at each resolution (``run.n_civilians``; the population, and
@@ -9,8 +9,11 @@ every level. It reports P(mass-killing onset), P(stage >= 2), P(stage 3) and dea
 people, each with its 95 % interval, and whether each level agrees with the last (the finest):
 the 95 % interval of the difference covers zero (Newcombe's hybrid score interval for the
 proportions, Welch's t interval for the means). With four measures per scenario and level, about
-one comparison in twenty disagrees by chance when the model is resolution-free. Results are the
-model's, not forecasts.
+one comparison in twenty disagrees by chance when the model is resolution-free. Levels share
+their ensemble seeds (so each seed's coups and shocks) but are compared as independent samples,
+which is conservative. Progress (wall seconds per level and per run) goes to stderr;
+``--json-out PATH`` saves the JSON as well as printing the table. Results are the model's, not
+forecasts.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from escalation_sim import load_scenario
 from escalation_sim.outcomes import wilson
 from escalation_sim.runner import run_ensemble
 
-SCENARIOS = ("default", "state_perpetrator", "violent_extremism")
-LEVELS = (10_000, 100_000)
+SCENARIOS = ("default", "state_perpetrator", "post_agreement")
+LEVELS = (5_000, 10_000, 100_000)
 
 
 def measures(outcomes, population: float) -> dict[str, np.ndarray]:
