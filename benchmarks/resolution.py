@@ -10,8 +10,9 @@ people, each with its 95 % interval, and whether each level agrees with the last
 the 95 % interval of the difference covers zero (Newcombe's hybrid score interval for the
 proportions, Welch's t interval for the means). With four measures per scenario and level, about
 one comparison in twenty disagrees by chance when the model is resolution-free. Levels share
-their ensemble seeds (so each seed's coups and shocks) but are compared as independent samples,
-which is conservative. Progress (wall seconds per level and per run) goes to stderr;
+their ensemble seeds (so each seed's coups and shocks) but are compared as independent samples:
+the intervals of the differences are wider than a paired comparison's, so a small effect of
+the resolution is easier to miss, not to find. Progress (wall seconds per level and per run) goes to stderr;
 ``--json-out PATH`` saves the JSON as well as printing the table. Results are the model's, not
 forecasts.
 """
