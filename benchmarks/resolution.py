@@ -12,9 +12,9 @@ proportions, Welch's t interval for the means). With four measures per scenario 
 one comparison in twenty disagrees by chance when the model is resolution-free. Levels share
 their ensemble seeds (so each seed's coups and shocks) but are compared as independent samples:
 the intervals of the differences are wider than a paired comparison's, so a small effect of
-the resolution is easier to miss, not to find. Progress (wall seconds per level and per run) goes to stderr;
-``--json-out PATH`` saves the JSON as well as printing the table. Results are the model's, not
-forecasts.
+the resolution is easier to miss, not to find. Progress (wall seconds per level and per run)
+goes to stderr; ``--json-out PATH`` saves the JSON as well as printing the table. Results are
+the model's, not forecasts.
 """
 
 from __future__ import annotations
