@@ -757,6 +757,13 @@ def test_a_posterior_draws_the_trainers_coefficients_from_the_seed(default, tmp_
 
     session = run.session
     session.run_to(36)
+    with kernel_context.create_dummy_context():   # the summary slide names the draw, both views
+        for truth in (True, False):
+            _, rc = solara.render(app.SummaryPanel(run, truth, 0), handle_error=False)
+            slide = str([w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                         if (w.attributes or {}).get("data-testid") == "end-summary"])
+            assert f"set {taken[seed] + 1} of 3" in slide, slide
+            rc.close()
     exported = tmp_path / "exported.toml"
     exported.write_text(scenario_toml(session.full_scenario(), header="test"))
     loaded = load_scenario(exported)   # no posterior needed to replay it

@@ -307,8 +307,10 @@ def _effect(session: Session, d) -> tuple[str, str]:
 
 
 # ---- the end-of-run summary ------------------------------------------------------------------
-def summary(session: Session, branches: tuple[Session, Session] | None = None) -> dict:
-    """The run so far in a few numbers and sentences (a slide for the room)."""
+def summary(session: Session, branches: tuple[Session, Session] | None = None,
+            origin: str = "") -> dict:
+    """The run so far in a few numbers and sentences (a slide for the room); ``origin``: where
+    its coefficients came from (a posterior's draw), said on the slide."""
     o = session.outcome()
     out = session.scenario.outcomes
     rows = {
@@ -334,7 +336,7 @@ def summary(session: Session, branches: tuple[Session, Session] | None = None) -
            "rows": rows,
            "injects": [f"{name(f.inject.kind)} (month {f.inject.month - 1}): {f.outcome} — "
                        f"{f.why}" for f in fates(session)],
-           "counterfactual": None, "caveat": CAVEAT}
+           "counterfactual": None, "origin": origin, "caveat": CAVEAT}
     if branches is not None:
         as_is, with_p = branches
         fork = with_p.injects[len(as_is.injects)].month - 1
@@ -371,12 +373,12 @@ def episodes(session: Session) -> str:
     return f"{len(eps)} ({'; '.join(words)}){'; a recurrence' if recur else ''}"
 
 
-def room_summary(session: Session) -> dict:
+def room_summary(session: Session, origin: str = "") -> dict:
     """The summary the room may see: reported deaths and displacement (as of the month reports
     have reached), the warning level's peak, warnings, actions, cost and what became of each
     inject, without the true stage, the onset, perpetrators or why an inject changed nothing
     (that reads the true killings)."""
-    s = summary(session)
+    s = summary(session, origin=origin)
     r = session.reported_month()
     s["rows"] = {
         "deaths reported": f"{session.reported('deaths'):,.0f} people killed (reports up to "
@@ -402,7 +404,8 @@ def summary_html(s: dict) -> str:
     return (f"<h2>{html.escape(s['title'])}</h2><p>{html.escape(s['subtitle'])}</p>"
             f"<table>{rows}</table>"
             f"<h3>Injects and what became of them</h3><ul>{injects}</ul>{cf}"
-            f"<p><i>{html.escape(s['caveat'])}</i></p>")
+            + (f"<p class='origin'>{html.escape(s['origin'])}</p>" if s.get("origin") else "")
+            + f"<p><i>{html.escape(s['caveat'])}</i></p>")
 
 
 def summary_figure(s: dict, session: Session) -> Figure:
@@ -436,5 +439,7 @@ def summary_figure(s: dict, session: Session) -> Figure:
     ax.set(xlim=(0, session.months), ylim=(-0.3, 3.3), yticks=range(4), xlabel="month",
            title="stage over time")
     ax.legend(fontsize=10, loc="upper left")
+    if s.get("origin"):
+        fig.text(0.03, 0.075, textwrap.fill(s["origin"], 160), fontsize=10, va="bottom")
     fig.text(0.03, 0.03, s["caveat"], fontsize=10, style="italic")
     return fig
