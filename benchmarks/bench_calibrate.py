@@ -3,10 +3,10 @@
 Run from the repository root::
 
     uv run python benchmarks/bench_calibrate.py                        # the shipped file's settings
-    uv run python benchmarks/bench_calibrate.py --sets 2 --workers 1   # smoke
+    uv run python benchmarks/bench_calibrate.py --sets 1 --workers 1 --rows-per-quintile 2  # smoke
 
 One ABC generation simulates ``population / acceptance rate`` parameter sets; each set runs
-every sampled profile row ``sample.runs`` times (``experiments/calibration.toml``: 20 rows x 5
+every sampled profile row ``sample.runs`` times (``experiments/calibration.toml``: 200 rows x 5
 runs of 24 months at 1,000 civilians). The script builds the calibration's record once (the
 targets in the calibration years and the seeded row sample: untimed, about a minute), then
 simulates ``--sets`` parameter sets drawn uniformly from the priors (seeded) with
@@ -45,10 +45,15 @@ def main() -> None:
     ap.add_argument("--file", default="experiments/calibration.toml")
     ap.add_argument("--sets", type=int, default=4, help="parameter sets per setting")
     ap.add_argument("--workers", type=int, default=2, help="pool size (1: in-process only)")
+    ap.add_argument("--rows-per-quintile", type=int, default=None,
+                    help="override the file's sample.rows_per_quintile (a smoke run)")
     ap.add_argument("--output", default="benchmarks/results/calibrate.json")
     args = ap.parse_args()
     load_start = os.getloadavg()
     config = load_calibration(args.file)
+    if args.rows_per_quintile is not None:
+        config = config.model_copy(update={"sample": config.sample.model_copy(
+            update={"rows_per_quintile": args.rows_per_quintile})})
     record = calibration_record(config)
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     names = [p.name for p in config.parameters]

@@ -115,11 +115,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="print the summary as JSON (field names in the README)")
 
     def posterior_option(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--posterior", default="none", metavar="FILE|none",
-                        help="a posterior file (posterior.parquet of `calibrate`): each run "
-                             "draws one parameter set by weight, seeded by the run (the same "
-                             "under every policy), and takes its scenario coefficients (links.* "
-                             "apply to profiles only); none (default): the scenario as it is")
+        sp.add_argument("--posterior", default="none", metavar="FILE|shipped|none",
+                        help="a posterior file (posterior.parquet of `calibrate`), or shipped "
+                             "(the fitted one of calibration/): each run draws one parameter "
+                             "set by weight, seeded by the run (the same under every policy), "
+                             "and takes its scenario coefficients (links.* apply to profiles "
+                             "only); none (default): the scenario as it is")
 
     def policy_option(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--policy", default=None, metavar="NAME",
@@ -195,10 +196,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="address to listen on (default: %(default)s, this machine only; "
                         "0.0.0.0 exposes the app to the network deliberately)")
     u.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
-    u.add_argument("--posterior", default="none", metavar="FILE|none",
-                   help="a posterior file (posterior.parquet of `calibrate`): each run draws "
-                        "one parameter set by weight from its seed; none (default): the "
-                        "scenario's declared values")
+    u.add_argument("--posterior", default="none", metavar="FILE|shipped|none",
+                   help="a posterior file (posterior.parquet of `calibrate`), or shipped (the "
+                        "fitted one of calibration/): each run draws one parameter set by "
+                        "weight from its seed; none (default): the scenario's declared values")
 
     d = sub.add_parser("docs", help="regenerate the generated tables in docs/ (parameters, "
                                     "intervention catalogue)")
@@ -513,8 +514,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = {**os.environ, **ENV}
     env.pop(POSTERIOR_ENV, None)
-    if _scenario_posterior(args.posterior) is not None:   # checked before the server starts
-        env[POSTERIOR_ENV] = str(Path(args.posterior).resolve())
+    posterior = _scenario_posterior(args.posterior)   # checked before the server starts
+    if posterior is not None:
+        env[POSTERIOR_ENV] = str(Path(posterior.source).resolve())
     cmd = solara_command(APP, args.host, args.port)
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
           flush=True)
@@ -696,10 +698,10 @@ def _forecast_parser(sub) -> None:
                         "workers")
     f.add_argument("--dask-timeout", type=float, default=None, metavar="SECONDS",
                    help="seconds to reach the Dask scheduler (default: 30)")
-    f.add_argument("--posterior", default="none", metavar="FILE|none",
+    f.add_argument("--posterior", default="shipped", metavar="FILE|shipped|none",
                    help="a posterior file (posterior.parquet of `calibrate`): each run draws "
-                        "one parameter set by weight, seeded; none (default): the declared "
-                        "values (no fitted posterior is shipped yet)")
+                        "one parameter set by weight, seeded; shipped (default): the fitted "
+                        "posterior of calibration/; none: the declared values")
     f.add_argument("--no-progress", action="store_true", help="no progress bar")
     f.add_argument("--json", action="store_true", help="print a short summary as JSON")
 
@@ -787,12 +789,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _posterior(value: str):
-    """``--posterior FILE``: the checked posterior; ``none``: None."""
-    if value == "none":
-        return None
-    from .record.posterior import read_posterior
+    """``--posterior FILE|shipped``: the checked posterior; ``none``: None."""
+    from .record.posterior import posterior_option
 
-    return read_posterior(value)
+    return posterior_option(value)
 
 
 def _scenario_posterior(value: str):

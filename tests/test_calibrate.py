@@ -24,6 +24,8 @@ from escalation_sim.record.calibrate import (
     SIMULATED,
     Distance,
     Record,
+    _config_json,
+    _same_fit,
     _sampler_class,
     check_targets,
     load_calibration,
@@ -37,6 +39,7 @@ from escalation_sim.record.posterior import (
     drawn_scenarios,
     fitted,
     read_posterior,
+    shipped_posterior,
     write_posterior,
 )
 from escalation_sim.record.profiles import read_profiles
@@ -426,6 +429,44 @@ def test_a_missing_posterior_file_is_named(tmp_path, capsys):
     assert main(["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--posterior",
                  str(path), "--out", str(tmp_path / "f.csv")]) == 2
     assert capsys.readouterr().err.strip() == f"{path}: no such posterior file"
+
+
+# ---- the shipped posterior ---------------------------------------------------------------------
+def test_the_shipped_posterior_is_the_fit_of_the_shipped_calibration_file():
+    """calibration/posterior.parquet was made by ``calibrate experiments/calibration.toml``: its
+    record holds that file's settings (beyond what ``--resume`` may change), so editing the file
+    without refitting fails here; the fit's other outputs ship beside it."""
+    path = shipped_posterior()
+    post = read_posterior(path)
+    shipped = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
+    assert _same_fit(post.metadata["calibration"], _config_json(shipped)) == ""
+    assert post.names == tuple(p.name for p in shipped.parameters)
+    assert post.metadata["command"].startswith("escalation-sim calibrate ")
+    for name in ("diagnostics.json", "predictive.csv", "predictive.png", "README.md"):
+        assert (path.parent / name).stat().st_size > 0, name
+
+
+def test_forecast_draws_from_the_shipped_posterior_unless_told_none(tmp_path, capsys):
+    argv = ["forecast", str(SHIPPED), "--rows", "1", "--runs", "2", "--months", "3",
+            "--civilians", "200", "--workers", "1", "--json"]
+    assert main([*argv, "--out", str(tmp_path / "a.csv")]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"]["posterior"] == str(
+        shipped_posterior())
+    assert main([*argv, "--posterior", "none", "--out", str(tmp_path / "b.csv")]) == 0
+    report = json.loads(capsys.readouterr().out)["forecast"]
+    assert report["posterior"] is None and "uncalibrated" in report["note"]
+
+
+def test_without_a_shipped_posterior_the_default_is_one_clear_line(tmp_path, capsys,
+                                                                   monkeypatch):
+    import escalation_sim.record.posterior as posterior_module
+
+    monkeypatch.setattr(posterior_module, "SHIPPED_FILES", (tmp_path / "none.parquet",))
+    assert main(["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--out",
+                 str(tmp_path / "f.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("calibration/posterior.parquet: "), err
+    assert "--posterior none" in err and not (tmp_path / "f.csv").exists()
 
 
 # ---- a calibration end to end ------------------------------------------------------------------

@@ -217,7 +217,8 @@ def test_forecast_end_to_end_repeats_bit_for_bit(tmp_path, capsys):
     # seed picked (by trying a few) so that two of their 12 runs have an onset: identical files
     # then mean identical onsets, not all zeros (the onset check guards that, not a value)
     argv = ["forecast", str(SHIPPED), "--rows", "1060-1062", "--runs", "4", "--months", "12",
-            "--civilians", "300", "--workers", "1", "--seed", "0", "--no-progress"]
+            "--civilians", "300", "--workers", "1", "--seed", "0", "--no-progress",
+            "--posterior", "none"]
     assert main([*argv, "--out", str(first)]) == 0
     assert main([*argv, "--out", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
@@ -232,7 +233,8 @@ def test_forecast_end_to_end_repeats_bit_for_bit(tmp_path, capsys):
 def test_forecast_json_is_a_small_aggregate_summary(tmp_path, capsys):
     out = tmp_path / "f.csv"
     assert main(["forecast", str(SHIPPED), "--rows", "2-3", "--runs", "2", "--months", "3",
-                 "--civilians", "200", "--workers", "1", "--json", "--out", str(out)]) == 0
+                 "--civilians", "200", "--workers", "1", "--json", "--posterior", "none",
+                 "--out", str(out)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["forecast"]["rows"] == 2 and report["forecast"]["runs_per_row"] == 2
     assert "uncalibrated" in report["forecast"]["note"] and "model's" in report["caveat"]

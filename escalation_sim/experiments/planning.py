@@ -208,12 +208,14 @@ def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any
     from ..record.posterior import (
         clashes,
         draws,
-        read_posterior,
+        posterior_option,
         scenario_columns,
         split,
     )
 
-    posterior = read_posterior(exp.posterior)
+    posterior = posterior_option(exp.posterior)   # a file, or "shipped" / "none"
+    if posterior is None:
+        return None, [], None
     fitted = scenario_columns(posterior)
     if not fitted:
         raise InputError(str(path), [("posterior", f"{exp.posterior} fits only profile link "

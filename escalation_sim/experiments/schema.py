@@ -189,7 +189,8 @@ class Experiment(_Strict):
     parameters: list[Parameter] = Field([], description="The varied parameters")
     posterior: str | None = Field(
         None, description="A posterior file (posterior.parquet of `calibrate`; a path relative "
-                          "to this file): replication r of every point draws one parameter set "
+                          "to this file), or 'shipped' (the fitted posterior of calibration/): "
+                          "replication r of every point draws one parameter set "
                           "by weight from the experiment's seed and r only, and takes its "
                           "scenario coefficients; none of them may be varied or set here")
     outputs: Outputs = Outputs()
@@ -240,7 +241,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, str]:
 
     exp = exp.model_copy(update={
         "scenario": local(exp.scenario), "scenarios": [local(n) for n in exp.scenarios],
-        "posterior": None if exp.posterior is None else str((path.parent / exp.posterior)
-                                                            .resolve())})
+        "posterior": exp.posterior if exp.posterior in (None, "shipped", "none")
+        else str((path.parent / exp.posterior).resolve())})
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return exp, digest

@@ -68,9 +68,10 @@ def add_parser(sub) -> None:
     v.add_argument("--split-year", type=int, default=1995, metavar="YEAR",
                    help="fit on rows whose outcomes end by YEAR, test on the rows after it "
                         "(default: %(default)s)")
-    v.add_argument("--posterior", default="none", metavar="FILE|none",
+    v.add_argument("--posterior", default="shipped", metavar="FILE|shipped|none",
                    help="the model's parameters: a posterior file fitted on years up to the "
-                        "split (each run draws a set), or none (default): the declared values")
+                        "split (each run draws a set); shipped (default): the fitted posterior "
+                        "of calibration/; none: the declared values")
     v.add_argument("--sample", type=int, default=None, metavar="N",
                    help="a seeded random sample of N test rows, stratified by outcome "
                         "(default: all complete test rows)")
@@ -90,9 +91,10 @@ def add_parser(sub) -> None:
     e.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="directory for effect.json")
     _add_predictors(e)
-    e.add_argument("--posterior", default="none", metavar="FILE|none",
+    e.add_argument("--posterior", default="shipped", metavar="FILE|shipped|none",
                    help="a posterior file: each run draws a parameter set, the same under both "
-                        "policies; none (default): the declared values")
+                        "policies; shipped (default): the fitted posterior of calibration/; "
+                        "none: the declared values")
     e.add_argument("--sample", type=int, default=None, metavar="N",
                    help="a seeded random sample of N of the quintile's rows (default: all)")
     _add_run_options(e, "row and policy")
@@ -223,12 +225,12 @@ def _report(args: argparse.Namespace, result, write_outputs: Callable, text: Cal
 def _effect(args: argparse.Namespace, executors: Executors) -> int:
     from .effect import effect, format_effect, write_outputs
     from .forecast import FORECAST_CIVILIANS
-    from .posterior import read_posterior
+    from .posterior import posterior_option
 
     _check_run_options(args, ("sample", "runs", "months", "workers", "civilians"))
     if not 1 <= args.quintile <= 5:
         raise OptionError(f"--quintile: must be 1 to 5, got {args.quintile}")
-    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
+    posterior = posterior_option(args.posterior)
     try:
         with executors(args) as (executor, n):
             result = effect(args.policy, args.against, args.quintile, args.sample, args.runs,
@@ -241,12 +243,12 @@ def _effect(args: argparse.Namespace, executors: Executors) -> int:
 
 def _validate(args: argparse.Namespace, executors: Executors) -> int:
     from .forecast import FORECAST_CIVILIANS
-    from .posterior import read_posterior
+    from .posterior import posterior_option
     from .regression import SplitError
     from .validate import format_validation, validate, write_outputs
 
     _check_run_options(args, ("sample", "runs", "months", "workers", "civilians", "bins"))
-    posterior = None if args.posterior == "none" else read_posterior(args.posterior)
+    posterior = posterior_option(args.posterior)
     try:
         with executors(args) as (executor, n):
             result = validate(args.predictors, args.split_year, args.sample, args.runs,

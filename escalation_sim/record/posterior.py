@@ -33,6 +33,13 @@ from .profiles import LINKS, ProfileLinks
 LINKS_PREFIX = "links."
 WEIGHT = "weight"
 METADATA_KEY = b"escalation_sim"
+SHIPPED = "shipped"
+"""``--posterior shipped``: the fitted posterior that comes with the package."""
+_HERE = Path(__file__).resolve().parent
+SHIPPED_FILES = (_HERE.parent.parent / "calibration" / "posterior.parquet",
+                 _HERE.parent / "_data" / "calibration" / "posterior.parquet")
+"""Where the shipped posterior is found: the repository's ``calibration/`` (made by
+``escalation-sim calibrate experiments/calibration.toml``), or the copy in a wheel."""
 FITTABLE_VALUES = ("assumption", "calibrated")
 """Value sources a fitted parameter may have, besides a cited estimate ("cited: ...")."""
 LINK_SET = {f: link.name for link in LINKS for f in link.sets}
@@ -301,6 +308,24 @@ def read_posterior(path: str | Path) -> Posterior:
         metadata = {}
     return Posterior(source, tuple(names), np.column_stack(values), weights,
                      metadata if isinstance(metadata, dict) else {})
+
+
+def shipped_posterior() -> Path:
+    """The path of the shipped posterior (:data:`SHIPPED_FILES`), or an :class:`InputError`."""
+    for f in SHIPPED_FILES:
+        if f.is_file():
+            return f
+    raise InputError("calibration/posterior.parquet", [
+        ("", "no fitted posterior is installed with this copy of escalation-sim; pass "
+             "--posterior FILE (a calibrate output) or --posterior none (the declared values)")])
+
+
+def posterior_option(value: str) -> Posterior | None:
+    """The posterior a ``--posterior`` option names: ``none`` (None: the declared values),
+    ``shipped`` (the fitted posterior of :func:`shipped_posterior`) or a file, checked."""
+    if value == "none":
+        return None
+    return read_posterior(shipped_posterior() if value == SHIPPED else value)
 
 
 def weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
