@@ -110,6 +110,9 @@ def main() -> None:
     ap.add_argument("--output", default="benchmarks/results/claims_posterior.json")
     args = ap.parse_args()
     posterior = posterior_option(args.posterior)
+    if posterior is None:
+        raise SystemExit("--posterior: give a posterior file or shipped (the declared values "
+                         "are always run beside it)")
     load_start, start = os.getloadavg(), time.perf_counter()
     cache: dict = {}
 

@@ -516,7 +516,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env.pop(POSTERIOR_ENV, None)
     posterior = _scenario_posterior(args.posterior)   # checked before the server starts
     if posterior is not None:
-        env[POSTERIOR_ENV] = str(Path(posterior.source).resolve())
+        env[POSTERIOR_ENV] = str(Path(posterior.path).resolve())
     cmd = solara_command(APP, args.host, args.port)
     print(f"escalation-sim trainer UI on http://{args.host}:{args.port} (Ctrl-C to stop)",
           flush=True)
@@ -676,7 +676,7 @@ def _forecast_parser(sub) -> None:
 
     f = sub.add_parser("forecast", help="P(mass-killing onset) per row of a predictors file, "
                                         "each row run as a stylized profile (the model's, "
-                                        "uncalibrated)")
+                                        "drawing from the shipped posterior by default)")
     f.add_argument("file", type=Path, help="predictors CSV file (e.g. "
                                            "data/ewp/predictors_1960_2011.csv)")
     f.add_argument("--out", type=Path, required=True, metavar="OUT.csv",

@@ -14,7 +14,7 @@ from escalation_sim.cli import main
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.effect import paired_means
 from escalation_sim.record.forecast import forecast
-from escalation_sim.record.posterior import shipped_posterior
+from escalation_sim.record.posterior import SHIPPED_SOURCE
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.scenario import resolve_policy
 
@@ -86,7 +86,7 @@ def test_effect_reports_paired_means_over_the_top_quintile(tmp_path, capsys):
     for name in ("p_policy", "p_against", "difference"):
         assert e[f"{name}_low"] <= e[name] <= e[f"{name}_high"]
     assert e["rows_lower"] + e["rows_higher"] <= 12
-    assert e["posterior"] == str(shipped_posterior())     # the default: the fitted posterior
+    assert e["posterior"] == SHIPPED_SOURCE     # the default: the fitted posterior
     assert "model's" in report["caveat"] and "real country" in report["does_not_show"]
     assert json.loads((out / "effect.json").read_text())["effect"] == e
     assert '"profile"' not in (out / "effect.json").read_text()   # aggregate only

@@ -608,6 +608,29 @@ def test_a_sweep_posterior_of_links_only_or_missing_is_refused(tmp_path):
     assert e.value.problems[0][0] == "posterior" and "act on profiles" in e.value.problems[0][1]
 
 
+def test_a_sweep_can_name_the_shipped_posterior_or_none(tmp_path, monkeypatch):
+    """posterior = "shipped": the fitted posterior of calibration/, called so in the manifest
+    (no path of the machine); "none": no posterior; "shipped" with none installed: one problem
+    naming the experiment file and the field."""
+    import escalation_sim.record.posterior as posterior_module
+    from escalation_sim.experiments.manifest import _posterior
+
+    f = tmp_path / "e.toml"
+    f.write_text(POSTERIOR_TINY.replace('"p.parquet"', '"shipped"'))
+    p = plan(f)
+    assert p.posterior.source == posterior_module.SHIPPED_SOURCE
+    assert _posterior(p)["file"] == posterior_module.SHIPPED_SOURCE
+    assert len(_posterior(p)["sha256"]) == 64
+    f.write_text(POSTERIOR_TINY.replace('"p.parquet"', '"none"'))
+    assert plan(f).posterior is None
+    monkeypatch.setattr(posterior_module, "SHIPPED_FILES", (tmp_path / "none.parquet",))
+    f.write_text(POSTERIOR_TINY.replace('"p.parquet"', '"shipped"'))
+    with pytest.raises(InputError) as e:
+        plan(f)
+    assert e.value.source == str(f) and e.value.problems[0][0] == "posterior", e.value
+    assert 'posterior = "none"' in e.value.problems[0][1]
+
+
 def test_a_sweep_without_a_posterior_keeps_the_columns_of_format_4(tmp_path):
     """Format 5 adds posterior_row only to sweeps with a posterior, so format 4 directories
     read as they are."""

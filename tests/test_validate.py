@@ -13,7 +13,7 @@ import pytest
 
 from escalation_sim.cli import main
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
-from escalation_sim.record.posterior import write_posterior
+from escalation_sim.record.posterior import SHIPPED_SOURCE, write_posterior
 from escalation_sim.record.regression import (
     auc,
     country_resamples,
@@ -137,6 +137,11 @@ def test_a_posterior_fitted_on_the_test_years_is_refused(tmp_path, capsys):
                   "--out", str(tmp_path / "v")], capsys)
     assert err.startswith(f"{post}: calibration.last_year: 2005: the posterior was fitted on "
                           "years after the split year 1995"), err
+    # the default, the shipped posterior (fitted to 1995), with an earlier split: the way out
+    err = _fails(["record", "validate", "--predictors", str(path), "--split-year", "1990",
+                  "--out", str(tmp_path / "v")], capsys)
+    assert err.startswith(f"{SHIPPED_SOURCE}: calibration.last_year: 1995"), err
+    assert "pass --posterior none" in err, err
 
 
 # ---- end to end -------------------------------------------------------------------------------
@@ -151,6 +156,7 @@ def test_validate_writes_metrics_bins_and_plot_and_says_whose_they_are(tmp_path,
     report = json.loads(capsys.readouterr().out)
     v = report["validation"]
     assert v["split_year"] == 1995 and v["test_years"][0] == 1996 and v["sample"] == 60
+    assert v["posterior"] == SHIPPED_SOURCE      # the default: the fitted posterior
     assert v["model"]["n"] == v["regression"]["n"] == 60 and v["model"]["onsets"] >= 1
     for name in ("model", "regression"):
         s = v[name]
@@ -175,7 +181,7 @@ def test_validate_on_a_local_dask_cluster_gives_the_in_process_metrics(tmp_path,
     run's, since each run's seed depends on its row and index only."""
     path = _subset(tmp_path, lambda t: t.profile.astype(int) % 6 == 0)
     common = ["record", "validate", "--predictors", str(path), "--sample", "30", "--runs", "2",
-              "--civilians", "300", "--seed", "2", "--json"]
+              "--civilians", "300", "--seed", "2", "--json", "--posterior", "none"]
     reports = []
     for how in (["--workers", "1"], ["--dask", "local:2"]):
         assert main([*common, *how, "--out", str(tmp_path / how[0].strip("-"))]) == 0

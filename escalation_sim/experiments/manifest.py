@@ -74,7 +74,7 @@ def _posterior(plan) -> dict[str, Any] | None:
     from ..record.posterior import scenario_columns
 
     return {"file": post.source,
-            "sha256": hashlib.sha256(Path(post.source).read_bytes()).hexdigest(),
+            "sha256": hashlib.sha256(Path(post.path or post.source).read_bytes()).hexdigest(),
             "parameters": scenario_columns(post),
             "rows_by_replication": [j + 1 for j in plan.draws]}
 

@@ -213,7 +213,14 @@ def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any
         split,
     )
 
-    posterior = posterior_option(exp.posterior)   # a file, or "shipped" / "none"
+    try:
+        posterior = posterior_option(exp.posterior)   # a file, or "shipped" / "none"
+    except InputError as e:
+        if exp.posterior != "shipped":
+            raise
+        raise InputError(str(path), [("posterior", f"shipped: {problem.split(';')[0]}; name a "
+                                      'posterior file, or posterior = "none"')
+                                     for _, problem in e.problems]) from None
     if posterior is None:
         return None, [], None
     fitted = scenario_columns(posterior)

@@ -15,9 +15,10 @@ one dispatch loop (:func:`escalation_sim.runner.dispatch`) on any executor: in-p
 local pool, or Dask.
 
 With a posterior (:mod:`.posterior`, written by ``calibrate``), each run draws one parameter
-set by weight (:func:`draw_seed`), so ``p_onset`` averages over the posterior. Without one these
-are the model's numbers, uncalibrated (no link or coefficient is fitted to the record); either
-way they are not a forecast of any real country.
+set by weight (:func:`draw_seed`), so ``p_onset`` averages over the posterior (the command
+line's default is the shipped one). Without one these are the model's numbers, uncalibrated (no
+link or coefficient is fitted to the record); either way they are not a forecast of any real
+country.
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from
 COLUMNS = ("row", "profile", "year", "n_runs", "onsets", "p_onset", "p_onset_low",
            "p_onset_high", "people_per_civilian", "posterior")
 """Columns of the forecast file, one line per row of the input, in the input's order.
-``posterior`` is the posterior file the runs drew their parameter sets from, as given, or
-``none`` (the declared values); it is the last column, so readers of files written before it
-existed (which lack it) read the other columns unchanged."""
+``posterior`` is the posterior file the runs drew their parameter sets from, as given (the
+shipped one: :data:`~.posterior.SHIPPED_SOURCE`), or ``none`` (the declared values); it is the
+last column, so readers of files written before it existed (which lack it) read the other
+columns unchanged."""
 NO_POSTERIOR = "none"
 """The ``posterior`` column's value when no posterior was used."""
 

@@ -35,6 +35,9 @@ WEIGHT = "weight"
 METADATA_KEY = b"escalation_sim"
 SHIPPED = "shipped"
 """``--posterior shipped``: the fitted posterior that comes with the package."""
+SHIPPED_SOURCE = "shipped (calibration/posterior.parquet)"
+"""What outputs call the shipped posterior (the same in every checkout and install, so that
+identical runs write identical files and no output holds a path of the machine)."""
 _HERE = Path(__file__).resolve().parent
 SHIPPED_FILES = (_HERE.parent.parent / "calibration" / "posterior.parquet",
                  _HERE.parent / "_data" / "calibration" / "posterior.parquet")
@@ -114,6 +117,7 @@ class Posterior:
     values: np.ndarray
     weights: np.ndarray
     metadata: dict
+    path: str = ""   # the file it was read from (``source`` may name it otherwise)
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -307,7 +311,7 @@ def read_posterior(path: str | Path) -> Posterior:
     except ValueError:
         metadata = {}
     return Posterior(source, tuple(names), np.column_stack(values), weights,
-                     metadata if isinstance(metadata, dict) else {})
+                     metadata if isinstance(metadata, dict) else {}, source)
 
 
 def shipped_posterior() -> Path:
@@ -323,9 +327,13 @@ def shipped_posterior() -> Path:
 def posterior_option(value: str) -> Posterior | None:
     """The posterior a ``--posterior`` option names: ``none`` (None: the declared values),
     ``shipped`` (the fitted posterior of :func:`shipped_posterior`) or a file, checked."""
+    from dataclasses import replace
+
     if value == "none":
         return None
-    return read_posterior(shipped_posterior() if value == SHIPPED else value)
+    if value == SHIPPED:
+        return replace(read_posterior(shipped_posterior()), source=SHIPPED_SOURCE)
+    return read_posterior(value)
 
 
 def weighted_summary(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:

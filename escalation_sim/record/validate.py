@@ -102,7 +102,8 @@ def _posterior_years(posterior: Posterior, split_year: int) -> str:
     if not isinstance(last, int) or last > split_year:
         raise InputError(posterior.source, [("calibration.last_year", (
             f"{last}: the posterior was fitted on years after the split year {split_year}, "
-            "so the test years would not be out of sample"))])
+            "so the test years would not be out of sample; pass --posterior none, or a "
+            f"posterior fitted on years up to {split_year}"))])
     return f"to {last}"
 
 

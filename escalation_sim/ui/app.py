@@ -757,8 +757,8 @@ def SummaryPanel(run: Run, truth: bool, version: int):
     s = run.session
     b = run.branch
     pair = None if b is None or b.stale(s) else (b.as_is, b.with_package)
-    origin = drawn_note(s.scenario, run.drawn)
     with run.lock:   # a consistent run, not one a background step is half-way through
+        origin = drawn_note(s.scenario, run.drawn)
         summary = story.summary(s, pair, origin)
         if not truth:
             summary = story.room_summary(s, origin)

@@ -415,6 +415,8 @@ def summary_figure(s: dict, session: Session) -> Figure:
     fig = Figure(figsize=(13.33, 7.5), dpi=100)
     fig.text(0.03, 0.96, s["title"], fontsize=20, weight="bold", va="top")
     fig.text(0.03, 0.905, textwrap.shorten(s["subtitle"], 120), fontsize=12, va="top")
+    if s.get("origin"):   # one line between the subtitle and the numbers
+        fig.text(0.03, 0.872, textwrap.shorten(s["origin"], 180), fontsize=10, va="top")
     y = 0.84
     for k, v in s["rows"].items():
         fig.text(0.03, y, f"{k}:", fontsize=14, weight="bold", va="top")
@@ -439,7 +441,5 @@ def summary_figure(s: dict, session: Session) -> Figure:
     ax.set(xlim=(0, session.months), ylim=(-0.3, 3.3), yticks=range(4), xlabel="month",
            title="stage over time")
     ax.legend(fontsize=10, loc="upper left")
-    if s.get("origin"):
-        fig.text(0.03, 0.075, textwrap.fill(s["origin"], 160), fontsize=10, va="bottom")
     fig.text(0.03, 0.03, s["caveat"], fontsize=10, style="italic")
     return fig
