@@ -29,12 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from escalation_sim.outcomes import CAVEAT
+from escalation_sim.record.effect import paired_means
 from escalation_sim.record.posterior import (
     SHIPPED,
     drawn_scenarios,
     posterior_option,
     scenario_columns,
 )
+from escalation_sim.record.regression import country_resamples
 from escalation_sim.runner import run_ensemble
 from escalation_sim.scenario import load_scenario, resolve_policy
 
@@ -94,12 +96,12 @@ def per_run(scenario_name, policy, overrides, runs, workers, posterior):
             "deaths": np.array([o.deaths for o in outcomes], float)}
 
 
-def paired(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> dict:
-    d = b - a
-    idx = rng.integers(0, len(d), size=(2000, len(d)))
-    boot = d[idx].mean(axis=1)
-    return {"first": float(a.mean()), "second": float(b.mean()), "difference": float(d.mean()),
-            "low": float(np.quantile(boot, 0.025)), "high": float(np.quantile(boot, 0.975))}
+def paired(first: np.ndarray, second: np.ndarray, draws: list[np.ndarray]) -> dict:
+    """Both arms' means and their difference (second − first) with its interval over the run
+    resamples ``draws`` (``record effect``'s paired means, with runs for rows)."""
+    m = paired_means(second, first, draws)
+    return {"first": m["p_against"], "second": m["p_policy"], "difference": m["difference"],
+            "low": m["difference_low"], "high": m["difference_high"]}
 
 
 def main() -> None:
@@ -122,12 +124,12 @@ def main() -> None:
             cache[key] = per_run(*spec, args.runs, args.workers, post)
         return cache[key]
 
+    draws = country_resamples(np.arange(args.runs), 0, 2000)   # each run its own "country"
     rows = []
     for claim, outcome, first, second in CLAIMS:
         row = {"claim": claim, "outcome": outcome, "first": list(first), "second": list(second)}
         for label, post in (("declared", None), ("posterior", posterior)):
-            rng = np.random.default_rng(0)
-            row[label] = paired(arm(first, post)[outcome], arm(second, post)[outcome], rng)
+            row[label] = paired(arm(first, post)[outcome], arm(second, post)[outcome], draws)
         rows.append(row)
         fmt = (lambda x: f"{x:,.0f}") if outcome == "deaths" else (lambda x: f"{x:.0%}")
         text = []

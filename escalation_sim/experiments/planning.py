@@ -206,6 +206,7 @@ def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any
     if exp.posterior is None:
         return None, [], None
     from ..record.posterior import (
+        NotInstalled,
         clashes,
         draws,
         posterior_option,
@@ -215,12 +216,10 @@ def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any
 
     try:
         posterior = posterior_option(exp.posterior)   # a file, or "shipped" / "none"
-    except InputError as e:
-        if exp.posterior != "shipped":
-            raise
-        raise InputError(str(path), [("posterior", f"shipped: {problem.split(';')[0]}; name a "
-                                      'posterior file, or posterior = "none"')
-                                     for _, problem in e.problems]) from None
+    except NotInstalled:
+        raise InputError(str(path), [("posterior", "shipped: no fitted posterior is installed "
+                                      "with this copy of escalation-sim; name a posterior "
+                                      'file, or posterior = "none"')]) from None
     if posterior is None:
         return None, [], None
     fitted = scenario_columns(posterior)

@@ -314,12 +314,17 @@ def read_posterior(path: str | Path) -> Posterior:
                      metadata if isinstance(metadata, dict) else {}, source)
 
 
+class NotInstalled(InputError):
+    """No shipped posterior in this copy of escalation-sim (the message advises the command
+    line; an experiment file's reader says it in its own terms)."""
+
+
 def shipped_posterior() -> Path:
-    """The path of the shipped posterior (:data:`SHIPPED_FILES`), or an :class:`InputError`."""
+    """The path of the shipped posterior (:data:`SHIPPED_FILES`), or :class:`NotInstalled`."""
     for f in SHIPPED_FILES:
         if f.is_file():
             return f
-    raise InputError("calibration/posterior.parquet", [
+    raise NotInstalled("calibration/posterior.parquet", [
         ("", "no fitted posterior is installed with this copy of escalation-sim; pass "
              "--posterior FILE (a calibrate output) or --posterior none (the declared values)")])
 
