@@ -24,7 +24,7 @@ text, no model, no figure):
    beside (no target).
 3. **Memory per session** — growth of the server process's resident memory (``VmRSS`` from
    ``/proc``; the Solara server and its kernels live in one process) after opening ``k`` more
-   tabs and stepping each once, divided by ``k``.
+   tabs (10; 3 with ``--quick``) and stepping each once, divided by ``k``.
 
 Targets (issue 14): page ready ≤ 2 s, step + redraw ≤ 0.25 s, ≤ 15 MiB per session. The script
 prints a table with PASS/FAIL marks and the ratio to the reference, writes JSON to
@@ -181,7 +181,7 @@ def main() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("needs Debian's chromium (as root: apt-get install -y chromium)")
-    loads, steps, sessions = (3, 5, 3) if args.quick else (7, 20, 5)
+    loads, steps, sessions = (3, 5, 3) if args.quick else (7, 20, 10)
     results = {"load_average_start": os.getloadavg(), "loads": loads, "steps": steps}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         ref_app = Path(tmp) / "reference_app.py"

@@ -20,7 +20,7 @@ from escalation_sim.record.regression import (
     resampled_auc,
     scores,
 )
-from escalation_sim.record.validate import sample_rows
+from escalation_sim.record.validate import sample_rows, subsets
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 
@@ -43,6 +43,24 @@ def test_scores_on_a_hand_made_case():
     assert [(b.n, b.onsets) for b in s.bins] == [(2, 1), (2, 1)]
     assert [b.mean_predicted for b in s.bins] == pytest.approx([0.225, 0.6])
     assert all(b.observed_low < 0.5 < b.observed_high for b in s.bins)
+
+
+def test_subsets_part_the_rows_by_ongoing_episode_with_their_training_rates():
+    ongoing = np.array([False, False, True, True, False])
+    y = np.array([0, 1, 1, 0, 0])
+    model_p = np.array([0.1, 0.2, 0.5, 0.3, 0.0])
+    regression_p = np.array([0.0, 0.1, 0.2, 0.2, 0.3])
+    train_ongoing = np.array([False, True, True, False])
+    train_y = np.array([1, 0, 1, 0])
+    none, during = subsets(ongoing, y, model_p, regression_p, train_ongoing, train_y)
+    assert (none.name, none.n, none.onsets, none.train_n) == ("no ongoing episode", 3, 1, 2)
+    assert (none.observed, none.model_mean, none.regression_mean, none.train_observed) == (
+        pytest.approx(1 / 3), pytest.approx(0.1), pytest.approx(0.4 / 3), 0.5)
+    assert (during.n, during.onsets, during.observed, during.train_observed) == (2, 1, 0.5, 0.5)
+    assert (during.model_mean, during.regression_mean) == (pytest.approx(0.4), 0.2)
+    # a sample without a row inside an episode has one subset only
+    assert len(subsets(np.zeros(5, bool), y, model_p, regression_p, train_ongoing,
+                       train_y)) == 1
 
 
 def test_the_fast_auc_is_scikit_learns_ties_included():
@@ -163,6 +181,11 @@ def test_validate_writes_metrics_bins_and_plot_and_says_whose_they_are(tmp_path,
         assert 0 <= s["auc"] <= 1 and 0 <= s["brier"] <= 1 and s["bins"]
         assert sum(b["n"] for b in s["bins"]) == 60
     assert v["auc_difference"] == pytest.approx(v["model"]["auc"] - v["regression"]["auc"])
+    assert sum(x["n"] for x in v["subsets"]) == 60
+    assert sum(x["onsets"] for x in v["subsets"]) == v["model"]["onsets"]
+    assert sum(x["n"] * x["model_mean"] for x in v["subsets"]) / 60 == pytest.approx(
+        v["model"]["mean_predicted"])
+    assert 0 < v["train_observed"] < 0.1
     assert "model's" in report["caveat"] and "2011" in report["does_not_show"]
     assert json.loads((out / "metrics.json").read_text())["validation"]["model"] == v["model"]
     lines = (out / "calibration.csv").read_text().splitlines()

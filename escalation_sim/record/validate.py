@@ -59,6 +59,26 @@ DOES_NOT_SHOW = ("not the real out-of-sample check: the years after 2011 are hel
                  "parameters are assumptions, none fitted to any years; a sample of rows gives "
                  "wide intervals")
 NOTE = "aggregate results only; no profile is named or ranked"
+ONGOING = "mk_ongoing_count_log2"
+"""The predictor that marks a row inside an ongoing episode (the subsets of :class:`Subset`)."""
+
+
+@dataclass(frozen=True)
+class Subset:
+    """Test rows with or without an ongoing episode: where the mean rates part (aggregate).
+
+    A profile starts without an episode (the model cannot carry one into month 0), so the rows
+    inside one are scored on onsets of a kind the model does not simulate; and the record's
+    rate in the training years beside the test years' shows how far the base rate moved."""
+
+    name: str
+    n: int
+    onsets: int
+    observed: float
+    model_mean: float
+    regression_mean: float
+    train_n: int
+    train_observed: float
 
 
 @dataclass(frozen=True)
@@ -84,11 +104,14 @@ class Validation:
     auc_difference_high: float
     resamples: int
     seconds: float
+    train_observed: float   # the training rows' onset rate (the base rate before the split)
+    subsets: tuple[Subset, ...]
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["model"] = self.model.to_dict()
         d["regression"] = self.regression.to_dict()
+        d["subsets"] = [asdict(x) for x in self.subsets]
         return {"validation": d, "shows": SHOWS, "does_not_show": DOES_NOT_SHOW,
                 "source": CITATION, "note": NOTE, "caveat": CAVEAT}
 
@@ -105,6 +128,22 @@ def _posterior_years(posterior: Posterior, split_year: int) -> str:
             "so the test years would not be out of sample; pass --posterior none, or a "
             f"posterior fitted on years up to {split_year}"))])
     return f"to {last}"
+
+
+def subsets(ongoing: np.ndarray, y: np.ndarray, model_p: np.ndarray, regression_p: np.ndarray,
+            train_ongoing: np.ndarray, train_y: np.ndarray) -> tuple[Subset, ...]:
+    """The test rows without and with an ongoing episode (those with rows only), each with its
+    observed rate, both predictors' means and the training rows' rate of the same kind."""
+    found = []
+    for name, test_in, train_in in (("no ongoing episode", ~ongoing, ~train_ongoing),
+                                    ("an ongoing episode", ongoing, train_ongoing)):
+        if test_in.any():
+            found.append(Subset(name, int(test_in.sum()), int(y[test_in].sum()),
+                                float(y[test_in].mean()), float(model_p[test_in].mean()),
+                                float(regression_p[test_in].mean()), int(train_in.sum()),
+                                float(train_y[train_in].mean()) if train_in.any() else
+                                float("nan")))
+    return tuple(found)
 
 
 def sample_rows(y: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -154,12 +193,15 @@ def validate(predictors_file: str | Path | None = None, split_year: int = 1995,
                          scores(y, regression_p, reference, draws, bins))
     low, high = percentile_interval(difference)
     train_years = split.year[split.train]
+    ongoing = data[ONGOING].to_numpy(dtype=float) > 0
+    parts = subsets(ongoing[test], y, model_p, regression_p, ongoing[split.train],
+                    split.y[split.train])
     return Validation(
         split_year, (int(train_years.min()), int(train_years.max())),
         (int(split.year[split.test].min()), int(split.year[split.test].max())),
         int(split.test.sum()), int(split.y[split.test].sum()), sample, seed, runs, months,
         n_civilians, posterior.source if posterior else None, years, model, regression,
-        model.auc - regression.auc, low, high, resamples, seconds)
+        model.auc - regression.auc, low, high, resamples, seconds, reference, parts)
 
 
 # ---- outputs --------------------------------------------------------------------------------
@@ -246,6 +288,10 @@ def format_validation(v: Validation) -> str:
         f"  observed onset rate     {m.observed:.2%} [{m.observed_low:.2%}, "
         f"{m.observed_high:.2%}] (Wilson); mean predicted / observed: model "
         f"{m.mean_predicted / m.observed:.2f}, regression {r.mean_predicted / r.observed:.2f}",
+        f"  training years' onset rate {v.train_observed:.2%} (the base rate before the split)",
+        *(f"  {x.name:<24}{x.n:>6,} rows, observed {x.observed:.2%}: mean predicted model "
+          f"{x.model_mean:.2%}, regression {x.regression_mean:.2%}; training years "
+          f"{x.train_observed:.2%} of {x.train_n:,}" for x in v.subsets),
         f"  AUC model - regression  {v.auc_difference:+.3f} [{v.auc_difference_low:+.3f}, "
         f"{v.auc_difference_high:+.3f}] (paired)",
         f"  intervals: 95 %, {v.resamples} resamples of countries (seed {v.seed}) unless marked "
