@@ -17,7 +17,13 @@ from escalation_sim.errors import InputError
 from escalation_sim.model import EscalationModel
 from escalation_sim.params import Scenario
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
-from escalation_sim.record.forecast import forecast, forecast_csv, row_seed
+from escalation_sim.record.forecast import (
+    forecast,
+    forecast_csv,
+    new_onset,
+    ongoing_perpetrator,
+    row_seed,
+)
 from escalation_sim.record.profiles import (
     COLUMNS,
     HISTORY_IN_SCHEMA,
@@ -27,10 +33,14 @@ from escalation_sim.record.profiles import (
     ProfileLinks,
     from_profile,
     history,
+    profile_at,
     read_profiles,
     scenario_data,
 )
+from escalation_sim.rng import run_seed
+from escalation_sim.runner import run_model
 from escalation_sim.scenario import load_scenario, validate
+from escalation_sim.submodels.violence import STATE_FORCES, Episode
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 
@@ -110,6 +120,39 @@ def test_history_from_a_row():
     going = history({**REFERENCE, "mk_ever": 1, "mk_ongoing_count_log2": 1,
                      "pol_killing_approved": 1})
     assert going["prior_episode_years_ago"] == 0 and going["prior_perpetrator"] == "state"
+
+
+def test_inside_an_ongoing_episode_only_another_perpetrators_onset_is_new():
+    """The record's onset flag inside an episode marks a new, distinct one: the ongoing
+    episode's perpetrator renewing its killing is not an onset; another perpetrator's is."""
+    going = {**REFERENCE, "mk_ever": 1, "mk_ongoing_count_log2": 1, "pol_killing_approved": 1}
+    assert ongoing_perpetrator(going, history(going)) == STATE_FORCES
+    by_militia = {**going, "pol_killing_approved": 0}
+    assert ongoing_perpetrator(by_militia, history(by_militia)) == "militia"
+    ended = {**going, "mk_ongoing_count_log2": 0}
+    assert ongoing_perpetrator(ended, history(ended)) is None
+    state, militia = Episode(STATE_FORCES, 5), Episode("militia", 9)
+    assert not new_onset([], None) and new_onset([state], None)
+    assert not new_onset([state], STATE_FORCES)
+    assert new_onset([state, militia], STATE_FORCES) and new_onset([state], "militia")
+
+
+def test_a_forecast_inside_an_episode_counts_new_episodes_only(tmp_path):
+    """Wiring: the forecast of a row inside an episode of the state's scores each run by
+    :func:`new_onset` with the state as the ongoing perpetrator; the same row without the
+    ongoing episode counts the state's onsets (same seeds, same runs otherwise)."""
+    row = {"mk_ever": 1, "pol_killing_approved": 1, "discrimpop": 0.3, "minorityrule": 1,
+           "battledeaths.log2": 12.0}
+    path = small_file(tmp_path, [{**row, "mk_ongoing_count_log2": 1}])
+    table = read_profiles(path)
+    (found,) = forecast(table, runs=8, seed=3, n_civilians=300)
+    profile = profile_at(table, 1, months=24, n_civilians=300)
+    episodes = [run_model(profile.scenario, run_seed(row_seed(3, 7, 2000), i)).violence.episodes
+                for i in range(8)]
+    assert found.flags == tuple(new_onset(e, STATE_FORCES) for e in episodes)
+    # these seeds give runs with the state's renewed episode only (not new) and one with a
+    # rebel group's episode too (new), so the rule is exercised both ways
+    assert 0 < found.onsets < sum(bool(e) for e in episodes)
 
 
 def small_file(tmp_path, rows: list[dict], name="p.csv"):

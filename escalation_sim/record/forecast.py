@@ -3,9 +3,10 @@
 Each row becomes its profile's scenario (:mod:`.profiles`) with the forecast's horizon and
 number of simulated civilians, and is run ``runs`` times. ``p_onset`` is the share of runs with
 a mass-killing onset (:attr:`~escalation_sim.outcomes.RunOutcome.mass_killing_onset`: one
-perpetrator killed 1,000 noncombatants within 12 months) within the horizon, with its 95 %
-Wilson interval (:func:`~escalation_sim.outcomes.wilson`), which covers run-to-run noise only:
-the links and the model's coefficients are held fixed.
+perpetrator killed 1,000 noncombatants within 12 months) within the horizon — for a row inside
+an ongoing episode, an onset by another perpetrator than that episode's (:func:`new_onset`) —
+with its 95 % Wilson interval (:func:`~escalation_sim.outcomes.wilson`), which covers run-to-run
+noise only: the links and the model's coefficients are held fixed.
 
 Seeds: the runs of a row use ``run_seed(row_seed, i)`` with ``row_seed`` derived from the
 forecast's seed, the row's profile number and its year (:func:`row_seed`), never from the order
@@ -35,7 +36,8 @@ from ..errors import InputError
 from ..outcomes import parameter_fields, split_note, wilson
 from ..params import PolicyParams, Scenario
 from ..rng import run_seed
-from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_one
+from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_model
+from ..submodels.violence import STATE_FORCES
 from .posterior import Posterior, draw_seed, draws, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
 
@@ -101,12 +103,34 @@ class _Batch:
     indices: list[int]
     draws: tuple[Scenario, ...] = ()
     policy: PolicyParams | None = None
+    ongoing: str | None = None
+    """The perpetrator of an episode ongoing in the row's year (None: no episode ongoing)."""
+
+
+def ongoing_perpetrator(values: dict[str, float], history: dict) -> str | None:
+    """The perpetrator, by the violence step's name, of the episode ongoing in a profile's year
+    (``mk_ongoing_count_log2 > 0``), from its history (:func:`~.profiles.history`); else None."""
+    if values["mk_ongoing_count_log2"] <= 0:
+        return None
+    who = history["prior_perpetrator"]
+    return STATE_FORCES if who == "state" else who
+
+
+def new_onset(episodes, ongoing: str | None) -> bool:
+    """Whether a run's ``episodes`` hold an onset as the record's outcome counts one.
+
+    Without an ongoing episode, any onset. Inside one (perpetrator ``ongoing``), the record's
+    ``mk_onset_1or2`` marks a new, distinct episode only; a profile starts the model with that
+    episode just ended (:func:`~.profiles.history`), so the same perpetrator's renewed killing
+    is the ongoing episode going on, not a new one, and only another perpetrator's counts."""
+    return any(e.perpetrator != ongoing for e in episodes)
 
 
 def _run_batch(batch: _Batch) -> list[bool]:
     """The onset flags of a batch's runs."""
     scenarios = batch.draws or [batch.scenario] * len(batch.indices)
-    return [bool(run_one(sc, run_seed(batch.seed, i), batch.policy).mass_killing_onset)
+    return [new_onset(run_model(sc, run_seed(batch.seed, i), batch.policy).violence.episodes,
+                      batch.ongoing)
             for sc, i in zip(scenarios, batch.indices, strict=True)]
 
 
@@ -146,7 +170,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
     # a batch carries its scenario and seed, so that a task ships one scenario, not all
     batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))),
-                      policy=policy)
+                      policy=policy,
+                      ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
                for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
     if posterior is not None:
         batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
@@ -199,7 +224,7 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
 
     return [_Batch(b.k, b.scenario, b.seed, b.indices,
                    tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
-                         for i in b.indices), b.policy)
+                         for i in b.indices), b.policy, b.ongoing)
             for b in batches]
 
 

@@ -261,6 +261,10 @@ def shares(parts: np.ndarray) -> np.ndarray:
     return np.divide(parts, total, out=np.zeros_like(parts), where=total > 0)
 
 
+STATE_FORCES = "state forces"
+"""The state's name as a perpetrator (of killings and of an :class:`Episode`)."""
+
+
 @dataclass
 class Episode:
     """One mass-killing episode: its perpetrator, onset month and end month (None: ongoing)."""
@@ -306,7 +310,7 @@ class Violence(Module):
         self.deaths = 0             # simulated civilians killed so far
         self.violations_total = 0
         # who killed whom: the state's forces, then each armed group (people, not civilians)
-        self.perpetrators = ("state forces", *(x.name for x in model.armed_groups))
+        self.perpetrators = (STATE_FORCES, *(x.name for x in model.armed_groups))
         self.deaths_by = np.zeros(len(self.perpetrators))    # every victim, attributed
         self.noncombatant_deaths = 0.0                        # people
         self.combatant_deaths = 0.0
