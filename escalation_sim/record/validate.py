@@ -35,6 +35,7 @@ from ..files import json_safe, write_bytes_atomic, write_json_atomic
 from ..outcomes import CAVEAT
 from .data import CITATION, OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from .forecast import FORECAST_CIVILIANS, FORECAST_MONTHS, forecast
+from .measure import outside_episode
 from .posterior import Posterior
 from .profiles import read_profiles
 from .regression import (
@@ -59,17 +60,16 @@ DOES_NOT_SHOW = ("not the real out-of-sample check: the years after 2011 are hel
                  "parameters are assumptions, none fitted to any years; a sample of rows gives "
                  "wide intervals")
 NOTE = "aggregate results only; no profile is named or ranked"
-ONGOING = "mk_ongoing_count_log2"
-"""The predictor that marks a row inside an ongoing episode (the subsets of :class:`Subset`)."""
 
 
 @dataclass(frozen=True)
 class Subset:
     """Test rows with or without an ongoing episode: where the mean rates part (aggregate).
 
-    A profile starts without an episode (the model cannot carry one into month 0), so the rows
-    inside one are scored on onsets of a kind the model does not simulate; and the record's
-    rate in the training years beside the test years' shows how far the base rate moved."""
+    A profile starts an ongoing episode as one just ended (the model cannot carry one into
+    month 0), and the rows inside one are scored on a new episode by another perpetrator
+    (:func:`.forecast.new_onset`); the record's rate in the training years beside the test
+    years' shows how far the base rate moved."""
 
     name: str
     n: int
@@ -193,7 +193,7 @@ def validate(predictors_file: str | Path | None = None, split_year: int = 1995,
                          scores(y, regression_p, reference, draws, bins))
     low, high = percentile_interval(difference)
     train_years = split.year[split.train]
-    ongoing = data[ONGOING].to_numpy(dtype=float) > 0
+    ongoing = ~outside_episode(data)
     parts = subsets(ongoing[test], y, model_p, regression_p, ongoing[split.train],
                     split.y[split.train])
     return Validation(
