@@ -25,6 +25,10 @@ batch, and records:
 * the mean p_onset of the sample (how the number of civilians moves the model's answer while
   results still depend on it).
 
+``--posterior`` is as the command line's: the shipped posterior by default (what a user's
+``forecast`` runs: each run builds the row's scenario under its drawn parameter set), ``none``
+for the declared values (one scenario per row).
+
 The ratio reported is extrapolated time / 600 s (below 1 meets the target). Wall-clock numbers
 depend on other load (the load average is recorded). JSON goes to
 ``benchmarks/results/forecast.json``. Exits 0 whatever the numbers say (a benchmark, not a
@@ -46,6 +50,7 @@ import numpy as np
 from escalation_sim.model import EscalationModel
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.forecast import forecast
+from escalation_sim.record.posterior import posterior_option
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.runner import local_pool
 
@@ -87,26 +92,29 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=CORES,
                     help="processes of the local pool (default: the target's 2 cores)")
+    ap.add_argument("--posterior", default="shipped",
+                    help="a posterior file, 'shipped' (the default, as forecast's) or 'none'")
     ap.add_argument("--output", type=Path, default=Path("benchmarks/results/forecast.json"))
     args = ap.parse_args()
     civilians = args.civilians or [300, 1000, 10000]
     table = read_profiles(data_dir() / PREDICTORS_FILE)
+    posterior = posterior_option(args.posterior)
     rng = np.random.default_rng(args.seed)
     rows = sorted(int(r) + 1 for r in rng.choice(len(table), args.rows, replace=False))
     record: dict = {"rows": args.rows, "runs": args.runs, "months": 24, "seed": args.seed,
                     "target": {"rows": TARGET_ROWS, "runs": TARGET_RUNS,
                                "seconds": TARGET_SECONDS, "cores": CORES},
-                    "workers": args.workers,
+                    "workers": args.workers, "posterior": args.posterior,
                     "load_average_start": os.getloadavg(), "settings": []}
     pool = local_pool(args.workers)
     try:
         forecast(table, 2, n_civilians=civilians[0], rows=rows[:1], executor=pool,
-                 workers=args.workers)                             # warm-up, untimed
+                 workers=args.workers, posterior=posterior)   # warm-up, untimed
         for n in civilians:
             runs = args.rows * args.runs
             c0, t0 = cpu_seconds(), time.perf_counter()
             result = forecast(table, args.runs, n_civilians=n, seed=args.seed, rows=rows,
-                              executor=pool, workers=args.workers)
+                              executor=pool, workers=args.workers, posterior=posterior)
             wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
             target_runs = TARGET_ROWS * TARGET_RUNS
             setting = {

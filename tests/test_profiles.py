@@ -170,11 +170,15 @@ def test_years_since_an_episode_come_from_the_profiles_earlier_rows(tmp_path):
         {"year": 1991, "mk_ever": 1, "mk_ongoing_count_log2": 1},
         {"year": 1992, "mk_ever": 1},
         {"year": 1996, "mk_ever": 1},
-        {"profile": 8, "year": 1996, "mk_ever": 1}])
+        {"profile": 8, "year": 1996, "mk_ever": 1},
+        {"profile": 9, "year": 2003, "mk_ever": 1},     # the file need not be in year order
+        {"profile": 9, "year": 1999, "mk_ever": 1, "mk_ongoing_count_log2": 1},
+        {"profile": 9, "year": 1997, "mk_ever": 1, "mk_ongoing_count_log2": 1}])
     assert from_profile(path, 2).history["prior_episode_years_ago"] == 0
     assert from_profile(path, 4).history["prior_episode_years_ago"] == 5
     assert (from_profile(path, 5).history["prior_episode_years_ago"]
             == ProfileLinks().prior_episode_years)      # another profile's rows do not count
+    assert from_profile(path, 6).history["prior_episode_years_ago"] == 4   # the latest: 1999
 
 
 @pytest.mark.skipif(not HISTORY_IN_SCHEMA, reason="the scenario schema has no [history] yet")

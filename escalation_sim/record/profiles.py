@@ -26,6 +26,7 @@ Nothing here names a country; results of runs of these scenarios are the model's
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -388,11 +389,18 @@ def _show(v: Any) -> str:
     return repr(v)
 
 
+@functools.cache
+def _template_file() -> dict[str, Any]:
+    """The template's file, read once per process (a forecast builds a scenario per row and
+    drawn parameter set); callers copy it."""
+    return read_scenario(resolve(TEMPLATE))
+
+
 def template(months: int | None = None, n_civilians: int | None = None) -> dict[str, Any]:
     """The template's raw scenario data: the shipped ``default`` scenario without its scheduled
     events (the record gives no election calendar), optionally with another horizon and number
     of simulated civilians."""
-    data = copy.deepcopy(read_scenario(resolve(TEMPLATE)))
+    data = copy.deepcopy(_template_file())
     data.setdefault("events", {})["scheduled"] = []
     if months is not None:
         data.setdefault("run", {})["months"] = months
@@ -484,7 +492,7 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
 @dataclass(frozen=True)
 class ProfileTable:
     """The rows of a predictors file that profiles need: ``profile``, ``year``, :data:`COLUMNS`
-    (NaN where missing), ``line``."""
+    (NaN where missing), ``line``, and ``years_since_episode`` (:func:`_years_since_episode`)."""
 
     source: str
     table: pd.DataFrame
@@ -513,15 +521,24 @@ def read_profiles(path: str | Path) -> ProfileTable:
     problems.raise_if_any()
     out[["profile", "year"]] = out[["profile", "year"]].astype(np.int64)
     out["line"] = np.arange(len(out)) + 2
+    out["years_since_episode"] = _years_since_episode(out)
     return ProfileTable(source, out)
 
 
-def _years_since_episode(table: pd.DataFrame, index: int) -> float | None:
-    """Years since the profile's last ongoing episode, from its earlier rows in the file."""
-    r = table.iloc[index]
-    same = table[(table.profile == r.profile) & (table.year < r.year)
-                 & (table["mk_ongoing_count_log2"] > 0)]
-    return None if same.empty else float(r.year - same.year.max())
+def _years_since_episode(table: pd.DataFrame) -> np.ndarray:
+    """Per row, the years since its profile's last ongoing episode in an earlier year of the
+    file (NaN if none): computed once per file, since every row's scenario needs it."""
+    out = np.full(len(table), np.nan)
+    ongoing = (table["mk_ongoing_count_log2"] > 0).to_numpy()
+    years = table.year.to_numpy()
+    for idx in table.groupby("profile", sort=False).indices.values():
+        episode_years = np.unique(years[idx][ongoing[idx]])
+        if episode_years.size == 0:
+            continue
+        # the latest ongoing year strictly before each row's year
+        k = np.searchsorted(episode_years, years[idx], side="left") - 1
+        out[idx] = np.where(k >= 0, years[idx] - episode_years[np.maximum(k, 0)], np.nan)
+    return out
 
 
 def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULTS,
@@ -541,7 +558,7 @@ def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULT
             imputed.append(c)
             v = REFERENCE[c]
         values[c] = v
-    since = _years_since_episode(table.table, row - 1)
+    since = None if math.isnan(r.years_since_episode) else float(r.years_since_episode)
     profile, year = int(r.profile), int(r.year)
     data, applied, past = scenario_data(values, profile, year, links, months, n_civilians,
                                         since, imputed, overrides)
