@@ -20,10 +20,12 @@ import pytest
 from escalation_sim.cli import main
 from escalation_sim.errors import InputError
 from escalation_sim.record.calibrate import (
+    INSIDE,
     NOT_SIMULATED,
     SIMULATED,
     Distance,
     Record,
+    Simulator,
     _config_json,
     _same_fit,
     _sampler_class,
@@ -32,7 +34,14 @@ from escalation_sim.record.calibrate import (
     statistics,
 )
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
-from escalation_sim.record.forecast import _Batch, _drawn, forecast, forecast_csv, row_seed
+from escalation_sim.record.forecast import (
+    _Batch,
+    _drawn,
+    counted,
+    forecast,
+    forecast_csv,
+    row_seed,
+)
 from escalation_sim.record.measure import Target, Targets
 from escalation_sim.record.posterior import (
     SHIPPED_SOURCE,
@@ -43,16 +52,19 @@ from escalation_sim.record.posterior import (
     shipped_posterior,
     write_posterior,
 )
-from escalation_sim.record.profiles import read_profiles
+from escalation_sim.record.profiles import REFERENCE, profile_at, read_profiles
+from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_ensemble
+from escalation_sim.runner import run_model as run_one
 from escalation_sim.scenario import load_scenario
+from escalation_sim.submodels.violence import STATE_FORCES
 
 SHIPPED = data_dir() / PREDICTORS_FILE
 TINY = """
 name = "tiny"
 seed = 1
 targets = ["first_onset_rate", "onset_rate_after_episode", "onset_rate_risk_q1",
-           "onset_rate_risk_q5"]
+           "onset_rate_risk_q5", "onset_rate_inside_episode"]
 [[parameters]]
 name = "violence.state_orders"
 [[parameters]]
@@ -60,6 +72,7 @@ name = "links.complicity_killings"
 range = [0.2, 0.8]
 [sample]
 rows_per_quintile = 1
+rows_inside = 1
 runs = 2
 months = 24
 civilians = 300
@@ -105,12 +118,14 @@ def test_a_bad_calibration_file_is_one_line_naming_file_and_field(tmp_path, caps
     assert not (tmp_path / "out" / "abc.db").exists()
 
 
-def test_the_shipped_calibration_file_is_valid_and_fits_assumptions_within_bounds():
-    config = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
+@pytest.mark.parametrize("name", ["calibration.toml", "calibration_next.toml"])
+def test_the_shipped_calibration_files_are_valid_and_fit_assumptions_within_bounds(name):
+    config = load_calibration(Path(__file__).parent.parent / "experiments" / name)
     assert config.last_year <= 1995 and set(config.targets) <= set(SIMULATED)
     for p in config.parameters:
         f = fitted(p.name)
-        assert f.value == "assumption" and p.prior() == (f.low, f.high)
+        low, high = p.prior()
+        assert f.value == "assumption" and f.low <= low < high <= f.high
 
 
 def test_fitted_parameters_take_their_declared_bounds():
@@ -165,7 +180,8 @@ def test_a_damaged_record_json_on_resume_is_one_line_and_keeps_the_fit(tmp_path,
 def test_a_target_undefined_in_the_calibration_years_is_named(tmp_path):
     """At an early last_year a target can have no value or an interval of no width (e.g. no
     country-year at risk): the calibration file's entry is named, not a traceback."""
-    config = load_calibration(write(tmp_path, TINY.format(generations=1)))
+    config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        f', "{INSIDE}"', "")))
     nan = math.nan
     found = Targets((Target("first_onset_rate", 0.01, 0.005, 0.02, "", 100, 1, "", ""),
                      Target("onset_rate_after_episode", nan, nan, nan, "", 0, 0, "", "", nan,
@@ -206,6 +222,55 @@ def test_statistics_follow_the_record_definitions_on_a_hand_made_sample():
     assert s["onset_rate_risk_q5"] == pytest.approx(1 / 4)      # rows 1 and 2: 1 of 4 runs
     assert math.isnan(s["onset_rate_risk_q3"])                  # no row sampled there
     assert s["onset_share_top_quintile"] == pytest.approx(1 / 2)
+
+
+def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient():
+    # rows: 0 quintile 1, 1 quintile 5, 2 and 3 inside an episode (no quintile); two runs each
+    record = Record(Targets((), "", None, 0, 0), (1, 2, 3, 4), (0, 4, -1, -1),
+                    (True, True, False, False), (False, False, True, True),
+                    (False, False, True, True))
+    episodes = [(), ((5, None),),            # row 0: an onset in month 5
+                ((7, None),), (),            # row 1: an onset in month 7
+                ((3, None),), ((30, None),),  # row 2: month 3 counts; month 30 is too late
+                ((1, None),), ((2, None),)]   # row 3: both count
+    s = statistics(episodes, 36, [0, 0, 1, 1, 2, 2, 3, 3], record)
+    assert s[INSIDE] == pytest.approx(3 / 4)
+    assert s["onset_rate_risk_q1"] == s["onset_rate_risk_q5"] == pytest.approx(1 / 2)
+    assert s["onset_share_top_quintile"] == pytest.approx(1 / 2)   # inside rows' onsets: out
+    assert s["first_onset_rate"] == pytest.approx(2 / 8)   # rows 0 and 1's years, not 2, 3
+    # a sample without such rows (every fit before them) has no such statistic
+    old = _record([0, 4], [True, True], [False, False])
+    assert INSIDE not in old.simulated() and INSIDE not in statistics([(), ()], 24, [0, 1], old)
+    assert Record.from_dict(old.to_dict()).inside == () and INSIDE in record.simulated()
+
+
+def test_the_inside_target_needs_rows_inside(tmp_path):
+    with pytest.raises(InputError) as e:
+        load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+            "rows_inside = 1", "rows_inside = 0")))
+    (field, problem), = e.value.problems
+    assert field == "sample.rows_inside" and INSIDE in problem
+
+
+def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):
+    """Wiring: the simulator runs a row inside the state's episode with the state as the
+    ongoing perpetrator, so its statistic is the share of runs with another perpetrator's
+    onset within 24 months (:func:`counted`), not of runs with any onset."""
+    path = tmp_path / "p.csv"
+    pd.DataFrame([{"profile": 7, "year": 2000, **REFERENCE, "mk_ever": 1,
+                   "mk_ongoing_count_log2": 1, "pol_killing_approved": 1, "discrimpop": 0.3,
+                   "minorityrule": 1, "battledeaths.log2": 12.0}]).to_csv(path, index=False)
+    table = read_profiles(path)
+    config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        "runs = 2", "runs = 8")))
+    record = Record(Targets((), "", None, 0, 0), (1,), (-1,), (False,), (True,), (True,))
+    s = Simulator(config, table, record, []).simulate({}, 3)
+    scenario = profile_at(table, 1, months=24, n_civilians=300).scenario
+    runs = [run_one(scenario, run_seed(run_seed(3, 0), i)).violence.episodes for i in range(8)]
+    new = [any(e.onset <= 24 for e in counted(eps, STATE_FORCES)) for eps in runs]
+    assert s[INSIDE] == pytest.approx(np.mean(new))
+    # these seeds give a run whose only onset is the state's renewed one (not counted)
+    assert s[INSIDE] < np.mean([any(e.onset <= 24 for e in eps) for eps in runs])
 
 
 def test_statistics_without_onsets_leave_shares_and_ratios_undefined():
@@ -498,7 +563,9 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
     meta = post.metadata
     assert meta["seed"] == 1 and meta["data_years"]["episodes"] == "to 1995"
     assert set(meta["targets"]) == {"first_onset_rate", "onset_rate_after_episode",
-                                    "onset_rate_risk_q1", "onset_rate_risk_q5"}
+                                    "onset_rate_risk_q1", "onset_rate_risk_q5", INSIDE}
+    record = json.loads((a / "record.json").read_text())
+    assert record["inside"] == [False] * 5 + [True] and record["quintiles"][-1] == -1
     assert "pyabc" in meta["versions"]
     # the command main() was given, not the process's (here pytest's) arguments
     assert meta["command"].startswith("escalation-sim calibrate ") and str(a) in meta["command"]

@@ -78,10 +78,12 @@ from .data import (
     load_episodes,
     load_predictors,
 )
+from .forecast import counted, ongoing_perpetrator
 from .measure import (
     Target,
     Targets,
     episode_years,
+    inside_episode,
     onset_masks,
     outside_episode,
     risk_quintiles,
@@ -94,12 +96,15 @@ from .profiles import ProfileTable, profile_at, read_profiles
 GRADIENT_MONTHS = 24
 """A run's window for the risk gradient: the EWP's outcome is an onset in the next two years."""
 QUINTILES = tuple(f"onset_rate_risk_q{q}" for q in range(1, 6))
+INSIDE = "onset_rate_inside_episode"
 SIMULATED = ("first_onset_rate", "onset_rate_after_episode", "after_episode_ratio",
-             *QUINTILES, "onset_share_top_quintile")
+             *QUINTILES, "onset_share_top_quintile", INSIDE)
 """The targets the model's runs can be measured against, in report order."""
 NOT_SIMULATED = {
     "onset_rate_during_episode": "profiles with an ongoing episode start the model without "
-                                 "one (the model cannot carry an episode into month 0)",
+                                 "one (the model cannot carry an episode into month 0); fit "
+                                 f"{INSIDE}, its two-year form on the predictor rows, "
+                                 "instead",
     **{name: "episode duration is not simulated: spells last a median 12 years in the record, "
              "beyond affordable runs (observing them needs runs of decades)"
        for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
@@ -147,6 +152,9 @@ class Sample(_Strict):
 
     rows_per_quintile: int = Field(4, ge=1, le=1000, description="Profile rows sampled from "
                                    "each quintile of the risk score (seeded)")
+    rows_inside: int = Field(0, ge=0, le=1000, description="Profile rows sampled (seeded) "
+                             "from the scored rows with an episode ongoing, for the target "
+                             f"{INSIDE}")
     runs: int = Field(5, ge=1, le=10_000, description="Runs per sampled row")
     months: int = Field(24, ge=GRADIENT_MONTHS, le=600,
                         description="Months per run (a multiple of 12, at least 24)")
@@ -197,6 +205,9 @@ class Calibration(_Strict):
             if t not in SIMULATED:
                 raise ValueError(f"targets.{i}: unknown target {t!r}; targets are "
                                  f"{', '.join(SIMULATED)}")
+        if INSIDE in self.targets and self.sample.rows_inside == 0:
+            raise ValueError(f"sample.rows_inside: the target {INSIDE} needs rows sampled "
+                             "inside an episode; set it above 0")
         if len(set(self.targets)) != len(self.targets):
             raise ValueError("targets: a target is listed twice")
         names = [p.name for p in self.parameters]
@@ -223,14 +234,20 @@ class Record:
 
     targets: Targets
     rows: tuple[int, ...]          # 1-based rows of the predictors file
-    quintiles: tuple[int, ...]     # each row's risk quintile (0-4)
+    quintiles: tuple[int, ...]     # each row's risk quintile (0-4; -1: a row inside an episode)
     episode_table: tuple[bool, ...]  # whether the row enters the onset rates (no ongoing episode)
     prior: tuple[bool, ...]        # whether the row's profile had an episode before
+    inside: tuple[bool, ...] = ()  # whether the row is one of sample.rows_inside (none: ())
 
     def to_dict(self) -> dict:
         return {"targets": self.targets.to_dict(), "rows": list(self.rows),
                 "quintiles": list(self.quintiles), "episode_table": list(self.episode_table),
-                "prior": list(self.prior)}
+                "prior": list(self.prior), "inside": list(self.inside)}
+
+    def simulated(self) -> list[str]:
+        """The targets of :data:`SIMULATED` this sample measures (:data:`INSIDE` only with rows
+        inside an episode, which fits made before it lack)."""
+        return [n for n in SIMULATED if n != INSIDE or any(self.inside)]
 
     @classmethod
     def from_dict(cls, d: dict) -> Record:
@@ -241,7 +258,7 @@ class Record:
                         t["files"]["episodes"], t["files"]["predictors"], t["seed"],
                         t["resamples"])
         return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
-                   tuple(d["prior"]))
+                   tuple(d["prior"]), tuple(d.get("inside", ())))   # fits before rows_inside
 
 
 def check_targets(config: Calibration, found: Targets, source: str) -> None:
@@ -289,16 +306,26 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
         raise InputError(source, [("sample.rows_per_quintile", (
             f"{config.sample.rows_per_quintile} rows from each quintile, but the calibration "
             f"years to {config.last_year} have {fewest} scored rows in the smallest"))])
+    inside = np.flatnonzero(inside_episode(predictors, score))
+    if config.sample.rows_inside > len(inside):
+        raise InputError(source, [("sample.rows_inside", (
+            f"{config.sample.rows_inside} rows inside an episode, but the calibration years to "
+            f"{config.last_year} have {len(inside)} scored rows with an episode ongoing"))])
     rng = np.random.default_rng(config.seed)
     chosen = np.sort(np.concatenate([
         rng.choice(np.flatnonzero(quintile == q), config.sample.rows_per_quintile, replace=False)
         for q in range(5)]))
+    # drawn after the quintiles' rows, so that a fit without them keeps its sample
+    chosen_inside = np.sort(rng.choice(inside, config.sample.rows_inside, replace=False))
+    chosen = np.concatenate([chosen, chosen_inside])
     # rows of the predictors file (the filtered table keeps the file order and line numbers)
     rows = tuple(int(predictors.line.iloc[i]) - 1 for i in chosen)
     ongoing = predictors["mk_ongoing_count_log2"].fillna(0).to_numpy()[chosen] > 0
     ever = predictors["mk_ever"].fillna(0).to_numpy()[chosen] > 0.5
     return Record(found, rows, tuple(int(quintile[i]) for i in chosen),
-                  tuple(bool(x) for x in ~ongoing), tuple(bool(x) for x in ever))
+                  tuple(bool(x) for x in ~ongoing), tuple(bool(x) for x in ever),
+                  tuple([False] * (len(chosen) - len(chosen_inside))
+                        + [True] * len(chosen_inside)) if len(chosen_inside) else ())
 
 
 # ---- simulation ------------------------------------------------------------------------------
@@ -310,14 +337,17 @@ class _Batch:
     scenario: Any
     seed: int
     indices: list[int]
+    ongoing: str | None = None   # the perpetrator of the row's ongoing episode (rows inside one)
 
 
 def _run_batch(batch: _Batch) -> list[tuple[tuple[int, int | None], ...]]:
-    """Each run's mass-killing episodes as (onset month, end month or None)."""
+    """Each run's mass-killing episodes as (onset month, end month or None); in a row inside an
+    episode, only those the record would count as new (:func:`.forecast.counted`)."""
     out = []
     for i in batch.indices:
         model = run_model(batch.scenario, run_seed(batch.seed, i))
-        out.append(tuple((e.onset, e.end) for e in model.violence.episodes))
+        out.append(tuple((e.onset, e.end)
+                         for e in counted(model.violence.episodes, batch.ongoing)))
     return out
 
 
@@ -327,9 +357,9 @@ def _year(month: int) -> int:
 
 def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int,
                rows: Sequence[int], record: Record) -> dict[str, float]:
-    """Every simulated statistic of :data:`SIMULATED` from the runs' episodes (``episodes[j]``
-    is run ``j``, of sampled row ``rows[j]``, an index into ``record``), by the record's
-    definitions (NaN where undefined)."""
+    """Every simulated statistic of :meth:`Record.simulated` from the runs' episodes
+    (``episodes[j]`` is run ``j``, of sampled row ``rows[j]``, an index into ``record``), by the
+    record's definitions (NaN where undefined)."""
     lines = []
     years = months // 12
     for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
@@ -357,8 +387,12 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     quintile = np.array([record.quintiles[k] for k in rows])
     for q, name in enumerate(QUINTILES):
         out[name] = float(event[quintile == q].mean()) if (quintile == q).any() else math.nan
-    out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / event.sum())
-                                       if event.any() else math.nan)
+    scored = event & (quintile >= 0)
+    out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
+                                       if scored.any() else math.nan)
+    if any(record.inside):
+        inside = np.array([record.inside[k] for k in rows], dtype=bool)
+        out[INSIDE] = float(event[inside].mean()) if inside.any() else math.nan
     return out
 
 
@@ -386,13 +420,14 @@ class Simulator:
         s = self.config.sample
         try:
             links, overrides = split(values)
-            scenarios = [profile_at(self.table, r, links, s.months, s.civilians,
-                                    overrides).scenario for r in self.record.rows]
+            profiles = [profile_at(self.table, r, links, s.months, s.civilians, overrides)
+                        for r in self.record.rows]
         except (InputError, ValueError):
-            return {**dict.fromkeys(SIMULATED, math.nan), "valid": 0.0}
-        size = max(1, min(s.runs, math.ceil(s.runs * len(scenarios) / (4 * self.workers))))
-        batches = [_Batch(k, sc, run_seed(seed, k), list(range(i, min(i + size, s.runs))))
-                   for k, sc in enumerate(scenarios) for i in range(0, s.runs, size)]
+            return {**dict.fromkeys(self.record.simulated(), math.nan), "valid": 0.0}
+        size = max(1, min(s.runs, math.ceil(s.runs * len(profiles) / (4 * self.workers))))
+        batches = [_Batch(k, p.scenario, run_seed(seed, k), list(range(i, min(i + size, s.runs))),
+                          ongoing_perpetrator(p.values, p.history))
+                   for k, p in enumerate(profiles) for i in range(0, s.runs, size)]
         found: dict[tuple[int, int], Any] = {}
 
         def take(batch: _Batch, result: list) -> None:
@@ -550,9 +585,17 @@ def _saved_record(path: Path) -> Record:
                                       "calibration file, the same as before)")]) from None
 
 
+def _with_defaults(config: dict) -> dict:
+    try:
+        return _config_json(Calibration.model_validate(config))
+    except ValidationError:
+        return config
+
+
 def _same_fit(old: dict, new: dict) -> str:
-    """The first field that differs between two calibrations beyond what a resume may change."""
-    a, b = flatten(old), flatten(new)
+    """The first field that differs between two calibrations beyond what a resume may change
+    (a field added since ``old`` was written counts at its default)."""
+    a, b = flatten(_with_defaults(old)), flatten(_with_defaults(new))
     for k in sorted(set(a) | set(b)):
         if k.removeprefix("abc.") in RESUMABLE and k.startswith("abc."):
             continue
@@ -601,7 +644,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
     names = [p.name for p in config.parameters]
     simulator = Simulator(config, table, record, names, executor, workers)
     distance = Distance(config, record.targets)
-    observed = {n: record.targets[n].value for n in SIMULATED} | {"valid": 1.0}
+    observed = {n: record.targets[n].value for n in record.simulated()} | {"valid": 1.0}
     prior = pyabc.Distribution(**{_key(p.name): pyabc.RV("uniform", lo, hi - lo)
                                   for p in config.parameters for lo, hi in [p.prior()]})
 
@@ -701,7 +744,7 @@ def _predictive(config: Calibration, record: Record, simulator: Simulator, names
 def _predictive_rows(record: Record, sims: list[dict[str, float]],
                      fitted_targets: Sequence[str]) -> list[dict[str, Any]]:
     rows = []
-    for n in SIMULATED:
+    for n in record.simulated():
         t = record.targets[n]
         x = np.array([s[n] for s in sims], dtype=np.float64)
         known = x[~np.isnan(x)]

@@ -116,14 +116,20 @@ def ongoing_perpetrator(values: dict[str, float], history: dict) -> str | None:
     return STATE_FORCES if who == "state" else who
 
 
-def new_onset(episodes, ongoing: str | None) -> bool:
-    """Whether a run's ``episodes`` hold an onset as the record's outcome counts one.
+def counted(episodes, ongoing: str | None) -> list:
+    """A run's ``episodes`` that the record's outcome counts as onsets.
 
-    Without an ongoing episode, any onset. Inside one (perpetrator ``ongoing``), the record's
+    Without an ongoing episode, every one. Inside one (perpetrator ``ongoing``), the record's
     ``mk_onset_1or2`` marks a new, distinct episode only; a profile starts the model with that
     episode just ended (:func:`~.profiles.history`), so the same perpetrator's renewed killing
     is the ongoing episode going on, not a new one, and only another perpetrator's counts."""
-    return any(e.perpetrator != ongoing for e in episodes)
+    return [e for e in episodes if e.perpetrator != ongoing]
+
+
+def new_onset(episodes, ongoing: str | None) -> bool:
+    """Whether a run's ``episodes`` hold an onset as the record's outcome counts one
+    (:func:`counted`)."""
+    return bool(counted(episodes, ongoing))
 
 
 def _run_batch(batch: _Batch) -> list[bool]:

@@ -71,6 +71,12 @@ DEFINITIONS = {
         "country's rows scored by a model fitted, on all its complete rows as the EWP does, "
         "without that country: 5 country-grouped folds, penalty chosen inside each by "
         "cross-validation). Event: mk_onset_1or2 (an onset in the next one or two years).",
+    "onset_rate_inside_episode":
+        "Rows of the predictor file with every predictor known and a mass-killing episode "
+        "ongoing in the year (mk_ongoing_count_log2 > 0). Event: mk_onset_1or2, which inside an "
+        "episode marks a new, distinct episode (another perpetrator or target group) in the next "
+        "one or two years; a simulated profile starts inside one and counts only another "
+        "perpetrator's onset (forecast.new_onset).",
     "onset_share_top_quintile":
         "Share of the onsets (mk_onset_1or2 = 1) of the rows of onset_rate_risk (scored, no "
         "episode ongoing) that fall in quintile 5 of the risk score: how strongly the "
@@ -309,6 +315,12 @@ def outside_episode(predictors: pd.DataFrame) -> np.ndarray:
     return (predictors["mk_ongoing_count_log2"] == 0).to_numpy()
 
 
+def inside_episode(predictors: pd.DataFrame, score: np.ndarray) -> np.ndarray:
+    """Scored rows (every predictor known: ``score``, :func:`risk_scores`, not NaN) with an
+    episode ongoing in the year: the rows of ``onset_rate_inside_episode``."""
+    return ~np.isnan(score) & ~outside_episode(predictors)
+
+
 def risk_quintiles(score: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Each row's quintile (0-4) of :func:`risk_scores` (five equal-count groups) among the
     scored rows that ``rows`` marks (all by default), -1 elsewhere: the groups the gradient
@@ -326,8 +338,9 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
                      seed: int = 0, score: np.ndarray | None = None) -> list[Target]:
     """Onset rates by quintile of the out-of-fold risk score (``score``: :func:`risk_scores`
     of ``predictors``, computed here if not given) among the rows outside an episode
-    (:func:`outside_episode`), and the top quintile's share of their onsets (stabler than a
-    top-to-bottom ratio, whose bottom quintile has a handful)."""
+    (:func:`outside_episode`), the top quintile's share of their onsets (stabler than a
+    top-to-bottom ratio, whose bottom quintile has a handful), and the onset rate of the scored
+    rows inside an episode (:func:`inside_episode`)."""
     score = risk_scores(predictors, seed) if score is None else score
     quintile = risk_quintiles(score, outside_episode(predictors))
     known = quintile >= 0
@@ -345,6 +358,9 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
     out.append(rate_target("onset_share_top_quintile", quintile == 4, known & (y == 1),
                            profiles, boot, DEFINITIONS["onset_share_top_quintile"],
                            unit="share of onsets"))
+    out.append(rate_target("onset_rate_inside_episode", y, inside_episode(predictors, score),
+                           profiles, boot, DEFINITIONS["onset_rate_inside_episode"],
+                           unit="onsets in the next two years per country-year"))
     return out
 
 
