@@ -244,6 +244,20 @@ def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient
     assert Record.from_dict(old.to_dict()).inside == () and INSIDE in record.simulated()
 
 
+def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):
+    old = _config_json(load_calibration(write(tmp_path, TINY.format(generations=1))))
+    new = _config_json(load_calibration(write(tmp_path, TINY.format(generations=3).replace(
+        'name = "tiny"', 'name = "tiny"\ndescription = "said better"'))))
+    assert _same_fit(old, new) == ""
+    # a fit written before rows_inside existed reads it at its default, 0
+    plain = _config_json(load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        f', "{INSIDE}"', "").replace("rows_inside = 1", ""))))
+    before = {**plain, "sample": {k: v for k, v in plain["sample"].items() if k != "rows_inside"}}
+    assert plain["sample"]["rows_inside"] == 0 and _same_fit(before, plain) == ""
+    assert _same_fit(before, old) == "sample.rows_inside"
+    assert _same_fit(old, {**old, "seed": 2}) == "seed"
+
+
 def test_the_inside_target_needs_rows_inside(tmp_path):
     with pytest.raises(InputError) as e:
         load_calibration(write(tmp_path, TINY.format(generations=1).replace(

@@ -110,7 +110,8 @@ NOT_SIMULATED = {
        for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
 }
 RESUMABLE = ("generations", "min_epsilon", "predictive")
-"""ABC settings ``--resume`` may change (when to stop, how many predictive checks)."""
+"""ABC settings ``--resume`` may change (when to stop, how many predictive checks); and the
+file's ``description``, which is prose."""
 NOTE = ("the model's numbers for stylized, anonymous profiles; a posterior of the model's "
         "parameters given the record's aggregate rates, not a forecast of any country")
 
@@ -597,7 +598,7 @@ def _same_fit(old: dict, new: dict) -> str:
     (a field added since ``old`` was written counts at its default)."""
     a, b = flatten(_with_defaults(old)), flatten(_with_defaults(new))
     for k in sorted(set(a) | set(b)):
-        if k.removeprefix("abc.") in RESUMABLE and k.startswith("abc."):
+        if (k.removeprefix("abc.") in RESUMABLE and k.startswith("abc.")) or k == "description":
             continue
         if a.get(k) != b.get(k):
             return k
@@ -625,7 +626,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         if differs:
             raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
                                           "--resume may change only abc." + ", abc.".join(
-                                              RESUMABLE))])
+                                              RESUMABLE) + " and the description")])
     elif db_file.exists():
         raise InputError(str(out), [("", "already holds a calibration (abc.db): continue it "
                                          "with --resume, or choose another --out")])
@@ -833,7 +834,9 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
     lines += ["", "Not simulated: " + "; ".join(f"{', '.join(ks)}: {v}"
                                                 for v, ks in reasons.items()) + ".", "",
               f"Simulated by {len(record.rows)} profile rows ({config.sample.rows_per_quintile} "
-              f"from each quintile of the risk score, seed {config.seed}) × "
+              f"from each quintile of the risk score"
+              + (f", {config.sample.rows_inside} inside an episode" if config.sample.rows_inside
+                 else "") + f", seed {config.seed}) × "
               f"{config.sample.runs} runs of {config.sample.months} months at "
               f"{config.sample.civilians:,} simulated civilians per parameter set.", "",
               "## Parameters (prior uniform over the range)", "",
