@@ -1,11 +1,12 @@
 """Why does the model predict so many new onsets inside an ongoing episode? A diagnosis.
 
-    uv run python benchmarks/inside_episode.py              # about 2 minutes on 2 cores
-    uv run python benchmarks/inside_episode.py --screen     # + a one-at-a-time screen (~8 min)
+    uv run python benchmarks/inside_episode.py              # parts 1-3, in this process
+    uv run python benchmarks/inside_episode.py --screen     # + the screen, on a 2-worker pool
 
-On the record's calibration years only (predictor rows to 1993, complete), so nothing here
-looks at the test years. Each row runs as ``forecast`` runs it (24 months, 1,000 civilians, a
-parameter set drawn from the shipped posterior per run, the forecast's seeds):
+On the record's calibration years only (predictor rows to 1993 with every predictor known, as
+the calibration targets count them), so nothing here looks at the test years. Each row runs as
+``forecast`` runs it (24 months, 1,000 civilians, a parameter set drawn from the shipped
+posterior per run, the forecast's seeds):
 
 1. **Who kills.** Rows inside an ongoing episode: the share of runs with an onset by each
    perpetrator, whether it counts as new (another perpetrator than the ongoing episode's,
@@ -36,8 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from escalation_sim.record import profiles as P
-from escalation_sim.record.data import PREDICTORS_FILE, data_dir, load_predictors
+from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import counted, ongoing_perpetrator, row_seed
+from escalation_sim.record.measure import outside_episode
 from escalation_sim.record.posterior import (
     Posterior,
     draw_seed,
@@ -47,44 +49,47 @@ from escalation_sim.record.posterior import (
     split,
     weighted_summary,
 )
+from escalation_sim.record.regression import design
 from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_model
 
 MONTHS, CIVILIANS, LAST_ROW_YEAR = 24, 1000, 1993
+NO_EPISODE = {"prior_episode_years_ago": None, "prior_episode_deaths": 0.0,
+              "prior_victims": None, "prior_perpetrator": None}
 KNOCKOUTS = {
-    "nothing removed": lambda h: h,
-    "no ongoing episode": lambda h: {k: v for k, v in h.items() if not k.startswith("prior_")},
-    "no battle deaths": lambda h: {**h, "battle_deaths": 0.0},
-    "no recent coup": lambda h: {k: v for k, v in h.items() if k != "coup_months_ago"},
-    "none of the past": lambda h: {k: v for k, v in h.items()
-                                   if k not in ("battle_deaths", "coup_months_ago")
-                                   and not k.startswith("prior_")},
+    "nothing removed": {},
+    "no ongoing episode": NO_EPISODE,
+    "no battle deaths": {"battle_deaths": 0.0},
+    "no recent coup": {"coup_months_ago": None},
+    "none of the past": {**NO_EPISODE, "battle_deaths": 0.0, "coup_months_ago": None},
 }
+"""The scenario's ``[history]`` fields each knockout sets (the schema's defaults: no past)."""
 SCREEN = ("mobilization.w_grievance", "mobilization.threshold_mean", "violence.revenge",
           "events.coup_hazard", "links.civil_society_repression",
           "links.media_integrity_censorship", "links.will_killings", "history.conflict_arms",
           "links.security_capacity_per_imr", "links.shock_hazard_base", "links.gap_base")
 
 
-def runs_of(table, post, row: int, runs: int, knockout=None):
-    """The episodes of ``runs`` forecast-seeded runs of ``row``, each under its drawn set."""
+def runs_of(table, post, row: int, runs: int, knockout: dict | None = None):
+    """The ongoing episode's perpetrator (or None) and the episodes of ``runs`` runs of ``row``
+    as ``forecast`` runs them (its seeds, a drawn parameter set each), with the ``[history]``
+    fields of ``knockout`` set."""
     p0 = P.profile_at(table, row, months=MONTHS, n_civilians=CIVILIANS)
-    since = table.table.years_since_episode.iloc[row - 1]
-    since = None if np.isnan(since) else float(since)
     seed = row_seed(0, p0.profile, p0.year)
     out = []
     for i in range(runs):
         links, overrides = split(post.parameters(post.draw(draw_seed(seed, i))))
-        data, _, _ = P.scenario_data(p0.values, p0.profile, p0.year, links, MONTHS, CIVILIANS,
-                                     since, p0.imputed, overrides)
-        if knockout is not None:
-            data["history"] = knockout(data.get("history", {}))
-        scenario = P.validate(data, f"row {row}")
+        scenario = P.profile_at(table, row, links, MONTHS, CIVILIANS, overrides).scenario
+        if knockout:
+            scenario = scenario.model_copy(
+                update={"history": scenario.history.model_copy(update=knockout)})
         out.append(run_model(scenario, run_seed(seed, i)).violence.episodes)
     return ongoing_perpetrator(p0.values, p0.history), out
 
 
-def tally(table, post, rows, runs: int, knockout=None) -> dict:
+def tally(table, post, rows, runs: int, knockout: dict | None = None) -> dict:
+    """Over ``rows`` × ``runs``: the share of runs with a new onset (:func:`counted`) and of
+    runs with an onset by each perpetrator, the ongoing episode's own ("same") or another."""
     by, new, n = collections.Counter(), 0, 0
     for r in rows:
         ongoing, eps = runs_of(table, post, int(r), runs, knockout)
@@ -98,6 +103,7 @@ def tally(table, post, rows, runs: int, knockout=None) -> dict:
 
 
 def sample(mask: np.ndarray, size: int, seed: int) -> list[int]:
+    """``size`` rows (1-based) of those ``mask`` marks, seeded."""
     idx = np.flatnonzero(mask)
     return sorted(int(i) + 1 for i in np.random.default_rng(seed).choice(idx, min(size, len(idx)),
                                                                        replace=False))
@@ -109,7 +115,7 @@ def screen(table, post, inside_rows: list[int]) -> list[dict]:
     from escalation_sim.record.forecast import forecast
     from escalation_sim.runner import local_pool
 
-    config = load_calibration(Path("experiments/calibration.toml"))
+    config = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
     record = calibration_record(config)
     base = {n: weighted_summary(post.values[:, i], post.weights)["median"]
             for i, n in enumerate(post.names)}
@@ -161,11 +167,11 @@ def main() -> None:
     table = P.read_profiles(data_dir() / PREDICTORS_FILE)
     post = read_posterior(shipped_posterior())
     record = load_predictors()
-    t = table.table
-    y = record.mk_onset_1or2.to_numpy()
-    base = (t.year <= LAST_ROW_YEAR).to_numpy() & ~np.isnan(y)
-    inside = (t.mk_ongoing_count_log2 > 0).to_numpy()
-    approved = (t.pol_killing_approved >= 0.5).to_numpy()
+    y = record[OUTCOME].to_numpy()
+    # complete rows of the calibration years, as the targets count them (measure.inside_episode)
+    base = design(record)[1] & (record.year <= LAST_ROW_YEAR).to_numpy()
+    inside = ~outside_episode(record)
+    approved = (record.pol_killing_approved >= 0.5).to_numpy()
     result: dict = {"rows": args.rows, "runs": args.runs, "note": "the model's numbers"}
 
     rows = sample(base & inside, args.rows, 1)
@@ -177,7 +183,7 @@ def main() -> None:
     for k, v in result["who_kills"]["by_perpetrator"].items():
         print(f"     {k:<28} {v:.3f}")
 
-    rows = sample(base & inside & approved, max(10, args.rows * 3 // 4), 1)
+    rows = sample(base & inside & approved, max(1, args.rows * 3 // 4), 1)
     result["knockouts"] = {}
     print(f"2. Rows inside a state's episode ({len(rows)} rows), the past switched off:")
     for name, f in KNOCKOUTS.items():

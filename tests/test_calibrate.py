@@ -126,6 +126,7 @@ def test_the_shipped_calibration_files_are_valid_and_fit_assumptions_within_boun
         f = fitted(p.name)
         low, high = p.prior()
         assert f.value == "assumption" and f.low <= low < high <= f.high
+        assert p.range is not None or (low, high) == (f.low, f.high)
 
 
 def test_fitted_parameters_take_their_declared_bounds():
@@ -241,7 +242,10 @@ def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient
     # a sample without such rows (every fit before them) has no such statistic
     old = _record([0, 4], [True, True], [False, False])
     assert INSIDE not in old.simulated() and INSIDE not in statistics([(), ()], 24, [0, 1], old)
-    assert Record.from_dict(old.to_dict()).inside == () and INSIDE in record.simulated()
+    written = {k: v for k, v in old.to_dict().items() if k != "inside"}   # before the field
+    assert Record.from_dict(written).inside == () and INSIDE in record.simulated()
+    with pytest.raises(KeyError):                                          # damaged: one flag
+        Record.from_dict({**record.to_dict(), "inside": [True]})
 
 
 def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):
@@ -580,6 +584,7 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
                                     "onset_rate_risk_q1", "onset_rate_risk_q5", INSIDE}
     record = json.loads((a / "record.json").read_text())
     assert record["inside"] == [False] * 5 + [True] and record["quintiles"][-1] == -1
+    assert record["episode_table"][-1] is False
     assert "pyabc" in meta["versions"]
     # the command main() was given, not the process's (here pytest's) arguments
     assert meta["command"].startswith("escalation-sim calibrate ") and str(a) in meta["command"]

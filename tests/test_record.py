@@ -354,6 +354,8 @@ def test_shipped_baseline_and_gradient(capsys):
     # 190 onsets; counting the rows inside an episode too (the EWP's way) gave 96 / 190
     assert t["onset_share_top_quintile"].value == pytest.approx(64 / 119)
     assert sum(t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)) == 5989
+    inside = t["onset_rate_inside_episode"]   # the other 71 onsets, in the 1,149 other rows
+    assert (inside.count, inside.n) == (71, 1149)
 
 
 @pytest.mark.parametrize("args", [["record"], ["record", "targets"], ["record", "baseline"],
@@ -381,3 +383,17 @@ def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
     assert [t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)] == [2] * 5
     assert t["onset_rate_risk_q5"].value == 1.0 and t["onset_rate_risk_q4"].value == 0.0
     assert (t["onset_share_top_quintile"].count, t["onset_share_top_quintile"].n) == (2, 2)
+
+
+def test_the_rate_inside_an_episode_counts_the_scored_rows_with_one_ongoing():
+    from escalation_sim.record.measure import gradient_targets
+
+    rows = pd.DataFrame({"profile": np.arange(16), "year": 2000,
+                         "mk_onset_1or2": [0] * 10 + [1, 0, 0, 1, 1, 1],
+                         "mk_ongoing_count_log2": [0.0] * 10 + [1.0, 1.58, 1.0, 2.0, 1.0, 1.0]})
+    score = np.r_[np.linspace(0.01, 0.10, 10), [0.5] * 5, np.nan]   # the last: not scored
+    boot = CountryBootstrap(rows.profile.to_numpy(), 50)
+    t = {x.name: x for x in gradient_targets(rows, boot, score=score)}
+    inside = t["onset_rate_inside_episode"]
+    assert (inside.count, inside.n) == (3, 5) and inside.value == pytest.approx(3 / 5)
+    assert inside.country_low <= 3 / 5 <= inside.country_high

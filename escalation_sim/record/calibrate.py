@@ -25,10 +25,12 @@ record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on th
 years) among the rows with no episode ongoing (:func:`.measure.outside_episode`: a simulated
 profile starts without one, so only those rows are comparable), rows are sampled equally from
 each quintile (as the quintiles have equal counts), and a run's event is an onset within its
-first 24 months (the EWP's ``mk_onset_1or2``). Episode
-duration is not simulated: spells last a median 12 years in the record, far beyond affordable
-runs (the model's episodes end through campaign exhaustion, but observing durations of a
-decade needs runs of decades).
+first 24 months (the EWP's ``mk_onset_1or2``). Rows inside an ongoing episode
+(``sample.rows_inside``, for ``onset_rate_inside_episode``) start with it just ended, and their
+event is an onset within 24 months by another perpetrator (:func:`.forecast.counted`), as the
+forecast scores them; they enter no other statistic. Episode duration is not simulated: spells
+last a median 12 years in the record, far beyond affordable runs (the model's episodes end
+through campaign exhaustion, but observing durations of a decade needs runs of decades).
 
 **Distance**: the Euclidean norm of each target's error divided by the width of its 95 %
 interval (the wider of the Wilson and the country-bootstrap interval); a statistic the
@@ -109,9 +111,8 @@ NOT_SIMULATED = {
              "beyond affordable runs (observing them needs runs of decades)"
        for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
 }
-RESUMABLE = ("generations", "min_epsilon", "predictive")
-"""ABC settings ``--resume`` may change (when to stop, how many predictive checks); and the
-file's ``description``, which is prose."""
+RESUMABLE = ("abc.generations", "abc.min_epsilon", "abc.predictive", "description")
+"""The fields ``--resume`` may change: when to stop, how many predictive checks, the prose."""
 NOTE = ("the model's numbers for stylized, anonymous profiles; a posterior of the model's "
         "parameters given the record's aggregate rates, not a forecast of any country")
 
@@ -258,8 +259,11 @@ class Record:
         found = Targets(tuple(Target(**x) for x in t["targets"].values()),
                         t["files"]["episodes"], t["files"]["predictors"], t["seed"],
                         t["resamples"])
+        inside = tuple(d.get("inside", ()))   # fits before rows_inside have none
+        if inside and len(inside) != len(d["rows"]):   # one flag a row, or none
+            raise KeyError("inside")
         return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
-                   tuple(d["prior"]), tuple(d.get("inside", ())))   # fits before rows_inside
+                   tuple(d["prior"]), inside)
 
 
 def check_targets(config: Calibration, found: Targets, source: str) -> None:
@@ -587,6 +591,8 @@ def _saved_record(path: Path) -> Record:
 
 
 def _with_defaults(config: dict) -> dict:
+    """A saved calibration (``config.json``, a posterior's metadata) with the fields added since
+    it was written at their defaults; as saved if it no longer validates."""
     try:
         return _config_json(Calibration.model_validate(config))
     except ValidationError:
@@ -598,7 +604,7 @@ def _same_fit(old: dict, new: dict) -> str:
     (a field added since ``old`` was written counts at its default)."""
     a, b = flatten(_with_defaults(old)), flatten(_with_defaults(new))
     for k in sorted(set(a) | set(b)):
-        if (k.removeprefix("abc.") in RESUMABLE and k.startswith("abc.")) or k == "description":
+        if k in RESUMABLE:
             continue
         if a.get(k) != b.get(k):
             return k
@@ -625,8 +631,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         differs = _same_fit(old, _config_json(config))
         if differs:
             raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
-                                          "--resume may change only abc." + ", abc.".join(
-                                              RESUMABLE) + " and the description")])
+                                          "--resume may change only " + ", ".join(RESUMABLE))])
     elif db_file.exists():
         raise InputError(str(out), [("", "already holds a calibration (abc.db): continue it "
                                          "with --resume, or choose another --out")])
@@ -776,8 +781,8 @@ def _figure(rows: list[dict[str, Any]], path: Path, config: Calibration) -> None
     """One panel per target: the record's value and interval, the predictive median and 95 %."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 6.5), layout="constrained")
-    axes = fig.subplots(2, 5).ravel()
+    fig = Figure(figsize=(12, 3.25 * math.ceil(len(rows) / 5)), layout="constrained")
+    axes = fig.subplots(math.ceil(len(rows) / 5), 5, squeeze=False).ravel()
     for ax, r in zip(axes, rows, strict=False):
         ax.errorbar([0], [r["observed"]], yerr=[[r["observed"] - r["observed_low"]],
                                                  [r["observed_high"] - r["observed"]]],

@@ -76,7 +76,7 @@ DEFINITIONS = {
         "ongoing in the year (mk_ongoing_count_log2 > 0). Event: mk_onset_1or2, which inside an "
         "episode marks a new, distinct episode (another perpetrator or target group) in the next "
         "one or two years; a simulated profile starts inside one and counts only another "
-        "perpetrator's onset (forecast.new_onset).",
+        "perpetrator's onset (forecast.counted).",
     "onset_share_top_quintile":
         "Share of the onsets (mk_onset_1or2 = 1) of the rows of onset_rate_risk (scored, no "
         "episode ongoing) that fall in quintile 5 of the risk score: how strongly the "
@@ -318,7 +318,7 @@ def outside_episode(predictors: pd.DataFrame) -> np.ndarray:
 def inside_episode(predictors: pd.DataFrame, score: np.ndarray) -> np.ndarray:
     """Scored rows (every predictor known: ``score``, :func:`risk_scores`, not NaN) with an
     episode ongoing in the year: the rows of ``onset_rate_inside_episode``."""
-    return ~np.isnan(score) & ~outside_episode(predictors)
+    return ~np.isnan(score) & (predictors["mk_ongoing_count_log2"] > 0).to_numpy()
 
 
 def risk_quintiles(score: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
