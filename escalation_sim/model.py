@@ -23,6 +23,7 @@ from .agents import (
 )
 from .params import BRAKES, PolicyParams, Scenario
 from .rng import Streams
+from .situation import situate
 from .submodels.base import Module
 from .submodels.decisions import Decisions
 from .submodels.delivery import Delivery
@@ -120,8 +121,9 @@ class EscalationModel(mesa.Model):
         super().__init__(rng=self.streams["mesa"])
         self._mesa_step, self.step = self.step, self._step_within_horizon
         self.seed = int(seed)
-        self.params = scenario
-        s = scenario
+        # the run's own situation around the scenario's values (situation.spread; the same
+        # scenario when it is 0)
+        self.params = s = situate(scenario, self.streams["situation"])
 
         # space: a grid of districts (a Mesa discrete space, :attr:`grid`), and its adjacency
         # as arrays (the same for every model of its shape: built once per process)

@@ -1023,6 +1023,20 @@ class HistoryParams(Section):
         return self
 
 
+class SituationParams(Section):
+    """What a scenario does not say about its situation (model v3: calibration). A scenario's
+    values are read from coarse indicators (a profile's are binary codes and expert ratings), so
+    it stands for a range of situations, not one: each run draws its own, around the scenario's
+    values, from its own random stream (:mod:`escalation_sim.situation`)."""
+
+    spread: float = P(0.0, "Standard deviation, on the log-odds scale, of each run's draw of the "
+                      "government's complicity, inclusiveness and political will and of each "
+                      "group's leader extremism and economic status around the scenario's "
+                      "values (0: every run has the scenario's values exactly)", "log-odds",
+                      "assumption (unobserved heterogeneity, as a random effect in a "
+                      "regression)", value="assumption", ge=0, le=3)
+
+
 class Scenario(Section):
     """A stylized country: the whole input of one run, apart from the seed."""
 
@@ -1047,6 +1061,7 @@ class Scenario(Section):
     stages: StageParams = StageParams()
     outcomes: OutcomeParams = OutcomeParams()
     history: HistoryParams = HistoryParams()
+    situation: SituationParams = SituationParams()
     international: InternationalParams = InternationalParams()
     interventions: InterventionsParams = InterventionsParams()  # type: ignore[valid-type]
     policies: dict[str, PolicyParams] = Field({}, description="Named policies of this scenario, "

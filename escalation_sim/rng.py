@@ -26,6 +26,7 @@ STREAMS: tuple[str, ...] = (
     "interventions",  # interventions' own draws
     "settlement",     # negotiated settlements (drawn only when the mechanism is on)
     "campaigns",      # each mass-killing campaign's resolve (drawn when one starts)
+    "situation",      # the run's draw of its situation around the scenario's values
 )
 
 

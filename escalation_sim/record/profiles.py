@@ -154,6 +154,13 @@ class ProfileLinks(Section):
                                     "stress amplifies the grievance of inequality)",
                                     "probability / month / unit", "R14 §8",
                                     value="assumption", ge=0, le=0.1)
+    # population
+    population_elasticity: float = P(1.0, "Elasticity of the people a profile's scenario "
+                                     "stands for with respect to the country's population: "
+                                     "2 ** (23 + elasticity × (popsize.log2 − 23)) people (1: "
+                                     "the whole population; below 1: a large country's "
+                                     "contention involves a region of it, not all of it)",
+                                     "ratio", "assumption", value="assumption", ge=0, le=1)
     # the country's past
     prior_episode_years: float = P(15.0, "Years since the last episode of a profile with a "
                                    "past mass killing (mk_ever = 1) that is not ongoing, when "
@@ -304,7 +311,11 @@ def _capacity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
 
 
 def _population(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
-    s["run"]["population"] = float(round(2.0 ** x["popsize.log2"]))
+    size = x["popsize.log2"]
+    if k.population_elasticity != 1.0:     # (at 1 exactly the row's population, bit for bit)
+        ref = REFERENCE["popsize.log2"]
+        size = ref + k.population_elasticity * (size - ref)
+    s["run"]["population"] = float(round(2.0 ** size))
 
 
 LINKS: tuple[Link, ...] = (
@@ -338,7 +349,9 @@ LINKS: tuple[Link, ...] = (
          "poverty: more economic shocks, whose stress amplifies the grievance of inequality",
          _capacity),
     Link("population", ("popsize.log2",), ("run.population",),
-         "the people the scenario stands for (the onset threshold of 1,000 people is absolute)",
+         "the people the scenario stands for (the onset threshold of 1,000 people is "
+         "absolute); with an elasticity below 1, a large country's scenario stands for part "
+         "of it",
          _population),
 )
 """The links, applied in this order (the ruling leader's reads the exclusion's result)."""
