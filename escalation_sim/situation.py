@@ -40,8 +40,8 @@ def situate(scenario: Scenario, rng: np.random.Generator) -> Scenario:
     base = np.array([getattr(gov, f) for f in GOVERNMENT]
                     + [getattr(g, f) for g in groups for f in GROUP], float)
     new = moved(base, z, spread).tolist()
-    n = len(GOVERNMENT)
+    n, m = len(GOVERNMENT), len(GROUP)
     government = gov.model_copy(update=dict(zip(GOVERNMENT, new[:n], strict=True)))
-    drawn = [g.model_copy(update=dict(zip(GROUP, new[n + 2 * i: n + 2 * i + 2], strict=True)))
+    drawn = [g.model_copy(update=dict(zip(GROUP, new[n + m * i: n + m * (i + 1)], strict=True)))
              for i, g in enumerate(groups)]
     return scenario.model_copy(update={"government": government, "groups": drawn})

@@ -108,16 +108,17 @@ def test_links_are_parameters_a_calibration_can_change():
     assert data["government"]["complicity"] == pytest.approx(0.25)
 
 
-def test_the_population_elasticity_shrinks_large_and_grows_small_countries_about_the_reference():
+def test_the_population_elasticity_shrinks_countries_above_the_reference_only():
     def people(size: float, elasticity: float) -> float:
         data, _, _ = scenario_data({**REFERENCE, "popsize.log2": size}, 1, 2000,
                                    ProfileLinks(population_elasticity=elasticity))
         return data["run"]["population"]
 
-    assert people(30.0, 1.0) == 2.0 ** 30                 # the row's population, bit for bit
+    assert people(30.0, 1.0) == 2.0 ** 30                 # the row's population
+    assert people(24.3, 1.0) == round(2.0 ** 24.3)
     assert people(30.0, 0.5) == round(2.0 ** 26.5)
-    assert people(16.0, 0.5) == round(2.0 ** 19.5)
     assert people(23.0, 0.0) == people(30.0, 0.0) == 2.0 ** 23
+    assert people(16.0, 0.5) == people(16.0, 0.0) == 2.0 ** 16   # small countries whole
 
 
 # ---- the country's past ------------------------------------------------------------------------

@@ -64,8 +64,14 @@ def test_the_model_runs_the_drawn_situation_and_no_other_stream_moves():
     drawn = situate(load_scenario("default", [*SMALL, "situation.spread=1"]),
                     stream(7, "situation"))
     assert spread.params == drawn
-    assert spread.government.complicity == drawn.government.complicity
-    assert spread.government.complicity != plain.government.complicity
+    g = spread.government
+    assert (g.complicity, g.inclusiveness, g.political_will) == tuple(
+        getattr(drawn.government, f) for f in GOVERNMENT)
+    assert g.complicity != plain.government.complicity
+    assert [leader.extremism for leader in spread.leaders] == [
+        x.leader_extremism for x in drawn.groups]
+    # the groups' inequality at month 0 comes from the drawn statuses
+    assert not np.array_equal(spread.mobilization.inequality, plain.mobilization.inequality)
     # the setup stream drew the same population: groups, districts and thresholds
     for name in ("group", "district", "threshold"):
         assert np.array_equal(getattr(plain.civilians, name), getattr(spread.civilians, name))

@@ -156,10 +156,12 @@ class ProfileLinks(Section):
                                     value="assumption", ge=0, le=0.1)
     # population
     population_elasticity: float = P(1.0, "Elasticity of the people a profile's scenario "
-                                     "stands for with respect to the country's population: "
-                                     "2 ** (23 + elasticity × (popsize.log2 − 23)) people (1: "
-                                     "the whole population; below 1: a large country's "
-                                     "contention involves a region of it, not all of it)",
+                                     "stands for with respect to a population above the "
+                                     "reference (popsize.log2 23, 8.4 million): 2 ** (23 + "
+                                     "elasticity × (popsize.log2 − 23)) people (1: the whole "
+                                     "population; below 1: a large country's contention "
+                                     "involves a region of it, not all of it); a population "
+                                     "at or below the reference is taken whole",
                                      "ratio", "assumption", value="assumption", ge=0, le=1)
     # the country's past
     prior_episode_years: float = P(15.0, "Years since the last episode of a profile with a "
@@ -311,9 +313,8 @@ def _capacity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
 
 
 def _population(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
-    size = x["popsize.log2"]
-    if k.population_elasticity != 1.0:     # (at 1 exactly the row's population, bit for bit)
-        ref = REFERENCE["popsize.log2"]
+    size, ref = x["popsize.log2"], REFERENCE["popsize.log2"]
+    if size > ref and k.population_elasticity != 1.0:   # (at 1: the row's population exactly)
         size = ref + k.population_elasticity * (size - ref)
     s["run"]["population"] = float(round(2.0 ** size))
 
