@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from escalation_sim.record import measure
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
@@ -37,21 +35,18 @@ LAST_ROW_YEAR, PER_QUINTILE, RUNS = 1993, 80, 40
 FIXED = ("situation.spread", "links.population_elasticity")
 
 
-def sample(directory: Path, per_quintile: int) -> tuple[Path, np.ndarray, np.ndarray]:
-    """A predictors file of the drawn rows, their quintiles (1-5) and their outcomes."""
-    source = data_dir() / PREDICTORS_FILE
-    raw = pd.read_csv(source)
-    p = load_predictors(str(source))
-    keep = (p.year <= LAST_ROW_YEAR).to_numpy()
-    p, raw = p[keep].reset_index(drop=True), raw[keep].reset_index(drop=True)
-    score = measure.risk_scores(p)
-    quintile = measure.risk_quintiles(score, measure.outside_episode(p))
+def sample(per_quintile: int) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The drawn rows (1-based, as ``forecast`` takes them), their quintiles (1-5) and their
+    outcomes."""
+    p = load_predictors()
+    years = np.flatnonzero((p.year <= LAST_ROW_YEAR).to_numpy())   # the score sees only these
+    c = p.iloc[years].reset_index(drop=True)
+    quintile = measure.risk_quintiles(measure.risk_scores(c), measure.outside_episode(c))
     rng = np.random.default_rng(1)
-    rows = np.concatenate([rng.choice(np.flatnonzero(quintile == q), per_quintile,
-                                      replace=False) for q in range(5)])
-    path = directory / "rows.csv"
-    raw.iloc[rows].to_csv(path, index=False)
-    return path, quintile[rows] + 1, p[OUTCOME].to_numpy()[rows]
+    drawn = np.concatenate([rng.choice(np.flatnonzero(quintile == q), per_quintile,
+                                       replace=False) for q in range(5)])
+    return ([int(years[i]) + 1 for i in drawn], quintile[drawn] + 1,
+            c[OUTCOME].to_numpy()[drawn])
 
 
 def with_fixed(posterior: Posterior | None, spread: float, elasticity: float) -> Posterior:
@@ -78,17 +73,18 @@ def main() -> None:
     settings = [tuple(float(v) for v in s.split(":")) for s in args.settings.split(",")]
     out = {"posterior": args.posterior, "rows_per_quintile": args.per_quintile, "runs": args.runs,
            "settings": []}
-    with tempfile.TemporaryDirectory() as tmp, local_pool(args.workers) as pool:
-        path, quintile, onset = sample(Path(tmp), args.per_quintile)
-        table = read_profiles(path)
+    table = read_profiles(data_dir() / PREDICTORS_FILE)
+    with local_pool(args.workers) as pool:
+        rows, quintile, onset = sample(args.per_quintile)
         record = [float(onset[quintile == q].mean()) for q in range(1, 6)]
         out["record"] = record
         print("record, same rows:", " ".join(f"q{q} {r:.4f}" for q, r in enumerate(record, 1)))
         for spread, elasticity in settings:
             start = time.perf_counter()
-            rows = forecast(table, runs=args.runs, executor=pool, workers=args.workers,
-                            posterior=with_fixed(posterior, spread, elasticity))
-            p = np.array([r.p_onset for r in rows])
+            found = forecast(table, runs=args.runs, rows=rows, executor=pool,
+                             workers=args.workers,
+                             posterior=with_fixed(posterior, spread, elasticity))
+            p = np.array([r.p_onset for r in found])
             by = [float(p[quintile == q].mean()) for q in range(1, 6)]
             out["settings"].append({"spread": spread, "elasticity": elasticity,
                                     "p_onset_by_quintile": by,
