@@ -17,7 +17,6 @@ Results are the model's, for stylized anonymous profiles; aggregate only (no pro
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 from escalation_sim.record import measure
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import forecast
-from escalation_sim.record.posterior import Posterior, posterior_option
+from escalation_sim.record.posterior import posterior_option, with_fixed
 from escalation_sim.record.profiles import read_profiles
 from escalation_sim.runner import local_pool
 
@@ -47,18 +46,6 @@ def sample(per_quintile: int) -> tuple[list[int], np.ndarray, np.ndarray]:
                                        replace=False) for q in range(5)])
     return ([int(years[i]) + 1 for i in drawn], quintile[drawn] + 1,
             c[OUTCOME].to_numpy()[drawn])
-
-
-def with_fixed(posterior: Posterior | None, spread: float, elasticity: float) -> Posterior:
-    """``posterior`` with the two screened values as columns, the same in every set (they
-    replace the posterior's own if it has them); without one, a single set of the two."""
-    if posterior is None:
-        posterior = Posterior("none", (), np.zeros((1, 0)), np.ones(1), {})
-    keep = [i for i, n in enumerate(posterior.names) if n not in FIXED]
-    values = np.column_stack([posterior.values[:, keep],
-                              np.full((len(posterior), 2), [spread, elasticity])])
-    return dataclasses.replace(posterior, names=(*[posterior.names[i] for i in keep], *FIXED),
-                               values=values)
 
 
 def main() -> None:
@@ -81,9 +68,9 @@ def main() -> None:
         print("record, same rows:", " ".join(f"q{q} {r:.4f}" for q, r in enumerate(record, 1)))
         for spread, elasticity in settings:
             start = time.perf_counter()
+            fixed = {FIXED[0]: spread, FIXED[1]: elasticity}
             found = forecast(table, runs=args.runs, rows=rows, executor=pool,
-                             workers=args.workers,
-                             posterior=with_fixed(posterior, spread, elasticity))
+                             workers=args.workers, posterior=with_fixed(posterior, fixed))
             p = np.array([r.p_onset for r in found])
             by = [float(p[quintile == q].mean()) for q in range(1, 6)]
             out["settings"].append({"spread": spread, "elasticity": elasticity,

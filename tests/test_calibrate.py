@@ -50,6 +50,7 @@ from escalation_sim.record.posterior import (
     fitted,
     read_posterior,
     shipped_posterior,
+    with_fixed,
     write_posterior,
 )
 from escalation_sim.record.profiles import REFERENCE, profile_at, read_profiles
@@ -361,6 +362,18 @@ def test_a_posterior_draw_is_seeded_and_follows_the_weights(tmp_path):
     assert draws == [post.draw(s) for s in range(400)]
     # 400 fair draws: 200 expected, sd 10; 5 sd is a bound a correct draw cannot fail
     assert abs(sum(draws) - 200) < 50
+
+
+def test_a_screen_holds_chosen_values_and_keeps_the_other_draws(tmp_path):
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.1, 0.2], [0.9, 0.8]]))
+    first = post.names[0]
+    held = with_fixed(post, {first: 0.5, "links.population_elasticity": 0.3})
+    assert len(held) == len(post) and list(held.weights) == list(post.weights)
+    assert [held.parameters(i) for i in range(2)] == [
+        {post.names[1]: post.values[i, 1], first: 0.5, "links.population_elasticity": 0.3}
+        for i in range(2)]
+    alone = with_fixed(None, {"situation.spread": 1.0})
+    assert len(alone) == 1 and alone.parameters(0) == {"situation.spread": 1.0}
 
 
 def test_each_forecast_run_gets_the_scenario_of_its_drawn_parameter_set(tmp_path):

@@ -108,7 +108,7 @@ def test_links_are_parameters_a_calibration_can_change():
     assert data["government"]["complicity"] == pytest.approx(0.25)
 
 
-def test_the_population_elasticity_shrinks_countries_above_the_reference_only():
+def test_the_population_elasticity_is_a_power_law_around_the_reference():
     def people(size: float, elasticity: float) -> float:
         data, _, _ = scenario_data({**REFERENCE, "popsize.log2": size}, 1, 2000,
                                    ProfileLinks(population_elasticity=elasticity))
@@ -116,9 +116,10 @@ def test_the_population_elasticity_shrinks_countries_above_the_reference_only():
 
     assert people(30.0, 1.0) == 2.0 ** 30                 # the row's population
     assert people(24.3, 1.0) == round(2.0 ** 24.3)
-    assert people(30.0, 0.5) == round(2.0 ** 26.5)
-    assert people(23.0, 0.0) == people(30.0, 0.0) == 2.0 ** 23
-    assert people(16.0, 0.5) == people(16.0, 0.0) == 2.0 ** 16   # small countries whole
+    assert people(16.0, 1.0) == 2.0 ** 16
+    assert people(30.0, 0.5) == round(2.0 ** 26.5)        # large: fewer people at stake
+    assert people(16.0, 0.5) == round(2.0 ** 19.5)        # small: more
+    assert people(16.0, 0.0) == people(23.0, 0.0) == people(30.0, 0.0) == 2.0 ** 23
 
 
 # ---- the country's past ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ a seed, so a run's draw is reproducible.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -140,6 +141,18 @@ class Posterior:
             (f"row {i + 1}" + (f", {field}" if field else ""),
              f"{problem} (this parameter set applied to {e.source})")
             for field, problem in e.problems])
+
+
+def with_fixed(posterior: Posterior | None, values: Mapping[str, float]) -> Posterior:
+    """``posterior`` with ``values`` (parameter name to value) the same in every parameter set,
+    replacing its own columns of those names; without a posterior, one set of ``values``. For
+    screens that hold a few coefficients at chosen values and draw the rest."""
+    if posterior is None:
+        posterior = Posterior("none", (), np.zeros((1, 0)), np.ones(1), {})
+    keep = [i for i, n in enumerate(posterior.names) if n not in values]
+    fixed = np.tile(np.array(list(values.values()), dtype=float), (len(posterior), 1))
+    return dataclasses.replace(posterior, names=(*[posterior.names[i] for i in keep], *values),
+                               values=np.column_stack([posterior.values[:, keep], fixed]))
 
 
 DRAW_STREAM = 0x5EED

@@ -156,12 +156,13 @@ class ProfileLinks(Section):
                                     value="assumption", ge=0, le=0.1)
     # population
     population_elasticity: float = P(1.0, "Elasticity of the people a profile's scenario "
-                                     "stands for with respect to a population above the "
-                                     "reference (popsize.log2 23, 8.4 million): 2 ** (23 + "
-                                     "elasticity × (popsize.log2 − 23)) people (1: the whole "
-                                     "population; below 1: a large country's contention "
-                                     "involves a region of it, not all of it); a population "
-                                     "at or below the reference is taken whole",
+                                     "stands for with respect to its country's population, "
+                                     "around the reference (popsize.log2 23, 8.4 million): "
+                                     "2 ** (23 + elasticity × (popsize.log2 − 23)) people (1: "
+                                     "the row's population; below 1, the people at stake grow "
+                                     "less than in proportion: a large country's contention "
+                                     "involves a part of it, and a small country weighs more "
+                                     "than its head count against the absolute onset threshold)",
                                      "ratio", "assumption", value="assumption", ge=0, le=1)
     # the country's past
     prior_episode_years: float = P(15.0, "Years since the last episode of a profile with a "
@@ -314,7 +315,7 @@ def _capacity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
 
 def _population(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     size, ref = x["popsize.log2"], REFERENCE["popsize.log2"]
-    if size > ref and k.population_elasticity != 1.0:   # (at 1: the row's population exactly)
+    if k.population_elasticity != 1.0:   # (at 1: the row's population exactly)
         size = ref + k.population_elasticity * (size - ref)
     s["run"]["population"] = float(round(2.0 ** size))
 
@@ -351,8 +352,8 @@ LINKS: tuple[Link, ...] = (
          _capacity),
     Link("population", ("popsize.log2",), ("run.population",),
          "the people the scenario stands for (the onset threshold of 1,000 people is "
-         "absolute); with an elasticity below 1, a large country's scenario stands for part "
-         "of it",
+         "absolute); with an elasticity below 1, the people at stake grow less than in "
+         "proportion to the population",
          _population),
 )
 """The links, applied in this order (the ruling leader's reads the exclusion's result)."""
