@@ -744,15 +744,16 @@ def test_long_work_can_be_cancelled(server, context):
     leaving the run as it was. "At once" is checked against the work itself, not a clock (a
     loaded machine slows both): the run steps while the cancelled build is still running."""
     tab = Tab(context, server[0])
+    month = tab.page.get_by_test_id("month")   # the run's month display, not the event log
     tab.button("Step").click()   # so that the rebuilt run's "Month 0" shows the build ended
-    tab.see("Month 1")
+    month.filter(has_text=re.compile(r"^Month 1$")).wait_for()
     tab.page.get_by_text("Advanced", exact=True).click()
     tab.page.get_by_text("Run", exact=True).click()
     tab.set_field("n_civilians (agents)", "300000")   # branching 2 × 120 months: seconds
     tab.button("Reset").click()
     # not its "Building" banner: this build takes well under a second, and the banner can
     # come and go between two looks of the browser (the 3,000,000 build below shows it)
-    tab.see("Month 0")
+    month.filter(has_text=re.compile(r"^Month 0$")).wait_for()
     tab.page.locator(".busy").wait_for(state="detached", timeout=120_000)
     tab.page.wait_for_function("() => [...document.querySelectorAll('button')].some("
                                "b => b.innerText.trim() === 'GO TO 24' && !b.disabled)")

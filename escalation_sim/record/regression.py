@@ -177,13 +177,26 @@ def auc_as_share_of_runs(y: np.ndarray, p: np.ndarray, runs: int, seed: int,
                          draws: int = 200) -> tuple[float, float, float]:
     """The AUC that probabilities ``p`` would score if each were estimated as the model's
     ``p_onset`` is, as the share of ``runs`` independent runs with the event: its median and
-    95 % range over ``draws`` seeded sets of binomial draws. A share of a few runs ties most
-    rows at 0 and ranks the rest coarsely, so even exact probabilities lose AUC; beside the
-    model's AUC, this tells which part of a gap is the model's Monte Carlo resolution."""
+    95 % range over ``draws`` seeded sets of binomial draws (Monte Carlo noise only). A share
+    of a few runs ties most rows at 0 and ranks the rest coarsely, so even exact probabilities
+    lose AUC: this is what that many runs per row cost ``p``, a yardstick for the model's AUC
+    at the same number of runs (an approximation of what they cost the model's probabilities,
+    which are distributed otherwise)."""
     rng = np.random.default_rng(seed)
     found = np.array([auc(y, rng.binomial(runs, p) / runs) for _ in range(draws)])
     low, high = percentile_interval(found)
     return float(np.nanmedian(found)), low, high
+
+
+def auc_difference_at_runs(y: np.ndarray, model_p: np.ndarray, p: np.ndarray, runs: int,
+                           draws: list[np.ndarray], seed: int) -> tuple[float, float]:
+    """The 95 % interval of the AUC of ``model_p`` minus that of ``p`` estimated as shares of
+    ``runs`` runs (:func:`auc_as_share_of_runs`), paired over the resamples of countries
+    ``draws``: each resample takes its own seeded binomial draw of ``p``, so the interval
+    covers the countries drawn and the Monte Carlo noise together."""
+    rng = np.random.default_rng(seed)
+    return percentile_interval(np.array([
+        auc(y[i], model_p[i]) - auc(y[i], rng.binomial(runs, p[i]) / runs) for i in draws]))
 
 
 def percentile_interval(values: np.ndarray) -> tuple[float, float]:

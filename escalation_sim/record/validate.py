@@ -42,6 +42,7 @@ from .regression import (
     BOOTSTRAP,
     Scores,
     auc_as_share_of_runs,
+    auc_difference_at_runs,
     country_resamples,
     fit_split,
     percentile_interval,
@@ -103,12 +104,16 @@ class Validation:
     auc_difference: float   # model - regression, on the same rows
     auc_difference_low: float
     auc_difference_high: float
-    # the regression's AUC were its probabilities estimated as the model's are, as a share of
-    # `runs` runs (median and 95 % range over seeded binomial draws): the AUC the model's
-    # Monte Carlo resolution costs (regression.auc_as_share_of_runs)
+    # the regression's AUC with each probability estimated as the model's is, as a share of
+    # `runs` runs (median and 95 % range over seeded binomial draws: Monte Carlo noise only;
+    # regression.auc_as_share_of_runs), and the model's AUC minus it, paired over the resamples
+    # of countries with a binomial draw each (regression.auc_difference_at_runs)
     regression_auc_at_runs: float
     regression_auc_at_runs_low: float
     regression_auc_at_runs_high: float
+    auc_difference_at_runs: float
+    auc_difference_at_runs_low: float
+    auc_difference_at_runs_high: float
     resamples: int
     seconds: float
     train_observed: float   # the training rows' onset rate (the base rate before the split)
@@ -200,6 +205,7 @@ def validate(predictors_file: str | Path | None = None, split_year: int = 1995,
                          scores(y, regression_p, reference, draws, bins))
     low, high = percentile_interval(difference)
     at_runs = auc_as_share_of_runs(y, regression_p, runs, seed)
+    at_runs_difference = auc_difference_at_runs(y, model_p, regression_p, runs, draws, seed)
     train_years = split.year[split.train]
     ongoing = ~outside_episode(data)
     parts = subsets(ongoing[test], y, model_p, regression_p, ongoing[split.train],
@@ -209,7 +215,8 @@ def validate(predictors_file: str | Path | None = None, split_year: int = 1995,
         (int(split.year[split.test].min()), int(split.year[split.test].max())),
         int(split.test.sum()), int(split.y[split.test].sum()), sample, seed, runs, months,
         n_civilians, posterior.source if posterior else None, years, model, regression,
-        model.auc - regression.auc, low, high, *at_runs, resamples, seconds, reference, parts)
+        model.auc - regression.auc, low, high, *at_runs, model.auc - at_runs[0],
+        *at_runs_difference, resamples, seconds, reference, parts)
 
 
 # ---- outputs --------------------------------------------------------------------------------
@@ -302,10 +309,12 @@ def format_validation(v: Validation) -> str:
           f"{x.train_observed:.2%} of {x.train_n:,}" for x in v.subsets),
         f"  AUC model - regression  {v.auc_difference:+.3f} [{v.auc_difference_low:+.3f}, "
         f"{v.auc_difference_high:+.3f}] (paired)",
-        f"  the regression's AUC were its probabilities shares of {v.runs} runs, as the model's "
-        f"are: {v.regression_auc_at_runs:.3f} [{v.regression_auc_at_runs_low:.3f}, "
-        f"{v.regression_auc_at_runs_high:.3f}] (Monte Carlo range): the part of the gap that "
-        "is the model's resolution, not its ranking",
+        f"  at {v.runs} runs per row   the regression's AUC with each probability estimated as "
+        f"the model's is, as a share of {v.runs} runs: {v.regression_auc_at_runs:.3f} "
+        f"[{v.regression_auc_at_runs_low:.3f}, {v.regression_auc_at_runs_high:.3f}] (Monte "
+        f"Carlo range); model - it {v.auc_difference_at_runs:+.3f} "
+        f"[{v.auc_difference_at_runs_low:+.3f}, {v.auc_difference_at_runs_high:+.3f}] (paired, "
+        "countries and draws): what that many runs cost, set apart from the ranking",
         f"  intervals: 95 %, {v.resamples} resamples of countries (seed {v.seed}) unless marked "
         "Wilson",
         f"  Shows: {SHOWS}.",
