@@ -3,20 +3,22 @@
     uv run python benchmarks/risk_factors.py [--posterior shipped] [--runs 10]
         [--set links.population_elasticity=0.3 ...] [--label NAME] [--sample N] [--output F]
 
-Every complete predictor row of the calibration years (1960-1993, whose two-year outcomes end
-by 1995: 4,261 rows, inside an episode or not) is run ``--runs`` times as ``forecast`` runs it
-(24 months, 1,000 civilians, a parameter set drawn per run from the posterior; ``--set`` holds
-a coefficient at one value in every set). Then one auxiliary model, a logistic regression on
-the fifteen predictors the profile links read (standardized over these rows, L2 penalty C = 1),
-is fitted twice on the same rows: to the record's outcome ``mk_onset_1or2`` and to the model's
-``p_onset`` (a fractional outcome). Where the two coefficients differ, the model weighs that
-risk factor differently from the record, other factors held equal; since both are fitted on the
-same rows, correlated predictors confound both alike. Also printed: the in-sample AUC of the
-model's ``p_onset`` against the record's onsets, the mean rates, and the rates by level of each
-binary predictor and by quartile of each continuous one, and the auxiliary model's own in-sample
-AUC against the record, exact and with its probabilities estimated as shares of ``--runs`` runs
-(the yardstick for the model's AUC at that resolution). JSON to
-``benchmarks/results/risk_factors[-LABEL].json``.
+Every row of the calibration years (1960-1993, whose two-year outcomes end by 1995) with the
+fifteen predictors below and the outcome known, inside an episode or not, is run ``--runs``
+times as ``forecast`` runs it (24 months, 1,000 civilians, a parameter set drawn per run from
+the posterior; ``--set`` holds a coefficient at one value in every set). Then one auxiliary
+model, a logistic regression on the fifteen predictors the profile links read (standardized
+over these rows, L2 penalty C = 1), is fitted twice on the same rows: to the record's outcome
+``mk_onset_1or2`` and to the model's ``p_onset`` (a fractional outcome). Where the two
+coefficients differ, the model weighs that risk factor differently from the record, other
+factors held equal; since both are fitted on the same rows, correlated predictors confound both
+alike. The record's coefficients and the differences get 95 % intervals over resamples of
+countries (the record has about 140 onsets here: many differences are within them). Also
+printed: the in-sample AUC of the model's ``p_onset`` against the record's onsets, the mean
+rates, and the rates by level of each predictor (by quartile of the values where there are more
+than three), and the auxiliary model's own in-sample AUC against the record, exact and with its
+probabilities estimated as shares of ``--runs`` runs (the yardstick for the model's AUC at that
+resolution). JSON to ``benchmarks/results/risk_factors[-LABEL].json``.
 
 Calibration years only: nothing here reads a year after 1993. Results are the model's, for
 stylized anonymous profiles; aggregate only (no profile named).
@@ -35,8 +37,8 @@ import pandas as pd
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import forecast
 from escalation_sim.record.posterior import posterior_option, with_fixed
-from escalation_sim.record.profiles import BINARY, COLUMNS, read_profiles
-from escalation_sim.record.regression import auc, auc_as_share_of_runs
+from escalation_sim.record.profiles import COLUMNS, read_profiles
+from escalation_sim.record.regression import auc, auc_as_share_of_runs, country_resamples
 from escalation_sim.runner import local_pool
 
 LAST_ROW_YEAR = 1993
@@ -54,33 +56,67 @@ def auxiliary(X: np.ndarray, outcome: np.ndarray):
         sample_weight=np.r_[outcome, 1.0 - outcome])
 
 
-def compare(rows: pd.DataFrame, p: np.ndarray, runs: int) -> dict:
-    """The record's and the model's rates, AUC and auxiliary coefficients on ``rows``; the
-    auxiliary model fitted to the record, its in-sample AUC exact and as a share of ``runs``
-    runs (the model's resolution, :func:`auc_as_share_of_runs`)."""
+def coefficients(X: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Intercept and coefficients of :func:`auxiliary`."""
+    fitted = auxiliary(X, outcome)
+    return np.r_[fitted.intercept_, fitted.coef_[0]]
+
+
+def groups_of(values: pd.Series) -> dict[str, np.ndarray]:
+    """Rows by value for a column of at most three values; else rows at 0, when over a quarter
+    are (``battledeaths.log2``, ``mk_ongoing_count_log2``, ``discrimpop``), and the others by
+    quartile (tercile, after the zeros) of their values, bins sharing a value merged."""
+    if values.nunique() <= 3:
+        return {f"= {v:g}": (values == v).to_numpy() for v in sorted(values.unique())}
+    out, rest = {}, np.ones(len(values), dtype=bool)
+    if (values == 0).mean() > 0.25:
+        out["= 0"] = rest = (values == 0).to_numpy()
+        rest = ~rest
+    bins = pd.qcut(values[rest], 3 if out else 4, duplicates="drop")
+    for interval in bins.cat.categories:
+        mask = np.zeros(len(values), dtype=bool)
+        mask[np.flatnonzero(rest)[(bins == interval).to_numpy()]] = True
+        out[f"in ({interval.left:.3g}, {interval.right:.3g}]"] = mask
+    return out
+
+
+def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dict:
+    """The record's and the model's rates, AUC and auxiliary coefficients on ``rows``, with
+    95 % intervals over ``resamples`` resamples of countries for the record's coefficients and
+    for the model's minus the record's (the model's ``p_onset`` per row held fixed: its
+    Monte Carlo noise is not in them); the auxiliary model fitted to the record, its in-sample
+    AUC exact and as a share of ``runs`` runs (:func:`auc_as_share_of_runs`)."""
     y = rows[OUTCOME].to_numpy(dtype=float)
     X = rows[list(COLUMNS)].to_numpy(dtype=float)
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    fitted, model = auxiliary(X, y), auxiliary(X, p)
-    record = np.r_[fitted.intercept_, fitted.coef_[0]]
-    model = np.r_[model.intercept_, model.coef_[0]]
+    sd = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)   # a constant column stays 0
+    fitted = auxiliary(X, y)
+    record, model = np.r_[fitted.intercept_, fitted.coef_[0]], coefficients(X, p)
+    boot_record, boot_difference = [], []
+    for i in country_resamples(rows["profile"].to_numpy(), 0, resamples):
+        if 0 < y[i].sum() < len(i):
+            r = coefficients(X[i], y[i])
+            boot_record.append(r)
+            boot_difference.append(coefficients(X[i], p[i]) - r)
+    record_low, record_high = np.percentile(boot_record, (2.5, 97.5), axis=0)
+    difference_low, difference_high = np.percentile(boot_difference, (2.5, 97.5), axis=0)
     record_p = fitted.predict_proba(X)[:, 1]
-    at_runs = auc_as_share_of_runs(y, record_p, runs, seed=0)
     levels = {}
     for c in COLUMNS:
-        if c in BINARY:
-            groups = {f"{c} = {v}": rows[c].to_numpy() == v for v in (0, 1)}
-        else:   # quartiles by rank (ties split by row order)
-            q = pd.qcut(rows[c].rank(method="first"), 4, labels=False).to_numpy()
-            groups = {f"{c} quartile {k + 1}": q == k for k in range(4)}
-        for name, mask in groups.items():
-            levels[name] = {"rows": int(mask.sum()), "record": float(y[mask].mean()),
-                            "model": float(p[mask].mean())}
+        for name, mask in groups_of(rows[c]).items():
+            levels[f"{c} {name}"] = {"rows": int(mask.sum()), "record": float(y[mask].mean()),
+                                     "model": float(p[mask].mean())}
+    names = ("(intercept)", *COLUMNS)
     return {"rows": len(rows), "onsets": int(y.sum()), "record_rate": float(y.mean()),
             "model_mean": float(p.mean()), "model_auc": auc(y, p),
-            "record_regression_auc": auc(y, record_p), "record_regression_auc_at_runs": at_runs,
-            "coefficients": {name: {"record": float(a), "model": float(b)} for name, a, b in
-                             zip(("(intercept)", *COLUMNS), record, model, strict=True)},
+            "record_regression_auc": auc(y, record_p),
+            "record_regression_auc_at_runs": auc_as_share_of_runs(y, record_p, runs, seed=0),
+            "resamples": len(boot_record),
+            "coefficients": {n: {"record": float(record[k]), "model": float(model[k]),
+                                 "record_95": [float(record_low[k]), float(record_high[k])],
+                                 "difference_95": [float(difference_low[k]),
+                                                   float(difference_high[k])]}
+                             for k, n in enumerate(names)},
             "levels": levels}
 
 
@@ -94,8 +130,16 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0,
                         help="a seeded sample of this many rows (default: all; a smoke run)")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--resamples", type=int, default=200,
+                        help="resamples of countries for the coefficients' intervals")
     args = parser.parse_args()
-    fixed = {a.split("=", 1)[0]: float(a.split("=", 1)[1]) for a in args.set}
+    fixed = {}
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        try:
+            fixed[name] = float(value)
+        except ValueError:
+            parser.error(f"--set {assignment}: expected NAME=NUMBER")
     posterior = posterior_option(args.posterior)
     if fixed:
         posterior = with_fixed(posterior, fixed)
@@ -105,6 +149,8 @@ def main() -> None:
                             & predictors[OUTCOME].notna().to_numpy())
     if args.sample:
         chosen = np.sort(np.random.default_rng(0).choice(chosen, args.sample, replace=False))
+    if not 0 < predictors[OUTCOME].to_numpy()[chosen].sum() < len(chosen):
+        parser.error("the rows need onsets and non-onsets: a larger --sample")
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     start = time.perf_counter()
     with local_pool(args.workers) as pool:
@@ -113,21 +159,25 @@ def main() -> None:
     seconds = time.perf_counter() - start
     p = np.array([r.p_onset for r in found])
     out = {"posterior": args.posterior, "fixed": fixed, "runs": args.runs,
-           "seconds": round(seconds, 1), **compare(predictors.iloc[chosen], p, args.runs)}
+           "seconds": round(seconds, 1),
+           **compare(predictors.iloc[chosen], p, args.runs, args.resamples)}
     print(f"{out['rows']} rows ({out['onsets']} onsets), {args.runs} runs each, "
           f"{seconds:.0f} s; record rate {out['record_rate']:.4f}, model mean "
           f"{out['model_mean']:.4f}, model AUC {out['model_auc']:.3f}; the auxiliary model "
           f"fitted to the record, in sample: AUC {out['record_regression_auc']:.3f}, "
           f"{out['record_regression_auc_at_runs'][0]:.3f} as a share of {args.runs} runs")
-    print(f"{'auxiliary coefficient':26s} {'record':>8s} {'model':>8s}")
+    print(f"{'auxiliary coefficient':24s} {'record [95 %]':>24s} {'model':>7s} "
+          f"{'model - record [95 %]':>26s}")
     for name, c in out["coefficients"].items():
-        print(f"{name:26s} {c['record']:+8.3f} {c['model']:+8.3f}")
+        (a, b), (d, e) = c["record_95"], c["difference_95"]
+        print(f"{name:24s} {c['record']:+7.3f} [{a:+6.3f}, {b:+6.3f}] {c['model']:+7.3f} "
+              f"{c['model'] - c['record']:+7.3f} [{d:+6.3f}, {e:+6.3f}]")
     print(f"{'rows':34s} {'n':>5s} {'record':>7s} {'model':>7s}")
     for name, v in out["levels"].items():
         print(f"{name:34s} {v['rows']:5d} {v['record']:7.4f} {v['model']:7.4f}")
     target = args.output or (Path(__file__).parent / "results"
                              / f"risk_factors{'-' + args.label if args.label else ''}.json")
-    target.parent.mkdir(exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(out, indent=1) + "\n")
     print("the model's numbers, for stylized anonymous profiles; written", target)
 
