@@ -140,11 +140,13 @@ class ProfileLinks(Section):
                                       value="assumption", ge=0, le=1)
     security_capacity_per_imr: float = P(0.04, "Fall of security-sector capacity per unit of "
                                          "un_imr_sqrt (square root of infant deaths per 1,000 "
-                                         "births) above the reference", "level / unit",
+                                         "births) from the reference (a rise below it)",
+                                         "level / unit",
                                          "assumption", value="assumption", ge=0, le=1)
     security_capacity_per_population: float = P(0.02, "Fall of security-sector capacity per "
-                                                "doubling of the population above the "
-                                                "reference", "level / doubling", "assumption",
+                                                "doubling of the population from the "
+                                                "reference (a rise below it)",
+                                                "level / doubling", "assumption",
                                                 value="assumption", ge=0, le=1)
     shock_hazard_base: float = P(0.01, "Economic-shock hazard at the reference infant "
                                  "mortality (the template's value)", "probability / month",
