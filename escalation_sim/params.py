@@ -526,6 +526,15 @@ class ViolenceParams(Section):
                             "those of each of its mobilized members: the road of orders",
                             "fraction / threat", "Valentino 2004 (strategic logic); R14 §76",
                             value="assumption", ge=0, le=1)
+    repression: float = P(0.0, "Weight with which the state's violence targets a political "
+                          "opposition: the groups its ruling leader does not exclude, other "
+                          "than the ruling group, count in its killing of mobilized members "
+                          "and in its killing on orders with this weight (an excluded group "
+                          "counts with 1); the road to mass killing that needs no exclusion. "
+                          "0 switches it off", "weight",
+                          "R14 §10 (systematic targeting of a political opposition); "
+                          "Valentino 2004 (political and counter-guerrilla mass killing)",
+                          value="assumption", ge=0, le=1)
     revenge: float = P(0.5, "Intent an armed group adds to its ideology's when its own group is "
                        "harmed (reprisal): this times the group's country-wide harm per person, "
                        "saturating at revenge_half", "intent", "R14 §10 (cycles of reprisal)",

@@ -13,7 +13,8 @@ Per district×group cell:
   used by a complicit government against the groups its ruling leader excludes — against their
   mobilized members (collective punishment), with hate speech against all of them, and on
   orders against all of them in proportion to the regime's threat (``state_orders``; Valentino
-  2004) (R14 §44, §76; R16 §27).
+  2004) (R14 §44, §76; R16 §27). With ``repression`` (0 by default) it targets a political
+  opposition too: the groups not excluded, other than the ruling one, with that weight (R14 §10).
 * **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
   international troops, police and protection staff deployed by interventions
   (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
@@ -130,6 +131,18 @@ def armed_pressure(mobilized: np.ndarray, reach: np.ndarray, base: np.ndarray,
                          weighted.T[:, :, None] * share_per_target[:, None, :], fighting, aimed)
 
 
+def state_targets(excludes: np.ndarray, ruling: int, repression: float) -> np.ndarray:
+    """The weight of each group in the state's violence: 1 for a group the ruling leader
+    excludes; ``repression`` for any other group but the ruling one (a political opposition,
+    ``violence.repression``); 0 for the ruling group. With ``repression`` 0, the excluded
+    groups exactly (as floats)."""
+    targets = np.asarray(excludes, dtype=float)
+    if repression > 0:
+        targets = np.maximum(targets, repression)
+        targets[ruling] = float(excludes[ruling])
+    return targets
+
+
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
                    excluded: np.ndarray, hate: np.ndarray, rate: float,
                    hate_weight: float, threat: float = 0.0,
@@ -137,7 +150,8 @@ def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float
     """Expected killings per month by the security sector, per (district, group): against the
     mobilized members of excluded groups (collective punishment), against all their members in
     proportion to the hate speech aimed at them, and — on orders, whatever the speech — in
-    proportion to the regime's threat (counter-insurgency by mass killing, Valentino 2004)."""
+    proportion to the regime's threat (counter-insurgency by mass killing, Valentino 2004);
+    ``excluded`` weighs each group (:func:`state_targets`: an opposition with ``repression``)."""
     return rate * perpetration * excluded[None, :] * (
         mobilized + (hate_weight * hate + orders_weight * threat)[None, :] * alive)
 
@@ -552,16 +566,17 @@ class Violence(Module):
             for group in model.armed_groups:
                 group.strength = 0.0
         sec = model.brakes["security_sector"]
-        ruler = model.leaders[model.government.ruling]
-        if ruler.exclusionary:   # else the state targets no group: its part stays exact zeros
-            parts[0] = state_pressure(mobilized, alive, sec.perpetration, ruler.excludes,
+        ruling = model.government.ruling
+        targets = state_targets(model.leaders[ruling].excludes, ruling, d.repression)
+        if targets.any():   # else the state targets no group: its part stays exact zeros
+            parts[0] = state_pressure(mobilized, alive, sec.perpetration, targets,
                                       model.information.hate, d.state_violence,
                                       d.state_violence_hate, model.government.threat,
                                       d.state_orders)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
             parts *= restraint(self.exhaustion, self.resolve)[:, None, None]
             expected = parts.sum(axis=0)
-        elif ruler.exclusionary:
+        elif targets.any():
             expected += parts[0]
         # protection: each perpetrator loses the share of its killings that the protectors in
         # the district stop (``stopped``), before local bodies defuse a share of the rest
