@@ -528,10 +528,11 @@ class ViolenceParams(Section):
                             value="assumption", ge=0, le=1)
     repression: float = P(0.0, "Weight with which the state's violence targets a political "
                           "opposition: the groups its ruling leader does not exclude, other "
-                          "than the ruling group, count in its killing of mobilized members "
-                          "and in its killing on orders with this weight (an excluded group "
-                          "counts with 1); the road to mass killing that needs no exclusion. "
-                          "0 switches it off", "weight",
+                          "than the ruling group, count in all of its violence with this "
+                          "weight (an excluded group counts with 1): for them, the killing of "
+                          "mobilized members and on orders, since hate speech is aimed only "
+                          "at excluded groups; the road to mass killing that needs no "
+                          "exclusion. 0 switches it off", "weight",
                           "R14 §10 (systematic targeting of a political opposition); "
                           "Valentino 2004 (political and counter-guerrilla mass killing)",
                           value="assumption", ge=0, le=1)
