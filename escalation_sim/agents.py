@@ -153,7 +153,10 @@ class Government(mesa.Agent):
       and to the coup's rise of the complicity baseline, and both shrink by ``exp(−1 /
       events.coup_memory_months)`` a month, so a coup ``m`` months ago acts at ``exp(−m /
       coup_memory_months)`` of its first strength — the same rule for a coup during the run
-      and one in the country's past (``history.coup_months_ago``).
+      and one in the country's past (``history.coup_months_ago``). The strength of the last
+      coup that raised complicity (``coup_strength``: its magnitude, fading the same way) is
+      what the purge reads (``violence.purge``); a coup that turns against the campaign, or a
+      settlement, ends it.
 
     ``pressure`` is what the regime felt at its last step: the sum of what the interventions
     applied in the previous month through :meth:`press` (reset each month by
@@ -174,6 +177,7 @@ class Government(mesa.Agent):
         self.initial_complicity = complicity
         self.coup_will_lost = 0.0    # share of base_will a coup took, fading
         self.coup_complicity = 0.0   # rise of the complicity baseline from coups, fading
+        self.coup_strength = 0.0     # the last complicit coup's magnitude, fading (the purge)
         self.coup_fade = math.exp(-1.0 / model.params.events.coup_memory_months)  # per month
         self.threat = 0.0
         self.pressure = 0.0          # international pressure felt at the last step
@@ -197,6 +201,7 @@ class Government(mesa.Agent):
         self.political_will = relax(self.political_will, clip01(will), p.will_rate)
         self.coup_will_lost *= self.coup_fade      # a month passes for every coup's legacy
         self.coup_complicity *= self.coup_fade
+        self.coup_strength *= self.coup_fade
 
     def press(self, amount: float) -> None:
         """Scrutiny, sanctions or prosecution apply ``amount`` of pressure this month."""
@@ -221,6 +226,7 @@ class Government(mesa.Agent):
         (complicity itself follows at its own rate)."""
         self.include(inclusion)
         self.coup_complicity = min(self.coup_complicity, 0.0)
+        self.coup_strength = 0.0
 
     def coup(self, magnitude: float, will_kept: float, complicity_rise: float) -> None:
         """A coup: political will and the level it returns to fall to the share ``will_kept``,
@@ -232,6 +238,7 @@ class Government(mesa.Agent):
         self.coup_complicity = min(1.0 - self.base_complicity,
                                    max(-self.base_complicity,
                                        self.coup_complicity + complicity_rise * magnitude))
+        self.coup_strength = max(self.coup_strength, magnitude) if complicity_rise > 0 else 0.0
 
 
 class Institution(mesa.Agent):

@@ -536,6 +536,15 @@ class ViolenceParams(Section):
                           "R14 §10 (systematic targeting of a political opposition); "
                           "Valentino 2004 (political and counter-guerrilla mass killing)",
                           value="assumption", ge=0, le=1)
+    purge: float = P(0.0, "State killings on orders after a coup, per unit of the coup's "
+                     "strength (1 when it happens, fading over events.coup_memory_months), as "
+                     "a share of those under full regime threat: a regime that came by coup "
+                     "kills those it sees as its enemies whether or not they are armed, with "
+                     "the weights of the groups it targets (excluded groups, and an "
+                     "opposition with repression); the road of the purge. 0 switches it off",
+                     "threat / coup strength",
+                     "Harff 2003 (political upheaval); Valentino 2004 (political mass "
+                     "killing); R16 §12, §28", value="assumption", ge=0, le=5)
     revenge: float = P(0.5, "Intent an armed group adds to its ideology's when its own group is "
                        "harmed (reprisal): this times the group's country-wide harm per person, "
                        "saturating at revenge_half", "intent", "R14 §10 (cycles of reprisal)",

@@ -102,6 +102,47 @@ def test_a_recent_coup_acts_as_a_coup_faded_by_time():
         ev.coup_complicity * math.exp(-60 / ev.coup_memory_months))
 
 
+def test_a_coups_strength_is_what_the_purge_reads_and_it_fades_or_ends():
+    """The purge reads the last complicit coup's strength: its magnitude at the coup, faded as
+    the rest of its legacy; a coup that turns against the campaign, or a settlement, ends it."""
+    ev = load_scenario("default").events
+    old = model("history.coup_months_ago=48", "events.coup_hazard=0")
+    assert old.government.coup_strength == pytest.approx(math.exp(-48 / ev.coup_memory_months))
+    old.run(12)
+    assert old.government.coup_strength == pytest.approx(math.exp(-60 / ev.coup_memory_months))
+    assert model("events.coup_hazard=0").government.coup_strength == 0.0
+    gov = model("history.coup_months_ago=0").government
+    assert gov.coup_strength == 1.0
+    gov.coup(1.0, 1.0, -ev.coup_complicity)             # a regime against the campaign
+    assert gov.coup_strength == 0.0
+    gov.coup(0.5, ev.coup_will, ev.coup_complicity)
+    assert gov.coup_strength == 0.5
+    gov.settle(0.1)
+    assert gov.coup_strength == 0.0
+
+
+def test_the_purge_kills_after_a_coup_without_exclusion_and_fades_with_its_age():
+    """The road of the purge (violence.purge): with no group excluded and an opposition the
+    state targets (repression), a recent coup makes the state kill on orders; without the
+    purge, or without a coup, the state kills no one and the run is the road closed, bit for
+    bit; an older coup kills fewer. Read: the people the state's forces killed (expected, as
+    the onset counts them) in the first three months, at 2^24 people."""
+    plain = ["groups.A.excludes=[]", "violence.repression=0.5", "events.coup_hazard=0",
+             "run.population=16777216"]
+
+    def state_killed(*extra: str) -> tuple[float, np.ndarray]:
+        m = model(*plain, *extra).run(3)
+        return float(m.violence._window[:, 0].sum()), m.series
+
+    closed, _ = state_killed("history.coup_months_ago=6")
+    no_coup, no_coup_series = state_killed("violence.purge=0.5")
+    assert closed == no_coup == 0.0
+    assert np.array_equal(no_coup_series, state_killed()[1], equal_nan=True)
+    recent, _ = state_killed("history.coup_months_ago=6", "violence.purge=0.5")
+    older, _ = state_killed("history.coup_months_ago=48", "violence.purge=0.5")
+    assert recent > older > 0
+
+
 def test_the_shipped_variant_is_default_with_a_past():
     past, default = load_scenario("default_with_past"), load_scenario("default")
     assert past.history.prior_victims == "B" and past.history.prior_perpetrator == "militia"

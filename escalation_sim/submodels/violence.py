@@ -15,6 +15,9 @@ Per district×group cell:
   orders against all of them in proportion to the regime's threat (``state_orders``; Valentino
   2004) (R14 §44, §76; R16 §27). With ``repression`` (0 by default) it targets a political
   opposition too: the groups not excluded, other than the ruling one, with that weight (R14 §10).
+  With ``purge`` (0 by default) a regime that came by coup kills on orders as if under threat,
+  in proportion to the coup's fading strength, whether or not anyone is armed (Harff 2003:
+  political upheaval; the road of the purge).
 * **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
   international troops, police and protection staff deployed by interventions
   (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
@@ -569,10 +572,11 @@ class Violence(Module):
         ruling = model.government.ruling
         targets = state_targets(model.leaders[ruling].excludes, ruling, d.repression)
         if targets.any():   # else the state targets no group: its part stays exact zeros
+            gov = model.government
+            threat = gov.threat + d.purge * gov.coup_strength if d.purge > 0 else gov.threat
             parts[0] = state_pressure(mobilized, alive, sec.perpetration, targets,
                                       model.information.hate, d.state_violence,
-                                      d.state_violence_hate, model.government.threat,
-                                      d.state_orders)
+                                      d.state_violence_hate, threat, d.state_orders)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
             parts *= restraint(self.exhaustion, self.resolve)[:, None, None]
             expected = parts.sum(axis=0)
