@@ -6,6 +6,7 @@ that validate, run and repeat bit for bit, and bad input is one clear error."""
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -120,6 +121,26 @@ def test_the_population_elasticity_is_a_power_law_around_the_reference():
     assert people(30.0, 0.5) == round(2.0 ** 26.5)        # large: fewer people at stake
     assert people(16.0, 0.5) == round(2.0 ** 19.5)        # small: more
     assert people(16.0, 0.0) == people(23.0, 0.0) == people(30.0, 0.0) == 2.0 ** 23
+
+
+def test_national_poverty_moves_every_groups_status_and_keeps_their_order():
+    def statuses(imr: float, k: float) -> list[float]:
+        data, applied, _ = scenario_data({**REFERENCE, "un_imr_sqrt": imr}, 1, 2000,
+                                         ProfileLinks(status_per_imr=k))
+        assert applied["national poverty"]["groups.*.economic_status"] == [
+            g["economic_status"] for g in data["groups"]]
+        return [g["economic_status"] for g in data["groups"]]
+
+    template = statuses(7.0, 0.0)
+    assert statuses(12.0, 0.0) == statuses(3.0, 0.0) == statuses(7.0, 0.2) == template
+    poor, rich = statuses(12.0, 0.2), statuses(3.0, 0.2)
+    for p, t, r in zip(poor, template, rich, strict=True):
+        assert p < t < r
+    assert sorted(range(3), key=poor.__getitem__) == sorted(range(3), key=template.__getitem__)
+    # on the log-odds scale: a shift of -0.2 x (12 - 7) = -1 from the template
+    assert poor[0] == pytest.approx(1 / (1 + math.exp(1 - math.log(template[0]
+                                                                  / (1 - template[0])))),
+                                    abs=1e-6)
 
 
 # ---- the country's past ------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ..declare import P, Section
 from ..errors import InputError
 from ..params import Scenario
 from ..scenario import apply_override, dump_scenario, read_scenario, resolve, validate
+from ..situation import moved
 from .data import _line, _numbers, _Problems, _read, _require_columns
 
 TEMPLATE = "default"
@@ -148,6 +149,13 @@ class ProfileLinks(Section):
                                                 "reference (a rise below it)",
                                                 "level / doubling", "assumption",
                                                 value="assumption", ge=0, le=1)
+    status_per_imr: float = P(0.0, "Fall of every group's economic status on the log-odds "
+                              "scale per unit of un_imr_sqrt above the reference (a rise below "
+                              "it): national poverty, which sets what armed groups' pay is "
+                              "worth to recruits (the opportunity road) while the groups' "
+                              "ordering stays; 0: the template's statuses", "log-odds / unit",
+                              "Collier & Hoeffler 2004; Fearon & Laitin 2003",
+                              value="assumption", ge=0, le=1)
     shock_hazard_base: float = P(0.01, "Economic-shock hazard at the reference infant "
                                  "mortality (the template's value)", "probability / month",
                                  "R14 §8", value="assumption", ge=0, le=1)
@@ -315,6 +323,15 @@ def _capacity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
         + k.shock_hazard_per_imr * (x["un_imr_sqrt"] - REFERENCE["un_imr_sqrt"]))
 
 
+def _poverty(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
+    shift = -k.status_per_imr * (x["un_imr_sqrt"] - REFERENCE["un_imr_sqrt"])
+    if shift == 0.0:   # (at 0: the template's statuses exactly)
+        return
+    status = np.array([g["economic_status"] for g in s["groups"]], float)
+    for g, v in zip(s["groups"], moved(status, np.ones(len(status)), shift), strict=True):
+        g["economic_status"] = _clip(v)
+
+
 def _population(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     size, ref = x["popsize.log2"], REFERENCE["popsize.log2"]
     if k.population_elasticity != 1.0:   # (at 1: the row's population exactly)
@@ -352,6 +369,9 @@ LINKS: tuple[Link, ...] = (
          "poorer (higher infant mortality) and larger countries: less security capacity; "
          "poverty: more economic shocks, whose stress amplifies the grievance of inequality",
          _capacity),
+    Link("national poverty", ("un_imr_sqrt",), ("groups.*.economic_status",),
+         "poorer countries (higher infant mortality): every group poorer on the log-odds "
+         "scale, their order kept, so armed groups' pay weighs more with recruits", _poverty),
     Link("population", ("popsize.log2",), ("run.population",),
          "the people the scenario stands for (the onset threshold of 1,000 people is "
          "absolute); with an elasticity below 1, the people at stake grow less than in "
@@ -462,7 +482,8 @@ def _get(data: dict[str, Any], dotted: str) -> Any:
     for part in dotted.split("."):
         if isinstance(node, list):
             if part == "*":
-                return [g.get("share") for g in node]
+                rest = dotted.split(".*.", 1)[1]
+                return [g.get(rest) for g in node]
             node = next(g for g in node if g.get("name") == part)
         else:
             node = node.get(part) if isinstance(node, dict) else None
