@@ -16,7 +16,8 @@ alike. The record's coefficients and the differences get 95 % intervals over res
 countries (the record has about 140 onsets here: many differences are within them). Also
 printed: the in-sample AUC of the model's ``p_onset`` against the record's onsets, the mean
 rates, and the rates by level of each predictor (by quartile of the values where there are more
-than three), and the auxiliary model's own in-sample AUC against the record, exact and with its
+than three), the same among the rows whose profile excludes no group (no minority rule and
+``discrimpop`` below the exclusion threshold), and the auxiliary model's own in-sample AUC against the record, exact and with its
 probabilities estimated as shares of ``--runs`` runs (the yardstick for the model's AUC at that
 resolution). JSON to ``benchmarks/results/risk_factors[-LABEL].json``.
 
@@ -37,7 +38,7 @@ import pandas as pd
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import forecast
 from escalation_sim.record.posterior import posterior_option, with_fixed
-from escalation_sim.record.profiles import COLUMNS, read_profiles
+from escalation_sim.record.profiles import COLUMNS, excludes, read_profiles
 from escalation_sim.record.regression import auc, auc_as_share_of_runs, country_resamples
 from escalation_sim.runner import local_pool
 
@@ -101,11 +102,17 @@ def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dic
     record_low, record_high = np.percentile(boot_record, (2.5, 97.5), axis=0)
     difference_low, difference_high = np.percentile(boot_difference, (2.5, 97.5), axis=0)
     record_p = fitted.predict_proba(X)[:, 1]
-    levels = {}
-    for c in COLUMNS:
-        for name, mask in groups_of(rows[c]).items():
-            levels[f"{c} {name}"] = {"rows": int(mask.sum()), "record": float(y[mask].mean()),
-                                     "model": float(p[mask].mean())}
+    def by_level(within: np.ndarray) -> dict:
+        out = {}
+        for c in COLUMNS:
+            for name, mask in groups_of(rows[c][within]).items():
+                out[f"{c} {name}"] = {"rows": int(mask.sum()),
+                                      "record": float(y[within][mask].mean()),
+                                      "model": float(p[within][mask].mean())}
+        return out
+
+    # the rows whose profile excludes no group (the declared exclusion rule)
+    open_ = ~excludes(rows["discrimpop"].to_numpy(), rows["minorityrule"].to_numpy())
     names = ("(intercept)", *COLUMNS)
     return {"rows": len(rows), "onsets": int(y.sum()), "record_rate": float(y.mean()),
             "model_mean": float(p.mean()), "model_auc": auc(y, p),
@@ -117,7 +124,10 @@ def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dic
                                  "difference_95": [float(difference_low[k]),
                                                    float(difference_high[k])]}
                              for k, n in enumerate(names)},
-            "levels": levels}
+            "levels": by_level(np.ones(len(rows), dtype=bool)),
+            "without_exclusion": {"rows": int(open_.sum()), "record": float(y[open_].mean()),
+                                  "model": float(p[open_].mean())},
+            "levels_without_exclusion": by_level(open_)}
 
 
 def main() -> None:
@@ -175,6 +185,11 @@ def main() -> None:
     print(f"{'rows':34s} {'n':>5s} {'record':>7s} {'model':>7s}")
     for name, v in out["levels"].items():
         print(f"{name:34s} {v['rows']:5d} {v['record']:7.4f} {v['model']:7.4f}")
+    v = out["without_exclusion"]
+    print(f"rows whose profile excludes no group: {v['rows']}, record {v['record']:.4f}, "
+          f"model {v['model']:.4f}; among them")
+    for name, v in out["levels_without_exclusion"].items():
+        print(f"  {name:32s} {v['rows']:5d} {v['record']:7.4f} {v['model']:7.4f}")
     target = args.output or (Path(__file__).parent / "results"
                              / f"risk_factors{'-' + args.label if args.label else ''}.json")
     target.parent.mkdir(parents=True, exist_ok=True)

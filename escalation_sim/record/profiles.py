@@ -247,8 +247,14 @@ class Link:
     apply: Callable[[dict[str, float], ProfileLinks, dict[str, Any]], None]
 
 
+def excludes(discrimpop, minorityrule, k: ProfileLinks = LINK_DEFAULTS):
+    """Whether a profile's ruling group excludes group B: discrimination at or above
+    ``k.exclusion_threshold``, or minority rule (numbers or arrays alike)."""
+    return (discrimpop >= k.exclusion_threshold) | (minorityrule >= 0.5)
+
+
 def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
-    excluded = x["discrimpop"] >= k.exclusion_threshold or x["minorityrule"] >= 0.5
+    excluded = bool(excludes(x["discrimpop"], x["minorityrule"], k))
     groups = {g["name"]: g for g in s["groups"]}
     groups[RULING]["excludes"] = [EXCLUDED] if excluded else []
     s["government"]["inclusiveness"] = _clip(
