@@ -17,9 +17,10 @@ countries (the record has about 140 onsets here: many differences are within the
 printed: the in-sample AUC of the model's ``p_onset`` against the record's onsets, the mean
 rates, and the rates by level of each predictor (by quartile of the values where there are more
 than three), the same among the rows whose profile excludes no group (no minority rule and
-``discrimpop`` below the exclusion threshold), and the auxiliary model's own in-sample AUC against the record, exact and with its
-probabilities estimated as shares of ``--runs`` runs (the yardstick for the model's AUC at that
-resolution). JSON to ``benchmarks/results/risk_factors[-LABEL].json``.
+``discrimpop`` below the exclusion threshold), and the auxiliary model's own in-sample AUC
+against the record, exact and with its probabilities estimated as shares of ``--runs`` runs
+(the yardstick for the model's AUC at that resolution).
+JSON to ``benchmarks/results/risk_factors[-LABEL].json``.
 
 Calibration years only: nothing here reads a year after 1993. Results are the model's, for
 stylized anonymous profiles; aggregate only (no profile named).
