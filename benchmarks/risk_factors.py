@@ -39,7 +39,13 @@ import pandas as pd
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import forecast
 from escalation_sim.record.posterior import posterior_option, with_fixed
-from escalation_sim.record.profiles import COLUMNS, excludes, read_profiles
+from escalation_sim.record.profiles import (
+    COLUMNS,
+    LINK_DEFAULTS,
+    ProfileLinks,
+    excludes,
+    read_profiles,
+)
 from escalation_sim.record.regression import auc, auc_as_share_of_runs, country_resamples
 from escalation_sim.runner import local_pool
 
@@ -82,12 +88,14 @@ def groups_of(values: pd.Series) -> dict[str, np.ndarray]:
     return out
 
 
-def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dict:
+def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int,
+            links: ProfileLinks = LINK_DEFAULTS) -> dict:
     """The record's and the model's rates, AUC and auxiliary coefficients on ``rows``, with
     95 % intervals over ``resamples`` resamples of countries for the record's coefficients and
     for the model's minus the record's (the model's ``p_onset`` per row held fixed: its
     Monte Carlo noise is not in them); the auxiliary model fitted to the record, its in-sample
-    AUC exact and as a share of ``runs`` runs (:func:`auc_as_share_of_runs`)."""
+    AUC exact and as a share of ``runs`` runs (:func:`auc_as_share_of_runs`); the rows whose
+    profile excludes no group by the exclusion rule of ``links``."""
     y = rows[OUTCOME].to_numpy(dtype=float)
     X = rows[list(COLUMNS)].to_numpy(dtype=float)
     sd = X.std(axis=0)
@@ -105,6 +113,8 @@ def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dic
     record_p = fitted.predict_proba(X)[:, 1]
     def by_level(within: np.ndarray) -> dict:
         out = {}
+        if not within.any():
+            return out
         for c in COLUMNS:
             for name, mask in groups_of(rows[c][within]).items():
                 out[f"{c} {name}"] = {"rows": int(mask.sum()),
@@ -112,8 +122,7 @@ def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dic
                                       "model": float(p[within][mask].mean())}
         return out
 
-    # the rows whose profile excludes no group (the declared exclusion rule)
-    open_ = ~excludes(rows["discrimpop"].to_numpy(), rows["minorityrule"].to_numpy())
+    open_ = ~excludes(rows["discrimpop"].to_numpy(), rows["minorityrule"].to_numpy(), links)
     names = ("(intercept)", *COLUMNS)
     return {"rows": len(rows), "onsets": int(y.sum()), "record_rate": float(y.mean()),
             "model_mean": float(p.mean()), "model_auc": auc(y, p),
@@ -126,8 +135,9 @@ def compare(rows: pd.DataFrame, p: np.ndarray, runs: int, resamples: int) -> dic
                                                    float(difference_high[k])]}
                              for k, n in enumerate(names)},
             "levels": by_level(np.ones(len(rows), dtype=bool)),
-            "without_exclusion": {"rows": int(open_.sum()), "record": float(y[open_].mean()),
-                                  "model": float(p[open_].mean())},
+            "without_exclusion": {"rows": int(open_.sum()),
+                                  "record": float(y[open_].mean()) if open_.any() else None,
+                                  "model": float(p[open_].mean()) if open_.any() else None},
             "levels_without_exclusion": by_level(open_)}
 
 
@@ -171,7 +181,9 @@ def main() -> None:
     p = np.array([r.p_onset for r in found])
     out = {"posterior": args.posterior, "fixed": fixed, "runs": args.runs,
            "seconds": round(seconds, 1),
-           **compare(predictors.iloc[chosen], p, args.runs, args.resamples)}
+           **compare(predictors.iloc[chosen], p, args.runs, args.resamples, ProfileLinks(
+               exclusion_threshold=fixed.get("links.exclusion_threshold",
+                                             LINK_DEFAULTS.exclusion_threshold)))}
     print(f"{out['rows']} rows ({out['onsets']} onsets), {args.runs} runs each, "
           f"{seconds:.0f} s; record rate {out['record_rate']:.4f}, model mean "
           f"{out['model_mean']:.4f}, model AUC {out['model_auc']:.3f}; the auxiliary model "
@@ -187,8 +199,9 @@ def main() -> None:
     for name, v in out["levels"].items():
         print(f"{name:34s} {v['rows']:5d} {v['record']:7.4f} {v['model']:7.4f}")
     v = out["without_exclusion"]
-    print(f"rows whose profile excludes no group: {v['rows']}, record {v['record']:.4f}, "
-          f"model {v['model']:.4f}; among them")
+    if v["rows"]:
+        print(f"rows whose profile excludes no group: {v['rows']}, record {v['record']:.4f}, "
+              f"model {v['model']:.4f}; among them")
     for name, v in out["levels_without_exclusion"].items():
         print(f"  {name:32s} {v['rows']:5d} {v['record']:7.4f} {v['model']:7.4f}")
     target = args.output or (Path(__file__).parent / "results"

@@ -154,9 +154,9 @@ class Government(mesa.Agent):
       events.coup_memory_months)`` a month, so a coup ``m`` months ago acts at ``exp(−m /
       coup_memory_months)`` of its first strength — the same rule for a coup during the run
       and one in the country's past (``history.coup_months_ago``). The strength of the last
-      coup that raised complicity (``coup_strength``: its magnitude, fading the same way) is
-      what the purge reads (``violence.purge``); a coup that turns against the campaign, or a
-      settlement, ends it.
+      coup that raised complicity (``coup_strength``: its magnitude, fading the same way; a
+      new coup's regime replaces the last one's) is what the purge reads (``violence.purge``);
+      a coup that turns against the campaign, or a settlement, ends it.
 
     ``pressure`` is what the regime felt at its last step: the sum of what the interventions
     applied in the previous month through :meth:`press` (reset each month by
@@ -238,7 +238,7 @@ class Government(mesa.Agent):
         self.coup_complicity = min(1.0 - self.base_complicity,
                                    max(-self.base_complicity,
                                        self.coup_complicity + complicity_rise * magnitude))
-        self.coup_strength = max(self.coup_strength, magnitude) if complicity_rise > 0 else 0.0
+        self.coup_strength = magnitude if complicity_rise > 0 else 0.0
 
 
 class Institution(mesa.Agent):

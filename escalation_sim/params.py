@@ -536,12 +536,15 @@ class ViolenceParams(Section):
                           "R14 §10 (systematic targeting of a political opposition); "
                           "Valentino 2004 (political and counter-guerrilla mass killing)",
                           value="assumption", ge=0, le=1)
-    purge: float = P(0.0, "State killings on orders after a coup, per unit of the coup's "
-                     "strength (1 when it happens, fading over events.coup_memory_months), as "
-                     "a share of those under full regime threat: a regime that came by coup "
-                     "kills those it sees as its enemies whether or not they are armed, with "
-                     "the weights of the groups it targets (excluded groups, and an "
-                     "opposition with repression); the road of the purge. 0 switches it off",
+    purge: float = P(0.0, "State killings on orders after a coup that raised complicity, per "
+                     "unit of the coup's strength (its magnitude, 1 for a random coup and a "
+                     "coup in the country's past at the time, fading over "
+                     "events.coup_memory_months; a later coup's replaces it), as a share of "
+                     "those under full regime threat (this term adds to the threat, so the "
+                     "two may exceed 1): a regime that came by coup kills those it sees as its "
+                     "enemies whether or not they are armed, with the weights of the groups "
+                     "it targets (excluded groups; an opposition only with repression above "
+                     "0); the road of the purge. 0 switches it off",
                      "threat / coup strength",
                      "Harff 2003 (political upheaval); Valentino 2004 (political mass "
                      "killing); R16 §12, §28", value="assumption", ge=0, le=5)

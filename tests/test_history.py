@@ -115,10 +115,18 @@ def test_a_coups_strength_is_what_the_purge_reads_and_it_fades_or_ends():
     assert gov.coup_strength == 1.0
     gov.coup(1.0, 1.0, -ev.coup_complicity)             # a regime against the campaign
     assert gov.coup_strength == 0.0
-    gov.coup(0.5, ev.coup_will, ev.coup_complicity)
+    gov.coup(1.0, ev.coup_will, ev.coup_complicity)
+    gov.coup(0.5, ev.coup_will, ev.coup_complicity)     # a new regime replaces the last
     assert gov.coup_strength == 0.5
     gov.settle(0.1)
     assert gov.coup_strength == 0.0
+    gov.coup(1.0, ev.coup_will, 0.0)                    # a coup that raised no complicity
+    assert gov.coup_strength == 0.0
+    # a coup during the run, through the events module: its magnitude, then fading
+    run = model("events.scheduled=[{kind='coup', month=1, magnitude=0.5}]",
+                "events.coup_hazard=0").run(1)
+    assert run.government.coup_strength == pytest.approx(
+        0.5 * math.exp(-1 / ev.coup_memory_months))
 
 
 def test_the_purge_kills_after_a_coup_without_exclusion_and_fades_with_its_age():

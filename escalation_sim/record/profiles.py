@@ -10,7 +10,8 @@ fitted yet; issue 13's calibration will fit them), and listed in :data:`LINKS` w
 predictors it reads and the scenario fields it sets.
 
 Continuous links are linear in the predictor around a reference value and clipped to the
-field's range; a binary predictor adds its coefficient when it is 1. **Missing values** (an
+field's range (national poverty: linear on the log-odds scale; the population: a power law);
+a binary predictor adds its coefficient when it is 1. **Missing values** (an
 empty cell) are replaced by the predictor's reference value, so the link adds nothing for it;
 the references are :data:`REFERENCE` (the median of the shipped record, rounded, for the three
 predictors that are ever missing there; 0, "absent", for the binary ones). The profile lists the
@@ -153,7 +154,10 @@ class ProfileLinks(Section):
                               "scale per unit of un_imr_sqrt above the reference (a rise below "
                               "it): national poverty, which sets what armed groups' pay is "
                               "worth to recruits (the opportunity road) while the groups' "
-                              "ordering stays; 0: the template's statuses", "log-odds / unit",
+                              "ordering stays; since horizontal inequality is relative to the "
+                              "mean status, a poorer country's gaps weigh more too (the "
+                              "grievance road); statuses of exactly 0 or 1 stay; 0: the "
+                              "template's statuses", "log-odds / unit",
                               "Collier & Hoeffler 2004; Fearon & Laitin 2003",
                               value="assumption", ge=0, le=1)
     shock_hazard_base: float = P(0.01, "Economic-shock hazard at the reference infant "
@@ -377,14 +381,17 @@ LINKS: tuple[Link, ...] = (
          _capacity),
     Link("national poverty", ("un_imr_sqrt",), ("groups.*.economic_status",),
          "poorer countries (higher infant mortality): every group poorer on the log-odds "
-         "scale, their order kept, so armed groups' pay weighs more with recruits", _poverty),
+         "scale, their order kept, so armed groups' pay weighs more with recruits (and the "
+         "gaps, relative to a lower mean, more in grievance)", _poverty),
     Link("population", ("popsize.log2",), ("run.population",),
          "the people the scenario stands for (the onset threshold of 1,000 people is "
          "absolute); with an elasticity below 1, the people at stake grow less than in "
          "proportion to the population",
          _population),
 )
-"""The links, applied in this order (the ruling leader's reads the exclusion's result)."""
+"""The links, applied in this order (the ruling leader's reads the exclusion's result; national
+poverty moves the statuses horizontal inequality set, so a profile's header shows group B's
+status before and after it)."""
 
 
 @dataclass(frozen=True)
@@ -525,7 +532,8 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
         "of the Early Warning Project's predictors, by escalation-sim's profile links "
         "(escalation_sim/record/profiles.py): the default scenario's three groups and two "
         "armed groups, with exclusion, regime complicity, the media, the judiciary, civil "
-        "society, state capacity and population set from the record, and no election "
+        "society, state capacity, economic status and population set from the record, and no "
+        "election "
         f"calendar.{missing} Every link is an assumption, none fitted. Not a model of any real "
         "country; results are the model's, not a forecast.")
     data["sources"] = ["Early Warning Project Statistical Risk Assessment 2025 (data/ewp)"]
