@@ -533,9 +533,8 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
         "(escalation_sim/record/profiles.py): the default scenario's three groups and two "
         "armed groups, with exclusion, regime complicity, the media, the judiciary, civil "
         "society, state capacity, economic status and population set from the record, and no "
-        "election "
-        f"calendar.{missing} Every link is an assumption, none fitted. Not a model of any real "
-        "country; results are the model's, not a forecast.")
+        f"election calendar.{missing} Every link is an assumption, none fitted. Not a model of "
+        "any real country; results are the model's, not a forecast.")
     data["sources"] = ["Early Warning Project Statistical Risk Assessment 2025 (data/ewp)"]
     return data, applied, past
 

@@ -572,11 +572,11 @@ class Violence(Module):
         ruling = model.government.ruling
         targets = state_targets(model.leaders[ruling].excludes, ruling, d.repression)
         if targets.any():   # else the state targets no group: its part stays exact zeros
-            gov = model.government
-            threat = gov.threat + d.purge * gov.coup_strength if d.purge > 0 else gov.threat
+            gov = model.government   # (purge 0 adds an exact 0: the threat unchanged)
             parts[0] = state_pressure(mobilized, alive, sec.perpetration, targets,
                                       model.information.hate, d.state_violence,
-                                      d.state_violence_hate, threat, d.state_orders)
+                                      d.state_violence_hate,
+                                      gov.threat + d.purge * gov.coup_strength, d.state_orders)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
             parts *= restraint(self.exhaustion, self.resolve)[:, None, None]
             expected = parts.sum(axis=0)
