@@ -28,6 +28,15 @@ def moved(values: np.ndarray, z: np.ndarray, spread: float) -> np.ndarray:
     return np.where(inner, special.expit(logit + spread * z), values)
 
 
+def drawn_fields(scenario: Scenario) -> list[tuple[str, float]]:
+    """The fields a run's situation draws, as (name, value) in the order of the draws: the
+    government's :data:`GOVERNMENT` (``government.FIELD``), then each group's :data:`GROUP`
+    (``groups.NAME.FIELD``)."""
+    gov = scenario.government
+    return ([(f"government.{f}", getattr(gov, f)) for f in GOVERNMENT]
+            + [(f"groups.{g.name}.{f}", getattr(g, f)) for g in scenario.groups for f in GROUP])
+
+
 def situate(scenario: Scenario, rng: np.random.Generator) -> Scenario:
     """The situation of one run: ``scenario`` itself with a spread of 0, else a copy with the
     fields of :data:`GOVERNMENT` and :data:`GROUP` drawn around its values (module docstring).
@@ -37,8 +46,7 @@ def situate(scenario: Scenario, rng: np.random.Generator) -> Scenario:
         return scenario
     gov, groups = scenario.government, scenario.groups
     z = rng.standard_normal(len(GOVERNMENT) + len(GROUP) * len(groups))
-    base = np.array([getattr(gov, f) for f in GOVERNMENT]
-                    + [getattr(g, f) for g in groups for f in GROUP], float)
+    base = np.array([v for _, v in drawn_fields(scenario)], float)
     new = moved(base, z, spread).tolist()
     n, m = len(GOVERNMENT), len(GROUP)
     government = gov.model_copy(update=dict(zip(GOVERNMENT, new[:n], strict=True)))

@@ -9,14 +9,26 @@ from escalation_sim import EscalationModel, load_scenario
 from escalation_sim.errors import InputError
 from escalation_sim.rng import stream
 from escalation_sim.scenario import resolve_policy
-from escalation_sim.situation import GOVERNMENT, GROUP, moved, situate
+from escalation_sim.situation import GOVERNMENT, GROUP, drawn_fields, moved, situate
 
 SMALL = ["run.n_civilians=1000", "run.months=12", "events.scheduled=[]"]
 
 
 def fields(s) -> np.ndarray:
-    return np.array([getattr(s.government, f) for f in GOVERNMENT]
-                    + [getattr(g, f) for g in s.groups for f in GROUP])
+    return np.array([v for _, v in drawn_fields(s)])
+
+
+def test_the_drawn_fields_are_named_by_their_scenario_paths():
+    s = load_scenario("default", SMALL)
+    named = drawn_fields(s)
+    assert len(named) == len(GOVERNMENT) + len(GROUP) * len(s.groups)
+    for name, value in named:
+        section, *rest = name.split(".")
+        if section == "government":
+            assert getattr(s.government, rest[0]) == value
+        else:
+            group = next(g for g in s.groups if g.name == rest[0])
+            assert section == "groups" and getattr(group, rest[1]) == value
 
 
 def test_no_spread_draws_nothing_and_is_the_scenario_itself():

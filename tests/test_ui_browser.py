@@ -842,15 +842,17 @@ def test_map_zooms_and_keeps_its_view(server, browser):
 
 def test_a_posterior_given_to_the_ui_shows_its_draw(context, tmp_path):
     """``ui --posterior FILE`` (issue 13, part 4), through the command line and the server's
-    environment: the page says which parameter set the run drew and its value (the draw's
-    rule, other seeds and the export: tests/test_ui_session.py)."""
+    environment: the page says which parameter set the run drew and its values, and, the set
+    having a spread, the run's drawn situation (the draw's rule, other seeds and the export:
+    tests/test_ui_session.py)."""
     import numpy as np
 
     from escalation_sim.record.posterior import draw_seed, read_posterior, write_posterior
 
     path = tmp_path / "posterior.parquet"
-    write_posterior(path, ["violence.state_orders"], np.array([[0.1], [0.4], [0.9]]),
-                    np.array([0.3, 0.3, 0.4]), {"note": "test"})
+    write_posterior(path, ["violence.state_orders", "situation.spread"],
+                    np.array([[0.1, 0.5], [0.4, 0.5], [0.9, 0.5]]), np.array([0.3, 0.3, 0.4]),
+                    {"note": "test"})
     j = read_posterior(path).draw(draw_seed(0, 0))   # the first page's run: seed 0
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -861,3 +863,8 @@ def test_a_posterior_given_to_the_ui_shows_its_draw(context, tmp_path):
         assert (f"set {j + 1} of 3, by weight, from the seed — violence.state_orders = "
                 f"{[0.1, 0.4, 0.9][j]:.3g}") in note.inner_text()
         tab.shot("posterior-note")
+        # the drawn spread draws the run's situation: the page gives its values
+        situation = tab.page.locator(".situation-note")
+        situation.wait_for()
+        text = situation.inner_text()
+        assert "situation.spread = 0.5" in text and "government.complicity = " in text

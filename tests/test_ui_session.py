@@ -793,3 +793,46 @@ def test_a_posterior_draws_the_trainers_coefficients_from_the_seed(default, tmp_
                     {"note": "test"})
     assert main(["ui", "--posterior", str(links)]) == 2
     assert "only profile link" in capsys.readouterr().err
+
+
+def test_a_drawn_situation_is_said_beside_the_scenarios_values(default, monkeypatch):
+    """With ``situation.spread`` above 0 the run's government and groups differ from what the
+    parameter panel shows: the page and the summary slide (and the export's header) say the
+    drawn values."""
+    import ipyvuetify
+    import solara
+    import solara.lab
+    from solara.server import kernel_context
+
+    from escalation_sim.situation import drawn_fields
+    from escalation_sim.ui import app, rooms
+    from escalation_sim.ui.serve import POSTERIOR_ENV
+
+    monkeypatch.delenv(POSTERIOR_ENV, raising=False)
+    app._read_posterior.cache_clear()
+    assert app.situation_note(Session(default, seed=3)) == ""   # no spread: nothing drawn
+    spread = default.model_copy(update={"situation": default.situation.model_copy(
+        update={"spread": 0.8})})
+    run = rooms.create(Session(spread, seed=3), "default")
+    note = app.situation_note(run.session)
+    assert note.startswith("This run's situation is drawn") and "spread = 0.8" in note
+    for (name, declared), (_, value) in zip(drawn_fields(spread),
+                                            drawn_fields(run.session.model.params),
+                                            strict=True):
+        assert value != declared   # 0.8 on the log-odds scale moves every value off 0 and 1
+        assert f"{name} = {value:.3g} (scenario {declared:.3g})" in note
+    assert app.origin(run) == note   # no posterior: the situation only
+    run.session.run_to(12)
+    monkeypatch.setattr(solara.lab, "use_dark_effective", lambda: False)
+    with kernel_context.create_dummy_context():
+        _, rc = solara.render(app.SetupPanel(run, False, run.session.scenario),
+                              handle_error=False)
+        shown = [w for w in rc.find(ipyvuetify.Html).widgets
+                 if "situation-note" in (getattr(w, "class_", "") or "")]
+        assert shown and note in str(shown[0].children)
+        rc.close()
+        _, rc = solara.render(app.SummaryPanel(run, True, 0), handle_error=False)
+        slide = str([w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                     if (w.attributes or {}).get("data-testid") == "end-summary"])
+        assert "situation is drawn" in slide
+        rc.close()

@@ -29,6 +29,7 @@ from ..outcomes import CAVEAT
 from ..params import Scenario
 from ..plotting import STAGE_COLOURS
 from ..scenario import available
+from ..situation import drawn_fields as drawn_fields_of
 from ..stages import Stage
 from . import figures, rooms, story
 from .rooms import Branch, Run
@@ -180,6 +181,28 @@ def drawn_note(scenario: Scenario, j: int | None) -> str:
             "weight, from the seed — " + ", ".join(
                 f"{n} = {functools.reduce(getattr, n.split('.'), scenario):.3g}"
                 for n in drawn_fields()) + ".")
+
+
+def situation_note(session: Session) -> str:
+    """What the page and the export say of the run's drawn situation (empty with a spread of
+    0): with ``situation.spread`` above 0 the run's government and groups differ from the
+    values the parameter panel shows, so each drawn value is given beside the scenario's."""
+    spread = session.scenario.situation.spread
+    if spread == 0:
+        return ""
+    pairs = zip(drawn_fields_of(session.scenario), drawn_fields_of(session.model.params),
+                strict=True)
+    return (f"This run's situation is drawn around the scenario's values (situation.spread = "
+            f"{spread:.3g}); the panel shows the scenario's — " + ", ".join(
+                f"{name} = {value:.3g} (scenario {declared:.3g})"
+                for (name, declared), (_, value) in pairs) + ".")
+
+
+def origin(run: Run) -> str:
+    """Where the run's values came from, for the summary and the export: the posterior's
+    draw and the drawn situation (empty: the scenario's declared values)."""
+    return " ".join(n for n in (drawn_note(run.session.scenario, run.drawn),
+                                situation_note(run.session)) if n)
 
 
 def new_run(name: str) -> Run:
@@ -758,10 +781,10 @@ def SummaryPanel(run: Run, truth: bool, version: int):
     b = run.branch
     pair = None if b is None or b.stale(s) else (b.as_is, b.with_package)
     with run.lock:   # a consistent run, not one a background step is half-way through
-        origin = drawn_note(s.scenario, run.drawn)
-        summary = story.summary(s, pair, origin)
+        said = origin(run)
+        summary = story.summary(s, pair, said)
         if not truth:
-            summary = story.room_summary(s, origin)
+            summary = story.room_summary(s, said)
     solara.HTML("div", story.summary_html(summary),
                 attributes={"id": "end-summary", "data-testid": "end-summary"},
                 classes=["esim-md"])
@@ -941,6 +964,10 @@ def SetupPanel(run: Run, busy: bool, shown: Scenario):
     if note:
         with solara.Details("Coefficients drawn from the posterior", expand=True):
             solara.Text(note, classes=["posterior-note"])
+    situated = situation_note(run.session)
+    if situated:
+        with solara.Details("This run's situation (drawn)", expand=True):
+            solara.Text(situated, classes=["situation-note"])
     with solara.Details("Brief", expand=True):
         Md(plain(shown.brief or "(no brief)"))
     solara.InputInt("Seed (applies on Reset)", value=seed, **TYPED)
@@ -1087,7 +1114,7 @@ def RunPage(run: Run, truth: bool):
                                                                       'id="event-log-tab"'))
                     elif name == "Export":
                         ExportPanel(s, lambda: figures.LivePlot(s).png(s), version,
-                                    drawn_note(s.scenario, run.drawn))
+                                    origin(run))
                     elif name == "Setup":
                         if on_projector:
                             SetupPanel(run, bool(run.busy), s.scenario)
