@@ -226,6 +226,19 @@ def test_the_past_goes_into_the_scenarios_history_section(tmp_path):
         assert written.get(key) == value, key
 
 
+def test_overrides_of_the_history_section_reach_the_scenario_beside_the_past():
+    """A posterior's or ``--set``'s history coefficients (e.g. ``history.w_memory``) stay in
+    the profile's scenario; the past's own fields keep the row's values (until 2026-12-05 the
+    past replaced the whole section and dropped such overrides silently)."""
+    row = {**REFERENCE, "mk_ever": 1.0, "coup.try.5yr": 1.0}
+    data, _, past = scenario_data(row, 1, 2000, months=2, n_civilians=200, overrides=[
+        "history.w_memory=0.9", "history.legacy_arms=0.1", "history.coup_months_ago=5"])
+    written = validate(data, "test").history
+    assert (written.w_memory, written.legacy_arms) == (0.9, 0.1)
+    assert written.coup_months_ago == past["coup_months_ago"] == ProfileLinks().coup_months
+    assert written.prior_episode_years_ago == ProfileLinks().prior_episode_years
+
+
 # ---- missing values ----------------------------------------------------------------------------
 def test_missing_values_take_the_reference_and_are_listed(tmp_path):
     path = small_file(tmp_path, [{"popsize.log2": None, "un_imr_sqrt": None},

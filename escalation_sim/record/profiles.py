@@ -511,7 +511,8 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
     """Raw scenario data for one profile's values (``values``: every column of
     :data:`COLUMNS`, none missing), the fields each link set, and the history.
     ``overrides`` (``PATH=VALUE``, as with ``--set``) are applied to the template before the
-    links, so a link's field keeps the link's value (a posterior's dynamics coefficients)."""
+    links, so a link's field keeps the link's value (a posterior's dynamics coefficients), and
+    the past's fields (:func:`history`) keep the row's; every other override stays."""
     data = template(months, n_civilians)
     for assignment in overrides:
         apply_override(data, assignment)
@@ -520,8 +521,9 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
         link.apply(values, links, data)
         applied[link.name] = {f: _get(data, f) for f in link.sets}
     past = history(values, links, years_since_episode)
-    if HISTORY_IN_SCHEMA:
-        data["history"] = {k: v for k, v in past.items() if v is not None}
+    if HISTORY_IN_SCHEMA:   # the past's fields over the template's and the overrides'
+        data["history"] = {**data.get("history", {}),
+                           **{k: v for k, v in past.items() if v is not None}}
     data["name"] = f"profile-{profile}-{year}"
     data["title"] = (f"Stylized profile {profile}, year {year}, from the Early Warning "
                      "Project's predictors")
