@@ -237,6 +237,13 @@ def test_overrides_of_the_history_section_reach_the_scenario_beside_the_past():
     assert (written.w_memory, written.legacy_arms) == (0.9, 0.1)
     assert written.coup_months_ago == past["coup_months_ago"] == ProfileLinks().coup_months
     assert written.prior_episode_years_ago == ProfileLinks().prior_episode_years
+    # a row without a past or a coup keeps none, whatever an override of those fields says
+    data, _, _ = scenario_data(REFERENCE, 1, 2000, months=2, n_civilians=200, overrides=[
+        "history.w_memory=0.9", "history.coup_months_ago=5",
+        "history.prior_episode_years_ago=5"])
+    written = validate(data, "test").history
+    assert written.w_memory == 0.9
+    assert (written.coup_months_ago, written.prior_episode_years_ago) == (None, None)
 
 
 # ---- missing values ----------------------------------------------------------------------------

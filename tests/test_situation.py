@@ -21,7 +21,9 @@ def fields(s) -> np.ndarray:
 def test_the_drawn_fields_are_named_by_their_scenario_paths():
     s = load_scenario("default", SMALL)
     named = drawn_fields(s)
-    assert len(named) == len(GOVERNMENT) + len(GROUP) * len(s.groups)
+    assert [v for _, v in named] == (   # the order situate draws in, fixed since 2026-12-04
+        [getattr(s.government, f) for f in GOVERNMENT]
+        + [getattr(g, f) for g in s.groups for f in GROUP])
     for name, value in named:
         section, *rest = name.split(".")
         if section == "government":

@@ -521,9 +521,9 @@ def scenario_data(values: dict[str, float], profile: int, year: int,
         link.apply(values, links, data)
         applied[link.name] = {f: _get(data, f) for f in link.sets}
     past = history(values, links, years_since_episode)
-    if HISTORY_IN_SCHEMA:   # the past's fields over the template's and the overrides'
-        data["history"] = {**data.get("history", {}),
-                           **{k: v for k, v in past.items() if v is not None}}
+    if HISTORY_IN_SCHEMA:   # the row's past in its own fields (None: none), others kept
+        kept = {k: v for k, v in data.get("history", {}).items() if k not in past}
+        data["history"] = {**kept, **{k: v for k, v in past.items() if v is not None}}
     data["name"] = f"profile-{profile}-{year}"
     data["title"] = (f"Stylized profile {profile}, year {year}, from the Early Warning "
                      "Project's predictors")

@@ -193,7 +193,7 @@ def situation_note(session: Session) -> str:
     pairs = zip(drawn_fields_of(session.scenario), drawn_fields_of(session.model.params),
                 strict=True)
     return (f"This run's situation is drawn around the scenario's values (situation.spread = "
-            f"{spread:.3g}); the panel shows the scenario's — " + ", ".join(
+            f"{spread:.3g}); the parameter panel shows the scenario in force — " + ", ".join(
                 f"{name} = {value:.3g} (scenario {declared:.3g})"
                 for (name, declared), (_, value) in pairs) + ".")
 
@@ -781,10 +781,9 @@ def SummaryPanel(run: Run, truth: bool, version: int):
     b = run.branch
     pair = None if b is None or b.stale(s) else (b.as_is, b.with_package)
     with run.lock:   # a consistent run, not one a background step is half-way through
-        said = origin(run)
-        summary = story.summary(s, pair, said)
-        if not truth:
-            summary = story.room_summary(s, said)
+        summary = story.summary(s, pair, origin(run))
+        if not truth:   # the room sees the posterior's draw, not the drawn situation's truth
+            summary = story.room_summary(s, drawn_note(s.scenario, run.drawn))
     solara.HTML("div", story.summary_html(summary),
                 attributes={"id": "end-summary", "data-testid": "end-summary"},
                 classes=["esim-md"])
@@ -895,13 +894,14 @@ def ParameterPanel(scenario, edits: solara.Reactive, drawn: tuple[str, ...] = ()
 
 @solara.component
 @locked
-def SetupPanel(run: Run, busy: bool, shown: Scenario):
+def SetupPanel(run: Run, busy: bool, shown: Scenario, seed_shown: int = 0):
     """Scenario (shipped or uploaded), its brief, seed, parameters: they apply on Reset.
 
-    It takes what it shows of the run (whether work is in progress, the scenario in force),
-    not the run's version: a step leaves it alone. In the sidebar that matters twice over:
-    the sidebar's content goes to the layout through a portal, and new content there would
-    render the whole layout again, every widget of the page, at every month."""
+    It takes what it shows of the run (whether work is in progress, the scenario in force and
+    its seed, from which a spread draws the situation), not the run's version: a step leaves
+    it alone. In the sidebar that matters twice over: the sidebar's content goes to the layout
+    through a portal, and new content there would render the whole layout again, every widget
+    of the page, at every month."""
     names = solara.use_memo(available, [])
     scenario_name = solara.use_reactive(run.scenario_name)
     uploaded = solara.use_reactive(run.uploaded)
@@ -1117,7 +1117,7 @@ def RunPage(run: Run, truth: bool):
                                     origin(run))
                     elif name == "Setup":
                         if on_projector:
-                            SetupPanel(run, bool(run.busy), s.scenario)
+                            SetupPanel(run, bool(run.busy), s.scenario, s.seed)
                         RoomLink(run)
                     elif name == "About":
                         Md(ABOUT)
@@ -1130,7 +1130,7 @@ def RunPage(run: Run, truth: bool):
         solara.lab.ThemeToggle(enable_auto=False)
     if truth and not on_projector:
         with solara.Sidebar():
-            SetupPanel(run, bool(run.busy), s.scenario)
+            SetupPanel(run, bool(run.busy), s.scenario, s.seed)
 
 
 ABOUT = f"""
