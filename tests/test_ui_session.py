@@ -16,6 +16,14 @@ from escalation_sim.ui.session import TRAINER, Session, intervention_facts
 from escalation_sim.ui.uploads import editable_fields, load_upload, with_overrides
 
 
+def classed(rc, css: str) -> list:
+    """The Html widgets a solara render context ``rc`` shows with the CSS class ``css``."""
+    import ipyvuetify
+
+    return [w for w in rc.find(ipyvuetify.Html).widgets
+            if css in (getattr(w, "class_", "") or "")]
+
+
 @pytest.fixture(scope="module")
 def default():
     return load_scenario("default")
@@ -730,8 +738,7 @@ def test_a_posterior_draws_the_trainers_coefficients_from_the_seed(default, tmp_
     with kernel_context.create_dummy_context():
         root, rc = solara.render(app.SetupPanel(run, False, run.session.scenario),
                                  handle_error=False)
-        note = [w for w in rc.find(ipyvuetify.Html).widgets
-                if "posterior-note" in (getattr(w, "class_", "") or "")]
+        note = classed(rc, "posterior-note")
         assert note and f"set {taken[0] + 1} of 3" in str(note[0].children)
 
         def widgets(w):   # every widget within ``w``
@@ -799,7 +806,6 @@ def test_a_drawn_situation_is_said_beside_the_scenarios_values(default, monkeypa
     """With ``situation.spread`` above 0 the run's government and groups differ from what the
     parameter panel shows: the setup panel and the trainer's summary (and the export's header)
     say the drawn values; the room's summary does not."""
-    import ipyvuetify
     import solara
     import solara.lab
     from solara.server import kernel_context
@@ -827,8 +833,7 @@ def test_a_drawn_situation_is_said_beside_the_scenarios_values(default, monkeypa
     with kernel_context.create_dummy_context():
         _, rc = solara.render(app.SetupPanel(run, False, run.session.scenario),
                               handle_error=False)
-        shown = [w for w in rc.find(ipyvuetify.Html).widgets
-                 if "situation-note" in (getattr(w, "class_", "") or "")]
+        shown = classed(rc, "situation-note")
         assert shown and note in str(shown[0].children)
         rc.close()
         for truth in (True, False):   # the room sees no government's or group's values
