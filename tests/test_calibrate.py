@@ -20,8 +20,10 @@ import pytest
 from escalation_sim.cli import main
 from escalation_sim.errors import InputError
 from escalation_sim.record.calibrate import (
+    BEFORE_KERNEL,
     INSIDE,
     NOT_SIMULATED,
+    RESUMABLE,
     SIMULATED,
     Distance,
     Record,
@@ -261,6 +263,10 @@ def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):
     assert plain["sample"]["rows_inside"] == 0 and _same_fit(before, plain) == ""
     assert _same_fit(before, old) == "sample.rows_inside"
     assert _same_fit(old, {**old, "seed": 2}) == "seed"
+    # the kernel may change only while generation 0 alone is done (calibrate checks which)
+    wide = {**old, "abc": {**old["abc"], "kernel_scaling": 3.0}}
+    assert _same_fit(old, wide) == "abc.kernel_scaling"
+    assert _same_fit(old, wide, RESUMABLE + BEFORE_KERNEL) == ""
 
 
 def test_the_inside_target_needs_rows_inside(tmp_path):
@@ -612,6 +618,22 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
     other = write(tmp_path, TINY.format(generations=2).replace("runs = 2", "runs = 3"), "o.toml")
     assert main(["calibrate", str(other), "--out", str(a), "--resume"]) == 2
     assert "sample.runs: differs" in capsys.readouterr().err
+    # the kernel: refused after generation 1 (the directory as it was); after generation 0
+    # alone, the resumed fit is the one a fresh start with the new kernel gives
+    wide = str(write(tmp_path, TINY.format(generations=2).replace(
+        "[abc]", "[abc]\nkernel_scaling = 3"), "wide.toml"))
+    saved = (a / "config.json").read_bytes()
+    assert main(["calibrate", wide, "--out", str(a), "--resume"]) == 2
+    assert "abc.kernel_scaling: differs" in capsys.readouterr().err
+    assert (a / "config.json").read_bytes() == saved
+    c, d = tmp_path / "c", tmp_path / "d"
+    assert main(["calibrate", str(one), "--out", str(c)]) == 0
+    assert main(["calibrate", wide, "--out", str(c), "--resume"]) == 0
+    assert main(["calibrate", wide, "--out", str(d)]) == 0
+    pc = pq.read_table(c / "posterior.parquet")
+    assert pc.equals(pq.read_table(d / "posterior.parquet")) and not pc.equals(pa_)
+    assert json.loads((c / "config.json").read_text())["abc"]["kernel_scaling"] == 3
+    capsys.readouterr()
     # forecast draws from the fitted posterior
     out = tmp_path / "f.csv"
     assert main(["forecast", str(SHIPPED), "--rows", "1-2", "--runs", "2", "--civilians", "300",

@@ -113,6 +113,9 @@ NOT_SIMULATED = {
 }
 RESUMABLE = ("abc.generations", "abc.min_epsilon", "abc.predictive", "description")
 """The fields ``--resume`` may change: when to stop, how many predictive checks, the prose."""
+BEFORE_KERNEL = ("abc.kernel_scaling",)
+"""The fields ``--resume`` may change while generation 0 alone is done: it samples the prior,
+so no kernel has acted yet and the fit is the one a fresh start with the new value gives."""
 NOTE = ("the model's numbers for stylized, anonymous profiles; a posterior of the model's "
         "parameters given the record's aggregate rates, not a forecast of any country")
 
@@ -183,6 +186,12 @@ class ABC(_Strict):
                             "(parameter sets drawn by weight)")
     resamples: int = Field(500, ge=100, le=100_000, description="Resamples of countries for the "
                            "targets' bootstrap intervals")
+    kernel_scaling: float = Field(1.0, gt=0, le=100, description="Factor on the covariance of "
+                                  "the kernel that perturbs particles (pyabc's multivariate "
+                                  "normal transition: 1, its default, is Silverman's "
+                                  "bandwidth). Wider proposals spread the importance weights "
+                                  "more evenly (a higher ESS) at some cost in acceptance "
+                                  "(benchmarks/abc_kernel.py)")
 
 
 class Calibration(_Strict):
@@ -599,12 +608,12 @@ def _with_defaults(config: dict) -> dict:
         return config
 
 
-def _same_fit(old: dict, new: dict) -> str:
-    """The first field that differs between two calibrations beyond what a resume may change
-    (a field added since ``old`` was written counts at its default)."""
+def _same_fit(old: dict, new: dict, may_change: tuple[str, ...] = RESUMABLE) -> str:
+    """The first field that differs between two calibrations beyond ``may_change`` (a field
+    added since ``old`` was written counts at its default)."""
     a, b = flatten(_with_defaults(old)), flatten(_with_defaults(new))
     for k in sorted(set(a) | set(b)):
-        if k in RESUMABLE:
+        if k in may_change:
             continue
         if a.get(k) != b.get(k):
             return k
@@ -628,7 +637,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
             raise InputError(str(out), [("", "no calibration to resume here (abc.db and "
                                              "config.json missing)")])
         old = _config_json(_saved_config(out / "config.json"))
-        differs = _same_fit(old, _config_json(config))
+        differs = _same_fit(old, _config_json(config), RESUMABLE + BEFORE_KERNEL)
         if differs:
             raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
                                           "--resume may change only " + ", ".join(RESUMABLE))])
@@ -643,7 +652,8 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
             "score's regression; about a minute)")
         record = calibration_record(config, str(path))
         write_json_atomic(out / "record.json", record.to_dict())
-    write_json_atomic(out / "config.json", _config_json(config))
+    if not resume:
+        write_json_atomic(out / "config.json", _config_json(config))
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     import pyabc  # 5-15 s: after every check of the input
 
@@ -660,10 +670,11 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
 
     sampler = _sampler_class()(config.seed, report)
     # pyabc's defaults, named: epsilon the median of the last generation's distances, and
-    # particles perturbed by a multivariate normal kernel (Scott's bandwidth) on the last one
+    # particles perturbed by a multivariate normal kernel (Silverman's bandwidth, its covariance
+    # times abc.kernel_scaling) on the last one
+    kernel = pyabc.MultivariateNormalTransition(scaling=config.abc.kernel_scaling)
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=config.abc.population,
-                       sampler=sampler, eps=pyabc.MedianEpsilon(),
-                       transitions=pyabc.MultivariateNormalTransition())
+                       sampler=sampler, eps=pyabc.MedianEpsilon(), transitions=kernel)
     db = f"sqlite:///{db_file.resolve()}"
     load_start = os.getloadavg()
     if resume:
@@ -674,6 +685,13 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
             detail = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
             raise InputError(str(db_file), [("", f"cannot read pyabc's history ({detail}); it "
                                                  "is left as it was")]) from None
+        if done > 1:
+            differs = _same_fit(old, _config_json(config))
+            if differs:
+                raise InputError(str(path), [(differs, f"differs from the calibration in {out}, "
+                                              f"which has {done} generations; it may change "
+                                              "while generation 0 alone is done")])
+        write_json_atomic(out / "config.json", _config_json(config))
     else:
         history = abc.new(db, observed)
         done = 0
@@ -856,7 +874,9 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
                      f"{s['mean']:.4g} | [{s['q025']:.4g}, {s['q975']:.4g}] |")
     lines += ["", "## ABC-SMC (pyabc)", "",
               f"Population {config.abc.population}, at most {config.abc.generations} "
-              f"generations, minimum epsilon {config.abc.min_epsilon:g}; distance: the "
+              f"generations, minimum epsilon {config.abc.min_epsilon:g}; particles perturbed by "
+              "a multivariate normal kernel, Silverman's bandwidth with its covariance times "
+              f"{config.abc.kernel_scaling:g}; distance: the "
               "Euclidean norm of each fitted target's error in widths of its 95 % interval "
               f"(undefined statistics count {config.abc.undefined_distance:g}).", "",
               "| generation | epsilon | accepted | simulations | ESS |", "|---|---|---|---|---|"]
