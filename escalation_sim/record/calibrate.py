@@ -189,9 +189,9 @@ class ABC(_Strict):
     kernel_scaling: float = Field(1.0, gt=0, le=100, description="Factor on the covariance of "
                                   "the kernel that perturbs particles (pyabc's multivariate "
                                   "normal transition: 1, its default, is Silverman's "
-                                  "bandwidth). Wider proposals spread the importance weights "
-                                  "more evenly (a higher ESS) at some cost in acceptance "
-                                  "(benchmarks/abc_kernel.py)")
+                                  "bandwidth). Wider proposals can spread the importance "
+                                  "weights more evenly (a higher ESS), at some cost in "
+                                  "acceptance (benchmarks/abc_kernel.py)")
 
 
 class Calibration(_Strict):
@@ -640,19 +640,22 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         differs = _same_fit(old, _config_json(config), RESUMABLE + BEFORE_KERNEL)
         if differs:
             raise InputError(str(path), [(differs, f"differs from the calibration in {out}; "
-                                          "--resume may change only " + ", ".join(RESUMABLE))])
+                                          "--resume may change only " + ", ".join(RESUMABLE)
+                                          + " (and abc.kernel_scaling while generation 0 "
+                                          "alone is done)")])
     elif db_file.exists():
         raise InputError(str(out), [("", "already holds a calibration (abc.db): continue it "
                                          "with --resume, or choose another --out")])
     out.mkdir(parents=True, exist_ok=True)
-    if resume and (out / "record.json").is_file():
+    saved = resume and (out / "record.json").is_file()
+    if saved:
         record = _saved_record(out / "record.json")
     else:
         log(f"{path}: the record's targets in the years to {config.last_year} (fits the risk "
             "score's regression; about a minute)")
         record = calibration_record(config, str(path))
+    if not resume:   # a resume writes its state after the check of the kernel (below)
         write_json_atomic(out / "record.json", record.to_dict())
-    if not resume:
         write_json_atomic(out / "config.json", _config_json(config))
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     import pyabc  # 5-15 s: after every check of the input
@@ -669,9 +672,9 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
         log(f"  {what}: {accepted} accepted of {simulations} simulations")
 
     sampler = _sampler_class()(config.seed, report)
-    # pyabc's defaults, named: epsilon the median of the last generation's distances, and
-    # particles perturbed by a multivariate normal kernel (Silverman's bandwidth, its covariance
-    # times abc.kernel_scaling) on the last one
+    # epsilon the median of the last generation's distances, and particles perturbed by a
+    # multivariate normal kernel (Silverman's bandwidth) on the last one: pyabc's defaults,
+    # named, but for the kernel's covariance, times abc.kernel_scaling
     kernel = pyabc.MultivariateNormalTransition(scaling=config.abc.kernel_scaling)
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=config.abc.population,
                        sampler=sampler, eps=pyabc.MedianEpsilon(), transitions=kernel)
@@ -691,6 +694,8 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
                 raise InputError(str(path), [(differs, f"differs from the calibration in {out}, "
                                               f"which has {done} generations; it may change "
                                               "while generation 0 alone is done")])
+        if not saved:
+            write_json_atomic(out / "record.json", record.to_dict())
         write_json_atomic(out / "config.json", _config_json(config))
     else:
         history = abc.new(db, observed)
