@@ -93,6 +93,12 @@ def test_discrimination_makes_an_excluded_group_of_that_share():
     ruled = at(minorityrule=1)
     assert group(ruled, "A").excludes == ["B"]
     assert group(ruled, "A").share <= ProfileLinks().minority_ruler_share
+    # minority rule alone: B's share is a link coefficient, by default the template's share
+    assert group(ruled, "B").share == ProfileLinks().excluded_share_minority_rule == group(
+        at(), "B").share
+    data, _, _ = scenario_data({**REFERENCE, "minorityrule": 1.0}, 1, 2000,
+                               ProfileLinks(excluded_share_minority_rule=0.1))
+    assert next(g for g in data["groups"] if g["name"] == "B")["share"] == 0.1
 
 
 def test_every_predictor_the_links_read_has_a_reference_and_none_is_both_used_and_unused():

@@ -77,6 +77,11 @@ class ProfileLinks(Section):
                                   "fraction", "assumption", value="assumption", gt=0, le=0.5)
     excluded_share_max: float = P(0.6, "Largest share given to group B", "fraction",
                                   "assumption", value="assumption", gt=0, lt=1)
+    excluded_share_minority_rule: float = P(0.3, "Share of the population given to the excluded "
+                                            "group B under minority rule when discrimpop is 0 "
+                                            "(the record gives no discriminated share; the "
+                                            "default is the template's share of B)", "fraction",
+                                            "R14 §8, §41–42", value="assumption", gt=0, le=0.6)
     minority_ruler_share: float = P(0.25, "Largest share of the population of the ruling group "
                                     "under minority rule (the rest goes to group C)", "fraction",
                                     "assumption", value="assumption", gt=0, lt=0.5)
@@ -264,12 +269,16 @@ def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     s["government"]["inclusiveness"] = _clip(
         k.inclusiveness_base - k.inclusiveness_per_discrimination * x["discrimpop"]
         - k.inclusiveness_minority_rule * x["minorityrule"])
-    # shares: an excluded B is the discriminated share (the template's share when exclusion
-    # comes from minority rule alone, or when B is not excluded); A and C split the rest in the
-    # template's proportion, A at most minority_ruler_share under minority rule
-    template_b = groups[EXCLUDED]["share"]
-    b = (_clip(x["discrimpop"], k.excluded_share_min, k.excluded_share_max)
-         if excluded and x["discrimpop"] > 0 else template_b)
+    # shares: an excluded B is the discriminated share (excluded_share_minority_rule when
+    # exclusion comes from minority rule alone; the template's share when B is not excluded); A
+    # and C split the rest in the template's proportion, A at most minority_ruler_share under
+    # minority rule
+    if excluded and x["discrimpop"] > 0:
+        b = _clip(x["discrimpop"], k.excluded_share_min, k.excluded_share_max)
+    elif excluded and x["minorityrule"] >= 0.5:
+        b = k.excluded_share_minority_rule
+    else:
+        b = groups[EXCLUDED]["share"]
     a_t, c_t = groups[RULING]["share"], groups[OTHER]["share"]
     a = (1.0 - b) * a_t / (a_t + c_t)
     if x["minorityrule"] >= 0.5:
