@@ -4,6 +4,8 @@ Run from the repository root::
 
     uv run python benchmarks/abc_kernel.py                        # scalings 1 and 3, 5 seeds
     uv run python benchmarks/abc_kernel.py --scaling 1 --scaling 2 --seeds 3
+    uv run python benchmarks/abc_kernel.py --space logit \
+        --output benchmarks/results/abc_kernel-logit.json
 
 Every fit of ``experiments/calibration*.toml`` with more than a few parameters lost its
 effective sample size (ESS) from generation to generation under pyabc's default kernel (a
@@ -14,9 +16,10 @@ linear functions of them (a sparse random matrix: at least five directions unide
 8 targets leave them, and three parameters with almost no effect; six of the truth's values
 within 0.03 of a bound), 80 particles, pyabc's median epsilon, Euclidean distance. For each
 ``--scaling`` (the factor on the kernel's covariance, ``abc.kernel_scaling`` of a calibration
-file) and seed it records, per generation, the ESS, the simulations it took and epsilon. A
-wider kernel lowers epsilon more slowly, so compare ESS at the same epsilon, not the same
-generation (``--generations``). pyabc's documentation advises a scaling of at most 1, since
+file), in the parameters' units or, with ``--space logit`` (``abc.kernel_space``), in their
+logits, and for each seed it records, per generation, the ESS, the simulations it took and
+epsilon. A wider kernel lowers epsilon more slowly, so compare ESS at the same epsilon, not
+the same generation (``--generations``). pyabc's documentation advises a scaling of at most 1, since
 Silverman's bandwidth is usually wide; at 13 parameters its squared factor is 0.5-0.7, so a
 scaling of 3 gives the kernel 1.5-2 times the population's covariance. A toy, not the model:
 it shows what a wider kernel can do for the weights, and the fit's own diagnostics show what
@@ -47,9 +50,10 @@ def toy() -> tuple[np.ndarray, np.ndarray]:
     return a, a @ truth
 
 
-def fit(scaling: float, seed: int, generations: int) -> list[dict]:
+def fit(scaling: float, seed: int, generations: int, space: str = "natural") -> list[dict]:
     import pyabc
     from pyabc.weighted_statistics import effective_sample_size
+    from scipy.special import expit
 
     logging.getLogger("ABC").setLevel(logging.ERROR)   # after the import, which sets it
     a, observed = toy()
@@ -57,9 +61,13 @@ def fit(scaling: float, seed: int, generations: int) -> list[dict]:
     np.random.seed(seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
 
     def model(p):
-        return {"y": a @ np.array([p[n] for n in NAMES]) + noise.normal(scale=0.05, size=K)}
+        x = np.array([p[n] for n in NAMES])
+        x = expit(x) if space == "logit" else x
+        return {"y": a @ x + noise.normal(scale=0.05, size=K)}
 
-    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0, 1) for n in NAMES})
+    # the uniform prior, or its logit's (abc.kernel_space of a calibration file)
+    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0, 1) if space == "natural"
+                                  else pyabc.RV("logistic", 0, 1) for n in NAMES})
     abc = pyabc.ABCSMC(model, prior, lambda x, y: float(np.linalg.norm(x["y"] - y["y"])),
                        population_size=POPULATION,
                        transitions=pyabc.MultivariateNormalTransition(scaling=scaling),
@@ -80,19 +88,21 @@ def main() -> None:
                     help="kernel covariance factor (repeat; default 1 and 3)")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--generations", type=int, default=5)
+    ap.add_argument("--space", choices=["natural", "logit"], default="natural",
+                    help="where the kernel perturbs (abc.kernel_space)")
     ap.add_argument("--output", default="benchmarks/results/abc_kernel.json")
     args = ap.parse_args()
     results = {}
     for scaling in args.scaling or [1.0, 3.0]:
-        fits = [fit(scaling, seed, args.generations) for seed in range(args.seeds)]
+        fits = [fit(scaling, seed, args.generations, args.space) for seed in range(args.seeds)]
         results[f"{scaling:g}"] = fits
         for seed, gens in enumerate(fits):
-            print(f"scaling {scaling:g} seed {seed}: ESS "
+            print(f"{args.space}, scaling {scaling:g}, seed {seed}: ESS "
                   + " ".join(f"{g['ess']:.1f}" for g in gens) + "; simulations "
                   + " ".join(str(g["simulations"]) for g in gens) + "; epsilon "
                   + " ".join(f"{g['epsilon']:.3f}" for g in gens), flush=True)
         last = [gens[-1] for gens in fits]
-        print(f"scaling {scaling:g}: last generation's ESS median "
+        print(f"{args.space}, scaling {scaling:g}: last generation's ESS median "
               f"{statistics.median(g['ess'] for g in last):.1f} (range "
               f"{min(g['ess'] for g in last):.1f}-{max(g['ess'] for g in last):.1f}), "
               f"simulations in all {sum(g['simulations'] for f in fits for g in f)}, epsilon "
@@ -100,6 +110,7 @@ def main() -> None:
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"population": POPULATION, "parameters": D, "targets": K,
+                               "space": args.space,
                                "fits": results}, indent=1))
 
 

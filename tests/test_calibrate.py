@@ -33,6 +33,7 @@ from escalation_sim.record.calibrate import (
     _sampler_class,
     check_targets,
     load_calibration,
+    natural,
     statistics,
 )
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
@@ -351,6 +352,16 @@ def test_the_sampler_gives_the_same_posterior_for_the_same_seed_and_after_resume
     assert not np.array_equal(whole, _toy_fit(tmp_path / "d.db", 4, 3))
 
 
+def test_logit_space_maps_the_real_line_into_the_prior(tmp_path):
+    config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        "[abc]", '[abc]\nkernel_space = "logit"')))
+    p = config.parameters[1]   # range [0.2, 0.8]
+    x = natural(config, p, np.array([-40.0, 0.0, 40.0]))
+    assert x == pytest.approx([0.2, 0.5, 0.8], abs=1e-15)
+    plain = load_calibration(write(tmp_path, TINY.format(generations=1), "plain.toml"))
+    assert natural(plain, p, np.array([3.0]))[0] == 3.0      # natural space: as pyabc gave it
+
+
 # ---- posteriors ------------------------------------------------------------------------------
 def _posterior(path: Path, values, weights=(0.5, 0.5),
                names=("violence.state_orders", "links.complicity_killings")) -> Path:
@@ -637,6 +648,14 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
     pc = pq.read_table(c / "posterior.parquet")
     assert pc.equals(pq.read_table(d / "posterior.parquet")) and not pc.equals(pa_)
     assert json.loads((c / "config.json").read_text())["abc"]["kernel_scaling"] == 3
+    # in logit space: every particle inside its prior, written in the parameters' units
+    e = tmp_path / "e"
+    assert main(["calibrate", str(write(tmp_path, TINY.format(generations=2).replace(
+        "[abc]", '[abc]\nkernel_space = "logit"'), "logit.toml")), "--out", str(e)]) == 0
+    logit = read_posterior(e / "posterior.parquet")
+    assert ((logit.values[:, 1] >= 0.2) & (logit.values[:, 1] <= 0.8)).all()
+    assert ((logit.values[:, 0] >= 0) & (logit.values[:, 0] <= 1)).all()
+    assert not pq.read_table(e / "posterior.parquet").equals(pb)
     capsys.readouterr()
     # forecast draws from the fitted posterior
     out = tmp_path / "f.csv"

@@ -60,7 +60,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -192,6 +192,11 @@ class ABC(_Strict):
                                   "bandwidth). Wider proposals can spread the importance "
                                   "weights more evenly (a higher ESS), at some cost in "
                                   "acceptance (benchmarks/abc_kernel.py)")
+    kernel_space: Literal["natural", "logit"] = Field(
+        "natural", description="Where the kernel perturbs particles: in the parameters' own "
+        "units, or in each one's logit within its prior's bounds, logit((x - low) / (high - "
+        "low)), where the uniform prior is a standard logistic one and the kernel loses no "
+        "proposals at the bounds (the posterior is written in the parameters' units)")
 
 
 class Calibration(_Strict):
@@ -426,7 +431,8 @@ class Simulator:
     def __call__(self, parameters: dict) -> dict[str, float]:
         # pyabc's particles draw from numpy's global generator: the simulation's seed too
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
-        values = {n: float(parameters[_key(n)]) for n in self.names}
+        values = {p.name: float(natural(self.config, p, np.float64(parameters[_key(p.name)])))
+                  for p in self.config.parameters}
         return self.simulate(values, seed)
 
     def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
@@ -494,6 +500,17 @@ def width(t: Target) -> float:
     if not w > 0:
         raise ValueError(f"target {t.name}: its interval has no width")
     return w
+
+
+def natural(config: Calibration, p: FitParameter, x: np.ndarray) -> np.ndarray:
+    """Parameter ``p``'s values in its own units from pyabc's (which, with ``abc.kernel_space``
+    "logit", are logits within the prior's bounds)."""
+    if config.abc.kernel_space == "natural":
+        return x
+    from scipy.special import expit
+
+    lo, hi = p.prior()
+    return lo + (hi - lo) * expit(x)
 
 
 def _key(name: str) -> str:
@@ -664,7 +681,10 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
     simulator = Simulator(config, table, record, names, executor, workers)
     distance = Distance(config, record.targets)
     observed = {n: record.targets[n].value for n in record.simulated()} | {"valid": 1.0}
+    # a uniform prior on [lo, hi], or its logit's: the standard logistic distribution
     prior = pyabc.Distribution(**{_key(p.name): pyabc.RV("uniform", lo, hi - lo)
+                                  if config.abc.kernel_space == "natural"
+                                  else pyabc.RV("logistic", 0, 1)
                                   for p in config.parameters for lo, hi in [p.prior()]})
 
     def report(t: int, accepted: int, simulations: int) -> None:
@@ -716,7 +736,8 @@ def _write_outputs(config: Calibration, record: Record, history, simulator: Simu
     names = [p.name for p in config.parameters]
     t_last = history.max_t
     frame, w = history.get_distribution(m=0, t=t_last)
-    values = np.column_stack([frame[_key(n)].to_numpy(dtype=np.float64) for n in names])
+    values = np.column_stack([natural(config, p, frame[_key(p.name)].to_numpy(dtype=np.float64))
+                              for p in config.parameters])
     weights = np.asarray(w, dtype=np.float64)
     pops = history.get_all_populations()
     generations = []
@@ -881,7 +902,8 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
               f"Population {config.abc.population}, at most {config.abc.generations} "
               f"generations, minimum epsilon {config.abc.min_epsilon:g}; particles perturbed by "
               "a multivariate normal kernel, Silverman's bandwidth with its covariance times "
-              f"{config.abc.kernel_scaling:g}; distance: the "
+              f"{config.abc.kernel_scaling:g}, in the parameters' "
+              f"{'units' if config.abc.kernel_space == 'natural' else 'logits'}; distance: the "
               "Euclidean norm of each fitted target's error in widths of its 95 % interval "
               f"(undefined statistics count {config.abc.undefined_distance:g}).", "",
               "| generation | epsilon | accepted | simulations | ESS |", "|---|---|---|---|---|"]
