@@ -13,14 +13,15 @@ multivariate normal with Silverman's bandwidth): the eleven-parameter fit had 18
 6.6 of 80 particles in generations 1-3. The model is too slow to compare kernels on, so this
 toy has the fit's shape: 13 parameters with uniform priors on [0, 1], 8 targets that are noisy
 linear functions of them (a sparse random matrix: at least five directions unidentified, as
-8 targets leave them, and three parameters with almost no effect; six of the truth's values
-within 0.03 of a bound), 80 particles, pyabc's median epsilon, Euclidean distance. For each
+8 targets leave them, and three parameters with almost no effect; five of the truth's values
+within 0.03 of a bound, a sixth at 0.95), 80 particles, pyabc's median epsilon, Euclidean
+distance. For each
 ``--scaling`` (the factor on the kernel's covariance, ``abc.kernel_scaling`` of a calibration
 file), in the parameters' units or, with ``--space logit`` (``abc.kernel_space``), in their
 logits, and for each seed it records, per generation, the ESS, the simulations it took and
 epsilon. A wider kernel lowers epsilon more slowly, so compare ESS at the same epsilon, not
-the same generation (``--generations``). pyabc's documentation advises a scaling of at most 1, since
-Silverman's bandwidth is usually wide; at 13 parameters its squared factor is 0.5-0.7, so a
+the same generation (``--generations``). pyabc's documentation advises a scaling of at most
+1, since Silverman's bandwidth is usually wide; at 13 parameters its squared factor is 0.5-0.7, so a
 scaling of 3 gives the kernel 1.5-2 times the population's covariance. A toy, not the model:
 it shows what a wider kernel can do for the weights, and the fit's own diagnostics show what
 it did. JSON goes to ``benchmarks/results/abc_kernel.json``.
@@ -46,7 +47,7 @@ def toy() -> tuple[np.ndarray, np.ndarray]:
     a = rs.normal(size=(K, D)) * (rs.rand(K, D) < 0.4)   # sparse: some parameters barely act
     a[:, -3:] *= 0.05                                      # three nearly unidentified
     truth = rs.rand(D)
-    truth[:3] = [0.03, 0.95, 0.02]                         # three near a bound
+    truth[:3] = [0.03, 0.95, 0.02]                         # three set near a bound
     return a, a @ truth
 
 

@@ -56,7 +56,6 @@ def main() -> None:
             update={"rows_per_quintile": args.rows_per_quintile})})
     record = calibration_record(config)
     table = read_profiles(data_dir() / PREDICTORS_FILE)
-    names = [p.name for p in config.parameters]
     rng = np.random.default_rng(0)
     sets = [{p.name: float(rng.uniform(*p.prior())) for p in config.parameters}
             for _ in range(args.sets)]
@@ -74,7 +73,7 @@ def main() -> None:
     for workers in sorted({1, args.workers}):
         pool = local_pool(workers) if workers > 1 else None
         try:
-            sim = Simulator(config, table, record, names, pool, workers)
+            sim = Simulator(config, table, record, pool, workers)
             sim.simulate(sets[0], 999)  # warm-up (the pool's processes start)
             times = []
             for i, values in enumerate(sets):

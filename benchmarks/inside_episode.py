@@ -123,7 +123,7 @@ def screen(table, post, inside_rows: list[int]) -> list[dict]:
     out = []
 
     def measure(values: dict, label: str) -> None:
-        s = Simulator(config, table, record, list(values), pool, 2).simulate(values, 1)
+        s = Simulator(config, table, record, pool, 2).simulate(values, 1)
         one = Posterior("screen", tuple(values), np.array([list(values.values())]), np.ones(1),
                         {})
         inside = forecast(table, runs=5, rows=inside_rows, posterior=one, executor=pool,

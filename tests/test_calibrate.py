@@ -290,7 +290,7 @@ def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):
     config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
         "runs = 2", "runs = 8")))
     record = Record(Targets((), "", None, 0, 0), (1,), (-1,), (False,), (True,), (True,))
-    s = Simulator(config, table, record, []).simulate({}, 3)
+    s = Simulator(config, table, record).simulate({}, 3)
     scenario = profile_at(table, 1, months=24, n_civilians=300).scenario
     runs = [run_one(scenario, run_seed(run_seed(3, 0), i)).violence.episodes for i in range(8)]
     new = [any(e.onset <= 24 for e in counted(eps, STATE_FORCES)) for eps in runs]

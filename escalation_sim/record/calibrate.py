@@ -421,9 +421,8 @@ class Simulator:
     from numpy's global generator, which :class:`SeededSampler` seeds for each particle."""
 
     def __init__(self, config: Calibration, table: ProfileTable, record: Record,
-                 names: Sequence[str], executor: Executor | None = None, workers: int = 1):
+                 executor: Executor | None = None, workers: int = 1):
         self.config, self.table, self.record = config, table, record
-        self.names = tuple(names)
         self.executor, self.workers = executor, workers
         self.simulations = 0
         self.seconds = 0.0
@@ -677,8 +676,7 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     import pyabc  # 5-15 s: after every check of the input
 
-    names = [p.name for p in config.parameters]
-    simulator = Simulator(config, table, record, names, executor, workers)
+    simulator = Simulator(config, table, record, executor, workers)
     distance = Distance(config, record.targets)
     observed = {n: record.targets[n].value for n in record.simulated()} | {"valid": 1.0}
     # a uniform prior on [lo, hi], or its logit's: the standard logistic distribution
