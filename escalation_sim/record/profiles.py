@@ -264,6 +264,7 @@ def excludes(discrimpop, minorityrule, k: ProfileLinks = LINK_DEFAULTS):
 
 def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     excluded = bool(excludes(x["discrimpop"], x["minorityrule"], k))
+    minority = x["minorityrule"] >= 0.5
     groups = {g["name"]: g for g in s["groups"]}
     groups[RULING]["excludes"] = [EXCLUDED] if excluded else []
     s["government"]["inclusiveness"] = _clip(
@@ -275,13 +276,13 @@ def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     # minority rule
     if excluded and x["discrimpop"] > 0:
         b = _clip(x["discrimpop"], k.excluded_share_min, k.excluded_share_max)
-    elif excluded and x["minorityrule"] >= 0.5:
+    elif minority:    # minority rule excludes whatever the discrimination
         b = k.excluded_share_minority_rule
     else:
         b = groups[EXCLUDED]["share"]
     a_t, c_t = groups[RULING]["share"], groups[OTHER]["share"]
     a = (1.0 - b) * a_t / (a_t + c_t)
-    if x["minorityrule"] >= 0.5:
+    if minority:
         a = min(a, k.minority_ruler_share)
     groups[EXCLUDED]["share"] = round(b, 6)
     groups[RULING]["share"] = round(a, 6)
