@@ -129,8 +129,13 @@ class Tab:
             raise
 
     def select(self, label: str, option: str) -> None:
-        self.page.locator(".v-select", has_text=label).first.click()
+        """Choose ``option`` in the select ``label`` and wait until the select shows it and
+        its menu has closed (a click made while the menu closes can land on the menu)."""
+        select = self.page.locator(".v-select", has_text=label).first
+        select.click()
         self.page.get_by_role("option", name=option, exact=True).click()
+        select.locator(".v-select__selections", has_text=option).wait_for()
+        self.page.locator(".menuable__content__active").first.wait_for(state="detached")
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
@@ -139,10 +144,18 @@ class Tab:
         return self.page.locator("#event-log").inner_text()
 
     def wait_log(self, text: str) -> None:
-        """Wait until the event log holds ``text``."""
-        self.page.wait_for_function("(t) => { const log = document.querySelector('#event-log');"
-                                    " return log !== null && log.innerText.includes(t); }",
-                                    arg=text)
+        """Wait until the event log holds ``text``; on a timeout, keep a screenshot and say
+        what the log held instead."""
+        try:
+            self.page.wait_for_function(
+                "(t) => { const log = document.querySelector('#event-log');"
+                " return log !== null && log.innerText.includes(t); }", arg=text)
+        except Exception as e:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=ARTIFACTS / f"failed-log-{re.sub(r'\W+', '-', text)}.png")
+            log = self.page.locator("#event-log")
+            held = log.inner_text(timeout=1000) if log.count() else "(no event log)"
+            raise AssertionError(f"the event log never held {text!r}; it held:\n{held}") from e
 
     def run_to(self, month: int, shows: int | None = None) -> None:
         """Type ``month`` into "Run to month", press "Go to ``month``" once its label says

@@ -707,8 +707,10 @@ def InjectPanel(run: Run, version: int):
                 f"- **{k}**: {v}" for k, v in facts.items()))
             solara.InputFloat("Intensity (0–5)", value=iv_intensity, **TYPED)
             solara.InputInt("Duration in months (0: to the end)", value=iv_duration, **TYPED)
+            # the choice is read at the click, not at the render: a click that reaches the
+            # server after the select's change but before the page redraws deploys the choice
             solara.Button(f"Deploy from month {s.month + 1}", disabled=s.ended or bool(run.busy),
-                          on_click=lambda: inject(kind, iv_intensity.value,
+                          on_click=lambda: inject(labels[iv.value], iv_intensity.value,
                                                   iv_duration.value or None), color="warning")
         with solara.Column():
             Md("### Trigger an event")
