@@ -21,6 +21,7 @@ from escalation_sim.cli import main
 from escalation_sim.errors import InputError
 from escalation_sim.record.calibrate import (
     BEFORE_KERNEL,
+    HALVES,
     INSIDE,
     NOT_SIMULATED,
     RESUMABLE,
@@ -250,6 +251,27 @@ def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient
     assert Record.from_dict(written).inside == () and INSIDE in record.simulated()
     with pytest.raises(KeyError):                                          # damaged: one flag
         Record.from_dict({**record.to_dict(), "inside": [True]})
+
+
+def test_rates_by_half_of_population_count_the_rows_outside_an_episode():
+    # rows: 0 smaller half, 1 larger half, 2 inside an episode (no half); two runs each
+    record = Record(Targets((), "", None, 0, 0), (1, 2, 3), (0, 4, -1), (True, True, False),
+                    (False, False, True), (False, False, True), (0, 1, -1))
+    episodes = [(), (),                      # row 0: none
+                ((7, None),), ((30, None),),  # row 1: month 7 counts; month 30 is too late
+                ((1, None),), ((2, None),)]   # row 2: inside an episode, in neither half
+    s = statistics(episodes, 36, [0, 0, 1, 1, 2, 2], record)
+    assert s["onset_rate_smaller_half"] == 0.0
+    assert s["onset_rate_larger_half"] == pytest.approx(1 / 2)
+    # a sample without halves (every fit before them) has no such statistic and reads back so
+    old = Record(*[getattr(record, f) for f in ("targets", "rows", "quintiles",
+                                                 "episode_table", "prior", "inside")])
+    measured = set(old.simulated()) | set(statistics(episodes, 36, [0, 0, 1, 1, 2, 2], old))
+    assert not set(HALVES) & measured
+    written = {k: v for k, v in old.to_dict().items() if k != "halves"}
+    assert Record.from_dict(written).halves == () and set(HALVES) <= set(record.simulated())
+    with pytest.raises(KeyError):
+        Record.from_dict({**record.to_dict(), "halves": [0]})
 
 
 def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):

@@ -354,6 +354,8 @@ def test_shipped_baseline_and_gradient(capsys):
     # 190 onsets; counting the rows inside an episode too (the EWP's way) gave 96 / 190
     assert t["onset_share_top_quintile"].value == pytest.approx(64 / 119)
     assert sum(t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)) == 5989
+    halves = [(t[n].count, t[n].n) for n in ("onset_rate_smaller_half", "onset_rate_larger_half")]
+    assert halves == [(43, 2994), (76, 2995)]   # the README's table: the same rows, by population
     inside = t["onset_rate_inside_episode"]   # the other 71 onsets, in the 1,149 other rows
     assert (inside.count, inside.n) == (71, 1149)
 
@@ -373,9 +375,10 @@ def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
     from escalation_sim.record.measure import gradient_targets
 
     outside = pd.DataFrame({"profile": np.arange(10), "year": 2000,
-                            "mk_onset_1or2": [0] * 8 + [1, 1], "mk_ongoing_count_log2": 0.0})
+                            "mk_onset_1or2": [0] * 8 + [1, 1], "mk_ongoing_count_log2": 0.0,
+                            "popsize.log2": np.arange(10.0)})
     inside = pd.DataFrame({"profile": np.arange(10, 15), "year": 2000, "mk_onset_1or2": 1,
-                           "mk_ongoing_count_log2": 1.0})
+                           "mk_ongoing_count_log2": 1.0, "popsize.log2": 0.0})
     rows = pd.concat([outside, inside], ignore_index=True)
     score = np.r_[np.linspace(0.01, 0.10, 10), np.full(5, 0.9)]
     boot = CountryBootstrap(rows.profile.to_numpy(), 50)
@@ -383,6 +386,19 @@ def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
     assert [t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)] == [2] * 5
     assert t["onset_rate_risk_q5"].value == 1.0 and t["onset_rate_risk_q4"].value == 0.0
     assert (t["onset_share_top_quintile"].count, t["onset_share_top_quintile"].n) == (2, 2)
+    # the halves by population, of the same rows: the inside rows' small populations
+    # (all with onsets) would move the median and the smaller half's rate
+    smaller, larger = t["onset_rate_smaller_half"], t["onset_rate_larger_half"]
+    assert (smaller.count, smaller.n, larger.count, larger.n) == (0, 5, 2, 5)
+
+
+def test_population_halves_split_at_the_median_of_the_rows_given():
+    from escalation_sim.record.measure import population_halves
+
+    rows = pd.DataFrame({"popsize.log2": [3.0, 1.0, 2.0, 9.0, 4.0, 0.5]})
+    among = np.array([True, True, True, True, False, False])
+    # median of 3, 1, 2, 9 is 2.5: 1 and 2 below it; the last two rows are not among them
+    assert population_halves(rows, among).tolist() == [1, 0, 0, 1, -1, -1]
 
 
 def test_the_rate_inside_an_episode_counts_the_scored_rows_with_one_ongoing():
@@ -390,7 +406,8 @@ def test_the_rate_inside_an_episode_counts_the_scored_rows_with_one_ongoing():
 
     rows = pd.DataFrame({"profile": np.arange(16), "year": 2000,
                          "mk_onset_1or2": [0] * 10 + [1, 0, 0, 1, 1, 1],
-                         "mk_ongoing_count_log2": [0.0] * 10 + [1.0, 1.58, 1.0, 2.0, 1.0, 1.0]})
+                         "mk_ongoing_count_log2": [0.0] * 10 + [1.0, 1.58, 1.0, 2.0, 1.0, 1.0],
+                         "popsize.log2": 10.0})
     score = np.r_[np.linspace(0.01, 0.10, 10), [0.5] * 5, np.nan]   # the last: not scored
     boot = CountryBootstrap(rows.profile.to_numpy(), 50)
     t = {x.name: x for x in gradient_targets(rows, boot, score=score)}

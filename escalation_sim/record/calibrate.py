@@ -88,6 +88,7 @@ from .measure import (
     inside_episode,
     onset_masks,
     outside_episode,
+    population_halves,
     risk_quintiles,
     risk_scores,
     targets,
@@ -99,8 +100,9 @@ GRADIENT_MONTHS = 24
 """A run's window for the risk gradient: the EWP's outcome is an onset in the next two years."""
 QUINTILES = tuple(f"onset_rate_risk_q{q}" for q in range(1, 6))
 INSIDE = "onset_rate_inside_episode"
+HALVES = ("onset_rate_smaller_half", "onset_rate_larger_half")
 SIMULATED = ("first_onset_rate", "onset_rate_after_episode", "after_episode_ratio",
-             *QUINTILES, "onset_share_top_quintile", INSIDE)
+             *QUINTILES, "onset_share_top_quintile", *HALVES, INSIDE)
 """The targets the model's runs can be measured against, in report order."""
 NOT_SIMULATED = {
     "onset_rate_during_episode": "profiles with an ongoing episode start the model without "
@@ -254,16 +256,20 @@ class Record:
     episode_table: tuple[bool, ...]  # whether the row enters the onset rates (no ongoing episode)
     prior: tuple[bool, ...]        # whether the row's profile had an episode before
     inside: tuple[bool, ...] = ()  # whether the row is one of sample.rows_inside (none: ())
+    halves: tuple[int, ...] = ()   # each row's half by population (0, 1; -1: inside an episode)
 
     def to_dict(self) -> dict:
         return {"targets": self.targets.to_dict(), "rows": list(self.rows),
                 "quintiles": list(self.quintiles), "episode_table": list(self.episode_table),
-                "prior": list(self.prior), "inside": list(self.inside)}
+                "prior": list(self.prior), "inside": list(self.inside),
+                "halves": list(self.halves)}
 
     def simulated(self) -> list[str]:
         """The targets of :data:`SIMULATED` this sample measures (:data:`INSIDE` only with rows
-        inside an episode, which fits made before it lack)."""
-        return [n for n in SIMULATED if n != INSIDE or any(self.inside)]
+        inside an episode, :data:`HALVES` only with the rows' halves: fits made before either
+        lack them)."""
+        return [n for n in SIMULATED if (n != INSIDE or any(self.inside))
+                and (n not in HALVES or self.halves)]
 
     @classmethod
     def from_dict(cls, d: dict) -> Record:
@@ -274,10 +280,12 @@ class Record:
                         t["files"]["episodes"], t["files"]["predictors"], t["seed"],
                         t["resamples"])
         inside = tuple(d.get("inside", ()))   # fits before rows_inside have none
-        if inside and len(inside) != len(d["rows"]):   # one flag a row, or none
-            raise KeyError("inside")
+        halves = tuple(d.get("halves", ()))   # nor the halves by population
+        for name, flags in (("inside", inside), ("halves", halves)):
+            if flags and len(flags) != len(d["rows"]):   # one a row, or none
+                raise KeyError(name)
         return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
-                   tuple(d["prior"]), inside)
+                   tuple(d["prior"]), inside, halves)
 
 
 def check_targets(config: Calibration, found: Targets, source: str) -> None:
@@ -315,6 +323,7 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                         predictors_file=f"{PREDICTORS_FILE} (years to {config.last_year - 2})",
                         score=score)
         quintile = risk_quintiles(score, outside_episode(predictors))
+        half = population_halves(predictors, quintile >= 0)
     except ValueError as e:   # too few rows or onsets to fit the risk score or cut quintiles
         raise InputError(source, [("last_year", (
             f"the record's years to {config.last_year} are too few to compute the targets "
@@ -344,7 +353,8 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
     return Record(found, rows, tuple(int(quintile[i]) for i in chosen),
                   tuple(bool(x) for x in ~ongoing), tuple(bool(x) for x in ever),
                   tuple([False] * (len(chosen) - len(chosen_inside))
-                        + [True] * len(chosen_inside)) if len(chosen_inside) else ())
+                        + [True] * len(chosen_inside)) if len(chosen_inside) else (),
+                  tuple(int(half[i]) for i in chosen))
 
 
 # ---- simulation ------------------------------------------------------------------------------
@@ -409,6 +419,10 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     scored = event & (quintile >= 0)
     out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
                                        if scored.any() else math.nan)
+    if record.halves:
+        half = np.array([record.halves[k] for k in rows])
+        for h, name in enumerate(HALVES):
+            out[name] = float(event[half == h].mean()) if (half == h).any() else math.nan
     if any(record.inside):
         inside = np.array([record.inside[k] for k in rows], dtype=bool)
         out[INSIDE] = float(event[inside].mean()) if inside.any() else math.nan

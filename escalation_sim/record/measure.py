@@ -77,6 +77,11 @@ DEFINITIONS = {
         "episode marks a new, distinct episode (another perpetrator or target group) in the next "
         "one or two years; a simulated profile starts inside one and counts only another "
         "perpetrator's onset (forecast.counted).",
+    "onset_rate_population_half":
+        "Rows of onset_rate_risk (every predictor known, no episode ongoing), in two "
+        "equal-count groups by population (popsize.log2 below the median of those rows, or at "
+        "or above it). Event: mk_onset_1or2. The pair measures how much more often larger "
+        "countries have an onset, other predictors not held equal.",
     "onset_share_top_quintile":
         "Share of the onsets (mk_onset_1or2 = 1) of the rows of onset_rate_risk (scored, no "
         "episode ongoing) that fall in quintile 5 of the risk score: how strongly the "
@@ -334,13 +339,24 @@ def risk_quintiles(score: np.ndarray, rows: np.ndarray | None = None) -> np.ndar
     return quintile
 
 
+def population_halves(predictors: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Each row's half by population among the rows ``rows`` marks (0: ``popsize.log2`` below
+    their median, 1: at or above it), -1 elsewhere: the groups of
+    ``onset_rate_population_half``, for a model's forecasts of the same rows too."""
+    population = predictors["popsize.log2"].to_numpy(dtype=float)
+    half = np.full(len(predictors), -1)
+    half[rows] = population[rows] >= np.median(population[rows])
+    return half
+
+
 def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
                      seed: int = 0, score: np.ndarray | None = None) -> list[Target]:
     """Onset rates by quintile of the out-of-fold risk score (``score``: :func:`risk_scores`
     of ``predictors``, computed here if not given) among the rows outside an episode
     (:func:`outside_episode`), the top quintile's share of their onsets (stabler than a
-    top-to-bottom ratio, whose bottom quintile has a handful), and the onset rate of the scored
-    rows inside an episode (:func:`inside_episode`)."""
+    top-to-bottom ratio, whose bottom quintile has a handful), their onset rates by half of
+    population (:func:`population_halves`), and the onset rate of the scored rows inside an
+    episode (:func:`inside_episode`)."""
     score = risk_scores(predictors, seed) if score is None else score
     quintile = risk_quintiles(score, outside_episode(predictors))
     known = quintile >= 0
@@ -358,6 +374,12 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
     out.append(rate_target("onset_share_top_quintile", quintile == 4, known & (y == 1),
                            profiles, boot, DEFINITIONS["onset_share_top_quintile"],
                            unit="share of onsets"))
+    half = population_halves(predictors, known)
+    for h, which in enumerate(("smaller", "larger")):
+        out.append(rate_target(
+            f"onset_rate_{which}_half", y, half == h, profiles, boot,
+            f"The {which} half. " + DEFINITIONS["onset_rate_population_half"],
+            unit="onsets in the next two years per country-year"))
     out.append(rate_target("onset_rate_inside_episode", y, inside_episode(predictors, score),
                            profiles, boot, DEFINITIONS["onset_rate_inside_episode"],
                            unit="onsets in the next two years per country-year"))
