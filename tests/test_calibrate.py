@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from escalation_sim.record.calibrate import (
     Distance,
     Record,
     Simulator,
+    _as_begun,
+    _check_halves,
     _config_json,
     _same_fit,
     _sampler_class,
@@ -253,25 +256,36 @@ def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient
         Record.from_dict({**record.to_dict(), "inside": [True]})
 
 
-def test_rates_by_half_of_population_count_the_rows_outside_an_episode():
-    # rows: 0 smaller half, 1 larger half, 2 inside an episode (no half); two runs each
-    record = Record(Targets((), "", None, 0, 0), (1, 2, 3), (0, 4, -1), (True, True, False),
-                    (False, False, True), (False, False, True), (0, 1, -1))
+def test_rates_by_half_of_population_weigh_quintiles_as_the_record_mixes_them():
+    # rows: 0 and 1 the smaller half (quintiles 1 and 5), 2 the larger (quintile 5), 3 inside
+    # an episode (in neither half); two runs each. In the record the smaller half's rows are
+    # 60 % in quintile 1, 20 % in 3 (no row sampled there: left out) and 20 % in 5
+    mix = ((0.6, 0.0, 0.2, 0.0, 0.2), (0.0, 0.0, 0.0, 0.0, 1.0))
+    record = Record(Targets((), "", None, 0, 0), (1, 2, 3, 4), (0, 4, 4, -1),
+                    (True, True, True, False), (False, False, False, True),
+                    (False, False, False, True), (0, 0, 1, -1), mix)
     episodes = [(), (),                      # row 0: none
-                ((7, None),), ((30, None),),  # row 1: month 7 counts; month 30 is too late
-                ((1, None),), ((2, None),)]   # row 2: inside an episode, in neither half
-    s = statistics(episodes, 36, [0, 0, 1, 1, 2, 2], record)
-    assert s["onset_rate_smaller_half"] == 0.0
+                ((3, None),), ((9, None),),   # row 1: both runs
+                ((7, None),), ((30, None),),  # row 2: month 7 counts; month 30 is too late
+                ((1, None),), ((2, None),)]   # row 3: inside an episode, in neither half
+    rows = [0, 0, 1, 1, 2, 2, 3, 3]
+    s = statistics(episodes, 36, rows, record)
+    # (0.6 × 0 + 0.2 × 1) / 0.8, where the rows' plain rate would be 1/2
+    assert s["onset_rate_smaller_half"] == pytest.approx(0.25)
     assert s["onset_rate_larger_half"] == pytest.approx(1 / 2)
+    assert Record.from_dict(record.to_dict()) == record
     # a sample without halves (every fit before them) has no such statistic and reads back so
-    old = Record(*[getattr(record, f) for f in ("targets", "rows", "quintiles",
-                                                 "episode_table", "prior", "inside")])
-    measured = set(old.simulated()) | set(statistics(episodes, 36, [0, 0, 1, 1, 2, 2], old))
+    old = replace(record, halves=(), half_mix=())
+    measured = set(old.simulated()) | set(statistics(episodes, 36, rows, old))
     assert not set(HALVES) & measured
-    written = {k: v for k, v in old.to_dict().items() if k != "halves"}
-    assert Record.from_dict(written).halves == () and set(HALVES) <= set(record.simulated())
-    with pytest.raises(KeyError):
-        Record.from_dict({**record.to_dict(), "halves": [0]})
+    written = {k: v for k, v in old.to_dict().items() if k not in ("halves", "half_mix")}
+    assert Record.from_dict(written) == old and set(HALVES) <= set(record.simulated())
+    for damaged in ({"halves": [0]}, {"half_mix": [[1.0] * 5]}):
+        with pytest.raises(KeyError):
+            Record.from_dict({**record.to_dict(), **damaged})
+    # a resume that recomputes the record measures what the fit began with
+    assert _as_begun(record, dict.fromkeys(record.simulated())) == record
+    assert _as_begun(record, dict.fromkeys(old.simulated())) == old
 
 
 def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):
@@ -298,6 +312,18 @@ def test_the_inside_target_needs_rows_inside(tmp_path):
             "rows_inside = 1", "rows_inside = 0")))
     (field, problem), = e.value.problems
     assert field == "sample.rows_inside" and INSIDE in problem
+
+
+def test_a_fitted_half_by_population_needs_a_sampled_row_in_it(tmp_path):
+    config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        '"onset_rate_risk_q5", ', '"onset_rate_risk_q5", "onset_rate_larger_half", ')))
+    _check_halves(config, np.array([0, 1, 0]), "cal.toml")   # both halves sampled: fine
+    with pytest.raises(InputError) as e:
+        _check_halves(config, np.array([0, 0, 0, 0, 0]), "cal.toml")
+    (field, problem), = e.value.problems
+    assert field == "sample.rows_per_quintile" and "none of the larger half" in problem
+    _check_halves(load_calibration(write(tmp_path, TINY.format(generations=1))),
+                  np.array([0, 0]), "cal.toml")   # not fitted: no need
 
 
 def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):
@@ -636,6 +662,8 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
                                     "onset_rate_risk_q1", "onset_rate_risk_q5", INSIDE}
     record = json.loads((a / "record.json").read_text())
     assert record["inside"] == [False] * 5 + [True] and record["quintiles"][-1] == -1
+    assert record["halves"][-1] == -1 and set(record["halves"][:-1]) <= {0, 1}
+    assert [sum(m) for m in record["half_mix"]] == [pytest.approx(1.0)] * 2
     assert record["episode_table"][-1] is False
     assert "pyabc" in meta["versions"]
     # the command main() was given, not the process's (here pytest's) arguments

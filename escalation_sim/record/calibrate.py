@@ -28,9 +28,12 @@ each quintile (as the quintiles have equal counts), and a run's event is an onse
 first 24 months (the EWP's ``mk_onset_1or2``). Rows inside an ongoing episode
 (``sample.rows_inside``, for ``onset_rate_inside_episode``) start with it just ended, and their
 event is an onset within 24 months by another perpetrator (:func:`.forecast.counted`), as the
-forecast scores them; they enter no other statistic. Episode duration is not simulated: spells
-last a median 12 years in the record, far beyond affordable runs (the model's episodes end
-through campaign exhaustion, but observing durations of a decade needs runs of decades).
+forecast scores them; they enter no other statistic. The rates by half of population
+(:func:`.measure.population_halves`) are those of the sampled rows in each half, quintile by
+quintile, weighted by the record's mix of quintiles in the half (:func:`statistics`). Episode
+duration is not simulated: spells last a median 12 years in the record, far beyond affordable
+runs (the model's episodes end through campaign exhaustion, but observing durations of a
+decade needs runs of decades).
 
 **Distance**: the Euclidean norm of each target's error divided by the width of its 95 %
 interval (the wider of the Wilson and the country-bootstrap interval); a statistic the
@@ -58,7 +61,7 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -257,12 +260,14 @@ class Record:
     prior: tuple[bool, ...]        # whether the row's profile had an episode before
     inside: tuple[bool, ...] = ()  # whether the row is one of sample.rows_inside (none: ())
     halves: tuple[int, ...] = ()   # each row's half by population (0, 1; -1: inside an episode)
+    # the record's share of each half's rows in each quintile (2 × 5; () without halves)
+    half_mix: tuple[tuple[float, ...], ...] = ()
 
     def to_dict(self) -> dict:
         return {"targets": self.targets.to_dict(), "rows": list(self.rows),
                 "quintiles": list(self.quintiles), "episode_table": list(self.episode_table),
                 "prior": list(self.prior), "inside": list(self.inside),
-                "halves": list(self.halves)}
+                "halves": list(self.halves), "half_mix": [list(m) for m in self.half_mix]}
 
     def simulated(self) -> list[str]:
         """The targets of :data:`SIMULATED` this sample measures (:data:`INSIDE` only with rows
@@ -284,8 +289,11 @@ class Record:
         for name, flags in (("inside", inside), ("halves", halves)):
             if flags and len(flags) != len(d["rows"]):   # one a row, or none
                 raise KeyError(name)
+        mix = tuple(tuple(float(x) for x in m) for m in d["half_mix"]) if halves else ()
+        if halves and [len(m) for m in mix] != [5, 5]:
+            raise KeyError("half_mix")
         return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
-                   tuple(d["prior"]), inside, halves)
+                   tuple(d["prior"]), inside, halves, mix)
 
 
 def check_targets(config: Calibration, found: Targets, source: str) -> None:
@@ -343,6 +351,7 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
     chosen = np.sort(np.concatenate([
         rng.choice(np.flatnonzero(quintile == q), config.sample.rows_per_quintile, replace=False)
         for q in range(5)]))
+    _check_halves(config, half[chosen], source)
     # drawn after the quintiles' rows, so that a fit without them keeps its sample
     chosen_inside = np.sort(rng.choice(inside, config.sample.rows_inside, replace=False))
     chosen = np.concatenate([chosen, chosen_inside])
@@ -354,7 +363,19 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                   tuple(bool(x) for x in ~ongoing), tuple(bool(x) for x in ever),
                   tuple([False] * (len(chosen) - len(chosen_inside))
                         + [True] * len(chosen_inside)) if len(chosen_inside) else (),
-                  tuple(int(half[i]) for i in chosen))
+                  tuple(int(half[i]) for i in chosen),
+                  tuple(tuple(float(((quintile == q) & (half == h)).sum() / (half == h).sum())
+                              for q in range(5)) for h in range(2)))
+
+
+def _check_halves(config: Calibration, halves: np.ndarray, source: str) -> None:
+    """A fitted rate by half of population needs a sampled row in its half (``halves``: the
+    sampled rows' halves); else an :class:`InputError` of ``source``."""
+    for h, name in enumerate(HALVES):
+        if name in config.targets and not (halves == h).any():
+            raise InputError(source, [("sample.rows_per_quintile", (
+                f"the {len(halves)} rows sampled hold none of the {name.split('_')[2]} half "
+                f"by population, which {name} needs; sample more rows"))])
 
 
 # ---- simulation ------------------------------------------------------------------------------
@@ -388,7 +409,10 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
                rows: Sequence[int], record: Record) -> dict[str, float]:
     """Every simulated statistic of :meth:`Record.simulated` from the runs' episodes
     (``episodes[j]`` is run ``j``, of sampled row ``rows[j]``, an index into ``record``), by the
-    record's definitions (NaN where undefined)."""
+    record's definitions (NaN where undefined). A half's rate by population weights its rows'
+    rates by quintile with the record's mix of quintiles in that half (``half_mix``; quintiles
+    with no sampled row of the half left out): the sample is drawn by quintile, so each half's
+    mix of quintiles in it is left to chance, and the rate rises steeply with the quintile."""
     lines = []
     years = months // 12
     for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
@@ -414,18 +438,25 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
                                   if first > 0 else math.nan)
     event = np.array([any(a <= GRADIENT_MONTHS for a, _ in eps) for eps in episodes])
     quintile = np.array([record.quintiles[k] for k in rows])
+
+    def rate(rows: np.ndarray) -> float:
+        return float(event[rows].mean()) if rows.any() else math.nan
+
     for q, name in enumerate(QUINTILES):
-        out[name] = float(event[quintile == q].mean()) if (quintile == q).any() else math.nan
+        out[name] = rate(quintile == q)
     scored = event & (quintile >= 0)
     out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
                                        if scored.any() else math.nan)
-    if record.halves:
+    if record.halves:   # each half's quintile rates weighted by the record's mix of quintiles
         half = np.array([record.halves[k] for k in rows])
         for h, name in enumerate(HALVES):
-            out[name] = float(event[half == h].mean()) if (half == h).any() else math.nan
+            cells = [(w, rate((half == h) & (quintile == q)))
+                     for q, w in enumerate(record.half_mix[h])]
+            cells = [(w, r) for w, r in cells if not math.isnan(r)]
+            weight = sum(w for w, _ in cells)
+            out[name] = sum(w * r for w, r in cells) / weight if weight > 0 else math.nan
     if any(record.inside):
-        inside = np.array([record.inside[k] for k in rows], dtype=bool)
-        out[INSIDE] = float(event[inside].mean()) if inside.any() else math.nan
+        out[INSIDE] = rate(np.array([record.inside[k] for k in rows], dtype=bool))
     return out
 
 
@@ -629,6 +660,14 @@ def _saved_record(path: Path) -> Record:
                                       "calibration file, the same as before)")]) from None
 
 
+def _as_begun(record: Record, observed: dict) -> Record:
+    """A recomputed ``record`` as a fit begun with the statistics ``observed`` (pyabc's stored
+    observation) measured it: without the halves by population if it began before them."""
+    if record.halves and not set(HALVES) <= set(observed):
+        return replace(record, halves=(), half_mix=())
+    return record
+
+
 def _with_defaults(config: dict) -> dict:
     """A saved calibration (``config.json``, a posterior's metadata) with the fields added since
     it was written at their defaults; as saved if it no longer validates."""
@@ -726,7 +765,8 @@ def calibrate(path: str | Path, out: str | Path, resume: bool = False,
                 raise InputError(str(path), [(differs, f"differs from the calibration in {out}, "
                                               f"which has {done} generations; it may change "
                                               "while generation 0 alone is done")])
-        if not saved:
+        if not saved:   # recomputed: as the fit began it (without halves, if before them)
+            record = simulator.record = _as_begun(record, history.observed_sum_stat())
             write_json_atomic(out / "record.json", record.to_dict())
         write_json_atomic(out / "config.json", _config_json(config))
     else:
