@@ -37,6 +37,8 @@ RESAMPLES = 2000
 NOTE = ("computed from the Early Warning Project record (data/ewp), not from escalation-sim; "
         "aggregate results only")
 QUANTILES = (0.25, 0.5, 0.75)
+TWO_YEAR_RATE = "onsets in the next two years per country-year"
+"""The unit of the rates of ``mk_onset_1or2`` (the predictor rows' targets)."""
 
 _AT_RISK_FIRST = ("Country-years into which no episode is carried (mk_ongoing_count - "
                   "mk_onset_count = 0) of profiles with no episode in any earlier year of the "
@@ -369,8 +371,7 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
         out.append(rate_target(
             f"onset_rate_risk_q{q + 1}", y, rows, profiles, boot,
             f"Quintile {q + 1} of 5 (scores {lo:.4f}-{hi:.4f}). "
-            + DEFINITIONS["onset_rate_risk"], unit="onsets in the next two years per "
-                                                  "country-year"))
+            + DEFINITIONS["onset_rate_risk"], unit=TWO_YEAR_RATE))
     out.append(rate_target("onset_share_top_quintile", quintile == 4, known & (y == 1),
                            profiles, boot, DEFINITIONS["onset_share_top_quintile"],
                            unit="share of onsets"))
@@ -379,10 +380,10 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
         out.append(rate_target(
             f"onset_rate_{which}_half", y, half == h, profiles, boot,
             f"The {which} half. " + DEFINITIONS["onset_rate_population_half"],
-            unit="onsets in the next two years per country-year"))
+            unit=TWO_YEAR_RATE))
     out.append(rate_target("onset_rate_inside_episode", y, inside_episode(predictors, score),
                            profiles, boot, DEFINITIONS["onset_rate_inside_episode"],
-                           unit="onsets in the next two years per country-year"))
+                           unit=TWO_YEAR_RATE))
     return out
 
 
