@@ -116,8 +116,9 @@ NOT_SIMULATED = {
              "beyond affordable runs (observing them needs runs of decades)"
        for name in ("spell_years_q1", "spell_years_median", "spell_years_q3")},
 }
-RESUMABLE = ("abc.generations", "abc.min_epsilon", "abc.predictive", "description")
-"""The fields ``--resume`` may change: when to stop, how many predictive checks, the prose."""
+RESUMABLE = ("abc.generations", "abc.min_epsilon", "abc.predictive", "name", "description")
+"""The fields ``--resume`` may change: when to stop, how many predictive checks, the prose (a
+fit moved to be the shipped one is renamed without refitting)."""
 BEFORE_KERNEL = ("abc.kernel_scaling",)
 """The fields ``--resume`` may change while generation 0 alone is done: it samples the prior,
 so no kernel has acted yet and the fit is the one a fresh start with the new value gives."""
