@@ -6,9 +6,10 @@ Run from the repository root::
     uv run python benchmarks/bench_calibrate.py --sets 1 --workers 1 --rows-per-quintile 2  # smoke
 
 One ABC generation simulates ``population / acceptance rate`` parameter sets; each set runs
-every sampled profile row ``sample.runs`` times (``experiments/calibration.toml``: 200 rows x 5
-runs of 24 months at 1,000 civilians). The script builds the calibration's record once (the
-targets in the calibration years and the seeded row sample: untimed, about a minute), then
+every sampled profile row ``sample.runs`` times (``experiments/calibration.toml``: 240 rows, 40
+inside an episode, x 5 runs of 24 months at 1,000 civilians). The script builds the
+calibration's record once (the targets in the calibration years and the seeded row sample:
+untimed, about a minute), then
 simulates ``--sets`` parameter sets drawn uniformly from the priors (seeded) with
 :class:`escalation_sim.record.calibrate.Simulator`, in this process and on a local pool of
 ``--workers`` processes, and records:

@@ -847,7 +847,9 @@ def _calibrate_parser(sub) -> None:
     c.add_argument("--out", type=Path, required=True, help="results directory")
     c.add_argument("--resume", action="store_true",
                    help="continue the calibration in --out (the file may change only "
-                        "abc.generations, abc.min_epsilon and abc.predictive)")
+                        "abc.generations, abc.min_epsilon, abc.predictive, name and "
+                        "description, and abc.kernel_scaling while generation 0 alone is "
+                        "done)")
     c.add_argument("--workers", type=int, default=None,
                    help="local worker processes for each parameter set's runs (default: 1; the "
                         "posterior is the same for any number)")
