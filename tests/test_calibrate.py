@@ -126,8 +126,10 @@ def test_a_bad_calibration_file_is_one_line_naming_file_and_field(tmp_path, caps
     assert not (tmp_path / "out" / "abc.db").exists()
 
 
-def test_the_shipped_calibration_file_is_valid_and_fits_assumptions_within_bounds():
-    config = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "experiments")
+                                         .glob("calibration*.toml")), ids=lambda p: p.name)
+def test_the_shipped_calibration_files_are_valid_and_fit_assumptions_within_bounds(path):
+    config = load_calibration(path)
     assert config.last_year <= 1995 and set(config.targets) <= set(SIMULATED)
     for p in config.parameters:
         f = fitted(p.name)
