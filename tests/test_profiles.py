@@ -109,6 +109,20 @@ def test_every_predictor_the_links_read_has_a_reference_and_none_is_both_used_an
         assert info.json_schema_extra["value"] == "assumption", name
 
 
+def test_unequal_civil_liberties_lower_inclusiveness_only_when_the_link_is_on():
+    """Declared 0: a row's scenario is as before the link existed (and bit-identical runs);
+    at 0.3, a row with unequal civil liberties governs 0.3 less inclusively."""
+    def inclusiveness(even: float, links: ProfileLinks | None = None) -> float:
+        data, _, _ = scenario_data({**REFERENCE, "even_civilrights": even}, 1, 2000,
+                                   links or ProfileLinks())
+        return data["government"]["inclusiveness"]
+
+    assert inclusiveness(0.0) == inclusiveness(1.0) == ProfileLinks().inclusiveness_base
+    on = ProfileLinks(inclusiveness_uneven_rights=0.3)
+    assert inclusiveness(1.0, on) == ProfileLinks().inclusiveness_base
+    assert inclusiveness(0.0, on) == pytest.approx(ProfileLinks().inclusiveness_base - 0.3)
+
+
 def test_links_are_parameters_a_calibration_can_change():
     data, _, _ = scenario_data({**REFERENCE, "pol_killing_approved": 1.0}, 1, 2000,
                                ProfileLinks(complicity_killings=0.1))

@@ -68,6 +68,10 @@ class ProfileLinks(Section):
     inclusiveness_minority_rule: float = P(0.25, "Fall of inclusiveness under minority rule "
                                            "(minorityrule = 1)", "level", "R14 §41–42",
                                            value="assumption", ge=0, le=1)
+    inclusiveness_uneven_rights: float = P(0.0, "Fall of inclusiveness when social groups do "
+                                           "not enjoy equal civil liberties (even_civilrights "
+                                           "= 0)", "level", "R14 §8, §41–42",
+                                           value="assumption", ge=0, le=1)
     exclusion_threshold: float = P(0.01, "discrimpop at or above which the ruling group's "
                                    "leader excludes group B (an exclusionary ideology); minority "
                                    "rule excludes too", "fraction", "R14 §8, §9",
@@ -203,12 +207,13 @@ REFERENCE: dict[str, float] = {
     "pol_killing_approved": 0.0, "freediscussion": 0.5, "v2mecenefm_binary": 0.0,
     "judicialreform": 1.0, "repress_civilsoc": 0.0, "popsize.log2": 23.0, "un_imr_sqrt": 7.0,
     "battledeaths.log2": 0.0, "coup.try.5yr": 0.0, "mk_ever": 0.0,
-    "mk_ongoing_count_log2": 0.0,
+    "mk_ongoing_count_log2": 0.0, "even_civilrights": 1.0,
 }
 """Each predictor's reference value: where its term of a link is zero, and what a missing value
 is replaced by. ``popsize.log2`` 23 (8.4 million people) and ``un_imr_sqrt`` 7 (49 infant deaths
 per 1,000 births) are the medians of the shipped record, rounded; ``freediscussion`` 0.5 its
-median (0.53) rounded; binary predictors 0 (absent); ``judicialreform`` 1 (neither reduced nor
+median (0.53) rounded; binary predictors 0 (absent), but ``even_civilrights`` 1 (equal civil
+liberties: its link's term is zero there); ``judicialreform`` 1 (neither reduced nor
 enhanced, the most common value); ``ses_power_dist`` 0 (the centre of V-Dem's scale)."""
 
 RANGES: dict[str, tuple[float, float, str]] = {
@@ -216,7 +221,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "minorityrule": (0, 1, "0 or 1"), "social_inequality": (0, 1, "0 or 1"),
     "pol_killing_approved": (0, 1, "0 or 1"), "v2mecenefm_binary": (0, 1, "0 or 1"),
     "repress_civilsoc": (0, 1, "0 or 1"), "coup.try.5yr": (0, 1, "0 or 1"),
-    "mk_ever": (0, 1, "0 or 1"),
+    "mk_ever": (0, 1, "0 or 1"), "even_civilrights": (0, 1, "0 or 1"),
     "ses_power_dist": (-10, 10, "between -10 and 10 (V-Dem's latent scale)"),
     "freediscussion": (0, 1, "between 0 and 1"),
     "judicialreform": (0, 2, "0, 1 or 2"),
@@ -232,10 +237,10 @@ WHOLE = {"judicialreform"}
 COLUMNS: tuple[str, ...] = tuple(REFERENCE)
 """The predictor columns profiles read (with ``profile`` and ``year``)."""
 UNUSED = ("widetargeting", "narrowtargeting", "v2csgender_binary", "partyban.new.0",
-          "partyban.new.1", "partyban.new.2", "religiousfreedom", "even_civilrights",
-          "social_power_dist", "gdppcgrowth", "efindex", "reg.na", "reg.eap", "reg.sca",
-          "reg.mna", "reg.eur", "ios.iccpr1", "mean_mk_onset_interaction", "mk_onset_prev_year",
-          "newcountry", "countryage.new.log2", "includesnonstate")
+          "partyban.new.1", "partyban.new.2", "religiousfreedom", "social_power_dist",
+          "gdppcgrowth", "efindex", "reg.na", "reg.eap", "reg.sca", "reg.mna", "reg.eur",
+          "ios.iccpr1", "mean_mk_onset_interaction", "mk_onset_prev_year", "newcountry",
+          "countryage.new.log2", "includesnonstate")
 """Predictors of the EWP model no link reads yet (region dummies on purpose: a profile is a
 country's situation, not its place)."""
 
@@ -269,7 +274,8 @@ def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     groups[RULING]["excludes"] = [EXCLUDED] if excluded else []
     s["government"]["inclusiveness"] = _clip(
         k.inclusiveness_base - k.inclusiveness_per_discrimination * x["discrimpop"]
-        - k.inclusiveness_minority_rule * x["minorityrule"])
+        - k.inclusiveness_minority_rule * x["minorityrule"]
+        - k.inclusiveness_uneven_rights * (1.0 - x["even_civilrights"]))
     # shares: an excluded B is the discriminated share (excluded_share_minority_rule when
     # exclusion comes from minority rule alone; the template's share when B is not excluded); A
     # and C split the rest in the template's proportion, A at most minority_ruler_share under
@@ -360,10 +366,11 @@ def _population(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None
 
 
 LINKS: tuple[Link, ...] = (
-    Link("exclusion", ("discrimpop", "minorityrule"),
+    Link("exclusion", ("discrimpop", "minorityrule", "even_civilrights"),
          ("groups.A.excludes", "government.inclusiveness", "groups.*.share"),
          "discrimination and minority rule: group B is the discriminated share; the ruling "
-         "group excludes it and governs less inclusively", _exclusion),
+         "group excludes it and governs less inclusively; unequal civil liberties: less "
+         "inclusively still", _exclusion),
     Link("horizontal inequality", ("minorityrule", "social_inequality", "ses_power_dist"),
          ("groups.B.economic_status",),
          "the economic status gap between the ruling group and group B", _inequality),
