@@ -4,11 +4,12 @@
         [--set links.population_elasticity=0.3 ...] [--label NAME] [--sample N] [--output F]
 
 Every row of the calibration years (1960-1993, whose two-year outcomes end by 1995) with the
-fifteen predictors below and the outcome known, inside an episode or not, is run ``--runs``
-times as ``forecast`` runs it (24 months, 1,000 civilians, a parameter set drawn per run from
-the posterior; ``--set`` holds a coefficient at one value in every set). Then one auxiliary
-model, a logistic regression on the fifteen predictors the profile links read (standardized
-over these rows, L2 penalty C = 1), is fitted twice on the same rows: to the record's outcome
+predictors the profile links read (``COLUMNS``: sixteen since 2026-12-06, when
+``even_civilrights`` joined; fifteen before) and the outcome known, inside an episode or not, is
+run ``--runs`` times as ``forecast`` runs it (24 months, 1,000 civilians, a parameter set drawn
+per run from the posterior; ``--set`` holds a coefficient at one value in every set). Then one
+auxiliary model, a logistic regression on those predictors (standardized over these rows, L2
+penalty C = 1), is fitted twice on the same rows: to the record's outcome
 ``mk_onset_1or2`` and to the model's ``p_onset`` (a fractional outcome). Where the two
 coefficients differ, the model weighs that risk factor differently from the record, other
 factors held equal; since both are fitted on the same rows, correlated predictors confound both
