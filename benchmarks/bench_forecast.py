@@ -27,7 +27,8 @@ batch, and records:
 
 ``--posterior``: ``none`` (the declared values, one scenario per row) by default, as the
 figures measured before it existed were; ``shipped`` (what a user's ``forecast`` runs by
-default: each run builds the row's scenario for its drawn parameter set) or a posterior file.
+default: each run under its drawn parameter set, the row's scenario built once per distinct
+set, in the parent) or a posterior file.
 
 The ratio reported is extrapolated time / 600 s (below 1 meets the target). Wall-clock numbers
 depend on other load (the load average is recorded). JSON goes to

@@ -17,7 +17,7 @@ from escalation_sim.cli import main
 from escalation_sim.errors import InputError
 from escalation_sim.model import EscalationModel
 from escalation_sim.params import Scenario
-from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.data import PREDICTORS, PREDICTORS_FILE, data_dir
 from escalation_sim.record.forecast import (
     forecast,
     forecast_csv,
@@ -105,13 +105,14 @@ def test_every_predictor_the_links_read_has_a_reference_and_none_is_both_used_an
     read = {c for link in LINKS for c in link.reads}
     assert read <= set(COLUMNS)
     assert not set(COLUMNS) & set(UNUSED)
+    assert set(COLUMNS) | set(UNUSED) == set(PREDICTORS)   # every predictor read or listed
     for name, info in ProfileLinks.model_fields.items():
         assert info.json_schema_extra["value"] == "assumption", name
 
 
 def test_unequal_civil_liberties_lower_inclusiveness_only_when_the_link_is_on():
-    """Declared 0: a row's scenario is as before the link existed (and bit-identical runs);
-    at 0.3, a row with unequal civil liberties governs 0.3 less inclusively."""
+    """Declared 0: a row's inclusiveness is as before the link existed; at 0.3, a row with
+    unequal civil liberties governs 0.3 less inclusively."""
     def inclusiveness(even: float, links: ProfileLinks | None = None) -> float:
         data, _, _ = scenario_data({**REFERENCE, "even_civilrights": even}, 1, 2000,
                                    links or ProfileLinks())
@@ -277,6 +278,18 @@ def test_missing_values_take_the_reference_and_are_listed(tmp_path):
     assert body == complete.scenario.model_dump(exclude={"brief"})
     assert "imputed" in missing.scenario.brief and "popsize.log2" in missing.scenario.brief
     assert "missing: imputed" in missing.toml()
+
+
+def test_a_missing_civil_liberties_cell_counts_as_equal_liberties(tmp_path):
+    """even_civilrights' reference is 1, not 0 as for the other flags: an empty cell must not
+    switch its link on."""
+    on = ProfileLinks(inclusiveness_uneven_rights=0.3)
+    path = small_file(tmp_path, [{"even_civilrights": None}, {"even_civilrights": 0}])
+    missing, unequal = from_profile(path, 1, on), from_profile(path, 2, on)
+    assert missing.imputed == ("even_civilrights",)
+    assert missing.scenario.government.inclusiveness == on.inclusiveness_base
+    assert unequal.scenario.government.inclusiveness == pytest.approx(
+        on.inclusiveness_base - 0.3)
 
 
 # ---- bad input ---------------------------------------------------------------------------------

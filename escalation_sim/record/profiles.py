@@ -11,10 +11,11 @@ predictors it reads and the scenario fields it sets.
 
 Continuous links are linear in the predictor around a reference value and clipped to the
 field's range (national poverty: linear on the log-odds scale; the population: a power law);
-a binary predictor adds its coefficient when it is 1. **Missing values** (an
-empty cell) are replaced by the predictor's reference value, so the link adds nothing for it;
-the references are :data:`REFERENCE` (the median of the shipped record, rounded, for the three
-predictors that are ever missing there; 0, "absent", for the binary ones). The profile lists the
+a binary predictor adds its coefficient when it is 1 (``even_civilrights``, equal civil
+liberties, when it is 0). **Missing values** (an empty cell) are replaced by the predictor's
+reference value, so the link adds nothing for it; the references are :data:`REFERENCE` (the
+median of the shipped record, rounded, for the three predictors that are ever missing there;
+0, "absent", for the binary ones but ``even_civilrights``, 1). The profile lists the
 predictors it imputed, and the scenario's brief says so.
 
 The country's past (``[history]``: prior mass killing, battle deaths, a recent coup) is
