@@ -11,8 +11,9 @@ declared 0.4). After each month the civilians' motive to mobilize is computed fr
 month's end state with the mobilization module's own ``motive`` and ``expected_punishment``
 (the module computes it mid-month, so the two differ by a month's updates), and compared with
 each one's threshold: printed per class are the medians over rows of the largest 99th-percentile
-gap (motive minus threshold) in any month, the share of rows in which anyone mobilized, and of
-those with an onset. Results are the model's, for stylized anonymous profiles; aggregate only.
+gap (motive minus threshold) in any month and of the civilians' mean grievance at the last
+month, the share of rows in which anyone mobilized, and of those with an onset. Results are
+the model's, for stylized anonymous profiles; aggregate only.
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ def main() -> None:
     classes = {"excludes no group, after a coup": none & coup,
                "excludes no group, no coup": none & ~coup,
                "excludes a group": ~none}
-    print(f"{'rows':34s} {'n':>4s} {'gap p99 (median)':>17s} {'any mobilized':>14s} "
-          f"{'onset':>6s}")
+    print(f"{'rows':34s} {'n':>4s} {'gap p99 (median)':>17s} {'grievance':>10s} "
+          f"{'any mobilized':>14s} {'onset':>6s}")
     for name, mask in classes.items():
         rows = df[mask].sample(min(a.sample, int(mask.sum())), random_state=a.seed)
-        gaps, mobilized, onsets = [], [], []
+        gaps, grievance, mobilized, onsets = [], [], [], []
         for i, r in enumerate(rows.index):
             prof = profile_at(table, int(r) + 1, months=24, n_civilians=1000)
             model = EscalationModel(prof.scenario, a.seed * 100_000 + i)
@@ -71,11 +72,12 @@ def main() -> None:
                 gap = max(gap, largest_gap(model))
                 anyone = anyone or bool(model.civilians.mobilized.any())
             gaps.append(gap)
+            grievance.append(float(model.civilians.grievance.mean()))
             mobilized.append(anyone)
             onsets.append(new_onset(model.violence.episodes,
                                     ongoing_perpetrator(prof.values, prof.history)))
-        print(f"{name:34s} {len(rows):4d} {np.median(gaps):+17.3f} {np.mean(mobilized):14.1%} "
-              f"{np.mean(onsets):6.1%}")
+        print(f"{name:34s} {len(rows):4d} {np.median(gaps):+17.3f} {np.median(grievance):10.3f} "
+              f"{np.mean(mobilized):14.1%} {np.mean(onsets):6.1%}")
     print("the model's numbers, for stylized anonymous profiles (declared values, one run a row)")
 
 
