@@ -1,6 +1,6 @@
 """How far below their thresholds are civilians' motives where a profile excludes no group?
 
-    uv run python benchmarks/motive_gap.py [--sample 60] [--seed 0]
+    uv run python benchmarks/motive_gap.py [--sample 60] [--seed 0] [--set FIELD=VALUE ...]
 
 A diagnostic of why the model gives so few onsets in the record's rows that exclude no group
 (README, "The next fit"). Calibration-year rows (1960-1993) in three classes: excluding no
@@ -49,6 +49,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=60, help="rows per class")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="hold a scenario field at a value in every row (repeatable)")
     a = ap.parse_args()
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     df = table.table
@@ -64,7 +66,8 @@ def main() -> None:
         rows = df[mask].sample(min(a.sample, int(mask.sum())), random_state=a.seed)
         gaps, grievance, mobilized, onsets = [], [], [], []
         for i, r in enumerate(rows.index):
-            prof = profile_at(table, int(r) + 1, months=24, n_civilians=1000)
+            prof = profile_at(table, int(r) + 1, months=24, n_civilians=1000,
+                              overrides=a.set)
             model = EscalationModel(prof.scenario, a.seed * 100_000 + i)
             gap, anyone = -np.inf, False
             for _ in range(prof.scenario.run.months):
@@ -78,7 +81,9 @@ def main() -> None:
                                     ongoing_perpetrator(prof.values, prof.history)))
         print(f"{name:34s} {len(rows):4d} {np.median(gaps):+17.3f} {np.median(grievance):10.3f} "
               f"{np.mean(mobilized):14.1%} {np.mean(onsets):6.1%}")
-    print("the model's numbers, for stylized anonymous profiles (declared values, one run a row)")
+    held = f"; {', '.join(a.set)}" if a.set else ""
+    print(f"the model's numbers, for stylized anonymous profiles (declared values{held}; "
+          "one run a row)")
 
 
 if __name__ == "__main__":

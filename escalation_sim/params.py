@@ -381,6 +381,15 @@ class MobilizationParams(Section):
                                   "level / level", "R14 §10", value="assumption", ge=0, le=50)
     fear_threat: float = P(0.4, "Fear from hate speech directed at one's group", "level / level",
                            "R14 §9", value="assumption", ge=0, le=5)
+    fear_coup: float = P(0.0, "Fear among the groups out of power after a coup that raised "
+                         "complicity, per unit of the coup's strength (its magnitude, 1 for a "
+                         "random coup and a coup in the country's past at the time, fading over "
+                         "events.coup_memory_months; a later coup's replaces it): those outside "
+                         "the new regime fear it, excluded or not, and fear's road to armed "
+                         "self-protection opens where no group is excluded. 0 switches it off",
+                         "level / coup strength",
+                         "Harff 2003 (political upheaval); R16 §12, §28", value="assumption",
+                         ge=0, le=5)
     fear_rate: float = P(0.3, "Speed at which fear approaches its target", "fraction / month",
                          "assumption", value="assumption", gt=0, le=1)
     radicalization_rate: float = P(0.06, "Speed at which radicalization rises to its target",

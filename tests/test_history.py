@@ -151,6 +151,36 @@ def test_the_purge_kills_after_a_coup_without_exclusion_and_fades_with_its_age()
     assert recent > older > 0
 
 
+def test_a_coup_regime_is_feared_by_the_groups_out_of_power_and_the_fear_fades():
+    """The road of fear of a coup regime (mobilization.fear_coup): with no group excluded, a
+    recent coup raises the fear of the groups out of power (not the ruling group's) from month
+    0, less for an older coup, and keeps it up month after month as the coup's strength fades;
+    without a coup the run is the road closed, bit for bit."""
+    plain = ["groups.A.excludes=[]", "events.coup_hazard=0"]
+
+    def fear(*extra: str) -> tuple[np.ndarray, np.ndarray, EscalationModel]:
+        m = model(*plain, *extra)
+        civ = m.civilians
+        start = np.bincount(civ.group, weights=civ.fear) / np.bincount(civ.group)
+        m.run(24)
+        end = np.bincount(civ.group, weights=civ.fear) / np.bincount(civ.group)
+        return start, end, m
+
+    closed, _, _ = fear("history.coup_months_ago=6")
+    no_coup, _, no_coup_model = fear("mobilization.fear_coup=1")
+    assert np.array_equal(closed, no_coup) and not closed.any()
+    assert np.array_equal(no_coup_model.series, fear()[2].series, equal_nan=True)
+    recent, recent_end, m = fear("history.coup_months_ago=6", "mobilization.fear_coup=1")
+    older, _, _ = fear("history.coup_months_ago=48", "mobilization.fear_coup=1")
+    assert recent[0] == closed[0]                       # the ruling group A
+    assert np.all(recent[1:] > older[1:]) and np.all(older[1:] > closed[1:])
+    # fear follows its target each month (fear_rate 0.3 a month: without the monthly term it
+    # would have fallen to about 0.945 * 0.7^24 ~ 0.0002 by month 24); 0.9 leaves room for
+    # the month's lag behind the fading target
+    strength = m.government.coup_strength
+    assert strength > 0.5 and np.all(recent_end[1:] > 0.9 * strength)
+
+
 def test_the_shipped_variant_is_default_with_a_past():
     past, default = load_scenario("default_with_past"), load_scenario("default")
     assert past.history.prior_victims == "B" and past.history.prior_perpetrator == "militia"

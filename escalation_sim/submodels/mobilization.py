@@ -7,8 +7,9 @@ district×group cell and gathered to civilians by their ``key``.
   victimization of one's group in one's district, impunity, the group's memory of past atrocity,
   and event shocks (R14 §8, §41–42, §57).
 * Fear target: victimization nearby, armed men nearby who target one's group (the security
-  dilemma, Posen 1993: fear before anyone is killed), hate speech directed at one's group, and
-  the group's memory of past atrocity (R14 §9–10).
+  dilemma, Posen 1993: fear before anyone is killed), hate speech directed at one's group, the
+  group's memory of past atrocity (R14 §9–10), and, for groups out of power, a coup regime
+  (``fear_coup``, off by default).
 * Radicalization approaches ``exposure × (radicalization_base + grievance)`` — hate speech
   resonates with the aggrieved — quickly upwards and slowly downwards.
 * Mobilization is a threshold decision (Granovetter 1978; Epstein 2002). The motive has several
@@ -90,7 +91,7 @@ class Mobilization(Module):
     series = ("mobilized", "propaganda", "grievance", "fear", "radicalization")
     reads = ("history: memory", "events: stress, grievance shocks", "information: hate",
              "violence: victimization, menace, armed groups", "institutions: impunity",
-             "government: inclusiveness",
+             "government: inclusiveness, coup strength",
              "brakes: security_sector, judiciary")
 
     def __init__(self, model):
@@ -110,6 +111,11 @@ class Mobilization(Module):
     def discrimination(self) -> np.ndarray:
         """Political exclusion of each group: groups out of power, by (1 - inclusiveness)."""
         return self._out_of_power * (1.0 - self.model.government.inclusiveness)
+
+    def coup_fear(self) -> np.ndarray:
+        """Fear of a coup regime per group: ``fear_coup`` times the coup's fading strength, for
+        the groups out of power (0 for the ruling group; zeros when no coup raised complicity)."""
+        return self.p.fear_coup * self.model.government.coup_strength * self._out_of_power
 
     def stand_down(self, groups: np.ndarray) -> None:
         """A settlement's demobilization: every mobilized member of ``groups`` (bool over
@@ -134,7 +140,8 @@ class Mobilization(Module):
              + p.w_discrimination * self.discrimination()
              + p.w_impunity * model.institutions.impunity
              + h.w_memory * memory), 0, 1).astype(np.float32))
-        civ.fear[:] = civ.by_group(np.clip(h.fear_memory * memory, 0, 1).astype(np.float32))
+        civ.fear[:] = civ.by_group(np.clip(h.fear_memory * memory + self.coup_fear(), 0, 1)
+                                   .astype(np.float32))
 
     def step(self) -> None:
         model, p = self.model, self.p
@@ -151,6 +158,8 @@ class Mobilization(Module):
         fear_cell = (p.fear_victimization * vict
                      + p.fear_armed * saturate(model.violence.menace, p.menace_half)
                      + (p.fear_threat * model.information.hate + h.fear_memory * memory)[None, :])
+        if p.fear_coup > 0:    # off by default: no months' arithmetic, the same bits
+            fear_cell += self.coup_fear()[None, :]
         # (the arrays' clip: numpy's np.clip is the same ufunc behind two more Python layers)
         relax_to(civ.grievance,
                  civ.by_cell(grievance_cell.clip(0.0, 1.0).astype(np.float32)),
