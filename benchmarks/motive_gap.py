@@ -3,14 +3,16 @@
     uv run python benchmarks/motive_gap.py [--sample 60] [--seed 0] [--set FIELD=VALUE ...]
 
 A diagnostic of why the model gives so few onsets in the record's rows that exclude no group
-(README, "The next fit"). Calibration-year rows (1960-1993) in three classes: excluding no
+(README, "The next fit"). The calibration-year rows (1960-1993) ``risk_factors.py`` runs (every
+predictor the profiles read, and the outcome, known) in three classes: excluding no
 group after a coup in the last five years, excluding no group without one, and excluding a
 group; ``--sample`` rows of each (fixed seed), one 24-month run each at 1,000 civilians with the
 declared values (no posterior: the shipped posterior's weight of grievance is at most the
-declared 0.4). After each month the civilians' motive to mobilize is computed from the
-month's end state with the mobilization module's own ``motive`` and ``expected_punishment``
-(the module computes it mid-month, so the two differ by a month's updates), and compared with
-each one's threshold: printed per class are the medians over rows of the largest 99th-percentile
+declared 0.4; ``--set`` holds a scenario field at a value). After each month the motive of
+the civilians who may mobilize is computed from the month's end state with the mobilization
+module's own ``motive``, ``pull``, ``able`` and ``expected_punishment`` (the module computes it
+mid-month, so the two differ by a month's updates), and compared with each one's threshold:
+printed per class are the medians over rows of the largest 99th-percentile
 gap (motive minus threshold) in any month and of the civilians' mean grievance at the last
 month, the share of rows in which anyone mobilized, and of those with an onset. Results are
 the model's, for stylized anonymous profiles; aggregate only.
@@ -23,16 +25,17 @@ import argparse
 import numpy as np
 
 from escalation_sim.model import EscalationModel
-from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import new_onset, ongoing_perpetrator
-from escalation_sim.record.profiles import excludes, profile_at, read_profiles
+from escalation_sim.record.profiles import COLUMNS, excludes, profile_at, read_profiles
 from escalation_sim.submodels.mobilization import expected_punishment, motive
 
 LAST_ROW_YEAR = 1993
 
 
 def largest_gap(model: EscalationModel) -> float:
-    """The 99th percentile of motive minus threshold over the model's civilians, now."""
+    """The 99th percentile of motive minus threshold over the civilians who may mobilize,
+    now (the module's own ``pull`` and ``able``)."""
     mob, civ = model.mobilization, model.civilians
     p = mob.p
     sec = model.brakes["security_sector"]
@@ -41,8 +44,8 @@ def largest_gap(model: EscalationModel) -> float:
                                  p.punishment_judiciary)
     peer = civ.ties @ civ.mobilized.astype(np.float32)
     m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
-               p.w_self_protection, p.w_deterrence, p.w_grievance * civ.grievance)
-    return float(np.percentile(m - civ.threshold, 99))
+               p.w_self_protection, p.w_deterrence, mob.pull())
+    return float(np.percentile((m - civ.threshold)[mob.able()], 99))
 
 
 def main() -> None:
@@ -54,8 +57,11 @@ def main() -> None:
     a = ap.parse_args()
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     df = table.table
-    df = df[df.year <= LAST_ROW_YEAR]
-    none = ~excludes(df.discrimpop.fillna(0).to_numpy(), df.minorityrule.fillna(0).to_numpy())
+    # the rows risk_factors.py runs: every predictor the profiles read, and the outcome, known
+    df = df[(df.year <= LAST_ROW_YEAR).to_numpy()
+            & df[list(COLUMNS)].notna().all(axis=1).to_numpy()
+            & load_predictors()[OUTCOME].notna().to_numpy()]
+    none = ~excludes(df.discrimpop.to_numpy(), df.minorityrule.to_numpy())
     coup = (df["coup.try.5yr"] == 1).to_numpy()
     classes = {"excludes no group, after a coup": none & coup,
                "excludes no group, no coup": none & ~coup,

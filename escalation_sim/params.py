@@ -386,7 +386,8 @@ class MobilizationParams(Section):
                          "random coup and a coup in the country's past at the time, fading over "
                          "events.coup_memory_months; a later coup's replaces it): those outside "
                          "the new regime fear it, excluded or not, and fear's road to armed "
-                         "self-protection opens where no group is excluded. 0 switches it off",
+                         "self-protection opens where no group is excluded (fear also feeds "
+                         "the leaders' outbidding and flight). 0 switches it off",
                          "level / coup strength",
                          "Harff 2003 (political upheaval); R16 §12, §28", value="assumption",
                          ge=0, le=5)

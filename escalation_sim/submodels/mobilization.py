@@ -130,7 +130,7 @@ class Mobilization(Module):
 
     def start(self) -> None:
         """Month 0: grievance at its structural level, fear at the group's memory of past
-        atrocity."""
+        atrocity (and, for groups out of power, a past coup's regime: :meth:`coup_fear`)."""
         p, model = self.p, self.model
         civ = model.civilians
         memory = model.history.memory
@@ -192,19 +192,30 @@ class Mobilization(Module):
         if burden.any() or self.weariness.any():
             self.weariness += np.where(burden > self.weariness, p.weariness_rate,
                                        p.weariness_fade) * (burden - self.weariness)
+        m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
+                   p.w_self_protection, p.w_deterrence, self.pull())
+        stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
+        civ.mobilized = self.able() & (stay | (m > civ.threshold))
+
+    def pull(self) -> np.ndarray:
+        """Per civilian, the motive's group-level roads: grievance's pull, plus the opportunity
+        the armed groups based in one's group offer, less the group's war-weariness."""
+        model, p = self.model, self.p
+        civ = model.civilians
         a = model.violence.armed_arrays()
         offer = (opportunity(self.poverty, a[0], a[1], a[2], model.n_groups) if a is not None
                  else np.zeros(model.n_groups))
-        pull = (p.w_grievance * civ.grievance
+        return (p.w_grievance * civ.grievance
                 + civ.by_group((p.w_opportunity * offer
                                 - p.w_weariness * self.weariness).astype(np.float32)))
-        m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
-                   p.w_self_protection, p.w_deterrence, pull)
+
+    def able(self) -> np.ndarray:
+        """Which civilians may mobilize: alive, not displaced, not detained."""
+        civ = self.model.civilians
         able = civ.alive & ~civ.displaced
-        if model.params.violence.counterinsurgency > 0:
+        if self.model.params.violence.counterinsurgency > 0:
             able &= civ.detained == 0
-        stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
-        civ.mobilized = able & (stay | (m > civ.threshold))
+        return able
 
     def aggregate(self) -> None:
         """Group sums and means of grievance, fear, radicalization, exposure and mobilization
