@@ -132,8 +132,20 @@ class Tab:
         """Choose ``option`` in the select ``label`` and wait until the select shows it and
         its menu has closed (a click made while the menu closes can land on the menu)."""
         select = self.page.locator(".v-select", has_text=label).first
-        select.click()
-        self.page.get_by_role("option", name=option, exact=True).click()
+        choice = self.page.get_by_role("option", name=option, exact=True)
+        # a click that lands while the page re-renders (e.g. just after another button's) can
+        # leave the menu shut: open it again, up to three times, before giving up (CI failed
+        # once so on 2026-12-06, the option awaited for the whole 60 s)
+        for attempt in range(3):
+            select.click()
+            try:
+                choice.wait_for(timeout=UI_TIMEOUT / 4)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                self.page.keyboard.press("Escape")
+        choice.click()
         select.locator(".v-select__selections", has_text=option).wait_for()
         self.page.locator(".menuable__content__active").first.wait_for(state="detached")
 
