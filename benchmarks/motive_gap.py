@@ -10,7 +10,7 @@ group; ``--sample`` rows of each (fixed seed), one 24-month run each at 1,000 ci
 declared values (no posterior: the shipped posterior's weight of grievance is at most the
 declared 0.4; ``--set`` holds a scenario field at a value). After each month the motive of
 the civilians who may mobilize is computed from the month's end state with the mobilization
-module's own ``motive``, ``pull``, ``able`` and ``expected_punishment`` (the module computes it
+module's own ``current_motive`` and ``able`` (the module computes it
 mid-month, so the two differ by a month's updates), and compared with each one's threshold:
 printed per class are the medians over rows of the largest 99th-percentile
 gap (motive minus threshold) in any month and of the civilians' mean grievance at the last
@@ -28,24 +28,16 @@ from escalation_sim.model import EscalationModel
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.forecast import new_onset, ongoing_perpetrator
 from escalation_sim.record.profiles import COLUMNS, excludes, profile_at, read_profiles
-from escalation_sim.submodels.mobilization import expected_punishment, motive
 
 LAST_ROW_YEAR = 1993
 
 
 def largest_gap(model: EscalationModel) -> float:
     """The 99th percentile of motive minus threshold over the civilians who may mobilize,
-    now (the module's own ``pull`` and ``able``)."""
-    mob, civ = model.mobilization, model.civilians
-    p = mob.p
-    sec = model.brakes["security_sector"]
-    punish = expected_punishment(sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
-                                 model.institutions.impunity, p.punishment_security,
-                                 p.punishment_judiciary)
-    peer = civ.ties @ civ.mobilized.astype(np.float32)
-    m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
-               p.w_self_protection, p.w_deterrence, mob.pull())
-    return float(np.percentile((m - civ.threshold)[mob.able()], 99))
+    now (the module's own ``current_motive`` and ``able``)."""
+    mob = model.mobilization
+    gap = mob.current_motive() - model.civilians.threshold
+    return float(np.percentile(gap[mob.able()], 99))
 
 
 def main() -> None:

@@ -174,14 +174,6 @@ class Mobilization(Module):
                              np.float32(p.deradicalization_rate))
         civ.radical += r_target
 
-        sec = model.brakes["security_sector"]
-        punish = expected_punishment(sec.capacity * sec.restraint,
-                                     model.brakes["judiciary"].strength,
-                                     model.institutions.impunity, p.punishment_security,
-                                     p.punishment_judiciary)
-        # the share of one's ties mobilized; no product needed in months when nobody is
-        peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
-                else np.float32(0))
         mobilized_share = np.array([g.mobilized_share for g in model.groups])
         burden = saturate(mobilized_share, p.weariness_half)   # the burden of the war
         # war-weariness follows the share of the group under arms: it builds at weariness_rate
@@ -192,22 +184,33 @@ class Mobilization(Module):
         if burden.any() or self.weariness.any():
             self.weariness += np.where(burden > self.weariness, p.weariness_rate,
                                        p.weariness_fade) * (burden - self.weariness)
-        m = motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
-                   p.w_self_protection, p.w_deterrence, self.pull())
+        m = self.current_motive()
         stay = civ.mobilized & (m > civ.threshold - p.demobilization_margin)
         civ.mobilized = self.able() & (stay | (m > civ.threshold))
 
-    def pull(self) -> np.ndarray:
-        """Per civilian, the motive's group-level roads: grievance's pull, plus the opportunity
-        the armed groups based in one's group offer, less the group's war-weariness."""
+    def current_motive(self) -> np.ndarray:
+        """Each civilian's motive to mobilize from the present state (:func:`motive`): the
+        roads, the share of one's ties mobilized, and deterrence; the group-level roads are
+        grievance's pull, plus the opportunity the armed groups based in one's group offer,
+        less the group's war-weariness."""
         model, p = self.model, self.p
         civ = model.civilians
+        sec = model.brakes["security_sector"]
+        punish = expected_punishment(sec.capacity * sec.restraint,
+                                     model.brakes["judiciary"].strength,
+                                     model.institutions.impunity, p.punishment_security,
+                                     p.punishment_judiciary)
+        # the share of one's ties mobilized; no product needed in months when nobody is
+        peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
+                else np.float32(0))
         a = model.violence.armed_arrays()
         offer = (opportunity(self.poverty, a[0], a[1], a[2], model.n_groups) if a is not None
                  else np.zeros(model.n_groups))
-        return (p.w_grievance * civ.grievance
+        pull = (p.w_grievance * civ.grievance
                 + civ.by_group((p.w_opportunity * offer
                                 - p.w_weariness * self.weariness).astype(np.float32)))
+        return motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
+                      p.w_self_protection, p.w_deterrence, pull)
 
     def able(self) -> np.ndarray:
         """Which civilians may mobilize: alive, not displaced, not detained."""
