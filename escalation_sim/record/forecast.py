@@ -216,9 +216,12 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
            posterior: Posterior, months: int, n_civilians: int) -> Iterator[_Batch]:
     """The batches with each run's scenario under its drawn parameter set, built as the
     dispatch asks for them (one scenario per row and drawn set): the workers start at once
-    rather than after every row's builds, and only the current row's scenarios are held."""
+    rather than after every row's builds, and only the current row's scenarios are held.
+    Every set that can be drawn is built for the first row before any batch is handed out,
+    so that a set invalid for any scenario is reported before any run; a set invalid for a
+    later row only is reported when that row is reached."""
     built: dict[int, Scenario] = {}
-    row = None
+    row = batches[0].k if batches else None
 
     def scenario(k: int, j: int) -> Scenario:
         if j not in built:
@@ -230,6 +233,9 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
                 raise posterior.error(j, e) from None
         return built[j]
 
+    if row is not None:
+        for j in np.flatnonzero(posterior.weights > 0):
+            scenario(row, int(j))
     for b in batches:
         if b.k != row:                # batches come row by row
             built.clear()
