@@ -453,38 +453,6 @@ def test_each_forecast_run_gets_the_scenario_of_its_drawn_parameter_set(tmp_path
         assert sc.violence.state_orders == post.values[j, 0]
 
 
-
-def test_forecast_scenarios_are_built_as_the_dispatch_asks_for_them(tmp_path, monkeypatch):
-    """The workers need not wait for every row's builds: the first batch is handed out before
-    the second row is built."""
-    from escalation_sim.record import forecast as module
-
-    table = read_profiles(SHIPPED)
-    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.05, 0.2], [0.95, 0.7]]))
-    built: list[int] = []
-    real = module.profile_at
-    monkeypatch.setattr(module, "profile_at",
-                        lambda t, row, *a, **k: built.append(row) or real(t, row, *a, **k))
-    batches = [_Batch(k, None, row_seed(0, 1, 1960 + k), list(range(6))) for k in range(2)]
-    lazy = _drawn(batches, table, [5, 6], post, 24, 300)
-    first = next(lazy)
-    assert first.k == 0 and set(built) == {5}
-    assert next(lazy).k == 1 and set(built) == {5, 6}
-
-
-def test_a_set_invalid_for_every_scenario_is_reported_before_any_run(tmp_path):
-    """Builds are lazy, but every set that can be drawn is tried on the first row before a
-    batch is handed out: here the first row's batch draws nothing, and the invalid set (the
-    two punishment weights sum above 1) is still reported at once."""
-    table = read_profiles(SHIPPED)
-    post = read_posterior(_posterior(tmp_path / "p.parquet", [[0.2, 0.2], [0.7, 0.6]],
-                                     (0.5, 0.5), names=("mobilization.punishment_security",
-                                                        "mobilization.punishment_judiciary")))
-    batches = [_Batch(0, None, row_seed(0, 1, 1960), [])]
-    with pytest.raises(InputError, match="row 2"):
-        next(_drawn(batches, table, [5], post, 24, 300))
-
-
 # rows where the model has onsets at 300 civilians with these parameters, so that a changed
 # parameter set can show in the forecast (both rows' counts differ between the two)
 ROWS = [851, 860]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -179,8 +179,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
                       policy=policy,
                       ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
                for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
-    work: Iterable[_Batch] = batches if posterior is None else _drawn(
-        batches, table, chosen, posterior, months, n_civilians)
+    if posterior is not None:
+        batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
     finished = 0
 
     def take(batch: _Batch, result: list[bool]) -> None:
@@ -197,10 +197,10 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
                          f"({type(cause).__name__}: {cause})")
 
     if executor is None:
-        for b in work:
+        for b in batches:
             take(b, _run_batch(b))
     else:
-        dispatch(work, _run_batch, executor, take, lost, max_pending=2 * max(workers, 1) + 2)
+        dispatch(batches, _run_batch, executor, take, lost, max_pending=2 * max(workers, 1) + 2)
     out = []
     for r, p, f, seed_ in zip(chosen, profiles, flags, seeds, strict=True):
         k = sum(bool(x) for x in f)
@@ -213,36 +213,25 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
 
 
 def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
-           posterior: Posterior, months: int, n_civilians: int) -> Iterator[_Batch]:
-    """The batches with each run's scenario under its drawn parameter set, built as the
-    dispatch asks for them (one scenario per row and drawn set): the workers start at once
-    rather than after every row's builds, and only the current row's scenarios are held.
-    Every set that can be drawn is built for the first row before any batch is handed out,
-    so that a set invalid for any scenario is reported before any run; a set invalid for a
-    later row only is reported when that row is reached."""
-    built: dict[int, Scenario] = {}
-    row = batches[0].k if batches else None
+           posterior: Posterior, months: int, n_civilians: int) -> list[_Batch]:
+    """The batches with each run's scenario under its drawn parameter set (one scenario built
+    per row and drawn set)."""
+    built: dict[tuple[int, int], Scenario] = {}
 
     def scenario(k: int, j: int) -> Scenario:
-        if j not in built:
+        if (k, j) not in built:
             links, overrides = split(posterior.parameters(j))
             try:
-                built[j] = profile_at(table, chosen[k], links, months, n_civilians,
-                                      overrides).scenario
+                built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
+                                           overrides).scenario
             except InputError as e:   # the parameter set made the profile invalid
                 raise posterior.error(j, e) from None
-        return built[j]
+        return built[(k, j)]
 
-    if row is not None:
-        for j in np.flatnonzero(posterior.weights > 0):
-            scenario(row, int(j))
-    for b in batches:
-        if b.k != row:                # batches come row by row
-            built.clear()
-            row = b.k
-        yield _Batch(b.k, b.scenario, b.seed, b.indices,
-                     tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
-                           for i in b.indices), b.policy, b.ongoing)
+    return [_Batch(b.k, b.scenario, b.seed, b.indices,
+                   tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
+                         for i in b.indices), b.policy, b.ongoing)
+            for b in batches]
 
 
 def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:
