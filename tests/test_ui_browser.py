@@ -131,6 +131,8 @@ class Tab:
     def select(self, label: str, option: str) -> None:
         """Choose ``option`` in the select ``label`` and wait until the select shows it and
         its menu has closed (a click made while the menu closes can land on the menu)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         select = self.page.locator(".v-select", has_text=label).first
         choice = self.page.get_by_role("option", name=option, exact=True)
         # a click that lands while the page re-renders (e.g. just after another button's) can
@@ -141,7 +143,7 @@ class Tab:
             try:
                 choice.wait_for(timeout=UI_TIMEOUT / 4)
                 break
-            except Exception:
+            except PlaywrightTimeout:
                 if attempt == 2:
                     raise
                 self.page.keyboard.press("Escape")
