@@ -25,6 +25,7 @@ from escalation_sim.record.calibrate import (
     HALVES,
     INSIDE,
     NOT_SIMULATED,
+    OPEN,
     RESUMABLE,
     SIMULATED,
     Distance,
@@ -286,6 +287,36 @@ def test_rates_by_half_of_population_weigh_quintiles_as_the_record_mixes_them():
             Record.from_dict({**record.to_dict(), **damaged})
     # a resume that recomputes the record measures what the fit began with
     assert _as_begun(record, dict.fromkeys(record.simulated())) == record
+    assert _as_begun(record, dict.fromkeys(old.simulated())) == old
+
+
+def test_the_rate_without_exclusion_weighs_quintiles_as_the_record_mixes_them():
+    # rows: 0 quintile 1 and 1 quintile 5 exclude no group, 2 quintile 5 excludes one, 3 inside
+    # an episode (out of every gradient rate); two runs each. In the record such rows are
+    # 70 % in quintile 1, 10 % in 3 (no row sampled there: left out) and 20 % in 5
+    mix = (0.7, 0.0, 0.1, 0.0, 0.2)
+    record = Record(Targets((), "", None, 0, 0), (1, 2, 3, 4), (0, 4, 4, -1),
+                    (True, True, True, False), (False, False, False, True),
+                    (False, False, False, True), (), (), (True, True, False, False), mix)
+    episodes = [(), ((5, None),),             # row 0: one run of two
+                ((3, None),), (),             # row 1: one run of two
+                ((7, None),), ((9, None),),   # row 2: excludes a group, both runs
+                ((1, None),), ((2, None),)]   # row 3: inside an episode
+    rows = [0, 0, 1, 1, 2, 2, 3, 3]
+    s = statistics(episodes, 36, rows, record)
+    # (0.7 × 1/2 + 0.2 × 1/2) / 0.9: row 2's onsets stay out
+    assert s[OPEN] == pytest.approx(0.5)
+    flipped = replace(record, open=(True, False, True, False))   # row 2 in, row 1 out
+    assert statistics(episodes, 36, rows, flipped)[OPEN] == pytest.approx((0.35 + 0.2) / 0.9)
+    assert Record.from_dict(record.to_dict()) == record and OPEN in record.simulated()
+    # a sample without the rows' exclusion (every fit before it) has no such statistic
+    old = replace(record, open=(), open_mix=())
+    assert OPEN not in set(old.simulated()) | set(statistics(episodes, 36, rows, old))
+    written = {k: v for k, v in old.to_dict().items() if k not in ("open", "open_mix")}
+    assert Record.from_dict(written) == old
+    for damaged in ({"open": [True]}, {"open_mix": [1.0] * 4}):
+        with pytest.raises(KeyError):
+            Record.from_dict({**record.to_dict(), **damaged})
     assert _as_begun(record, dict.fromkeys(old.simulated())) == old
 
 
@@ -665,6 +696,7 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
     assert record["inside"] == [False] * 5 + [True] and record["quintiles"][-1] == -1
     assert record["halves"][-1] == -1 and set(record["halves"][:-1]) <= {0, 1}
     assert [sum(m) for m in record["half_mix"]] == [pytest.approx(1.0)] * 2
+    assert record["open"][-1] is False and sum(record["open_mix"]) == pytest.approx(1.0)
     assert record["episode_table"][-1] is False
     assert "pyabc" in meta["versions"]
     # the command main() was given, not the process's (here pytest's) arguments

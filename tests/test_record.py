@@ -356,6 +356,8 @@ def test_shipped_baseline_and_gradient(capsys):
     assert sum(t[f"onset_rate_risk_q{q}"].n for q in range(1, 6)) == 5989
     halves = [(t[n].count, t[n].n) for n in ("onset_rate_smaller_half", "onset_rate_larger_half")]
     assert halves == [(43, 2994), (76, 2995)]   # the README's table: the same rows, by population
+    open_ = t["onset_rate_without_exclusion"]   # the same rows whose profile excludes no group
+    assert (open_.count, open_.n) == (36, 3440)
     inside = t["onset_rate_inside_episode"]   # the other 71 onsets, in the 1,149 other rows
     assert (inside.count, inside.n) == (71, 1149)
 
@@ -376,9 +378,12 @@ def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
 
     outside = pd.DataFrame({"profile": np.arange(10), "year": 2000,
                             "mk_onset_1or2": [0] * 8 + [1, 1], "mk_ongoing_count_log2": 0.0,
-                            "popsize.log2": np.arange(10.0)})
+                            "popsize.log2": np.arange(10.0),
+                            "discrimpop": [0.2] * 5 + [0.0] * 5,
+                            "minorityrule": [0.0] * 9 + [1.0]})
     inside = pd.DataFrame({"profile": np.arange(10, 15), "year": 2000, "mk_onset_1or2": 1,
-                           "mk_ongoing_count_log2": 1.0, "popsize.log2": 0.0})
+                           "mk_ongoing_count_log2": 1.0, "popsize.log2": 0.0,
+                           "discrimpop": 0.0, "minorityrule": 0.0})
     rows = pd.concat([outside, inside], ignore_index=True)
     score = np.r_[np.linspace(0.01, 0.10, 10), np.full(5, 0.9)]
     boot = CountryBootstrap(rows.profile.to_numpy(), 50)
@@ -390,6 +395,10 @@ def test_the_gradient_counts_only_rows_with_no_episode_ongoing():
     # (all with onsets) would move the median and the smaller half's rate
     smaller, larger = t["onset_rate_smaller_half"], t["onset_rate_larger_half"]
     assert (smaller.count, smaller.n, larger.count, larger.n) == (0, 5, 2, 5)
+    # the rows that exclude no group: 5-8 (0-4 discriminate, 9 is ruled by a minority); the
+    # inside rows exclude no one either, with onsets, and stay out
+    open_ = t["onset_rate_without_exclusion"]
+    assert (open_.count, open_.n) == (1, 4)
 
 
 def test_population_halves_split_at_the_median_of_the_rows_given():
@@ -407,7 +416,7 @@ def test_the_rate_inside_an_episode_counts_the_scored_rows_with_one_ongoing():
     rows = pd.DataFrame({"profile": np.arange(16), "year": 2000,
                          "mk_onset_1or2": [0] * 10 + [1, 0, 0, 1, 1, 1],
                          "mk_ongoing_count_log2": [0.0] * 10 + [1.0, 1.58, 1.0, 2.0, 1.0, 1.0],
-                         "popsize.log2": 10.0})
+                         "popsize.log2": 10.0, "discrimpop": 0.0, "minorityrule": 0.0})
     score = np.r_[np.linspace(0.01, 0.10, 10), [0.5] * 5, np.nan]   # the last: not scored
     boot = CountryBootstrap(rows.profile.to_numpy(), 50)
     t = {x.name: x for x in gradient_targets(rows, boot, score=score)}

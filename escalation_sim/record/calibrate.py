@@ -95,6 +95,7 @@ from .measure import (
     risk_quintiles,
     risk_scores,
     targets,
+    without_exclusion,
 )
 from .posterior import Fitted, fitted, split, weighted_summary, write_posterior
 from .profiles import ProfileTable, profile_at, read_profiles
@@ -104,8 +105,9 @@ GRADIENT_MONTHS = 24
 QUINTILES = tuple(f"onset_rate_risk_q{q}" for q in range(1, 6))
 INSIDE = "onset_rate_inside_episode"
 HALVES = ("onset_rate_smaller_half", "onset_rate_larger_half")
+OPEN = "onset_rate_without_exclusion"
 SIMULATED = ("first_onset_rate", "onset_rate_after_episode", "after_episode_ratio",
-             *QUINTILES, "onset_share_top_quintile", *HALVES, INSIDE)
+             *QUINTILES, "onset_share_top_quintile", *HALVES, OPEN, INSIDE)
 """The targets the model's runs can be measured against, in report order."""
 NOT_SIMULATED = {
     "onset_rate_during_episode": "profiles with an ongoing episode start the model without "
@@ -263,19 +265,24 @@ class Record:
     halves: tuple[int, ...] = ()   # each row's half by population (0, 1; -1: inside an episode)
     # the record's share of each half's rows in each quintile (2 × 5; () without halves)
     half_mix: tuple[tuple[float, ...], ...] = ()
+    # whether the row's profile excludes no group (measure.without_exclusion; rows inside an
+    # episode False), and the record's share of such rows in each quintile (5; () before them)
+    open: tuple[bool, ...] = ()
+    open_mix: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
         return {"targets": self.targets.to_dict(), "rows": list(self.rows),
                 "quintiles": list(self.quintiles), "episode_table": list(self.episode_table),
                 "prior": list(self.prior), "inside": list(self.inside),
-                "halves": list(self.halves), "half_mix": [list(m) for m in self.half_mix]}
+                "halves": list(self.halves), "half_mix": [list(m) for m in self.half_mix],
+                "open": list(self.open), "open_mix": list(self.open_mix)}
 
     def simulated(self) -> list[str]:
         """The targets of :data:`SIMULATED` this sample measures (:data:`INSIDE` only with rows
-        inside an episode, :data:`HALVES` only with the rows' halves: fits made before either
-        lack them)."""
+        inside an episode, :data:`HALVES` only with the rows' halves, :data:`OPEN` only with
+        the rows' exclusion: fits made before any of them lack it)."""
         return [n for n in SIMULATED if (n != INSIDE or any(self.inside))
-                and (n not in HALVES or self.halves)]
+                and (n not in HALVES or self.halves) and (n != OPEN or self.open)]
 
     @classmethod
     def from_dict(cls, d: dict) -> Record:
@@ -287,14 +294,18 @@ class Record:
                         t["resamples"])
         inside = tuple(d.get("inside", ()))   # fits before rows_inside have none
         halves = tuple(d.get("halves", ()))   # nor the halves by population
-        for name, flags in (("inside", inside), ("halves", halves)):
+        open_ = tuple(d.get("open", ()))      # nor the rows' exclusion
+        for name, flags in (("inside", inside), ("halves", halves), ("open", open_)):
             if flags and len(flags) != len(d["rows"]):   # one a row, or none
                 raise KeyError(name)
         mix = tuple(tuple(float(x) for x in m) for m in d["half_mix"]) if halves else ()
         if halves and [len(m) for m in mix] != [5, 5]:
             raise KeyError("half_mix")
+        open_mix = tuple(float(x) for x in d["open_mix"]) if open_ else ()
+        if open_ and len(open_mix) != 5:
+            raise KeyError("open_mix")
         return cls(found, tuple(d["rows"]), tuple(d["quintiles"]), tuple(d["episode_table"]),
-                   tuple(d["prior"]), inside, halves, mix)
+                   tuple(d["prior"]), inside, halves, mix, open_, open_mix)
 
 
 def check_targets(config: Calibration, found: Targets, source: str) -> None:
@@ -333,6 +344,7 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                         score=score)
         quintile = risk_quintiles(score, outside_episode(predictors))
         half = population_halves(predictors, quintile >= 0)
+        open_ = without_exclusion(predictors, quintile >= 0)
     except ValueError as e:   # too few rows or onsets to fit the risk score or cut quintiles
         raise InputError(source, [("last_year", (
             f"the record's years to {config.last_year} are too few to compute the targets "
@@ -353,6 +365,10 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
         rng.choice(np.flatnonzero(quintile == q), config.sample.rows_per_quintile, replace=False)
         for q in range(5)]))
     _check_halves(config, half[chosen], source)
+    if OPEN in config.targets and not open_[chosen].any():
+        raise InputError(source, [("sample.rows_per_quintile", (
+            f"the {len(chosen)} rows sampled hold none whose profile excludes no group, which "
+            f"{OPEN} needs; sample more rows"))])
     # drawn after the quintiles' rows, so that a fit without them keeps its sample
     chosen_inside = np.sort(rng.choice(inside, config.sample.rows_inside, replace=False))
     chosen = np.concatenate([chosen, chosen_inside])
@@ -366,7 +382,9 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                         + [True] * len(chosen_inside)) if len(chosen_inside) else (),
                   tuple(int(half[i]) for i in chosen),
                   tuple(tuple(float(((quintile == q) & (half == h)).sum() / (half == h).sum())
-                              for q in range(5)) for h in range(2)))
+                              for q in range(5)) for h in range(2)),
+                  tuple(bool(open_[i]) for i in chosen),
+                  tuple(float((open_ & (quintile == q)).sum() / open_.sum()) for q in range(5)))
 
 
 def _check_halves(config: Calibration, halves: np.ndarray, source: str) -> None:
@@ -413,7 +431,8 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     record's definitions (NaN where undefined). A half's rate by population weights its rows'
     rates by quintile with the record's mix of quintiles in that half (``half_mix``; quintiles
     with no sampled row of the half left out): the sample is drawn by quintile, so each half's
-    mix of quintiles in it is left to chance, and the rate rises steeply with the quintile."""
+    mix of quintiles in it is left to chance, and the rate rises steeply with the quintile. The
+    rate where no group is excluded is weighted so too (``open_mix``)."""
     lines = []
     years = months // 12
     for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
@@ -448,14 +467,19 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     scored = event & (quintile >= 0)
     out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
                                        if scored.any() else math.nan)
+    def mixed(within: np.ndarray, mix: Sequence[float]) -> float:
+        """The rate of the runs ``within`` marks, its quintiles' rates weighted by ``mix``."""
+        cells = [(w, rate(within & (quintile == q))) for q, w in enumerate(mix)]
+        cells = [(w, r) for w, r in cells if not math.isnan(r)]
+        weight = sum(w for w, _ in cells)
+        return sum(w * r for w, r in cells) / weight if weight > 0 else math.nan
+
     if record.halves:   # each half's quintile rates weighted by the record's mix of quintiles
         half = np.array([record.halves[k] for k in rows])
         for h, name in enumerate(HALVES):
-            cells = [(w, rate((half == h) & (quintile == q)))
-                     for q, w in enumerate(record.half_mix[h])]
-            cells = [(w, r) for w, r in cells if not math.isnan(r)]
-            weight = sum(w for w, _ in cells)
-            out[name] = sum(w * r for w, r in cells) / weight if weight > 0 else math.nan
+            out[name] = mixed(half == h, record.half_mix[h])
+    if record.open:
+        out[OPEN] = mixed(np.array([record.open[k] for k in rows], dtype=bool), record.open_mix)
     if any(record.inside):
         out[INSIDE] = rate(np.array([record.inside[k] for k in rows], dtype=bool))
     return out
@@ -663,9 +687,12 @@ def _saved_record(path: Path) -> Record:
 
 def _as_begun(record: Record, observed: dict) -> Record:
     """A recomputed ``record`` as a fit begun with the statistics ``observed`` (pyabc's stored
-    observation) measured it: without the halves by population if it began before them."""
+    observation) measured it: without the halves by population, or the rows' exclusion, if it
+    began before them."""
     if record.halves and not set(HALVES) <= set(observed):
-        return replace(record, halves=(), half_mix=())
+        record = replace(record, halves=(), half_mix=())
+    if record.open and OPEN not in observed:
+        record = replace(record, open=(), open_mix=())
     return record
 
 

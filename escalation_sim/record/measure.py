@@ -31,6 +31,7 @@ from .data import (
     load_episodes,
     load_predictors,
 )
+from .profiles import excludes
 
 RESAMPLES = 2000
 """Bootstrap resamples of countries."""
@@ -84,6 +85,11 @@ DEFINITIONS = {
         "equal-count groups by population (popsize.log2 below the median of those rows, or at "
         "or above it). Event: mk_onset_1or2. The pair measures how much more often larger "
         "countries have an onset, other predictors not held equal.",
+    "onset_rate_without_exclusion":
+        "Rows of onset_rate_risk (every predictor known, no episode ongoing) whose profile "
+        "excludes no group: discrimpop below the exclusion threshold of the profile links "
+        "(links.exclusion_threshold at its declared value) and no minority rule. Event: "
+        "mk_onset_1or2.",
     "onset_share_top_quintile":
         "Share of the onsets (mk_onset_1or2 = 1) of the rows of onset_rate_risk (scored, no "
         "episode ongoing) that fall in quintile 5 of the risk score: how strongly the "
@@ -351,14 +357,23 @@ def population_halves(predictors: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return half
 
 
+def without_exclusion(predictors: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Which of the rows ``rows`` marks have a profile that excludes no group (by the declared
+    exclusion rule of the profile links, :func:`.profiles.excludes`): the rows of
+    ``onset_rate_without_exclusion``."""
+    return rows & ~excludes(predictors["discrimpop"].to_numpy(dtype=float),
+                            predictors["minorityrule"].to_numpy(dtype=float))
+
+
 def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
                      seed: int = 0, score: np.ndarray | None = None) -> list[Target]:
     """Onset rates by quintile of the out-of-fold risk score (``score``: :func:`risk_scores`
     of ``predictors``, computed here if not given) among the rows outside an episode
     (:func:`outside_episode`), the top quintile's share of their onsets (stabler than a
     top-to-bottom ratio, whose bottom quintile has a handful), their onset rates by half of
-    population (:func:`population_halves`), and the onset rate of the scored rows inside an
-    episode (:func:`inside_episode`)."""
+    population (:func:`population_halves`) and where the profile excludes no group
+    (:func:`without_exclusion`), and the onset rate of the scored rows inside an episode
+    (:func:`inside_episode`)."""
     score = risk_scores(predictors, seed) if score is None else score
     quintile = risk_quintiles(score, outside_episode(predictors))
     known = quintile >= 0
@@ -381,6 +396,9 @@ def gradient_targets(predictors: pd.DataFrame, boot: CountryBootstrap,
             f"onset_rate_{which}_half", y, half == h, profiles, boot,
             f"The {which} half. " + DEFINITIONS["onset_rate_population_half"],
             unit=TWO_YEAR_RATE))
+    out.append(rate_target("onset_rate_without_exclusion", y,
+                           without_exclusion(predictors, known), profiles, boot,
+                           DEFINITIONS["onset_rate_without_exclusion"], unit=TWO_YEAR_RATE))
     out.append(rate_target("onset_rate_inside_episode", y, inside_episode(predictors, score),
                            profiles, boot, DEFINITIONS["onset_rate_inside_episode"],
                            unit=TWO_YEAR_RATE))
@@ -434,7 +452,7 @@ def format_targets(t: Targets) -> str:
              f"  episodes:   {t.episodes_file}"]
     if t.predictors_file:
         lines.append(f"  predictors: {t.predictors_file}")
-    lines.append(f"  {'target':<27} {'value':>8}  {'95 % interval':<20} "
+    lines.append(f"  {'target':<28} {'value':>8}  {'95 % interval':<20} "
                  f"{'by countries':<20} {'count / n':>12}")
     for x in t.targets:
         if x.unit == "years":
@@ -448,7 +466,7 @@ def format_targets(t: Targets) -> str:
         country = (f"[{fmt.format(x.country_low)}, {fmt.format(x.country_high)}]"
                    if x.country_low is not None else "(same)")
         counts = f"{x.count:,} / {x.n:,}" if x.count is not None else f"n = {x.n:,}"
-        lines.append(f"  {x.name:<27} {value:>8}  {primary:<20} {country:<20} {counts:>12}")
+        lines.append(f"  {x.name:<28} {value:>8}  {primary:<20} {country:<20} {counts:>12}")
     lines.append(f"  95 % intervals: Wilson for rates (country-years independent); 'by "
                  f"countries' and ratios, durations: percentile bootstrap over countries "
                  f"({t.resamples} resamples, seed {t.seed}).")
