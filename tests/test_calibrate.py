@@ -32,7 +32,7 @@ from escalation_sim.record.calibrate import (
     Record,
     Simulator,
     _as_begun,
-    _check_halves,
+    _check_sampled,
     _config_json,
     _same_fit,
     _sampler_class,
@@ -346,16 +346,25 @@ def test_the_inside_target_needs_rows_inside(tmp_path):
     assert field == "sample.rows_inside" and INSIDE in problem
 
 
-def test_a_fitted_half_by_population_needs_a_sampled_row_in_it(tmp_path):
+def test_a_fitted_subset_of_rows_needs_a_sampled_row_in_it(tmp_path):
     config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
         '"onset_rate_risk_q5", ', '"onset_rate_risk_q5", "onset_rate_larger_half", ')))
-    _check_halves(config, np.array([0, 1, 0]), "cal.toml")   # both halves sampled: fine
+    none = np.zeros(3, dtype=bool)
+    _check_sampled(config, np.array([0, 1, 0]), none, "cal.toml")   # both halves sampled: fine
     with pytest.raises(InputError) as e:
-        _check_halves(config, np.array([0, 0, 0, 0, 0]), "cal.toml")
+        _check_sampled(config, np.array([0, 0, 0]), none, "cal.toml")
     (field, problem), = e.value.problems
     assert field == "sample.rows_per_quintile" and "none of the larger half" in problem
-    _check_halves(load_calibration(write(tmp_path, TINY.format(generations=1))),
-                  np.array([0, 0]), "cal.toml")   # not fitted: no need
+    tiny = load_calibration(write(tmp_path, TINY.format(generations=1)))
+    _check_sampled(tiny, np.array([0, 0]), none[:2], "cal.toml")   # not fitted: no need
+    # so with the rows that exclude no group
+    fitted_open = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        '"onset_rate_risk_q5", ', f'"onset_rate_risk_q5", "{OPEN}", ')))
+    _check_sampled(fitted_open, np.array([0, 1]), np.array([False, True]), "cal.toml")
+    with pytest.raises(InputError) as e:
+        _check_sampled(fitted_open, np.array([0, 1]), none[:2], "cal.toml")
+    (field, problem), = e.value.problems
+    assert field == "sample.rows_per_quintile" and "excludes no group" in problem
 
 
 def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):

@@ -364,11 +364,7 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
     chosen = np.sort(np.concatenate([
         rng.choice(np.flatnonzero(quintile == q), config.sample.rows_per_quintile, replace=False)
         for q in range(5)]))
-    _check_halves(config, half[chosen], source)
-    if OPEN in config.targets and not open_[chosen].any():
-        raise InputError(source, [("sample.rows_per_quintile", (
-            f"the {len(chosen)} rows sampled hold none whose profile excludes no group, which "
-            f"{OPEN} needs; sample more rows"))])
+    _check_sampled(config, half[chosen], open_[chosen], source)
     # drawn after the quintiles' rows, so that a fit without them keeps its sample
     chosen_inside = np.sort(rng.choice(inside, config.sample.rows_inside, replace=False))
     chosen = np.concatenate([chosen, chosen_inside])
@@ -387,14 +383,19 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                   tuple(float((open_ & (quintile == q)).sum() / open_.sum()) for q in range(5)))
 
 
-def _check_halves(config: Calibration, halves: np.ndarray, source: str) -> None:
-    """A fitted rate by half of population needs a sampled row in its half (``halves``: the
-    sampled rows' halves); else an :class:`InputError` of ``source``."""
-    for h, name in enumerate(HALVES):
-        if name in config.targets and not (halves == h).any():
+def _check_sampled(config: Calibration, halves: np.ndarray, open_: np.ndarray,
+                   source: str) -> None:
+    """A fitted rate of a subset of rows needs a sampled row in it (``halves``: the sampled
+    rows' halves by population; ``open_``: whether each excludes no group); else an
+    :class:`InputError` of ``source``."""
+    subsets = [(name, halves == h, f"of the {name.split('_')[2]} half by population")
+               for h, name in enumerate(HALVES)]
+    subsets.append((OPEN, open_, "whose profile excludes no group"))
+    for name, rows, which in subsets:
+        if name in config.targets and not rows.any():
             raise InputError(source, [("sample.rows_per_quintile", (
-                f"the {len(halves)} rows sampled hold none of the {name.split('_')[2]} half "
-                f"by population, which {name} needs; sample more rows"))])
+                f"the {len(halves)} rows sampled hold none {which}, which {name} needs; "
+                "sample more rows"))])
 
 
 # ---- simulation ------------------------------------------------------------------------------
