@@ -39,6 +39,7 @@ from escalation_sim.record.calibrate import (
     check_targets,
     load_calibration,
     natural,
+    quintile_mix,
     statistics,
 )
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
@@ -298,16 +299,18 @@ def test_the_rate_without_exclusion_weighs_quintiles_as_the_record_mixes_them():
     record = Record(Targets((), "", None, 0, 0), (1, 2, 3, 4), (0, 4, 4, -1),
                     (True, True, True, False), (False, False, False, True),
                     (False, False, False, True), (), (), (True, True, False, False), mix)
-    episodes = [(), ((5, None),),             # row 0: one run of two
-                ((3, None),), (),             # row 1: one run of two
+    episodes = [(), (),                       # row 0: none
+                ((3, None),), ((4, None),),   # row 1: both runs
                 ((7, None),), ((9, None),),   # row 2: excludes a group, both runs
                 ((1, None),), ((2, None),)]   # row 3: inside an episode
     rows = [0, 0, 1, 1, 2, 2, 3, 3]
     s = statistics(episodes, 36, rows, record)
-    # (0.7 × 1/2 + 0.2 × 1/2) / 0.9: row 2's onsets stay out
-    assert s[OPEN] == pytest.approx(0.5)
+    # (0.7 × 0 + 0.2 × 1) / 0.9, where the rows' plain rate would be 1/2; row 2's stay out
+    assert s[OPEN] == pytest.approx(0.2 / 0.9)
     flipped = replace(record, open=(True, False, True, False))   # row 2 in, row 1 out
-    assert statistics(episodes, 36, rows, flipped)[OPEN] == pytest.approx((0.35 + 0.2) / 0.9)
+    assert statistics(episodes, 36, rows, flipped)[OPEN] == pytest.approx(0.2 / 0.9)
+    assert statistics(episodes, 36, rows, replace(record, open=(False, True, True, False))
+                      )[OPEN] == pytest.approx(1.0)   # only quintile 5's rows, all onsets
     assert Record.from_dict(record.to_dict()) == record and OPEN in record.simulated()
     # a sample without the rows' exclusion (every fit before it) has no such statistic
     old = replace(record, open=(), open_mix=())
@@ -317,7 +320,22 @@ def test_the_rate_without_exclusion_weighs_quintiles_as_the_record_mixes_them():
     for damaged in ({"open": [True]}, {"open_mix": [1.0] * 4}):
         with pytest.raises(KeyError):
             Record.from_dict({**record.to_dict(), **damaged})
+    # a resume that recomputes the record measures what the fit began with: with the new
+    # rate, or without it (every fit before it, which had the halves)
+    assert _as_begun(record, dict.fromkeys(record.simulated())) == record
     assert _as_begun(record, dict.fromkeys(old.simulated())) == old
+    halved = replace(record, halves=(0, 0, 1, -1), half_mix=((1.0, 0, 0, 0, 0),) * 2)
+    before = replace(halved, open=(), open_mix=())
+    assert set(HALVES) <= set(before.simulated())
+    assert _as_begun(halved, dict.fromkeys(before.simulated())) == before
+
+
+def test_the_record_mix_of_quintiles_is_each_quintile_share_of_the_rows_marked():
+    quintile = np.array([0, 0, 1, 4, 4, 4, -1, 2])
+    within = np.array([True, False, True, True, True, False, True, False])
+    # marked: quintiles 0, 1, 4, 4 and one row in none (inside an episode): shares of 5 rows
+    assert quintile_mix(quintile, within) == (0.2, 0.2, 0.0, 0.0, 0.4)
+    assert quintile_mix(quintile, np.zeros(8, dtype=bool)) == (0.0,) * 5
 
 
 def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):

@@ -30,7 +30,8 @@ first 24 months (the EWP's ``mk_onset_1or2``). Rows inside an ongoing episode
 event is an onset within 24 months by another perpetrator (:func:`.forecast.counted`), as the
 forecast scores them; they enter no other statistic. The rates by half of population
 (:func:`.measure.population_halves`) are those of the sampled rows in each half, quintile by
-quintile, weighted by the record's mix of quintiles in the half (:func:`statistics`). Episode
+quintile, weighted by the record's mix of quintiles in the half (:func:`statistics`); so is the
+rate of the rows whose profile excludes no group (:func:`.measure.without_exclusion`). Episode
 duration is not simulated: spells last a median 12 years in the record, far beyond affordable
 runs (the model's episodes end through campaign exhaustion, but observing durations of a
 decade needs runs of decades).
@@ -280,7 +281,7 @@ class Record:
     def simulated(self) -> list[str]:
         """The targets of :data:`SIMULATED` this sample measures (:data:`INSIDE` only with rows
         inside an episode, :data:`HALVES` only with the rows' halves, :data:`OPEN` only with
-        the rows' exclusion: fits made before any of them lack it)."""
+        the rows' exclusion: fits made before any of them lack them)."""
         return [n for n in SIMULATED if (n != INSIDE or any(self.inside))
                 and (n not in HALVES or self.halves) and (n != OPEN or self.open)]
 
@@ -377,10 +378,15 @@ def calibration_record(config: Calibration, source: str = "calibration") -> Reco
                   tuple([False] * (len(chosen) - len(chosen_inside))
                         + [True] * len(chosen_inside)) if len(chosen_inside) else (),
                   tuple(int(half[i]) for i in chosen),
-                  tuple(tuple(float(((quintile == q) & (half == h)).sum() / (half == h).sum())
-                              for q in range(5)) for h in range(2)),
-                  tuple(bool(open_[i]) for i in chosen),
-                  tuple(float((open_ & (quintile == q)).sum() / open_.sum()) for q in range(5)))
+                  tuple(quintile_mix(quintile, half == h) for h in range(2)),
+                  tuple(bool(open_[i]) for i in chosen), quintile_mix(quintile, open_))
+
+
+def quintile_mix(quintile: np.ndarray, within: np.ndarray) -> tuple[float, ...]:
+    """The share of the rows ``within`` marks in each of the five quintiles (``quintile``, 0-4;
+    -1 in none); zeros where it marks no row."""
+    n = within.sum()
+    return tuple(float((within & (quintile == q)).sum() / n) if n else 0.0 for q in range(5))
 
 
 def _check_sampled(config: Calibration, halves: np.ndarray, open_: np.ndarray,
@@ -463,11 +469,6 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     def rate(rows: np.ndarray) -> float:
         return float(event[rows].mean()) if rows.any() else math.nan
 
-    for q, name in enumerate(QUINTILES):
-        out[name] = rate(quintile == q)
-    scored = event & (quintile >= 0)
-    out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
-                                       if scored.any() else math.nan)
     def mixed(within: np.ndarray, mix: Sequence[float]) -> float:
         """The rate of the runs ``within`` marks, its quintiles' rates weighted by ``mix``."""
         cells = [(w, rate(within & (quintile == q))) for q, w in enumerate(mix)]
@@ -475,6 +476,11 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
         weight = sum(w for w, _ in cells)
         return sum(w * r for w, r in cells) / weight if weight > 0 else math.nan
 
+    for q, name in enumerate(QUINTILES):
+        out[name] = rate(quintile == q)
+    scored = event & (quintile >= 0)
+    out["onset_share_top_quintile"] = (float(event[quintile == 4].sum() / scored.sum())
+                                       if scored.any() else math.nan)
     if record.halves:   # each half's quintile rates weighted by the record's mix of quintiles
         half = np.array([record.halves[k] for k in rows])
         for h, name in enumerate(HALVES):
