@@ -1,0 +1,283 @@
+"""The batched engine's speed gate: the mobilization step of R runs at once, against R steps.
+
+    uv run python benchmarks/batch_gate.py [--runs 100] [--months 24] [--rows 20] [--output F]
+
+``docs/batched-engine.md`` plans a forecast engine that steps a row's runs together as arrays
+with a leading run axis, and sets a gate before building it (stage 2): time the batched
+mobilization step, the second-largest part of a month, before going further. This script is
+that gate, and the engine's first oracle (a) for one module.
+
+It builds ``--runs`` forecast-shaped runs (24 months, 1,000 civilians) of ``--rows`` profile
+rows of the shipped predictors file, each under its own parameter set drawn from the shipped
+posterior (so the parameters differ from run to run, as in a forecast), and steps each run as
+usual. In every month, just before each run's own mobilization step, a hook copies what the
+step reads; after it, what it wrote (grievance, fear, radicalization, mobilization,
+war-weariness), the motive it computed and the step's time. Then :func:`batched_step`
+computes the same month for all runs from the stacked copies, and every array it writes must
+equal the runs' own **bit for bit** (``array_equal``, dtype too; the script exits 1
+otherwise). Reported: the runs' own mobilization steps' time summed over runs and months, the
+batched steps' (without the copying and stacking, which an engine holding its state stacked
+would not do), and their ratio. The batched step keeps one loop over runs, the armed groups'
+offer to each group (a few armed groups a run), which is in its time; the parameter columns
+and the stacked network are assembled outside it, as an engine would do once per batch.
+
+No outcome is read: the profile rows only give the runs forecast-shaped scenarios. Timings
+depend on the machine's load (the load average is recorded); the ratio measured in one run is
+the figure to quote. JSON to ``benchmarks/results/batch_gate.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from escalation_sim.model import EscalationModel
+from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.posterior import (
+    draw_seed,
+    read_posterior,
+    shipped_posterior,
+    split,
+)
+from escalation_sim.record.profiles import profile_at, read_profiles
+from escalation_sim.rng import run_seed
+from escalation_sim.submodels.mobilization import expected_punishment, opportunity
+
+WRITTEN = ("grievance", "fear", "radical", "motive", "mobilized", "weariness")
+"""What the mobilization step writes (the civilians' four arrays and the groups' weariness),
+and the motive it compares with the thresholds (float32: the finest check of its arithmetic)."""
+FLOAT32 = ("grievance_rate", "fear_rate", "radicalization_base", "radicalization_rate",
+           "deradicalization_rate", "w_grievance", "w_peer", "w_self_protection",
+           "demobilization_margin")
+"""Parameters that meet float32 arrays: a Python float there is cast to float32 first (NEP 50),
+so their columns are float32 to give the same bits."""
+FLOAT64 = ("w_inequality", "w_discrimination", "w_impunity", "w_victimization",
+           "fear_victimization", "fear_armed", "menace_half", "fear_threat", "fear_coup",
+           "weariness_half", "weariness_rate", "weariness_fade", "w_opportunity", "w_weariness")
+
+
+@dataclass
+class Before:
+    """What one run's mobilization step reads, copied just before it."""
+
+    civ: dict            # the civilians' arrays (copies)
+    ties: sp.csr_matrix
+    cells: dict          # (districts, groups) arrays: victimization, menace
+    groups: dict         # per-group arrays
+    scalars: dict        # run-level numbers
+    params: dict         # the run's mobilization and history parameters
+    armed: tuple | None  # the armed groups' base, recruit share and multiplier (or None)
+    poverty: np.ndarray
+
+
+def before(model: EscalationModel) -> Before:
+    """Copy what ``model``'s mobilization step is about to read."""
+    civ, mob = model.civilians, model.mobilization
+    p, h = model.params.mobilization, model.params.history
+    sec = model.brakes["security_sector"]
+    a = model.violence.armed_arrays()
+    return Before(
+        civ={k: getattr(civ, k).copy() for k in ("grievance", "fear", "radical", "exposure",
+                                                  "mobilized", "alive", "displaced",
+                                                  "detained", "threshold", "risk_aversion",
+                                                  "key", "group")},
+        ties=civ.ties,
+        cells={"vict": model.violence.victimization_index().copy(),
+               "menace": model.violence.menace.copy()},
+        groups={"memory": model.history.memory.copy(), "shock":
+                model.events.grievance_shock.copy(), "hate": model.information.hate.copy(),
+                "inequality": mob.inequality.copy(), "out": mob._out_of_power.copy(),
+                "weariness": mob.weariness.copy(),
+                "share": np.array([g.mobilized_share for g in model.groups])},
+        scalars={"stress": model.events.stress, "impunity": model.institutions.impunity,
+                 "inclusiveness": model.government.inclusiveness,
+                 "coup": model.government.coup_strength,
+                 "punish": expected_punishment(sec.capacity * sec.restraint,
+                                               model.brakes["judiciary"].strength,
+                                               model.institutions.impunity,
+                                               p.punishment_security, p.punishment_judiciary),
+                 "detention": model.params.violence.counterinsurgency > 0},
+        params={**{k: getattr(p, k) for k in FLOAT32 + FLOAT64 + ("w_deterrence",)},
+                "w_memory": h.w_memory, "fear_memory": h.fear_memory},
+        armed=None if a is None else tuple(x.copy() for x in a[:3]), poverty=mob.poverty.copy())
+
+
+def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """The runs' networks as one block-diagonal matrix whose rows keep each network's entries
+    in their order (scipy's ``block_diag`` goes through COO, which may reorder them, and the
+    float32 sums of a product then differ in their last bits)."""
+    n = [t.shape[0] for t in ties]
+    offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
+    nnz = np.concatenate([[0], np.cumsum([t.nnz for t in ties])[:-1]])
+    indices = np.concatenate([t.indices.astype(np.int64) + o
+                              for t, o in zip(ties, offsets, strict=True)])
+    indptr = np.concatenate([t.indptr[:-1].astype(np.int64) + z
+                             for t, z in zip(ties, nnz, strict=True)]
+                            + [[sum(t.nnz for t in ties)]])
+    return sp.csr_matrix((np.concatenate([t.data for t in ties]), indices, indptr),
+                         shape=(sum(n), sum(n)))
+
+
+def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
+    """One month's mobilization step of every run in ``runs`` at once, as the model's
+    :meth:`~escalation_sim.submodels.mobilization.Mobilization.step` computes it run by run;
+    returns what it writes, stacked (run, ...)."""
+    R = len(runs)
+    col = {k: np.array([r.params[k] for r in runs])[:, None] for k in FLOAT64}
+    col |= {k: np.array([r.params[k] for r in runs], dtype=np.float32)[:, None]
+            for k in FLOAT32}
+    w_memory = np.array([r.params["w_memory"] for r in runs])[:, None]
+    fear_memory = np.array([r.params["fear_memory"] for r in runs])[:, None]
+    g = {k: np.stack([r.groups[k] for r in runs]) for k in runs[0].groups}
+    s = {k: np.array([r.scalars[k] for r in runs])[:, None] for k in runs[0].scalars}
+    vict = np.stack([r.cells["vict"] for r in runs])
+    menace = np.stack([r.cells["menace"] for r in runs])
+    civ = {k: np.stack([r.civ[k] for r in runs]) for k in runs[0].civ}
+    cells = vict.shape[1] * vict.shape[2]
+    at = civ["key"] + (np.arange(R, dtype=np.int32) * cells)[:, None]   # each civilian's cell
+    n_groups = vict.shape[2]
+    at_group = civ["group"] + (np.arange(R) * n_groups)[:, None]
+    ties = stacked_ties([r.ties for r in runs])
+    start = time.perf_counter()
+
+    discrimination = g["out"] * (1.0 - s["inclusiveness"])
+    grievance_cell = (col["w_inequality"] * g["inequality"] * (1.0 + s["stress"])
+                      + col["w_discrimination"] * discrimination
+                      + col["w_impunity"] * s["impunity"]
+                      + w_memory * g["memory"]
+                      + g["shock"])[:, None, :] + col["w_victimization"][:, :, None] * vict
+    fear_cell = (col["fear_victimization"][:, :, None] * vict
+                 + col["fear_armed"][:, :, None]
+                 * (menace / (menace + col["menace_half"][:, :, None]))
+                 + (col["fear_threat"] * g["hate"] + fear_memory * g["memory"])[:, None, :])
+    coup = col["fear_coup"] > 0
+    if coup.any():
+        fear_cell = np.where(coup[:, :, None], fear_cell + (
+            (col["fear_coup"] * s["coup"]) * g["out"])[:, None, :], fear_cell)
+    grievance, fear, radical = civ["grievance"], civ["fear"], civ["radical"]
+    for value, cell, rate in ((grievance, grievance_cell, "grievance_rate"),
+                              (fear, fear_cell, "fear_rate")):
+        target = cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at)
+        target -= value
+        target *= col[rate]
+        value += target
+    r_target = np.minimum(civ["exposure"] * (col["radicalization_base"] + grievance), 1.0)
+    r_target -= radical
+    r_target *= np.where(r_target > 0, col["radicalization_rate"],
+                         col["deradicalization_rate"])
+    radical += r_target
+
+    burden = g["share"] / (g["share"] + col["weariness_half"])
+    weariness = g["weariness"]
+    weariness += np.where(burden > weariness, col["weariness_rate"],
+                          col["weariness_fade"]) * (burden - weariness)
+    mobilized = civ["mobilized"]
+    peer = (ties @ mobilized.ravel().astype(np.float32)).reshape(R, -1)
+    offer = np.stack([opportunity(r.poverty, *r.armed, n_groups) if r.armed is not None
+                      else np.zeros(n_groups) for r in runs])
+    group_pull = (col["w_opportunity"] * offer - col["w_weariness"] * weariness).astype(
+        np.float32)
+    pull = col["w_grievance"] * grievance + group_pull.ravel().take(at_group)
+    m = radical + col["w_peer"] * peer
+    part = np.multiply(fear, col["w_self_protection"])
+    m += part
+    # the deterrence term: a Python float meets the float32 array as float32 (NEP 50), a numpy
+    # float64 (the model's punishment is one once its inputs are) in float64, rounded after
+    deterrence = np.array([r.params["w_deterrence"] * r.scalars["punish"] for r in runs])
+    wide = np.array([isinstance(r.scalars["punish"], np.floating) for r in runs])[:, None]
+    narrow = np.multiply(civ["risk_aversion"], deterrence.astype(np.float32)[:, None])
+    if wide.any():
+        np.copyto(narrow, np.multiply(civ["risk_aversion"], deterrence[:, None]),
+                  casting="same_kind", where=wide)
+    m -= narrow
+    m += pull
+    stay = mobilized & (m > civ["threshold"] - col["demobilization_margin"])
+    able = civ["alive"] & ~civ["displaced"]
+    able &= ~s["detention"] | (civ["detained"] == 0)
+    mobilized = able & (stay | (m > civ["threshold"]))
+    seconds = time.perf_counter() - start
+    return {"grievance": grievance, "fear": fear, "radical": radical, "motive": m,
+            "mobilized": mobilized, "weariness": weariness, "seconds": seconds}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--rows", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", type=Path,
+                        default=Path("benchmarks/results/batch_gate.json"))
+    a = parser.parse_args()
+    table = read_profiles(data_dir() / PREDICTORS_FILE)
+    posterior = read_posterior(shipped_posterior())
+    rows = np.random.default_rng(a.seed).choice(np.arange(1, len(table) + 1), a.rows,
+                                                replace=False)
+    models, seen = [], []
+    for i in range(a.runs):
+        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed, i))))
+        p = profile_at(table, int(rows[i % a.rows]), links, a.months, 1000, overrides)
+        model = EscalationModel(p.scenario, run_seed(a.seed, i))
+        log: list = []
+        motives: list = []
+        original, motive = model.mobilization.step, model.mobilization.current_motive
+
+        def kept(motive=motive, motives=motives) -> np.ndarray:
+            motives.append(motive())
+            return motives[-1]
+
+        def hooked(model=model, log=log, original=original, motives=motives) -> None:
+            copied = before(model)
+            start = time.perf_counter()
+            original()
+            seconds = time.perf_counter() - start
+            civ = model.civilians
+            log.append((copied, {"grievance": civ.grievance.copy(), "fear": civ.fear.copy(),
+                                 "radical": civ.radical.copy(), "motive": motives.pop(),
+                                 "mobilized": civ.mobilized.copy(),
+                                 "weariness": model.mobilization.weariness.copy()}, seconds))
+
+        model.mobilization.step = hooked
+        model.mobilization.current_motive = kept
+        models.append(model)
+        seen.append(log)
+    load = os.getloadavg()
+    for model in models:
+        model.run()
+    own = batched = 0.0
+    mismatches = []
+    for month in range(a.months):
+        entries = [log[month] for log in seen]
+        own += sum(e[2] for e in entries)
+        out = batched_step([e[0] for e in entries])
+        batched += out["seconds"]
+        for name in WRITTEN:
+            expected = np.stack([e[1][name] for e in entries])
+            if expected.dtype != out[name].dtype or not np.array_equal(expected, out[name]):
+                differ = expected != out[name]
+                mismatches.append((month + 1, name, str(out[name].dtype), int(differ.sum()),
+                                   sorted({int(r) for r in np.nonzero(differ)[0]})))
+    result = {"runs": a.runs, "months": a.months, "rows": a.rows, "seed": a.seed,
+              "own_seconds": own, "batched_seconds": batched,
+              "own_per_run_month_us": own / (a.runs * a.months) * 1e6,
+              "batched_per_run_month_us": batched / (a.runs * a.months) * 1e6,
+              "ratio": own / batched, "identical": not mismatches,
+              "mismatches": mismatches[:20], "load_average": [load, os.getloadavg()]}
+    a.output.parent.mkdir(parents=True, exist_ok=True)
+    a.output.write_text(json.dumps(result, indent=2))
+    print(f"mobilization step, {a.runs} runs x {a.months} months: own {own:.3f} s "
+          f"({result['own_per_run_month_us']:.1f} us a run-month), batched {batched:.3f} s "
+          f"({result['batched_per_run_month_us']:.1f} us), ratio {result['ratio']:.2f}; "
+          f"bit-identical: {'yes' if not mismatches else mismatches[:5]}")
+    return 0 if not mismatches else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
