@@ -1,29 +1,23 @@
 """The batched engine's speed gate: the mobilization step of R runs at once, against R steps.
 
-    uv run python benchmarks/batch_gate.py [--runs 100] [--months 24] [--rows 20] [--output F]
+    uv run python benchmarks/batch_gate.py [--runs 100] [--rows 20] [--mixed] [--output F]
 
-``docs/batched-engine.md`` plans a forecast engine that steps a row's runs together as arrays
-with a leading run axis, and sets a gate before building it (stage 2): time the batched
-mobilization step, the second-largest part of a month, before going further. This script is
-that gate, and the engine's first oracle (a) for one module.
+``docs/batched-engine.md`` plans a forecast engine that steps runs together as arrays with a
+leading run axis, and sets a gate before building it: time a batched mobilization step. This
+script is that gate, and the engine's oracle for that step.
 
-It builds ``--runs`` forecast-shaped runs (24 months, 1,000 civilians) of ``--rows`` profile
-rows of the shipped predictors file, each under its own parameter set drawn from the shipped
-posterior (so the parameters differ from run to run, as in a forecast), and steps each run as
-usual. In every month, just before each run's own mobilization step, a hook copies what the
-step reads; after it, what it wrote (grievance, fear, radicalization, mobilization,
-war-weariness), the motive it computed and the step's time. Then :func:`batched_step`
-computes the same month for all runs from the stacked copies, and every array it writes must
-equal the runs' own **bit for bit** (``array_equal``, dtype too; the script exits 1
-otherwise). Reported: the runs' own mobilization steps' time summed over runs and months, the
-batched steps' (without the copying and stacking, which an engine holding its state stacked
-would not do), and their ratio. The batched step keeps one loop over runs, the armed groups'
-offer to each group (a few armed groups a run), which is in its time; the parameter columns
-and the stacked network are assembled outside it, as an engine would do once per batch.
-
-No outcome is read: the profile rows only give the runs forecast-shaped scenarios. Timings
-depend on the machine's load (the load average is recorded); the ratio measured in one run is
-the figure to quote. JSON to ``benchmarks/results/batch_gate.json``.
+It steps forecast-shaped runs of profile rows under parameter sets drawn from the shipped
+posterior (``--mixed``: runs of ``coup_polarization`` that differ in fear of a coup regime and
+counter-insurgency, to reach branches the profiles seldom do), each as usual. A hook copies
+what each run's mobilization step reads just before it, and what it wrote and the motive it
+computed just after. :func:`batched_step` then computes each month for all runs from the
+stacked copies; every array must equal the runs' own byte for byte (else exit 1). Reported:
+the runs' own steps' time, the batched step's at R runs and at one run a call, and the ratios.
+The batched time leaves out the copying and stacking and the inputs other modules compute
+(victimization, menace, the armed groups' arrays, the groups' mobilized shares), which a
+batched engine computes in those modules. The runs' own steps run inside their models, the
+batched ones right after their inputs were stacked: the ratio flatters batching somewhat.
+JSON to ``benchmarks/results/batch_gate.json``.
 """
 
 from __future__ import annotations
@@ -48,6 +42,7 @@ from escalation_sim.record.posterior import (
 )
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
+from escalation_sim.scenario import load_scenario
 from escalation_sim.submodels.mobilization import expected_punishment, opportunity
 
 WRITTEN = ("grievance", "fear", "radical", "motive", "mobilized", "weariness")
@@ -60,7 +55,8 @@ FLOAT32 = ("grievance_rate", "fear_rate", "radicalization_base", "radicalization
 so their columns are float32 to give the same bits."""
 FLOAT64 = ("w_inequality", "w_discrimination", "w_impunity", "w_victimization",
            "fear_victimization", "fear_armed", "menace_half", "fear_threat", "fear_coup",
-           "weariness_half", "weariness_rate", "weariness_fade", "w_opportunity", "w_weariness")
+           "weariness_half", "weariness_rate", "weariness_fade", "w_opportunity", "w_weariness",
+           "w_deterrence", "punishment_security", "punishment_judiciary")
 
 
 @dataclass
@@ -95,24 +91,30 @@ def before(model: EscalationModel) -> Before:
                 model.events.grievance_shock.copy(), "hate": model.information.hate.copy(),
                 "inequality": mob.inequality.copy(), "out": mob._out_of_power.copy(),
                 "weariness": mob.weariness.copy(),
-                "share": np.array([g.mobilized_share for g in model.groups])},
+                "share": np.array([g.mobilized_share for g in model.groups]),
+                "punish_parts": np.array([sec.capacity * sec.restraint,
+                                          model.brakes["judiciary"].strength])},
         scalars={"stress": model.events.stress, "impunity": model.institutions.impunity,
                  "inclusiveness": model.government.inclusiveness,
                  "coup": model.government.coup_strength,
-                 "punish": expected_punishment(sec.capacity * sec.restraint,
-                                               model.brakes["judiciary"].strength,
-                                               model.institutions.impunity,
-                                               p.punishment_security, p.punishment_judiciary),
-                 "detention": model.params.violence.counterinsurgency > 0},
-        params={**{k: getattr(p, k) for k in FLOAT32 + FLOAT64 + ("w_deterrence",)},
+                 "detention": model.params.violence.counterinsurgency > 0,
+                 # NEP 50: the deterrence term is float64 where this product is a numpy
+                 # float64 (the punishment is, once the brakes have moved), float32 where it is
+                 # a Python float (month 1)
+                 "wide": isinstance(p.w_deterrence * expected_punishment(
+                     sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
+                     model.institutions.impunity, p.punishment_security,
+                     p.punishment_judiciary), np.floating)},
+        params={**{k: getattr(p, k) for k in FLOAT32 + FLOAT64
+                   + ("w_deterrence", "punishment_security", "punishment_judiciary")},
                 "w_memory": h.w_memory, "fear_memory": h.fear_memory},
         armed=None if a is None else tuple(x.copy() for x in a[:3]), poverty=mob.poverty.copy())
 
 
 def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:
     """The runs' networks as one block-diagonal matrix whose rows keep each network's entries
-    in their order (scipy's ``block_diag`` goes through COO, which may reorder them, and the
-    float32 sums of a product then differ in their last bits)."""
+    in their order, so that each row's float32 sum adds the same terms in the same order
+    (scipy's ``block_diag`` goes through COO and promises no order)."""
     n = [t.shape[0] for t in ties]
     offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
     nnz = np.concatenate([[0], np.cumsum([t.nnz for t in ties])[:-1]])
@@ -190,12 +192,15 @@ def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
     m += part
     # the deterrence term: a Python float meets the float32 array as float32 (NEP 50), a numpy
     # float64 (the model's punishment is one once its inputs are) in float64, rounded after
-    deterrence = np.array([r.params["w_deterrence"] * r.scalars["punish"] for r in runs])
-    wide = np.array([isinstance(r.scalars["punish"], np.floating) for r in runs])[:, None]
-    narrow = np.multiply(civ["risk_aversion"], deterrence.astype(np.float32)[:, None])
+    weights = g["punish_parts"] * np.concatenate([col["punishment_security"],
+                                                  col["punishment_judiciary"]], axis=1)
+    deterrence = col["w_deterrence"] * ((weights[:, :1] + weights[:, 1:])
+                                        * (1.0 - s["impunity"]))
+    wide = s["wide"]
+    narrow = np.multiply(civ["risk_aversion"], deterrence.astype(np.float32))
     if wide.any():
-        np.copyto(narrow, np.multiply(civ["risk_aversion"], deterrence[:, None]),
-                  casting="same_kind", where=wide)
+        np.copyto(narrow, np.multiply(civ["risk_aversion"], deterrence), casting="same_kind",
+                  where=wide)
     m -= narrow
     m += pull
     stay = mobilized & (m > civ["threshold"] - col["demobilization_margin"])
@@ -213,6 +218,9 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mixed", action="store_true",
+                        help="runs of coup_polarization, fear of a coup regime 1 in every "
+                             "other run, counter-insurgency 0.2 in every third")
     parser.add_argument("--output", type=Path,
                         default=Path("benchmarks/results/batch_gate.json"))
     a = parser.parse_args()
@@ -222,9 +230,17 @@ def main() -> int:
                                                 replace=False)
     models, seen = [], []
     for i in range(a.runs):
-        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed, i))))
-        p = profile_at(table, int(rows[i % a.rows]), links, a.months, 1000, overrides)
-        model = EscalationModel(p.scenario, run_seed(a.seed, i))
+        if a.mixed:
+            scenario = load_scenario("coup_polarization", [
+                "run.n_civilians=1000", f"run.months={a.months}",
+                f"mobilization.fear_coup={i % 2}",
+                f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}"])
+        else:
+            links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed,
+                                                                                   i))))
+            scenario = profile_at(table, int(rows[i % a.rows]), links, a.months, 1000,
+                                  overrides).scenario
+        model = EscalationModel(scenario, run_seed(a.seed, i))
         log: list = []
         motives: list = []
         original, motive = model.mobilization.step, model.mobilization.current_motive
@@ -251,30 +267,47 @@ def main() -> int:
     load = os.getloadavg()
     for model in models:
         model.run()
-    own = batched = 0.0
+    own = batched = single = 0.0
     mismatches = []
+    reached = dict.fromkeys(("mobilized", "detained", "dead", "displaced", "coup_fear",
+                             "float32_deterrence", "float64_deterrence"), 0)
     for month in range(a.months):
         entries = [log[month] for log in seen]
         own += sum(e[2] for e in entries)
         out = batched_step([e[0] for e in entries])
         batched += out["seconds"]
+        single += sum(batched_step([e[0]])["seconds"] for e in entries)
         for name in WRITTEN:
             expected = np.stack([e[1][name] for e in entries])
-            if expected.dtype != out[name].dtype or not np.array_equal(expected, out[name]):
+            if expected.dtype != out[name].dtype or expected.tobytes() != out[name].tobytes():
                 differ = expected != out[name]
                 mismatches.append((month + 1, name, str(out[name].dtype), int(differ.sum()),
                                    sorted({int(r) for r in np.nonzero(differ)[0]})))
-    result = {"runs": a.runs, "months": a.months, "rows": a.rows, "seed": a.seed,
-              "own_seconds": own, "batched_seconds": batched,
-              "own_per_run_month_us": own / (a.runs * a.months) * 1e6,
-              "batched_per_run_month_us": batched / (a.runs * a.months) * 1e6,
-              "ratio": own / batched, "identical": not mismatches,
-              "mismatches": mismatches[:20], "load_average": [load, os.getloadavg()]}
+        for b, _, _ in entries:   # run-months that reached each branch of the step
+            reached["mobilized"] += bool(b.civ["mobilized"].any())
+            reached["detained"] += bool((b.civ["detained"] > 0).any())
+            reached["dead"] += bool((~b.civ["alive"]).any())
+            reached["displaced"] += bool(b.civ["displaced"].any())
+            reached["coup_fear"] += bool(b.params["fear_coup"] > 0 and b.scalars["coup"] > 0)
+            reached["float64_deterrence" if b.scalars["wide"] else "float32_deterrence"] += 1
+    run_months = a.runs * a.months
+    result = {"runs": a.runs, "months": a.months, "rows": a.rows, "mixed": a.mixed,
+              "seed": a.seed, "own_seconds": own, "batched_seconds": batched,
+              "batched_one_run_a_call_seconds": single,
+              "own_per_run_month_us": own / run_months * 1e6,
+              "batched_per_run_month_us": batched / run_months * 1e6,
+              "batched_one_run_a_call_per_run_month_us": single / run_months * 1e6,
+              "ratio": own / batched, "ratio_to_one_run_a_call": single / batched,
+              "identical": not mismatches, "mismatches": mismatches[:20],
+              "run_months_reaching": reached, "load_average": [load, os.getloadavg()]}
     a.output.parent.mkdir(parents=True, exist_ok=True)
     a.output.write_text(json.dumps(result, indent=2))
-    print(f"mobilization step, {a.runs} runs x {a.months} months: own {own:.3f} s "
-          f"({result['own_per_run_month_us']:.1f} us a run-month), batched {batched:.3f} s "
-          f"({result['batched_per_run_month_us']:.1f} us), ratio {result['ratio']:.2f}; "
+    print(f"mobilization step, {a.runs} runs x {a.months} months: own "
+          f"{result['own_per_run_month_us']:.1f} us a run-month, batched "
+          f"{result['batched_per_run_month_us']:.1f} us (one run a call "
+          f"{result['batched_one_run_a_call_per_run_month_us']:.1f} us); ratio "
+          f"{result['ratio']:.2f} (to one run a call {result['ratio_to_one_run_a_call']:.2f}); "
+          f"run-months reaching {reached}; "
           f"bit-identical: {'yes' if not mismatches else mismatches[:5]}")
     return 0 if not mismatches else 1
 
