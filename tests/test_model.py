@@ -20,6 +20,15 @@ def digest(model) -> str:
     return hashlib.sha256(model.series.tobytes()).hexdigest()
 
 
+def test_a_country_without_armed_groups_runs():
+    """The schema allows no armed groups; a model of one built an empty (0, groups) array of
+    their targets with ``reshape(0, -1)``, which numpy refuses, and the run crashed."""
+    model = EscalationModel(load_scenario("default", ["armed_groups=[]",
+                                                      "run.n_civilians=1000"]), 1).run()
+    assert model.armed_groups == [] and model.violence.armed_arrays() is None
+    assert np.isfinite(model.series).all()
+
+
 def test_step_order_is_the_docstring_recipe_and_the_plan():
     doc = EscalationModel.__doc__
     order = [m.name for m in STEPS]

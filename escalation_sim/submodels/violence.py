@@ -349,7 +349,8 @@ class Violence(Module):
         self._armed_fixed = (np.array([x.base for x in a], int),
                              np.array([x.recruit_share for x in a], float),
                              np.array([x.lethality for x in a], float),
-                             np.array([x.targets for x in a], float).reshape(len(a), -1))
+                             np.array([x.targets for x in a], float).reshape(len(a),
+                                                                           model.n_groups))
         # which row of :meth:`stopped`'s deterrence each perpetrator faces: the state's forces
         # and state-affiliated militias the protectors' weight against the state (1), others 0
         self._deterred_as = np.array([1, *(int(x.kind == "state_militia") for x in a)])
