@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from escalation_sim.model import EscalationModel
+from escalation_sim.numeric import relax_to, saturate
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
     draw_seed,
@@ -43,7 +44,11 @@ from escalation_sim.record.posterior import (
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
 from escalation_sim.scenario import load_scenario
-from escalation_sim.submodels.mobilization import expected_punishment, opportunity
+from escalation_sim.submodels.mobilization import (
+    expected_punishment,
+    opportunity,
+    radicalization_target,
+)
 
 WRITTEN = ("grievance", "fear", "radical", "motive", "mobilized", "weariness")
 """What the mobilization step writes (the civilians' four arrays and the groups' weariness),
@@ -157,7 +162,7 @@ def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
                       + g["shock"])[:, None, :] + col["w_victimization"][:, :, None] * vict
     fear_cell = (col["fear_victimization"][:, :, None] * vict
                  + col["fear_armed"][:, :, None]
-                 * (menace / (menace + col["menace_half"][:, :, None]))
+                 * saturate(menace, col["menace_half"][:, :, None])
                  + (col["fear_threat"] * g["hate"] + fear_memory * g["memory"])[:, None, :])
     coup = col["fear_coup"] > 0
     if coup.any():
@@ -166,17 +171,14 @@ def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
     grievance, fear, radical = civ["grievance"], civ["fear"], civ["radical"]
     for value, cell, rate in ((grievance, grievance_cell, "grievance_rate"),
                               (fear, fear_cell, "fear_rate")):
-        target = cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at)
-        target -= value
-        target *= col[rate]
-        value += target
-    r_target = np.minimum(civ["exposure"] * (col["radicalization_base"] + grievance), 1.0)
+        relax_to(value, cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at), col[rate])
+    r_target = radicalization_target(civ["exposure"], grievance, col["radicalization_base"])
     r_target -= radical
     r_target *= np.where(r_target > 0, col["radicalization_rate"],
                          col["deradicalization_rate"])
     radical += r_target
 
-    burden = g["share"] / (g["share"] + col["weariness_half"])
+    burden = saturate(g["share"], col["weariness_half"])
     weariness = g["weariness"]
     weariness += np.where(burden > weariness, col["weariness_rate"],
                           col["weariness_fade"]) * (burden - weariness)
