@@ -3,19 +3,18 @@
     uv run python benchmarks/motive_gap.py [--sample 60] [--seed 0] [--set FIELD=VALUE ...]
 
 A diagnostic of why the model gives so few onsets in the record's rows that exclude no group
-(README, "The next fit"). The calibration-year rows (1960-1993) ``risk_factors.py`` runs (every
-predictor the profiles read, and the outcome, known) in three classes: excluding no
-group after a coup in the last five years, excluding no group without one, and excluding a
-group; ``--sample`` rows of each (fixed seed), one 24-month run each at 1,000 civilians with the
-declared values (no posterior: the shipped posterior's weight of grievance is at most the
-declared 0.4; ``--set`` holds a scenario field at a value). After each month the motive of
-the civilians who may mobilize is computed from the month's end state with the mobilization
-module's own ``current_motive`` and ``able`` (the module computes it
-mid-month, so the two differ by a month's updates), and compared with each one's threshold:
-printed per class are the medians over rows of the largest 99th-percentile
-gap (motive minus threshold) in any month and of the civilians' mean grievance at the last
-month, the share of rows in which anyone mobilized, and of those with an onset. Results are
-the model's, for stylized anonymous profiles; aggregate only.
+(README, "The fit that freed fear of a coup regime and repression together"). The calibration-year
+rows (1960-1993) ``risk_factors.py`` runs (every predictor the profiles read, and the outcome,
+known) in three classes: excluding no group after a coup in the last five years, excluding no group
+without one, and excluding a group; ``--sample`` rows of each (fixed seed), one 24-month run each at
+1,000 civilians with the declared values (no posterior: the shipped posterior's weight of grievance
+is at most the declared 0.4; ``--set`` holds a scenario field at a value). After each month the
+motive of the civilians who may mobilize is computed from the month's end state with the
+mobilization module's own ``current_motive`` and ``able`` (the module computes it mid-month, so the
+two differ by a month's updates), and compared with each one's threshold: printed per class are the
+medians over rows of the largest 99th-percentile gap (motive minus threshold) in any month and of
+the civilians' mean grievance at the last month, the share of rows in which anyone mobilized, and of
+those with an onset. Results are the model's, for stylized anonymous profiles; aggregate only.
 """
 
 from __future__ import annotations

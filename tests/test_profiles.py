@@ -124,6 +124,27 @@ def test_unequal_civil_liberties_lower_inclusiveness_only_when_the_link_is_on():
     assert inclusiveness(0.0, on) == pytest.approx(ProfileLinks().inclusiveness_base - 0.3)
 
 
+def test_unequal_civil_liberties_exclude_a_group_only_when_the_link_is_on_and_nothing_else_does():
+    """Declared 0: no exclusion as before the link existed. At 0.1, a row with unequal civil
+    liberties and no ethnic exclusion has an excluded B of a tenth of the people, and a more
+    extreme ruling leader (the leader's link reads the exclusion); equal liberties, or a row
+    that discrimination excludes already, are as without the link."""
+    def scenario(links: ProfileLinks | None = None, **values: float) -> dict:
+        data, _, _ = scenario_data({**REFERENCE, **values}, 1, 2000, links or ProfileLinks())
+        return {g["name"]: g for g in data["groups"]}
+
+    on = ProfileLinks(excluded_share_uneven_rights=0.1)
+    assert scenario(even_civilrights=0.0)["A"]["excludes"] == []
+    assert scenario(on, even_civilrights=1.0) == scenario(even_civilrights=1.0)
+    uneven = scenario(on, even_civilrights=0.0)
+    assert uneven["A"]["excludes"] == ["B"] and uneven["B"]["share"] == 0.1
+    assert sum(g["share"] for g in uneven.values()) == pytest.approx(1.0)
+    assert uneven["A"]["leader_extremism"] == pytest.approx(
+        scenario(even_civilrights=0.0)["A"]["leader_extremism"] + on.extremism_exclusion)
+    assert (scenario(on, even_civilrights=0.0, discrimpop=0.2)
+            == scenario(even_civilrights=0.0, discrimpop=0.2))
+
+
 def test_links_are_parameters_a_calibration_can_change():
     data, _, _ = scenario_data({**REFERENCE, "pol_killing_approved": 1.0}, 1, 2000,
                                ProfileLinks(complicity_killings=0.1))

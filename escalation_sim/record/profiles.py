@@ -87,6 +87,15 @@ class ProfileLinks(Section):
                                             "(the record gives no discriminated share; the "
                                             "default is the template's share of B)", "fraction",
                                             "R14 §8, §41–42", value="assumption", gt=0, le=0.6)
+    excluded_share_uneven_rights: float = P(0.0, "Share of the population given to a group B "
+                                            "the ruling group excludes where social groups do "
+                                            "not enjoy equal civil liberties (even_civilrights "
+                                            "= 0) and neither discrimination nor minority rule "
+                                            "excludes one: a political or social group that "
+                                            "the EPR's ethnic discrimination does not count; 0: "
+                                            "none (off)", "fraction",
+                                            "R14 §8–9; Harff 2003 (politicide)",
+                                            value="assumption", ge=0, le=0.6)
     minority_ruler_share: float = P(0.25, "Largest share of the population of the ruling group "
                                     "under minority rule (the rest goes to group C)", "fraction",
                                     "assumption", value="assumption", gt=0, lt=0.5)
@@ -271,6 +280,10 @@ def excludes(discrimpop, minorityrule, k: ProfileLinks = LINK_DEFAULTS):
 def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     excluded = bool(excludes(x["discrimpop"], x["minorityrule"], k))
     minority = x["minorityrule"] >= 0.5
+    # unequal civil liberties with no ethnic exclusion: a political or social group excluded
+    uneven = (not excluded and k.excluded_share_uneven_rights > 0
+              and x["even_civilrights"] < 0.5)
+    excluded |= uneven
     groups = {g["name"]: g for g in s["groups"]}
     groups[RULING]["excludes"] = [EXCLUDED] if excluded else []
     s["government"]["inclusiveness"] = _clip(
@@ -278,13 +291,16 @@ def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
         - k.inclusiveness_minority_rule * x["minorityrule"]
         - k.inclusiveness_uneven_rights * (1.0 - x["even_civilrights"]))
     # shares: an excluded B is the discriminated share (excluded_share_minority_rule when
-    # exclusion comes from minority rule alone; the template's share when B is not excluded); A
+    # exclusion comes from minority rule alone, excluded_share_uneven_rights from unequal
+    # civil liberties alone; the template's share when B is not excluded); A
     # and C split the rest in the template's proportion, A at most minority_ruler_share under
     # minority rule
     if excluded and x["discrimpop"] > 0:
         b = _clip(x["discrimpop"], k.excluded_share_min, k.excluded_share_max)
     elif minority:    # minority rule excludes whatever the discrimination
         b = k.excluded_share_minority_rule
+    elif uneven:
+        b = k.excluded_share_uneven_rights
     else:
         b = groups[EXCLUDED]["share"]
     a_t, c_t = groups[RULING]["share"], groups[OTHER]["share"]
@@ -371,7 +387,8 @@ LINKS: tuple[Link, ...] = (
          ("groups.A.excludes", "government.inclusiveness", "groups.*.share"),
          "discrimination and minority rule: group B is the discriminated share; the ruling "
          "group excludes it and governs less inclusively; unequal civil liberties: less "
-         "inclusively still", _exclusion),
+         "inclusively still, and (excluded_share_uneven_rights > 0) where nothing else "
+         "excludes, an excluded political or social group B of that share", _exclusion),
     Link("horizontal inequality", ("minorityrule", "social_inequality", "ses_power_dist"),
          ("groups.B.economic_status",),
          "the economic status gap between the ruling group and group B", _inequality),
