@@ -1,6 +1,7 @@
-"""The batched engine's speed gate: the mobilization step of R runs at once, against R steps.
+"""The batched engine's gate: a step of R runs at once, against R steps, byte for byte.
 
-    uv run python benchmarks/batch_gate.py [--runs 100] [--rows 20] [--mixed] [--output F]
+    uv run python benchmarks/batch_gate.py [--step mobilization|pressure] [--runs 100]
+        [--rows 20] [--months 24] [--mixed] [--output F]
 
 ``docs/batched-engine.md`` plans a forecast engine that steps runs together as arrays with a
 leading run axis, and sets a gate before building it: time a batched mobilization step. This
@@ -17,6 +18,10 @@ The batched time leaves out the copying and stacking and the inputs other module
 (victimization, menace, the armed groups' arrays, the groups' mobilized shares), which a
 batched engine computes in those modules. The runs' own steps run inside their models, the
 batched ones right after their inputs were stacked: the ratio flatters batching somewhat.
+
+``--step pressure`` does the same for the first half of the violence step: from what it reads
+once the armed groups have stepped to the hazard (:func:`batched_pressure`). ``--mixed`` runs
+also have repression in every fourth run and campaigns from 20 people killed in every fifth.
 JSON to ``benchmarks/results/batch_gate.json``.
 """
 
@@ -44,6 +49,7 @@ from escalation_sim.record.posterior import (
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
 from escalation_sim.scenario import load_scenario
+from escalation_sim.submodels import violence as violence_module
 from escalation_sim.submodels.mobilization import (
     expected_punishment,
     opportunity,
@@ -214,18 +220,226 @@ def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
             "mobilized": mobilized, "weariness": weariness, "seconds": seconds}
 
 
+@dataclass
+class Pressure:
+    """What one run's violence step reads to compute the month's expected killings, copied
+    just after its armed groups stepped (:meth:`Violence.armed_arrays`' first call there)."""
+
+    cells: dict          # (districts, groups): alive, mobilized, hate as (groups,)
+    armed: tuple | None  # base, share, multiplier, intent, lethality, targets (or None)
+    reach: np.ndarray
+    scalars: dict        # run-level numbers (the brakes', the government's, the parameters')
+    per_perpetrator: dict  # exhaustion, resolve, deterred_as
+    protectors: np.ndarray   # (2, districts): against armed groups, against the state
+
+
+def pressure_inputs(model: EscalationModel, a: tuple | None) -> Pressure:
+    """Copy what ``model``'s violence step reads between its armed groups' step and the
+    hazard (``a``: the armed groups' arrays it just built)."""
+    v, d, civ = model.violence, model.params.violence, model.civilians
+    shape = (model.n_districts, model.n_groups)
+    sec, gov = model.brakes["security_sector"], model.government
+    return Pressure(
+        cells={"alive": v.alive_cells.copy(),
+               "mobilized": np.bincount(civ.key[civ.mobilized],
+                                        minlength=shape[0] * shape[1]).reshape(shape),
+               "hate": model.information.hate.copy(),
+               "excludes": np.asarray(model.leaders[gov.ruling].excludes).copy()},
+        armed=None if a is None else tuple(x.copy() for x in a), reach=v.reach,
+        scalars={"ruling": gov.ruling, "repression": d.repression,
+                 "perpetration": sec.perpetration, "protection": sec.protection,
+                 "forces": sec.forces, "rate": d.state_violence, "hate_weight":
+                 d.state_violence_hate, "orders": d.state_orders,
+                 "threat": gov.threat + d.purge * gov.coup_strength,
+                 "exhaustion_half": d.exhaustion_half, "efficacy": d.state_efficacy,
+                 "k": d.deterrence, "people": model.params.people_per_civilian,
+                 "defused": d.defuse_strength * model.brakes["local_peace"].strength,
+                 "cap": d.max_hazard},
+        per_perpetrator={"exhaustion": v.exhaustion.copy(), "resolve": v.resolve.copy(),
+                         "deterred_as": v._deterred_as},
+        protectors=np.stack([v.protectors, v.protectors_state]))
+
+
+def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
+    """One month's expected killings of every run in ``runs`` at once, from the armed groups'
+    and the state's pressure through exhaustion and deterrence to the hazard, as the model's
+    :meth:`~escalation_sim.submodels.violence.Violence.step` computes them run by run, every
+    branch computed and selected per run; returns what it writes, stacked (run, ...)."""
+    R = len(runs)
+    col = {k: np.array([r.scalars[k] for r in runs], dtype=float) for k in runs[0].scalars}
+    alive = np.stack([r.cells["alive"] for r in runs])
+    mob = np.stack([r.cells["mobilized"] for r in runs])
+    hate = np.stack([r.cells["hate"] for r in runs])
+    excludes = np.stack([r.cells["excludes"] for r in runs]).astype(float)
+    ruling = np.array([r.scalars["ruling"] for r in runs])
+    exhaustion = np.stack([r.per_perpetrator["exhaustion"] for r in runs])
+    resolve = np.stack([r.per_perpetrator["resolve"] for r in runs])
+    deterred_as = runs[0].per_perpetrator["deterred_as"]
+    protectors = np.stack([r.protectors for r in runs])
+    armed = runs[0].armed is not None
+    if armed:
+        base, share, multiplier, intent, lethality, targets = (
+            np.stack([r.armed[i] for r in runs]) for i in range(6))
+        reach = np.stack([r.reach for r in runs])
+    rows = np.arange(R)
+    start = time.perf_counter()
+
+    out: dict[str, np.ndarray] = {}
+    if armed:   # armed_pressure; zero members give the exact zeros of a month nobody is armed
+        # each run's ``mobilized[:, base]`` is Fortran-ordered, and einsum's order of summation
+        # follows the strides: each run's (districts, armed groups) block is laid out alike
+        members = np.take_along_axis(mob.transpose(0, 2, 1), base[:, :, None],
+                                     axis=1).transpose(0, 2, 1) * share[:, None, :]
+        fighting = np.einsum("rij,rja->ria", reach, members * multiplier[:, None, :])
+        per_target = targets / np.maximum(targets.sum(axis=2, keepdims=True), 1.0)
+        weighted = fighting * (intent * lethality)[:, None, :]
+        aimed = np.einsum("rda,rag->rdg", fighting * (intent * (lethality > 0))[:, None, :],
+                          per_target)
+        pressure = np.einsum("rda,rag->rdg", weighted, per_target)
+        armed_parts = weighted.transpose(0, 2, 1)[:, :, :, None] * per_target[:, :, None, :]
+        out["menace"] = aimed / np.maximum(alive, 1.0)
+        out["strength"] = members.sum(axis=1)
+    # state_targets: excluded groups 1, with repression the others but the ruling one
+    repression = col["repression"][:, None]
+    state_targets = np.where(repression > 0, np.maximum(excludes, repression), excludes)
+    state_targets[rows, ruling] = excludes[rows, ruling]
+    state = ((col["rate"] * col["perpetration"])[:, None, None] * state_targets[:, None, :]
+             * (mob + (col["hate_weight"][:, None] * hate
+                       + (col["orders"] * col["threat"])[:, None])[:, None, :] * alive))
+    parts = np.concatenate([state[:, None], armed_parts], axis=1) if armed else state[:, None]
+    # exhausted perpetrators kill less; the others' expected killings are summed otherwise
+    tired = (col["exhaustion_half"] > 0) & exhaustion.any(axis=1)
+    if tired.any():
+        parts[tired] *= (resolve[tired] / (resolve[tired] + exhaustion[tired]))[:, :, None, None]
+    expected = np.where(tired[:, None, None], parts.sum(axis=1),
+                        pressure + parts[:, 0] if armed else parts[:, 0])
+    out["international"] = protectors[:, 0].sum(axis=1)
+    # Violence.stopped
+    residents = alive.sum(axis=2)
+    spread = residents / np.maximum(residents.sum(axis=1, keepdims=True), 1.0)
+    lawful = (col["protection"] * col["forces"])[:, None] * spread
+    attackers = (col["perpetration"] * col["forces"])[:, None] * spread
+    if armed:
+        attackers = attackers + fighting.sum(axis=2) * col["people"][:, None]
+    facing = np.stack([protectors[:, 0] + lawful,
+                       protectors[:, 1] + col["efficacy"][:, None] * lawful], axis=1)
+    ratio = np.divide(facing, attackers[:, None, :], out=np.full(facing.shape, np.inf),
+                      where=attackers[:, None, :] > 0)
+    ratio = np.where(facing > 0, ratio, 0.0)
+    k = col["k"][:, None, None]
+    versus = np.where(k == 0, 0.0, -np.expm1(-k * ratio))
+    parts *= 1.0 - versus[:, deterred_as][:, :, :, None]
+    before = expected.reshape(R, -1).sum(axis=1)
+    expected = parts.sum(axis=1)
+    after = expected.reshape(R, -1).sum(axis=1)
+    out["prevented"] = np.where(before > 0, 1.0 - after / np.where(before > 0, before, 1.0),
+                                0.0)
+    out["hazard"] = np.minimum(expected * (1.0 - col["defused"])[:, None, None]
+                               / np.maximum(alive, 1.0), col["cap"][:, None, None])
+    out["expected"], out["parts"] = expected, parts
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+@dataclass
+class Step:
+    """A step the gate checks: how to hook a run's own, what to compare, the batched one."""
+
+    hook: object       # (model, log) -> None: record (inputs, outputs, seconds) a month
+    written: tuple     # the names compared
+    batched: object    # list of inputs -> dict of stacked outputs and "seconds"
+
+
+def hook_mobilization(model: EscalationModel, log: list) -> None:
+    """Record each month's mobilization inputs, outputs and time (the motive too)."""
+    motives: list = []
+    original, motive = model.mobilization.step, model.mobilization.current_motive
+
+    def kept() -> np.ndarray:
+        motives.append(motive())
+        return motives[-1]
+
+    def hooked() -> None:
+        copied = before(model)
+        start = time.perf_counter()
+        original()
+        seconds = time.perf_counter() - start
+        civ = model.civilians
+        log.append((copied, {"grievance": civ.grievance.copy(), "fear": civ.fear.copy(),
+                             "radical": civ.radical.copy(), "motive": motives.pop(),
+                             "mobilized": civ.mobilized.copy(),
+                             "weariness": model.mobilization.weariness.copy()}, seconds))
+
+    model.mobilization.step = hooked
+    model.mobilization.current_motive = kept
+
+
+def hook_pressure(model: EscalationModel, log: list) -> None:
+    """Record each month's expected-killings inputs (right after the armed groups step), what
+    the step computes from them up to the hazard, and the time between the two."""
+    v = model.violence
+    step, arrays, attribute = v.step, v.armed_arrays, v.attribute
+    hazard = violence_module.hazard   # the model's own, wrapped during the step
+    month: dict = {}
+
+    def hooked_arrays():
+        a = arrays()
+        if "inputs" not in month and month.get("stepping"):   # violence's own call
+            month["inputs"] = pressure_inputs(model, a)
+            month["start"] = time.perf_counter()
+        return a
+
+    def hooked_hazard(expected, alive, defused, cap):
+        h = hazard(expected, alive, defused, cap)
+        if month.get("stepping") and "seconds" not in month:
+            month["seconds"] = time.perf_counter() - month["start"]
+            month["expected"], month["hazard"] = expected.copy(), h.copy()
+        return h
+
+    def hooked_attribute(kills, noncombatant, expected_noncombatant, parts):
+        month["parts"] = None if parts is None else parts.copy()
+        return attribute(kills, noncombatant, expected_noncombatant, parts)
+
+    def hooked_step() -> None:
+        month.clear()
+        month["stepping"] = True
+        violence_module.hazard, original = hooked_hazard, violence_module.hazard
+        try:
+            step()
+        finally:
+            violence_module.hazard = original
+        written = {"expected": month["expected"], "hazard": month["hazard"],
+                   "prevented": np.array(v.prevented), "international": np.array(v.international)}
+        if month["parts"] is not None:
+            written["parts"] = month["parts"]
+        if model.armed_groups:
+            written["menace"] = v.menace.copy()
+            written["strength"] = np.array([g.strength for g in model.armed_groups])
+        log.append((month["inputs"], written, month["seconds"]))
+
+    v.armed_arrays, v.attribute, v.step = hooked_arrays, hooked_attribute, hooked_step
+
+
+STEPS = {"mobilization": Step(hook_mobilization, WRITTEN, batched_step),
+         "pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
+                                          "parts", "menace", "strength"), batched_pressure)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--step", choices=sorted(STEPS), default="mobilization")
     parser.add_argument("--mixed", action="store_true",
                         help="runs of coup_polarization, fear of a coup regime 1 in every "
-                             "other run, counter-insurgency 0.2 in every third")
+                             "other run, counter-insurgency 0.2 in every third, repression 0.5 "
+                             "in every fourth, campaigns from 20 people killed in every fifth")
     parser.add_argument("--output", type=Path,
                         default=Path("benchmarks/results/batch_gate.json"))
     a = parser.parse_args()
+    gate = STEPS[a.step]
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     posterior = read_posterior(shipped_posterior())
     rows = np.random.default_rng(a.seed).choice(np.arange(1, len(table) + 1), a.rows,
@@ -236,7 +450,11 @@ def main() -> int:
             scenario = load_scenario("coup_polarization", [
                 "run.n_civilians=1000", f"run.months={a.months}",
                 f"mobilization.fear_coup={i % 2}",
-                f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}"])
+                f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}",
+                f"violence.repression={0.5 if i % 4 == 0 else 0.0}",
+                # campaigns (hence exhaustion) from 20 people killed in a year, every fifth run
+                f"violence.exhaustion_start={20.0 if i % 5 == 0 else 1000.0}",
+                f"violence.exhaustion_stop={10.0 if i % 5 == 0 else 100.0}"])
         else:
             links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed,
                                                                                    i))))
@@ -244,26 +462,7 @@ def main() -> int:
                                   overrides).scenario
         model = EscalationModel(scenario, run_seed(a.seed, i))
         log: list = []
-        motives: list = []
-        original, motive = model.mobilization.step, model.mobilization.current_motive
-
-        def kept(motive=motive, motives=motives) -> np.ndarray:
-            motives.append(motive())
-            return motives[-1]
-
-        def hooked(model=model, log=log, original=original, motives=motives) -> None:
-            copied = before(model)
-            start = time.perf_counter()
-            original()
-            seconds = time.perf_counter() - start
-            civ = model.civilians
-            log.append((copied, {"grievance": civ.grievance.copy(), "fear": civ.fear.copy(),
-                                 "radical": civ.radical.copy(), "motive": motives.pop(),
-                                 "mobilized": civ.mobilized.copy(),
-                                 "weariness": model.mobilization.weariness.copy()}, seconds))
-
-        model.mobilization.step = hooked
-        model.mobilization.current_motive = kept
+        gate.hook(model, log)
         models.append(model)
         seen.append(log)
     load = os.getloadavg()
@@ -271,30 +470,31 @@ def main() -> int:
         model.run()
     own = batched = single = 0.0
     mismatches = []
-    reached = dict.fromkeys(("mobilized", "detained", "dead", "displaced", "coup_fear",
-                             "float32_deterrence", "float64_deterrence"), 0)
+    reached: dict[str, int] = {}
     for month in range(a.months):
         entries = [log[month] for log in seen]
         own += sum(e[2] for e in entries)
-        out = batched_step([e[0] for e in entries])
+        out = gate.batched([e[0] for e in entries])
         batched += out["seconds"]
-        single += sum(batched_step([e[0]])["seconds"] for e in entries)
-        for name in WRITTEN:
-            expected = np.stack([e[1][name] for e in entries])
-            if expected.dtype != out[name].dtype or expected.tobytes() != out[name].tobytes():
-                differ = expected != out[name]
-                mismatches.append((month + 1, name, str(out[name].dtype), int(differ.sum()),
-                                   sorted({int(r) for r in np.nonzero(differ)[0]})))
-        for b, _, _ in entries:   # run-months that reached each branch of the step
-            reached["mobilized"] += bool(b.civ["mobilized"].any())
-            reached["detained"] += bool((b.civ["detained"] > 0).any())
-            reached["dead"] += bool((~b.civ["alive"]).any())
-            reached["displaced"] += bool(b.civ["displaced"].any())
-            reached["coup_fear"] += bool(b.params["fear_coup"] > 0 and b.scalars["coup"] > 0)
-            reached["float64_deterrence" if b.scalars["wide"] else "float32_deterrence"] += 1
+        single += sum(gate.batched([e[0]])["seconds"] for e in entries)
+        for name in gate.written:
+            if name not in out:
+                continue
+            has = [r for r, e in enumerate(entries) if name in e[1]]
+            if not has:
+                continue
+            expected = np.stack([entries[r][1][name] for r in has])
+            got = out[name][has]
+            if expected.dtype != got.dtype or expected.tobytes() != got.tobytes():
+                differ = expected != got
+                mismatches.append((month + 1, name, str(got.dtype), int(differ.sum()),
+                                   sorted({has[int(r)] for r in np.nonzero(differ)[0]})))
+        for b, w, _ in entries:   # run-months that reached each branch of the step
+            for branch, hit in branches(a.step, b, w).items():
+                reached[branch] = reached.get(branch, 0) + bool(hit)
     run_months = a.runs * a.months
-    result = {"runs": a.runs, "months": a.months, "rows": a.rows, "mixed": a.mixed,
-              "seed": a.seed, "own_seconds": own, "batched_seconds": batched,
+    result = {"step": a.step, "runs": a.runs, "months": a.months, "rows": a.rows,
+              "mixed": a.mixed, "seed": a.seed, "own_seconds": own, "batched_seconds": batched,
               "batched_one_run_a_call_seconds": single,
               "own_per_run_month_us": own / run_months * 1e6,
               "batched_per_run_month_us": batched / run_months * 1e6,
@@ -304,7 +504,7 @@ def main() -> int:
               "run_months_reaching": reached, "load_average": [load, os.getloadavg()]}
     a.output.parent.mkdir(parents=True, exist_ok=True)
     a.output.write_text(json.dumps(result, indent=2))
-    print(f"mobilization step, {a.runs} runs x {a.months} months: own "
+    print(f"{a.step} step, {a.runs} runs x {a.months} months: own "
           f"{result['own_per_run_month_us']:.1f} us a run-month, batched "
           f"{result['batched_per_run_month_us']:.1f} us (one run a call "
           f"{result['batched_one_run_a_call_per_run_month_us']:.1f} us); ratio "
@@ -312,6 +512,24 @@ def main() -> int:
           f"run-months reaching {reached}; "
           f"bit-identical: {'yes' if not mismatches else mismatches[:5]}")
     return 0 if not mismatches else 1
+
+
+def branches(step: str, b, written: dict) -> dict[str, bool]:
+    """Which branches of ``step`` one run-month reached (inputs ``b``, outputs ``written``)."""
+    if step == "mobilization":
+        return {"mobilized": b.civ["mobilized"].any(),
+                "detained": (b.civ["detained"] > 0).any(), "dead": (~b.civ["alive"]).any(),
+                "displaced": b.civ["displaced"].any(),
+                "coup_fear": b.params["fear_coup"] > 0 and b.scalars["coup"] > 0,
+                "float64_deterrence": b.scalars["wide"],
+                "float32_deterrence": not b.scalars["wide"]}
+    return {"mobilized": b.cells["mobilized"].any(), "state_targets": (
+                b.cells["excludes"].any() or b.scalars["repression"] > 0),
+            "repression": b.scalars["repression"] > 0, "threat": b.scalars["threat"] > 0,
+            "exhausted": b.scalars["exhaustion_half"] > 0
+            and b.per_perpetrator["exhaustion"].any(),
+            "killing_expected": written["expected"].any(),
+            "deterred": written["prevented"] > 0, "hazard": written["hazard"].any()}
 
 
 if __name__ == "__main__":
