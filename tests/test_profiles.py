@@ -143,6 +143,11 @@ def test_unequal_civil_liberties_exclude_a_group_only_when_the_link_is_on_and_no
         scenario(even_civilrights=0.0)["A"]["leader_extremism"] + on.extremism_exclusion)
     assert (scenario(on, even_civilrights=0.0, discrimpop=0.2)
             == scenario(even_civilrights=0.0, discrimpop=0.2))
+    # discrimination below the exclusion threshold excludes no one: the link's share still
+    assert scenario(on, even_civilrights=0.0, discrimpop=0.005)["B"]["share"] == 0.1
+    # a share below the smallest a discriminated group gets is raised to it
+    tiny = ProfileLinks(excluded_share_uneven_rights=1e-9)
+    assert scenario(tiny, even_civilrights=0.0)["B"]["share"] == tiny.excluded_share_min
 
 
 def test_links_are_parameters_a_calibration_can_change():

@@ -92,8 +92,9 @@ class ProfileLinks(Section):
                                             "not enjoy equal civil liberties (even_civilrights "
                                             "= 0) and neither discrimination nor minority rule "
                                             "excludes one: a political or social group that "
-                                            "the EPR's ethnic discrimination does not count; 0: "
-                                            "none (off)", "fraction",
+                                            "the EPR's ethnic discrimination does not count, "
+                                            "at least excluded_share_min; 0: none (off)",
+                                            "fraction",
                                             "R14 §8–9; Harff 2003 (politicide)",
                                             value="assumption", ge=0, le=0.6)
     minority_ruler_share: float = P(0.25, "Largest share of the population of the ruling group "
@@ -295,12 +296,12 @@ def _exclusion(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
     # civil liberties alone; the template's share when B is not excluded); A
     # and C split the rest in the template's proportion, A at most minority_ruler_share under
     # minority rule
-    if excluded and x["discrimpop"] > 0:
+    if uneven:        # (discrimination below the threshold excludes no one)
+        b = _clip(k.excluded_share_uneven_rights, k.excluded_share_min, k.excluded_share_max)
+    elif excluded and x["discrimpop"] > 0:
         b = _clip(x["discrimpop"], k.excluded_share_min, k.excluded_share_max)
     elif minority:    # minority rule excludes whatever the discrimination
         b = k.excluded_share_minority_rule
-    elif uneven:
-        b = k.excluded_share_uneven_rights
     else:
         b = groups[EXCLUDED]["share"]
     a_t, c_t = groups[RULING]["share"], groups[OTHER]["share"]
