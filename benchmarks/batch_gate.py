@@ -1,6 +1,7 @@
 """The batched engine's gate: a step of R runs at once, against R steps, byte for byte.
 
-    uv run python benchmarks/batch_gate.py [--step mobilization|pressure] [--runs 100]
+    uv run python benchmarks/batch_gate.py [--step mobilization|pressure|killing|information]
+        [--runs 100]
         [--rows 20] [--months 24] [--mixed] [--output F]
 
 ``docs/batched-engine.md`` plans a forecast engine that steps runs together as arrays with a
@@ -24,7 +25,8 @@ once the armed groups have stepped to the hazard (:func:`batched_pressure`); ``-
 for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's
 own streams, detention, violations, the books, tolls and campaigns, flight and return;
 episodes' onsets and ends as flags, their log lines and legacy left to the model's code).
-``--mixed`` runs also have repression in every fourth run, campaigns from 20 people killed in
+``--step information`` does the same for the information step, the leaders' step included
+(:func:`batched_information`). ``--mixed`` runs also have repression in every fourth run, campaigns from 20 people killed in
 every fifth and episodes from 40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
 """
@@ -676,10 +678,103 @@ def batched_killing(runs: list[Killing]) -> dict[str, np.ndarray]:
     return out
 
 
+@dataclass
+class Speech:
+    """What one run's information step reads (its leaders' step included), copied before it."""
+
+    leaders: dict        # per group: extremism, base extremism, exclusionary
+    groups: dict         # per group: mean grievance and fear
+    scalars: dict        # heat, inclusiveness (now and initial), the media's strength
+    params: dict         # the run's information parameters
+    excludes: np.ndarray
+    exposure: np.ndarray
+    group: np.ndarray    # each civilian's group
+    ties: sp.csr_matrix
+
+
+INFORMATION = ("extremism", "emission", "hate", "exposure")
+"""What the information step writes: the leaders' stance and speech, the hate speech aimed at
+each group, the civilians' exposure."""
+
+
+def hook_information(model: EscalationModel, log: list) -> None:
+    """Record each month's information inputs, outputs and time (the leaders' step included)."""
+    info, civ = model.information, model.civilians
+    original = info.step
+
+    def hooked() -> None:
+        p, gov = model.params.information, model.government
+        copied = Speech(
+            leaders={"extremism": np.array([x.extremism for x in model.leaders]),
+                     "base": np.array([x.base_extremism for x in model.leaders]),
+                     "exclusionary": np.array([x.exclusionary for x in model.leaders])},
+            groups={"grievance": np.array([g.mean_grievance for g in model.groups]),
+                    "fear": np.array([g.mean_fear for g in model.groups])},
+            scalars={"heat": model.events.heat, "inclusiveness": gov.inclusiveness,
+                     "base_inclusiveness": gov.base_inclusiveness,
+                     "media": model.brakes["media"].strength},
+            params=dict(p), excludes=model.excludes.copy(), exposure=civ.exposure.copy(),
+            group=civ.group.copy(), ties=civ.ties)
+        start = time.perf_counter()
+        original()
+        seconds = time.perf_counter() - start
+        log.append((copied, {"extremism": np.array([x.extremism for x in model.leaders]),
+                             "emission": np.array([x.emission for x in model.leaders]),
+                             "hate": info.hate.copy(), "exposure": civ.exposure.copy()},
+                    seconds))
+
+    info.step = hooked
+
+
+def batched_information(runs: list[Speech]) -> dict[str, np.ndarray]:
+    """One month's information step of every run in ``runs`` at once — each leader's stance
+    and speech (:meth:`~escalation_sim.agents.Leader.step`), the media's damping, the hate
+    speech aimed at each group, the exposure's diffusion over ties — as the model computes it
+    run by run; returns what it writes, stacked (run, ...)."""
+    R = len(runs)
+    col = {k: np.array([r.params[k] for r in runs])[:, None] for k in runs[0].params}
+    # the exposure's weights meet float32 arrays as Python floats do (NEP 50)
+    col32 = {k: col[k].astype(np.float32) for k in ("peer_weight", "exposure_rate")}
+    s = {k: np.array([r.scalars[k] for r in runs])[:, None] for k in runs[0].scalars}
+    lead = {k: np.stack([r.leaders[k] for r in runs]) for k in runs[0].leaders}
+    groups = {k: np.stack([r.groups[k] for r in runs]) for k in runs[0].groups}
+    excludes = np.stack([r.excludes for r in runs])
+    exposure = np.stack([r.exposure for r in runs])
+    group = np.stack([r.group for r in runs])
+    ties = stacked_ties([r.ties for r in runs])
+    rows = np.arange(R)[:, None]
+    start = time.perf_counter()
+
+    def clip01(x):   # as numeric.clip01: -0.0 stays -0.0
+        return np.where(x < 0.0, 0.0, np.where(x > 1.0, 1.0, x))
+
+    heat = s["heat"]
+    exclusionary = lead["exclusionary"]
+    pressure = 0.5 * (groups["grievance"] + groups["fear"]) + heat * np.where(
+        exclusionary, 1.0, col["heat_pressure_inclusive"])
+    target = (lead["base"] + col["outbidding"] * pressure
+              - col["moderation"] * (s["inclusiveness"] - s["base_inclusiveness"]))
+    extremism = lead["extremism"]
+    extremism = extremism + col["leader_rate"] * (clip01(target) - extremism)
+    voice = col["propaganda_base"] + col["propaganda_trigger"] * heat
+    emission = clip01(extremism * np.where(exclusionary, 1.0, col["emission_inclusive"])
+                      * voice)
+    voiced = emission * (1.0 - col["media_damping"] * s["media"])
+    hate = np.minimum(np.einsum("rg,rgh->rh", voiced, excludes), 1.0)
+    own = voiced.astype(np.float32)[rows, group]
+    peer = (ties @ exposure.ravel()).reshape(R, -1)
+    relax_to(exposure, (1.0 - col32["peer_weight"]) * own + col32["peer_weight"] * peer,
+             col32["exposure_rate"])
+    seconds = time.perf_counter() - start
+    return {"extremism": extremism, "emission": emission, "hate": hate, "exposure": exposure,
+            "seconds": seconds}
+
+
 STEPS = {"mobilization": Step(hook_mobilization, WRITTEN, batched_step),
          "pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
                                           "parts", "menace", "strength"), batched_pressure),
-         "killing": Step(hook_killing, KILLING, batched_killing)}
+         "killing": Step(hook_killing, KILLING, batched_killing),
+         "information": Step(hook_information, INFORMATION, batched_information)}
 
 
 def main() -> int:
@@ -690,7 +785,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--step", choices=sorted(STEPS), default="mobilization",
                         help="mobilization; pressure (violence up to the hazard); killing "
-                             "(violence from the hazard on)")
+                             "(violence from the hazard on); information (leaders included)")
     parser.add_argument("--mixed", action="store_true",
                         help="runs of coup_polarization, fear of a coup regime 1 in every "
                              "other run, counter-insurgency 0.2 in every third, repression 0.5 "
@@ -796,6 +891,11 @@ def branches(step: str, b, written: dict) -> dict[str, bool]:
                 "coup_fear": b.params["fear_coup"] > 0 and b.scalars["coup"] > 0,
                 "float64_deterrence": b.scalars["wide"],
                 "float32_deterrence": not b.scalars["wide"]}
+    if step == "information":
+        return {"exclusionary": b.leaders["exclusionary"].any(),
+                "inclusive": not b.leaders["exclusionary"].all(),
+                "heat": b.scalars["heat"] > 0, "media": b.scalars["media"] > 0,
+                "speech": written["hate"].any()}
     if step == "killing":
         mean = (b.cells["hazard"] * b.cells["alive"]
                 * b.scalars["params"].violence.violations_per_killing)
