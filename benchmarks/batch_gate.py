@@ -26,8 +26,8 @@ for its second half, from the hazard on (:func:`batched_killing`: the draws from
 own streams, detention, violations, the books, tolls and campaigns, flight and return;
 episodes' onsets and ends as flags, their log lines and legacy left to the model's code).
 ``--step information`` does the same for the information step, the leaders' step included
-(:func:`batched_information`). ``--mixed`` runs also have repression in every fourth run, campaigns from 20 people killed in
-every fifth and episodes from 40 in every seventh.
+(:func:`batched_information`). ``--mixed`` runs also have repression in every fourth run,
+campaigns from 20 people killed in every fifth and episodes from 40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
 """
 
