@@ -21,13 +21,14 @@ batched ones right after their inputs were stacked: the ratio flatters batching 
 
 ``--step pressure`` does the same for the first half of the violence step: from what it reads
 once the armed groups have stepped to the hazard (:func:`batched_pressure`); ``--step killing``
-for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's
-own streams, detention, violations, the books, tolls and campaigns, flight and return;
-episodes' onsets and ends as flags, their log lines and legacy left to the model's code).
-``--step information`` does the same for the information step, the leaders' step included
+for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's own
+streams, detention, violations, the books, tolls and campaigns, flight and return; episodes'
+onsets and ends as flags, their log lines and legacy left to the model's code). ``--step
+information`` does the same for the information step, the leaders' step included
 (:func:`batched_information`), and ``--step observation`` for the observation step from the
-refreshed group aggregates on (:func:`batched_observation`). ``--mixed`` runs also have repression in every fourth run,
-campaigns from 20 people killed in every fifth and episodes from 40 in every seventh.
+refreshed group aggregates on (:func:`batched_observation`). ``--mixed`` runs also have
+repression in every fourth run, campaigns from 20 people killed in every fifth and episodes from
+40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
 """
 
