@@ -19,8 +19,8 @@ The batched time leaves out the copying and stacking and the inputs other module
 batched engine computes in those modules. The runs' own steps run inside their models, the
 batched ones right after their inputs were stacked: the ratio flatters batching somewhat.
 
-``--step pressure`` does the same for the first half of the violence step: from what it reads
-once the armed groups have stepped to the hazard (:func:`batched_pressure`); ``--step killing``
+``--step pressure`` does the same for the first half of the violence step: from its start (the
+armed groups' step included) to the hazard (:func:`batched_pressure`); ``--step killing``
 for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's own
 streams, detention, violations, the books, tolls and campaigns, flight and return; episodes'
 onsets and ends as flags, their log lines and legacy left to the model's code). ``--step
@@ -230,31 +230,49 @@ def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
 
 @dataclass
 class Pressure:
-    """What one run's violence step reads to compute the month's expected killings, copied
-    just after its armed groups stepped (:meth:`Violence.armed_arrays`' first call there)."""
+    """What one run's violence step reads to compute the month's expected killings (its armed
+    groups' step included), copied as it starts."""
 
     cells: dict          # (districts, groups): alive, mobilized, hate as (groups,)
-    armed: tuple | None  # base, share, multiplier, intent, lethality, targets (or None)
+    armed: dict | None   # the armed groups' fixed and running numbers (or None)
     reach: np.ndarray
     scalars: dict        # run-level numbers (the brakes', the government's, the parameters')
     per_perpetrator: dict  # exhaustion, resolve, deterred_as
     protectors: np.ndarray   # (2, districts): against armed groups, against the state
 
 
-def pressure_inputs(model: EscalationModel, a: tuple | None) -> Pressure:
-    """Copy what ``model``'s violence step reads between its armed groups' step and the
-    hazard (``a``: the armed groups' arrays it just built)."""
+KINDS = ("violent_extremist", "state_militia", "rebel")
+
+
+def pressure_inputs(model: EscalationModel) -> Pressure:
+    """Copy what ``model``'s violence step reads from its start (its armed groups' step
+    included) to the hazard."""
     v, d, civ = model.violence, model.params.violence, model.civilians
     shape = (model.n_districts, model.n_groups)
     sec, gov = model.brakes["security_sector"], model.government
+    a = model.armed_groups
     return Pressure(
         cells={"alive": v.alive_cells.copy(),
                "mobilized": np.bincount(civ.key[civ.mobilized],
                                         minlength=shape[0] * shape[1]).reshape(shape),
                "hate": model.information.hate.copy(),
-               "excludes": np.asarray(model.leaders[gov.ruling].excludes).copy()},
-        armed=None if a is None else tuple(x.copy() for x in a), reach=v.reach,
+               "excludes": np.asarray(model.leaders[gov.ruling].excludes).copy(),
+               "victimization": v.victimization.copy(),
+               "extremism": np.array([x.extremism for x in model.leaders])},
+        armed=None if not a else {
+            "base": np.array([x.base for x in a]),
+            "share": np.array([x.recruit_share for x in a], float),
+            "lethality": np.array([x.lethality for x in a], float),
+            "targets": np.array([x.targets for x in a], float).reshape(len(a),
+                                                                        model.n_groups),
+            "kind": np.array([KINDS.index(x.kind) for x in a]),
+            "support": np.array([x.external_support for x in a], float),
+            "arms": np.array([x.arms for x in a], float),
+            "sponsored": np.array([x.sponsored for x in a], float)},
+        reach=v.reach,
         scalars={"ruling": gov.ruling, "repression": d.repression,
+                 "complicity": gov.complicity, "revenge": d.revenge,
+                 "revenge_half": d.revenge_half, "arms_decay": d.arms_decay,
                  "perpetration": sec.perpetration, "protection": sec.protection,
                  "forces": sec.forces, "rate": d.state_violence, "hate_weight":
                  d.state_violence_hate, "orders": d.state_orders,
@@ -285,18 +303,38 @@ def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
     deterred_as = runs[0].per_perpetrator["deterred_as"]
     protectors = np.stack([r.protectors for r in runs])
     armed = runs[0].armed is not None
-    if any((r.armed is not None) != armed or (armed and r.armed[0].shape != runs[0].armed[0]
-                                               .shape) for r in runs):
+    if any((r.armed is not None) != armed or (armed and r.armed["base"].shape
+                                               != runs[0].armed["base"].shape) for r in runs):
         raise ValueError("a batch's runs must have the same armed groups")
     if armed:
-        base, share, multiplier, intent, lethality, targets = (
-            np.stack([r.armed[i] for r in runs]) for i in range(6))
+        raw = {k: np.stack([r.armed[k] for r in runs]) for k in runs[0].armed}
+        base, share, lethality, targets = (raw[k] for k in ("base", "share", "lethality",
+                                                            "targets"))
         reach = np.stack([r.reach for r in runs])
+        victimization = np.stack([r.cells["victimization"] for r in runs])
+        leader = np.stack([r.cells["extremism"] for r in runs])
     rows = np.arange(R)
     start = time.perf_counter()
 
     out: dict[str, np.ndarray] = {}
-    if armed:   # armed_pressure; zero members give the exact zeros of a month nobody is armed
+    if armed:
+        # ArmedGroup.step: the ideology's intent, reprisal for the harm done to its own group
+        # (Violence.group_harm), arms decaying
+        harm = ((victimization * alive).sum(axis=1)
+                / np.maximum(alive.sum(axis=1), 1.0))
+        own = np.take_along_axis(leader, base, axis=1)
+        complicity = col["complicity"][:, None]
+        kind = raw["kind"]
+        intent = np.where(kind == 0, 1.0, np.where(
+            kind == 1, np.where(complicity > own, complicity, own), own))
+        reprisal = np.take_along_axis(harm, base, axis=1)
+        intent = intent + col["revenge"][:, None] * (reprisal / (
+            reprisal + col["revenge_half"][:, None]))
+        intent = np.where(intent < 1.0, intent, 1.0)
+        arms = raw["arms"] * col["arms_decay"][:, None]
+        multiplier = 1.0 + raw["support"] + arms + raw["sponsored"]
+        out["intent"], out["arms"] = intent, arms
+        # armed_pressure; zero members give the exact zeros of a month nobody is armed
         # each run's ``mobilized[:, base]`` is Fortran-ordered, and einsum's order of summation
         # follows the strides: each run's (districts, armed groups) block is laid out alike
         members = np.take_along_axis(mob.transpose(0, 2, 1), base[:, :, None],
@@ -386,19 +424,13 @@ def hook_mobilization(model: EscalationModel, log: list) -> None:
 
 
 def hook_pressure(model: EscalationModel, log: list) -> None:
-    """Record each month's expected-killings inputs (right after the armed groups step), what
-    the step computes from them up to the hazard, and the time between the two."""
+    """Record each month's expected-killings inputs (as the violence step starts), what the
+    step computes from them up to the hazard (the armed groups' step included), and the time
+    between the two."""
     v = model.violence
-    step, arrays, attribute = v.step, v.armed_arrays, v.attribute
+    step, attribute = v.step, v.attribute
     hazard = violence_module.hazard   # the model's own, wrapped during the step
     month: dict = {}
-
-    def hooked_arrays():
-        a = arrays()
-        if "inputs" not in month and month.get("stepping"):   # violence's own call
-            month["inputs"] = pressure_inputs(model, a)
-            month["start"] = time.perf_counter()
-        return a
 
     def hooked_hazard(expected, alive, defused, cap):
         h = hazard(expected, alive, defused, cap)
@@ -413,7 +445,9 @@ def hook_pressure(model: EscalationModel, log: list) -> None:
 
     def hooked_step() -> None:
         month.clear()
+        month["inputs"] = pressure_inputs(model)
         month["stepping"] = True
+        month["start"] = time.perf_counter()
         violence_module.hazard, original = hooked_hazard, violence_module.hazard
         try:
             step()
@@ -427,9 +461,11 @@ def hook_pressure(model: EscalationModel, log: list) -> None:
         if model.armed_groups:
             written["menace"] = v.menace.copy()
             written["strength"] = np.array([g.strength for g in model.armed_groups])
+            written["intent"] = np.array([g.intent for g in model.armed_groups])
+            written["arms"] = np.array([g.arms for g in model.armed_groups])
         log.append((month["inputs"], written, month["seconds"]))
 
-    v.armed_arrays, v.attribute, v.step = hooked_arrays, hooked_attribute, hooked_step
+    v.attribute, v.step = hooked_attribute, hooked_step
 
 
 CIVILIANS = ("alive", "mobilized", "displaced", "detained", "district", "key")
@@ -1104,7 +1140,8 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
 
 STEPS = {"mobilization": Step(hook_mobilization, WRITTEN, batched_step),
          "pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
-                                          "parts", "menace", "strength"), batched_pressure),
+                                          "parts", "menace", "strength", "intent", "arms"),
+                          batched_pressure),
          "killing": Step(hook_killing, KILLING, batched_killing),
          "information": Step(hook_information, INFORMATION, batched_information),
          "observation": Step(hook_observation, OBSERVATION, batched_observation),
@@ -1213,11 +1250,12 @@ def main() -> int:
     return 0 if not mismatches else 1
 
 
-NOT_REACHED = ("ended", "violations_by_special_functions", "numpy_float_in_a_sum", "growing")
+NOT_REACHED = ("ended", "violations_by_special_functions", "numpy_float_in_a_sum", "growing",
+               "violent_extremist")
 """Branches the ``--mixed`` batch does not reach (no episode ends in its months; no cell
 expects more than 20 violations; every brake's strength is a Python float; no brake grows
-without a policy's investment): not yet checked here (:func:`python_sum`'s mixed case is
-checked against ``sum`` on random lists)."""
+without a policy's investment; its scenario has no violent extremists): not yet checked here
+(:func:`python_sum`'s mixed case is checked against ``sum`` on random lists)."""
 
 
 def branches(step: str, b, written: dict) -> dict[str, bool]:
@@ -1259,7 +1297,11 @@ def branches(step: str, b, written: dict) -> dict[str, bool]:
                 "exhausted": written["exhaustion"].any(),
                 "onset": (written["ongoing"] & ~b.state["ongoing"]).any(),
                 "ended": (b.state["ongoing"] & ~written["ongoing"]).any()}
-    return {"mobilized": b.cells["mobilized"].any(), "state_targets": (
+    kinds = set() if b.armed is None else {KINDS[k] for k in b.armed["kind"]}
+    return {**{kind: kind in kinds for kind in KINDS},
+            "reprisal": b.scalars["revenge"] > 0 and b.cells["victimization"].any(),
+            "arms": b.armed is not None and b.armed["arms"].any(),
+            "mobilized": b.cells["mobilized"].any(), "state_targets": (
                 b.cells["excludes"].any() or b.scalars["repression"] > 0),
             "repression": b.scalars["repression"] > 0, "threat": b.scalars["threat"] > 0,
             "exhausted": b.scalars["exhaustion_half"] > 0
