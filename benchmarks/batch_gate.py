@@ -39,6 +39,7 @@ import copy
 import json
 import os
 import time
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from escalation_sim.model import EscalationModel
-from escalation_sim.numeric import relax_to, saturate
+from escalation_sim.numeric import relax, relax_to, saturate
+from escalation_sim.params import ArmedGroupParams
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
     draw_seed,
@@ -146,6 +148,16 @@ def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:
                          shape=(sum(n), sum(n)))
 
 
+def clip01_rows(x: np.ndarray) -> np.ndarray:
+    """:func:`~escalation_sim.numeric.clip01` elementwise (−0.0 stays −0.0, as there)."""
+    return np.where(x < 0.0, 0.0, np.where(x > 1.0, 1.0, x))
+
+
+def python_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Python's ``max(a, b)`` elementwise: ``a`` unless ``b`` is greater."""
+    return np.where(b > a, b, a)
+
+
 def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
     """One month's mobilization step of every run in ``runs`` at once, as the model's
     :meth:`~escalation_sim.submodels.mobilization.Mobilization.step` computes it run by run;
@@ -241,7 +253,8 @@ class Pressure:
     protectors: np.ndarray   # (2, districts): against armed groups, against the state
 
 
-KINDS = ("violent_extremist", "state_militia", "rebel")
+KINDS = typing.get_args(ArmedGroupParams.model_fields["kind"].annotation)
+"""The armed groups' kinds, as the scenario schema declares them."""
 
 
 def pressure_inputs(model: EscalationModel) -> Pressure:
@@ -325,11 +338,11 @@ def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
         own = np.take_along_axis(leader, base, axis=1)
         complicity = col["complicity"][:, None]
         kind = raw["kind"]
-        intent = np.where(kind == 0, 1.0, np.where(
-            kind == 1, np.where(complicity > own, complicity, own), own))
+        intent = np.where(kind == KINDS.index("violent_extremist"), 1.0, np.where(
+            kind == KINDS.index("state_militia"), python_max(own, complicity), own))
         reprisal = np.take_along_axis(harm, base, axis=1)
-        intent = intent + col["revenge"][:, None] * (reprisal / (
-            reprisal + col["revenge_half"][:, None]))
+        intent = intent + col["revenge"][:, None] * saturate(reprisal,
+                                                             col["revenge_half"][:, None])
         intent = np.where(intent < 1.0, intent, 1.0)
         arms = raw["arms"] * col["arms_decay"][:, None]
         multiplier = 1.0 + raw["support"] + arms + raw["sponsored"]
@@ -359,7 +372,8 @@ def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
     # exhausted perpetrators kill less; the others' expected killings are summed otherwise
     tired = (col["exhaustion_half"] > 0) & exhaustion.any(axis=1)
     if tired.any():
-        parts[tired] *= (resolve[tired] / (resolve[tired] + exhaustion[tired]))[:, :, None, None]
+        parts[tired] *= violence_module.restraint(exhaustion[tired],
+                                                  resolve[tired])[:, :, None, None]
     expected = np.where(tired[:, None, None], parts.sum(axis=1),
                         pressure + parts[:, 0] if armed else parts[:, 0])
     out["international"] = protectors[:, 0].sum(axis=1)
@@ -383,8 +397,8 @@ def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
     after = expected.reshape(R, -1).sum(axis=1)
     out["prevented"] = np.where(before > 0, 1.0 - after / np.where(before > 0, before, 1.0),
                                 0.0)
-    out["hazard"] = np.minimum(expected * (1.0 - col["defused"])[:, None, None]
-                               / np.maximum(alive, 1.0), col["cap"][:, None, None])
+    out["hazard"] = violence_module.hazard(expected, alive, col["defused"][:, None, None],
+                                           col["cap"][:, None, None])
     out["expected"], out["parts"] = expected, parts
     out["seconds"] = time.perf_counter() - start
     return out
@@ -785,19 +799,15 @@ def batched_information(runs: list[Speech]) -> dict[str, np.ndarray]:
     rows = np.arange(R)[:, None]
     start = time.perf_counter()
 
-    def clip01(x):   # as numeric.clip01: -0.0 stays -0.0
-        return np.where(x < 0.0, 0.0, np.where(x > 1.0, 1.0, x))
-
     heat = s["heat"]
     exclusionary = lead["exclusionary"]
     pressure = 0.5 * (groups["grievance"] + groups["fear"]) + heat * np.where(
         exclusionary, 1.0, col["heat_pressure_inclusive"])
     target = (lead["base"] + col["outbidding"] * pressure
               - col["moderation"] * (s["inclusiveness"] - s["base_inclusiveness"]))
-    extremism = lead["extremism"]
-    extremism = extremism + col["leader_rate"] * (clip01(target) - extremism)
+    extremism = relax(lead["extremism"], clip01_rows(target), col["leader_rate"])
     voice = col["propaganda_base"] + col["propaganda_trigger"] * heat
-    emission = clip01(extremism * np.where(exclusionary, 1.0, col["emission_inclusive"])
+    emission = clip01_rows(extremism * np.where(exclusionary, 1.0, col["emission_inclusive"])
                       * voice)
     voiced = emission * (1.0 - col["media_damping"] * s["media"])
     hate = np.minimum(np.einsum("rg,rgh->rh", voiced, excludes), 1.0)
@@ -938,12 +948,6 @@ def batched_observation(runs: list[Watch]) -> dict[str, np.ndarray]:
     streams = [r.streams for r in runs]
     rows = np.arange(R)
     start = time.perf_counter()
-
-    def saturate(rate, half):
-        return rate / (rate + half)
-
-    def python_max(a, b):   # max(a, b): a unless b is greater
-        return np.where(b > a, b, a)
 
     armed_total, armed_intent = np.zeros(R), np.zeros(R)
     for a in range(armed.shape[1]):
@@ -1091,12 +1095,6 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
     rows = np.arange(R)
     start = time.perf_counter()
 
-    def clip01(x):
-        return np.where(x < 0.0, 0.0, np.where(x > 1.0, 1.0, x))
-
-    def relax(value, target, rate):
-        return value + rate * (target - value)
-
     # regime_threat: sum() over the armed groups aimed at the ruling group (a generator that
     # skips the others: they are left out of the sum, not added as zeros)
     aimed = armed[:, :, 2] > 0
@@ -1115,18 +1113,18 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
     target = (g["base_complicity"] + g["coup_complicity"]
               + col["regime_threat_response"] * threat * extremism
               - col["complicity_pressure"] * pressure)
-    complicity = relax(g["complicity"], clip01(target), col["complicity_rate"])
+    complicity = relax(g["complicity"], clip01_rows(target), col["complicity_rate"])
     will = (g["base_will"] * (1.0 - g["coup_will_lost"]) + col["will_pressure"] * pressure
             + col["will_threat"] * threat * (1.0 - extremism)
             - col["will_complicity"] * (complicity - g["initial_complicity"]))
-    political_will = relax(g["political_will"], clip01(will), col["will_rate"])
+    political_will = relax(g["political_will"], clip01_rows(will), col["will_rate"])
     fade = g["coup_fade"]
     government = np.stack([complicity, political_will, g["coup_will_lost"] * fade,
                            g["coup_complicity"] * fade, g["coup_strength"] * fade, threat,
                            pressure], axis=1)
     # each brake: capacity towards what investment sustains; integrity captured by complicity
     capacity, integrity, base, investment, external = (brakes[:, :, i] for i in range(5))
-    level = clip01(investment + external)
+    level = clip01_rows(investment + external)
     rate = np.where(level > capacity, col["growth_rate"][:, None], col["decay_rate"][:, None])
     capacity = relax(capacity, level, rate)
     captured = base * (1.0 - np.where(complicity - g["initial_complicity"] > 0.0,
