@@ -1,32 +1,35 @@
-"""The batched engine's gate: a step of R runs at once, against R steps, byte for byte.
+"""The batched engine's gates: a step of R runs at once, against R steps, byte for byte.
 
     uv run python benchmarks/batch_gate.py [--step STEP] [--runs 100]
         [--rows 20] [--months 24] [--mixed] [--output F]
 
 ``docs/batched-engine.md`` plans a forecast engine that steps runs together as arrays with a
-leading run axis, and sets a gate before building it: time a batched mobilization step. This
-script is that gate, and the engine's oracle for that step.
+leading run axis. Before a step joins the engine (``escalation_sim/batch.py``), its gate here
+computes it for R runs at once from copies of what each run's own step read, and compares
+everything it writes byte for byte. The mobilization step, the first gated, has joined the
+engine (``MobilizationBatch``; ``tests/test_batch.py`` holds it to the model's runs, its
+motive month by month included), and its gate is gone; so has the information step's
+(``InformationBatch``, the leaders' step left to each run).
 
 It steps forecast-shaped runs of profile rows under parameter sets drawn from the shipped
 posterior (``--mixed``: runs of ``coup_polarization`` that differ in fear of a coup regime and
 counter-insurgency, to reach branches the profiles seldom do), each as usual. A hook copies
-what each run's mobilization step reads just before it, and what it wrote and the motive it
-computed just after. :func:`batched_step` then computes each month for all runs from the
-stacked copies; every array must equal the runs' own byte for byte (else exit 1). Reported:
-the runs' own steps' time, the batched step's at R runs and at one run a call, and the ratios.
-The batched time leaves out the copying and stacking and the inputs other modules compute
-(victimization, menace, the armed groups' arrays, the groups' mobilized shares), which a
-batched engine computes in those modules. The runs' own steps run inside their models, the
-batched ones right after their inputs were stacked: the ratio flatters batching somewhat.
+what each run's step reads just before it, and what it wrote just after; the batched function
+then computes each month for all runs from the stacked copies; every array must equal the
+runs' own byte for byte (else exit 1). Reported: the runs' own steps' time, the batched step's
+at R runs and at one run a call, and the ratios. The batched time leaves out the copying and
+stacking and the inputs other modules compute, which the engine computes in those modules.
+The runs' own steps run inside their models, the batched ones right after their inputs were
+stacked: the ratio flatters batching somewhat.
 
-``--step pressure`` does the same for the first half of the violence step: from its start (the
+``--step pressure`` (the default) covers the first half of the violence step: from its start (the
 armed groups' step included) to the hazard (:func:`batched_pressure`); ``--step killing``
 for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's own
 streams, detention, violations, the books, tolls and campaigns, flight and return; episodes'
 onsets and ends as flags, their log lines and legacy left to the model's code). ``--step
-information`` does the same for the information step, the leaders' step included
-(:func:`batched_information`), and ``--step observation`` for the observation step from the
-refreshed group aggregates on (:func:`batched_observation`). ``--mixed`` runs also have
+observation`` does the same for the observation step from the refreshed group aggregates on
+(:func:`batched_observation`), ``--step institutions`` for the institutions step, the
+government and the brakes included (:func:`batched_institutions`). ``--mixed`` runs also have
 repression in every fourth run, campaigns from 20 people killed in every fifth and episodes from
 40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
@@ -44,10 +47,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from escalation_sim.model import EscalationModel
-from escalation_sim.numeric import relax, relax_to, saturate
+from escalation_sim.numeric import relax, saturate
 from escalation_sim.params import ArmedGroupParams
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
@@ -60,92 +62,6 @@ from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
 from escalation_sim.scenario import load_scenario
 from escalation_sim.submodels import violence as violence_module
-from escalation_sim.submodels.mobilization import (
-    expected_punishment,
-    opportunity,
-    radicalization_target,
-)
-
-WRITTEN = ("grievance", "fear", "radical", "motive", "mobilized", "weariness")
-"""What the mobilization step writes (the civilians' four arrays and the groups' weariness),
-and the motive it compares with the thresholds (float32: the finest check of its arithmetic)."""
-FLOAT32 = ("grievance_rate", "fear_rate", "radicalization_base", "radicalization_rate",
-           "deradicalization_rate", "w_grievance", "w_peer", "w_self_protection",
-           "demobilization_margin")
-"""Parameters that meet float32 arrays: a Python float there is cast to float32 first (NEP 50),
-so their columns are float32 to give the same bits."""
-FLOAT64 = ("w_inequality", "w_discrimination", "w_impunity", "w_victimization",
-           "fear_victimization", "fear_armed", "menace_half", "fear_threat", "fear_coup",
-           "weariness_half", "weariness_rate", "weariness_fade", "w_opportunity", "w_weariness",
-           "w_deterrence", "punishment_security", "punishment_judiciary")
-
-
-@dataclass
-class Before:
-    """What one run's mobilization step reads, copied just before it."""
-
-    civ: dict            # the civilians' arrays (copies)
-    ties: sp.csr_matrix
-    cells: dict          # (districts, groups) arrays: victimization, menace
-    groups: dict         # per-group arrays
-    scalars: dict        # run-level numbers
-    params: dict         # the run's mobilization and history parameters
-    armed: tuple | None  # the armed groups' base, recruit share and multiplier (or None)
-    poverty: np.ndarray
-
-
-def before(model: EscalationModel) -> Before:
-    """Copy what ``model``'s mobilization step is about to read."""
-    civ, mob = model.civilians, model.mobilization
-    p, h = model.params.mobilization, model.params.history
-    sec = model.brakes["security_sector"]
-    a = model.violence.armed_arrays()
-    return Before(
-        civ={k: getattr(civ, k).copy() for k in ("grievance", "fear", "radical", "exposure",
-                                                  "mobilized", "alive", "displaced",
-                                                  "detained", "threshold", "risk_aversion",
-                                                  "key", "group")},
-        ties=civ.ties,
-        cells={"vict": model.violence.victimization_index().copy(),
-               "menace": model.violence.menace.copy()},
-        groups={"memory": model.history.memory.copy(), "shock":
-                model.events.grievance_shock.copy(), "hate": model.information.hate.copy(),
-                "inequality": mob.inequality.copy(), "out": mob._out_of_power.copy(),
-                "weariness": mob.weariness.copy(),
-                "share": np.array([g.mobilized_share for g in model.groups]),
-                "punish_parts": np.array([sec.capacity * sec.restraint,
-                                          model.brakes["judiciary"].strength])},
-        scalars={"stress": model.events.stress, "impunity": model.institutions.impunity,
-                 "inclusiveness": model.government.inclusiveness,
-                 "coup": model.government.coup_strength,
-                 "detention": model.params.violence.counterinsurgency > 0,
-                 # NEP 50: the deterrence term is float64 where this product is a numpy
-                 # float64 (the punishment is, once the brakes have moved), float32 where it is
-                 # a Python float (month 1)
-                 "wide": isinstance(p.w_deterrence * expected_punishment(
-                     sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
-                     model.institutions.impunity, p.punishment_security,
-                     p.punishment_judiciary), np.floating)},
-        params={**{k: getattr(p, k) for k in FLOAT32 + FLOAT64
-                   + ("w_deterrence", "punishment_security", "punishment_judiciary")},
-                "w_memory": h.w_memory, "fear_memory": h.fear_memory},
-        armed=None if a is None else tuple(x.copy() for x in a[:3]), poverty=mob.poverty.copy())
-
-
-def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:
-    """The runs' networks as one block-diagonal matrix whose rows keep each network's entries
-    in their order, so that each row's float32 sum adds the same terms in the same order
-    (scipy's ``block_diag`` goes through COO and promises no order)."""
-    n = [t.shape[0] for t in ties]
-    offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
-    nnz = np.concatenate([[0], np.cumsum([t.nnz for t in ties])[:-1]])
-    indices = np.concatenate([t.indices.astype(np.int64) + o
-                              for t, o in zip(ties, offsets, strict=True)])
-    indptr = np.concatenate([t.indptr[:-1].astype(np.int64) + z
-                             for t, z in zip(ties, nnz, strict=True)]
-                            + [[sum(t.nnz for t in ties)]])
-    return sp.csr_matrix((np.concatenate([t.data for t in ties]), indices, indptr),
-                         shape=(sum(n), sum(n)))
 
 
 def clip01_rows(x: np.ndarray) -> np.ndarray:
@@ -156,88 +72,6 @@ def clip01_rows(x: np.ndarray) -> np.ndarray:
 def python_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Python's ``max(a, b)`` elementwise: ``a`` unless ``b`` is greater."""
     return np.where(b > a, b, a)
-
-
-def batched_step(runs: list[Before]) -> dict[str, np.ndarray]:
-    """One month's mobilization step of every run in ``runs`` at once, as the model's
-    :meth:`~escalation_sim.submodels.mobilization.Mobilization.step` computes it run by run;
-    returns what it writes, stacked (run, ...)."""
-    R = len(runs)
-    col = {k: np.array([r.params[k] for r in runs])[:, None] for k in FLOAT64}
-    col |= {k: np.array([r.params[k] for r in runs], dtype=np.float32)[:, None]
-            for k in FLOAT32}
-    w_memory = np.array([r.params["w_memory"] for r in runs])[:, None]
-    fear_memory = np.array([r.params["fear_memory"] for r in runs])[:, None]
-    g = {k: np.stack([r.groups[k] for r in runs]) for k in runs[0].groups}
-    s = {k: np.array([r.scalars[k] for r in runs])[:, None] for k in runs[0].scalars}
-    vict = np.stack([r.cells["vict"] for r in runs])
-    menace = np.stack([r.cells["menace"] for r in runs])
-    civ = {k: np.stack([r.civ[k] for r in runs]) for k in runs[0].civ}
-    cells = vict.shape[1] * vict.shape[2]
-    at = civ["key"] + (np.arange(R, dtype=np.int32) * cells)[:, None]   # each civilian's cell
-    n_groups = vict.shape[2]
-    at_group = civ["group"] + (np.arange(R) * n_groups)[:, None]
-    ties = stacked_ties([r.ties for r in runs])
-    start = time.perf_counter()
-
-    discrimination = g["out"] * (1.0 - s["inclusiveness"])
-    grievance_cell = (col["w_inequality"] * g["inequality"] * (1.0 + s["stress"])
-                      + col["w_discrimination"] * discrimination
-                      + col["w_impunity"] * s["impunity"]
-                      + w_memory * g["memory"]
-                      + g["shock"])[:, None, :] + col["w_victimization"][:, :, None] * vict
-    fear_cell = (col["fear_victimization"][:, :, None] * vict
-                 + col["fear_armed"][:, :, None]
-                 * saturate(menace, col["menace_half"][:, :, None])
-                 + (col["fear_threat"] * g["hate"] + fear_memory * g["memory"])[:, None, :])
-    coup = col["fear_coup"] > 0
-    if coup.any():
-        fear_cell = np.where(coup[:, :, None], fear_cell + (
-            (col["fear_coup"] * s["coup"]) * g["out"])[:, None, :], fear_cell)
-    grievance, fear, radical = civ["grievance"], civ["fear"], civ["radical"]
-    for value, cell, rate in ((grievance, grievance_cell, "grievance_rate"),
-                              (fear, fear_cell, "fear_rate")):
-        relax_to(value, cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at), col[rate])
-    r_target = radicalization_target(civ["exposure"], grievance, col["radicalization_base"])
-    r_target -= radical
-    r_target *= np.where(r_target > 0, col["radicalization_rate"],
-                         col["deradicalization_rate"])
-    radical += r_target
-
-    burden = saturate(g["share"], col["weariness_half"])
-    weariness = g["weariness"]
-    weariness += np.where(burden > weariness, col["weariness_rate"],
-                          col["weariness_fade"]) * (burden - weariness)
-    mobilized = civ["mobilized"]
-    peer = (ties @ mobilized.ravel().astype(np.float32)).reshape(R, -1)
-    offer = np.stack([opportunity(r.poverty, *r.armed, n_groups) if r.armed is not None
-                      else np.zeros(n_groups) for r in runs])
-    group_pull = (col["w_opportunity"] * offer - col["w_weariness"] * weariness).astype(
-        np.float32)
-    pull = col["w_grievance"] * grievance + group_pull.ravel().take(at_group)
-    m = radical + col["w_peer"] * peer
-    part = np.multiply(fear, col["w_self_protection"])
-    m += part
-    # the deterrence term: a Python float meets the float32 array as float32 (NEP 50), a numpy
-    # float64 (the model's punishment is one once its inputs are) in float64, rounded after
-    weights = g["punish_parts"] * np.concatenate([col["punishment_security"],
-                                                  col["punishment_judiciary"]], axis=1)
-    deterrence = col["w_deterrence"] * ((weights[:, :1] + weights[:, 1:])
-                                        * (1.0 - s["impunity"]))
-    wide = s["wide"]
-    narrow = np.multiply(civ["risk_aversion"], deterrence.astype(np.float32))
-    if wide.any():
-        np.copyto(narrow, np.multiply(civ["risk_aversion"], deterrence), casting="same_kind",
-                  where=wide)
-    m -= narrow
-    m += pull
-    stay = mobilized & (m > civ["threshold"] - col["demobilization_margin"])
-    able = civ["alive"] & ~civ["displaced"]
-    able &= ~s["detention"] | (civ["detained"] == 0)
-    mobilized = able & (stay | (m > civ["threshold"]))
-    seconds = time.perf_counter() - start
-    return {"grievance": grievance, "fear": fear, "radical": radical, "motive": m,
-            "mobilized": mobilized, "weariness": weariness, "seconds": seconds}
 
 
 @dataclass
@@ -411,30 +245,6 @@ class Step:
     hook: object       # (model, log) -> None: record (inputs, outputs, seconds) a month
     written: tuple     # the names compared
     batched: object    # list of inputs -> dict of stacked outputs and "seconds"
-
-
-def hook_mobilization(model: EscalationModel, log: list) -> None:
-    """Record each month's mobilization inputs, outputs and time (the motive too)."""
-    motives: list = []
-    original, motive = model.mobilization.step, model.mobilization.current_motive
-
-    def kept() -> np.ndarray:
-        motives.append(motive())
-        return motives[-1]
-
-    def hooked() -> None:
-        copied = before(model)
-        start = time.perf_counter()
-        original()
-        seconds = time.perf_counter() - start
-        civ = model.civilians
-        log.append((copied, {"grievance": civ.grievance.copy(), "fear": civ.fear.copy(),
-                             "radical": civ.radical.copy(), "motive": motives.pop(),
-                             "mobilized": civ.mobilized.copy(),
-                             "weariness": model.mobilization.weariness.copy()}, seconds))
-
-    model.mobilization.step = hooked
-    model.mobilization.current_motive = kept
 
 
 def hook_pressure(model: EscalationModel, log: list) -> None:
@@ -727,97 +537,6 @@ def batched_killing(runs: list[Killing]) -> dict[str, np.ndarray]:
         "ongoing": ongoing}
     out["seconds"] = time.perf_counter() - start
     return out
-
-
-@dataclass
-class Speech:
-    """What one run's information step reads (its leaders' step included), copied before it."""
-
-    leaders: dict        # per group: extremism, base extremism, exclusionary
-    groups: dict         # per group: mean grievance and fear
-    scalars: dict        # heat, inclusiveness (now and initial), the media's strength
-    params: dict         # the run's information parameters
-    excludes: np.ndarray
-    exposure: np.ndarray
-    group: np.ndarray    # each civilian's group
-    ties: sp.csr_matrix
-
-
-INFORMATION = ("extremism", "emission", "hate", "exposure")
-"""What the information step writes: the leaders' stance and speech, the hate speech aimed at
-each group, the civilians' exposure."""
-
-
-def hook_information(model: EscalationModel, log: list) -> None:
-    """Record each month's information inputs, outputs and time (the leaders' step included)."""
-    info, civ = model.information, model.civilians
-    original = info.step
-
-    def hooked() -> None:
-        p, gov = model.params.information, model.government
-        copied = Speech(
-            leaders={"extremism": np.array([x.extremism for x in model.leaders]),
-                     "base": np.array([x.base_extremism for x in model.leaders]),
-                     "exclusionary": np.array([x.exclusionary for x in model.leaders])},
-            groups={"grievance": np.array([g.mean_grievance for g in model.groups]),
-                    "fear": np.array([g.mean_fear for g in model.groups])},
-            scalars={"heat": model.events.heat, "inclusiveness": gov.inclusiveness,
-                     "base_inclusiveness": gov.base_inclusiveness,
-                     "media": model.brakes["media"].strength},
-            params=dict(p), excludes=model.excludes.copy(), exposure=civ.exposure.copy(),
-            group=civ.group.copy(), ties=civ.ties)
-        start = time.perf_counter()
-        original()
-        seconds = time.perf_counter() - start
-        log.append((copied, {"extremism": np.array([x.extremism for x in model.leaders]),
-                             "emission": np.array([x.emission for x in model.leaders]),
-                             "hate": info.hate.copy(), "exposure": civ.exposure.copy()},
-                    seconds))
-
-    info.step = hooked
-
-
-def batched_information(runs: list[Speech]) -> dict[str, np.ndarray]:
-    """One month's information step of every run in ``runs`` at once — each leader's stance
-    and speech (:meth:`~escalation_sim.agents.Leader.step`), the media's damping, the hate
-    speech aimed at each group, the exposure's diffusion over ties — as the model computes it
-    run by run; returns what it writes, stacked (run, ...)."""
-    R = len(runs)
-    col = {k: np.array([r.params[k] for r in runs])[:, None] for k in runs[0].params}
-    # the exposure's weights meet float32 arrays as Python floats do (NEP 50)
-    # Python floats meeting float32 arrays are rounded to float32 first (NEP 50): the weight
-    # of one's own voice is 1 - peer_weight in float64, then rounded
-    col32 = {k: col[k].astype(np.float32) for k in ("peer_weight", "exposure_rate")}
-    col32["own_weight"] = (1.0 - col["peer_weight"]).astype(np.float32)
-    s = {k: np.array([r.scalars[k] for r in runs])[:, None] for k in runs[0].scalars}
-    lead = {k: np.stack([r.leaders[k] for r in runs]) for k in runs[0].leaders}
-    groups = {k: np.stack([r.groups[k] for r in runs]) for k in runs[0].groups}
-    excludes = np.stack([r.excludes for r in runs])
-    exposure = np.stack([r.exposure for r in runs])
-    group = np.stack([r.group for r in runs])
-    ties = stacked_ties([r.ties for r in runs])
-    rows = np.arange(R)[:, None]
-    start = time.perf_counter()
-
-    heat = s["heat"]
-    exclusionary = lead["exclusionary"]
-    pressure = 0.5 * (groups["grievance"] + groups["fear"]) + heat * np.where(
-        exclusionary, 1.0, col["heat_pressure_inclusive"])
-    target = (lead["base"] + col["outbidding"] * pressure
-              - col["moderation"] * (s["inclusiveness"] - s["base_inclusiveness"]))
-    extremism = relax(lead["extremism"], clip01_rows(target), col["leader_rate"])
-    voice = col["propaganda_base"] + col["propaganda_trigger"] * heat
-    emission = clip01_rows(extremism * np.where(exclusionary, 1.0, col["emission_inclusive"])
-                      * voice)
-    voiced = emission * (1.0 - col["media_damping"] * s["media"])
-    hate = np.minimum(np.einsum("rg,rgh->rh", voiced, excludes), 1.0)
-    own = voiced.astype(np.float32)[rows, group]
-    peer = (ties @ exposure.ravel()).reshape(R, -1)
-    relax_to(exposure, col32["own_weight"] * own + col32["peer_weight"] * peer,
-             col32["exposure_rate"])
-    seconds = time.perf_counter() - start
-    return {"extremism": extremism, "emission": emission, "hate": hate, "exposure": exposure,
-            "seconds": seconds}
 
 
 def python_sum(parts: np.ndarray, exact: np.ndarray) -> np.ndarray:
@@ -1141,12 +860,10 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
             "impunity": impunity, "seconds": seconds}
 
 
-STEPS = {"mobilization": Step(hook_mobilization, WRITTEN, batched_step),
-         "pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
+STEPS = {"pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
                                           "parts", "menace", "strength", "intent", "arms"),
                           batched_pressure),
          "killing": Step(hook_killing, KILLING, batched_killing),
-         "information": Step(hook_information, INFORMATION, batched_information),
          "observation": Step(hook_observation, OBSERVATION, batched_observation),
          "institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
 
@@ -1157,9 +874,9 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step", choices=sorted(STEPS), default="mobilization",
-                        help="mobilization; pressure (violence up to the hazard); killing "
-                             "(violence from the hazard on); information (leaders included); "
+    parser.add_argument("--step", choices=sorted(STEPS), default="pressure",
+                        help="pressure (violence up to the hazard); killing "
+                             "(violence from the hazard on); "
                              "observation (from the group aggregates on); institutions "
                              "(government and brakes included)")
     parser.add_argument("--mixed", action="store_true",
@@ -1273,13 +990,6 @@ FORECAST_REACHES = ("quiet",)
 
 def branches(step: str, b, written: dict) -> dict[str, bool]:
     """Which branches of ``step`` one run-month reached (inputs ``b``, outputs ``written``)."""
-    if step == "mobilization":
-        return {"mobilized": b.civ["mobilized"].any(),
-                "detained": (b.civ["detained"] > 0).any(), "dead": (~b.civ["alive"]).any(),
-                "displaced": b.civ["displaced"].any(),
-                "coup_fear": b.params["fear_coup"] > 0 and b.scalars["coup"] > 0,
-                "float64_deterrence": b.scalars["wide"],
-                "float32_deterrence": not b.scalars["wide"]}
     if step == "institutions":
         return {"threat": written["government"][5] > 0,
                 "coup_legacy": b.government["coup_strength"] > 0
@@ -1292,13 +1002,6 @@ def branches(step: str, b, written: dict) -> dict[str, bool]:
                 "stage_3": written["stage"] >= 3, "delayed": written["delay"] > 0,
                 "armed": b.armed[:, 0].any(), "exclusionary": b.leaders[:, 1].any(),
                 "numpy_float_in_a_sum": not all(x.all() for x in b.exact.values())}
-    if step == "information":
-        return {"exclusionary": b.leaders["exclusionary"].any(),
-                "inclusive": not b.leaders["exclusionary"].all(),
-                "heat": b.scalars["heat"] > 0, "media": b.scalars["media"] > 0,
-                "own_weight_rounded": float(np.float32(1.0 - b.params["peer_weight"]))
-                != 1.0 - b.params["peer_weight"],
-                "speech": written["hate"].any()}
     if step == "killing":
         mean = (b.cells["hazard"] * b.cells["alive"]
                 * b.scalars["params"].violence.violations_per_killing)

@@ -11,6 +11,9 @@ premature_exit, plus adaptive and structural on default and state_perpetrator, e
 ``default_with_past``). ``--profiles N`` adds N rows of the shipped predictors file (a seeded
 sample), run as a forecast runs them (24 months at 1,000 civilians), seeds 0-3. To hash another
 checkout's code with this script: ``uv run --project OTHER python benchmarks/hash_runs.py``.
+``--batched`` steps runs together (``escalation_sim/batch.py``): every profile run in one
+batch of mixed rows, each scenario's four seeds under a policy in one; its hashes must equal
+those without it.
 Each run's hash covers the bytes of its series, its outcome record and its event log. ``--v1``
 keeps only the outcome fields that existed before the mass-killing onset and leaves out the
 event log's ``mass_killing`` lines, for comparing with code of that time (before model v2's
@@ -27,6 +30,7 @@ import sys
 import numpy as np
 
 from escalation_sim import EscalationModel, RunOutcome, load_scenario
+from escalation_sim.batch import run_together
 from escalation_sim.scenario import available, resolve_policy
 
 POLICIES = ["none", "early_pillar2", "late_response", "sustained", "premature_exit"]
@@ -36,9 +40,9 @@ V1 = ["seed", "months", "stages", "highest_stage", "first_month_at_stage", "stop
       "first_action_month", "blocked"]
 
 
-def run_hash(scenario, seed: int, policy, v1: bool) -> str:
-    """The hash of one run: its series' bytes, its outcome record and its event log."""
-    m = EscalationModel(scenario, seed, policy).run()
+def model_hash(m: EscalationModel, v1: bool) -> str:
+    """The hash of a run, from its model at its end: its series' bytes, its outcome record and
+    its event log."""
     outcome = RunOutcome.from_model(m).to_dict()
     log = [(e.month, e.kind, e.text) for e in m.events_log]
     if v1:
@@ -71,18 +75,29 @@ def main() -> None:
     ap.add_argument("--v1", action="store_true", help="v1 outcome fields and log lines only")
     ap.add_argument("--profiles", type=int, default=0, metavar="N",
                     help="also N sampled rows of the predictors file, run as a forecast runs them")
+    ap.add_argument("--batched", action="store_true",
+                    help="step the runs without a policy together (the hashes must not change)")
     args = ap.parse_args()
     out = {}
-    for key, scenario in profile_scenarios(args.profiles):
-        for seed in range(4):
-            out[f"{key}/{seed}"] = run_hash(scenario, seed, None, args.v1)
+
+    def hash_runs(keys: list[str], scenarios: list, seeds: list[int], policy=None) -> None:
+        if args.batched:
+            models = run_together(scenarios, seeds, policy)
+        else:
+            models = [EscalationModel(s, seed, policy).run()
+                      for s, seed in zip(scenarios, seeds, strict=True)]
+        out.update({k: model_hash(m, args.v1) for k, m in zip(keys, models, strict=True)})
+
+    profiles = [(f"{key}/{seed}", scenario, seed)
+                for key, scenario in profile_scenarios(args.profiles) for seed in range(4)]
+    if profiles:
+        hash_runs(*(list(x) for x in zip(*profiles, strict=True)))
     for name in available():
         scenario = load_scenario(name)
         extra = ["adaptive", "structural"] if name in ("default", "state_perpetrator") else []
         for policy_name in POLICIES + extra:
-            policy = resolve_policy(scenario, policy_name)
-            for seed in range(4):
-                out[f"{name}/{policy_name}/{seed}"] = run_hash(scenario, seed, policy, args.v1)
+            hash_runs([f"{name}/{policy_name}/{seed}" for seed in range(4)], [scenario] * 4,
+                      list(range(4)), resolve_policy(scenario, policy_name))
     json.dump(out, sys.stdout, indent=0, sort_keys=True)
 
 

@@ -225,3 +225,62 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
         group_starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]),
         group_sizes=sizes,
     )
+
+
+STACKED = ("group", "home", "district", "key", "alive", "displaced", "mobilized", "detained",
+           "attitudes", "risk_aversion", "threshold")
+"""The civilians' arrays that :class:`Crowd` stacks (the four attitudes are views of
+``attitudes``)."""
+
+
+class Crowd:
+    """The civilians of R runs of one size as (R, ...) arrays, for steps computed for all runs
+    at once (:mod:`escalation_sim.batch`).
+
+    Each run's :class:`Civilians` are made to hold views of their rows, so that what a run's
+    own modules write in place the batch sees, and what a batched step writes in place the run
+    sees; a step that rebinds an array instead breaks the link, which :meth:`check` detects.
+    ``ties`` is the runs' networks as one block-diagonal matrix (:func:`stacked_ties`)."""
+
+    def __init__(self, civs: list[Civilians]):
+        n = {c.n for c in civs}
+        if len(n) != 1:
+            raise ValueError(f"runs stacked together need one number of civilians, not {n}")
+        self.civs = civs
+        self.arrays = {name: np.stack([getattr(c, name) for c in civs]) for name in STACKED}
+        for r, c in enumerate(civs):
+            for name in STACKED:
+                setattr(c, name, self.arrays[name][r])
+            c.grievance, c.fear, c.radical, c.exposure = c.attitudes
+        self.ties = stacked_ties([c.ties for c in civs])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def check(self) -> None:
+        """Raise if a run's civilians no longer hold views of their rows (a step rebound one)."""
+        for r, c in enumerate(self.civs):
+            for name in (*STACKED, "grievance", "fear", "radical", "exposure"):
+                if getattr(c, name).base is not self.arrays[name if name in STACKED
+                                                            else "attitudes"]:
+                    raise RuntimeError(f"run {r}: civilians' {name} was rebound, not written "
+                                       "in place")
+
+
+def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """Networks as one block-diagonal matrix whose rows keep each network's entries in their
+    order, so that each row's float32 sum adds the same terms in the same order as the run's
+    own product (scipy's ``block_diag`` goes through COO and promises no order)."""
+    n = [t.shape[0] for t in ties]
+    offsets = np.concatenate([[0], np.cumsum(n)[:-1]])
+    nnz = np.concatenate([[0], np.cumsum([t.nnz for t in ties])[:-1]])
+    indices = np.concatenate([t.indices.astype(np.int64) + o
+                              for t, o in zip(ties, offsets, strict=True)])
+    indptr = np.concatenate([t.indptr[:-1].astype(np.int64) + z
+                             for t, z in zip(ties, nnz, strict=True)]
+                            + [[sum(t.nnz for t in ties)]])
+    return sp.csr_matrix((np.concatenate([t.data for t in ties]), indices, indptr),
+                         shape=(sum(n), sum(n)))

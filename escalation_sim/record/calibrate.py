@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..batch import run_together, stackable
 from ..errors import InputError
 from ..files import write_bytes_atomic, write_json_atomic
 from ..outcomes import CAVEAT
@@ -416,15 +417,23 @@ class _Batch:
     ongoing: str | None = None   # the perpetrator of the row's ongoing episode (rows inside one)
 
 
-def _run_batch(batch: _Batch) -> list[tuple[tuple[int, int | None], ...]]:
-    """Each run's mass-killing episodes as (onset month, end month or None); in a row inside an
-    episode, only those the record would count as new (:func:`.forecast.counted`)."""
-    out = []
-    for i in batch.indices:
-        model = run_model(batch.scenario, run_seed(batch.seed, i))
-        out.append(tuple((e.onset, e.end)
-                         for e in counted(model.violence.episodes, batch.ongoing)))
-    return out
+TOGETHER = 25
+"""Most runs sent to a worker as one task, stepped together (:mod:`escalation_sim.batch`):
+several rows' batches when a row has fewer runs."""
+
+
+def _run_task(task: tuple[_Batch, ...]) -> list[list[tuple[tuple[int, int | None], ...]]]:
+    """For each batch of the task, each run's mass-killing episodes as (onset month, end month
+    or None); in a row inside an episode, only those the record would count as new
+    (:func:`.forecast.counted`). The task's runs are stepped together, which gives each run
+    the result it has alone."""
+    scenarios = [b.scenario for b in task for _ in b.indices]
+    seeds = [run_seed(b.seed, i) for b in task for i in b.indices]
+    models = iter(run_together(scenarios, seeds) if stackable(scenarios)
+                  else [run_model(sc, seed) for sc, seed in zip(scenarios, seeds, strict=True)])
+    return [[tuple((e.onset, e.end) for e in counted(next(models).violence.episodes,
+                                                      b.ongoing))
+             for _ in b.indices] for b in task]
 
 
 def _year(month: int) -> int:
@@ -524,21 +533,26 @@ class Simulator:
         batches = [_Batch(k, p.scenario, run_seed(seed, k), list(range(i, min(i + size, s.runs))),
                           ongoing_perpetrator(p.values, p.history))
                    for k, p in enumerate(profiles) for i in range(0, s.runs, size)]
+        # several rows' batches a task, up to TOGETHER runs, at least four tasks a worker
+        per_task = max(1, min(TOGETHER // size, len(batches) // (4 * self.workers)))
+        tasks = [tuple(batches[i:i + per_task]) for i in range(0, len(batches), per_task)]
         found: dict[tuple[int, int], Any] = {}
 
-        def take(batch: _Batch, result: list) -> None:
-            for i, eps in zip(batch.indices, result, strict=True):
-                found[(batch.k, i)] = eps
+        def take(task: tuple[_Batch, ...], result: list) -> None:
+            for batch, episodes in zip(task, result, strict=True):
+                for i, eps in zip(batch.indices, episodes, strict=True):
+                    found[(batch.k, i)] = eps
 
-        def lost(batch: _Batch, cause: BaseException) -> None:
-            raise WorkerLost(f"calibration row {self.record.rows[batch.k]}: the worker process "
-                             f"running it died {WORKER_RETRIES + 1} times ({cause})")
+        def lost(task: tuple[_Batch, ...], cause: BaseException) -> None:
+            rows = ", ".join(str(self.record.rows[b.k]) for b in task)
+            raise WorkerLost(f"calibration rows {rows}: the worker process running them died "
+                             f"{WORKER_RETRIES + 1} times ({cause})")
 
         if self.executor is None:
-            for b in batches:
-                take(b, _run_batch(b))
+            for t in tasks:
+                take(t, _run_task(t))
         else:
-            dispatch(batches, _run_batch, self.executor, take, lost,
+            dispatch(tasks, _run_task, self.executor, take, lost,
                      max_pending=2 * max(self.workers, 1) + 2)
         keys = sorted(found)
         stats = statistics([found[key] for key in keys], s.months, [k for k, _ in keys],

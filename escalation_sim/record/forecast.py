@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..batch import run_together, stackable
 from ..errors import InputError
 from ..outcomes import parameter_fields, split_note, wilson
 from ..params import PolicyParams, Scenario
@@ -133,11 +134,16 @@ def new_onset(episodes, ongoing: str | None) -> bool:
 
 
 def _run_batch(batch: _Batch) -> list[bool]:
-    """The onset flags of a batch's runs."""
+    """The onset flags of a batch's runs, stepped together (:mod:`escalation_sim.batch`: the
+    same results as run by run)."""
     scenarios = batch.draws or [batch.scenario] * len(batch.indices)
-    return [new_onset(run_model(sc, run_seed(batch.seed, i), batch.policy).violence.episodes,
-                      batch.ongoing)
-            for sc, i in zip(scenarios, batch.indices, strict=True)]
+    seeds = [run_seed(batch.seed, i) for i in batch.indices]
+    if stackable(scenarios):
+        models = run_together(scenarios, seeds, batch.policy)
+    else:   # (a row's drawn sets all share the profile's shape; kept for safety)
+        models = [run_model(sc, seed, batch.policy)
+                  for sc, seed in zip(scenarios, seeds, strict=True)]
+    return [new_onset(m.violence.episodes, batch.ongoing) for m in models]
 
 
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,

@@ -54,3 +54,45 @@ class Information(Module):
         civ = model.civilians
         update_exposure(civ.exposure, civ.by_group(voiced.astype(np.float32)),
                         civ.ties @ civ.exposure, p.exposure_rate, p.peer_weight)
+
+
+class InformationBatch:
+    """:meth:`Information.step` of R runs computed at once, with the same bits in every run
+    (:mod:`escalation_sim.batch`). ``mods`` are the runs' own modules, ``crowd`` their stacked
+    civilians; the runs' hate speech becomes views of an (R, groups) array.
+
+    The leaders' step stays each run's own (a few scalar updates whose results' types, Python
+    float or numpy scalar, travel on into the regime's and the armed groups' arithmetic); their
+    speech is then damped, aimed and diffused over the stacked networks for all runs at once.
+    The weights of the exposure's mix meet float32 arrays as Python floats do (NEP 50): rounded
+    to float32, the own voice's weight ``1 − peer_weight`` computed in float64 first."""
+
+    def __init__(self, mods: list[Information], crowd) -> None:
+        self.mods, self.crowd = mods, crowd
+        models = [m.model for m in mods]
+        params = [m.p for m in mods]
+        self.damping = np.array([p.media_damping for p in params])[:, None]
+        peer = np.array([p.peer_weight for p in params])[:, None]
+        self.own_weight = (1.0 - peer).astype(np.float32)
+        self.peer_weight = peer.astype(np.float32)
+        self.rate = np.array([p.exposure_rate for p in params], dtype=np.float32)[:, None]
+        self.excludes = np.stack([m.excludes for m in models])
+        self.hate = np.stack([m.hate for m in mods])
+        for r, m in enumerate(mods):
+            m.hate = self.hate[r]
+        self.rows = np.arange(len(mods))[:, None]
+
+    def step(self) -> None:
+        models = [m.model for m in self.mods]
+        for model in models:
+            model.leader_set.do("step")
+        emission = np.array([[leader.emission for leader in model.leaders]
+                             for model in models], dtype=float)
+        media = np.array([model.brakes["media"].strength for model in models])[:, None]
+        voiced = damp(emission, media, self.damping)
+        np.minimum(np.einsum("rg,rgh->rh", voiced, self.excludes), 1.0, out=self.hate)
+        crowd = self.crowd
+        exposure = crowd.attitudes[:, 3]
+        own = voiced.astype(np.float32)[self.rows, crowd.group]
+        peer = (crowd.ties @ exposure.ravel()).reshape(exposure.shape)
+        relax_to(exposure, self.own_weight * own + self.peer_weight * peer, self.rate)

@@ -254,3 +254,138 @@ class Mobilization(Module):
         grievance, fear, radical, exposure = (self.group_totals.sum(axis=1) / n_alive).tolist()
         mobilized = np.count_nonzero(self.model.civilians.mobilized) / n_alive
         return (mobilized, exposure, grievance, fear, radical)
+
+
+_FLOAT32 = ("grievance_rate", "fear_rate", "radicalization_base", "radicalization_rate",
+            "deradicalization_rate", "w_grievance", "w_peer", "w_self_protection",
+            "demobilization_margin")
+"""Parameters that meet float32 arrays in :meth:`Mobilization.step`: a Python float is cast to
+float32 there first (NEP 50), so their per-run columns are float32 to give the same bits."""
+_FLOAT64 = ("w_inequality", "w_discrimination", "w_impunity", "w_victimization",
+            "fear_victimization", "fear_armed", "menace_half", "fear_threat", "fear_coup",
+            "weariness_half", "weariness_rate", "weariness_fade", "w_opportunity",
+            "w_weariness")
+
+
+class MobilizationBatch:
+    """:meth:`Mobilization.step` of R runs computed at once, with the same bits in every run.
+
+    ``mods`` are the runs' own modules (one structure: civilians, districts, groups) and
+    ``crowd`` their stacked civilians (:class:`~escalation_sim.population.Crowd`). The runs'
+    weariness and inequality become views of (R, groups) arrays; each month the step gathers
+    what other modules own (victimization, menace, memory, shocks, hate, the regime's scalars)
+    from the runs, computes every run's update as one array operation, and writes the
+    civilians' attitudes, mobilization and weariness in place. Every branch the model skips
+    (nobody mobilized, no weariness) is computed and adds exact zeros; where the model's types
+    decide the bits (the deterrence term: float32 arithmetic with a Python float, float64 with
+    a numpy scalar) each run follows its own. The model's step stays the reference:
+    ``tests/test_batch.py`` holds the two together byte for byte."""
+
+    def __init__(self, mods: list[Mobilization], crowd) -> None:
+        self.mods, self.crowd = mods, crowd
+        models = [m.model for m in mods]
+        params = [m.p for m in mods]
+        R = len(mods)
+        self.col = {k: np.array([getattr(p, k) for p in params])[:, None] for k in _FLOAT64}
+        self.col |= {k: np.array([getattr(p, k) for p in params], dtype=np.float32)[:, None]
+                     for k in _FLOAT32}
+        history = [m.params.history for m in models]
+        self.w_memory = np.array([h.w_memory for h in history])[:, None]
+        self.fear_memory = np.array([h.fear_memory for h in history])[:, None]
+        self.coup = self.col["fear_coup"] > 0
+        self.detention = np.array([m.params.violence.counterinsurgency > 0
+                                   for m in models])[:, None]
+        self.out = np.stack([m._out_of_power for m in mods])
+        for name in ("weariness", "inequality"):
+            stacked = np.stack([getattr(m, name) for m in mods])
+            setattr(self, name, stacked)
+            for r, m in enumerate(mods):
+                setattr(m, name, stacked[r])
+        self.n_groups = models[0].n_groups
+        self.cells = models[0].n_districts * self.n_groups
+        self.cell_offset = (np.arange(R, dtype=np.int32) * self.cells)[:, None]
+        self.at_group = crowd.group + (np.arange(R) * self.n_groups)[:, None]
+
+    def step(self) -> None:
+        mods, col, crowd = self.mods, self.col, self.crowd
+        models = [m.model for m in mods]
+        R = len(mods)
+        vict = np.stack([m.violence.victimization_index() for m in models])
+        menace = np.stack([m.violence.menace for m in models])
+        memory = np.stack([m.history.memory for m in models])
+        shock = np.stack([m.events.grievance_shock for m in models])
+        hate = np.stack([m.information.hate for m in models])
+        stress = np.array([m.events.stress for m in models])[:, None]
+        impunity = np.array([m.institutions.impunity for m in models])[:, None]
+        inclusiveness = np.array([m.government.inclusiveness for m in models])[:, None]
+
+        discrimination = self.out * (1.0 - inclusiveness)
+        grievance_cell = (col["w_inequality"] * self.inequality * (1.0 + stress)
+                          + col["w_discrimination"] * discrimination
+                          + col["w_impunity"] * impunity
+                          + self.w_memory * memory
+                          + shock)[:, None, :] + col["w_victimization"][:, :, None] * vict
+        fear_cell = (col["fear_victimization"][:, :, None] * vict
+                     + col["fear_armed"][:, :, None]
+                     * saturate(menace, col["menace_half"][:, :, None])
+                     + (col["fear_threat"] * hate + self.fear_memory * memory)[:, None, :])
+        if self.coup.any():
+            coup = np.array([m.government.coup_strength for m in models])[:, None]
+            fear_cell = np.where(self.coup[:, :, None], fear_cell + (
+                (col["fear_coup"] * coup) * self.out)[:, None, :], fear_cell)
+        at = crowd.key + self.cell_offset                    # each civilian's cell, batch-wide
+        attitudes = crowd.attitudes
+        grievance, fear, radical = attitudes[:, 0], attitudes[:, 1], attitudes[:, 2]
+        relax_to(grievance, grievance_cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at),
+                 col["grievance_rate"])
+        relax_to(fear, fear_cell.clip(0.0, 1.0).astype(np.float32).ravel().take(at),
+                 col["fear_rate"])
+        r_target = radicalization_target(attitudes[:, 3], grievance,
+                                         col["radicalization_base"])
+        r_target -= radical
+        r_target *= np.where(r_target > 0, col["radicalization_rate"],
+                             col["deradicalization_rate"])
+        radical += r_target
+
+        share = np.array([[g.mobilized_share for g in m.groups] for m in models])
+        burden = saturate(share, col["weariness_half"])
+        weariness = self.weariness
+        weariness += np.where(burden > weariness, col["weariness_rate"],
+                              col["weariness_fade"]) * (burden - weariness)
+
+        mobilized = crowd.mobilized
+        peer = (crowd.ties @ mobilized.ravel().astype(np.float32)).reshape(R, -1)
+        offer = np.zeros((R, self.n_groups))
+        for r, m in enumerate(models):
+            a = m.violence.armed_arrays()
+            if a is not None:
+                offer[r] = opportunity(mods[r].poverty, a[0], a[1], a[2], self.n_groups)
+        group_pull = (col["w_opportunity"] * offer - col["w_weariness"] * weariness).astype(
+            np.float32)
+        pull = col["w_grievance"] * grievance + group_pull.ravel().take(self.at_group)
+        m = radical + col["w_peer"] * peer
+        part = np.multiply(fear, col["w_self_protection"])
+        m += part
+        # deterrence, as :func:`motive` computes it run by run: the product w_det × punishment
+        # meets the float32 risk aversion as float32 where it is a Python float (NEP 50) and in
+        # float64, rounded after, where it is a numpy scalar (once the brakes have moved)
+        deterrence = []
+        for model, mod in zip(models, mods, strict=True):
+            p, sec = mod.p, model.brakes["security_sector"]
+            deterrence.append(p.w_deterrence * expected_punishment(
+                sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
+                model.institutions.impunity, p.punishment_security, p.punishment_judiciary))
+        wide = np.array([isinstance(d, np.floating) for d in deterrence])
+        deterrence = np.array(deterrence, dtype=float)[:, None]
+        narrow = np.multiply(crowd.risk_aversion, deterrence.astype(np.float32))
+        if wide.any():
+            np.copyto(narrow, np.multiply(crowd.risk_aversion, deterrence),
+                      casting="same_kind", where=wide[:, None])
+        m -= narrow
+        m += pull
+        self.motive = m   # (runs, civilians), float32: the finest check of the arithmetic
+        threshold = crowd.threshold
+        stay = mobilized & (m > threshold - col["demobilization_margin"])
+        able = crowd.alive & ~crowd.displaced
+        able &= ~self.detention | (crowd.detained == 0)
+        np.logical_and(able, stay | (m > threshold), out=mobilized)

@@ -1,0 +1,100 @@
+"""Runs stepped together: R models of one structure, month by month, with the steps that have a
+batched form computed for all runs at once (``docs/batched-engine.md``).
+
+Each run keeps its own model, random streams and results: a batched step gives every run the
+same bits as its own step would (``tests/test_batch.py`` checks the whole runs, series and
+logs, byte for byte), so a run's result does not depend on the batch it ran in. Steps without
+a batched form run run by run, in the month's order. So far information and mobilization are batched
+(:class:`~escalation_sim.submodels.information.InformationBatch`,
+:class:`~escalation_sim.submodels.mobilization.MobilizationBatch`); the civilians of the runs
+are stacked (:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of
+them.
+
+Runs are stepped to their horizon (no early stopping), all with one policy or none: a policy's
+deliveries and the international actors' decisions are steps run run by run, and act on the
+state the batched steps read. :func:`stackable` says whether a list of scenarios can be
+stepped together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .model import EscalationModel
+from .params import PolicyParams, Scenario
+from .population import Crowd
+from .submodels.information import Information, InformationBatch
+from .submodels.mobilization import Mobilization, MobilizationBatch
+
+BATCHED = {Information: InformationBatch, Mobilization: MobilizationBatch}
+"""The steps computed for all runs at once, and their batched form."""
+
+
+def shape(scenario: Scenario) -> tuple:
+    """What must be equal for runs to be stepped together: civilians, districts, groups,
+    armed groups and horizon."""
+    return (scenario.run.n_civilians, scenario.space.width, scenario.space.height,
+            len(scenario.groups), len(scenario.armed_groups), scenario.run.months)
+
+
+def stackable(scenarios: Sequence[Scenario]) -> bool:
+    """Whether runs of ``scenarios`` can be stepped together (:func:`shape` equal)."""
+    return len({shape(s) for s in scenarios}) <= 1
+
+
+class Together:
+    """Models of ``scenarios`` and ``seeds`` (one shape: :func:`stackable`), built and ready to
+    be stepped together a month at a time (:meth:`month`); ``batched`` holds the batched form
+    of each step that has one, by the step's class."""
+
+    def __init__(self, scenarios: Sequence[Scenario], seeds: Sequence[int],
+                 policy: PolicyParams | None = None):
+        if not stackable(scenarios):
+            raise ValueError("runs stepped together need one shape (civilians, districts, "
+                             "groups, armed groups, horizon)")
+        self.models = [EscalationModel(s, seed, policy)
+                       for s, seed in zip(scenarios, seeds, strict=True)]
+        self.batched: dict[type, object] = {}
+        self._steps: list = []   # each step of the month: its batched form, or the runs' own
+        if not self.models:
+            return
+        self.crowd = Crowd([m.civilians for m in self.models])
+        for k, cls in enumerate(type(m) for m in self.models[0].modules):
+            own = [m.modules[k] for m in self.models]
+            if cls in BATCHED:
+                self.batched[cls] = BATCHED[cls](own, self.crowd)
+            self._steps.append(self.batched.get(cls, own))
+        self.months = self.models[0].params.run.months
+
+    def month(self) -> None:
+        """One month of every run: each step batched or run by run, in the month's order."""
+        models = self.models
+        for m in models:
+            # what Mesa's step does before the model's: count the step (nothing reads Mesa's
+            # clock; runs stepped together end at their horizon, where a model refuses to step)
+            m.steps += 1
+        for step in self._steps:
+            if isinstance(step, list):
+                for module in step:
+                    module.step()
+            else:
+                step.step()
+        for m in models:
+            m.record()
+            m.running = m.steps < m.params.run.months
+
+    def run(self) -> list[EscalationModel]:
+        """Step to the horizon; the models, each as :func:`escalation_sim.runner.run_model`
+        would have run it alone (no early stop)."""
+        while self.models and self.models[0].steps < self.months:
+            self.month()
+        if self.models:
+            self.crowd.check()
+        return self.models
+
+
+def run_together(scenarios: Sequence[Scenario], seeds: Sequence[int],
+                 policy: PolicyParams | None = None) -> list[EscalationModel]:
+    """Build one model per (scenario, seed) with ``policy``, step them together to the horizon
+    and return them (:class:`Together`)."""
+    return Together(scenarios, seeds, policy).run()
