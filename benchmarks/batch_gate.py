@@ -8,8 +8,9 @@ leading run axis. Before a step joins the engine (``escalation_sim/batch.py``), 
 computes it for R runs at once from copies of what each run's own step read, and compares
 everything it writes byte for byte. The mobilization step, the first gated, has joined the
 engine (``MobilizationBatch``; ``tests/test_batch.py`` holds it to the model's runs, its
-motive month by month included), and its gate is gone; so has the information step's
-(``InformationBatch``, the leaders' step left to each run).
+motive month by month included), and its gate is gone; so have the information step's
+(``InformationBatch``, the leaders' step left to each run) and that of the violence step's
+first half (``ViolenceBatch``, the armed groups' step left to each run).
 
 It steps forecast-shaped runs of profile rows under parameter sets drawn from the shipped
 posterior (``--mixed``: runs of ``coup_polarization`` that differ in fear of a coup regime and
@@ -22,16 +23,14 @@ stacking and the inputs other modules compute, which the engine computes in thos
 The runs' own steps run inside their models, the batched ones right after their inputs were
 stacked: the ratio flatters batching somewhat.
 
-``--step pressure`` (the default) covers the first half of the violence step: from its start (the
-armed groups' step included) to the hazard (:func:`batched_pressure`); ``--step killing``
-for its second half, from the hazard on (:func:`batched_killing`: the draws from each run's own
-streams, detention, violations, the books, tolls and campaigns, flight and return; episodes'
-onsets and ends as flags, their log lines and legacy left to the model's code). ``--step
-observation`` does the same for the observation step from the refreshed group aggregates on
-(:func:`batched_observation`), ``--step institutions`` for the institutions step, the
-government and the brakes included (:func:`batched_institutions`). ``--mixed`` runs also have
-repression in every fourth run, campaigns from 20 people killed in every fifth and episodes from
-40 in every seventh.
+``--step killing`` (the default) covers the violence step's second half, from the hazard on
+(:func:`batched_killing`: the draws from each run's own streams, detention, violations, the
+books, tolls and campaigns, flight and return; episodes' onsets and ends as flags, their log
+lines and legacy left to the model's code). ``--step observation`` does the same for the
+observation step from the refreshed group aggregates on (:func:`batched_observation`),
+``--step institutions`` for the institutions step, the government and the brakes included
+(:func:`batched_institutions`). ``--mixed`` runs also have repression in every fourth run,
+campaigns from 20 people killed in every fifth and episodes from 40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
 """
 
@@ -42,7 +41,6 @@ import copy
 import json
 import os
 import time
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +48,6 @@ import numpy as np
 
 from escalation_sim.model import EscalationModel
 from escalation_sim.numeric import relax, saturate
-from escalation_sim.params import ArmedGroupParams
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
     draw_seed,
@@ -75,221 +72,12 @@ def python_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Pressure:
-    """What one run's violence step reads to compute the month's expected killings (its armed
-    groups' step included), copied as it starts."""
-
-    cells: dict          # (districts, groups): alive, mobilized, hate as (groups,)
-    armed: dict | None   # the armed groups' fixed and running numbers (or None)
-    reach: np.ndarray
-    scalars: dict        # run-level numbers (the brakes', the government's, the parameters')
-    per_perpetrator: dict  # exhaustion, resolve, deterred_as
-    protectors: np.ndarray   # (2, districts): against armed groups, against the state
-
-
-KINDS = typing.get_args(ArmedGroupParams.model_fields["kind"].annotation)
-"""The armed groups' kinds, as the scenario schema declares them."""
-
-
-def pressure_inputs(model: EscalationModel) -> Pressure:
-    """Copy what ``model``'s violence step reads from its start (its armed groups' step
-    included) to the hazard."""
-    v, d, civ = model.violence, model.params.violence, model.civilians
-    shape = (model.n_districts, model.n_groups)
-    sec, gov = model.brakes["security_sector"], model.government
-    a = model.armed_groups
-    return Pressure(
-        cells={"alive": v.alive_cells.copy(),
-               "mobilized": np.bincount(civ.key[civ.mobilized],
-                                        minlength=shape[0] * shape[1]).reshape(shape),
-               "hate": model.information.hate.copy(),
-               "excludes": np.asarray(model.leaders[gov.ruling].excludes).copy(),
-               "victimization": v.victimization.copy(),
-               "extremism": np.array([x.extremism for x in model.leaders])},
-        armed=None if not a else {
-            "base": np.array([x.base for x in a]),
-            "share": np.array([x.recruit_share for x in a], float),
-            "lethality": np.array([x.lethality for x in a], float),
-            "targets": np.array([x.targets for x in a], float).reshape(len(a),
-                                                                        model.n_groups),
-            "kind": np.array([KINDS.index(x.kind) for x in a]),
-            "support": np.array([x.external_support for x in a], float),
-            "arms": np.array([x.arms for x in a], float),
-            "sponsored": np.array([x.sponsored for x in a], float)},
-        reach=v.reach,
-        scalars={"ruling": gov.ruling, "repression": d.repression,
-                 "complicity": gov.complicity, "revenge": d.revenge,
-                 "revenge_half": d.revenge_half, "arms_decay": d.arms_decay,
-                 "perpetration": sec.perpetration, "protection": sec.protection,
-                 "forces": sec.forces, "rate": d.state_violence, "hate_weight":
-                 d.state_violence_hate, "orders": d.state_orders,
-                 "threat": gov.threat + d.purge * gov.coup_strength,
-                 "exhaustion_half": d.exhaustion_half, "efficacy": d.state_efficacy,
-                 "k": d.deterrence, "people": model.params.people_per_civilian,
-                 "defused": d.defuse_strength * model.brakes["local_peace"].strength,
-                 "cap": d.max_hazard},
-        per_perpetrator={"exhaustion": v.exhaustion.copy(), "resolve": v.resolve.copy(),
-                         "deterred_as": v._deterred_as},
-        protectors=np.stack([v.protectors, v.protectors_state]))
-
-
-def batched_pressure(runs: list[Pressure]) -> dict[str, np.ndarray]:
-    """One month's expected killings of every run in ``runs`` at once, from the armed groups'
-    and the state's pressure through exhaustion and deterrence to the hazard, as the model's
-    :meth:`~escalation_sim.submodels.violence.Violence.step` computes them run by run, every
-    branch computed and selected per run; returns what it writes, stacked (run, ...)."""
-    R = len(runs)
-    col = {k: np.array([r.scalars[k] for r in runs], dtype=float) for k in runs[0].scalars}
-    alive = np.stack([r.cells["alive"] for r in runs])
-    mob = np.stack([r.cells["mobilized"] for r in runs])
-    hate = np.stack([r.cells["hate"] for r in runs])
-    excludes = np.stack([r.cells["excludes"] for r in runs]).astype(float)
-    ruling = np.array([r.scalars["ruling"] for r in runs])
-    exhaustion = np.stack([r.per_perpetrator["exhaustion"] for r in runs])
-    resolve = np.stack([r.per_perpetrator["resolve"] for r in runs])
-    deterred_as = runs[0].per_perpetrator["deterred_as"]
-    protectors = np.stack([r.protectors for r in runs])
-    armed = runs[0].armed is not None
-    if any((r.armed is not None) != armed or (armed and r.armed["base"].shape
-                                               != runs[0].armed["base"].shape) for r in runs):
-        raise ValueError("a batch's runs must have the same armed groups")
-    if armed:
-        raw = {k: np.stack([r.armed[k] for r in runs]) for k in runs[0].armed}
-        base, share, lethality, targets = (raw[k] for k in ("base", "share", "lethality",
-                                                            "targets"))
-        reach = np.stack([r.reach for r in runs])
-        victimization = np.stack([r.cells["victimization"] for r in runs])
-        leader = np.stack([r.cells["extremism"] for r in runs])
-    rows = np.arange(R)
-    start = time.perf_counter()
-
-    out: dict[str, np.ndarray] = {}
-    if armed:
-        # ArmedGroup.step: the ideology's intent, reprisal for the harm done to its own group
-        # (Violence.group_harm), arms decaying
-        harm = ((victimization * alive).sum(axis=1)
-                / np.maximum(alive.sum(axis=1), 1.0))
-        own = np.take_along_axis(leader, base, axis=1)
-        complicity = col["complicity"][:, None]
-        kind = raw["kind"]
-        intent = np.where(kind == KINDS.index("violent_extremist"), 1.0, np.where(
-            kind == KINDS.index("state_militia"), python_max(own, complicity), own))
-        reprisal = np.take_along_axis(harm, base, axis=1)
-        intent = intent + col["revenge"][:, None] * saturate(reprisal,
-                                                             col["revenge_half"][:, None])
-        intent = np.where(intent < 1.0, intent, 1.0)
-        arms = raw["arms"] * col["arms_decay"][:, None]
-        multiplier = 1.0 + raw["support"] + arms + raw["sponsored"]
-        out["intent"], out["arms"] = intent, arms
-        # armed_pressure; zero members give the exact zeros of a month nobody is armed
-        # each run's ``mobilized[:, base]`` is Fortran-ordered, and einsum's order of summation
-        # follows the strides: each run's (districts, armed groups) block is laid out alike
-        members = np.take_along_axis(mob.transpose(0, 2, 1), base[:, :, None],
-                                     axis=1).transpose(0, 2, 1) * share[:, None, :]
-        fighting = np.einsum("rij,rja->ria", reach, members * multiplier[:, None, :])
-        per_target = targets / np.maximum(targets.sum(axis=2, keepdims=True), 1.0)
-        weighted = fighting * (intent * lethality)[:, None, :]
-        aimed = np.einsum("rda,rag->rdg", fighting * (intent * (lethality > 0))[:, None, :],
-                          per_target)
-        pressure = np.einsum("rda,rag->rdg", weighted, per_target)
-        armed_parts = weighted.transpose(0, 2, 1)[:, :, :, None] * per_target[:, :, None, :]
-        out["menace"] = aimed / np.maximum(alive, 1.0)
-        out["strength"] = members.sum(axis=1)
-    # state_targets: excluded groups 1, with repression the others but the ruling one
-    repression = col["repression"][:, None]
-    state_targets = np.where(repression > 0, np.maximum(excludes, repression), excludes)
-    state_targets[rows, ruling] = excludes[rows, ruling]
-    state = ((col["rate"] * col["perpetration"])[:, None, None] * state_targets[:, None, :]
-             * (mob + (col["hate_weight"][:, None] * hate
-                       + (col["orders"] * col["threat"])[:, None])[:, None, :] * alive))
-    parts = np.concatenate([state[:, None], armed_parts], axis=1) if armed else state[:, None]
-    # exhausted perpetrators kill less; the others' expected killings are summed otherwise
-    tired = (col["exhaustion_half"] > 0) & exhaustion.any(axis=1)
-    if tired.any():
-        parts[tired] *= violence_module.restraint(exhaustion[tired],
-                                                  resolve[tired])[:, :, None, None]
-    expected = np.where(tired[:, None, None], parts.sum(axis=1),
-                        pressure + parts[:, 0] if armed else parts[:, 0])
-    out["international"] = protectors[:, 0].sum(axis=1)
-    # Violence.stopped
-    residents = alive.sum(axis=2)
-    spread = residents / np.maximum(residents.sum(axis=1, keepdims=True), 1.0)
-    lawful = (col["protection"] * col["forces"])[:, None] * spread
-    attackers = (col["perpetration"] * col["forces"])[:, None] * spread
-    if armed:
-        attackers = attackers + fighting.sum(axis=2) * col["people"][:, None]
-    facing = np.stack([protectors[:, 0] + lawful,
-                       protectors[:, 1] + col["efficacy"][:, None] * lawful], axis=1)
-    ratio = np.divide(facing, attackers[:, None, :], out=np.full(facing.shape, np.inf),
-                      where=attackers[:, None, :] > 0)
-    ratio = np.where(facing > 0, ratio, 0.0)
-    k = col["k"][:, None, None]
-    versus = np.where(k == 0, 0.0, -np.expm1(-k * ratio))
-    parts *= 1.0 - versus[:, deterred_as][:, :, :, None]
-    before = expected.reshape(R, -1).sum(axis=1)
-    expected = parts.sum(axis=1)
-    after = expected.reshape(R, -1).sum(axis=1)
-    out["prevented"] = np.where(before > 0, 1.0 - after / np.where(before > 0, before, 1.0),
-                                0.0)
-    out["hazard"] = violence_module.hazard(expected, alive, col["defused"][:, None, None],
-                                           col["cap"][:, None, None])
-    out["expected"], out["parts"] = expected, parts
-    out["seconds"] = time.perf_counter() - start
-    return out
-
-
-@dataclass
 class Step:
     """A step the gate checks: how to hook a run's own, what to compare, the batched one."""
 
     hook: object       # (model, log) -> None: record (inputs, outputs, seconds) a month
     written: tuple     # the names compared
     batched: object    # list of inputs -> dict of stacked outputs and "seconds"
-
-
-def hook_pressure(model: EscalationModel, log: list) -> None:
-    """Record each month's expected-killings inputs (as the violence step starts), what the
-    step computes from them up to the hazard (the armed groups' step included), and the time
-    between the two."""
-    v = model.violence
-    step, attribute = v.step, v.attribute
-    hazard = violence_module.hazard   # the model's own, wrapped during the step
-    month: dict = {}
-
-    def hooked_hazard(expected, alive, defused, cap):
-        h = hazard(expected, alive, defused, cap)
-        if month.get("stepping") and "seconds" not in month:
-            month["seconds"] = time.perf_counter() - month["start"]
-            month["expected"], month["hazard"] = expected.copy(), h.copy()
-        return h
-
-    def hooked_attribute(kills, noncombatant, expected_noncombatant, parts):
-        month["parts"] = None if parts is None else parts.copy()
-        return attribute(kills, noncombatant, expected_noncombatant, parts)
-
-    def hooked_step() -> None:
-        month.clear()
-        month["inputs"] = pressure_inputs(model)
-        month["stepping"] = True
-        month["start"] = time.perf_counter()
-        violence_module.hazard, original = hooked_hazard, violence_module.hazard
-        try:
-            step()
-        finally:
-            violence_module.hazard = original
-            month["stepping"] = False
-        written = {"expected": month["expected"], "hazard": month["hazard"],
-                   "prevented": np.array(v.prevented), "international": np.array(v.international)}
-        if month["parts"] is not None:
-            written["parts"] = month["parts"]
-        if model.armed_groups:
-            written["menace"] = v.menace.copy()
-            written["strength"] = np.array([g.strength for g in model.armed_groups])
-            written["intent"] = np.array([g.intent for g in model.armed_groups])
-            written["arms"] = np.array([g.arms for g in model.armed_groups])
-        log.append((month["inputs"], written, month["seconds"]))
-
-    v.attribute, v.step = hooked_attribute, hooked_step
 
 
 CIVILIANS = ("alive", "mobilized", "displaced", "detained", "district", "key")
@@ -860,10 +648,7 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
             "impunity": impunity, "seconds": seconds}
 
 
-STEPS = {"pressure": Step(hook_pressure, ("expected", "hazard", "prevented", "international",
-                                          "parts", "menace", "strength", "intent", "arms"),
-                          batched_pressure),
-         "killing": Step(hook_killing, KILLING, batched_killing),
+STEPS = {"killing": Step(hook_killing, KILLING, batched_killing),
          "observation": Step(hook_observation, OBSERVATION, batched_observation),
          "institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
 
@@ -874,9 +659,8 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step", choices=sorted(STEPS), default="pressure",
-                        help="pressure (violence up to the hazard); killing "
-                             "(violence from the hazard on); "
+    parser.add_argument("--step", choices=sorted(STEPS), default="killing",
+                        help="killing (violence from the hazard on); "
                              "observation (from the group aggregates on); institutions "
                              "(government and brakes included)")
     parser.add_argument("--mixed", action="store_true",
@@ -1015,18 +799,7 @@ def branches(step: str, b, written: dict) -> dict[str, bool]:
                 "exhausted": written["exhaustion"].any(),
                 "onset": (written["ongoing"] & ~b.state["ongoing"]).any(),
                 "ended": (b.state["ongoing"] & ~written["ongoing"]).any()}
-    kinds = set() if b.armed is None else {KINDS[k] for k in b.armed["kind"]}
-    return {**{kind: kind in kinds for kind in KINDS},
-            "reprisal": b.scalars["revenge"] > 0 and b.cells["victimization"].any(),
-            "arms": b.armed is not None and b.armed["arms"].any(),
-            "mobilized": b.cells["mobilized"].any(), "state_targets": (
-                b.cells["excludes"].any() or b.scalars["repression"] > 0),
-            "repression": b.scalars["repression"] > 0, "threat": b.scalars["threat"] > 0,
-            "exhausted": b.scalars["exhaustion_half"] > 0
-            and b.per_perpetrator["exhaustion"].any(),
-            "killing_expected": written["expected"].any(),
-            "deterred": written["prevented"] > 0, "hazard": written["hazard"].any()}
-
+    raise ValueError(step)
 
 if __name__ == "__main__":
     raise SystemExit(main())

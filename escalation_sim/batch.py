@@ -25,8 +25,10 @@ from .params import PolicyParams, Scenario
 from .population import Crowd
 from .submodels.information import Information, InformationBatch
 from .submodels.mobilization import Mobilization, MobilizationBatch
+from .submodels.violence import Violence, ViolenceBatch
 
-BATCHED = {Information: InformationBatch, Mobilization: MobilizationBatch}
+BATCHED = {Information: InformationBatch, Mobilization: MobilizationBatch,
+           Violence: ViolenceBatch}
 """The steps computed for all runs at once, and their batched form."""
 
 

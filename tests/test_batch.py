@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from escalation_sim.batch import Together, run_together, stackable
-from escalation_sim.model import EscalationModel
+from escalation_sim.model import SERIES, EscalationModel
 from escalation_sim.population import STACKED, Crowd
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import draw_seed, read_posterior, shipped_posterior, split
@@ -92,11 +92,14 @@ def test_the_batched_motive_has_the_bits_of_each_runs_own(runs, request):
 @pytest.mark.parametrize("runs", ["forecast_runs", "mixed_runs"])
 def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request):
     """The stacked civilians (attitudes in float32, the flags, detention, cells) and what the
-    batched steps own, against each run stepped alone, after every month: a difference shows
-    in the month it arises, before it reaches a series."""
+    batched steps own or hand on (the violence step's books, campaigns' exhaustion and
+    episodes' windows, which its second half computes from the batched first half's parts),
+    against each run stepped alone, after every month: a difference shows in the month it
+    arises, before it reaches a series."""
     scenarios, seeds, _ = request.getfixturevalue(runs)
     alone = [EscalationModel(s, x) for s, x in zip(scenarios, seeds, strict=True)]
     together = Together(scenarios, seeds)
+    reached = set()   # branches of the violence step's batched half the runs went through
     for month in range(24):
         together.month()
         for r, model in enumerate(alone):
@@ -105,10 +108,26 @@ def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request)
             for name in STACKED:
                 a, b = getattr(model.civilians, name), getattr(mine.civilians, name)
                 assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r, name)
+            v, w = model.violence, mine.violence
             for a, b in ((model.information.hate, mine.information.hate),
                          (model.mobilization.weariness, mine.mobilization.weariness),
+                         (v.victimization, w.victimization), (v.menace, w.menace),
+                         (v.alive_cells, w.alive_cells), (v.exhaustion, w.exhaustion),
+                         (v._window, w._window), (v._toll, w._toll),
+                         (v.deaths_by, w.deaths_by),
                          (model.series[month + 1], mine.series[month + 1])):
-                assert a.tobytes() == b.tobytes(), (month, r)
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r)
+            for a, b in ((v.prevented, w.prevented), (v.international, w.international),
+                         *((x.strength, y.strength) for x, y in zip(
+                             model.armed_groups, mine.armed_groups, strict=True))):
+                assert type(a) is type(b) and a == b, (month, r)
+            reached |= {name for name, hit in (
+                ("deterred", w.prevented > 0), ("exhausted", w.exhaustion.any()),
+                ("armed", bool(mine.armed_groups) and w.menace.any()),
+                ("killing", mine.series[month + 1, SERIES.index("killings")] > 0)) if hit}
+    assert reached >= {"deterred", "armed", "killing"}
+    if runs == "mixed_runs":
+        assert "exhausted" in reached
 
 
 def test_a_run_does_not_depend_on_its_batch(forecast_runs):

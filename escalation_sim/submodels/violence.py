@@ -544,6 +544,13 @@ class Violence(Module):
                 self._toll[p] = 0.0
 
     def step(self) -> None:
+        self.strike(*self.expect())
+
+    def expect(self) -> tuple:
+        """The month's first half: the armed groups' step, their pressure and the state's,
+        exhaustion, the protectors' deterrence, the hazard. Returns what :meth:`strike` needs:
+        the alive and mobilized civilians per cell, the expected killings, each perpetrator's
+        part, the armed groups' fighting (None when no one is under arms) and the hazard."""
         model, d = self.model, self.p
         civ = model.civilians
         n_cells = model.n_districts * model.n_groups
@@ -594,7 +601,16 @@ class Violence(Module):
         self.prevented = 1.0 - float(expected.sum()) / before if before > 0 else 0.0
         h = hazard(expected, alive, d.defuse_strength * model.brakes["local_peace"].strength,
                    d.max_hazard)
+        return alive, mobilized, expected, parts, fighting, h
 
+    def strike(self, alive: np.ndarray, mobilized: np.ndarray, expected: np.ndarray,
+               parts: np.ndarray, fighting: np.ndarray | None, h: np.ndarray) -> None:
+        """The month's second half, from the hazard (:meth:`expect`): detention, the killings'
+        draw, violations, the books and episodes, flight and return."""
+        model, d = self.model, self.p
+        civ = model.civilians
+        n_cells = model.n_districts * model.n_groups
+        shape = (model.n_districts, model.n_groups)
         # counter-insurgency: the mobilized of the hunted groups face an extra probability of
         # detention, on the same draw (above the killing hazard, so no one is both)
         hunt = None
@@ -663,3 +679,148 @@ class Violence(Module):
         return (self.deaths * scale, self.killings * scale, self.violations * scale,
                 np.count_nonzero(model.civilians.displaced) * scale,
                 sum(a.strength for a in model.armed_groups) * scale)
+
+
+class ViolenceBatch:
+    """:meth:`Violence.step` of R runs with its first half (:meth:`Violence.expect`) computed
+    at once and the same bits in every run (:mod:`escalation_sim.batch`).
+
+    The armed groups' step stays each run's own (scalar updates whose types travel on), then
+    the armed groups' pressure, the state's, exhaustion, the protectors' deterrence and the
+    hazard are computed for all runs as (runs, …) arrays, every branch the model skips
+    computed and adding exact zeros. Each run's second half (:meth:`Violence.strike`: its own
+    draws, books, episodes and their log lines, flight) then runs as the model's own code.
+    Two layouts follow the model's so that einsum adds in its order: each run's
+    ``mobilized[:, base]`` block as the model's fancy index lays it out, and the deterrence
+    row each perpetrator faces gathered per run."""
+
+    def __init__(self, mods: list[Violence], crowd) -> None:
+        self.mods, self.crowd = mods, crowd
+        models = [m.model for m in mods]
+        ps = [m.p for m in mods]
+        m0 = models[0]
+        self.shape = (m0.n_districts, m0.n_groups)
+        R = len(mods)
+
+        def col(values) -> np.ndarray:
+            return np.array(values, dtype=float)
+
+        self.repression = col([p.repression for p in ps])[:, None]
+        self.rate = col([p.state_violence for p in ps])
+        self.hate_weight = col([p.state_violence_hate for p in ps])[:, None]
+        self.orders = col([p.state_orders for p in ps])
+        self.purge = [p.purge for p in ps]
+        self.exhaustion_half = col([p.exhaustion_half for p in ps])
+        self.efficacy = col([p.state_efficacy for p in ps])[:, None]
+        self.k = col([p.deterrence for p in ps])[:, None, None]
+        self.people = col([m.params.people_per_civilian for m in models])[:, None]
+        self.defuse = [p.defuse_strength for p in ps]
+        self.cap = col([p.max_hazard for p in ps])[:, None, None]
+        self.ruling = np.array([m.government.ruling for m in models])
+        self.excludes = np.stack([np.asarray(m.leaders[m.government.ruling].excludes,
+                                             dtype=float) for m in models])
+        self.deterred_as = np.stack([m._deterred_as for m in mods])[:, :, None]
+        self.armed = bool(m0.armed_groups)
+        if self.armed:
+            base, share, lethality, targets = (np.stack(x) for x in zip(
+                *(m._armed_fixed for m in mods), strict=True))
+            self.base, self.share, self.lethality = base, share, lethality
+            self.per_target = targets / np.maximum(targets.sum(axis=2, keepdims=True), 1.0)
+            self.reach = np.stack([m.reach for m in mods])
+        n_cells = self.shape[0] * self.shape[1]
+        self.cell_offset = (np.arange(R, dtype=np.int64) * n_cells)[:, None]
+        self.rows = np.arange(R)
+
+    def step(self) -> None:
+        mods, models, crowd = self.mods, [m.model for m in self.mods], self.crowd
+        R, shape = len(mods), self.shape
+        for model in models:
+            model.armed_set.do("step")
+        alive = np.stack([m.alive_cells for m in mods])
+        mob = np.bincount((crowd.key + self.cell_offset)[crowd.mobilized],
+                          minlength=R * shape[0] * shape[1]).reshape(R, *shape)
+        hate = np.stack([m.information.hate for m in models])
+        secs = [m.brakes["security_sector"] for m in models]
+        perpetration = np.array([s.perpetration for s in secs], dtype=float)
+        forces = np.array([s.forces for s in secs], dtype=float)
+        protection = np.array([s.protection for s in secs], dtype=float)
+        threat = np.array([m.government.threat + purge * m.government.coup_strength
+                           for m, purge in zip(models, self.purge, strict=True)], dtype=float)
+        if self.armed:
+            multiplier = np.stack([np.fromiter((x.multiplier for x in m.armed_groups), float)
+                                   for m in models])
+            intent = np.stack([np.fromiter((x.intent for x in m.armed_groups), float)
+                               for m in models])
+            # each run's ``mobilized[:, base]`` is Fortran-ordered in the model, and einsum's
+            # order of summation follows the strides: each run's block is laid out alike
+            members = np.take_along_axis(mob.transpose(0, 2, 1), self.base[:, :, None],
+                                         axis=1).transpose(0, 2, 1) * self.share[:, None, :]
+            fighting = np.einsum("rij,rja->ria", self.reach,
+                                 members * multiplier[:, None, :])
+            weighted = fighting * (intent * self.lethality)[:, None, :]
+            aimed = np.einsum("rda,rag->rdg",
+                              fighting * (intent * (self.lethality > 0))[:, None, :],
+                              self.per_target)
+            pressure = np.einsum("rda,rag->rdg", weighted, self.per_target)
+            armed_parts = (weighted.transpose(0, 2, 1)[:, :, :, None]
+                           * self.per_target[:, :, None, :])
+            menace = aimed / np.maximum(alive, 1.0)
+            strength = members.sum(axis=1)
+        # the state's targets (:func:`state_targets`) and pressure (:func:`state_pressure`)
+        excludes, repression = self.excludes, self.repression
+        targets = np.where(repression > 0, np.maximum(excludes, repression), excludes)
+        targets[self.rows, self.ruling] = excludes[self.rows, self.ruling]
+        state = ((self.rate * perpetration)[:, None, None] * targets[:, None, :]
+                 * (mob + (self.hate_weight * hate
+                           + (self.orders * threat)[:, None])[:, None, :] * alive))
+        # each run's parts laid out as the model's (perpetrator, district, group) array, which
+        # its second half sums over cells in memory order (a concatenation would keep the armed
+        # parts' transposed layout)
+        parts = np.empty((R, len(mods[0].perpetrators), *shape))
+        parts[:, 0] = state
+        if self.armed:
+            parts[:, 1:] = armed_parts
+        exhaustion = np.stack([m.exhaustion for m in mods])
+        tired = (self.exhaustion_half > 0) & exhaustion.any(axis=1)
+        if tired.any():
+            resolve = np.stack([m.resolve for m in mods])
+            parts[tired] *= restraint(exhaustion[tired], resolve[tired])[:, :, None, None]
+        expected = np.where(tired[:, None, None], parts.sum(axis=1),
+                            pressure + parts[:, 0] if self.armed else parts[:, 0])
+        # the protectors' deterrence (:meth:`Violence.stopped`)
+        protectors = np.stack([np.stack([m.protectors, m.protectors_state]) for m in mods])
+        residents = alive.sum(axis=2)
+        spread = residents / np.maximum(residents.sum(axis=1, keepdims=True), 1.0)
+        lawful = (protection * forces)[:, None] * spread
+        attackers = (perpetration * forces)[:, None] * spread
+        if self.armed:
+            attackers = attackers + fighting.sum(axis=2) * self.people
+        facing = np.stack([protectors[:, 0] + lawful,
+                           protectors[:, 1] + self.efficacy * lawful], axis=1)
+        ratio = np.divide(facing, attackers[:, None, :], out=np.full(facing.shape, np.inf),
+                          where=attackers[:, None, :] > 0)
+        ratio = np.where(facing > 0, ratio, 0.0)
+        with np.errstate(invalid="ignore"):    # k = 0 × an infinite ratio, not selected
+            versus = np.where(self.k == 0, 0.0, -np.expm1(-self.k * ratio))
+        parts *= 1.0 - np.take_along_axis(versus, self.deterred_as, axis=1)[:, :, :, None]
+        before = expected.reshape(R, -1).sum(axis=1)
+        expected = parts.sum(axis=1)
+        after = expected.reshape(R, -1).sum(axis=1)
+        prevented = np.where(before > 0, 1.0 - after / np.where(before > 0, before, 1.0), 0.0)
+        defused = np.array([d * m.brakes["local_peace"].strength
+                            for d, m in zip(self.defuse, models, strict=True)],
+                           dtype=float)[:, None, None]
+        h = hazard(expected, alive, defused, self.cap)
+        international = protectors[:, 0].sum(axis=1)
+        anyone = mob.reshape(R, -1).any(axis=1)
+        for r, (v, model) in enumerate(zip(mods, models, strict=True)):
+            fought = None
+            if self.armed:
+                v.menace = menace[r]
+                for group, s in zip(model.armed_groups, strength[r].tolist(), strict=True):
+                    group.strength = s
+                if anyone[r]:
+                    fought = fighting[r]
+            v.international = float(international[r])
+            v.prevented = float(prevented[r])
+            v.strike(alive[r], mob[r], expected[r], parts[r], fought, h[r])
