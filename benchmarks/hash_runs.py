@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--profiles", type=int, default=0, metavar="N",
                     help="also N sampled rows of the predictors file, run as a forecast runs them")
     ap.add_argument("--batched", action="store_true",
-                    help="step the runs without a policy together (the hashes must not change)")
+                    help="step each group of runs together (the hashes must not change)")
     args = ap.parse_args()
     out = {}
 

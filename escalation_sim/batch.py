@@ -4,16 +4,17 @@ batched form computed for all runs at once (``docs/batched-engine.md``).
 Each run keeps its own model, random streams and results: a batched step gives every run the
 same bits as its own step would (``tests/test_batch.py`` checks the whole runs, series and
 logs, byte for byte), so a run's result does not depend on the batch it ran in. Steps without
-a batched form run run by run, in the month's order. So far information and mobilization are batched
-(:class:`~escalation_sim.submodels.information.InformationBatch`,
-:class:`~escalation_sim.submodels.mobilization.MobilizationBatch`); the civilians of the runs
-are stacked (:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of
-them.
+a batched form run run by run, in the month's order. So far information, mobilization and the
+violence step's first half are batched (:class:`~.submodels.information.InformationBatch`,
+:class:`~.submodels.mobilization.MobilizationBatch`, :class:`~.submodels.violence.ViolenceBatch`,
+which hands each run to its own :meth:`~.submodels.violence.Violence.strike`); the civilians
+of the runs are stacked (:class:`~escalation_sim.population.Crowd`) and each run's arrays are
+views of them, as is the state a batched step owns.
 
 Runs are stepped to their horizon (no early stopping), all with one policy or none: a policy's
 deliveries and the international actors' decisions are steps run run by run, and act on the
-state the batched steps read. :func:`stackable` says whether a list of scenarios can be
-stepped together.
+state the batched steps read. :func:`run_all` groups any runs by :func:`shape` and steps each
+group together.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ class Together:
         """One month of every run: each step batched or run by run, in the month's order."""
         models = self.models
         for m in models:
-            # what Mesa's step does before the model's: count the step (nothing reads Mesa's
-            # clock; runs stepped together end at their horizon, where a model refuses to step)
+            # what Mesa's step does before the model's: count the step and move the clock (runs
+            # stepped together end at their horizon, where a model refuses to step)
             m.steps += 1
+            m.time = float(m.steps)
         for step in self._steps:
             if isinstance(step, list):
                 for module in step:
@@ -82,8 +84,7 @@ class Together:
             else:
                 step.step()
         for m in models:
-            m.record()
-            m.running = m.steps < m.params.run.months
+            m.end_month()
 
     def run(self) -> list[EscalationModel]:
         """Step to the horizon; the models, each as :func:`escalation_sim.runner.run_model`
@@ -92,6 +93,11 @@ class Together:
             self.month()
         if self.models:
             self.crowd.check()
+            for batch in self.batched.values():
+                for owner, name, stacked in batch.views:
+                    if getattr(owner, name).base is not stacked:
+                        raise RuntimeError(f"{type(owner).__name__}.{name} was rebound, not "
+                                           "written in place")
         return self.models
 
 
@@ -100,3 +106,18 @@ def run_together(scenarios: Sequence[Scenario], seeds: Sequence[int],
     """Build one model per (scenario, seed) with ``policy``, step them together to the horizon
     and return them (:class:`Together`)."""
     return Together(scenarios, seeds, policy).run()
+
+
+def run_all(scenarios: Sequence[Scenario], seeds: Sequence[int],
+            policy: PolicyParams | None = None) -> list[EscalationModel]:
+    """The runs of ``scenarios`` and ``seeds`` with ``policy``, in their order, each group of
+    one :func:`shape` stepped together (:func:`run_together`)."""
+    groups: dict[tuple, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        groups.setdefault(shape(s), []).append(i)
+    out: list = [None] * len(scenarios)
+    for idx in groups.values():
+        for i, m in zip(idx, run_together([scenarios[i] for i in idx], [seeds[i] for i in idx],
+                                          policy), strict=True):
+            out[i] = m
+    return out

@@ -204,6 +204,10 @@ class EscalationModel(mesa.Model):
                 module.step()
                 self.timings[module.name] = (self.timings.get(module.name, 0.0)
                                              + time.perf_counter() - start)
+        self.end_month()
+
+    def end_month(self) -> None:
+        """The month's end, after its last module: record its row; stop at the horizon."""
         self.record()
         self.running = self.steps < self.params.run.months
 

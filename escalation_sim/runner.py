@@ -1,8 +1,9 @@
 """Running the model: one run, or many on an executor (a process pool by default).
 
-:func:`run_model` is the one loop that steps a model, for single runs, ensembles and sweeps
-alike (with a sweep's optional stop conditions and time limit). :func:`dispatch` is the one loop
-that keeps an executor busy: a bounded number of batches in flight, and a batch whose worker
+:func:`run_model` is the one loop that steps a model alone, for single runs, ensembles and
+sweeps alike (with a sweep's optional stop conditions and time limit; many runs of one shape
+are stepped together by :mod:`escalation_sim.batch`). :func:`dispatch` is the one loop that
+keeps an executor busy: a bounded number of batches in flight, and a batch whose worker
 process died (the OOM killer, ``kill -9``) retried on a fresh pool, alone, up to
 :data:`WORKER_RETRIES` times before it is reported lost — the rest of the work goes on.
 

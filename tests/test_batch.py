@@ -9,16 +9,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from escalation_sim.batch import Together, run_together, stackable
+from escalation_sim.batch import Together, run_all, run_together, stackable
 from escalation_sim.model import SERIES, EscalationModel
 from escalation_sim.population import STACKED, Crowd
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
-from escalation_sim.record.posterior import draw_seed, read_posterior, shipped_posterior, split
+from escalation_sim.record.posterior import (
+    draw_seed,
+    fitted,
+    read_posterior,
+    shipped_posterior,
+    split,
+)
 from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_model
-from escalation_sim.scenario import load_scenario
-from escalation_sim.submodels.mobilization import Mobilization, expected_punishment
+from escalation_sim.scenario import load_scenario, resolve_policy
+from escalation_sim.submodels.mobilization import Mobilization
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -26,10 +32,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 def deterrence(model):
     """The mobilization step's deterrence product, as it computes it (a Python float while the
     brakes have not moved, a numpy scalar after)."""
-    p, sec = model.mobilization.p, model.brakes["security_sector"]
-    return p.w_deterrence * expected_punishment(
-        sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
-        model.institutions.impunity, p.punishment_security, p.punishment_judiciary)
+    return model.mobilization.p.w_deterrence * model.mobilization.punishment()
 
 
 def assert_same(alone, together):
@@ -63,7 +66,7 @@ def test_forecast_runs_together_equal_their_own_runs(forecast_runs):
     assert_same(alone, together)
     # they mobilized people and reached the deterrence term's float64 branch (the brakes
     # moved), so the batched step's arithmetic was exercised, not only its zeros
-    assert max(float(m.series[:, 9].max()) for m in together) > 0          # mobilized
+    assert max(float(m.series[:, SERIES.index("mobilized")].max()) for m in together) > 0
     assert any(isinstance(deterrence(m), np.floating) for m in together)
 
 
@@ -89,18 +92,18 @@ def test_the_batched_motive_has_the_bits_of_each_runs_own(runs, request):
             assert batch.motive[r].tobytes() == motives[month].tobytes(), (month, r)
 
 
-@pytest.mark.parametrize("runs", ["forecast_runs", "mixed_runs"])
-def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request):
-    """The stacked civilians (attitudes in float32, the flags, detention, cells) and what the
-    batched steps own or hand on (the violence step's books, campaigns' exhaustion and
-    episodes' windows, which its second half computes from the batched first half's parts),
-    against each run stepped alone, after every month: a difference shows in the month it
-    arises, before it reaches a series."""
-    scenarios, seeds, _ = request.getfixturevalue(runs)
-    alone = [EscalationModel(s, x) for s, x in zip(scenarios, seeds, strict=True)]
-    together = Together(scenarios, seeds)
-    reached = set()   # branches of the violence step's batched half the runs went through
-    for month in range(24):
+def month_by_month(scenarios, seeds, policy=None) -> set[str]:
+    """Step the runs alone and together, and after every month compare the stacked civilians
+    (attitudes in float32, the flags, detention, cells), what the batched steps own or hand on
+    (hate, weariness, inequality; the violence step's books, campaigns' exhaustion and
+    episodes' windows, which each run's second half computes from the batched first half's
+    parts), the protectors and the series row: a difference shows in the month it arises,
+    before it reaches a series. Returns the branches the runs went through."""
+    alone = [EscalationModel(s, x, policy) for s, x in zip(scenarios, seeds, strict=True)]
+    together = Together(scenarios, seeds, policy)
+    initial = [m.mobilization.inequality.copy() for m in together.models]
+    reached = set()
+    for month in range(scenarios[0].run.months):
         together.month()
         for r, model in enumerate(alone):
             model.step()
@@ -111,10 +114,12 @@ def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request)
             v, w = model.violence, mine.violence
             for a, b in ((model.information.hate, mine.information.hate),
                          (model.mobilization.weariness, mine.mobilization.weariness),
+                         (model.mobilization.inequality, mine.mobilization.inequality),
                          (v.victimization, w.victimization), (v.menace, w.menace),
                          (v.alive_cells, w.alive_cells), (v.exhaustion, w.exhaustion),
                          (v._window, w._window), (v._toll, w._toll),
-                         (v.deaths_by, w.deaths_by),
+                         (v.deaths_by, w.deaths_by), (v.protectors, w.protectors),
+                         (v.protectors_state, w.protectors_state),
                          (model.series[month + 1], mine.series[month + 1])):
                 assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r)
             for a, b in ((v.prevented, w.prevented), (v.international, w.international),
@@ -124,10 +129,88 @@ def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request)
             reached |= {name for name, hit in (
                 ("deterred", w.prevented > 0), ("exhausted", w.exhaustion.any()),
                 ("armed", bool(mine.armed_groups) and w.menace.any()),
+                ("protected", w.international > 0),
+                ("included", (mine.mobilization.inequality != initial[r]).any()),
                 ("killing", mine.series[month + 1, SERIES.index("killings")] > 0)) if hit}
+    return reached
+
+
+@pytest.mark.parametrize("runs", ["forecast_runs", "mixed_runs"])
+def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request):
+    scenarios, seeds, _ = request.getfixturevalue(runs)
+    reached = month_by_month(scenarios, seeds)
     assert reached >= {"deterred", "armed", "killing"}
     if runs == "mixed_runs":
         assert "exhausted" in reached
+
+
+@pytest.mark.parametrize(("name", "policy", "reaches"), [
+    ("default", "sustained", {"included"}),
+    ("state_perpetrator", "late_response", {"protected"}),
+    ("coup_polarization", "act_on_the_coup", {"protected"})])
+def test_runs_under_a_policy_equal_their_own_month_by_month(name, policy, reaches):
+    """A policy's deliveries act on state the batched steps read: protectors deployed,
+    inequality reduced, leaders moderated."""
+    scenario = load_scenario(name, ["run.n_civilians=600"])
+    reached = month_by_month([scenario] * 3, [run_seed(4, i) for i in range(3)],
+                             resolve_policy(scenario, policy))
+    assert reached >= reaches
+
+
+# parameters the batched steps read into per-run columns, each set to a value of its own in
+# every run (their declared value times a factor, within bounds), so that a column taken from
+# one run for all would show
+VARIED = ("mobilization.grievance_rate", "mobilization.fear_rate",
+          "mobilization.radicalization_base", "mobilization.radicalization_rate",
+          "mobilization.deradicalization_rate", "mobilization.w_grievance", "mobilization.w_peer",
+          "mobilization.w_self_protection", "mobilization.demobilization_margin",
+          "mobilization.w_inequality", "mobilization.w_discrimination",
+          "mobilization.w_impunity", "mobilization.w_victimization",
+          "mobilization.fear_victimization", "mobilization.fear_armed",
+          "mobilization.menace_half", "mobilization.fear_threat", "mobilization.weariness_half",
+          "mobilization.weariness_rate", "mobilization.weariness_fade",
+          "mobilization.w_opportunity", "mobilization.w_weariness", "mobilization.w_deterrence",
+          "history.w_memory", "history.fear_memory", "information.media_damping",
+          "information.exposure_rate", "violence.state_violence",
+          "violence.state_violence_hate", "violence.state_orders", "violence.purge",
+          "violence.exhaustion_half", "violence.state_efficacy", "violence.deterrence",
+          "violence.max_hazard", "violence.defuse_strength")
+
+
+def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
+    base = load_scenario("coup_polarization", ["run.n_civilians=800", "run.months=24"])
+    scenarios = []
+    for i in range(6):
+        overrides = []
+        for j, path in enumerate(VARIED):
+            section, field = path.split(".")
+            value = getattr(getattr(base, section), field)
+            bounds = fitted(path)
+            factor = 0.6 + 0.2 * ((i + j) % 5)
+            if value == 0:
+                new = bounds.low + (bounds.high - bounds.low) * 0.05 * ((i + j) % 5)
+            else:
+                new = min(max(value * factor, bounds.low), bounds.high)
+            overrides.append(f"{path}={new!r}")
+        if i == 5:
+            overrides.append("violence.deterrence=0.0")   # protection off: its guard
+        scenarios.append(load_scenario("coup_polarization",
+                                       ["run.n_civilians=800", "run.months=24", *overrides]))
+    for path in VARIED:   # the columns do differ between runs
+        section, field = path.split(".")
+        assert len({getattr(getattr(s, section), field) for s in scenarios}) > 1, path
+    reached = month_by_month(scenarios, [run_seed(6, i) for i in range(6)])
+    assert reached >= {"deterred", "armed", "killing"}
+
+
+def test_run_all_keeps_the_order_of_runs_of_several_shapes():
+    a = load_scenario("default", ["run.n_civilians=300", "run.months=12",
+                                  "events.scheduled=[]"])
+    b = load_scenario("default", ["run.n_civilians=400", "run.months=12",
+                                  "events.scheduled=[]"])
+    scenarios, seeds = [a, b, a, b, b], [0, 1, 2, 3, 4]
+    assert_same([run_model(s, x) for s, x in zip(scenarios, seeds, strict=True)],
+                run_all(scenarios, seeds))
 
 
 def test_a_run_does_not_depend_on_its_batch(forecast_runs):
@@ -195,3 +278,14 @@ def test_a_rebound_array_is_detected():
     models[1].civilians.alive = models[1].civilians.alive.copy()
     with pytest.raises(RuntimeError, match="run 1: civilians' alive was rebound"):
         crowd.check()
+
+
+def test_a_rebound_view_of_a_batched_step_is_detected():
+    scenario = load_scenario("default", ["run.n_civilians=300", "run.months=2",
+                                         "events.scheduled=[]"])
+    together = Together([scenario] * 2, [0, 1])
+    together.month()
+    mob = together.models[1].mobilization
+    mob.weariness = mob.weariness.copy()
+    with pytest.raises(RuntimeError, match="Mobilization.weariness was rebound"):
+        together.run()

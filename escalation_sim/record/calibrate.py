@@ -70,12 +70,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..batch import run_together, stackable
+from ..batch import run_all
 from ..errors import InputError
 from ..files import write_bytes_atomic, write_json_atomic
 from ..outcomes import CAVEAT
 from ..rng import run_seed
-from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_model
+from ..runner import WORKER_RETRIES, WorkerLost, dispatch
 from ..scenario import explain, flatten, read_toml
 from .data import (
     CITATION,
@@ -418,8 +418,8 @@ class _Batch:
 
 
 TOGETHER = 25
-"""Most runs sent to a worker as one task, stepped together (:mod:`escalation_sim.batch`):
-several rows' batches when a row has fewer runs."""
+"""Runs sent to a worker as one task, stepped together (:mod:`escalation_sim.batch`): as many
+rows' batches as fit in it (one, whatever its size, when a row's batch is larger)."""
 
 
 def _run_task(task: tuple[_Batch, ...]) -> list[list[tuple[tuple[int, int | None], ...]]]:
@@ -427,10 +427,8 @@ def _run_task(task: tuple[_Batch, ...]) -> list[list[tuple[tuple[int, int | None
     or None); in a row inside an episode, only those the record would count as new
     (:func:`.forecast.counted`). The task's runs are stepped together, which gives each run
     the result it has alone."""
-    scenarios = [b.scenario for b in task for _ in b.indices]
-    seeds = [run_seed(b.seed, i) for b in task for i in b.indices]
-    models = iter(run_together(scenarios, seeds) if stackable(scenarios)
-                  else [run_model(sc, seed) for sc, seed in zip(scenarios, seeds, strict=True)])
+    models = iter(run_all([b.scenario for b in task for _ in b.indices],
+                          [run_seed(b.seed, i) for b in task for i in b.indices]))
     return [[tuple((e.onset, e.end) for e in counted(next(models).violence.episodes,
                                                       b.ongoing))
              for _ in b.indices] for b in task]

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..batch import run_together, stackable
+from ..batch import run_all
 from ..errors import InputError
 from ..outcomes import parameter_fields, split_note, wilson
 from ..params import PolicyParams, Scenario
 from ..rng import run_seed
-from ..runner import WORKER_RETRIES, WorkerLost, dispatch, run_model
+from ..runner import WORKER_RETRIES, WorkerLost, dispatch
 from ..submodels.violence import STATE_FORCES
 from .posterior import Posterior, draw_seed, draws, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
@@ -137,12 +137,7 @@ def _run_batch(batch: _Batch) -> list[bool]:
     """The onset flags of a batch's runs, stepped together (:mod:`escalation_sim.batch`: the
     same results as run by run)."""
     scenarios = batch.draws or [batch.scenario] * len(batch.indices)
-    seeds = [run_seed(batch.seed, i) for i in batch.indices]
-    if stackable(scenarios):
-        models = run_together(scenarios, seeds, batch.policy)
-    else:   # (a row's drawn sets all share the profile's shape; kept for safety)
-        models = [run_model(sc, seed, batch.policy)
-                  for sc, seed in zip(scenarios, seeds, strict=True)]
+    models = run_all(scenarios, [run_seed(batch.seed, i) for i in batch.indices], batch.policy)
     return [new_onset(m.violence.episodes, batch.ongoing) for m in models]
 
 

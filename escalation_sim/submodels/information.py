@@ -10,10 +10,15 @@ the hate speech directed at each group (``hate``) and is the one writer of civil
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..numeric import relax_to
 from .base import Module
+
+if TYPE_CHECKING:
+    from ..population import Crowd
 
 
 def damp(emission: np.ndarray, media_strength: float, damping: float) -> np.ndarray:
@@ -65,9 +70,10 @@ class InformationBatch:
     float or numpy scalar, travel on into the regime's and the armed groups' arithmetic); their
     speech is then damped, aimed and diffused over the stacked networks for all runs at once.
     The weights of the exposure's mix meet float32 arrays as Python floats do (NEP 50): rounded
-    to float32, the own voice's weight ``1 − peer_weight`` computed in float64 first."""
+    to float32, the own voice's weight ``1 − peer_weight`` computed in float64 first. Who
+    excludes whom (``model.excludes``) is fixed for a run, so it is stacked once."""
 
-    def __init__(self, mods: list[Information], crowd) -> None:
+    def __init__(self, mods: list[Information], crowd: Crowd) -> None:
         self.mods, self.crowd = mods, crowd
         models = [m.model for m in mods]
         params = [m.p for m in mods]
@@ -78,6 +84,7 @@ class InformationBatch:
         self.rate = np.array([p.exposure_rate for p in params], dtype=np.float32)[:, None]
         self.excludes = np.stack([m.excludes for m in models])
         self.hate = np.stack([m.hate for m in mods])
+        self.views = [(m, "hate", self.hate) for m in mods]   # (owner, attribute, stacked)
         for r, m in enumerate(mods):
             m.hate = self.hate[r]
         self.rows = np.arange(len(mods))[:, None]

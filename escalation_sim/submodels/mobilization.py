@@ -32,10 +32,15 @@ the one writer of their grievance, fear, radicalization and mobilization.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..numeric import relax_to, saturate
 from .base import Module
+
+if TYPE_CHECKING:
+    from ..population import Crowd
 
 
 def horizontal_inequality(status: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -195,11 +200,7 @@ class Mobilization(Module):
         less the group's war-weariness."""
         model, p = self.model, self.p
         civ = model.civilians
-        sec = model.brakes["security_sector"]
-        punish = expected_punishment(sec.capacity * sec.restraint,
-                                     model.brakes["judiciary"].strength,
-                                     model.institutions.impunity, p.punishment_security,
-                                     p.punishment_judiciary)
+        punish = self.punishment()
         # the share of one's ties mobilized; no product needed in months when nobody is
         peer = (civ.ties @ civ.mobilized.astype(np.float32) if civ.mobilized.any()
                 else np.float32(0))
@@ -211,6 +212,17 @@ class Mobilization(Module):
                                 - p.w_weariness * self.weariness).astype(np.float32)))
         return motive(civ.radical, peer, civ.fear, civ.risk_aversion, punish, p.w_peer,
                       p.w_self_protection, p.w_deterrence, pull)
+
+    def punishment(self) -> float:
+        """This month's expected punishment (:func:`expected_punishment`) from the security
+        sector's lawful capacity, the judiciary and impunity: a Python float while the brakes
+        have not moved, a numpy scalar after (which decides the deterrence term's rounding)."""
+        model, p = self.model, self.p
+        sec = model.brakes["security_sector"]
+        return expected_punishment(sec.capacity * sec.restraint,
+                                   model.brakes["judiciary"].strength,
+                                   model.institutions.impunity, p.punishment_security,
+                                   p.punishment_judiciary)
 
     def able(self) -> np.ndarray:
         """Which civilians may mobilize: alive, not displaced, not detained."""
@@ -281,7 +293,7 @@ class MobilizationBatch:
     a numpy scalar) each run follows its own. The model's step stays the reference:
     ``tests/test_batch.py`` holds the two together byte for byte."""
 
-    def __init__(self, mods: list[Mobilization], crowd) -> None:
+    def __init__(self, mods: list[Mobilization], crowd: Crowd) -> None:
         self.mods, self.crowd = mods, crowd
         models = [m.model for m in mods]
         params = [m.p for m in mods]
@@ -296,11 +308,13 @@ class MobilizationBatch:
         self.detention = np.array([m.params.violence.counterinsurgency > 0
                                    for m in models])[:, None]
         self.out = np.stack([m._out_of_power for m in mods])
+        self.views = []   # (owner, attribute, stacked array) of each view installed
         for name in ("weariness", "inequality"):
             stacked = np.stack([getattr(m, name) for m in mods])
             setattr(self, name, stacked)
             for r, m in enumerate(mods):
                 setattr(m, name, stacked[r])
+                self.views.append((m, name, stacked))
         self.n_groups = models[0].n_groups
         self.cells = models[0].n_districts * self.n_groups
         self.cell_offset = (np.arange(R, dtype=np.int32) * self.cells)[:, None]
@@ -369,12 +383,7 @@ class MobilizationBatch:
         # deterrence, as :func:`motive` computes it run by run: the product w_det × punishment
         # meets the float32 risk aversion as float32 where it is a Python float (NEP 50) and in
         # float64, rounded after, where it is a numpy scalar (once the brakes have moved)
-        deterrence = []
-        for model, mod in zip(models, mods, strict=True):
-            p, sec = mod.p, model.brakes["security_sector"]
-            deterrence.append(p.w_deterrence * expected_punishment(
-                sec.capacity * sec.restraint, model.brakes["judiciary"].strength,
-                model.institutions.impunity, p.punishment_security, p.punishment_judiciary))
+        deterrence = [mod.p.w_deterrence * mod.punishment() for mod in mods]
         wide = np.array([isinstance(d, np.floating) for d in deterrence])
         deterrence = np.array(deterrence, dtype=float)[:, None]
         narrow = np.multiply(crowd.risk_aversion, deterrence.astype(np.float32))

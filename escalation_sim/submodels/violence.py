@@ -88,13 +88,16 @@ it is the one writer of civilians' ``alive``, ``displaced``, ``district`` and ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import special
 
 from ..numeric import saturate
 from .base import Module
+
+if TYPE_CHECKING:
+    from ..population import Crowd
 
 
 class ArmedPressure(NamedTuple):
@@ -692,9 +695,10 @@ class ViolenceBatch:
     draws, books, episodes and their log lines, flight) then runs as the model's own code.
     Two layouts follow the model's so that einsum adds in its order: each run's
     ``mobilized[:, base]`` block as the model's fancy index lays it out, and the deterrence
-    row each perpetrator faces gathered per run."""
+    row each perpetrator faces gathered per run. The ruling group and the groups its leader
+    excludes are fixed for a run (nothing changes them), so they are stacked once."""
 
-    def __init__(self, mods: list[Violence], crowd) -> None:
+    def __init__(self, mods: list[Violence], crowd: Crowd) -> None:
         self.mods, self.crowd = mods, crowd
         models = [m.model for m in mods]
         ps = [m.p for m in mods]
@@ -730,6 +734,7 @@ class ViolenceBatch:
         n_cells = self.shape[0] * self.shape[1]
         self.cell_offset = (np.arange(R, dtype=np.int64) * n_cells)[:, None]
         self.rows = np.arange(R)
+        self.views: list = []   # it installs no views: what it writes it writes per run
 
     def step(self) -> None:
         mods, models, crowd = self.mods, [m.model for m in self.mods], self.crowd
