@@ -653,6 +653,24 @@ STEPS = {"killing": Step(hook_killing, KILLING, batched_killing),
          "institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
 
 
+def mixed_scenario(i: int, months: int = 24):
+    """Run ``i`` of the mixed batch: ``coup_polarization`` at 1,000 civilians with fear of a
+    coup regime in every other run, counter-insurgency in every third, repression in every
+    fourth, campaigns (hence exhaustion) from 20 people killed in a year in every fifth,
+    episodes from 40 in every seventh, and a peer weight whose complement is not exact in
+    float32 in every other (``tests/test_batch.py`` steps the same runs)."""
+    return load_scenario("coup_polarization", [
+        "run.n_civilians=1000", f"run.months={months}",
+        f"mobilization.fear_coup={i % 2}",
+        f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}",
+        f"violence.repression={0.5 if i % 4 == 0 else 0.0}",
+        f"violence.exhaustion_start={20.0 if i % 5 == 0 else 1000.0}",
+        f"violence.exhaustion_stop={10.0 if i % 5 == 0 else 100.0}",
+        f"outcomes.onset_deaths={40.0 if i % 7 == 0 else 1000.0}",
+        f"outcomes.episode_end_deaths={20.0 if i % 7 == 0 else 100.0}",
+        f"information.peer_weight={0.6 if i % 2 else 0.5}"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
@@ -679,19 +697,7 @@ def main() -> int:
     models, seen = [], []
     for i in range(a.runs):
         if a.mixed:
-            scenario = load_scenario("coup_polarization", [
-                "run.n_civilians=1000", f"run.months={a.months}",
-                f"mobilization.fear_coup={i % 2}",
-                f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}",
-                f"violence.repression={0.5 if i % 4 == 0 else 0.0}",
-                # campaigns (hence exhaustion) from 20 people killed in a year, every fifth run,
-                # and episodes from 40 in every seventh
-                f"violence.exhaustion_start={20.0 if i % 5 == 0 else 1000.0}",
-                f"violence.exhaustion_stop={10.0 if i % 5 == 0 else 100.0}",
-                f"outcomes.onset_deaths={40.0 if i % 7 == 0 else 1000.0}",
-                f"outcomes.episode_end_deaths={20.0 if i % 7 == 0 else 100.0}",
-                # and a peer weight whose complement is not exact in float32 in every other
-                f"information.peer_weight={0.6 if i % 2 else 0.5}"])
+            scenario = mixed_scenario(i, a.months)
         else:
             links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed,
                                                                                    i))))

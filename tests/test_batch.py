@@ -4,6 +4,7 @@ The oracle is the model run by run (``runner.run_model``): every series, the eve
 episodes must be equal byte for byte, so that a run's result does not depend on the batch it
 ran in, its size or its order."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,10 @@ from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_model
 from escalation_sim.scenario import load_scenario, resolve_policy
 from escalation_sim.submodels.mobilization import Mobilization
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from batch_gate import mixed_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -60,14 +65,20 @@ def forecast_runs():
     return scenarios, seeds, [run_model(s, x) for s, x in zip(scenarios, seeds, strict=True)]
 
 
-def test_forecast_runs_together_equal_their_own_runs(forecast_runs):
-    scenarios, seeds, alone = forecast_runs
+@pytest.mark.parametrize("runs", ["forecast_runs", "mixed_runs"])
+def test_runs_together_equal_their_own_runs(runs, request):
+    scenarios, seeds, alone = request.getfixturevalue(runs)
     together = run_together(scenarios, seeds)
     assert_same(alone, together)
     # they mobilized people and reached the deterrence term's float64 branch (the brakes
     # moved), so the batched step's arithmetic was exercised, not only its zeros
     assert max(float(m.series[:, SERIES.index("mobilized")].max()) for m in together) > 0
     assert any(isinstance(deterrence(m), np.floating) for m in together)
+    if runs == "mixed_runs":   # and detention, a coup regime's fear, episodes
+        detained = [m for m in together if m.params.violence.counterinsurgency > 0]
+        assert any(m.civilians.detained.any() for m in detained)
+        assert any(m.government.coup_strength > 0 for m in together)
+        assert any(m.violence.episodes for m in together)
 
 
 @pytest.mark.parametrize("runs", ["forecast_runs", "mixed_runs"])
@@ -224,30 +235,11 @@ def test_a_run_does_not_depend_on_its_batch(forecast_runs):
 @pytest.fixture(scope="module")
 def mixed_runs():
     """Runs of ``coup_polarization`` that differ in fear of a coup regime, detention,
-    repression, exhausted campaigns, episodes and a peer weight inexact in float32 (the batch
-    the gate of ``docs/batched-engine.md`` used to reach the step's branches)."""
-    scenarios = [load_scenario("coup_polarization", [
-        "run.n_civilians=1000", "run.months=24",
-        f"mobilization.fear_coup={i % 2}",
-        f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}",
-        f"violence.repression={0.5 if i % 4 == 0 else 0.0}",
-        f"violence.exhaustion_start={20.0 if i % 5 == 0 else 1000.0}",
-        f"violence.exhaustion_stop={10.0 if i % 5 == 0 else 100.0}",
-        f"outcomes.onset_deaths={40.0 if i % 7 == 0 else 1000.0}",
-        f"outcomes.episode_end_deaths={20.0 if i % 7 == 0 else 100.0}",
-        f"information.peer_weight={0.6 if i % 2 else 0.5}"]) for i in range(14)]
+    repression, exhausted campaigns, episodes and a peer weight inexact in float32 (the gates'
+    mixed batch, ``benchmarks/batch_gate.py``, which reaches the steps' branches)."""
+    scenarios = [mixed_scenario(i) for i in range(14)]
     seeds = [run_seed(1, i) for i in range(14)]
     return scenarios, seeds, [run_model(s, x) for s, x in zip(scenarios, seeds, strict=True)]
-
-
-def test_runs_that_reach_every_branch_equal_their_own_runs(mixed_runs):
-    scenarios, seeds, alone = mixed_runs
-    together = run_together(scenarios, seeds)
-    assert_same(alone, together)
-    detained = [m for m in together if m.params.violence.counterinsurgency > 0]
-    assert any(m.civilians.detained.any() for m in detained)
-    assert any(m.government.coup_strength > 0 for m in together)
-    assert any(m.violence.episodes for m in together)
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.toml")))
