@@ -4,12 +4,13 @@ batched form computed for all runs at once (``docs/batched-engine.md``).
 Each run keeps its own model, random streams and results: a batched step gives every run the
 same bits as its own step would (``tests/test_batch.py`` checks the whole runs, series and
 logs, byte for byte), so a run's result does not depend on the batch it ran in. Steps without
-a batched form run run by run, in the month's order. So far information, mobilization and the
-violence step's first half are batched (:class:`~.submodels.information.InformationBatch`,
+a batched form run run by run, in the month's order. So far information, mobilization and
+violence are batched (:class:`~.submodels.information.InformationBatch`,
 :class:`~.submodels.mobilization.MobilizationBatch`, :class:`~.submodels.violence.ViolenceBatch`,
-which hands each run to its own :meth:`~.submodels.violence.Violence.strike`); the civilians
-of the runs are stacked (:class:`~escalation_sim.population.Crowd`) and each run's arrays are
-views of them, as is the state a batched step owns.
+which leaves each run's episodes to its own
+:meth:`~.submodels.violence.Violence.update_episodes`); the civilians of the runs are stacked
+(:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of them, as is the
+state a batched step owns.
 
 Runs are stepped to their horizon (no early stopping), all with one policy or none: a policy's
 deliveries and the international actors' decisions are steps run run by run, and act on the

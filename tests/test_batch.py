@@ -142,6 +142,9 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
                 ("armed", bool(mine.armed_groups) and w.menace.any()),
                 ("protected", w.international > 0),
                 ("included", (mine.mobilization.inequality != initial[r]).any()),
+                ("onset", bool(w.episodes)),
+                ("ended", any(e.end is not None for e in w.episodes)),
+                ("relocated", w.model.civilians.displaced.any()),
                 ("killing", mine.series[month + 1, SERIES.index("killings")] > 0)) if hit}
     return reached
 
@@ -185,7 +188,11 @@ VARIED = ("mobilization.grievance_rate", "mobilization.fear_rate",
           "information.exposure_rate", "violence.state_violence",
           "violence.state_violence_hate", "violence.state_orders", "violence.purge",
           "violence.exhaustion_half", "violence.state_efficacy", "violence.deterrence",
-          "violence.max_hazard", "violence.defuse_strength")
+          "violence.max_hazard", "violence.defuse_strength", "violence.violations_per_killing",
+          "violence.victimization_memory", "violence.rate_window", "violence.flight_base",
+          "violence.flee_fear", "violence.return_fear", "violence.refuge_margin",
+          "violence.exhaustion_start", "violence.exhaustion_stop",
+          "violence.exhaustion_spread", "violence.counterinsurgency")
 
 
 def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
@@ -201,7 +208,9 @@ def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
             if value == 0:
                 new = bounds.low + (bounds.high - bounds.low) * 0.05 * ((i + j) % 5)
             else:
-                new = min(max(value * factor, bounds.low), bounds.high)
+                # (inside the bounds, some of which are exclusive)
+                new = min(max(value * factor, bounds.low),
+                          bounds.low + 0.99 * (bounds.high - bounds.low))
             overrides.append(f"{path}={new!r}")
         if i == 5:
             overrides.append("violence.deterrence=0.0")   # protection off: its guard
@@ -212,6 +221,14 @@ def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
         assert len({getattr(getattr(s, section), field) for s in scenarios}) > 1, path
     reached = month_by_month(scenarios, [run_seed(6, i) for i in range(6)])
     assert reached >= {"deterred", "armed", "killing"}
+
+
+def test_runs_whose_episodes_end_equal_their_own_month_by_month():
+    """An episode that ends leaves its legacy (memory, impunity) through the run's own code,
+    from the tolls the batched second half books."""
+    scenarios = [load_scenario("state_perpetrator", ["run.n_civilians=600"])] * 4
+    reached = month_by_month(scenarios, [run_seed(2, i) for i in range(4)])
+    assert reached >= {"onset", "ended", "exhausted", "relocated", "killing"}
 
 
 def test_run_all_keeps_the_order_of_runs_of_several_shapes():

@@ -526,6 +526,13 @@ class Violence(Module):
                                        0.0)
         if parts is not None:   # each perpetrator's victims per group (kept while ongoing)
             self._toll += (share * expected_noncombatant).sum(axis=1) * scale
+        self.update_episodes(counts)
+
+    def update_episodes(self, counts: np.ndarray) -> None:
+        """Each perpetrator's episode begins, goes on or ends with ``counts``, its noncombatants
+        killed in the onset window (people); an ended episode leaves its legacy."""
+        model = self.model
+        out = model.params.outcomes
         for p, (name, count) in enumerate(zip(self.perpetrators, counts, strict=True)):
             episode = self._ongoing[p]
             if episode is None and count >= out.onset_deaths:
@@ -685,15 +692,14 @@ class Violence(Module):
 
 
 class ViolenceBatch:
-    """:meth:`Violence.step` of R runs with its first half (:meth:`Violence.expect`) computed
-    at once and the same bits in every run (:mod:`escalation_sim.batch`).
+    """:meth:`Violence.step` of R runs computed at once, with the same bits in every run
+    (:mod:`escalation_sim.batch`).
 
     The armed groups' step stays each run's own (scalar updates whose types travel on), then
-    the armed groups' pressure, the state's, exhaustion, the protectors' deterrence and the
-    hazard are computed for all runs as (runs, …) arrays, every branch the model skips
-    computed and adding exact zeros. Each run's second half (:meth:`Violence.strike`: its own
-    draws, books, episodes and their log lines, flight) then runs as the model's own code.
-    Two layouts follow the model's so that einsum adds in its order: each run's
+    the first half (:meth:`Violence.expect`: the armed groups' pressure, the state's,
+    exhaustion, the protectors' deterrence, the hazard) and the second (:meth:`strike`) are
+    computed for all runs as (runs, …) arrays, every branch the model skips computed and adding
+    exact zeros. Two layouts follow the model's so that einsum adds in its order: each run's
     ``mobilized[:, base]`` block as the model's fancy index lays it out, and the deterrence
     row each perpetrator faces gathered per run. The ruling group and the groups its leader
     excludes are fixed for a run (nothing changes them), so they are stacked once."""
@@ -735,6 +741,19 @@ class ViolenceBatch:
         self.cell_offset = (np.arange(R, dtype=np.int64) * n_cells)[:, None]
         self.rows = np.arange(R)
         self.views: list = []   # it installs no views: what it writes it writes per run
+        # the second half's columns; fear meets these as Python floats do, in float32 (NEP 50)
+        self.vpk = col([p.violations_per_killing for p in ps])
+        self.mem = col([p.victimization_memory for p in ps])[:, None, None]
+        self.rate_window = col([p.rate_window for p in ps])
+        self.hunting = np.array([p.counterinsurgency > 0 for p in ps])
+        self.detention = np.array([p.detention for p in ps], dtype=np.int16)
+        self.start_at = col([p.exhaustion_start for p in ps])[:, None]
+        self.stop_at = col([p.exhaustion_stop for p in ps])[:, None]
+        self.flight_base = np.array([p.flight_base for p in ps], dtype=np.float32)[:, None]
+        self.flee_fear = np.array([p.flee_fear for p in ps], dtype=np.float32)[:, None]
+        self.return_fear = np.array([p.return_fear for p in ps], dtype=np.float32)[:, None]
+        self.margin = col([p.refuge_margin for p in ps])[:, None]
+        self.neighbours = np.stack([m.neighbours for m in models])
 
     def step(self) -> None:
         mods, models, crowd = self.mods, [m.model for m in self.mods], self.crowd
@@ -818,14 +837,144 @@ class ViolenceBatch:
         h = hazard(expected, alive, defused, self.cap)
         international = protectors[:, 0].sum(axis=1)
         anyone = mob.reshape(R, -1).any(axis=1)
+        fought: list = [None] * R   # each run's fighting, None where no one is under arms
         for r, (v, model) in enumerate(zip(mods, models, strict=True)):
-            fought = None
             if self.armed:
                 v.menace = menace[r]
                 for group, s in zip(model.armed_groups, strength[r].tolist(), strict=True):
                     group.strength = s
                 if anyone[r]:
-                    fought = fighting[r]
+                    fought[r] = fighting[r]
             v.international = float(international[r])
             v.prevented = float(prevented[r])
-            v.strike(alive[r], mob[r], expected[r], parts[r], fought, h[r])
+        self.strike(alive, mob, parts, fought, h)
+
+    def strike(self, alive: np.ndarray, mob: np.ndarray, parts: np.ndarray, fought: list,
+               h: np.ndarray) -> None:
+        """:meth:`Violence.strike` for all runs: each run's draws from its own streams, then
+        detention, violations, the books, campaigns and flight as (runs, …) arrays, every
+        branch the model skips computed and adding exact zeros; the scalars written back with
+        the model's types (Python ints and floats), the episodes' onsets, ends, log lines and
+        legacy by each run's own :meth:`Violence.update_episodes`."""
+        mods, models, crowd = self.mods, [m.model for m in self.mods], self.crowd
+        R, shape, rows = len(mods), self.shape, self.rows
+        n = crowd.alive.shape[1]
+        n_cells = shape[0] * shape[1]
+
+        def count(mask: np.ndarray) -> np.ndarray:   # per (run, district, group), keys as now
+            return np.bincount((crowd.key + self.cell_offset)[mask],
+                               minlength=R * n_cells).reshape(R, *shape)
+
+        def by_cell(values: np.ndarray) -> np.ndarray:
+            return values.reshape(R, -1)[rows[:, None], crowd.key]
+
+        hunt = np.zeros((R, *shape))
+        for r in np.flatnonzero(self.hunting):   # a month of detention served; who is hunted
+            detained = crowd.detained[r]
+            detained[detained > 0] -= 1
+            hunt[r] = mods[r].counterinsurgency(fought[r], alive[r])
+        u = np.empty((R, n), np.float32)
+        for r, model in enumerate(models):
+            model.streams["violence"].random(out=u[r], dtype=np.float32)
+        killing = h.reshape(R, -1).any(axis=1)
+        killed = crowd.alive & (u < by_cell(h.astype(np.float32)))
+        noncombatant = count(killed & ~crowd.mobilized)
+        crowd.alive &= ~killed
+        crowd.mobilized &= crowd.alive
+        crowd.displaced &= crowd.alive
+        kills = count(killed)
+        hunted = self.hunting & hunt.reshape(R, -1).any(axis=1)
+        if hunted.any():   # detained, not killed: out of the fight a term
+            now = (hunted[:, None] & crowd.mobilized
+                   & (u < by_cell(np.minimum(h + hunt, 1.0).astype(np.float32))))
+            crowd.detained[now] = np.broadcast_to(self.detention[:, None], now.shape)[now]
+            crowd.mobilized &= ~now
+        expected_kills = h * alive
+        draws = np.empty((R, *shape))
+        for r, model in enumerate(models):
+            draws[r] = model.streams["violence"].random(shape)
+        violations = poisson_quantile(draws, expected_kills * self.vpk[:, None, None])
+
+        # the books (:meth:`Violence.book`)
+        vpk = self.vpk
+        harm = expected_kills * (1.0 + vpk / np.maximum(vpk, 1.0))[:, None, None]
+        decayed = self.mem * np.stack([v.victimization for v in mods])
+        victimization = np.where(killing[:, None, None],
+                                 decayed + (1 - self.mem) * harm / np.maximum(alive, 1), decayed)
+        killings = np.where(killing, kills.reshape(R, -1).sum(axis=1), 0).tolist()
+        total = np.where(killing, expected_kills.reshape(R, -1).sum(axis=1), 0.0)
+        violations_n = [int(x) for x in violations.reshape(R, -1).sum(axis=1)]
+        killing_rate = np.array([v.killing_rate for v in mods])
+        violation_rate = np.array([v.violation_rate for v in mods])
+        killing_rate = (killing_rate + (total / n - killing_rate) / self.rate_window).tolist()
+        violation_rate = (violation_rate + (total * vpk / n - violation_rate)
+                          / self.rate_window).tolist()
+
+        # who killed whom, the onset window, campaigns (:meth:`Violence.attribute`)
+        scale = self.people
+        expected_nc = h * np.maximum(alive - mob, 0.0)
+        total_parts = parts.sum(axis=1, keepdims=True)
+        share = np.divide(parts, total_parts, out=np.zeros_like(parts), where=total_parts > 0)
+        by = (share * kills[:, None]).sum(axis=(2, 3)) * scale
+        noncombatant_people = (noncombatant.reshape(R, -1).sum(axis=1) * scale[:, 0]).tolist()
+        combatant_people = ((kills - noncombatant).reshape(R, -1).sum(axis=1)
+                            * scale[:, 0]).tolist()
+        window_row = np.where(killing[:, None],
+                              (share * expected_nc[:, None]).sum(axis=(2, 3)) * scale, 0.0)
+        toll = (share * expected_nc[:, None]).sum(axis=2) * scale[:, :, None]
+        for r, (v, model) in enumerate(zip(mods, models, strict=True)):
+            v.victimization = victimization[r]
+            v.killings, v.violations = killings[r], violations_n[r]
+            v.deaths += v.killings
+            v.violations_total += v.violations
+            v.killing_rate, v.violation_rate = killing_rate[r], violation_rate[r]
+            window = v._window
+            window[model.steps % window.shape[0]] = window_row[r]
+            if killing[r]:
+                v.deaths_by += by[r]
+                v.noncombatant_deaths += noncombatant_people[r]
+                v.combatant_deaths += combatant_people[r]
+            counts = window.sum(axis=0)
+            d = v.p
+            if d.exhaustion_half > 0:   # campaigns tire their perpetrators
+                started = counts >= d.exhaustion_start
+                for p in np.flatnonzero(started & ~v.campaign):   # a new campaign, its resolve
+                    v.resolve[p] = d.exhaustion_half * resolve(model.streams["campaigns"],
+                                                               d.exhaustion_spread)
+                v.campaign = started | (v.campaign & (counts >= d.exhaustion_stop))
+                v.exhaustion = np.where(v.campaign, v.exhaustion + window_row[r], 0.0)
+            if killing[r]:
+                v._toll += toll[r]
+            v.update_episodes(counts)
+
+        # flight and return
+        flee = (crowd.alive & ~crowd.displaced & ~crowd.mobilized
+                & (crowd.attitudes[:, 1] * (self.flight_base + crowd.risk_aversion)
+                   > self.flee_fear))
+        if flee.any():
+            violence = expected_kills.sum(axis=2) / np.maximum(alive.sum(axis=2), 1.0)
+            masked = np.where(self.neighbours, violence[:, None, :], np.inf)
+            best = np.argmin(masked, axis=2)
+            own = np.arange(shape[0])
+            refuge = np.where(masked[rows[:, None], own, best]
+                              < (1.0 - self.margin) * violence, best, own)
+            away = np.repeat(refuge != own, shape[1], axis=1)
+            flee &= away[rows[:, None], crowd.key]
+            district = crowd.district
+            district[flee] = refuge[rows[:, None], district.astype(np.intp)][flee]
+            crowd.displaced |= flee
+        back = crowd.displaced & (crowd.attitudes[:, 1] < self.return_fear)
+        crowd.district[back] = crowd.home[back]
+        crowd.displaced &= ~back
+        moved = flee | back
+        cells = alive - kills
+        cells -= count(moved)
+        crowd.key[moved] = (crowd.district[moved].astype(np.int32) * shape[1]
+                            + crowd.group[moved])
+        cells += count(moved)
+        relocated = moved.any(axis=1)
+        for r, (v, model) in enumerate(zip(mods, models, strict=True)):
+            v.alive_cells = cells[r]
+            if relocated[r]:
+                model.civilians.runs = None    # the runs of equal keys are found again
+            v._harm = None          # victimization and the people alive have changed
