@@ -240,32 +240,29 @@ class Crowd:
     Each run's :class:`Civilians` are made to hold views of their rows, so that what a run's
     own modules write in place the batch sees, and what a batched step writes in place the run
     sees; a step that rebinds an array instead breaks the link, which :meth:`check` detects.
-    ``ties`` is the runs' networks as one block-diagonal matrix (:func:`stacked_ties`)."""
+    Each name of :data:`STACKED` is an (R, ...) attribute; ``ties`` is the runs' networks as
+    one block-diagonal matrix (:func:`stacked_ties`)."""
 
     def __init__(self, civs: list[Civilians]):
         n = {c.n for c in civs}
         if len(n) != 1:
             raise ValueError(f"runs stacked together need one number of civilians, not {n}")
         self.civs = civs
-        self.arrays = {name: np.stack([getattr(c, name) for c in civs]) for name in STACKED}
-        for r, c in enumerate(civs):
-            for name in STACKED:
-                setattr(c, name, self.arrays[name][r])
+        for name in STACKED:
+            stacked = np.stack([getattr(c, name) for c in civs])
+            setattr(self, name, stacked)
+            for r, c in enumerate(civs):
+                setattr(c, name, stacked[r])
+        for c in civs:
             c.grievance, c.fear, c.radical, c.exposure = c.attitudes
         self.ties = stacked_ties([c.ties for c in civs])
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["arrays"][name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def check(self) -> None:
         """Raise if a run's civilians no longer hold views of their rows (a step rebound one)."""
         for r, c in enumerate(self.civs):
             for name in (*STACKED, "grievance", "fear", "radical", "exposure"):
-                if getattr(c, name).base is not self.arrays[name if name in STACKED
-                                                            else "attitudes"]:
+                if getattr(c, name).base is not getattr(self, name if name in STACKED
+                                                        else "attitudes"):
                     raise RuntimeError(f"run {r}: civilians' {name} was rebound, not written "
                                        "in place")
 

@@ -158,8 +158,8 @@ def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float
     proportion to the hate speech aimed at them, and — on orders, whatever the speech — in
     proportion to the regime's threat (counter-insurgency by mass killing, Valentino 2004);
     ``excluded`` weighs each group (:func:`state_targets`: an opposition with ``repression``)."""
-    return rate * perpetration * excluded[None, :] * (
-        mobilized + (hate_weight * hate + orders_weight * threat)[None, :] * alive)
+    return rate * perpetration * excluded[..., None, :] * (
+        mobilized + (hate_weight * hate + orders_weight * threat)[..., None, :] * alive)
 
 
 def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.ndarray:
@@ -168,13 +168,17 @@ def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.nd
 
     Zero with no protectors, whatever the attackers; rises with the ratio and tends to 1;
     1 where protectors face no armed force at all (which then kills no one anyway); zero
-    everywhere when ``k`` is 0 (protection switched off)."""
-    if k == 0:
+    everywhere when ``k`` is 0 (protection switched off). ``k`` may be an array that broadcasts
+    (one per run)."""
+    if not np.any(k):
         return np.zeros(np.shape(protectors))
-    ratio = np.divide(protectors, attackers, out=np.full(np.shape(protectors), np.inf),
-                      where=attackers > 0)
+    shape = np.broadcast_shapes(np.shape(protectors), np.shape(attackers))
+    ratio = np.divide(protectors, attackers, out=np.full(shape, np.inf), where=attackers > 0)
     ratio = np.where(protectors > 0, ratio, 0.0)
-    return -np.expm1(-k * ratio)
+    if np.all(k):
+        return -np.expm1(-k * ratio)
+    with np.errstate(invalid="ignore"):    # 0 × an infinite ratio where k is 0, not selected
+        return np.where(k == 0, 0.0, -np.expm1(-k * ratio))
 
 
 def attrition(forces: np.ndarray, insurgents: np.ndarray, rate: float) -> np.ndarray:
@@ -257,11 +261,12 @@ def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
 def refuges(violence: np.ndarray, neighbours: np.ndarray, margin: float = 0.0) -> np.ndarray:
     """For each district, the least violent district among itself and its neighbours, if that
     one is calmer by more than the share ``margin`` of the district's own violence; otherwise the
-    district is its own refuge (ties, and small differences, keep people home)."""
-    masked = np.where(neighbours, violence[None, :], np.inf)
-    best = np.argmin(masked, axis=1)
-    own = np.arange(violence.size)
-    return np.where(masked[own, best] < (1.0 - margin) * violence, best, own)
+    district is its own refuge (ties, and small differences, keep people home). Leading axes
+    (runs) broadcast: ``violence`` (…, D), ``neighbours`` (…, D, D), ``margin`` (…, 1)."""
+    masked = np.where(neighbours, violence[..., None, :], np.inf)
+    best = np.argmin(masked, axis=-1)
+    calmest = np.take_along_axis(masked, best[..., None], axis=-1)[..., 0]
+    return np.where(calmest < (1.0 - margin) * violence, best, np.arange(violence.shape[-1]))
 
 
 def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
@@ -276,8 +281,8 @@ def operational_reach(neighbours: np.ndarray, spill: float) -> np.ndarray:
 
 def shares(parts: np.ndarray) -> np.ndarray:
     """Each perpetrator's share of each cell's expected killings (zero where none are expected);
-    ``parts`` is (perpetrators, districts, groups)."""
-    total = parts.sum(axis=0)
+    ``parts`` is (…, perpetrators, districts, groups)."""
+    total = parts.sum(axis=-3, keepdims=True)
     return np.divide(parts, total, out=np.zeros_like(parts), where=total > 0)
 
 
@@ -511,22 +516,29 @@ class Violence(Module):
             self._window[model.steps % out.onset_window] = (
                 share * expected_noncombatant).sum(axis=(1, 2)) * scale
         counts = self._window.sum(axis=0)
-        d = self.p
-        if d.exhaustion_half > 0:   # campaigns tire their perpetrators
-            started = counts >= d.exhaustion_start
-            for p in np.flatnonzero(started & ~self.campaign):   # a new campaign, its resolve
-                self.resolve[p] = d.exhaustion_half * resolve(
-                    self.model.streams["campaigns"], d.exhaustion_spread)
-            self.campaign = started | (self.campaign & (counts >= d.exhaustion_stop))
-            # a campaign's toll adds up while it goes on; once it is over, its costs no longer
-            # hold the perpetrator back: the next campaign starts afresh, with its own resolve
-            self.exhaustion = np.where(self.campaign,
-                                       self.exhaustion + self._window[model.steps
-                                                                      % out.onset_window],
-                                       0.0)
+        self.tire(counts)
         if parts is not None:   # each perpetrator's victims per group (kept while ongoing)
             self._toll += (share * expected_noncombatant).sum(axis=1) * scale
         self.update_episodes(counts)
+
+    def tire(self, counts: np.ndarray) -> None:
+        """Campaigns tire their perpetrators (when ``exhaustion_half`` > 0): a campaign starts
+        at ``counts`` (noncombatants killed in the onset window, people) of ``exhaustion_start``,
+        with its resolve drawn, and goes on down to ``exhaustion_stop``; its toll adds up while
+        it goes on. Once it is over its costs no longer hold the perpetrator back: the next
+        campaign starts afresh, with its own resolve."""
+        d, model = self.p, self.model
+        if not d.exhaustion_half > 0:
+            return
+        started = counts >= d.exhaustion_start
+        for p in np.flatnonzero(started & ~self.campaign):   # a new campaign, its resolve
+            self.resolve[p] = d.exhaustion_half * resolve(model.streams["campaigns"],
+                                                          d.exhaustion_spread)
+        self.campaign = started | (self.campaign & (counts >= d.exhaustion_stop))
+        self.exhaustion = np.where(
+            self.campaign,
+            self.exhaustion + self._window[model.steps % model.params.outcomes.onset_window],
+            0.0)
 
     def update_episodes(self, counts: np.ndarray) -> None:
         """Each perpetrator's episode begins, goes on or ends with ``counts``, its noncombatants
@@ -794,9 +806,9 @@ class ViolenceBatch:
         excludes, repression = self.excludes, self.repression
         targets = np.where(repression > 0, np.maximum(excludes, repression), excludes)
         targets[self.rows, self.ruling] = excludes[self.rows, self.ruling]
-        state = ((self.rate * perpetration)[:, None, None] * targets[:, None, :]
-                 * (mob + (self.hate_weight * hate
-                           + (self.orders * threat)[:, None])[:, None, :] * alive))
+        state = state_pressure(mob, alive, perpetration[:, None, None], targets, hate,
+                               self.rate[:, None, None], self.hate_weight, threat[:, None],
+                               self.orders[:, None])
         # each run's parts laid out as the model's (perpetrator, district, group) array, which
         # its second half sums over cells in memory order (a concatenation would keep the armed
         # parts' transposed layout)
@@ -821,11 +833,7 @@ class ViolenceBatch:
             attackers = attackers + fighting.sum(axis=2) * self.people
         facing = np.stack([protectors[:, 0] + lawful,
                            protectors[:, 1] + self.efficacy * lawful], axis=1)
-        ratio = np.divide(facing, attackers[:, None, :], out=np.full(facing.shape, np.inf),
-                          where=attackers[:, None, :] > 0)
-        ratio = np.where(facing > 0, ratio, 0.0)
-        with np.errstate(invalid="ignore"):    # k = 0 × an infinite ratio, not selected
-            versus = np.where(self.k == 0, 0.0, -np.expm1(-self.k * ratio))
+        versus = deterrence(facing, attackers[:, None, :], self.k)
         parts *= 1.0 - np.take_along_axis(versus, self.deterred_as, axis=1)[:, :, :, None]
         before = expected.reshape(R, -1).sum(axis=1)
         expected = parts.sum(axis=1)
@@ -913,8 +921,7 @@ class ViolenceBatch:
         # who killed whom, the onset window, campaigns (:meth:`Violence.attribute`)
         scale = self.people
         expected_nc = h * np.maximum(alive - mob, 0.0)
-        total_parts = parts.sum(axis=1, keepdims=True)
-        share = np.divide(parts, total_parts, out=np.zeros_like(parts), where=total_parts > 0)
+        share = shares(parts)
         by = (share * kills[:, None]).sum(axis=(2, 3)) * scale
         noncombatant_people = (noncombatant.reshape(R, -1).sum(axis=1) * scale[:, 0]).tolist()
         combatant_people = ((kills - noncombatant).reshape(R, -1).sum(axis=1)
@@ -935,14 +942,7 @@ class ViolenceBatch:
                 v.noncombatant_deaths += noncombatant_people[r]
                 v.combatant_deaths += combatant_people[r]
             counts = window.sum(axis=0)
-            d = v.p
-            if d.exhaustion_half > 0:   # campaigns tire their perpetrators
-                started = counts >= d.exhaustion_start
-                for p in np.flatnonzero(started & ~v.campaign):   # a new campaign, its resolve
-                    v.resolve[p] = d.exhaustion_half * resolve(model.streams["campaigns"],
-                                                               d.exhaustion_spread)
-                v.campaign = started | (v.campaign & (counts >= d.exhaustion_stop))
-                v.exhaustion = np.where(v.campaign, v.exhaustion + window_row[r], 0.0)
+            v.tire(counts)
             if killing[r]:
                 v._toll += toll[r]
             v.update_episodes(counts)
@@ -953,12 +953,8 @@ class ViolenceBatch:
                    > self.flee_fear))
         if flee.any():
             violence = expected_kills.sum(axis=2) / np.maximum(alive.sum(axis=2), 1.0)
-            masked = np.where(self.neighbours, violence[:, None, :], np.inf)
-            best = np.argmin(masked, axis=2)
-            own = np.arange(shape[0])
-            refuge = np.where(masked[rows[:, None], own, best]
-                              < (1.0 - self.margin) * violence, best, own)
-            away = np.repeat(refuge != own, shape[1], axis=1)
+            refuge = refuges(violence, self.neighbours, self.margin)
+            away = np.repeat(refuge != np.arange(shape[0]), shape[1], axis=1)
             flee &= away[rows[:, None], crowd.key]
             district = crowd.district
             district[flee] = refuge[rows[:, None], district.astype(np.intp)][flee]
