@@ -20,6 +20,7 @@ group together.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from .model import EscalationModel
@@ -49,7 +50,8 @@ def stackable(scenarios: Sequence[Scenario]) -> bool:
 class Together:
     """Models of ``scenarios`` and ``seeds`` (one shape: :func:`stackable`), built and ready to
     be stepped together a month at a time (:meth:`month`); ``batched`` holds the batched form
-    of each step that has one, by the step's class."""
+    of each step that has one, by the step's class. Set ``timings`` to a dict to time each step
+    (seconds for all runs, by module name), as :attr:`EscalationModel.timings` does for one."""
 
     def __init__(self, scenarios: Sequence[Scenario], seeds: Sequence[int],
                  policy: PolicyParams | None = None):
@@ -59,6 +61,7 @@ class Together:
         self.models = [EscalationModel(s, seed, policy)
                        for s, seed in zip(scenarios, seeds, strict=True)]
         self.batched: dict[type, object] = {}
+        self.timings: dict[str, float] | None = None
         self._steps: list = []   # each step of the month: its batched form, or the runs' own
         if not self.models:
             return
@@ -78,12 +81,16 @@ class Together:
             # stepped together end at their horizon, where a model refuses to step)
             m.steps += 1
             m.time = float(m.steps)
-        for step in self._steps:
+        for name, step in zip((m.name for m in models[0].modules), self._steps, strict=True):
+            start = time.perf_counter() if self.timings is not None else 0.0
             if isinstance(step, list):
                 for module in step:
                     module.step()
             else:
                 step.step()
+            if self.timings is not None:
+                self.timings[name] = (self.timings.get(name, 0.0)
+                                      + time.perf_counter() - start)
         for m in models:
             m.end_month()
 

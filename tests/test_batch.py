@@ -298,3 +298,13 @@ def test_a_rebound_view_of_a_batched_step_is_detected():
     mob.weariness = mob.weariness.copy()
     with pytest.raises(RuntimeError, match="Mobilization.weariness was rebound"):
         together.run()
+
+
+def test_timed_steps_change_nothing_and_name_every_step(forecast_runs):
+    """``Together.timings``, as ``EscalationModel.timings``: a time per step of the month."""
+    scenarios, seeds, alone = forecast_runs
+    together = Together(scenarios[:3], seeds[:3])
+    together.timings = {}
+    assert_same(alone[:3], together.run())
+    assert list(together.timings) == [m.name for m in alone[0].modules]
+    assert all(t > 0 for t in together.timings.values())
