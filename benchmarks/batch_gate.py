@@ -9,8 +9,9 @@ computes it for R runs at once from copies of what each run's own step read, and
 everything it writes byte for byte. The mobilization step, the first gated, has joined the
 engine (``MobilizationBatch``; ``tests/test_batch.py`` holds it to the model's runs, its
 motive month by month included), and its gate is gone; so have the information step's
-(``InformationBatch``, the leaders' step left to each run) and the violence step's
-(``ViolenceBatch``, the armed groups' step and the episodes' bookkeeping left to each run).
+(``InformationBatch``, the leaders' step left to each run), the violence step's
+(``ViolenceBatch``, the armed groups' step and the episodes' bookkeeping left to each run) and
+the observation step's (``ObservationBatch``, each run's readings of its agents left to it).
 
 It steps forecast-shaped runs of profile rows under parameter sets drawn from the shipped
 posterior (``--mixed``: runs of ``coup_polarization`` that differ in fear of a coup regime and
@@ -23,9 +24,8 @@ stacking and the inputs other modules compute, which the engine computes in thos
 The runs' own steps run inside their models, the batched ones right after their inputs were
 stacked: the ratio flatters batching somewhat.
 
-``--step observation`` (the default) covers the observation step from the refreshed group
-aggregates on (:func:`batched_observation`), ``--step institutions`` the institutions step, the
-government and the brakes included (:func:`batched_institutions`). ``--mixed`` runs also have
+``--step institutions``, the one gate left, covers the institutions step, the government and
+the brakes included (:func:`batched_institutions`). ``--mixed`` runs also have
 repression in every fourth run, campaigns from 20 people killed in every fifth and episodes
 from 40 in every seventh.
 JSON to ``benchmarks/results/batch_gate.json``.
@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from escalation_sim.model import EscalationModel
-from escalation_sim.numeric import relax, saturate
+from escalation_sim.numeric import relax
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
     draw_seed,
@@ -60,11 +60,6 @@ from escalation_sim.scenario import load_scenario
 def clip01_rows(x: np.ndarray) -> np.ndarray:
     """:func:`~escalation_sim.numeric.clip01` elementwise (−0.0 stays −0.0, as there)."""
     return np.where(x < 0.0, 0.0, np.where(x > 1.0, 1.0, x))
-
-
-def python_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Python's ``max(a, b)`` elementwise: ``a`` unless ``b`` is greater."""
-    return np.where(b > a, b, a)
 
 
 @dataclass
@@ -97,182 +92,6 @@ def python_sum(parts: np.ndarray, exact: np.ndarray) -> np.ndarray:
         f = np.where(neumaier, t, np.where(switch, compensated + x, f + x))
         generic = generic | switch
     return np.where(~generic & (c != 0) & np.isfinite(c), f + c, f)
-
-
-@dataclass
-class Watch:
-    """What one run's observation step reads once the group aggregates are refreshed."""
-
-    armed: np.ndarray     # (armed groups, 3): strength, multiplier, intent
-    leaders: np.ndarray   # (groups, 2): extremism, exclusionary
-    groups: np.ndarray    # (groups, 3): mean grievance, mobilized share, share
-    brakes: np.ndarray    # every brake's strength, in the model's order
-    mitigating: np.ndarray
-    exact: dict           # which of those and of the groups' products are Python floats
-    scalars: dict
-    inequality: np.ndarray
-    exposure_totals: np.ndarray   # the groups' summed exposure and alive civilians
-    hate: np.ndarray
-    history: np.ndarray   # the indicators of the months before
-    params: dict
-    streams: object
-
-
-OBSERVATION = ("indicators", "scores", "stage", "delay", "observed_indicators",
-               "observed_scores", "observed_stage", "salience", "observed_salience")
-
-
-def hook_observation(model: EscalationModel, log: list) -> None:
-    """Record each month's observation inputs (after the group aggregates), outputs and time."""
-    from escalation_sim.submodels.observation import MITIGATING
-
-    obs, mob = model.observation, model.mobilization
-    step, aggregate = obs.step, mob.aggregate
-    month: dict = {}
-
-    def hooked_aggregate() -> None:
-        aggregate()
-        if not month.get("stepping"):
-            return
-        b, v = model.brakes, model.violence
-        cs = model.decisions.civil_society
-        month["inputs"] = Watch(
-            armed=np.array([(a.strength, a.multiplier, a.intent) for a in model.armed_groups],
-                           float).reshape(-1, 3),
-            leaders=np.array([(x.extremism, x.exclusionary) for x in model.leaders], float),
-            groups=np.array([(g.mean_grievance, g.mobilized_share, g.share)
-                             for g in model.groups]),
-            brakes=np.array([x.strength for x in model.brake_list]),
-            mitigating=np.array([b[k].strength for k in MITIGATING]),
-            exact={"brakes": np.array([type(x.strength) is float for x in model.brake_list]),
-                   "mitigating": np.array([type(b[k].strength) is float for k in MITIGATING]),
-                   "mobilized": np.array([type(g.mobilized_share * g.share) is float
-                                          for g in model.groups])},
-            scalars={"n": model.civilians.n, "t": model.steps, "violation_rate":
-                     v.violation_rate, "killing_rate": v.killing_rate,
-                     "prevented": v.prevented, "perpetration":
-                     b["security_sector"].perpetration, "heat": model.events.heat,
-                     "early_warning": b["early_warning"].strength, "presence": cs.presence,
-                     "warning_weight": cs.p.warning_weight, "stage": obs.stage,
-                     "observed_stage": obs.observed_stage},
-            inequality=mob.inequality.copy(),
-            exposure_totals=np.array([mob.group_totals[3], mob.group_alive]),
-            hate=model.information.hate.copy(), history=obs.history.copy(),
-            params=dict(model.params.stages), streams=copy.deepcopy(model.streams))
-        month["start"] = time.perf_counter()
-
-    def hooked_step() -> None:
-        month.clear()
-        month["stepping"] = True
-        try:
-            step()
-        finally:
-            month["stepping"] = False
-        seconds = time.perf_counter() - month["start"]
-        log.append((month["inputs"], {
-            "indicators": obs.history[model.steps].copy(), "scores": obs.scores.copy(),
-            "stage": np.array(obs.stage), "delay": np.array(obs.delay),
-            "observed_indicators": obs.observed_indicators.copy(),
-            "observed_scores": obs.observed_scores.copy(),
-            "observed_stage": np.array(obs.observed_stage),
-            "salience": np.array(obs.salience),
-            "observed_salience": np.array(obs.observed_salience)}, seconds))
-
-    mob.aggregate, obs.step = hooked_aggregate, hooked_step
-
-
-def batched_observation(runs: list[Watch]) -> dict[str, np.ndarray]:
-    """One month's observation step of every run in ``runs`` at once, from the refreshed group
-    aggregates on — the true indicators (each Python sum's order copied), the scores and
-    stage, what early warning sees after its delay and noise (each run's own stream), the
-    observed stage and the saliences — as the model computes them run by run."""
-    from escalation_sim.submodels.observation import RISK, THREAT, Indicator
-
-    R = len(runs)
-    col = {k: np.array([r.params[k] for r in runs]) for k in runs[0].params
-           if isinstance(runs[0].params[k], (int, float))}
-    s = {k: np.array([r.scalars[k] for r in runs]) for k in runs[0].scalars}
-    armed = np.stack([r.armed for r in runs])
-    leaders = np.stack([r.leaders for r in runs])
-    groups = np.stack([r.groups for r in runs])
-    brakes = np.stack([r.brakes for r in runs])
-    mitigating = np.stack([r.mitigating for r in runs])
-    inequality = np.stack([r.inequality for r in runs])
-    totals = np.stack([r.exposure_totals for r in runs])
-    hate = np.stack([r.hate for r in runs])
-    history = np.stack([r.history for r in runs])
-    streams = [r.streams for r in runs]
-    rows = np.arange(R)
-    start = time.perf_counter()
-
-    armed_total, armed_intent = np.zeros(R), np.zeros(R)
-    for a in range(armed.shape[1]):
-        fielded = armed[:, a, 0] * armed[:, a, 1]
-        armed_total = armed_total + fielded
-        armed_intent = armed_intent + fielded * armed[:, a, 2]
-    exclusionary = leaders[:, :, 1] > 0
-    excl_extremism = np.full(R, -np.inf)
-    for g in range(leaders.shape[1]):   # max over the exclusionary leaders, 0 without any
-        excl_extremism = np.where(exclusionary[:, g], python_max(excl_extremism,
-                                                                 leaders[:, g, 0]),
-                                  excl_extremism)
-    excl_extremism = np.where(exclusionary.any(axis=1), excl_extremism, 0.0)
-    grievance = groups[:, 0, 0]
-    for g in range(1, groups.shape[1]):
-        grievance = python_max(grievance, groups[:, g, 0])
-    exact = {k: np.stack([r.exact[k] for r in runs]) for k in runs[0].exact}
-    mobilized = python_sum(groups[:, :, 1] * groups[:, :, 2], exact["mobilized"])
-    mitigation = python_sum(mitigating, exact["mitigating"]) / mitigating.shape[1]
-    n = s["n"]
-    intent = saturate(armed_intent / n, col["intent_half"])
-    ind = np.stack([
-        saturate(armed_total / n, col["armed_half"]),
-        saturate(s["violation_rate"], col["violations_half"]),
-        1.0 - python_sum(brakes, exact["brakes"]) / brakes.shape[1],
-        0.5 * (excl_extremism + inequality.max(axis=1)),
-        0.5 * intent + 0.5 * s["perpetration"],
-        (1.0 - mitigation) * (1.0 - s["prevented"]),
-        totals[:, 0].sum(axis=1) / np.maximum(totals[:, 1].sum(axis=1), 1.0),
-        saturate(s["heat"], col["heat_half"]),
-        grievance,
-        python_max(hate.max(axis=1), intent),
-        saturate(mobilized, col["mobilized_half"]),
-        saturate(s["killing_rate"], col["killing_scale"]),
-    ], axis=1)
-    t = s["t"].astype(int)
-    history[rows, t] = ind
-
-    def scores_of(x):
-        return np.stack([x[:, RISK].sum(axis=1) / RISK.size,
-                         x[:, THREAT].sum(axis=1) / THREAT.size,
-                         x[:, Indicator.LETHAL_VIOLENCE]], axis=1)
-
-    entry = np.stack([col["risk_up"], col["threat_up"], col["atrocity_up"]], axis=1)
-
-    def classify(previous, sc):   # stages.classify: the highest stage whose threshold is met
-        stage = np.zeros(R, int)
-        for level in (1, 2, 3):
-            threshold = np.where(level <= previous, entry[:, level - 1]
-                                 * (1.0 - col["hysteresis"]), entry[:, level - 1])
-            stage = np.where(sc[:, level - 1] >= threshold, level, stage)
-        return stage
-
-    true_scores = scores_of(ind)
-    stage = classify(s["stage"], true_scores)
-    strength = 1.0 - ((1.0 - s["early_warning"]) * (1.0 - s["warning_weight"] * s["presence"]))
-    normals = np.stack([streams[r]["observation"].standard_normal(len(Indicator))
-                        for r in range(R)])
-    delay = np.round(col["max_delay"] * (1.0 - strength)).astype(int)
-    seen = (history[rows, np.maximum(0, t - delay)]
-            + (col["observation_noise"] * (1.0 - strength))[:, None] * normals).clip(0.0, 1.0)
-    observed_scores = scores_of(seen)
-    seconds = time.perf_counter() - start
-    return {"indicators": ind, "scores": true_scores, "stage": stage, "delay": delay,
-            "observed_indicators": seen, "observed_scores": observed_scores,
-            "observed_stage": classify(s["observed_stage"], observed_scores),
-            "salience": python_max(true_scores[:, 1], true_scores[:, 2]),
-            "observed_salience": python_max(observed_scores[:, 1], observed_scores[:, 2]),
-            "seconds": seconds}
 
 
 @dataclass
@@ -397,8 +216,7 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
             "impunity": impunity, "seconds": seconds}
 
 
-STEPS = {"observation": Step(hook_observation, OBSERVATION, batched_observation),
-         "institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
+STEPS = {"institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
 
 
 def mixed_scenario(i: int, months: int = 24):
@@ -425,9 +243,8 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step", choices=sorted(STEPS), default="observation",
-                        help="observation (from the group aggregates on); institutions "
-                             "(government and brakes included)")
+    parser.add_argument("--step", choices=sorted(STEPS), default="institutions",
+                        help="institutions (government and brakes included)")
     parser.add_argument("--mixed", action="store_true",
                         help="runs of coup_polarization, fear of a coup regime 1 in every "
                              "other run, counter-insurgency 0.2 in every third, repression 0.5 "
@@ -511,10 +328,9 @@ def main() -> int:
     return 0 if not mismatches else 1
 
 
-NOT_REACHED = ("numpy_float_in_a_sum", "growing")
-"""Branches the ``--mixed`` batch does not reach (every brake's strength is a Python float; no
-brake grows without a policy's investment): not yet checked here (:func:`python_sum`'s mixed
-case is checked against ``sum`` on random lists)."""
+NOT_REACHED = ("growing",)
+"""Branches the ``--mixed`` batch does not reach (no brake grows without a policy's
+investment): not yet checked here."""
 
 
 def branches(step: str, b, written: dict) -> dict[str, bool]:
@@ -526,11 +342,6 @@ def branches(step: str, b, written: dict) -> dict[str, bool]:
                 "growing": (np.clip(b.brakes[:, 3] + b.brakes[:, 4], 0, 1)
                             > b.brakes[:, 0]).any(),
                 "captured": b.government["complicity"] > b.government["initial_complicity"]}
-    if step == "observation":
-        return {"stage_1": written["stage"] >= 1, "stage_2": written["stage"] >= 2,
-                "stage_3": written["stage"] >= 3, "delayed": written["delay"] > 0,
-                "armed": b.armed[:, 0].any(), "exclusionary": b.leaders[:, 1].any(),
-                "numpy_float_in_a_sum": not all(x.all() for x in b.exact.values())}
     raise ValueError(step)
 
 if __name__ == "__main__":

@@ -4,11 +4,13 @@ batched form computed for all runs at once (``docs/batched-engine.md``).
 Each run keeps its own model, random streams and results: a batched step gives every run the
 same bits as its own step would (``tests/test_batch.py`` checks the whole runs, series and
 logs, byte for byte), so a run's result does not depend on the batch it ran in. Steps without
-a batched form run run by run, in the month's order. So far information, mobilization and
-violence are batched (:class:`~.submodels.information.InformationBatch`,
+a batched form run run by run, in the month's order. So far information, mobilization,
+violence and observation are batched (:class:`~.submodels.information.InformationBatch`,
 :class:`~.submodels.mobilization.MobilizationBatch`, :class:`~.submodels.violence.ViolenceBatch`,
 which leaves each run's episodes to its own
-:meth:`~.submodels.violence.Violence.update_episodes`); the civilians of the runs are stacked
+:meth:`~.submodels.violence.Violence.update_episodes`,
+:class:`~.submodels.observation.ObservationBatch`, which leaves each run's readings of its
+agents to :func:`~.submodels.observation.readings`); the civilians of the runs are stacked
 (:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of them, as is the
 state a batched step owns.
 
@@ -28,10 +30,11 @@ from .params import PolicyParams, Scenario
 from .population import Crowd
 from .submodels.information import Information, InformationBatch
 from .submodels.mobilization import Mobilization, MobilizationBatch
+from .submodels.observation import Observation, ObservationBatch
 from .submodels.violence import Violence, ViolenceBatch
 
 BATCHED = {Information: InformationBatch, Mobilization: MobilizationBatch,
-           Violence: ViolenceBatch}
+           Observation: ObservationBatch, Violence: ViolenceBatch}
 """The steps computed for all runs at once, and their batched form."""
 
 

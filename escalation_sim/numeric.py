@@ -25,3 +25,9 @@ def relax_to(value: np.ndarray, target: np.ndarray, rate: float) -> None:
 def saturate(rate: np.ndarray, half: float) -> np.ndarray:
     """Map a non-negative rate to [0, 1), reaching one half at ``half``."""
     return rate / (rate + half)
+
+
+def larger(a, b):
+    """Python's ``max(a, b)``, elementwise on arrays: ``a`` unless ``b`` is greater."""
+    return np.where(b > a, b, a) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) \
+        else max(a, b)

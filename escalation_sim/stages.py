@@ -66,3 +66,16 @@ def classify(previous: int, scores: np.ndarray, entry: np.ndarray, hysteresis: f
             stage = level
             break
     return stage
+
+
+def classify_rows(previous: np.ndarray, scores: np.ndarray, entry: np.ndarray,
+                  hysteresis: np.ndarray) -> np.ndarray:
+    """:func:`classify` for runs on a leading axis: ``previous`` (runs,), ``scores`` and
+    ``entry`` (runs, 3), ``hysteresis`` (runs,); each run's stage, as :func:`classify` gives it
+    (the highest level whose threshold is met, the thresholds computed alike)."""
+    stage = np.zeros(len(previous), dtype=np.int64)
+    for level in (1, 2, 3):
+        threshold = np.where(level <= previous, entry[:, level - 1] * (1.0 - hysteresis),
+                             entry[:, level - 1])
+        stage = np.where(scores[:, level - 1] >= threshold, level, stage)
+    return stage

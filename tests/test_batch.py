@@ -133,6 +133,21 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
                          (v.protectors_state, w.protectors_state),
                          (model.series[month + 1], mine.series[month + 1])):
                 assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r)
+            o, q = model.observation, mine.observation
+            for a, b in ((o.history, q.history), (o.scores, q.scores),
+                         (o.observed_indicators, q.observed_indicators),
+                         (o.observed_scores, q.observed_scores),
+                         (model.mobilization.group_alive, mine.mobilization.group_alive),
+                         (model.mobilization.group_totals, mine.mobilization.group_totals)):
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r)
+            for a, b in ((o.stage, q.stage), (o.observed_stage, q.observed_stage),
+                         (o.delay, q.delay), (o.salience, q.salience),
+                         (o.observed_salience, q.observed_salience),
+                         *((x.mean_grievance, y.mean_grievance) for x, y in zip(
+                             model.groups, mine.groups, strict=True)),
+                         *((x.mobilized_share, y.mobilized_share) for x, y in zip(
+                             model.groups, mine.groups, strict=True))):
+                assert type(a) is type(b) and a == b, (month, r)
             for a, b in ((v.prevented, w.prevented), (v.international, w.international),
                          *((x.strength, y.strength) for x, y in zip(
                              model.armed_groups, mine.armed_groups, strict=True))):
@@ -145,7 +160,9 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
                 ("onset", bool(w.episodes)),
                 ("ended", any(e.end is not None for e in w.episodes)),
                 ("relocated", w.model.civilians.displaced.any()),
-                ("killing", mine.series[month + 1, SERIES.index("killings")] > 0)) if hit}
+                ("killing", mine.series[month + 1, SERIES.index("killings")] > 0),
+                ("risk", q.stage >= 1), ("threat", q.stage >= 2),
+                ("observed_threat", q.observed_stage >= 2), ("delayed", q.delay > 0)) if hit}
     return reached
 
 
@@ -153,9 +170,9 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
 def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request):
     scenarios, seeds, _ = request.getfixturevalue(runs)
     reached = month_by_month(scenarios, seeds)
-    assert reached >= {"deterred", "armed", "killing"}
+    assert reached >= {"deterred", "armed", "killing", "risk", "delayed"}
     if runs == "mixed_runs":
-        assert "exhausted" in reached
+        assert reached >= {"exhausted", "threat", "observed_threat"}
 
 
 @pytest.mark.parametrize(("name", "policy", "reaches"), [
@@ -192,7 +209,11 @@ VARIED = ("mobilization.grievance_rate", "mobilization.fear_rate",
           "violence.victimization_memory", "violence.rate_window", "violence.flight_base",
           "violence.flee_fear", "violence.return_fear", "violence.refuge_margin",
           "violence.exhaustion_start", "violence.exhaustion_stop",
-          "violence.exhaustion_spread", "violence.counterinsurgency")
+          "violence.exhaustion_spread", "violence.counterinsurgency", "stages.risk_up",
+          "stages.threat_up", "stages.atrocity_up", "stages.hysteresis",
+          "stages.killing_scale", "stages.observation_noise", "stages.armed_half",
+          "stages.violations_half", "stages.intent_half", "stages.heat_half",
+          "stages.mobilized_half")
 
 
 def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
@@ -212,6 +233,7 @@ def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
                 new = min(max(value * factor, bounds.low),
                           bounds.low + 0.99 * (bounds.high - bounds.low))
             overrides.append(f"{path}={new!r}")
+        overrides.append(f"stages.max_delay={i + 1}")   # an integer, not a factor of one
         if i == 5:
             overrides.append("violence.deterrence=0.0")   # protection off: its guard
         scenarios.append(load_scenario("coup_polarization",

@@ -1,5 +1,5 @@
 """The batched engine's gate (``benchmarks/batch_gate.py``): its reproduction of CPython's
-``sum()``, on which the observation and institutions steps' bit-identity rests. The gates
+``sum()``, on which the institutions step's bit-identity rests. The gates
 themselves run in ``.ci/run`` (they step whole runs)."""
 
 import sys

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation_sim.stages import Stage, classify
+from escalation_sim.stages import Stage, classify, classify_rows
 
 ENTRY = np.array([0.35, 0.45, 0.5])
 
@@ -30,3 +30,21 @@ def test_stage_in_range_and_monotone_in_scores(prev, s, h):
     assert classify(prev, np.minimum(scores + 0.1, 1.0), ENTRY, h) >= stage
     # hysteresis only ever holds a stage up, never pushes it higher than without memory
     assert classify(3, scores, ENTRY, h) >= classify(0, scores, ENTRY, h)
+
+
+@given(prev=st.lists(st.integers(0, 3), min_size=1, max_size=20),
+       pick=st.lists(st.integers(0, 4), min_size=60, max_size=60),
+       h=st.lists(st.sampled_from([0.0, 0.2, 0.5]), min_size=20, max_size=20))
+def test_classify_rows_gives_each_run_the_stage_classify_gives(prev, pick, h):
+    """The batched classifier (``escalation_sim.batch``), with scores exactly at the entry and
+    exit thresholds (where ``>=`` and ``>`` differ) and on either side of them."""
+    runs = len(prev)
+    hysteresis = np.array(h[:runs])
+    entry = np.tile(ENTRY, (runs, 1))
+    exits = entry * (1.0 - hysteresis)[:, None]
+    choices = np.stack([entry - 0.01, exits, entry, entry + 0.01, exits - 0.01])
+    at = np.array(pick[:3 * runs]).reshape(runs, 3)
+    scores = np.take_along_axis(choices, at[None], axis=0)[0]
+    got = classify_rows(np.array(prev), scores, entry, hysteresis)
+    assert got.tolist() == [classify(p, scores[r], ENTRY, hysteresis[r])
+                            for r, p in enumerate(prev)]

@@ -236,13 +236,18 @@ class Mobilization(Module):
         """Group sums and means of grievance, fear, radicalization, exposure and mobilization
         over alive civilians, for the leaders, observation and the recorder (civilians are
         stored sorted by group). Observation calls it first, after this month's violence."""
+        civ, n_groups = self.model.civilians, self.model.n_groups
+        # alive and mobilized civilians per group
+        self.book(np.array((np.bincount(civ.group[civ.alive], minlength=n_groups),
+                            np.bincount(civ.group[civ.mobilized], minlength=n_groups)),
+                           dtype=float))
+
+    def book(self, sums: np.ndarray) -> None:
+        """:meth:`aggregate` from ``sums``, the (2, groups) counts of alive and of mobilized
+        civilians per group."""
         model = self.model
         civ = model.civilians
         alive = civ.alive
-        # alive and mobilized civilians per group
-        sums = np.array((np.bincount(civ.group[alive], minlength=model.n_groups),
-                         np.bincount(civ.group[civ.mobilized], minlength=model.n_groups)),
-                        dtype=float)
         totals = np.zeros((4, model.n_groups))
         for g, part in enumerate(self._parts):
             # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same

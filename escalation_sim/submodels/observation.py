@@ -33,12 +33,17 @@ stages; indicators and scores are named (:class:`Indicator`, :class:`escalation_
 from __future__ import annotations
 
 from enum import IntEnum
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..numeric import saturate
-from ..stages import Score, classify
+from ..numeric import larger, saturate
+from ..stages import Score, classify, classify_rows
 from .base import Module
+
+if TYPE_CHECKING:
+    from ..population import Crowd
 
 
 class Indicator(IntEnum):
@@ -74,17 +79,26 @@ THREAT = np.array([Indicator.MOTIVES, Indicator.ENABLING_CIRCUMSTANCES,
 
 
 def scores(ind: np.ndarray) -> np.ndarray:
-    """Risk, threat and atrocity scores (:class:`Score`) from an indicator vector."""
-    return np.array([ind[RISK].sum() / RISK.size, ind[THREAT].sum() / THREAT.size,
-                     ind[Indicator.LETHAL_VIOLENCE]])
+    """Risk, threat and atrocity scores (:class:`Score`) from an indicator vector (or from one
+    per run, on a leading axis: each row's sums are the vector's)."""
+    if ind.ndim == 1:   # one run (the scalar path costs half the general one)
+        return np.array([ind[RISK].sum() / RISK.size, ind[THREAT].sum() / THREAT.size,
+                         ind[Indicator.LETHAL_VIOLENCE]])
+    return np.stack([ind[:, RISK].sum(axis=1) / RISK.size,
+                     ind[:, THREAT].sum(axis=1) / THREAT.size,
+                     ind[:, Indicator.LETHAL_VIOLENCE]], axis=1)
 
 
-def indicators(model) -> np.ndarray:
-    """The true indicator vector of the model's current state, in :class:`Indicator` order."""
-    civ = model.civilians
-    n = civ.n
+def readings(model) -> tuple:
+    """What the indicators read of the model's state, reduced over its agents as Python reduces
+    them (its ``sum`` and ``max``, whose order and types decide the last bit): armed strength
+    fielded and with intent per civilian, the violation rate, the brakes' mean strength, the
+    exclusionary leaders' extremism, the highest inequality, the security sector's capacity to
+    perpetrate, the mitigating brakes' mean strength, the share of killings protection
+    prevented, the mean exposure to hate speech, heat, the highest group grievance and hate
+    speech, the mobilized share and the killing rate (:func:`indicator_values`)."""
+    n = model.civilians.n
     b = model.brakes
-    sec = b["security_sector"]
     violence, mob = model.violence, model.mobilization
     armed = armed_intent = 0.0
     for a in model.armed_groups:
@@ -92,32 +106,46 @@ def indicators(model) -> np.ndarray:
         armed += fielded
         armed_intent += fielded * a.intent
     exclusionary = [lead.extremism for lead in model.leaders if lead.exclusionary]
-    excl_extremism = max(exclusionary) if exclusionary else 0.0
-    grievance = max(g.mean_grievance for g in model.groups)
-    mobilized = sum(g.mobilized_share * g.share for g in model.groups)
-    mitigation = sum(b[k].strength for k in MITIGATING) / len(MITIGATING)
-    st = model.params.stages
-    intent = saturate(armed_intent / n, st.intent_half)
-    return np.array([
-        saturate(armed / n, st.armed_half),
-        saturate(violence.violation_rate, st.violations_half),
-        1.0 - sum(x.strength for x in model.brake_list) / len(model.brake_list),
-        0.5 * (excl_extremism + float(mob.inequality.max())),
-        0.5 * intent + 0.5 * sec.perpetration,
-        (1.0 - mitigation) * (1.0 - violence.prevented),
-        float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
-        saturate(model.events.heat, st.heat_half),
-        grievance,
-        max(float(model.information.hate.max()), intent),
-        saturate(mobilized, st.mobilized_half),
-        saturate(violence.killing_rate, st.killing_scale),
-    ])
+    return (armed / n, armed_intent / n, violence.violation_rate,
+            sum(x.strength for x in model.brake_list) / len(model.brake_list),
+            max(exclusionary) if exclusionary else 0.0, float(mob.inequality.max()),
+            b["security_sector"].perpetration,
+            sum(b[k].strength for k in MITIGATING) / len(MITIGATING), violence.prevented,
+            float(mob.group_totals[3].sum() / max(mob.group_alive.sum(), 1.0)),
+            model.events.heat, max(g.mean_grievance for g in model.groups),
+            float(model.information.hate.max()),
+            sum(g.mobilized_share * g.share for g in model.groups), violence.killing_rate)
 
 
-def observe(history: np.ndarray, month: int, delay: int, noise_sd: float,
-            normals: np.ndarray) -> np.ndarray:
-    """What early warning sees in ``month``: the indicators of ``month - delay``, with noise."""
-    return (history[max(0, month - delay)] + noise_sd * normals).clip(0.0, 1.0)
+def indicator_values(readings: tuple, st) -> tuple:
+    """The twelve indicators, in :class:`Indicator` order, from :func:`readings` and the stage
+    parameters ``st``: numbers for one run, or arrays with one entry per run (the same bits in
+    each: elementwise float64 arithmetic; Python's ``max`` as :func:`~..numeric.larger`)."""
+    (armed, armed_intent, violation_rate, brakes, exclusionary, inequality, perpetration,
+     mitigation, prevented, exposure, heat, grievance, hate, mobilized, killing_rate) = readings
+    intent = saturate(armed_intent, st.intent_half)
+    return (saturate(armed, st.armed_half), saturate(violation_rate, st.violations_half),
+            1.0 - brakes, 0.5 * (exclusionary + inequality), 0.5 * intent + 0.5 * perpetration,
+            (1.0 - mitigation) * (1.0 - prevented), exposure, saturate(heat, st.heat_half),
+            grievance, larger(hate, intent), saturate(mobilized, st.mobilized_half),
+            saturate(killing_rate, st.killing_scale))
+
+
+def indicators(model) -> np.ndarray:
+    """The true indicator vector of the model's current state, in :class:`Indicator` order."""
+    return np.array(indicator_values(readings(model), model.params.stages))
+
+
+def observe(history: np.ndarray, month: int, delay, noise_sd, normals: np.ndarray) -> np.ndarray:
+    """What early warning sees in ``month``: the indicators of ``month - delay``, with noise.
+    For runs on a leading axis of ``history`` and ``normals``, ``delay`` and ``noise_sd`` are
+    arrays with one entry per run."""
+    if history.ndim == 2:
+        past = history[max(0, month - delay)]
+    else:
+        past = history[np.arange(len(history)), np.maximum(0, month - delay)]
+        noise_sd = noise_sd[:, None]
+    return (past + noise_sd * normals).clip(0.0, 1.0)
 
 
 def warning_strength(model) -> float:
@@ -183,3 +211,70 @@ class Observation(Module):
     def record(self) -> tuple[float, ...]:
         return (self.stage, self.observed_stage, *self.scores.tolist(),
                 *self.history[self.model.steps].tolist())
+
+
+class ObservationBatch:
+    """:meth:`Observation.step` of R runs computed at once, with the same bits in every run
+    (:mod:`escalation_sim.batch`); the runs' indicator histories become views of an (R, months
+    + 1, indicators) array.
+
+    Each run's group aggregates, :func:`readings` and early warning's strength stay its own
+    (Python's sums and maxima over its agents, whose types and order decide the last bit); the
+    indicators, scores and stages, what early warning sees after its delay and noise (each
+    run's normals from its own stream) and the saliences are computed for all runs at once,
+    by the functions the model's step calls (:func:`indicator_values`, :func:`scores`,
+    :func:`observe`; :func:`~escalation_sim.stages.classify_rows` for the classifier)."""
+
+    def __init__(self, mods: list[Observation], crowd: Crowd) -> None:
+        self.mods = mods
+        ps = [m.p for m in mods]
+        self.st = SimpleNamespace(**{k: np.array([getattr(p, k) for p in ps], dtype=float)
+                                     for k in ("intent_half", "armed_half", "violations_half",
+                                               "heat_half", "mobilized_half", "killing_scale")})
+        self.entry = np.stack([m._entry for m in mods])
+        self.hysteresis = np.array([p.hysteresis for p in ps], dtype=float)
+        self.max_delay = np.array([p.max_delay for p in ps], dtype=float)
+        self.noise = np.array([p.observation_noise for p in ps], dtype=float)
+        self.crowd = crowd
+        self.n_groups = mods[0].model.n_groups
+        # each civilian's (run, group), numbered across runs (civilians never change group)
+        self.groups = crowd.group + (np.arange(len(mods)) * self.n_groups)[:, None]
+        self.history = np.stack([m.history for m in mods])
+        self.views = [(m, "history", self.history) for m in mods]
+        for r, m in enumerate(mods):
+            m.history = self.history[r]
+
+    def step(self) -> None:
+        mods = self.mods
+        models = [m.model for m in mods]
+        # each run's group aggregates (:meth:`~.mobilization.Mobilization.aggregate`), the
+        # counts for all runs at once
+        crowd, R, G = self.crowd, len(mods), self.n_groups
+        sums = np.empty((R, 2, G))
+        sums[:, 0] = np.bincount(self.groups[crowd.alive], minlength=R * G).reshape(R, G)
+        sums[:, 1] = np.bincount(self.groups[crowd.mobilized], minlength=R * G).reshape(R, G)
+        for r, model in enumerate(models):
+            model.mobilization.book(sums[r])
+        t = models[0].steps
+        seen_by = np.array([readings(model) for model in models])
+        self.history[:, t] = np.stack(indicator_values(tuple(seen_by.T), self.st), axis=1)
+        true = scores(self.history[:, t])
+        stage = classify_rows(np.array([m.stage for m in mods]), true, self.entry,
+                              self.hysteresis)
+        strength = np.array([warning_strength(model) for model in models])
+        normals = np.empty((len(mods), len(Indicator)))
+        for r, model in enumerate(models):
+            model.streams["observation"].standard_normal(out=normals[r])
+        delay = np.round(self.max_delay * (1.0 - strength)).astype(np.int64)
+        seen = observe(self.history, t, delay, self.noise * (1.0 - strength), normals)
+        observed = scores(seen)
+        observed_stage = classify_rows(np.array([m.observed_stage for m in mods]), observed,
+                                       self.entry, self.hysteresis)
+        salience = larger(true[:, Score.THREAT], true[:, Score.ATROCITY]).tolist()
+        observed_salience = larger(observed[:, Score.THREAT],
+                                   observed[:, Score.ATROCITY]).tolist()
+        for r, (m, s, d, o) in enumerate(zip(mods, stage.tolist(), delay.tolist(),
+                                             observed_stage.tolist(), strict=True)):
+            m.scores, m.stage, m.delay = true[r], s, d
+            m.observed_indicators, m.observed_scores, m.observed_stage = seen[r], observed[r], o
+            m.salience, m.observed_salience = salience[r], observed_salience[r]
