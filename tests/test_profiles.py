@@ -437,3 +437,18 @@ def test_no_traceback_from_the_command_line(tmp_path):
                               capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "missing" in done.stderr
+
+
+def test_each_template_is_a_copy_of_its_own():
+    """``template`` copies the template's data (a forecast changes each copy): changing one copy
+    changes neither the next nor the file's data."""
+    from escalation_sim.record.profiles import template
+
+    first = template(24, 1000)
+    first["run"]["months"] = -1
+    first["groups"][0]["name"] = "changed"
+    first["groups"].append({})
+    second = template(24, 1000)
+    assert second["run"]["months"] == 24
+    assert second["groups"][0]["name"] != "changed"
+    assert len(second["groups"]) == len(first["groups"]) - 1

@@ -27,7 +27,6 @@ Nothing here names a country; results of runs of these scenarios are the model's
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -483,11 +482,22 @@ def _template_file() -> dict[str, Any]:
     return read_scenario(resolve(TEMPLATE))
 
 
+def _copied(data: Any) -> Any:
+    """A copy of a scenario file's data (tables, arrays and immutable values), as
+    ``copy.deepcopy`` makes it, in a fifth of its time (a forecast copies the template once per
+    row and drawn parameter set)."""
+    if isinstance(data, dict):
+        return {k: _copied(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copied(v) for v in data]
+    return data
+
+
 def template(months: int | None = None, n_civilians: int | None = None) -> dict[str, Any]:
     """The template's raw scenario data: the shipped ``default`` scenario without its scheduled
     events (the record gives no election calendar), optionally with another horizon and number
     of simulated civilians."""
-    data = copy.deepcopy(_template_file())
+    data = _copied(_template_file())
     data.setdefault("events", {})["scheduled"] = []
     if months is not None:
         data.setdefault("run", {})["months"] = months
@@ -586,9 +596,30 @@ class ProfileTable:
 
     source: str
     table: pd.DataFrame
+    _rows: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def row(self, row: int) -> tuple[dict[str, float], tuple[str, ...], float | None, int, int,
+                                     int]:
+        """Data row ``row`` (1-based, in range) as profiles read it: the values of
+        :data:`COLUMNS` with each missing one imputed at its :data:`REFERENCE`, the names of
+        those imputed, the years since an episode (None: none before), the profile, the year
+        and the file's line. Kept once read (a forecast reads a row once per drawn set)."""
+        if row not in self._rows:
+            r = self.table.iloc[row - 1]
+            values, imputed = {}, []
+            for c in COLUMNS:
+                v = float(r[c])
+                if math.isnan(v):
+                    imputed.append(c)
+                    v = REFERENCE[c]
+                values[c] = v
+            since = None if math.isnan(r.years_since_episode) else float(r.years_since_episode)
+            self._rows[row] = (values, tuple(imputed), since, int(r.profile), int(r.year),
+                               int(r.line))
+        return self._rows[row]
 
 
 def read_profiles(path: str | Path) -> ProfileTable:
@@ -640,20 +671,11 @@ def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULT
     if not 1 <= row <= n:
         raise InputError(table.source, [(f"--row {row}", f"no such row: the file has {n} data "
                                          f"rows (1-{n}; row 1 is on line 2)")])
-    r = table.table.iloc[row - 1]
-    values, imputed = {}, []
-    for c in COLUMNS:
-        v = float(r[c])
-        if math.isnan(v):
-            imputed.append(c)
-            v = REFERENCE[c]
-        values[c] = v
-    since = None if math.isnan(r.years_since_episode) else float(r.years_since_episode)
-    profile, year = int(r.profile), int(r.year)
-    data, applied, past = scenario_data(values, profile, year, links, months, n_civilians,
-                                        since, imputed, overrides)
-    scenario = validate(data, f"{table.source}: row {row} (line {int(r.line)})")
-    return Profile(table.source, row, profile, year, values, tuple(imputed), past, scenario,
+    values, imputed, since, profile, year, line = table.row(row)
+    data, applied, past = scenario_data(dict(values), profile, year, links, months,
+                                        n_civilians, since, imputed, overrides)
+    scenario = validate(data, f"{table.source}: row {row} (line {line})")
+    return Profile(table.source, row, profile, year, dict(values), imputed, past, scenario,
                    applied)
 
 
