@@ -13,6 +13,11 @@ alternation, because the speed of the same code drifts from minute to minute on 
 file as profile scenarios (24 months at 1,000 civilians, as ``forecast`` runs them), ``--runs``
 seeds each, model building included (both checkouts need :mod:`escalation_sim.record`).
 
+``--batched`` times a forecast's work as it is now done: 20 seeded rows, ``--runs`` batches of
+25 runs each, every run under a parameter set drawn from the shipped posterior (as
+``forecast`` draws them), each batch's scenarios built (the parent's share) and its runs
+stepped together (``escalation_sim.batch``, the workers' share), in one process.
+
 ``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
 same code runs once per checkout under valgrind's cachegrind without cache simulation, with
 ``--runs`` runs and with none, and the ratio this/other of the differences (the runs' own
@@ -63,6 +68,37 @@ print(time.process_time() - t0)
 """
 
 
+BATCHED_CODE = """
+import time
+import numpy as np
+from escalation_sim.batch import run_together
+from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.posterior import draw_seed, read_posterior, shipped_posterior, split
+from escalation_sim.record.profiles import profile_at, read_profiles
+from escalation_sim.rng import run_seed
+table = read_profiles(data_dir() / PREDICTORS_FILE)
+posterior = read_posterior(shipped_posterior())
+rows = sorted(int(r) + 1 for r in np.random.default_rng(0).choice(len(table), 20, replace=False))
+
+
+def batch(row, b):
+    indices = range(25 * b, 25 * (b + 1))
+    scenarios = []
+    for i in indices:
+        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(row, i))))
+        scenarios.append(profile_at(table, row, links, 24, 1000, overrides).scenario)
+    run_together(scenarios, [run_seed(row, i) for i in indices])
+
+
+batch(rows[0], 99)
+t0 = time.process_time()
+for row in rows:
+    for b in range({runs}):
+        batch(row, b)
+print(time.process_time() - t0)
+"""
+
+
 def cpu_seconds(checkout: Path, runs: int, code: str = CODE) -> float:
     out = subprocess.run(["uv", "run", "--project", str(checkout), "python", "-c",
                           code.format(runs=runs)], capture_output=True, text=True,
@@ -91,10 +127,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--forecast", action="store_true",
                     help="forecast-shaped runs (20 profile rows, 24 months, 1,000 civilians)")
+    ap.add_argument("--batched", action="store_true",
+                    help="a forecast's work as it is done: 20 profile rows, --runs batches of "
+                         "25 runs each under parameter sets drawn from the shipped posterior, "
+                         "each batch's scenarios built and its runs stepped together")
     ap.add_argument("--instructions", action="store_true",
                     help="count instructions under valgrind instead of timing (one round)")
     args = ap.parse_args()
-    code, what = ((FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
+    code, what = ((BATCHED_CODE, "x 25 x 20 batched forecast") if args.batched
+                  else (FORECAST_CODE, "x 20 forecast-shaped") if args.forecast
                   else (CODE, "default"))
     here = Path(__file__).resolve().parents[1]
     if args.instructions:
