@@ -15,8 +15,10 @@ seeds each, model building included (both checkouts need :mod:`escalation_sim.re
 
 ``--batched`` times a forecast's work as it is now done: 20 seeded rows, ``--runs`` batches of
 25 runs each, every run under a parameter set drawn from the shipped posterior (as
-``forecast`` draws them), each batch's scenarios built (the parent's share) and its runs
-stepped together (``escalation_sim.batch``, the workers' share), in one process.
+``forecast`` draws them), one scenario built per row and distinct drawn set (the parent's
+share; at ``--runs 4``, a forecast's 100 runs a row, as many as a forecast builds) and each
+batch's runs stepped together (``escalation_sim.batch``, the workers' share), in one
+process.
 
 ``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
 same code runs once per checkout under valgrind's cachegrind without cache simulation, with
@@ -81,20 +83,24 @@ posterior = read_posterior(shipped_posterior())
 rows = sorted(int(r) + 1 for r in np.random.default_rng(0).choice(len(table), 20, replace=False))
 
 
-def batch(row, b):
+def batch(row, b, built):
     indices = range(25 * b, 25 * (b + 1))
     scenarios = []
-    for i in indices:
-        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(row, i))))
-        scenarios.append(profile_at(table, row, links, 24, 1000, overrides).scenario)
+    for i in indices:   # one scenario per row and distinct drawn set, as forecast builds them
+        j = posterior.draw(draw_seed(row, i))
+        if j not in built:
+            links, overrides = split(posterior.parameters(j))
+            built[j] = profile_at(table, row, links, 24, 1000, overrides).scenario
+        scenarios.append(built[j])
     run_together(scenarios, [run_seed(row, i) for i in indices])
 
 
-batch(rows[0], 99)
+batch(rows[0], 99, {{}})
 t0 = time.process_time()
 for row in rows:
+    built = {{}}
     for b in range({runs}):
-        batch(row, b)
+        batch(row, b, built)
 print(time.process_time() - t0)
 """
 

@@ -452,3 +452,21 @@ def test_each_template_is_a_copy_of_its_own():
     assert second["run"]["months"] == 24
     assert second["groups"][0]["name"] != "changed"
     assert len(second["groups"]) == len(first["groups"]) - 1
+
+
+def test_a_rows_values_are_read_once_and_each_profile_gets_its_own(tmp_path):
+    """A table keeps each row as read (a forecast builds a row once per drawn set): a profile
+    whose values are changed changes no later profile of the row, which equals the row read
+    afresh, imputations included."""
+    path = small_file(tmp_path, [{"popsize.log2": None}])
+    table = read_profiles(path)
+    first = profile_at(table, 1)
+    first.values["popsize.log2"] = -1.0
+    first.values["discrimpop"] = -1.0
+    again, fresh = profile_at(table, 1), profile_at(read_profiles(path), 1)
+    assert again.values == fresh.values and again.values["popsize.log2"] == REFERENCE[
+        "popsize.log2"]
+    assert again.imputed == fresh.imputed == ("popsize.log2",)
+    assert again.scenario == fresh.scenario
+    with pytest.raises(ValueError, match="no data row 2"):
+        table.row(2)

@@ -40,11 +40,11 @@ def test_classify_rows_gives_each_run_the_stage_classify_gives(prev, pick, h):
     exit thresholds (where ``>=`` and ``>`` differ) and on either side of them."""
     runs = len(prev)
     hysteresis = np.array(h[:runs])
-    entry = np.tile(ENTRY, (runs, 1))
+    entry = ENTRY * (1.0 + 0.1 * np.arange(runs))[:, None] % 1.0   # each run its own
     exits = entry * (1.0 - hysteresis)[:, None]
     choices = np.stack([entry - 0.01, exits, entry, entry + 0.01, exits - 0.01])
     at = np.array(pick[:3 * runs]).reshape(runs, 3)
     scores = np.take_along_axis(choices, at[None], axis=0)[0]
     got = classify_rows(np.array(prev), scores, entry, hysteresis)
-    assert got.tolist() == [classify(p, scores[r], ENTRY, hysteresis[r])
+    assert got.tolist() == [classify(p, scores[r], entry[r], hysteresis[r])
                             for r, p in enumerate(prev)]

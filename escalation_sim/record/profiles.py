@@ -484,8 +484,8 @@ def _template_file() -> dict[str, Any]:
 
 def _copied(data: Any) -> Any:
     """A copy of a scenario file's data (tables, arrays and immutable values), as
-    ``copy.deepcopy`` makes it, in a fifth of its time (a forecast copies the template once per
-    row and drawn parameter set)."""
+    ``copy.deepcopy`` makes it, in about a quarter of its time (a forecast copies the template
+    once per row and drawn parameter set)."""
     if isinstance(data, dict):
         return {k: _copied(v) for k, v in data.items()}
     if isinstance(data, list):
@@ -596,7 +596,7 @@ class ProfileTable:
 
     source: str
     table: pd.DataFrame
-    _rows: dict = field(default_factory=dict, repr=False, compare=False)
+    _rows: dict = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -606,7 +606,10 @@ class ProfileTable:
         """Data row ``row`` (1-based, in range) as profiles read it: the values of
         :data:`COLUMNS` with each missing one imputed at its :data:`REFERENCE`, the names of
         those imputed, the years since an episode (None: none before), the profile, the year
-        and the file's line. Kept once read (a forecast reads a row once per drawn set)."""
+        and the file's line. Read once and kept (a forecast reads a row once per drawn set);
+        each call gets its own copy of the values."""
+        if not 1 <= row <= len(self):
+            raise ValueError(f"no data row {row}: the file has {len(self)} (1-{len(self)})")
         if row not in self._rows:
             r = self.table.iloc[row - 1]
             values, imputed = {}, []
@@ -619,7 +622,8 @@ class ProfileTable:
             since = None if math.isnan(r.years_since_episode) else float(r.years_since_episode)
             self._rows[row] = (values, tuple(imputed), since, int(r.profile), int(r.year),
                                int(r.line))
-        return self._rows[row]
+        values, *rest = self._rows[row]
+        return (dict(values), *rest)
 
 
 def read_profiles(path: str | Path) -> ProfileTable:
@@ -672,11 +676,10 @@ def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULT
         raise InputError(table.source, [(f"--row {row}", f"no such row: the file has {n} data "
                                          f"rows (1-{n}; row 1 is on line 2)")])
     values, imputed, since, profile, year, line = table.row(row)
-    data, applied, past = scenario_data(dict(values), profile, year, links, months,
-                                        n_civilians, since, imputed, overrides)
+    data, applied, past = scenario_data(values, profile, year, links, months, n_civilians,
+                                        since, imputed, overrides)
     scenario = validate(data, f"{table.source}: row {row} (line {line})")
-    return Profile(table.source, row, profile, year, dict(values), imputed, past, scenario,
-                   applied)
+    return Profile(table.source, row, profile, year, values, imputed, past, scenario, applied)
 
 
 def from_profile(path: str | Path, row: int, links: ProfileLinks = LINK_DEFAULTS,
