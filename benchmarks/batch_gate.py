@@ -219,6 +219,29 @@ def batched_institutions(runs: list[Regime]) -> dict[str, np.ndarray]:
 STEPS = {"institutions": Step(hook_institutions, INSTITUTIONS, batched_institutions)}
 
 
+def forecast_scenarios(runs: int, rows: int, seed: int = 0, sample: int | None = None,
+                       months: int = 24, timings: dict | None = None) -> tuple[list, list[int]]:
+    """``runs`` forecast-shaped runs (``months``, 1,000 civilians) of ``rows`` rows of the
+    shipped predictors file (a sample seeded ``sample``, else ``seed``), run ``i`` on row
+    ``i % rows`` under the parameter set it draws from the shipped posterior, as ``forecast``
+    draws them: their scenarios and seeds (``tests/test_batch.py`` and ``bench_batch.py``
+    step such runs too). ``timings``, a dict, gets the seconds the builds took under
+    ``"scenario"``."""
+    table = read_profiles(data_dir() / PREDICTORS_FILE)
+    posterior = read_posterior(shipped_posterior())
+    picked = np.random.default_rng(seed if sample is None else sample).choice(
+        np.arange(1, len(table) + 1), rows, replace=False)
+    scenarios = []
+    start = time.perf_counter()
+    for i in range(runs):
+        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(seed, i))))
+        scenarios.append(profile_at(table, int(picked[i % rows]), links, months, 1000,
+                                    overrides).scenario)
+    if timings is not None:
+        timings["scenario"] = time.perf_counter() - start
+    return scenarios, [run_seed(seed, i) for i in range(runs)]
+
+
 def mixed_scenario(i: int, months: int = 24):
     """Run ``i`` of the mixed batch: ``coup_polarization`` at 1,000 civilians with fear of a
     coup regime in every other run, counter-insurgency in every third, repression in every
@@ -254,19 +277,10 @@ def main() -> int:
                         default=Path("benchmarks/results/batch_gate.json"))
     a = parser.parse_args()
     gate = STEPS[a.step]
-    table = read_profiles(data_dir() / PREDICTORS_FILE)
-    posterior = read_posterior(shipped_posterior())
-    rows = np.random.default_rng(a.seed).choice(np.arange(1, len(table) + 1), a.rows,
-                                                replace=False)
+    scenarios = ([mixed_scenario(i, a.months) for i in range(a.runs)] if a.mixed
+                 else forecast_scenarios(a.runs, a.rows, a.seed, months=a.months)[0])
     models, seen = [], []
-    for i in range(a.runs):
-        if a.mixed:
-            scenario = mixed_scenario(i, a.months)
-        else:
-            links, overrides = split(posterior.parameters(posterior.draw(draw_seed(a.seed,
-                                                                                   i))))
-            scenario = profile_at(table, int(rows[i % a.rows]), links, a.months, 1000,
-                                  overrides).scenario
+    for i, scenario in enumerate(scenarios):
         model = EscalationModel(scenario, run_seed(a.seed, i))
         log: list = []
         gate.hook(model, log)

@@ -13,15 +13,9 @@ import pytest
 from escalation_sim.batch import Together, run_all, run_together, stackable
 from escalation_sim.model import SERIES, EscalationModel
 from escalation_sim.population import STACKED, Crowd
-from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.posterior import (
-    draw_seed,
     fitted,
-    read_posterior,
-    shipped_posterior,
-    split,
 )
-from escalation_sim.record.profiles import profile_at, read_profiles
 from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_model
 from escalation_sim.scenario import load_scenario, resolve_policy
@@ -29,7 +23,7 @@ from escalation_sim.submodels.mobilization import Mobilization
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from batch_gate import mixed_scenario  # noqa: E402
+from batch_gate import forecast_scenarios, mixed_scenario  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -53,15 +47,7 @@ def assert_same(alone, together):
 def forecast_runs():
     """Twelve forecast-shaped runs (24 months, 1,000 civilians) of six rows of the record,
     each with a parameter set drawn from the shipped posterior, as ``forecast`` runs them."""
-    table = read_profiles(data_dir() / PREDICTORS_FILE)
-    posterior = read_posterior(shipped_posterior())
-    rows = np.random.default_rng(3).choice(np.arange(1, len(table) + 1), 6, replace=False)
-    scenarios = []
-    for i in range(12):
-        links, overrides = split(posterior.parameters(posterior.draw(draw_seed(5, i))))
-        scenarios.append(profile_at(table, int(rows[i % 6]), links, 24, 1000,
-                                    overrides).scenario)
-    seeds = [run_seed(5, i) for i in range(12)]
+    scenarios, seeds = forecast_scenarios(12, 6, seed=5, sample=3)
     return scenarios, seeds, [run_model(s, x) for s, x in zip(scenarios, seeds, strict=True)]
 
 

@@ -759,8 +759,6 @@ class ViolenceBatch:
         self.rate_window = col([p.rate_window for p in ps])
         self.hunting = np.array([p.counterinsurgency > 0 for p in ps])
         self.detention = np.array([p.detention for p in ps], dtype=np.int16)
-        self.start_at = col([p.exhaustion_start for p in ps])[:, None]
-        self.stop_at = col([p.exhaustion_stop for p in ps])[:, None]
         self.flight_base = np.array([p.flight_base for p in ps], dtype=np.float32)[:, None]
         self.flee_fear = np.array([p.flee_fear for p in ps], dtype=np.float32)[:, None]
         self.return_fear = np.array([p.return_fear for p in ps], dtype=np.float32)[:, None]
