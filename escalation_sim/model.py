@@ -9,7 +9,6 @@ from random import Random
 
 import mesa
 import numpy as np
-from mesa.agentset import AgentSet
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import population
@@ -152,9 +151,6 @@ class EscalationModel(mesa.Model):
         self.armed_groups = [ArmedGroup(self, a, index[a.base_group],
                                         self._group_mask([index[t] for t in a.targets]))
                              for a in s.armed_groups]
-        self.leader_set = AgentSet(self.leaders, random=self.random)
-        self.brake_set = AgentSet(self.brake_list, random=self.random)
-        self.armed_set = AgentSet(self.armed_groups, random=self.random)
         self.civilians = population.create(s, self.streams["setup"])
         self.events_log: list[LogEntry] = []
 

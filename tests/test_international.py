@@ -115,15 +115,15 @@ def test_every_international_actor_is_a_mesa_agent_with_budget_attention_and_a_r
         "international.neighbours=[{name='N1', backs=['A']}]",
         "international.sponsors=[{name='S', backs='militia'}]"]), 0)
     assert set(m.decisions.actors) == set(ACTORS)
-    kinds = {type(a).__name__ for a in m.decisions.actor_set}
+    kinds = {type(a).__name__ for a in m.decisions.stepping}
     assert {"Secretariat", "SecurityCouncil", "RegionalOrganization", "Neighbour",
             "CivilSociety", "Sponsor"} <= kinds
-    for actor in m.decisions.actor_set:
+    for actor in m.decisions.stepping:
         assert isinstance(actor, InternationalActor) and isinstance(actor, mesa.Agent)
         assert actor.attention == 0.0 and actor.spent == 0.0
     m.run(24)
     # attention follows the situation: every actor has turned toward the country
-    assert all(a.attention > 0.1 for a in m.decisions.actor_set)
+    assert all(a.attention > 0.1 for a in m.decisions.stepping)
 
 
 def warning_error(presence: float, seed: int) -> float:

@@ -4,7 +4,7 @@ The actors are Mesa agents with a budget, attention and a decision rule: the Sec
 and special advisers, six UN agencies, a regional organization and the neighbouring states in
 it, member states acting bilaterally, the Security Council, local civil-society networks, and
 external sponsors. :class:`Decisions` builds them, owns them (``actors``: the deliverers by the
-names of ``params.ACTORS``; ``actor_set``: every actor in stepping order) and steps them each
+names of ``params.ACTORS``; ``stepping``: every actor in stepping order) and steps them each
 month; the delivery step (:mod:`escalation_sim.submodels.delivery`) takes interventions to them.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import mesa
 from mesa import Model
-from mesa.agentset import AgentSet
 
 from ..stages import Score
 from .base import Module
@@ -102,7 +101,7 @@ class Secretariat(InternationalActor):
             self.warned = self.model.steps
             self.model.log("warning", "The special advisers issue a formal early warning to the "
                            "Secretary-General and the Security Council")
-            for actor in self.model.decisions.actor_set:
+            for actor in self.model.decisions.stepping:
                 if actor is not self:
                     actor.attention = min(1.0, actor.attention + self.p.warning_boost)
 
@@ -257,15 +256,16 @@ class Decisions(Module):
     def __init__(self, model):
         super().__init__(model)
         self.actors, stepping = create_actors(model)
-        self.actor_set = AgentSet(stepping, random=model.random)
+        self.stepping = stepping
         self.council: SecurityCouncil = self.actors["council"]
         self.civil_society: CivilSociety = self.actors["civil_society"]
 
     def register(self, actor: InternationalActor) -> None:
         """Add an international actor to those stepped each month (after the others)."""
-        self.actor_set.add(actor)
+        self.stepping.append(actor)
 
     def step(self) -> None:
         for a in self.model.armed_groups:
             a.end_supply()
-        self.actor_set.do("step")
+        for actor in self.stepping:
+            actor.step()

@@ -51,7 +51,8 @@ class Information(Module):
 
     def step(self) -> None:
         model, p = self.model, self.p
-        model.leader_set.do("step")
+        for leader in model.leaders:
+            leader.step()
         emission = np.fromiter((leader.emission for leader in model.leaders), float,
                                len(model.leaders))
         voiced = damp(emission, model.brakes["media"].strength, p.media_damping)
@@ -92,7 +93,8 @@ class InformationBatch:
     def step(self) -> None:
         models = [m.model for m in self.mods]
         for model in models:
-            model.leader_set.do("step")
+            for leader in model.leaders:
+                leader.step()
         emission = np.array([[leader.emission for leader in model.leaders]
                              for model in models], dtype=float)
         media = np.array([model.brakes["media"].strength for model in models])[:, None]

@@ -61,7 +61,8 @@ class Institutions(Module):
         gov = model.government
         gov.step(regime_threat(model.armed_groups, gov.ruling, model.civilians.n,
                                model.params.government.threat_scale))
-        model.brake_set.do("step")
+        for brake in model.brake_list:
+            brake.step()
         self.impunity = lag(self.impunity,
                             impunity_target(model.brakes["judiciary"].strength,
                                             model.brakes["transitional_justice"].strength,

@@ -580,7 +580,8 @@ class Violence(Module):
         alive = self.alive_cells                        # alive civilians per (district, group)
         mobilized = np.bincount(civ.key[civ.mobilized], minlength=n_cells).reshape(shape)
 
-        model.armed_set.do("step")
+        for group in model.armed_groups:
+            group.step()
         a = self.armed_arrays()
         expected = np.zeros(shape)
         parts = np.zeros((len(self.perpetrators), *shape))
@@ -769,7 +770,8 @@ class ViolenceBatch:
         mods, models, crowd = self.mods, [m.model for m in self.mods], self.crowd
         R, shape = len(mods), self.shape
         for model in models:
-            model.armed_set.do("step")
+            for group in model.armed_groups:
+                group.step()
         alive = np.stack([m.alive_cells for m in mods])
         mob = np.bincount((crowd.key + self.cell_offset)[crowd.mobilized],
                           minlength=R * shape[0] * shape[1]).reshape(R, *shape)
