@@ -46,6 +46,7 @@ from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.forecast import (
     _Batch,
     _drawn,
+    _scenarios,
     counted,
     forecast,
     forecast_csv,
@@ -506,7 +507,7 @@ def test_each_forecast_run_gets_the_scenario_of_its_drawn_parameter_set(tmp_path
     seed = row_seed(0, 1, 1960)
     batch = _Batch(0, None, seed, list(range(6)))
     (drawn,) = _drawn([batch], table, [5], post, 24, 300)
-    for i, sc in zip(batch.indices, drawn.draws, strict=True):
+    for i, sc in zip(batch.indices, _scenarios(drawn), strict=True):
         j = post.draw(draw_seed(seed, i))
         assert sc.violence.state_orders == post.values[j, 0]
 
@@ -629,14 +630,15 @@ def test_a_parameter_set_that_makes_the_scenario_invalid_names_the_posterior_fil
                                                                                   capsys):
     """Each value within its bounds, but the two weights sum above 1 (a cross-field check of
     the scenario): the error names the posterior file, the row and the field, not only the
-    scenario the set was applied to."""
+    scenario the set was applied to. A forecast's worker finds it (it builds the scenarios),
+    so it is also checked from a real worker process."""
     post = _posterior(tmp_path / "p.parquet", [[0.7, 0.6], [0.2, 0.2]], (1.0, 0.0),
                       names=("mobilization.punishment_security",
                              "mobilization.punishment_judiciary"))
     for argv in (["ensemble", "default", "--runs", "2", "--workers", "1", "--out",
                   str(tmp_path / "e")],
-                 ["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--workers", "1",
-                  "--no-progress", "--out", str(tmp_path / "f.csv")]):
+                 *(["forecast", str(SHIPPED), "--rows", "1", "--runs", "1", "--workers", w,
+                    "--no-progress", "--out", str(tmp_path / "f.csv")] for w in ("1", "2"))):
         assert main([*argv, "--posterior", str(post)]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and "Traceback" not in err, err

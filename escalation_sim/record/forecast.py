@@ -40,7 +40,7 @@ from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch
 from ..submodels.violence import STATE_FORCES
 from .posterior import Posterior, draw_seed, draws, split
-from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at
+from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at, profile_of
 
 FORECAST_MONTHS = 24
 """Default horizon: the EWP's outcome is an onset in the next one or two years."""
@@ -52,7 +52,11 @@ that 1,668 rows × 100 runs come near the issue's ten minutes on two cores
 more people, and the onset threshold of 1,000 people is reached with fewer killings: the
 ``people_per_civilian`` column says how coarse each row is."""
 BATCH_RUNS = 25
-"""Most runs of one row sent to a worker as one task."""
+"""Most runs stepped together (:mod:`escalation_sim.batch`)."""
+TASK_RUNS = 100
+"""Most runs of one row sent to a worker as one task. With a posterior the worker builds the
+row's scenario once per distinct parameter set its runs drew, so a larger task builds fewer
+(at 100 runs a row, one task a row)."""
 NOTE = ("the model's numbers, uncalibrated (every profile link and model coefficient is an "
         "assumption, none fitted); the interval covers run-to-run noise only")
 NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from the given "
@@ -94,18 +98,45 @@ class RowForecast:
 
 
 @dataclass(frozen=True, eq=False)
+class _Recipe:
+    """How a worker builds a row's scenario under each parameter set its runs drew: the row as
+    :meth:`~.profiles.ProfileTable.row` read it (``read``) and the drawn sets' values by their
+    index in the posterior (``sets``), so a task ships a few numbers, not scenarios, and the
+    building is spread over the workers instead of done by the parent before any run."""
+
+    source: str
+    row: int
+    read: tuple
+    months: int
+    n_civilians: int
+    sets: dict[int, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Invalid:
+    """A worker's answer when parameter set ``j`` made the row's scenario invalid (the
+    :class:`InputError`'s parts: an exception with its own fields does not pickle back)."""
+
+    j: int
+    source: str
+    problems: list
+
+
+@dataclass(frozen=True, eq=False)
 class _Batch:
     """Runs ``indices`` of the ``k``-th row forecast (the unit of work sent to a worker); with a
-    posterior, ``draws[j]`` is the scenario of run ``indices[j]`` (its drawn parameter set)."""
+    posterior, run ``indices[i]`` runs under parameter set ``draws[i]``, whose scenario the
+    worker builds from ``recipe``."""
 
     k: int
     scenario: Scenario
     seed: int
     indices: list[int]
-    draws: tuple[Scenario, ...] = ()
+    draws: tuple[int, ...] = ()
     policy: PolicyParams | None = None
     ongoing: str | None = None
     """The perpetrator of an episode ongoing in the row's year (None: no episode ongoing)."""
+    recipe: _Recipe | None = None
 
 
 def ongoing_perpetrator(values: dict[str, float], history: dict) -> str | None:
@@ -133,12 +164,37 @@ def new_onset(episodes, ongoing: str | None) -> bool:
     return bool(counted(episodes, ongoing))
 
 
-def _run_batch(batch: _Batch) -> list[bool]:
-    """The onset flags of a batch's runs, stepped together (:mod:`escalation_sim.batch`: the
-    same results as run by run)."""
-    scenarios = batch.draws or [batch.scenario] * len(batch.indices)
-    models = run_all(scenarios, [run_seed(batch.seed, i) for i in batch.indices], batch.policy)
-    return [new_onset(m.violence.episodes, batch.ongoing) for m in models]
+def _scenarios(batch: _Batch) -> list[Scenario] | _Invalid:
+    """Each run's scenario: the row's, or with a posterior the row's under the run's drawn
+    set, built once per distinct set (:func:`~.profiles.profile_of`); an :class:`_Invalid` if
+    a drawn set made the scenario invalid."""
+    if batch.recipe is None:
+        return [batch.scenario] * len(batch.indices)
+    r, built = batch.recipe, {}
+    for j in batch.draws:
+        if j not in built:
+            links, overrides = split(r.sets[j])
+            try:
+                built[j] = profile_of(r.source, r.row, r.read, links, r.months, r.n_civilians,
+                                      overrides).scenario
+            except InputError as e:
+                return _Invalid(j, e.source, e.problems)
+    return [built[j] for j in batch.draws]
+
+
+def _run_batch(batch: _Batch) -> list[bool] | _Invalid:
+    """The onset flags of a batch's runs, stepped together ``BATCH_RUNS`` at a time
+    (:mod:`escalation_sim.batch`: the same results as run by run), or the :class:`_Invalid`
+    of its scenarios."""
+    scenarios = _scenarios(batch)
+    if isinstance(scenarios, _Invalid):
+        return scenarios
+    seeds = [run_seed(batch.seed, i) for i in batch.indices]
+    flags = []
+    for i in range(0, len(seeds), BATCH_RUNS):
+        models = run_all(scenarios[i:i + BATCH_RUNS], seeds[i:i + BATCH_RUNS], batch.policy)
+        flags += [new_onset(m.violence.episodes, batch.ongoing) for m in models]
+    return flags
 
 
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,
@@ -176,16 +232,18 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
     # a batch carries its scenario and seed, so that a task ships one scenario, not all
-    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + BATCH_RUNS, runs))),
+    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + TASK_RUNS, runs))),
                       policy=policy,
                       ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
-               for k in range(len(chosen)) for i in range(0, runs, BATCH_RUNS)]
+               for k in range(len(chosen)) for i in range(0, runs, TASK_RUNS)]
     if posterior is not None:
         batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
     finished = 0
 
-    def take(batch: _Batch, result: list[bool]) -> None:
+    def take(batch: _Batch, result: list[bool] | _Invalid) -> None:
         nonlocal finished
+        if isinstance(result, _Invalid):   # the parameter set made the profile invalid
+            raise posterior.error(result.j, InputError(result.source, result.problems))
         for i, flag in zip(batch.indices, result, strict=True):
             flags[batch.k][i] = flag
         finished += len(batch.indices)
@@ -215,24 +273,16 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
 
 def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
            posterior: Posterior, months: int, n_civilians: int) -> list[_Batch]:
-    """The batches with each run's scenario under its drawn parameter set (one scenario built
-    per row and drawn set)."""
-    built: dict[tuple[int, int], Scenario] = {}
-
-    def scenario(k: int, j: int) -> Scenario:
-        if (k, j) not in built:
-            links, overrides = split(posterior.parameters(j))
-            try:
-                built[(k, j)] = profile_at(table, chosen[k], links, months, n_civilians,
-                                           overrides).scenario
-            except InputError as e:   # the parameter set made the profile invalid
-                raise posterior.error(j, e) from None
-        return built[(k, j)]
-
-    return [_Batch(b.k, b.scenario, b.seed, b.indices,
-                   tuple(scenario(b.k, posterior.draw(draw_seed(b.seed, i)))
-                         for i in b.indices), b.policy, b.ongoing)
-            for b in batches]
+    """The batches with each run's drawn parameter set and the recipe of their scenarios
+    (:class:`_Recipe`, built by the worker: :func:`_scenarios`)."""
+    out = []
+    for b in batches:
+        drawn = tuple(posterior.draw(draw_seed(b.seed, i)) for i in b.indices)
+        row = chosen[b.k]
+        recipe = _Recipe(table.source, row, table.row(row), months, n_civilians,
+                         {j: posterior.parameters(j) for j in sorted(set(drawn))})
+        out.append(_Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe))
+    return out
 
 
 def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:

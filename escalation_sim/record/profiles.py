@@ -675,11 +675,20 @@ def profile_at(table: ProfileTable, row: int, links: ProfileLinks = LINK_DEFAULT
     if not 1 <= row <= n:
         raise InputError(table.source, [(f"--row {row}", f"no such row: the file has {n} data "
                                          f"rows (1-{n}; row 1 is on line 2)")])
-    values, imputed, since, profile, year, line = table.row(row)
+    return profile_of(table.source, row, table.row(row), links, months, n_civilians, overrides)
+
+
+def profile_of(source: str, row: int, read: tuple, links: ProfileLinks = LINK_DEFAULTS,
+               months: int | None = None, n_civilians: int | None = None,
+               overrides: Sequence[str] = ()) -> Profile:
+    """:func:`profile_at` from data row ``row`` of ``source`` as :meth:`ProfileTable.row` read
+    it (``read``), without the table: what a forecast's worker builds from."""
+    values, imputed, since, profile, year, line = read
+    values = dict(values)
     data, applied, past = scenario_data(values, profile, year, links, months, n_civilians,
                                         since, imputed, overrides)
-    scenario = validate(data, f"{table.source}: row {row} (line {line})")
-    return Profile(table.source, row, profile, year, values, imputed, past, scenario, applied)
+    scenario = validate(data, f"{source}: row {row} (line {line})")
+    return Profile(source, row, profile, year, values, imputed, past, scenario, applied)
 
 
 def from_profile(path: str | Path, row: int, links: ProfileLinks = LINK_DEFAULTS,
