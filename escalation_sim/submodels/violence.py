@@ -824,7 +824,7 @@ class ViolenceBatch:
         expected = np.where(tired[:, None, None], parts.sum(axis=1),
                             pressure + parts[:, 0] if self.armed else parts[:, 0])
         # the protectors' deterrence (:meth:`Violence.stopped`)
-        protectors = np.stack([np.stack([m.protectors, m.protectors_state]) for m in mods])
+        protectors = np.array([(m.protectors, m.protectors_state) for m in mods], dtype=float)
         residents = alive.sum(axis=2)
         spread = residents / np.maximum(residents.sum(axis=1, keepdims=True), 1.0)
         lawful = (protection * forces)[:, None] * spread
