@@ -44,6 +44,8 @@ from escalation_sim.record.calibrate import (
 )
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
 from escalation_sim.record.forecast import (
+    BATCH_RUNS,
+    TASK_RUNS,
     _Batch,
     _drawn,
     _scenarios,
@@ -51,6 +53,7 @@ from escalation_sim.record.forecast import (
     forecast,
     forecast_csv,
     row_seed,
+    task_runs,
 )
 from escalation_sim.record.measure import Target, Targets
 from escalation_sim.record.posterior import (
@@ -526,6 +529,35 @@ def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
                                      post.source)
     assert with_post.decode().splitlines()[1].endswith(f",{post.source}")
     assert with_post != forecast_csv(forecast(table, 6, 24, 0, 300, rows=ROWS))
+
+
+def test_forecast_tasks_are_rows_unless_a_worker_would_get_fewer_than_four(tmp_path):
+    """A task is up to TASK_RUNS runs of a row (its worker builds each drawn set's scenario
+    once), or BATCH_RUNS where that would leave a worker fewer than four tasks; either way the
+    file is the same. A thread pool counts the tasks (the runs are the real ones)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert task_runs(1668, 100, 2) == TASK_RUNS and task_runs(1, 1000, 2) == TASK_RUNS
+    assert task_runs(3, 100, 1) == BATCH_RUNS and task_runs(8, 100, 2) == TASK_RUNS
+
+    class Counting(ThreadPoolExecutor):
+        def __init__(self):
+            super().__init__(1)
+            self.sizes = []
+
+        def submit(self, fn, batch):
+            self.sizes.append(len(batch.indices))
+            return super().submit(fn, batch)
+
+    table = read_profiles(SHIPPED)
+    post = read_posterior(_posterior(tmp_path / "p.parquet", [[1.0, 1.0], [0.9, 0.8]]))
+    files = []
+    for workers in (1, 2):
+        with Counting() as pool:
+            files.append(forecast_csv(forecast(table, 30, 24, 0, 300, pool, workers,
+                                               rows=[*ROWS, 852, 861], posterior=post)))
+        assert sorted(pool.sizes) == ([30] * 4 if workers == 1 else [5] * 4 + [25] * 4)
+    assert files[0] == files[1]
 
 
 SMALL = ["run.months=36", "run.n_civilians=2000", "events.scheduled=[{kind='election', "

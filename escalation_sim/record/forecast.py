@@ -56,7 +56,8 @@ BATCH_RUNS = 25
 TASK_RUNS = 100
 """Most runs of one row sent to a worker as one task. With a posterior the worker builds the
 row's scenario once per distinct parameter set its runs drew, so a larger task builds fewer
-(at 100 runs a row, one task a row)."""
+(at 100 runs a row, one task a row). Where tasks this large would leave fewer than four per
+worker (few rows, many workers), tasks are ``BATCH_RUNS`` runs instead (:func:`task_runs`)."""
 NOTE = ("the model's numbers, uncalibrated (every profile link and model coefficient is an "
         "assumption, none fitted); the interval covers run-to-run noise only")
 NOTE_POSTERIOR = ("the model's numbers, each run with a parameter set drawn from the given "
@@ -197,6 +198,12 @@ def _run_batch(batch: _Batch) -> list[bool] | _Invalid:
     return flags
 
 
+def task_runs(rows: int, runs: int, workers: int) -> int:
+    """Runs per task: ``TASK_RUNS``, unless that makes fewer than four tasks per worker, then
+    ``BATCH_RUNS`` (more builds, but every worker busy). Results do not depend on it."""
+    return TASK_RUNS if rows * -(-runs // TASK_RUNS) >= 4 * workers else BATCH_RUNS
+
+
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,
              n_civilians: int = FORECAST_CIVILIANS, executor: Executor | None = None,
              workers: int = 1, progress: Callable[[int], None] | None = None,
@@ -232,10 +239,11 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
     # a batch carries its scenario and seed, so that a task ships one scenario, not all
-    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + TASK_RUNS, runs))),
+    size = task_runs(len(chosen), runs, max(workers, 1))
+    batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + size, runs))),
                       policy=policy,
                       ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
-               for k in range(len(chosen)) for i in range(0, runs, TASK_RUNS)]
+               for k in range(len(chosen)) for i in range(0, runs, size)]
     if posterior is not None:
         batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
     finished = 0
