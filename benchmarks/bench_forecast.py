@@ -28,7 +28,7 @@ batch, and records:
 ``--posterior``: ``none`` (the declared values, one scenario per row) by default, as the
 figures measured before it existed were; ``shipped`` (what a user's ``forecast`` runs by
 default: each run under its drawn parameter set, the row's scenario built once per distinct
-set, in the parent) or a posterior file.
+set, in the parent until 2026-12-07, by the workers since) or a posterior file.
 
 The ratio reported is extrapolated time / 600 s (below 1 meets the target). Wall-clock numbers
 depend on other load (the load average is recorded). JSON goes to

@@ -63,6 +63,7 @@ from escalation_sim.record.posterior import (
     fitted,
     read_posterior,
     shipped_posterior,
+    split,
     with_fixed,
     write_posterior,
 )
@@ -513,6 +514,9 @@ def test_each_forecast_run_gets_the_scenario_of_its_drawn_parameter_set(tmp_path
     for i, sc in zip(batch.indices, _scenarios(drawn), strict=True):
         j = post.draw(draw_seed(seed, i))
         assert sc.violence.state_orders == post.values[j, 0]
+        # the worker's build from the row's values is the profile's, every field
+        links, overrides = split(post.parameters(j))
+        assert sc == profile_at(table, 5, links, 24, 300, overrides).scenario
 
 
 # rows where the model has onsets at 300 civilians with these parameters, so that a changed
@@ -533,12 +537,13 @@ def test_forecast_with_a_posterior_repeats_and_differs_from_none(tmp_path):
 
 def test_forecast_tasks_are_rows_unless_a_worker_would_get_fewer_than_four(tmp_path):
     """A task is up to TASK_RUNS runs of a row (its worker builds each drawn set's scenario
-    once), or BATCH_RUNS where that would leave a worker fewer than four tasks; either way the
+    once), or BATCH_RUNS where that would leave a worker of a pool fewer than four; either way the
     file is the same. A thread pool counts the tasks (the runs are the real ones)."""
     from concurrent.futures import ThreadPoolExecutor
 
     assert task_runs(1668, 100, 2) == TASK_RUNS and task_runs(1, 1000, 2) == TASK_RUNS
-    assert task_runs(3, 100, 1) == BATCH_RUNS and task_runs(8, 100, 2) == TASK_RUNS
+    assert task_runs(3, 100, 2) == BATCH_RUNS and task_runs(8, 100, 2) == TASK_RUNS
+    assert task_runs(3, 100, 1) == TASK_RUNS   # one worker (or in-process): never idle
 
     class Counting(ThreadPoolExecutor):
         def __init__(self):

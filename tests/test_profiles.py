@@ -455,9 +455,9 @@ def test_each_template_is_a_copy_of_its_own():
 
 
 def test_a_rows_values_are_read_once_and_each_profile_gets_its_own(tmp_path):
-    """A table keeps each row as read (a forecast builds a row once per drawn set): a profile
-    whose values are changed changes no later profile of the row, which equals the row read
-    afresh, imputations included."""
+    """A table keeps each row as read (a forecast reads a row once per task and builds it
+    once per drawn set): a profile whose values are changed changes no later profile of the
+    row, which equals the row read afresh, imputations included."""
     path = small_file(tmp_path, [{"popsize.log2": None}])
     table = read_profiles(path)
     first = profile_at(table, 1)

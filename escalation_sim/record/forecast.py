@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,9 +199,11 @@ def _run_batch(batch: _Batch) -> list[bool] | _Invalid:
 
 
 def task_runs(rows: int, runs: int, workers: int) -> int:
-    """Runs per task: ``TASK_RUNS``, unless that makes fewer than four tasks per worker, then
-    ``BATCH_RUNS`` (more builds, but every worker busy). Results do not depend on it."""
-    return TASK_RUNS if rows * -(-runs // TASK_RUNS) >= 4 * workers else BATCH_RUNS
+    """Runs per task: ``TASK_RUNS``, unless that makes fewer than four tasks per worker of a
+    pool (``workers`` above 1), then ``BATCH_RUNS`` (more builds, but every worker busy).
+    Results do not depend on it."""
+    return (TASK_RUNS if workers <= 1 or rows * -(-runs // TASK_RUNS) >= 4 * workers
+            else BATCH_RUNS)
 
 
 def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS, seed: int = 0,
@@ -238,8 +240,9 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     profiles = [profile_at(table, r, links, months, n_civilians) for r in chosen]
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
-    # a batch carries its scenario and seed, so that a task ships one scenario, not all
-    size = task_runs(len(chosen), runs, max(workers, 1))
+    # a batch carries its seed and its row's scenario (with a posterior, the row's values and
+    # drawn sets instead, from which the worker builds the scenarios)
+    size = task_runs(len(chosen), runs, 1 if executor is None else workers)
     batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + size, runs))),
                       policy=policy,
                       ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
@@ -259,9 +262,10 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
             progress(finished)
 
     def lost(batch: _Batch, cause: BaseException) -> None:
+        what = (f"the worker process running them died {WORKER_RETRIES + 1} times"
+                if isinstance(cause, BrokenExecutor) else "their task failed")
         raise WorkerLost(f"row {chosen[batch.k]}, runs {batch.indices[0]}-{batch.indices[-1]}: "
-                         f"the worker process running them died {WORKER_RETRIES + 1} times "
-                         f"({type(cause).__name__}: {cause})")
+                         f"{what} ({type(cause).__name__}: {cause})")
 
     if executor is None:
         for b in batches:
@@ -280,17 +284,18 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
 
 
 def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
-           posterior: Posterior, months: int, n_civilians: int) -> list[_Batch]:
+           posterior: Posterior, months: int, n_civilians: int) -> Iterator[_Batch]:
     """The batches with each run's drawn parameter set and the recipe of their scenarios
-    (:class:`_Recipe`, built by the worker: :func:`_scenarios`)."""
-    out = []
+    (:class:`_Recipe`, built by the worker: :func:`_scenarios`), made as they are dispatched,
+    so the parent holds only those in flight."""
+    sets: dict[int, dict[str, float]] = {}
     for b in batches:
         drawn = tuple(posterior.draw(draw_seed(b.seed, i)) for i in b.indices)
         row = chosen[b.k]
         recipe = _Recipe(table.source, row, table.row(row), months, n_civilians,
-                         {j: posterior.parameters(j) for j in sorted(set(drawn))})
-        out.append(_Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe))
-    return out
+                         {j: sets.setdefault(j, posterior.parameters(j))
+                          for j in sorted(set(drawn))})
+        yield _Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe)
 
 
 def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:

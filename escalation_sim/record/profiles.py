@@ -606,7 +606,7 @@ class ProfileTable:
         """Data row ``row`` (1-based, in range) as profiles read it: the values of
         :data:`COLUMNS` with each missing one imputed at its :data:`REFERENCE`, the names of
         those imputed, the years since an episode (None: none before), the profile, the year
-        and the file's line. Read once and kept (a forecast reads a row once per drawn set);
+        and the file's line. Read once and kept (a forecast reads a row once per task);
         each call gets its own copy of the values."""
         if not 1 <= row <= len(self):
             raise ValueError(f"no data row {row}: the file has {len(self)} (1-{len(self)})")
