@@ -15,10 +15,11 @@ seeds each, model building included (both checkouts need :mod:`escalation_sim.re
 
 ``--batched`` times a forecast's work as it is now done: 20 seeded rows, ``--runs`` batches of
 25 runs each, every run under a parameter set drawn from the shipped posterior (as
-``forecast`` draws them), one scenario built per row and distinct drawn set (the parent's
-share; at ``--runs 4``, a forecast's 100 runs a row, as many as a forecast builds) and each
-batch's runs stepped together (``escalation_sim.batch``, the workers' share), in one
-process.
+``forecast`` draws them), one scenario built per row and distinct drawn set (at ``--runs 4``,
+a forecast's 100 runs a row, as many as a forecast builds; the parent's share until
+2026-12-07, the workers' since) and each batch's runs stepped together
+(``escalation_sim.batch``), in one process. The build is written out here rather than
+calling ``forecast``'s, so that it runs on older checkouts too.
 
 ``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
 same code runs once per checkout under valgrind's cachegrind without cache simulation, with

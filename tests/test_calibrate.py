@@ -60,6 +60,7 @@ from escalation_sim.record.posterior import (
     SHIPPED_SOURCE,
     draw_seed,
     drawn_scenarios,
+    draws,
     fitted,
     read_posterior,
     shipped_posterior,
@@ -559,9 +560,12 @@ def test_forecast_tasks_are_rows_unless_a_worker_would_get_fewer_than_four(tmp_p
     files = []
     for workers in (1, 2):
         with Counting() as pool:
-            files.append(forecast_csv(forecast(table, 30, 24, 0, 300, pool, workers,
-                                               rows=[*ROWS, 852, 861], posterior=post)))
+            found = forecast(table, 30, 24, 0, 300, pool, workers, rows=[*ROWS, 852, 861],
+                             posterior=post)
         assert sorted(pool.sizes) == ([30] * 4 if workers == 1 else [5] * 4 + [25] * 4)
+        for r in found:   # each run's drawn set, kept from its task, as a fresh draw gives it
+            assert r.draws == tuple(draws(post, row_seed(0, r.profile, r.year), 30))
+        files.append(forecast_csv(found))
     assert files[0] == files[1]
 
 

@@ -39,7 +39,7 @@ from ..params import PolicyParams, Scenario
 from ..rng import run_seed
 from ..runner import WORKER_RETRIES, WorkerLost, dispatch
 from ..submodels.violence import STATE_FORCES
-from .posterior import Posterior, draw_seed, draws, split
+from .posterior import Posterior, draw_seed, split
 from .profiles import LINK_DEFAULTS, ProfileLinks, ProfileTable, profile_at, profile_of
 
 FORECAST_MONTHS = 24
@@ -239,6 +239,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     chosen = list(range(1, len(table) + 1)) if rows is None else list(rows)
     profiles = [profile_at(table, r, links, months, n_civilians) for r in chosen]
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
+    # with a posterior, each run's drawn set, as its task drew it
+    picked: list[list[int]] = [[-1] * runs if posterior is not None else [] for _ in chosen]
     seeds = [row_seed(seed, p.profile, p.year) for p in profiles]
     # a batch carries its seed and its row's scenario (with a posterior, the row's values and
     # drawn sets instead, from which the worker builds the scenarios)
@@ -255,8 +257,10 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
         nonlocal finished
         if isinstance(result, _Invalid):   # the parameter set made the profile invalid
             raise posterior.error(result.j, InputError(result.source, result.problems))
-        for i, flag in zip(batch.indices, result, strict=True):
-            flags[batch.k][i] = flag
+        at = slice(batch.indices[0], batch.indices[-1] + 1)   # a task's runs are consecutive
+        flags[batch.k][at] = result
+        if batch.draws:
+            picked[batch.k][at] = batch.draws
         finished += len(batch.indices)
         if progress:
             progress(finished)
@@ -273,13 +277,12 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     else:
         dispatch(batches, _run_batch, executor, take, lost, max_pending=2 * max(workers, 1) + 2)
     out = []
-    for r, p, f, seed_ in zip(chosen, profiles, flags, seeds, strict=True):
+    for r, p, f, drawn in zip(chosen, profiles, flags, picked, strict=True):
         k = sum(bool(x) for x in f)
         lo, hi = wilson(k, runs)
-        drawn = () if posterior is None else tuple(draws(posterior, seed_, runs))
         out.append(RowForecast(r, p.profile, p.year, runs, k, k / runs, lo, hi,
                                p.scenario.people_per_civilian, tuple(bool(x) for x in f),
-                               drawn))
+                               tuple(drawn)))
     return out
 
 
@@ -292,9 +295,10 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
     for b in batches:
         drawn = tuple(posterior.draw(draw_seed(b.seed, i)) for i in b.indices)
         row = chosen[b.k]
+        for j in set(drawn) - sets.keys():
+            sets[j] = posterior.parameters(j)
         recipe = _Recipe(table.source, row, table.row(row), months, n_civilians,
-                         {j: sets.setdefault(j, posterior.parameters(j))
-                          for j in sorted(set(drawn))})
+                         {j: sets[j] for j in sorted(set(drawn))})
         yield _Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe)
 
 
