@@ -14,6 +14,9 @@ agents to :func:`~.submodels.observation.readings`); the civilians of the runs a
 (:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of them, as is the
 state a batched step owns.
 
+Runs that only their episodes are read from (``series=False``: the forecast's and the
+calibration's) skip writing their monthly series after month 0, which nothing in a run reads.
+
 Runs are stepped to their horizon (no early stopping), all with one policy or none: a policy's
 deliveries and the international actors' decisions are steps run run by run, and act on the
 state the batched steps read. :func:`run_all` groups any runs by :func:`shape` and steps each
@@ -54,10 +57,11 @@ class Together:
     """Models of ``scenarios`` and ``seeds`` (one shape: :func:`stackable`), built and ready to
     be stepped together a month at a time (:meth:`month`); ``batched`` holds the batched form
     of each step that has one, by the step's class. Set ``timings`` to a dict to time each step
-    (seconds for all runs, by module name), as :attr:`EscalationModel.timings` does for one."""
+    (seconds for all runs, by module name), as :attr:`EscalationModel.timings` does for one.
+    ``series=False``: the runs record month 0's row of their series only."""
 
     def __init__(self, scenarios: Sequence[Scenario], seeds: Sequence[int],
-                 policy: PolicyParams | None = None):
+                 policy: PolicyParams | None = None, series: bool = True):
         if not stackable(scenarios):
             raise ValueError("runs stepped together need one shape (civilians, districts, "
                              "groups, armed groups, horizon)")
@@ -65,6 +69,7 @@ class Together:
                        for s, seed in zip(scenarios, seeds, strict=True)]
         self.batched: dict[type, object] = {}
         self.timings: dict[str, float] | None = None
+        self.series = series
         self._steps: list = []   # each step of the month: its batched form, or the runs' own
         if not self.models:
             return
@@ -95,7 +100,7 @@ class Together:
                 self.timings[name] = (self.timings.get(name, 0.0)
                                       + time.perf_counter() - start)
         for m in models:
-            m.end_month()
+            m.end_month(self.series)
 
     def run(self) -> list[EscalationModel]:
         """Step to the horizon; the models, each as :func:`escalation_sim.runner.run_model`
@@ -113,22 +118,23 @@ class Together:
 
 
 def run_together(scenarios: Sequence[Scenario], seeds: Sequence[int],
-                 policy: PolicyParams | None = None) -> list[EscalationModel]:
+                 policy: PolicyParams | None = None, series: bool = True
+                 ) -> list[EscalationModel]:
     """Build one model per (scenario, seed) with ``policy``, step them together to the horizon
-    and return them (:class:`Together`)."""
-    return Together(scenarios, seeds, policy).run()
+    and return them (:class:`Together`, ``series`` as there)."""
+    return Together(scenarios, seeds, policy, series).run()
 
 
 def run_all(scenarios: Sequence[Scenario], seeds: Sequence[int],
-            policy: PolicyParams | None = None) -> list[EscalationModel]:
+            policy: PolicyParams | None = None, series: bool = True) -> list[EscalationModel]:
     """The runs of ``scenarios`` and ``seeds`` with ``policy``, in their order, each group of
-    one :func:`shape` stepped together (:func:`run_together`)."""
+    one :func:`shape` stepped together (:func:`run_together`, ``series`` as there)."""
     groups: dict[tuple, list[int]] = {}
     for i, s in enumerate(scenarios):
         groups.setdefault(shape(s), []).append(i)
     out: list = [None] * len(scenarios)
     for idx in groups.values():
         for i, m in zip(idx, run_together([scenarios[i] for i in idx], [seeds[i] for i in idx],
-                                          policy), strict=True):
+                                          policy, series), strict=True):
             out[i] = m
     return out

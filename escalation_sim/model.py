@@ -202,9 +202,12 @@ class EscalationModel(mesa.Model):
                                              + time.perf_counter() - start)
         self.end_month()
 
-    def end_month(self) -> None:
-        """The month's end, after its last module: record its row; stop at the horizon."""
-        self.record()
+    def end_month(self, record: bool = True) -> None:
+        """The month's end, after its last module: record its row (unless ``record`` is false,
+        for runs read for their episodes only; nothing in a run reads its series); stop at the
+        horizon."""
+        if record:
+            self.record()
         self.running = self.steps < self.params.run.months
 
     def _step_within_horizon(self) -> None:

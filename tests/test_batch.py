@@ -249,6 +249,20 @@ def test_run_all_keeps_the_order_of_runs_of_several_shapes():
                 run_all(scenarios, seeds))
 
 
+def test_runs_without_their_series_keep_everything_else(mixed_runs):
+    """``series=False`` (the forecast's and the calibration's runs) skips the series after
+    month 0 and changes nothing a run does: its log, episodes and civilians are the same."""
+    scenarios, seeds, alone = mixed_runs
+    bare = run_all(scenarios, seeds, series=False)
+    for a, b in zip(alone, bare, strict=True):
+        assert a.events_log == b.events_log
+        assert a.violence.episodes == b.violence.episodes
+        assert a.civilians.attitudes.tobytes() == b.civilians.attitudes.tobytes()
+        assert a.series[0].tobytes() == b.series[0].tobytes()
+        assert np.isnan(b.series[1:]).all()
+    assert any(a.violence.episodes for a in alone)
+
+
 def test_a_run_does_not_depend_on_its_batch(forecast_runs):
     """The same runs in batches of one, of five and in reverse order."""
     scenarios, seeds, alone = forecast_runs

@@ -428,7 +428,7 @@ def _run_task(task: tuple[_Batch, ...]) -> list[list[tuple[tuple[int, int | None
     (:func:`.forecast.counted`). The task's runs are stepped together, which gives each run
     the result it has alone."""
     models = iter(run_all([b.scenario for b in task for _ in b.indices],
-                          [run_seed(b.seed, i) for b in task for i in b.indices]))
+                          [run_seed(b.seed, i) for b in task for i in b.indices], series=False))
     return [[tuple((e.onset, e.end) for e in counted(next(models).violence.episodes,
                                                       b.ongoing))
              for _ in b.indices] for b in task]

@@ -193,7 +193,8 @@ def _run_batch(batch: _Batch) -> list[bool] | _Invalid:
     seeds = [run_seed(batch.seed, i) for i in batch.indices]
     flags = []
     for i in range(0, len(seeds), BATCH_RUNS):
-        models = run_all(scenarios[i:i + BATCH_RUNS], seeds[i:i + BATCH_RUNS], batch.policy)
+        models = run_all(scenarios[i:i + BATCH_RUNS], seeds[i:i + BATCH_RUNS], batch.policy,
+                         series=False)
         flags += [new_onset(m.violence.episodes, batch.ongoing) for m in models]
     return flags
 
