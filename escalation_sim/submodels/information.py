@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numeric import relax_to
-from .base import Module
+from .base import Module, stacked_views
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -84,10 +84,8 @@ class InformationBatch:
         self.peer_weight = peer.astype(np.float32)
         self.rate = np.array([p.exposure_rate for p in params], dtype=np.float32)[:, None]
         self.excludes = np.stack([m.excludes for m in models])
-        self.hate = np.stack([m.hate for m in mods])
-        self.views = [(m, "hate", self.hate) for m in mods]   # (owner, attribute, stacked)
-        for r, m in enumerate(mods):
-            m.hate = self.hate[r]
+        self.views: list = []   # (owner, attribute, stacked)
+        self.hate = stacked_views(mods, "hate", self.views)
         self.rows = np.arange(len(mods))[:, None]
 
     def step(self) -> None:

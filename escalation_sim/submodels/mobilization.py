@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numeric import relax_to, saturate
-from .base import Module
+from .base import Module, stacked_views
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -244,33 +244,47 @@ class Mobilization(Module):
 
     def book(self, sums: np.ndarray) -> None:
         """:meth:`aggregate` from ``sums``, the (2, groups) counts of alive and of mobilized
-        civilians per group."""
-        model = self.model
-        civ = model.civilians
+        civilians per group (:func:`book_runs` for runs stepped together)."""
+        book_runs([self], sums[None])
+
+    def attitude_sums(self, alive_counts: np.ndarray, out: np.ndarray) -> None:
+        """Each group's sums of the four attitudes over its alive civilians, into ``out`` (4,
+        groups), from ``alive_counts`` (per group)."""
+        civ = self.model.civilians
         alive = civ.alive
-        totals = np.zeros((4, model.n_groups))
         for g, part in enumerate(self._parts):
             # the four attitudes at once: numpy's pairwise sums in float64 (not BLAS: the same
-            # bits on any CPU), minus the dead
-            totals[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
-            if sums[0, g] < part.stop - part.start:
-                totals[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
-                                              dtype=np.float64)
-        self.group_alive = sums[0]
-        self.group_totals = totals   # rows: grievance, fear, radical, exposure
-        n = np.maximum(self.group_alive, 1.0)
-        grievance, fear = (totals[:2] / n).tolist()
-        mobilized = (sums[1] / n).tolist()
-        for g, group in enumerate(model.groups):
-            group.mean_grievance = grievance[g]
-            group.mean_fear = fear[g]
-            group.mobilized_share = mobilized[g]
+            # bits on any CPU), minus the dead; one call per slice (ragged sums over several
+            # slices at once add in another order)
+            out[:, g] = np.add.reduce(civ.attitudes[:, part], axis=1, dtype=np.float64)
+            if alive_counts[g] < part.stop - part.start:
+                out[:, g] -= np.add.reduce(civ.attitudes[:, part][:, ~alive[part]], axis=1,
+                                           dtype=np.float64)
 
     def record(self) -> tuple[float, ...]:
         n_alive = max(float(self.group_alive.sum()), 1.0)
         grievance, fear, radical, exposure = (self.group_totals.sum(axis=1) / n_alive).tolist()
         mobilized = np.count_nonzero(self.model.civilians.mobilized) / n_alive
         return (mobilized, exposure, grievance, fear, radical)
+
+
+def book_runs(mods: list[Mobilization], sums: np.ndarray) -> None:
+    """:meth:`Mobilization.book` of R runs from ``sums``, their (R, 2, groups) counts of alive
+    and of mobilized civilians per group: each run's attitude sums its own, the means for all
+    runs at once (elementwise: the same bits as run by run)."""
+    totals = np.zeros((len(mods), 4, sums.shape[2]))   # rows: grievance, fear, radical, exposure
+    for r, mob in enumerate(mods):
+        mob.attitude_sums(sums[r, 0], totals[r])
+    n = np.maximum(sums[:, 0], 1.0)
+    grievance, fear = (totals[:, 0] / n).tolist(), (totals[:, 1] / n).tolist()
+    mobilized = (sums[:, 1] / n).tolist()
+    for r, mob in enumerate(mods):
+        mob.group_alive = sums[r, 0]
+        mob.group_totals = totals[r]
+        for g, group in enumerate(mob.model.groups):
+            group.mean_grievance = grievance[r][g]
+            group.mean_fear = fear[r][g]
+            group.mobilized_share = mobilized[r][g]
 
 
 _FLOAT32 = ("grievance_rate", "fear_rate", "radicalization_base", "radicalization_rate",
@@ -313,13 +327,9 @@ class MobilizationBatch:
         self.detention = np.array([m.params.violence.counterinsurgency > 0
                                    for m in models])[:, None]
         self.out = np.stack([m._out_of_power for m in mods])
-        self.views = []   # (owner, attribute, stacked array) of each view installed
-        for name in ("weariness", "inequality"):
-            stacked = np.stack([getattr(m, name) for m in mods])
-            setattr(self, name, stacked)
-            for r, m in enumerate(mods):
-                setattr(m, name, stacked[r])
-                self.views.append((m, name, stacked))
+        self.views: list = []   # (owner, attribute, stacked array) of each view installed
+        self.weariness = stacked_views(mods, "weariness", self.views)
+        self.inequality = stacked_views(mods, "inequality", self.views)
         self.n_groups = models[0].n_groups
         self.cells = models[0].n_districts * self.n_groups
         self.cell_offset = (np.arange(R, dtype=np.int32) * self.cells)[:, None]

@@ -40,7 +40,8 @@ import numpy as np
 
 from ..numeric import larger, saturate
 from ..stages import Score, classify, classify_rows
-from .base import Module
+from .base import Module, stacked_views
+from .mobilization import book_runs
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -239,10 +240,8 @@ class ObservationBatch:
         self.n_groups = mods[0].model.n_groups
         # each civilian's (run, group), numbered across runs (civilians never change group)
         self.groups = crowd.group + (np.arange(len(mods)) * self.n_groups)[:, None]
-        self.history = np.stack([m.history for m in mods])
-        self.views = [(m, "history", self.history) for m in mods]
-        for r, m in enumerate(mods):
-            m.history = self.history[r]
+        self.views: list = []
+        self.history = stacked_views(mods, "history", self.views)
 
     def step(self) -> None:
         mods = self.mods
@@ -253,8 +252,7 @@ class ObservationBatch:
         sums = np.empty((R, 2, G))
         sums[:, 0] = np.bincount(self.groups[crowd.alive], minlength=R * G).reshape(R, G)
         sums[:, 1] = np.bincount(self.groups[crowd.mobilized], minlength=R * G).reshape(R, G)
-        for r, model in enumerate(models):
-            model.mobilization.book(sums[r])
+        book_runs([model.mobilization for model in models], sums)
         t = models[0].steps
         seen_by = np.array([readings(model) for model in models])
         self.history[:, t] = np.stack(indicator_values(tuple(seen_by.T), self.st), axis=1)

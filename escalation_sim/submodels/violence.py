@@ -94,7 +94,7 @@ import numpy as np
 from scipy import special
 
 from ..numeric import saturate
-from .base import Module
+from .base import Module, stacked_views
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -753,7 +753,19 @@ class ViolenceBatch:
         n_cells = self.shape[0] * self.shape[1]
         self.cell_offset = (np.arange(R, dtype=np.int64) * n_cells)[:, None]
         self.rows = np.arange(R)
-        self.views: list = []   # it installs no views: what it writes it writes per run
+        # each perpetrator's onset window, campaign and toll: stacked, the runs' own are views
+        self.views: list = []
+        self.window = stacked_views(mods, "_window", self.views)
+        self.exhaustion = stacked_views(mods, "exhaustion", self.views)
+        self.campaign = stacked_views(mods, "campaign", self.views)
+        self.resolve = stacked_views(mods, "resolve", self.views)
+        self.toll = stacked_views(mods, "_toll", self.views)
+        self.tiring = self.exhaustion_half > 0
+        self.exhaustion_start = col([p.exhaustion_start for p in ps])[:, None]
+        self.exhaustion_stop = col([p.exhaustion_stop for p in ps])[:, None]
+        outcomes = [m.params.outcomes for m in models]
+        self.onset_deaths = col([o.onset_deaths for o in outcomes])[:, None]
+        self.ongoing = np.array([[e is not None for e in m._ongoing] for m in mods])
         # the second half's columns; fear meets these as Python floats do, in float32 (NEP 50)
         self.vpk = col([p.violations_per_killing for p in ps])
         self.mem = col([p.victimization_memory for p in ps])[:, None, None]
@@ -816,11 +828,10 @@ class ViolenceBatch:
         parts[:, 0] = state
         if self.armed:
             parts[:, 1:] = armed_parts
-        exhaustion = np.stack([m.exhaustion for m in mods])
-        tired = (self.exhaustion_half > 0) & exhaustion.any(axis=1)
+        tired = self.tiring & self.exhaustion.any(axis=1)
         if tired.any():
-            resolve = np.stack([m.resolve for m in mods])
-            parts[tired] *= restraint(exhaustion[tired], resolve[tired])[:, :, None, None]
+            parts[tired] *= restraint(self.exhaustion[tired],
+                                      self.resolve[tired])[:, :, None, None]
         expected = np.where(tired[:, None, None], parts.sum(axis=1),
                             pressure + parts[:, 0] if self.armed else parts[:, 0])
         # the protectors' deterrence (:meth:`Violence.stopped`)
@@ -929,23 +940,28 @@ class ViolenceBatch:
         window_row = np.where(killing[:, None],
                               (share * expected_nc[:, None]).sum(axis=(2, 3)) * scale, 0.0)
         toll = (share * expected_nc[:, None]).sum(axis=2) * scale[:, :, None]
-        for r, (v, model) in enumerate(zip(mods, models, strict=True)):
+        for r, v in enumerate(mods):
             v.victimization = victimization[r]
             v.killings, v.violations = killings[r], violations_n[r]
             v.deaths += v.killings
             v.violations_total += v.violations
             v.killing_rate, v.violation_rate = killing_rate[r], violation_rate[r]
-            window = v._window
-            window[model.steps % window.shape[0]] = window_row[r]
             if killing[r]:
                 v.deaths_by += by[r]
                 v.noncombatant_deaths += noncombatant_people[r]
                 v.combatant_deaths += combatant_people[r]
-            counts = window.sum(axis=0)
-            v.tire(counts)
-            if killing[r]:
-                v._toll += toll[r]
-            v.update_episodes(counts)
+        slot = models[0].steps % self.window.shape[1]
+        self.window[:, slot] = window_row
+        counts = self.window.sum(axis=1)
+        self.tire(counts, slot)
+        self.toll[killing] += toll[killing]
+        # each run's episodes begin, go on or end by its own code, where one could (a count at
+        # the onset threshold or one ongoing); elsewhere that code only clears the tolls
+        for r in np.flatnonzero((counts >= self.onset_deaths).any(axis=1)
+                                | self.ongoing.any(axis=1)):
+            mods[r].update_episodes(counts[r])
+            self.ongoing[r] = [e is not None for e in mods[r]._ongoing]
+        self.toll[~self.ongoing] = 0.0
 
         # flight and return
         flee = (crowd.alive & ~crowd.displaced & ~crowd.mobilized
@@ -974,3 +990,20 @@ class ViolenceBatch:
             if relocated[r]:
                 model.civilians.runs = None    # the runs of equal keys are found again
             v._harm = None          # victimization and the people alive have changed
+
+    def tire(self, counts: np.ndarray, slot: int) -> None:
+        """:meth:`Violence.tire` for the runs whose campaigns tire (``exhaustion_half`` > 0),
+        from ``counts`` (runs, perpetrators) and the window's row ``slot``: each new campaign's
+        resolve drawn from its run's stream, in perpetrator order."""
+        t = self.tiring
+        if not t.any():
+            return
+        started = counts >= self.exhaustion_start
+        for r, p in zip(*np.nonzero(started & ~self.campaign & t[:, None]), strict=True):
+            d = self.mods[r].p
+            self.resolve[r, p] = d.exhaustion_half * resolve(
+                self.mods[r].model.streams["campaigns"], d.exhaustion_spread)
+        campaign = started | (self.campaign & (counts >= self.exhaustion_stop))
+        exhaustion = np.where(campaign, self.exhaustion + self.window[:, slot], 0.0)
+        self.campaign[t] = campaign[t]
+        self.exhaustion[t] = exhaustion[t]
