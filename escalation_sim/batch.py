@@ -31,13 +31,15 @@ from collections.abc import Sequence
 from .model import EscalationModel
 from .params import PolicyParams, Scenario
 from .population import Crowd
+from .submodels.decisions import Decisions, DecisionsBatch
 from .submodels.information import Information, InformationBatch
 from .submodels.mobilization import Mobilization, MobilizationBatch
 from .submodels.observation import Observation, ObservationBatch
 from .submodels.violence import Violence, ViolenceBatch
 
-BATCHED = {Information: InformationBatch, Mobilization: MobilizationBatch,
-           Observation: ObservationBatch, Violence: ViolenceBatch}
+BATCHED = {Decisions: DecisionsBatch, Information: InformationBatch,
+           Mobilization: MobilizationBatch, Observation: ObservationBatch,
+           Violence: ViolenceBatch}
 """The steps computed for all runs at once, and their batched form."""
 
 

@@ -89,15 +89,19 @@ def test_the_batched_motive_has_the_bits_of_each_runs_own(runs, request):
             assert batch.motive[r].tobytes() == motives[month].tobytes(), (month, r)
 
 
-def month_by_month(scenarios, seeds, policy=None) -> set[str]:
+def month_by_month(scenarios, seeds, policy=None, prepare=None) -> set[str]:
     """Step the runs alone and together, and after every month compare the stacked civilians
     (attitudes in float32, the flags, detention, cells), what the batched steps own or hand on
     (hate, weariness, inequality; the violence step's books, campaigns' exhaustion and
     episodes' windows, which each run's second half computes from the batched first half's
-    parts), the protectors and the series row: a difference shows in the month it arises,
-    before it reaches a series. Returns the branches the runs went through."""
+    parts; the actors' attention), the protectors and the series row: a difference shows in
+    the month it arises, before it reaches a series. ``prepare`` is called on every model once
+    built. Returns the branches the runs went through."""
     alone = [EscalationModel(s, x, policy) for s, x in zip(scenarios, seeds, strict=True)]
     together = Together(scenarios, seeds, policy)
+    for model in (*alone, *together.models):
+        if prepare is not None:
+            prepare(model)
     initial = [m.mobilization.inequality.copy() for m in together.models]
     reached = set()
     for month in range(scenarios[0].run.months):
@@ -136,12 +140,18 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
                 assert type(a) is type(b) and a == b, (month, r)
             for a, b in ((v.prevented, w.prevented), (v.international, w.international),
                          *((x.strength, y.strength) for x, y in zip(
-                             model.armed_groups, mine.armed_groups, strict=True))):
+                             model.armed_groups, mine.armed_groups, strict=True)),
+                         *((x.attention, y.attention) for x, y in zip(
+                             model.decisions.stepping, mine.decisions.stepping, strict=True)),
+                         *((x.spent, y.spent) for x, y in zip(
+                             model.decisions.stepping, mine.decisions.stepping, strict=True))):
                 assert type(a) is type(b) and a == b, (month, r)
             reached |= {name for name, hit in (
                 ("deterred", w.prevented > 0), ("exhausted", w.exhaustion.any()),
                 ("armed", bool(mine.armed_groups) and w.menace.any()),
                 ("protected", w.international > 0),
+                ("attentive", min(a.attention for a in mine.decisions.stepping) > 0),
+                ("warned", mine.decisions.actors["secretariat"].warned is not None),
                 ("included", (mine.mobilization.inequality != initial[r]).any()),
                 ("onset", bool(w.episodes)),
                 ("ended", any(e.end is not None for e in w.episodes)),
@@ -156,7 +166,7 @@ def month_by_month(scenarios, seeds, policy=None) -> set[str]:
 def test_every_civilians_state_equals_the_runs_own_month_by_month(runs, request):
     scenarios, seeds, _ = request.getfixturevalue(runs)
     reached = month_by_month(scenarios, seeds)
-    assert reached >= {"deterred", "armed", "killing", "risk", "delayed"}
+    assert reached >= {"deterred", "armed", "killing", "risk", "delayed", "attentive"}
     if runs == "mixed_runs":
         assert reached >= {"exhausted", "threat", "observed_threat"}
 
@@ -172,6 +182,24 @@ def test_runs_under_a_policy_equal_their_own_month_by_month(name, policy, reache
     reached = month_by_month([scenario] * 3, [run_seed(4, i) for i in range(3)],
                              resolve_policy(scenario, policy))
     assert reached >= reaches
+
+
+def test_actors_attention_equals_their_own_month_by_month():
+    """Neighbours see the true situation, the others the observed one less distraction, and an
+    actor registered after the secretariat moves after its warning's boost (it is stepped as
+    its run's own)."""
+    from escalation_sim.submodels.decisions import InternationalActor, Neighbour
+
+    def observer(model):
+        model.decisions.register(InternationalActor(model, "Observer", "observer"))
+
+    scenario = load_scenario("violent_extremism", [
+        "run.n_civilians=600", "international.distraction=0.05",
+        'international.neighbours=[{name="North", information=0.7}, {name="South"}]'])
+    assert any(isinstance(a, Neighbour) for a in EscalationModel(scenario, 0).decisions.stepping)
+    reached = month_by_month([scenario] * 3, [run_seed(7, i) for i in range(3)],
+                             prepare=observer)
+    assert reached >= {"attentive", "warned"}
 
 
 # parameters the batched steps read into per-run columns, each set to a value of its own in
@@ -199,7 +227,8 @@ VARIED = ("mobilization.grievance_rate", "mobilization.fear_rate",
           "stages.threat_up", "stages.atrocity_up", "stages.hysteresis",
           "stages.killing_scale", "stages.observation_noise", "stages.armed_half",
           "stages.violations_half", "stages.intent_half", "stages.heat_half",
-          "stages.mobilized_half")
+          "stages.mobilized_half", "international.attention_rate",
+          "international.distraction", "violence.victimization_half")
 
 
 def test_runs_whose_every_column_differs_equal_their_own_month_by_month():

@@ -11,6 +11,7 @@ month; the delivery step (:mod:`escalation_sim.submodels.delivery`) takes interv
 from __future__ import annotations
 
 import mesa
+import numpy as np
 from mesa import Model
 
 from ..stages import Score
@@ -269,3 +270,78 @@ class Decisions(Module):
             a.end_supply()
         for actor in self.stepping:
             actor.step()
+
+
+def _plain(actor: InternationalActor) -> bool:
+    """Whether ``actor`` steps by the base rule alone: its attention, moved toward its default
+    salience."""
+    cls = type(actor)
+    return cls.step is InternationalActor.step and cls.salience is InternationalActor.salience
+
+
+_QUIET = (RegionalOrganization, CivilSociety, Sponsor)
+"""Actors whose step neither reads nor writes another actor's attention."""
+
+
+class DecisionsBatch:
+    """:meth:`Decisions.step` of R runs, with the same bits in every run
+    (:mod:`escalation_sim.batch`). The attention of every actor that steps by the base rule
+    alone (the agencies, member states, the Council, the neighbours) moves for all runs at
+    once, in float64 as Python moves it (its ``max`` and ``min`` as comparisons, which keep
+    their choice at ties and signed zeros); then each run's other actors step as their own, in
+    their order. Stepping the plain actors first changes nothing as long as no actor before
+    them reads or writes another's attention: only those before the first actor not of a
+    :data:`_QUIET` class (the secretariat, whose warning raises the others' attention, or a
+    user's actor) are batched. The plan is made again if a run's actors change
+    (``register``)."""
+
+    def __init__(self, mods: list[Decisions], crowd=None) -> None:
+        self.mods = mods
+        self.views: list = []   # it installs no views: attention is written back per actor
+        ips = [m.model.params.international for m in mods]
+        self.rates = np.array([ip.attention_rate for ip in ips])
+        self.distractions = np.array([ip.distraction for ip in ips])
+        self._plan()
+
+    def _plan(self) -> None:
+        """Split each run's actors into the plain ones (batched) and the others (each run's)."""
+        self.sizes = [len(m.stepping) for m in self.mods]
+        self.plain, self.others, run = [], [], []
+        for r, m in enumerate(self.mods):
+            others, after = [], False
+            for actor in m.stepping:
+                if not after and _plain(actor):
+                    self.plain.append(actor)
+                    run.append(r)
+                else:
+                    others.append(actor)
+                    after = after or type(actor) not in _QUIET
+            self.others.append(others)
+        self.run = np.array(run, dtype=np.intp)
+        self.local = np.array([a.local for a in self.plain], dtype=bool)
+        self.rate = self.rates[self.run]
+        self.distraction = np.where(self.local, 0.0, self.distractions[self.run])
+
+    def step(self) -> None:
+        mods = self.mods
+        if [len(m.stepping) for m in mods] != self.sizes:
+            self._plan()
+        models = [m.model for m in mods]
+        for model in models:
+            for a in model.armed_groups:
+                a.end_supply()
+        if (models[0].steps - 1) % 12 == 0:
+            for actor in self.plain:
+                actor.spent, actor.short = 0.0, False
+        true = np.array([m.observation.salience for m in models])
+        seen = np.array([m.observation.observed_salience for m in models])
+        target = np.where(self.local, true[self.run], seen[self.run]) - self.distraction
+        target = np.where(target > 0.0, target, 0.0)    # max(0.0, x)
+        target = np.where(target < 1.0, target, 1.0)    # min(1.0, x)
+        attention = np.array([a.attention for a in self.plain], dtype=float)
+        attention += self.rate * (target - attention)
+        for actor, x in zip(self.plain, attention.tolist(), strict=True):
+            actor.attention = x
+        for others in self.others:
+            for actor in others:
+                actor.step()

@@ -334,12 +334,22 @@ class MobilizationBatch:
         self.cells = models[0].n_districts * self.n_groups
         self.cell_offset = (np.arange(R, dtype=np.int32) * self.cells)[:, None]
         self.at_group = crowd.group + (np.arange(R) * self.n_groups)[:, None]
+        self.victimization_half = np.array([m.params.violence.victimization_half
+                                            for m in models])[:, None, None]
+        # what armed groups offer recruits (:func:`opportunity`): their base groups numbered
+        # across runs, recruit shares and the groups' poverty are fixed for a run
+        self.poverty = np.stack([m.poverty for m in mods])
+        armed = [m.violence._armed_fixed for m in models]
+        self.armed_base = np.array([a[0] for a in armed], dtype=np.intp).reshape(R, -1) + (
+            np.arange(R) * self.n_groups)[:, None]
+        self.recruit_share = np.array([a[1] for a in armed], dtype=float).reshape(R, -1)
 
     def step(self) -> None:
         mods, col, crowd = self.mods, self.col, self.crowd
         models = [m.model for m in mods]
         R = len(mods)
-        vict = np.stack([m.violence.victimization_index() for m in models])
+        vict = saturate(np.stack([m.violence.victimization for m in models]),
+                        self.victimization_half)   # :meth:`Violence.victimization_index`
         menace = np.stack([m.violence.menace for m in models])
         memory = np.stack([m.history.memory for m in models])
         shock = np.stack([m.events.grievance_shock for m in models])
@@ -384,11 +394,16 @@ class MobilizationBatch:
 
         mobilized = crowd.mobilized
         peer = (crowd.ties @ mobilized.ravel().astype(np.float32)).reshape(R, -1)
-        offer = np.zeros((R, self.n_groups))
-        for r, m in enumerate(models):
-            a = m.violence.armed_arrays()
-            if a is not None:
-                offer[r] = opportunity(mods[r].poverty, a[0], a[1], a[2], self.n_groups)
+        # :func:`opportunity` for all runs (each run's weighted count adds its armed groups in
+        # their order, from 0.0, as its own bincount does)
+        if self.armed_base.size:
+            multiplier = np.array([[a.multiplier for a in m.armed_groups] for m in models],
+                                  dtype=float).reshape(R, -1)
+            offer = self.poverty * np.minimum(np.bincount(
+                self.armed_base.ravel(), weights=(self.recruit_share * multiplier).ravel(),
+                minlength=R * self.n_groups).reshape(R, -1), 1.0)
+        else:   # no armed groups: the model's offer is zeros, not poverty times zero
+            offer = np.zeros((R, self.n_groups))
         group_pull = (col["w_opportunity"] * offer - col["w_weariness"] * weariness).astype(
             np.float32)
         pull = col["w_grievance"] * grievance + group_pull.ravel().take(self.at_group)
