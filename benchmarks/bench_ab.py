@@ -18,8 +18,9 @@ seeds each, model building included (both checkouts need :mod:`escalation_sim.re
 ``forecast`` draws them), one scenario built per row and distinct drawn set (at ``--runs 4``,
 a forecast's 100 runs a row, as many as a forecast builds; the parent's share until
 2026-12-07, the workers' since) and each batch's runs stepped together
-(``escalation_sim.batch``), in one process. The build is written out here rather than
-calling ``forecast``'s, so that it runs on older checkouts too.
+(``escalation_sim.batch``), in one process, without their monthly series where the checkout
+has ``series=False`` (since 2026-12-07; before, the forecast recorded it too). The build is
+written out here rather than calling ``forecast``'s, so that it runs on older checkouts too.
 
 ``--instructions`` counts instructions instead of timing (needs valgrind; a few minutes): the
 same code runs once per checkout under valgrind's cachegrind without cache simulation, with
@@ -72,6 +73,7 @@ print(time.process_time() - t0)
 
 
 BATCHED_CODE = """
+import inspect
 import time
 import numpy as np
 from escalation_sim.batch import run_together
@@ -82,6 +84,8 @@ from escalation_sim.rng import run_seed
 table = read_profiles(data_dir() / PREDICTORS_FILE)
 posterior = read_posterior(shipped_posterior())
 rows = sorted(int(r) + 1 for r in np.random.default_rng(0).choice(len(table), 20, replace=False))
+# without the monthly series, as forecast runs them, where the checkout can
+bare = {{"series": False}} if "series" in inspect.signature(run_together).parameters else {{}}
 
 
 def batch(row, b, built):
@@ -93,7 +97,7 @@ def batch(row, b, built):
             links, overrides = split(posterior.parameters(j))
             built[j] = profile_at(table, row, links, 24, 1000, overrides).scenario
         scenarios.append(built[j])
-    run_together(scenarios, [run_seed(row, i) for i in indices])
+    run_together(scenarios, [run_seed(row, i) for i in indices], **bare)
 
 
 batch(rows[0], 99, {{}})

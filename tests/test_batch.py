@@ -185,12 +185,24 @@ def test_runs_under_a_policy_equal_their_own_month_by_month(name, policy, reache
 
 
 def test_actors_attention_equals_their_own_month_by_month():
-    """Neighbours see the true situation, the others the observed one less distraction, and an
-    actor registered after the secretariat moves after its warning's boost (it is stepped as
-    its run's own)."""
+    """Neighbours see the true situation, the regional organization partly through them, the
+    others the observed one less distraction; an actor registered after the secretariat moves
+    after its warning's boost, and one stepping by its own ``step`` (here first, reading a
+    later actor's attention) keeps every actor after it stepping as its run's own."""
     from escalation_sim.submodels.decisions import InternationalActor, Neighbour
 
+    class Watcher(InternationalActor):
+        def __init__(self, model, watched):
+            super().__init__(model, "Watcher", "watcher")
+            self.watched = watched
+
+        def step(self):
+            super().step()
+            self.spent = self.watched.attention   # last month's, as the model steps them
+
     def observer(model):
+        watched = InternationalActor(model, "Watched", "watched")
+        model.decisions.stepping[:0] = [Watcher(model, watched), watched]
         model.decisions.register(InternationalActor(model, "Observer", "observer"))
 
     scenario = load_scenario("violent_extremism", [

@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 from mesa import Model
 
+from ..numeric import larger
 from ..stages import Score
 from .base import Module
 from .observation import Indicator
@@ -60,6 +61,11 @@ class InternationalActor(mesa.Agent):
         return obs.salience if self.local else obs.observed_salience
 
     def step(self) -> None:
+        self.attend()
+        self.act()
+
+    def attend(self) -> None:
+        """Renew the yearly budget; move attention toward the salience."""
         m = self.model
         ip = m.params.international
         if (m.steps - 1) % 12 == 0:
@@ -67,6 +73,9 @@ class InternationalActor(mesa.Agent):
         target = min(1.0, max(0.0, self.salience()
                               - (0.0 if self.local else ip.distraction)))
         self.attention += ip.attention_rate * (target - self.attention)
+
+    def act(self) -> None:
+        """The actor's own monthly rule, once its attention has moved (none by default)."""
 
     def capacity(self) -> float:
         """Share of full strength at which it delivers (1; civil society: its presence)."""
@@ -96,8 +105,7 @@ class Secretariat(InternationalActor):
         self.p = p
         self.warned: int | None = None
 
-    def step(self) -> None:
-        super().step()
+    def act(self) -> None:
         if self.warned is None and self.attention >= self.p.warning_threshold:
             self.warned = self.model.steps
             self.model.log("warning", "The special advisers issue a formal early warning to the "
@@ -195,8 +203,7 @@ class CivilSociety(InternationalActor):
     def capacity(self) -> float:
         return self.presence
 
-    def step(self) -> None:
-        super().step()
+    def act(self) -> None:
         m, p = self.model, self.p
         self.presence += (p.recovery * (p.presence - self.presence)
                           - p.suppression * m.government.complicity * self.presence)
@@ -240,8 +247,7 @@ class Sponsor(InternationalActor):
         self.p = p
         self.group = next(a for a in model.armed_groups if a.name == p.backs)
 
-    def step(self) -> None:
-        super().step()
+    def act(self) -> None:
         if self.model.steps >= self.p.start:
             self.group.supply(self.p.arms * (1.0 - self.model.delivery.denial))
 
@@ -272,28 +278,28 @@ class Decisions(Module):
             actor.step()
 
 
-def _plain(actor: InternationalActor) -> bool:
-    """Whether ``actor`` steps by the base rule alone: its attention, moved toward its default
-    salience."""
+def _batchable(actor: InternationalActor) -> bool:
+    """Whether ``actor`` attends by the base rule, toward a salience :class:`DecisionsBatch`
+    computes (the default, or the regional organization's), and then acts by its ``act``."""
     cls = type(actor)
-    return cls.step is InternationalActor.step and cls.salience is InternationalActor.salience
+    return (cls.step is InternationalActor.step and cls.attend is InternationalActor.attend
+            and cls.salience in (InternationalActor.salience, RegionalOrganization.salience))
 
 
-_QUIET = (RegionalOrganization, CivilSociety, Sponsor)
-"""Actors whose step neither reads nor writes another actor's attention."""
+_QUIET = (InternationalActor.act, CivilSociety.act, Sponsor.act)
+"""Monthly rules that neither read nor write another actor's attention."""
 
 
 class DecisionsBatch:
     """:meth:`Decisions.step` of R runs, with the same bits in every run
-    (:mod:`escalation_sim.batch`). The attention of every actor that steps by the base rule
-    alone (the agencies, member states, the Council, the neighbours) moves for all runs at
-    once, in float64 as Python moves it (its ``max`` and ``min`` as comparisons, which keep
-    their choice at ties and signed zeros); then each run's other actors step as their own, in
-    their order. Stepping the plain actors first changes nothing as long as no actor before
-    them reads or writes another's attention: only those before the first actor not of a
-    :data:`_QUIET` class (the secretariat, whose warning raises the others' attention, or a
-    user's actor) are batched. The plan is made again if a run's actors change
-    (``register``)."""
+    (:mod:`escalation_sim.batch`). Every actor that attends by the base rule (:func:`_batchable`)
+    moves its attention for all runs at once, in float64 as Python moves it (its ``max`` and
+    ``min`` as comparisons, which keep their choice at ties and signed zeros); then each run's
+    actors act, and the others step, as their own, in their order. Attending first changes
+    nothing as long as no actor's rule reads or writes another's attention before that other
+    attends: so only the actors up to the first whose rule is not :data:`_QUIET` (the
+    secretariat, whose warning raises the others' attention) or who steps otherwise (a user's
+    actor) attend together. The plan is made again if a run's actors change (``register``)."""
 
     def __init__(self, mods: list[Decisions], crowd=None) -> None:
         self.mods = mods
@@ -304,21 +310,29 @@ class DecisionsBatch:
         self._plan()
 
     def _plan(self) -> None:
-        """Split each run's actors into the plain ones (batched) and the others (each run's)."""
+        """Each run's actors that attend together, those of them with a rule of their own, and
+        the rest (stepped whole, after them)."""
         self.sizes = [len(m.stepping) for m in self.mods]
-        self.plain, self.others, run = [], [], []
+        self.attending, self.acting, self.rest, run = [], [], [], []
         for r, m in enumerate(self.mods):
-            others, after = [], False
+            acting, rest, after = [], [], False
             for actor in m.stepping:
-                if not after and _plain(actor):
-                    self.plain.append(actor)
+                if not after and _batchable(actor):
+                    self.attending.append(actor)
                     run.append(r)
+                    rule = type(actor).act
+                    if rule is not InternationalActor.act:
+                        acting.append(actor)
+                    after = rule not in _QUIET
                 else:
-                    others.append(actor)
-                    after = after or type(actor) not in _QUIET
-            self.others.append(others)
+                    rest.append(actor)
+                    after = True
+            self.acting.append(acting)
+            self.rest.append(rest)
         self.run = np.array(run, dtype=np.intp)
-        self.local = np.array([a.local for a in self.plain], dtype=bool)
+        self.local = np.array([a.local for a in self.attending], dtype=bool)
+        self.regional = [k for k, a in enumerate(self.attending)
+                         if type(a).salience is RegionalOrganization.salience]
         self.rate = self.rates[self.run]
         self.distraction = np.where(self.local, 0.0, self.distractions[self.run])
 
@@ -331,17 +345,27 @@ class DecisionsBatch:
             for a in model.armed_groups:
                 a.end_supply()
         if (models[0].steps - 1) % 12 == 0:
-            for actor in self.plain:
+            for actor in self.attending:
                 actor.spent, actor.short = 0.0, False
-        true = np.array([m.observation.salience for m in models])
-        seen = np.array([m.observation.observed_salience for m in models])
-        target = np.where(self.local, true[self.run], seen[self.run]) - self.distraction
+        salience = np.where(self.local,
+                            np.array([m.observation.salience for m in models])[self.run],
+                            np.array([m.observation.observed_salience for m in models])[self.run])
+        if self.regional:   # :meth:`RegionalOrganization.salience`, elementwise
+            actors = [self.attending[k] for k in self.regional]
+            informed = np.array([a.information() for a in actors], dtype=float)[:, None]
+            observed = np.array([a.model.observation.observed_scores for a in actors])
+            true = np.array([a.model.observation.scores for a in actors])
+            seen = (1.0 - informed) * observed + informed * true
+            salience[self.regional] = larger(seen[:, Score.THREAT], seen[:, Score.ATROCITY])
+        target = salience - self.distraction
         target = np.where(target > 0.0, target, 0.0)    # max(0.0, x)
         target = np.where(target < 1.0, target, 1.0)    # min(1.0, x)
-        attention = np.array([a.attention for a in self.plain], dtype=float)
+        attention = np.array([a.attention for a in self.attending], dtype=float)
         attention += self.rate * (target - attention)
-        for actor, x in zip(self.plain, attention.tolist(), strict=True):
+        for actor, x in zip(self.attending, attention.tolist(), strict=True):
             actor.attention = x
-        for others in self.others:
-            for actor in others:
+        for acting, rest in zip(self.acting, self.rest, strict=True):
+            for actor in acting:
+                actor.act()
+            for actor in rest:
                 actor.step()
