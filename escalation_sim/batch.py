@@ -67,7 +67,7 @@ class Together:
         if not stackable(scenarios):
             raise ValueError("runs stepped together need one shape (civilians, districts, "
                              "groups, armed groups, horizon)")
-        self.models = [EscalationModel(s, seed, policy)
+        self.models = [EscalationModel(s, seed, policy, start=False)
                        for s, seed in zip(scenarios, seeds, strict=True)]
         self.batched: dict[type, object] = {}
         self.timings: dict[str, float] | None = None
@@ -82,6 +82,16 @@ class Together:
                 self.batched[cls] = BATCHED[cls](own, self.crowd)
             self._steps.append(self.batched.get(cls, own))
         self.months = self.models[0].params.run.months
+        # month 0 (:meth:`EscalationModel.start`): each module's start in step order, a
+        # batched form's own where it has one (the observation's is its step at month 0)
+        for k, step in enumerate(self._steps):
+            if hasattr(step, "start"):
+                step.start()
+            else:
+                for m in self.models:
+                    m.modules[k].start()
+        for m in self.models:
+            m.record()
 
     def month(self) -> None:
         """One month of every run: each step batched or run by run, in the month's order."""

@@ -113,9 +113,12 @@ class EscalationModel(mesa.Model):
         seed: non-negative integer; with the scenario it fixes every random number.
         policy: the interventions to deploy (:class:`escalation_sim.params.PolicyParams`;
             see :func:`escalation_sim.scenario.resolve_policy` for named ones); none by default.
+        start: run month 0 (:meth:`start`) once built; false for runs stepped together, whose
+            month 0 :class:`escalation_sim.batch.Together` runs.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, policy: PolicyParams | None = None):
+    def __init__(self, scenario: Scenario, seed: int = 0, policy: PolicyParams | None = None,
+                 start: bool = True):
         self.streams = Streams(seed)
         super().__init__(rng=self.streams["mesa"])
         self._mesa_step, self.step = self.step, self._step_within_horizon
@@ -171,6 +174,12 @@ class EscalationModel(mesa.Model):
         self._recording = tuple(m for m in self.modules if m.series)
         self._columns = np.array([SERIES.index(n) for m in self._recording for n in m.series],
                                  int)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Month 0, once every module exists: each module's ``start``, in step order, then
+        month 0's row of the series."""
         for module in self.modules:
             module.start()
         self.record()

@@ -243,6 +243,10 @@ class ObservationBatch:
         self.views: list = []
         self.history = stacked_views(mods, "history", self.views)
 
+    def start(self) -> None:
+        """:meth:`Observation.start` for all runs: month 0's step."""
+        self.step()
+
     def step(self) -> None:
         mods = self.mods
         models = [m.model for m in mods]
