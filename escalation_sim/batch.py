@@ -45,9 +45,10 @@ BATCHED = {Decisions: DecisionsBatch, Information: InformationBatch,
 
 def shape(scenario: Scenario) -> tuple:
     """What must be equal for runs to be stepped together: civilians, districts, groups,
-    armed groups and horizon."""
+    armed groups, horizon and the onset window (the perpetrators' windows are stacked)."""
     return (scenario.run.n_civilians, scenario.space.width, scenario.space.height,
-            len(scenario.groups), len(scenario.armed_groups), scenario.run.months)
+            len(scenario.groups), len(scenario.armed_groups), scenario.run.months,
+            scenario.outcomes.onset_window)
 
 
 def stackable(scenarios: Sequence[Scenario]) -> bool:
@@ -66,7 +67,7 @@ class Together:
                  policy: PolicyParams | None = None, series: bool = True):
         if not stackable(scenarios):
             raise ValueError("runs stepped together need one shape (civilians, districts, "
-                             "groups, armed groups, horizon)")
+                             "groups, armed groups, horizon, onset window)")
         self.models = [EscalationModel(s, seed, policy, start=False)
                        for s, seed in zip(scenarios, seeds, strict=True)]
         self.batched: dict[type, object] = {}

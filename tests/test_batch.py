@@ -285,7 +285,9 @@ def test_run_all_keeps_the_order_of_runs_of_several_shapes():
                                   "events.scheduled=[]"])
     b = load_scenario("default", ["run.n_civilians=400", "run.months=12",
                                   "events.scheduled=[]"])
-    scenarios, seeds = [a, b, a, b, b], [0, 1, 2, 3, 4]
+    c = load_scenario("default", ["run.n_civilians=300", "run.months=12",
+                                  "events.scheduled=[]", "outcomes.onset_window=6"])
+    scenarios, seeds = [a, b, a, c, b, b], [0, 1, 2, 3, 4, 5]
     assert_same([run_model(s, x) for s, x in zip(scenarios, seeds, strict=True)],
                 run_all(scenarios, seeds))
 
