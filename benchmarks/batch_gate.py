@@ -245,10 +245,12 @@ def forecast_scenarios(runs: int, rows: int, seed: int = 0, sample: int | None =
 def mixed_scenario(i: int, months: int = 24):
     """Run ``i`` of the mixed batch: ``coup_polarization`` at 1,000 civilians with fear of a
     coup regime in every other run, counter-insurgency in every third, repression in every
-    fourth, campaigns (hence exhaustion) from 20 people killed in a year in every fifth,
-    episodes from 40 in every seventh, and a peer weight whose complement is not exact in
-    float32 in every other (``tests/test_batch.py`` steps the same runs)."""
-    return load_scenario("coup_polarization", [
+    fourth, campaigns (hence exhaustion) from 20 people killed in a year in every fifth, of
+    which every other does not tire (``exhaustion_half`` 0), episodes from 40 in every
+    seventh, and a peer weight whose complement is not exact in float32 in every other
+    (``tests/test_batch.py`` steps the same runs)."""
+    untired = ["violence.exhaustion_half=0.0"] if i % 10 == 5 else []
+    return load_scenario("coup_polarization", [*untired,
         "run.n_civilians=1000", f"run.months={months}",
         f"mobilization.fear_coup={i % 2}",
         f"violence.counterinsurgency={0.2 if i % 3 == 0 else 0.0}",
@@ -271,8 +273,9 @@ def main() -> int:
     parser.add_argument("--mixed", action="store_true",
                         help="runs of coup_polarization, fear of a coup regime 1 in every "
                              "other run, counter-insurgency 0.2 in every third, repression 0.5 "
-                             "in every fourth, campaigns from 20 people killed in every fifth, "
-                             "episodes from 40 in every seventh, peer weight 0.6 in every other")
+                             "in every fourth, campaigns from 20 people killed in every fifth "
+                             "(every other of them untiring), episodes from 40 in every "
+                             "seventh, peer weight 0.6 in every other")
     parser.add_argument("--output", type=Path,
                         default=Path("benchmarks/results/batch_gate.json"))
     a = parser.parse_args()

@@ -5,22 +5,24 @@ Each run keeps its own model, random streams and results: a batched step gives e
 same bits as its own step would (``tests/test_batch.py`` checks the whole runs, series and
 logs, byte for byte), so a run's result does not depend on the batch it ran in. Steps without
 a batched form run run by run, in the month's order. So far information, mobilization,
-violence and observation are batched (:class:`~.submodels.information.InformationBatch`,
+violence, observation and decisions are batched
+(:class:`~.submodels.information.InformationBatch`,
 :class:`~.submodels.mobilization.MobilizationBatch`, :class:`~.submodels.violence.ViolenceBatch`,
 which leaves each run's episodes to its own
-:meth:`~.submodels.violence.Violence.update_episodes`,
+:meth:`~.submodels.violence.Violence.update_episodes` where an onset or an end can happen,
 :class:`~.submodels.observation.ObservationBatch`, which leaves each run's readings of its
-agents to :func:`~.submodels.observation.readings`); the civilians of the runs are stacked
+agents to :func:`~.submodels.observation.readings` and also runs month 0,
+:class:`~.submodels.decisions.DecisionsBatch`, which moves the international actors' attention
+and leaves their own rules to each run); the civilians of the runs are stacked
 (:class:`~escalation_sim.population.Crowd`) and each run's arrays are views of them, as is the
 state a batched step owns.
 
-Runs that only their episodes are read from (``series=False``: the forecast's and the
-calibration's) skip writing their monthly series after month 0, which nothing in a run reads.
+Runs read only for their episodes (``series=False``: the forecast's and the calibration's)
+skip writing their monthly series after month 0, which nothing in a run reads.
 
 Runs are stepped to their horizon (no early stopping), all with one policy or none: a policy's
-deliveries and the international actors' decisions are steps run run by run, and act on the
-state the batched steps read. :func:`run_all` groups any runs by :func:`shape` and steps each
-group together.
+deliveries are a step run run by run, and act on the state the batched steps read.
+:func:`run_all` groups any runs by :func:`shape` and steps each group together.
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ assert sorted(SERIES) == sorted(n for m in STEPS for n in m.series), "series and
 
 def column(model: EscalationModel, name: str) -> np.ndarray:
     """The recorded series ``name`` (one of :data:`SERIES`), months 0 to the current one."""
+    if not model.recorded:
+        raise ValueError("this run recorded no series after month 0 (runs stepped together "
+                         "with series=False keep their episodes only)")
     return model.series[: model.steps + 1, SERIES.index(name)]
 
 
@@ -170,6 +173,7 @@ class EscalationModel(mesa.Model):
         self.modules: tuple[Module, ...] = tuple(getattr(self, m.name) for m in STEPS)
         self.timings: dict[str, float] | None = None   # seconds per module, when timed
         self.series = np.full((s.run.months + 1, len(SERIES)), np.nan)
+        self.recorded = True   # every month's row so far (false once a month is not recorded)
         # the modules that record, and the columns of their values in that order (one write)
         self._recording = tuple(m for m in self.modules if m.series)
         self._columns = np.array([SERIES.index(n) for m in self._recording for n in m.series],
@@ -217,6 +221,8 @@ class EscalationModel(mesa.Model):
         horizon."""
         if record:
             self.record()
+        else:
+            self.recorded = False
         self.running = self.steps < self.params.run.months
 
     def _step_within_horizon(self) -> None:

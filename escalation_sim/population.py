@@ -227,6 +227,18 @@ def create(scenario: Scenario, rng: np.random.Generator) -> Civilians:
     )
 
 
+def stacked_views(mods: list, name: str, views: list) -> np.ndarray:
+    """The runs' arrays ``name`` stacked into one (runs, …) array, each run's attribute made a
+    view of its row (what a run's own code writes in place the batch sees, and the reverse), and
+    each (owner, name, stacked) appended to ``views`` (``escalation_sim.batch`` checks at the
+    end of the runs that none was rebound)."""
+    stacked = np.stack([getattr(m, name) for m in mods])
+    for r, m in enumerate(mods):
+        setattr(m, name, stacked[r])
+        views.append((m, name, stacked))
+    return stacked
+
+
 STACKED = ("group", "home", "district", "key", "alive", "displaced", "mobilized", "detained",
            "attitudes", "risk_aversion", "threshold")
 """The civilians' arrays that :class:`Crowd` stacks (the four attitudes are views of
@@ -248,11 +260,9 @@ class Crowd:
         if len(n) != 1:
             raise ValueError(f"runs stacked together need one number of civilians, not {n}")
         self.civs = civs
+        self.views: list = []
         for name in STACKED:
-            stacked = np.stack([getattr(c, name) for c in civs])
-            setattr(self, name, stacked)
-            for r, c in enumerate(civs):
-                setattr(c, name, stacked[r])
+            setattr(self, name, stacked_views(civs, name, self.views))
         for c in civs:
             c.grievance, c.fear, c.radical, c.exposure = c.attitudes
         self.ties = stacked_ties([c.ties for c in civs])

@@ -12,6 +12,7 @@ import pytest
 
 from escalation_sim.batch import Together, run_all, run_together, stackable
 from escalation_sim.model import SERIES, EscalationModel
+from escalation_sim.outcomes import RunOutcome
 from escalation_sim.population import STACKED, Crowd
 from escalation_sim.record.posterior import (
     fitted,
@@ -19,6 +20,7 @@ from escalation_sim.record.posterior import (
 from escalation_sim.rng import run_seed
 from escalation_sim.runner import run_model
 from escalation_sim.scenario import load_scenario, resolve_policy
+from escalation_sim.submodels.decisions import Decisions, Neighbour, RegionalOrganization
 from escalation_sim.submodels.mobilization import Mobilization
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -118,11 +120,14 @@ def month_by_month(scenarios, seeds, policy=None, prepare=None) -> set[str]:
                          (model.mobilization.inequality, mine.mobilization.inequality),
                          (v.victimization, w.victimization), (v.menace, w.menace),
                          (v.alive_cells, w.alive_cells), (v.exhaustion, w.exhaustion),
+                         (v.campaign, w.campaign), (v.resolve, w.resolve),
                          (v._window, w._window), (v._toll, w._toll),
                          (v.deaths_by, w.deaths_by), (v.protectors, w.protectors),
                          (v.protectors_state, w.protectors_state),
                          (model.series[month + 1], mine.series[month + 1])):
                 assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (month, r)
+            assert [e is None for e in v._ongoing] == [e is None for e in w._ongoing]
+            assert v.episodes == w.episodes, (month, r)
             o, q = model.observation, mine.observation
             for a, b in ((o.history, q.history), (o.scores, q.scores),
                          (o.observed_indicators, q.observed_indicators),
@@ -146,7 +151,11 @@ def month_by_month(scenarios, seeds, policy=None, prepare=None) -> set[str]:
                          *((x.spent, y.spent) for x, y in zip(
                              model.decisions.stepping, mine.decisions.stepping, strict=True))):
                 assert type(a) is type(b) and a == b, (month, r)
+            attending = together.batched[Decisions].attending
             reached |= {name for name, hit in (
+                ("neighbours together", any(type(a) is Neighbour for a in attending)),
+                ("informed together", any(type(a) is RegionalOrganization and a.information() > 0
+                                          for a in attending)),
                 ("deterred", w.prevented > 0), ("exhausted", w.exhaustion.any()),
                 ("armed", bool(mine.armed_groups) and w.menace.any()),
                 ("protected", w.international > 0),
@@ -189,7 +198,7 @@ def test_actors_attention_equals_their_own_month_by_month():
     others the observed one less distraction; an actor registered after the secretariat moves
     after its warning's boost, and one stepping by its own ``step`` (here first, reading a
     later actor's attention) keeps every actor after it stepping as its run's own."""
-    from escalation_sim.submodels.decisions import InternationalActor, Neighbour
+    from escalation_sim.submodels.decisions import InternationalActor
 
     class Watcher(InternationalActor):
         def __init__(self, model, watched):
@@ -201,17 +210,18 @@ def test_actors_attention_equals_their_own_month_by_month():
             self.spent = self.watched.attention   # last month's, as the model steps them
 
     def observer(model):
-        watched = InternationalActor(model, "Watched", "watched")
-        model.decisions.stepping[:0] = [Watcher(model, watched), watched]
+        if model.seed == seeds[0]:   # one run only: the others' actors attend together
+            watched = InternationalActor(model, "Watched", "watched")
+            model.decisions.stepping[:0] = [Watcher(model, watched), watched]
         model.decisions.register(InternationalActor(model, "Observer", "observer"))
 
     scenario = load_scenario("violent_extremism", [
         "run.n_civilians=600", "international.distraction=0.05",
         'international.neighbours=[{name="North", information=0.7}, {name="South"}]'])
     assert any(isinstance(a, Neighbour) for a in EscalationModel(scenario, 0).decisions.stepping)
-    reached = month_by_month([scenario] * 3, [run_seed(7, i) for i in range(3)],
-                             prepare=observer)
-    assert reached >= {"attentive", "warned"}
+    seeds = [run_seed(7, i) for i in range(3)]
+    reached = month_by_month([scenario] * 3, seeds, prepare=observer)
+    assert reached >= {"attentive", "warned", "neighbours together", "informed together"}
 
 
 # parameters the batched steps read into per-run columns, each set to a value of its own in
@@ -303,6 +313,8 @@ def test_runs_without_their_series_keep_everything_else(mixed_runs):
         assert a.civilians.attitudes.tobytes() == b.civilians.attitudes.tobytes()
         assert a.series[0].tobytes() == b.series[0].tobytes()
         assert np.isnan(b.series[1:]).all()
+        with pytest.raises(ValueError, match="series=False"):
+            RunOutcome.from_model(b)
     assert any(a.violence.episodes for a in alone)
 
 

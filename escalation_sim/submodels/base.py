@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import numpy as np
 from mesa import Model
 
 
@@ -43,14 +42,3 @@ class Module:
         """This month's values of :attr:`series`, in its order."""
         return ()
 
-
-def stacked_views(mods: list, name: str, views: list) -> np.ndarray:
-    """The runs' arrays ``name`` stacked into one (runs, …) array, each run's attribute made a
-    view of its row (what a run's own code writes in place the batch sees, and the reverse), and
-    each (owner, name, stacked) appended to ``views`` (``escalation_sim.batch`` checks at the
-    end of the runs that none was rebound)."""
-    stacked = np.stack([getattr(m, name) for m in mods])
-    for r, m in enumerate(mods):
-        setattr(m, name, stacked[r])
-        views.append((m, name, stacked))
-    return stacked

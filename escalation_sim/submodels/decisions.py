@@ -40,7 +40,10 @@ class InternationalActor(mesa.Agent):
     * **budget** — what it can spend per year on the interventions it delivers (none: not
       binding); :meth:`pay` funds a month's cost in full or in part (R14 §18, §75).
 
-    Subclasses add their own decision rules by extending :meth:`step`.
+    Its month (:meth:`step`) is :meth:`attend`, then :meth:`act`. Subclasses add their own
+    decision rule as :meth:`act`; one that overrides :meth:`step` (or :meth:`attend`) instead
+    works as well, but in runs stepped together it and every actor after it step as their
+    run's own rather than attending with the others (:class:`DecisionsBatch`).
     """
 
     local = False   # a local actor sees the true situation and is not distracted by crises
@@ -153,6 +156,14 @@ class Neighbour(InternationalActor):
         return bool(self.backs & perpetrators(self.model))
 
 
+def regional_view(informed, observed: np.ndarray, true: np.ndarray):
+    """The regional organization's salience: the higher of the threat and atrocity scores
+    (Python's ``max``, elementwise) of a mix of the ``observed`` and, a share ``informed``, the
+    ``true`` scores (scores on the last axis; one run, or many with ``informed`` a column)."""
+    seen = (1.0 - informed) * observed + informed * true
+    return larger(seen[..., Score.THREAT], seen[..., Score.ATROCITY])
+
+
 class RegionalOrganization(InternationalActor):
     """A regional or sub-regional organization (R14 §24, R16 §59). It sees the situation partly
     through its neighbouring members' eyes and decides by consensus, which a neighbour backing
@@ -170,9 +181,8 @@ class RegionalOrganization(InternationalActor):
                    default=0.0)
 
     def salience(self) -> float:
-        obs, i = self.model.observation, self.information()
-        seen = (1.0 - i) * obs.observed_scores + i * obs.scores
-        return float(max(seen[Score.THREAT], seen[Score.ATROCITY]))
+        obs = self.model.observation
+        return float(regional_view(self.information(), obs.observed_scores, obs.scores))
 
     def agree(self, u: float) -> tuple[bool, str]:
         """Decide a proposed action with uniform ``u``. Consensus: each neighbour backing the
@@ -287,7 +297,10 @@ def _batchable(actor: InternationalActor) -> bool:
 
 
 _QUIET = (InternationalActor.act, CivilSociety.act, Sponsor.act)
-"""Monthly rules that neither read nor write another actor's attention."""
+"""Monthly rules that change nothing a later actor's :meth:`~InternationalActor.attend` reads
+or writes: another actor's attention, spending or budget, the saliences, and what the
+regional organization's information reads (the armed groups' strength, the regime's
+complicity)."""
 
 
 class DecisionsBatch:
@@ -299,7 +312,9 @@ class DecisionsBatch:
     nothing as long as no actor's rule reads or writes another's attention before that other
     attends: so only the actors up to the first whose rule is not :data:`_QUIET` (the
     secretariat, whose warning raises the others' attention) or who steps otherwise (a user's
-    actor) attend together. The plan is made again if a run's actors change (``register``)."""
+    actor) attend together. The plan is made again if a run's actors change (``register``, or
+    any change to ``stepping``). Which actors attend together is decided by their classes'
+    methods: an override set on one actor object is not seen."""
 
     def __init__(self, mods: list[Decisions], crowd=None) -> None:
         self.mods = mods
@@ -312,7 +327,7 @@ class DecisionsBatch:
     def _plan(self) -> None:
         """Each run's actors that attend together, those of them with a rule of their own, and
         the rest (stepped whole, after them)."""
-        self.sizes = [len(m.stepping) for m in self.mods]
+        self.actors = [list(m.stepping) for m in self.mods]
         self.attending, self.acting, self.rest, run = [], [], [], []
         for r, m in enumerate(self.mods):
             acting, rest, after = [], [], False
@@ -338,7 +353,7 @@ class DecisionsBatch:
 
     def step(self) -> None:
         mods = self.mods
-        if [len(m.stepping) for m in mods] != self.sizes:
+        if any(m.stepping != actors for m, actors in zip(mods, self.actors, strict=True)):
             self._plan()
         models = [m.model for m in mods]
         for model in models:
@@ -353,10 +368,9 @@ class DecisionsBatch:
         if self.regional:   # :meth:`RegionalOrganization.salience`, elementwise
             actors = [self.attending[k] for k in self.regional]
             informed = np.array([a.information() for a in actors], dtype=float)[:, None]
-            observed = np.array([a.model.observation.observed_scores for a in actors])
-            true = np.array([a.model.observation.scores for a in actors])
-            seen = (1.0 - informed) * observed + informed * true
-            salience[self.regional] = larger(seen[:, Score.THREAT], seen[:, Score.ATROCITY])
+            salience[self.regional] = regional_view(
+                informed, np.array([a.model.observation.observed_scores for a in actors]),
+                np.array([a.model.observation.scores for a in actors]))
         target = salience - self.distraction
         target = np.where(target > 0.0, target, 0.0)    # max(0.0, x)
         target = np.where(target < 1.0, target, 1.0)    # min(1.0, x)

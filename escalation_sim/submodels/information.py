@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numeric import relax_to
-from .base import Module, stacked_views
+from ..population import stacked_views
+from .base import Module
 
 if TYPE_CHECKING:
     from ..population import Crowd

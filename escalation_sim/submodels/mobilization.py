@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numeric import relax_to, saturate
-from .base import Module, stacked_views
+from ..population import stacked_views
+from .base import Module
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -394,14 +395,14 @@ class MobilizationBatch:
 
         mobilized = crowd.mobilized
         peer = (crowd.ties @ mobilized.ravel().astype(np.float32)).reshape(R, -1)
-        # :func:`opportunity` for all runs (each run's weighted count adds its armed groups in
-        # their order, from 0.0, as its own bincount does)
+        # :func:`opportunity` for all runs, the groups numbered across runs (each run's
+        # weighted count adds its armed groups in their order, from 0.0, as its own does)
         if self.armed_base.size:
             multiplier = np.array([[a.multiplier for a in m.armed_groups] for m in models],
-                                  dtype=float).reshape(R, -1)
-            offer = self.poverty * np.minimum(np.bincount(
-                self.armed_base.ravel(), weights=(self.recruit_share * multiplier).ravel(),
-                minlength=R * self.n_groups).reshape(R, -1), 1.0)
+                                  dtype=float)
+            offer = opportunity(self.poverty.ravel(), self.armed_base.ravel(),
+                                self.recruit_share.ravel(), multiplier.ravel(),
+                                R * self.n_groups).reshape(R, -1)
         else:   # no armed groups: the model's offer is zeros, not poverty times zero
             offer = np.zeros((R, self.n_groups))
         group_pull = (col["w_opportunity"] * offer - col["w_weariness"] * weariness).astype(

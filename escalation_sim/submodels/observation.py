@@ -39,8 +39,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numeric import larger, saturate
+from ..population import stacked_views
 from ..stages import Score, classify, classify_rows
-from .base import Module, stacked_views
+from .base import Module
 from .mobilization import book_runs
 
 if TYPE_CHECKING:

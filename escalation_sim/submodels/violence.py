@@ -94,7 +94,8 @@ import numpy as np
 from scipy import special
 
 from ..numeric import saturate
-from .base import Module, stacked_views
+from ..population import stacked_views
+from .base import Module
 
 if TYPE_CHECKING:
     from ..population import Crowd
@@ -208,6 +209,27 @@ def resolve(rng: np.random.Generator, spread: float) -> float:
     from ``rng`` either way, so the stream advances alike)."""
     z = rng.standard_normal()
     return float(np.exp(spread * z - 0.5 * spread * spread)) if spread > 0 else 1.0
+
+
+def tire_campaigns(runs: list[Violence], counts: np.ndarray, latest: np.ndarray,
+                   exhaustion: np.ndarray, campaign: np.ndarray, resolves: np.ndarray,
+                   tiring: np.ndarray, start: np.ndarray, stop: np.ndarray) -> None:
+    """Campaigns tire their perpetrators, in the runs where ``tiring`` (``exhaustion_half`` >
+    0), all arrays (runs, perpetrators) and written in place: a campaign starts at ``counts``
+    (noncombatants killed in the onset window, people) of ``start`` (``exhaustion_start``),
+    with its resolve drawn from its run's stream (in perpetrator order), and goes on down to
+    ``stop``; its toll, this month's ``latest`` row of the window, adds up while it goes on.
+    Once it is over its costs no longer hold the perpetrator back: the next campaign starts
+    afresh, with its own resolve."""
+    started = counts >= start
+    for r, p in zip(*np.nonzero(started & ~campaign & tiring[:, None]), strict=True):
+        d = runs[r].p
+        resolves[r, p] = d.exhaustion_half * resolve(runs[r].model.streams["campaigns"],
+                                                     d.exhaustion_spread)
+    on = started | (campaign & (counts >= stop))
+    tired = np.where(on, exhaustion + latest, 0.0)
+    campaign[tiring] = on[tiring]
+    exhaustion[tiring] = tired[tiring]
 
 
 def hazard(expected: np.ndarray, alive: np.ndarray, defused: float, cap: float) -> np.ndarray:
@@ -522,23 +544,16 @@ class Violence(Module):
         self.update_episodes(counts)
 
     def tire(self, counts: np.ndarray) -> None:
-        """Campaigns tire their perpetrators (when ``exhaustion_half`` > 0): a campaign starts
-        at ``counts`` (noncombatants killed in the onset window, people) of ``exhaustion_start``,
-        with its resolve drawn, and goes on down to ``exhaustion_stop``; its toll adds up while
-        it goes on. Once it is over its costs no longer hold the perpetrator back: the next
-        campaign starts afresh, with its own resolve."""
+        """Campaigns tire their perpetrators (when ``exhaustion_half`` > 0), from ``counts``
+        (noncombatants killed in the onset window, people, by perpetrator):
+        :func:`tire_campaigns` for this run."""
         d, model = self.p, self.model
         if not d.exhaustion_half > 0:
             return
-        started = counts >= d.exhaustion_start
-        for p in np.flatnonzero(started & ~self.campaign):   # a new campaign, its resolve
-            self.resolve[p] = d.exhaustion_half * resolve(model.streams["campaigns"],
-                                                          d.exhaustion_spread)
-        self.campaign = started | (self.campaign & (counts >= d.exhaustion_stop))
-        self.exhaustion = np.where(
-            self.campaign,
-            self.exhaustion + self._window[model.steps % model.params.outcomes.onset_window],
-            0.0)
+        slot = model.steps % model.params.outcomes.onset_window
+        tire_campaigns([self], counts[None], self._window[slot][None], self.exhaustion[None],
+                       self.campaign[None], self.resolve[None], np.ones(1, bool),
+                       np.array([[d.exhaustion_start]]), np.array([[d.exhaustion_stop]]))
 
     def update_episodes(self, counts: np.ndarray) -> None:
         """Each perpetrator's episode begins, goes on or ends with ``counts``, its noncombatants
@@ -953,7 +968,10 @@ class ViolenceBatch:
         slot = models[0].steps % self.window.shape[1]
         self.window[:, slot] = window_row
         counts = self.window.sum(axis=1)
-        self.tire(counts, slot)
+        if self.tiring.any():
+            tire_campaigns(self.mods, counts, self.window[:, slot], self.exhaustion,
+                           self.campaign, self.resolve, self.tiring, self.exhaustion_start,
+                           self.exhaustion_stop)
         self.toll[killing] += toll[killing]
         # each run's episodes begin, go on or end by its own code, where one could (a count at
         # the onset threshold or one ongoing); elsewhere that code only clears the tolls
@@ -990,20 +1008,3 @@ class ViolenceBatch:
             if relocated[r]:
                 model.civilians.runs = None    # the runs of equal keys are found again
             v._harm = None          # victimization and the people alive have changed
-
-    def tire(self, counts: np.ndarray, slot: int) -> None:
-        """:meth:`Violence.tire` for the runs whose campaigns tire (``exhaustion_half`` > 0),
-        from ``counts`` (runs, perpetrators) and the window's row ``slot``: each new campaign's
-        resolve drawn from its run's stream, in perpetrator order."""
-        t = self.tiring
-        if not t.any():
-            return
-        started = counts >= self.exhaustion_start
-        for r, p in zip(*np.nonzero(started & ~self.campaign & t[:, None]), strict=True):
-            d = self.mods[r].p
-            self.resolve[r, p] = d.exhaustion_half * resolve(
-                self.mods[r].model.streams["campaigns"], d.exhaustion_spread)
-        campaign = started | (self.campaign & (counts >= self.exhaustion_stop))
-        exhaustion = np.where(campaign, self.exhaustion + self.window[:, slot], 0.0)
-        self.campaign[t] = campaign[t]
-        self.exhaustion[t] = exhaustion[t]
