@@ -63,7 +63,7 @@ def fake_run(seed, months, coups, episodes, past=None):
         end = months if e.end is None else e.end
         series[e.onset:end + 1, SERIES.index("atrocity")] = 0.8
     return SimpleNamespace(
-        seed=seed, steps=months, series=series,
+        seed=seed, steps=months, series=series, recorded=True,
         events_log=[LogEntry(m, "coup", "") for m in coups] + [LogEntry(5, "election", "")],
         violence=SimpleNamespace(episodes=episodes),
         params=SimpleNamespace(history=SimpleNamespace(coup_months_ago=past)))
