@@ -269,12 +269,12 @@ class Crowd:
 
     def check(self) -> None:
         """Raise if a run's civilians no longer hold views of their rows (a step rebound one)."""
-        for r, c in enumerate(self.civs):
-            for name in (*STACKED, "grievance", "fear", "radical", "exposure"):
-                if getattr(c, name).base is not getattr(self, name if name in STACKED
-                                                        else "attitudes"):
-                    raise RuntimeError(f"run {r}: civilians' {name} was rebound, not written "
-                                       "in place")
+        rows = [(c, name, self.attitudes) for c in self.civs
+                for name in ("grievance", "fear", "radical", "exposure")]
+        for c, name, stacked in (*self.views, *rows):
+            if getattr(c, name).base is not stacked:
+                raise RuntimeError(f"run {self.civs.index(c)}: civilians' {name} was rebound, "
+                                   "not written in place")
 
 
 def stacked_ties(ties: list[sp.csr_matrix]) -> sp.csr_matrix:

@@ -748,7 +748,6 @@ class ViolenceBatch:
         self.hate_weight = col([p.state_violence_hate for p in ps])[:, None]
         self.orders = col([p.state_orders for p in ps])
         self.purge = [p.purge for p in ps]
-        self.exhaustion_half = col([p.exhaustion_half for p in ps])
         self.efficacy = col([p.state_efficacy for p in ps])[:, None]
         self.k = col([p.deterrence for p in ps])[:, None, None]
         self.people = col([m.params.people_per_civilian for m in models])[:, None]
@@ -775,12 +774,11 @@ class ViolenceBatch:
         self.campaign = stacked_views(mods, "campaign", self.views)
         self.resolve = stacked_views(mods, "resolve", self.views)
         self.toll = stacked_views(mods, "_toll", self.views)
-        self.tiring = self.exhaustion_half > 0
+        self.tiring = np.array([p.exhaustion_half > 0 for p in ps])
         self.exhaustion_start = col([p.exhaustion_start for p in ps])[:, None]
         self.exhaustion_stop = col([p.exhaustion_stop for p in ps])[:, None]
         outcomes = [m.params.outcomes for m in models]
         self.onset_deaths = col([o.onset_deaths for o in outcomes])[:, None]
-        self.ongoing = np.array([[e is not None for e in m._ongoing] for m in mods])
         # the second half's columns; fear meets these as Python floats do, in float32 (NEP 50)
         self.vpk = col([p.violations_per_killing for p in ps])
         self.mem = col([p.victimization_memory for p in ps])[:, None, None]
@@ -973,13 +971,13 @@ class ViolenceBatch:
                            self.campaign, self.resolve, self.tiring, self.exhaustion_start,
                            self.exhaustion_stop)
         self.toll[killing] += toll[killing]
-        # each run's episodes begin, go on or end by its own code, where one could (a count at
-        # the onset threshold or one ongoing); elsewhere that code only clears the tolls
-        for r in np.flatnonzero((counts >= self.onset_deaths).any(axis=1)
-                                | self.ongoing.any(axis=1)):
+        # each run's episodes begin, go on or end by its own code where one could (a count at
+        # the onset threshold, or one ongoing); elsewhere that code would only clear the tolls
+        own = ((counts >= self.onset_deaths).any(axis=1)
+               | np.array([any(e is not None for e in v._ongoing) for v in mods]))
+        for r in np.flatnonzero(own):
             mods[r].update_episodes(counts[r])
-            self.ongoing[r] = [e is not None for e in mods[r]._ongoing]
-        self.toll[~self.ongoing] = 0.0
+        self.toll[~own] = 0.0
 
         # flight and return
         flee = (crowd.alive & ~crowd.displaced & ~crowd.mobilized
