@@ -536,6 +536,20 @@ class ViolenceParams(Section):
                             "those of each of its mobilized members: the road of orders",
                             "fraction / threat", "Valentino 2004 (strategic logic); R14 §76",
                             value="assumption", ge=0, le=1)
+    organized_at: float = P(0.0, "Killings per member and month of the state's violence "
+                            "against a whole group (its hate and orders terms, before "
+                            "deterrence and restraint) at and above which that killing is "
+                            "organized, multiplied by organized_factor: killing a group is a "
+                            "decision that brings its own apparatus, rather than a rate that "
+                            "grows smoothly with hate and threat. 0 switches it off",
+                            "killings / member / month",
+                            "Valentino 2004 (mass killing as a leaders' strategy); Straus "
+                            "2015 (the decision to destroy)", value="assumption", ge=0,
+                            le=1e-3)
+    organized_factor: float = P(5.0, "Multiplier of the state's killing of a whole group once "
+                                "organized (organized_at); 1: organizing adds nothing",
+                                "multiplier", "Valentino 2004; Straus 2015",
+                                value="assumption", ge=1, le=100)
     repression: float = P(0.0, "Weight with which the state's violence targets a political "
                           "opposition: the groups its ruling leader does not exclude, other "
                           "than the ruling group, count in all of its violence with this "

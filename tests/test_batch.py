@@ -250,7 +250,8 @@ VARIED = ("mobilization.grievance_rate", "mobilization.fear_rate",
           "stages.killing_scale", "stages.observation_noise", "stages.armed_half",
           "stages.violations_half", "stages.intent_half", "stages.heat_half",
           "stages.mobilized_half", "international.attention_rate",
-          "international.distraction", "violence.victimization_half")
+          "international.distraction", "violence.victimization_half",
+          "violence.organized_at", "violence.organized_factor")
 
 
 def test_runs_whose_every_column_differs_equal_their_own_month_by_month():
@@ -288,6 +289,27 @@ def test_runs_whose_episodes_end_equal_their_own_month_by_month():
     scenarios = [load_scenario("state_perpetrator", ["run.n_civilians=600"])] * 4
     reached = month_by_month(scenarios, [run_seed(2, i) for i in range(4)])
     assert reached >= {"onset", "ended", "exhausted", "relocated", "killing"}
+
+
+def test_runs_with_organized_killing_equal_their_own_month_by_month():
+    """Organized killing (``violence.organized_at``) in some runs of a batch, at levels the
+    state's killing reaches, steps each run as it steps alone; and it does change the state's
+    toll (the same seed without it kills fewer), so the comparison covers the branch."""
+    levels = (0.0, 1e-6, 0.0, 2e-5)
+    scenarios = [load_scenario("state_perpetrator",
+                               ["run.n_civilians=600", f"violence.organized_at={a!r}",
+                                "violence.organized_factor=4.0"])
+                 for a in levels]
+    seeds = [run_seed(11, 0)] * len(levels)   # runs 0 and 1 differ only by organizing
+    month_by_month(scenarios, seeds)
+    tolls = []   # the state's expected killings of noncombatants over the run (people)
+    for s, x in zip(scenarios[:2], seeds[:2], strict=True):
+        m, toll = EscalationModel(s, x), 0.0
+        for _ in range(m.params.run.months):
+            m.step()
+            toll += m.violence._window[m.steps % m.params.outcomes.onset_window, 0]
+        tolls.append(toll)
+    assert tolls[1] > tolls[0] > 0
 
 
 def test_run_all_keeps_the_order_of_runs_of_several_shapes():

@@ -234,6 +234,33 @@ def test_complicit_security_sector_perpetrates_only_against_excluded_groups():
     assert p[0, 0] == 0 and p[0, 1] > 0
 
 
+def test_organized_killing_multiplies_the_whole_group_terms_where_they_reach_the_level():
+    """violence.organized_at: where the state's killing of all of a group's members reaches
+    the level per member and month, the hate and orders terms are multiplied by the factor;
+    below it, and with the level 0, the pressure is the same to the bit; the killing of
+    mobilized members is never multiplied."""
+    mobilized, alive = np.array([[5.0, 5.0, 5.0]]), np.array([[100.0, 100.0, 100.0]])
+    excluded, hate = np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.1, 0.8])
+    args = (mobilized, alive, 0.5, excluded, hate, 0.1, 0.05)
+    off = violence.state_pressure(*args, threat=0.2, orders_weight=0.6)
+    # per member and month: 0.1 × 0.5 × (0.05 × hate + 0.6 × 0.2) = 0.00625 and 0.008
+    level = 0.007
+    on = violence.state_pressure(*args, threat=0.2, orders_weight=0.6, organized_at=level,
+                                 organized_factor=3.0)
+    assert on[0, 0] == off[0, 0] == 0 and on[0, 1] == off[0, 1]
+    whole = 0.1 * 0.5 * (0.05 * 0.8 + 0.6 * 0.2) * 100
+    assert on[0, 2] == pytest.approx(off[0, 2] + 2 * whole)
+    assert violence.state_pressure(*args, threat=0.2, orders_weight=0.6, organized_at=0.0,
+                                   organized_factor=3.0).tobytes() == off.tobytes()
+    # one level per run (arrays that broadcast), as the batched step passes them
+    runs = violence.state_pressure(mobilized[None], alive[None], np.full((2, 1, 1), 0.5),
+                                   np.stack([excluded, excluded]), np.stack([hate, hate]),
+                                   np.full((2, 1, 1), 0.1), 0.05, np.full((2, 1), 0.2),
+                                   np.full((2, 1), 0.6), np.array([0.0, level])[:, None, None],
+                                   np.full((2, 1, 1), 3.0))
+    assert runs[0].tobytes() == off.tobytes() and runs[1].tobytes() == on.tobytes()
+
+
 def test_repression_targets_an_opposition_never_the_ruling_group():
     none = np.array([False, False, False])
     # off: the excluded groups exactly; nobody without exclusion

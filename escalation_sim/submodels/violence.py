@@ -153,14 +153,22 @@ def state_targets(excludes: np.ndarray, ruling: int, repression: float) -> np.nd
 def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float,
                    excluded: np.ndarray, hate: np.ndarray, rate: float,
                    hate_weight: float, threat: float = 0.0,
-                   orders_weight: float = 0.0) -> np.ndarray:
+                   orders_weight: float = 0.0, organized_at=0.0,
+                   organized_factor=1.0) -> np.ndarray:
     """Expected killings per month by the security sector, per (district, group): against the
     mobilized members of excluded groups (collective punishment), against all their members in
     proportion to the hate speech aimed at them, and — on orders, whatever the speech — in
     proportion to the regime's threat (counter-insurgency by mass killing, Valentino 2004);
-    ``excluded`` weighs each group (:func:`state_targets`: an opposition with ``repression``)."""
-    return rate * perpetration * excluded[..., None, :] * (
-        mobilized + (hate_weight * hate + orders_weight * threat)[..., None, :] * alive)
+    ``excluded`` weighs each group (:func:`state_targets`: an opposition with ``repression``).
+    Where the killing of all of a group's members reaches ``organized_at`` per member and
+    month (above 0), it is organized: times ``organized_factor`` (``violence.organized_at``).
+    Numbers or arrays that broadcast (one per run)."""
+    whole = (hate_weight * hate + orders_weight * threat)[..., None, :]
+    if np.any(organized_at):   # (off: the same expression, bit for bit)
+        each = rate * perpetration * excluded[..., None, :] * whole
+        whole = np.where((organized_at > 0) & (each >= organized_at),
+                         whole * organized_factor, whole)
+    return rate * perpetration * excluded[..., None, :] * (mobilized + whole * alive)
 
 
 def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.ndarray:
@@ -622,7 +630,8 @@ class Violence(Module):
             parts[0] = state_pressure(mobilized, alive, sec.perpetration, targets,
                                       model.information.hate, d.state_violence,
                                       d.state_violence_hate,
-                                      gov.threat + d.purge * gov.coup_strength, d.state_orders)
+                                      gov.threat + d.purge * gov.coup_strength, d.state_orders,
+                                      d.organized_at, d.organized_factor)
         if d.exhaustion_half > 0 and self.exhaustion.any():   # exhausted perpetrators kill less
             parts *= restraint(self.exhaustion, self.resolve)[:, None, None]
             expected = parts.sum(axis=0)
@@ -747,6 +756,8 @@ class ViolenceBatch:
         self.rate = col([p.state_violence for p in ps])
         self.hate_weight = col([p.state_violence_hate for p in ps])[:, None]
         self.orders = col([p.state_orders for p in ps])
+        self.organized_at = col([p.organized_at for p in ps])[:, None, None]
+        self.organized_factor = col([p.organized_factor for p in ps])[:, None, None]
         self.purge = [p.purge for p in ps]
         self.efficacy = col([p.state_efficacy for p in ps])[:, None]
         self.k = col([p.deterrence for p in ps])[:, None, None]
@@ -833,7 +844,8 @@ class ViolenceBatch:
         targets[self.rows, self.ruling] = excludes[self.rows, self.ruling]
         state = state_pressure(mob, alive, perpetration[:, None, None], targets, hate,
                                self.rate[:, None, None], self.hate_weight, threat[:, None],
-                               self.orders[:, None])
+                               self.orders[:, None], self.organized_at,
+                               self.organized_factor)
         # each run's parts laid out as the model's (perpetrator, district, group) array, which
         # its second half sums over cells in memory order (a concatenation would keep the armed
         # parts' transposed layout)
