@@ -17,7 +17,9 @@ Per district×group cell:
   opposition too: the groups not excluded, other than the ruling one, with that weight (R14 §10).
   With ``purge`` (0 by default) a regime that came by coup kills on orders as if under threat,
   in proportion to the coup's fading strength, whether or not anyone is armed (Harff 2003:
-  political upheaval; the road of the purge).
+  political upheaval; the road of the purge). With ``organized_at`` (0 by default) its killing
+  of all of a group's members is organized, times ``organized_factor``, where it reaches that
+  level per member and month (a decision to destroy, Straus 2015).
 * **Protection is a presence with a size** (R14 §44, §67–69). In each district, protectors —
   international troops, police and protection staff deployed by interventions
   (:meth:`Violence.protect`, in people) and the lawful part of the security forces (``forces``
