@@ -537,8 +537,9 @@ class ViolenceParams(Section):
                             "fraction / threat", "Valentino 2004 (strategic logic); R14 §76",
                             value="assumption", ge=0, le=1)
     organized_at: float = P(0.0, "Killings per member and month of the state's violence "
-                            "against a whole group (its hate and orders terms, before "
-                            "deterrence and restraint) at and above which that killing is "
+                            "against a whole group (its hate and orders terms, with the "
+                            "security sector's perpetration, before campaign exhaustion, "
+                            "protection and local defusing) at and above which that killing is "
                             "organized, multiplied by organized_factor: killing a group is a "
                             "decision that brings its own apparatus, rather than a rate that "
                             "grows smoothly with hate and threat. 0 switches it off",
