@@ -165,12 +165,12 @@ def state_pressure(mobilized: np.ndarray, alive: np.ndarray, perpetration: float
     Where the killing of all of a group's members reaches ``organized_at`` per member and
     month (above 0), it is organized: times ``organized_factor`` (``violence.organized_at``).
     Numbers or arrays that broadcast (one per run)."""
+    scale = rate * perpetration * excluded[..., None, :]
     whole = (hate_weight * hate + orders_weight * threat)[..., None, :]
     if np.any(organized_at):   # (off: the same expression, bit for bit)
-        each = rate * perpetration * excluded[..., None, :] * whole
-        whole = np.where((organized_at > 0) & (each >= organized_at),
+        whole = np.where((organized_at > 0) & (scale * whole >= organized_at),
                          whole * organized_factor, whole)
-    return rate * perpetration * excluded[..., None, :] * (mobilized + whole * alive)
+    return scale * (mobilized + whole * alive)
 
 
 def deterrence(protectors: np.ndarray, attackers: np.ndarray, k: float) -> np.ndarray:
