@@ -5,13 +5,13 @@
 A diagnostic behind organized killing (``violence.organized_at``; README, "The next fit:
 organized killing, group sizes and the past's toll"). ``--sample`` calibration-year rows
 (1960-1993) outside an episode, with every predictor the profiles read and the outcome known,
-drawn with ``--seed``; one 24-month run each at 1,000 civilians, with values near the shipped
-posterior's means of then (``LINKS`` and ``SETS``; ``--set`` adds scenario fields). After each
-month the state's killing of all of a group's members per member and month (the hate and
-orders terms of :func:`~escalation_sim.submodels.violence.state_pressure`, before any
-organizing) is read from the month's end state; printed: the onsets by band of its highest
-value in the run, by perpetrator, and by quarter of the people a simulated civilian stands
-for. Results are the model's, for stylized anonymous profiles; aggregate only.
+drawn with ``--seed``; one 24-month run each at 1,000 civilians, with values near the
+eight-parameter fit's means (shipped until 2026-12-07; ``LINKS`` and ``SETS``; ``--set`` adds
+scenario fields). After each month the state's killing of all of a group's members per member
+and month (the hate and orders terms of :func:`~escalation_sim.submodels.violence.state_pressure`,
+before any organizing) is read from the month's end state; printed: the onsets by band of its
+highest value in the run, by perpetrator, and by quarter of the people a simulated civilian
+stands for. Results are the model's, for stylized anonymous profiles; aggregate only.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ a year). It becomes a *stylized* scenario: the template (:func:`template`, the s
 ``default`` scenario's three groups A, B, C and its two armed groups, without its election
 calendar, which the record does not give) with the fields below set from the row, each through
 a named link. Every link's coefficients are declared in :class:`ProfileLinks` with meaning,
-unit, the mechanism's provenance and the value's source ("assumption" for all of them: none is
-fitted yet; issue 13's calibration will fit them), and listed in :data:`LINKS` with the
+unit, the mechanism's provenance and the value's source ("assumption" for all of them; the
+shipped posterior, ``calibration/``, fits some of them), and listed in :data:`LINKS` with the
 predictors it reads and the scenario fields it sets.
 
 Continuous links are linear in the predictor around a reference value and clipped to the
