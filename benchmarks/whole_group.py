@@ -24,7 +24,7 @@ import numpy as np
 from escalation_sim.model import EscalationModel
 from escalation_sim.record.data import OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
 from escalation_sim.record.profiles import COLUMNS, ProfileLinks, profile_at, read_profiles
-from escalation_sim.submodels.violence import state_targets
+from escalation_sim.submodels.violence import state_pressure, state_targets
 
 LAST_ROW_YEAR = 1993
 LINKS = ProfileLinks(excluded_share_min=0.12, excluded_share_max=0.3,
@@ -36,14 +36,14 @@ BANDS = (0.0, 1e-7, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 1.0)
 
 def whole_group_rate(m: EscalationModel) -> float:
     """The state's killing of all of a group's members, per member and month, now: its
-    highest over groups (0 where it targets none)."""
+    highest over groups (0 where it targets none). The model's own rule, with no one
+    mobilized, every member alive and organizing off, as the violence step calls it."""
     d, gov = m.params.violence, m.government
     targets = state_targets(m.leaders[gov.ruling].excludes, gov.ruling, d.repression)
-    if not targets.any():
-        return 0.0
-    per = d.state_violence * m.brakes["security_sector"].perpetration * targets * (
-        d.state_violence_hate * m.information.hate
-        + d.state_orders * (gov.threat + d.purge * gov.coup_strength))
+    none, every = np.zeros((1, len(targets))), np.ones((1, len(targets)))
+    per = state_pressure(none, every, m.brakes["security_sector"].perpetration, targets,
+                         m.information.hate, d.state_violence, d.state_violence_hate,
+                         gov.threat + d.purge * gov.coup_strength, d.state_orders)
     return float(per.max())
 
 
