@@ -58,7 +58,7 @@ def main() -> None:
     record = calibration_record(config)
     table = read_profiles(data_dir() / PREDICTORS_FILE)
     rng = np.random.default_rng(0)
-    sets = [{p.name: float(rng.uniform(*p.prior())) for p in config.parameters}
+    sets = [{p.name: float(rng.uniform(*p.prior())) for p in config.parameters} | config.held
             for _ in range(args.sets)]
     s = config.sample
     first = profile_at(table, record.rows[0], months=s.months, n_civilians=s.civilians).scenario

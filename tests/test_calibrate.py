@@ -122,6 +122,12 @@ def write(tmp_path: Path, text: str, name: str = "cal.toml") -> Path:
     (("months = 24", "months = 30"), "sample.months", "must be a multiple of 12"),
     (("population = 4", "populaton = 4"), "abc.populaton", "unknown key 'populaton'"),
     (("seed = 1", "seed = -1"), "seed", "greater than or equal to 0"),
+    (("[sample]", '[held]\n"violence.no_such" = 1\n[sample]'), "held.violence.no_such",
+     "is not a parameter of the scenario schema"),
+    (("[sample]", '[held]\n"links.complicity_killings" = 0.5\n[sample]'),
+     "held.links.complicity_killings", "also in parameters"),
+    (("[sample]", '[held]\n"links.excluded_share_max" = 1.5\n[sample]'),
+     "held.links.excluded_share_max", "1.5 leaves the declared bounds [0, 1]"),
 ])
 def test_a_bad_calibration_file_is_one_line_naming_file_and_field(tmp_path, capsys, change,
                                                                    field, words):
@@ -410,6 +416,33 @@ def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):
     assert s[INSIDE] == pytest.approx(np.mean(new))
     # these seeds give a run whose only onset is the state's renewed one (not counted)
     assert s[INSIDE] < np.mean([any(e.onset <= 24 for e in eps) for eps in runs])
+
+
+def test_a_held_parameter_enters_every_simulation_of_a_particle(tmp_path):
+    """A particle's simulation runs the held value with the fitted ones: the same statistics
+    as simulating them all named, and not those of the declared value (organized killing,
+    declared 0, off, held on at a low level in a profile whose state kills)."""
+    path = tmp_path / "p.csv"
+    pd.DataFrame([{"profile": 7, "year": 2000, **REFERENCE, "pol_killing_approved": 1,
+                   "discrimpop": 0.3, "minorityrule": 1, "battledeaths.log2": 12.0}]
+                 ).to_csv(path, index=False)
+    table = read_profiles(path)
+    held = TINY.format(generations=1).replace("runs = 2", "runs = 12").replace(
+        "[sample]", '[held]\n"violence.organized_at" = 1e-5\n[sample]')
+    config = load_calibration(write(tmp_path, held))
+    assert config.names() == ["violence.state_orders", "links.complicity_killings",
+                              "violence.organized_at"]
+    record = Record(Targets((), "", None, 0, 0), (1,), (4,), (True,), (False,), (False,))
+    particle = {"violence__state_orders": 0.2, "links__complicity_killings": 0.2}
+    named = {"violence.state_orders": 0.2, "links.complicity_killings": 0.2}
+    np.random.seed(11)  # noqa: NPY002  (the simulator draws its seed as pyabc's particles do)
+    rate = Simulator(config, table, record)(particle)["onset_rate_risk_q5"]
+    np.random.seed(11)  # noqa: NPY002
+    seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+    simulator = Simulator(config, table, record)
+    held_rate = simulator.simulate(named | {"violence.organized_at": 1e-5}, seed)
+    assert rate == held_rate["onset_rate_risk_q5"]
+    assert rate != simulator.simulate(named, seed)["onset_rate_risk_q5"]
 
 
 def test_statistics_without_onsets_leave_shares_and_ratios_undefined():
@@ -704,7 +737,7 @@ def test_the_shipped_posterior_is_the_fit_of_the_shipped_calibration_file():
     post = read_posterior(path)
     shipped = load_calibration(Path(__file__).parent.parent / "experiments" / "calibration.toml")
     assert _same_fit(post.metadata["calibration"], _config_json(shipped)) == ""
-    assert post.names == tuple(p.name for p in shipped.parameters)
+    assert list(post.names) == shipped.names()
     assert post.metadata["command"].startswith("escalation-sim calibrate ")
     for name in ("diagnostics.json", "predictive.csv", "predictive.png", "README.md"):
         assert (path.parent / name).stat().st_size > 0, name
@@ -802,10 +835,14 @@ def test_calibrate_writes_every_output_resumes_and_repeats_on_two_workers(tmp_pa
     assert pc.equals(pq.read_table(d / "posterior.parquet")) and not pc.equals(pa_)
     assert json.loads((c / "config.json").read_text())["abc"]["kernel_scaling"] == 3
     # in logit space: every particle inside its prior, written in the parameters' units
+    # (and a parameter held: a column of its one value after the fitted ones)
     e = tmp_path / "e"
     assert main(["calibrate", str(write(tmp_path, TINY.format(generations=2).replace(
-        "[abc]", '[abc]\nkernel_space = "logit"'), "logit.toml")), "--out", str(e)]) == 0
+        "[abc]", '[held]\n"links.excluded_share_max" = 0.4\n[abc]\nkernel_space = "logit"'),
+        "logit.toml")), "--out", str(e)]) == 0
     logit = read_posterior(e / "posterior.parquet")
+    assert logit.names[2] == "links.excluded_share_max" and set(logit.values[:, 2]) == {0.4}
+    assert "| `links.excluded_share_max` (fraction) | 0.4 |" in (e / "README.md").read_text()
     assert ((logit.values[:, 1] >= 0.2) & (logit.values[:, 1] <= 0.8)).all()
     assert ((logit.values[:, 0] >= 0) & (logit.values[:, 0] <= 1)).all()
     assert not pq.read_table(e / "posterior.parquet").equals(pb)

@@ -220,6 +220,14 @@ class Calibration(_Strict):
                            "outcome ends by it); later years stay out of sample")
     targets: list[str] = Field(min_length=1, description="Target names (record targets)")
     parameters: list[FitParameter] = Field(min_length=1, description="The parameters to fit")
+    held: dict[str, float] = Field(default_factory=dict, description="Parameters held at a "
+                                   "chosen value in every simulation rather than fitted (name: "
+                                   "value within its declared bounds), e.g. at an earlier "
+                                   "fit's median where freeing one more would cost the fit its "
+                                   "effective sample size. The posterior carries each as a "
+                                   "column of that one value, so that its users run the model "
+                                   "it was fitted with; the value's own uncertainty is not "
+                                   "carried")
     sample: Sample = Sample()
     abc: ABC = ABC()
 
@@ -239,7 +247,21 @@ class Calibration(_Strict):
         names = [p.name for p in self.parameters]
         if len(set(names)) != len(names):
             raise ValueError("parameters: a parameter is listed twice")
+        for name, value in self.held.items():
+            try:
+                f = fitted(name)
+            except ValueError as e:
+                raise ValueError(f"held.{name}: {e}") from None
+            if name in names:
+                raise ValueError(f"held.{name}: also in parameters; hold it or fit it")
+            if not f.low <= value <= f.high:
+                raise ValueError(f"held.{name}: {value:g} leaves the declared bounds "
+                                 f"[{f.low:g}, {f.high:g}]")
         return self
+
+    def names(self) -> list[str]:
+        """The posterior's columns: the fitted parameters, then the held ones."""
+        return [p.name for p in self.parameters] + list(self.held)
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -515,7 +537,7 @@ class Simulator:
         # pyabc's particles draw from numpy's global generator: the simulation's seed too
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
         values = {p.name: float(natural(self.config, p, np.float64(parameters[_key(p.name)])))
-                  for p in self.config.parameters}
+                  for p in self.config.parameters} | self.config.held
         return self.simulate(values, seed)
 
     def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
@@ -832,11 +854,12 @@ def _write_outputs(config: Calibration, record: Record, history, simulator: Simu
                    out: Path, command: str, load: dict, log) -> Result:
     from pyabc.weighted_statistics import effective_sample_size
 
-    names = [p.name for p in config.parameters]
+    names = config.names()
     t_last = history.max_t
     frame, w = history.get_distribution(m=0, t=t_last)
     values = np.column_stack([natural(config, p, frame[_key(p.name)].to_numpy(dtype=np.float64))
-                              for p in config.parameters])
+                              for p in config.parameters]
+                             + [np.full(len(frame), v) for v in config.held.values()])
     weights = np.asarray(w, dtype=np.float64)
     pops = history.get_all_populations()
     generations = []
@@ -997,6 +1020,13 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
         narrowed = "" if p.range is None else " (narrowed by the file)"
         lines.append(f"| `{p.name}` ({f.unit}) | [{lo:g}, {hi:g}]{narrowed} | {f.value} | "
                      f"{s['mean']:.4g} | [{s['q025']:.4g}, {s['q975']:.4g}] |")
+    if config.held:
+        lines += ["", "Held, not fitted (a column of one value in the posterior; its "
+                  "uncertainty is not carried):", "",
+                  "| parameter | held at | value source before |", "|---|---|---|"]
+        for name, v in config.held.items():
+            f = fitted(name)
+            lines.append(f"| `{name}` ({f.unit}) | {v:g} | {f.value} |")
     lines += ["", "## ABC-SMC (pyabc)", "",
               f"Population {config.abc.population}, at most {config.abc.generations} "
               f"generations, minimum epsilon {config.abc.min_epsilon:g}; particles perturbed by "
