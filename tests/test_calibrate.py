@@ -126,8 +126,8 @@ def write(tmp_path: Path, text: str, name: str = "cal.toml") -> Path:
      "is not a parameter of the scenario schema"),
     (("[sample]", '[held]\n"links.complicity_killings" = 0.5\n[sample]'),
      "held.links.complicity_killings", "also in parameters"),
-    (("[sample]", '[held]\n"links.excluded_share_max" = 1.5\n[sample]'),
-     "held.links.excluded_share_max", "1.5 leaves the declared bounds [0, 1]"),
+    (("[sample]", '[held]\n"links.excluded_share_max" = 1\n[sample]'),
+     "held.links.excluded_share_max", "1 leaves the declared bounds (0, 1)"),
 ])
 def test_a_bad_calibration_file_is_one_line_naming_file_and_field(tmp_path, capsys, change,
                                                                    field, words):
@@ -366,6 +366,13 @@ def test_a_resume_may_change_when_to_stop_and_the_prose_only(tmp_path):
     wide = {**old, "abc": {**old["abc"], "kernel_scaling": 3.0}}
     assert _same_fit(old, wide) == "abc.kernel_scaling"
     assert _same_fit(old, wide, RESUMABLE + BEFORE_KERNEL) == ""
+    # a held value is part of the fit (generation 0 ran with it); unquoted, a dotted key is
+    # the same parameter
+    held = [_config_json(load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        "[sample]", f"[held]\n{key} = 0.4\n[sample]"), f"h{i}.toml")))
+        for i, key in enumerate(('"links.excluded_share_max"', "links.excluded_share_max"))]
+    assert held[0] == held[1] and held[0]["held"] == {"links.excluded_share_max": 0.4}
+    assert _same_fit(old, held[0], RESUMABLE + BEFORE_KERNEL) == "held.links.excluded_share_max"
 
 
 def test_the_inside_target_needs_rows_inside(tmp_path):
@@ -658,7 +665,7 @@ def test_a_set_of_a_parameter_the_posterior_fits_is_refused_naming_it(tmp_path, 
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and "Traceback" not in err, err
         assert err.startswith(f"escalation-sim {command}: --set violence.state_orders: the "
-                              f"posterior {post} fits this parameter"), err
+                              f"posterior {post} sets this parameter"), err
         assert not (tmp_path / command / "outcomes.csv").exists()
     # a --set of another field is fine, and the Python API refuses the same way
     assert len(drawn_scenarios(read_posterior(post), "default", SMALL, 0, 2)) == 2

@@ -569,12 +569,12 @@ def test_a_sweep_with_a_posterior_draws_per_replication_and_repeats_on_two_worke
 
 @pytest.mark.parametrize(("change", "field", "words"), [
     (lambda b: b.replace('path = "government.inclusiveness"', 'path = "violence.state_orders"'),
-     "parameters.0.path", "violence.state_orders is fitted by the posterior"),
+     "parameters.0.path", "violence.state_orders is set by the posterior"),
     (lambda b: b.replace('path = "government.inclusiveness"', 'path = "violence"')
      .replace("levels = [0.2, 0.8]", 'levels = ["x"]'),
-     "parameters.0.path", "violence is fitted by the posterior"),
+     "parameters.0.path", "violence is set by the posterior"),
     (lambda b: 'set = ["violence.state_orders=0.3"]\n' + b, "set",
-     "violence.state_orders: fitted by the posterior"),
+     "violence.state_orders: set by the posterior"),
 ])
 def test_a_sweep_that_varies_or_sets_a_fitted_parameter_is_refused(tmp_path, capsys, change,
                                                                    field, words):

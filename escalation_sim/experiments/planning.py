@@ -231,14 +231,15 @@ def _posterior(path: str | Path, exp: Experiment, bases: dict[str, dict[str, Any
     for i, p in enumerate(exp.parameters):
         hit = [n for n in fitted if n == p.path or n.startswith(p.path + ".")]
         if hit:
-            problems.append((f"parameters.{i}.path", f"{p.path} is fitted by the posterior "
-                             f"{exp.posterior} ({', '.join(hit)}): each run takes its drawn "
-                             "value; vary another parameter, or drop the posterior"))
+            problems.append((f"parameters.{i}.path", f"{p.path} is set by the posterior "
+                             f"{exp.posterior} ({', '.join(hit)}; fitted, or held at one "
+                             "value): each run takes its drawn set's value; vary another "
+                             "parameter, or drop the posterior"))
     clash = clashes(posterior, exp.set)
     if clash:
-        problems.append(("set", f"{', '.join(clash)}: fitted by the posterior {exp.posterior} "
-                         "(each run takes its drawn value); drop it from set, or drop the "
-                         "posterior"))
+        problems.append(("set", f"{', '.join(clash)}: set by the posterior {exp.posterior} "
+                         "(fitted, or held at one value; each run takes its drawn set's "
+                         "value); drop it from set, or drop the posterior"))
     if problems:
         raise InputError(str(path), problems)
     rows = draws(posterior, exp.seed, exp.replications)

@@ -68,7 +68,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..batch import run_all
 from ..errors import InputError
@@ -231,6 +238,12 @@ class Calibration(_Strict):
     sample: Sample = Sample()
     abc: ABC = ABC()
 
+    @field_validator("held", mode="before")
+    @classmethod
+    def _dotted(cls, value: Any) -> Any:
+        # an unquoted dotted key (links.excluded_share_max = 0.38) is a TOML table: its path
+        return flatten(value) if isinstance(value, dict) else value
+
     @model_validator(mode="after")
     def _consistent(self) -> Calibration:
         for i, t in enumerate(self.targets):
@@ -248,15 +261,15 @@ class Calibration(_Strict):
         if len(set(names)) != len(names):
             raise ValueError("parameters: a parameter is listed twice")
         for name, value in self.held.items():
+            field = f"held.{name}" if name.isprintable() else f"held.{name!r}"
             try:
                 f = fitted(name)
             except ValueError as e:
-                raise ValueError(f"held.{name}: {e}") from None
+                raise ValueError(f"{field}: {e}") from None
             if name in names:
-                raise ValueError(f"held.{name}: also in parameters; hold it or fit it")
-            if not f.low <= value <= f.high:
-                raise ValueError(f"held.{name}: {value:g} leaves the declared bounds "
-                                 f"[{f.low:g}, {f.high:g}]")
+                raise ValueError(f"{field}: also in parameters; hold it or fit it")
+            if not f.admits(value):
+                raise ValueError(f"{field}: {value:g} leaves the declared bounds {f.bounds()}")
         return self
 
     def names(self) -> list[str]:
@@ -877,7 +890,8 @@ def _write_outputs(config: Calibration, record: Record, history, simulator: Simu
         "data_years": {"episodes": f"to {config.last_year}",
                        "predictors": f"to {config.last_year - 2} (outcomes to "
                                      f"{config.last_year})"},
-        "priors": priors, "generation": t_last, "epsilon": generations[-1]["epsilon"],
+        "priors": priors, "held": dict(config.held), "generation": t_last,
+        "epsilon": generations[-1]["epsilon"],
         "versions": _versions(), "source": CITATION, "note": NOTE}
     write_posterior(out / "posterior.parquet", names, values, weights, metadata)
     log(f"  posterior predictive checks: {config.abc.predictive} simulations")

@@ -60,6 +60,18 @@ class Fitted:
     unit: str
     meaning: str
     value: str
+    open_low: bool = False    # the lower bound excluded (declared gt rather than ge)
+    open_high: bool = False
+
+    def admits(self, x: float) -> bool:
+        """Whether ``x`` lies within the declared bounds (an open bound excluded)."""
+        return (self.low < x if self.open_low else self.low <= x) and (
+            x < self.high if self.open_high else x <= self.high)
+
+    def bounds(self) -> str:
+        """The declared bounds as an interval: ``(0, 1]`` where the lower bound is open."""
+        return (f"{'(' if self.open_low else '['}{self.low:g}, {self.high:g}"
+                f"{')' if self.open_high else ']'}")
 
 
 def _bound(metadata: Sequence[Any], *names: str) -> float | None:
@@ -97,7 +109,8 @@ def fitted(name: str) -> Fitted:
     low, high = _bound(field.metadata, "ge", "gt"), _bound(field.metadata, "le", "lt")
     if low is None or high is None:
         raise ValueError(f"{name!r} has no declared lower and upper bound (a prior needs both)")
-    return Fitted(name, low, high, str(extra.get("unit", "")), field.description or "", value)
+    return Fitted(name, low, high, str(extra.get("unit", "")), field.description or "", value,
+                  _bound(field.metadata, "ge") is None, _bound(field.metadata, "le") is None)
 
 
 def split(values: Mapping[str, float]) -> tuple[ProfileLinks, list[str]]:
@@ -197,10 +210,11 @@ def drawn_scenarios(posterior: Posterior, name: str, overrides: Sequence[str], s
     not that posterior."""
     clash = clashes(posterior, overrides)
     if clash:
-        raise ValueError(f"--set {', '.join(clash)}: the posterior {posterior.source} fits "
-                         f"{'this parameter' if len(clash) == 1 else 'these parameters'} "
-                         "(each run takes its drawn value); drop the --set, or run without "
-                         "the posterior (--posterior none)")
+        raise ValueError(f"--set {', '.join(clash)}: the posterior {posterior.source} sets "
+                         f"{'this parameter' if len(clash) == 1 else 'these parameters'} in "
+                         "every parameter set (fitted, or held at one value; each run takes "
+                         "its drawn set's); drop the --set, or run without the posterior "
+                         "(--posterior none)")
     built: dict[int, Scenario] = {}
     out = []
     for j in draws(posterior, seed, runs):
