@@ -63,9 +63,10 @@ class Fitted:
     open_low: bool = False    # the lower bound excluded (declared gt rather than ge)
     open_high: bool = False
 
-    def admits(self, x: float) -> bool:
-        """Whether ``x`` lies within the declared bounds (an open bound excluded)."""
-        return (self.low < x if self.open_low else self.low <= x) and (
+    def admits(self, x):
+        """Whether ``x`` (a number or an array, elementwise) lies within the declared bounds,
+        an open bound excluded."""
+        return (self.low < x if self.open_low else self.low <= x) & (
             x < self.high if self.open_high else x <= self.high)
 
     def bounds(self) -> str:
@@ -319,10 +320,10 @@ def read_posterior(path: str | Path) -> Posterior:
         x = numbers(name)
         if x is None:
             continue
-        bad = np.flatnonzero((x < f.low) | (x > f.high))
+        bad = np.flatnonzero(~f.admits(x))
         if len(bad):
             problems.append((f"column {name}", f"{x[bad[0]]:g} (row {bad[0] + 1}) is outside "
-                                               f"the parameter's bounds [{f.low:g}, {f.high:g}]"))
+                                               f"the parameter's bounds {f.bounds()}"))
         values.append(x)
     for i in range(table.num_rows if not problems else 0):
         try:
