@@ -156,6 +156,27 @@ def test_links_are_parameters_a_calibration_can_change():
     assert data["government"]["complicity"] == pytest.approx(0.25)
 
 
+def test_a_past_or_ongoing_episode_adds_complicity_only_when_the_link_is_on():
+    def complicity(links: ProfileLinks, **changes: float) -> float:
+        data, _, _ = scenario_data({**REFERENCE, **changes}, 1, 2000, links)
+        return data["government"]["complicity"]
+
+    on = ProfileLinks(complicity_past=0.3)
+    base = complicity(on)
+    assert base == complicity(ProfileLinks())   # no past: the link adds nothing
+    assert complicity(on, mk_ever=1.0) == pytest.approx(base + 0.3)
+    assert complicity(on, mk_ongoing_count_log2=1.0) == pytest.approx(base + 0.3)
+    assert complicity(ProfileLinks(), mk_ever=1.0) == base   # off by default
+
+
+    def perpetration(links: ProfileLinks) -> float:   # the state's capacity to kill civilians
+        data, _, _ = scenario_data({**REFERENCE, "mk_ever": 1.0}, 1, 2000, links, months=2,
+                                   n_civilians=200)
+        return EscalationModel(validate(data, "test"), 0).brakes["security_sector"].perpetration
+
+    assert perpetration(on) > perpetration(ProfileLinks()) > 0
+
+
 def test_the_population_elasticity_is_a_power_law_around_the_reference():
     def people(size: float, elasticity: float) -> float:
         data, _, _ = scenario_data({**REFERENCE, "popsize.log2": size}, 1, 2000,

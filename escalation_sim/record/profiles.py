@@ -125,6 +125,13 @@ class ProfileLinks(Section):
                                    "practised and approved by the leadership "
                                    "(pol_killing_approved = 1)", "level", "R14 §76, R16 §12",
                                    value="assumption", ge=0, le=1)
+    complicity_past: float = P(0.0, "Extra complicity of a state with a mass killing in its "
+                               "past or going on (mk_ever = 1 or mk_ongoing_count_log2 > 0), "
+                               "whoever the perpetrator was: the practice and the people of "
+                               "the episode remain in the state (0: off, the value until a fit "
+                               "sets it)", "level", "R14 §57; EWP (prior mass killing is the "
+                               "strongest predictor of the next)", value="assumption",
+                               ge=0, le=1)
     will_base: float = P(0.5, "Political will to protect with no approved political killings",
                          "level", "R14 §1, §16", value="assumption", ge=0, le=1)
     will_killings: float = P(0.25, "Fall of political will when political killings are approved",
@@ -329,8 +336,10 @@ def _leader(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
 
 
 def _complicity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
+    past = x["mk_ongoing_count_log2"] > 0 or x["mk_ever"] >= 0.5   # as :func:`history`'s
     s["government"]["complicity"] = _clip(k.complicity_base
-                                          + k.complicity_killings * x["pol_killing_approved"])
+                                          + k.complicity_killings * x["pol_killing_approved"]
+                                          + k.complicity_past * past)
     s["government"]["political_will"] = _clip(k.will_base
                                               - k.will_killings * x["pol_killing_approved"])
 
@@ -397,10 +406,11 @@ LINKS: tuple[Link, ...] = (
          ("groups.A.leader_extremism",),
          "an exclusionary regime that approves political killings has a more extreme leader",
          _leader),
-    Link("regime complicity", ("pol_killing_approved",),
+    Link("regime complicity", ("pol_killing_approved", "mk_ever", "mk_ongoing_count_log2"),
          ("government.complicity", "government.political_will"),
          "political killings approved by the leadership: a complicit state with less will to "
-         "protect", _complicity),
+         "protect; a mass killing in the country's past or going on: more complicit "
+         "(complicity_past, off by default)", _complicity),
     Link("media brake", ("freediscussion", "v2mecenefm_binary"),
          ("institutions.media.capacity", "institutions.media.integrity"),
          "freedom of discussion gives the media capacity; censorship takes its integrity",
