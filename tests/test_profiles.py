@@ -167,7 +167,7 @@ def test_a_past_or_ongoing_episode_adds_complicity_only_when_the_link_is_on():
     assert complicity(on, mk_ever=1.0) == pytest.approx(base + 0.3)
     assert complicity(on, mk_ongoing_count_log2=1.0) == pytest.approx(base + 0.3)
     assert complicity(ProfileLinks(), mk_ever=1.0) == base   # off by default
-
+    assert complicity(ProfileLinks(complicity_past=1.0), mk_ever=1.0) == 1.0   # clipped
 
     def perpetration(links: ProfileLinks) -> float:   # the state's capacity to kill civilians
         data, _, _ = scenario_data({**REFERENCE, "mk_ever": 1.0}, 1, 2000, links, months=2,
