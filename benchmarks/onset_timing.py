@@ -18,23 +18,18 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from escalation_sim.record import calibrate
 from escalation_sim.record.data import PREDICTORS_FILE, data_dir
+from escalation_sim.record.posterior import read_posterior, weighted_summary
 from escalation_sim.record.profiles import read_profiles
 
 
 def median_set(path: Path) -> dict[str, float]:
-    """Each column's weighted median in a posterior file."""
-    post = pd.read_parquet(path)
-    w = post.pop("weight").to_numpy()
-    out = {}
-    for c in post.columns:
-        v = post[c].to_numpy()
-        o = np.argsort(v)
-        out[c] = float(v[o][np.searchsorted(np.cumsum(w[o]) / w.sum(), 0.5)])
-    return out
+    """Each parameter's weighted median in a posterior file."""
+    p = read_posterior(path)
+    return {n: weighted_summary(p.values[:, j], p.weights)["median"]
+            for j, n in enumerate(p.names)}
 
 
 def main() -> None:
@@ -51,19 +46,8 @@ def main() -> None:
         update={"runs": a.runs})})
     record = calibrate.Record.from_dict(json.loads((fit / "record.json").read_text()))
     simulator = calibrate.Simulator(config, read_profiles(data_dir() / PREDICTORS_FILE), record)
-    seen = {}
-    statistics = calibrate.statistics
-
-    def keep(episodes, months, rows, rec):   # the runs' episodes, as the fit measures them
-        seen.update(episodes=episodes, rows=rows)
-        return statistics(episodes, months, rows, rec)
-
-    calibrate.statistics = keep
-    try:
-        both = simulator.simulate(median_set(fit / "posterior.parquet"), a.seed)
-    finally:
-        calibrate.statistics = statistics
-    episodes, rows = seen["episodes"], seen["rows"]
+    episodes, rows = simulator.episodes(median_set(fit / "posterior.parquet"), a.seed)
+    both = calibrate.statistics(episodes, config.sample.months, rows, record)
     months = [s for eps in episodes for s, _ in eps]
     quarters = np.histogram(months, bins=range(1, 26, 3))[0].tolist()   # months 1-3, ..., 22-24
     event = np.array([any(s <= 24 for s, _ in eps) for eps in episodes])

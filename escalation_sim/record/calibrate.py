@@ -555,13 +555,26 @@ class Simulator:
 
     def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
         start = time.perf_counter()
+        ran = self.episodes(values, seed)
+        if ran is None:
+            return {**dict.fromkeys(self.record.simulated(), math.nan), "valid": 0.0}
+        episodes, rows = ran
+        stats = statistics(episodes, self.config.sample.months, rows, self.record)
+        self.simulations += 1
+        self.seconds += time.perf_counter() - start
+        return {**stats, "valid": 1.0}
+
+    def episodes(self, values: dict[str, float], seed: int) -> tuple[list, list[int]] | None:
+        """Every run's episodes (``(onset month, end month or None)``) and its sampled row (an
+        index into the record), in order of row and run; None where ``values`` make a row's
+        scenario invalid."""
         s = self.config.sample
         try:
             links, overrides = split(values)
             profiles = [profile_at(self.table, r, links, s.months, s.civilians, overrides)
                         for r in self.record.rows]
         except (InputError, ValueError):
-            return {**dict.fromkeys(self.record.simulated(), math.nan), "valid": 0.0}
+            return None
         size = max(1, min(s.runs, math.ceil(s.runs * len(profiles) / (4 * self.workers))))
         batches = [_Batch(k, p.scenario, run_seed(seed, k), list(range(i, min(i + size, s.runs))),
                           ongoing_perpetrator(p.values, p.history))
@@ -588,11 +601,7 @@ class Simulator:
             dispatch(tasks, _run_task, self.executor, take, lost,
                      max_pending=2 * max(self.workers, 1) + 2)
         keys = sorted(found)
-        stats = statistics([found[key] for key in keys], s.months, [k for k, _ in keys],
-                           self.record)
-        self.simulations += 1
-        self.seconds += time.perf_counter() - start
-        return {**stats, "valid": 1.0}
+        return [found[key] for key in keys], [k for k, _ in keys]
 
 
 class Distance:

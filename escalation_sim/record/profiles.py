@@ -336,10 +336,9 @@ def _leader(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
 
 
 def _complicity(x: dict[str, float], k: ProfileLinks, s: dict[str, Any]) -> None:
-    past = x["mk_ongoing_count_log2"] > 0 or x["mk_ever"] >= 0.5   # as :func:`history`'s
     s["government"]["complicity"] = _clip(k.complicity_base
                                           + k.complicity_killings * x["pol_killing_approved"]
-                                          + k.complicity_past * past)
+                                          + k.complicity_past * _episode_ever(x))
     s["government"]["political_will"] = _clip(k.will_base
                                               - k.will_killings * x["pol_killing_approved"])
 
@@ -516,6 +515,15 @@ def template(months: int | None = None, n_civilians: int | None = None) -> dict[
     return data
 
 
+def _episode_ongoing(x: dict[str, float]) -> bool:
+    return x["mk_ongoing_count_log2"] > 0
+
+
+def _episode_ever(x: dict[str, float]) -> bool:
+    """A mass killing in the row's past or going on (the past of :func:`history`)."""
+    return _episode_ongoing(x) or x["mk_ever"] >= 0.5
+
+
 def history(x: dict[str, float], k: ProfileLinks = LINK_DEFAULTS,
             years_since_episode: float | None = None) -> dict[str, Any]:
     """The country's past (the scenario's ``[history]`` fields) from a row's values.
@@ -527,8 +535,8 @@ def history(x: dict[str, float], k: ProfileLinks = LINK_DEFAULTS,
     the record names neither). Battle deaths per year are ``2 ** battledeaths.log2 - 1``; a coup
     attempt in the past five years is a coup :attr:`ProfileLinks.coup_months` months ago.
     """
-    ongoing = x["mk_ongoing_count_log2"] > 0
-    ever = ongoing or x["mk_ever"] >= 0.5
+    ongoing = _episode_ongoing(x)
+    ever = _episode_ever(x)
     if ongoing:
         years = 0.0
     elif ever:
