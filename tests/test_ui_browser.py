@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from escalation_sim.ui import story
 from escalation_sim.ui.serve import CHROMIUM_FLAGS, free_port, stop, wait_until_up
 from escalation_sim.ui.session import Session, intervention_facts
 from escalation_sim.ui.uploads import load_shipped
@@ -150,6 +151,13 @@ class Tab:
         choice.click()
         select.locator(".v-select__selections", has_text=option).wait_for()
         self.page.locator(".menuable__content__active").first.wait_for(state="detached")
+
+    def choose(self, label: str, kind: str) -> None:
+        """Choose the intervention or event ``kind`` in the select ``label`` and wait until the
+        server has drawn its description: a button clicked before that redraw can be replaced
+        under the click (a deploy was lost so once under load on 2026-12-07)."""
+        self.select(label, story.name(kind))
+        self.see(story.describe(kind), exact=False)
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
@@ -291,7 +299,7 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     tab.run_to(12)
     plot = tab.page.locator("main img").first
     before = plot.get_attribute("src")
-    tab.select("Intervention", "Peacekeeping mission")
+    tab.choose("Intervention", "peacekeeping")
     tab.see("consent: needs the government's consent", exact=False)
     facts = intervention_facts("peacekeeping")   # e.g. "lag: 6 months from decision to effect"
     tab.see(f"lag: {facts['lag']}", exact=False)
@@ -313,7 +321,7 @@ def test_inject_is_logged_and_marked_on_the_plot(server, context):
     both_sizes(tab.page.context.browser, tab.page.url, "04c-map", tab="Map",
                show="[data-testid=map]")
     tab.tab("Injects")
-    tab.select("Event", "Coup")
+    tab.choose("Event", "coup")
     tab.button("Trigger in month 13").click()
     tab.button("Step").click()
     tab.see("Month 13")
@@ -341,9 +349,9 @@ def test_branch_and_compare_shows_both_trajectories(server, context):
 def test_export_reproduces_the_run_through_the_cli(server, context, tmp_path):
     tab = Tab(context, server[0])
     tab.run_to(15)
-    tab.select("Event", "Contested election")
+    tab.choose("Event", "election")
     tab.button("Trigger in month 16").click()
-    tab.select("Intervention", "Targeted sanctions")
+    tab.choose("Intervention", "sanctions")
     tab.button("Deploy from month 16").click()
     tab.wait_log("Trainer decides to deploy sanctions")
     tab.run_to(50)
@@ -630,7 +638,7 @@ def test_tabs_hold_and_banners_clear(server, context):
 def test_reload_keeps_the_run_and_start_again_clears_it(server, context):
     tab = Tab(context, server[0])
     tab.run_to(6)
-    tab.select("Intervention", "Human-rights monitors")
+    tab.choose("Intervention", "human_rights_monitoring")
     tab.button("Deploy from month 7").click()
     tab.wait_log("Trainer decides to deploy human rights monitoring")
     assert "?run=" in tab.page.url
