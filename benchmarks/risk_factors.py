@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--sample", type=int, default=0,
                         help="a seeded sample of this many rows (default: all; a smoke run)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="months run before the 24 counted (default: the posterior's)")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--resamples", type=int, default=200,
                         help="resamples of countries for the coefficients' intervals")
@@ -177,10 +179,11 @@ def main() -> None:
     start = time.perf_counter()
     with local_pool(args.workers) as pool:
         found = forecast(table, runs=args.runs, rows=[int(i) + 1 for i in chosen],
-                         executor=pool, workers=args.workers, posterior=posterior)
+                         executor=pool, workers=args.workers, posterior=posterior,
+                         warmup=args.warmup)
     seconds = time.perf_counter() - start
     p = np.array([r.p_onset for r in found])
-    out = {"posterior": args.posterior, "fixed": fixed, "runs": args.runs,
+    out = {"posterior": args.posterior, "fixed": fixed, "runs": args.runs, "warmup": args.warmup,
            "seconds": round(seconds, 1),
            **compare(predictors.iloc[chosen], p, args.runs, args.resamples, ProfileLinks(
                exclusion_threshold=fixed.get("links.exclusion_threshold",

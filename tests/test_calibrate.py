@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pydantic import ValidationError
 
 from escalation_sim.cli import main
 from escalation_sim.errors import InputError
@@ -30,6 +31,7 @@ from escalation_sim.record.calibrate import (
     SIMULATED,
     Distance,
     Record,
+    Sample,
     Simulator,
     _as_begun,
     _check_sampled,
@@ -246,6 +248,28 @@ def test_statistics_follow_the_record_definitions_on_a_hand_made_sample():
     assert s["onset_rate_risk_q5"] == pytest.approx(1 / 4)      # rows 1 and 2: 1 of 4 runs
     assert math.isnan(s["onset_rate_risk_q3"])                  # no row sampled there
     assert s["onset_share_top_quintile"] == pytest.approx(1 / 2)
+
+
+def test_a_warmup_is_history_not_years_at_risk():
+    # the sample above, its runs' months shifted by a 12-month warm-up, plus an onset in each
+    # run's warm-up year for row 0 run 0 and row 1 run 1
+    record = _record([0, 4, 4], [True, True, False], [False, True, False])
+    episodes = [((5, 8),), ((26, None),),   # row 0: warm-up onset (ended); one in year 2
+                ((42, None),), ((3, None),),  # row 1: one in year 3; a warm-up onset, ongoing
+                ((14, 22),), ()]             # row 2: an onset in month 2 after the warm-up
+    rows = [0, 0, 1, 1, 2, 2]
+    s = statistics(episodes, 36, rows, record, warmup=12)
+    # row 0 run 0's years 1-3 now follow its warm-up episode: after an episode, not first
+    # onsets; run 1's first two counted years are at risk of a first onset, one onset
+    assert s["first_onset_rate"] == pytest.approx(1 / 2)
+    # after an episode: row 0 run 0 (3 years), row 1 run 0 (3 years, one onset); row 1 run 1
+    # is inside its warm-up episode throughout
+    assert s["onset_rate_after_episode"] == pytest.approx(1 / 6)
+    # the gradient counts onsets in the 24 months after the warm-up only
+    assert s["onset_rate_risk_q1"] == pytest.approx(1 / 2)      # row 0 run 1 (month 26)
+    assert s["onset_rate_risk_q5"] == pytest.approx(1 / 4)      # row 2 run 0 (month 14)
+    with pytest.raises(ValidationError, match="warmup"):
+        Sample(warmup=6)
 
 
 def test_rows_inside_an_episode_have_their_own_rate_and_stay_out_of_the_gradient():

@@ -9,7 +9,9 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,8 +25,10 @@ from escalation_sim.record.forecast import (
     forecast_csv,
     new_onset,
     ongoing_perpetrator,
+    posterior_warmup,
     row_seed,
 )
+from escalation_sim.record.posterior import Posterior
 from escalation_sim.record.profiles import (
     COLUMNS,
     HISTORY_IN_SCHEMA,
@@ -256,6 +260,45 @@ def test_a_forecast_inside_an_episode_counts_new_episodes_only(tmp_path):
     # these seeds give runs with the state's renewed episode only (not new) and one with a
     # rebel group's episode too (new), so the rule is exercised both ways
     assert 0 < found.onsets < sum(bool(e) for e in episodes)
+
+
+def test_a_warmup_runs_first_and_leaves_its_onsets_uncounted(tmp_path):
+    """Wiring: with a warm-up, each run lasts warm-up plus horizon months, from the same seed,
+    and only an onset after the warm-up counts; the runs go on from the warm-up's state."""
+    row = {"mk_ever": 1, "pol_killing_approved": 1, "discrimpop": 0.3, "minorityrule": 1,
+           "battledeaths.log2": 12.0}
+    table = read_profiles(small_file(tmp_path, [row]))
+    (found,) = forecast(table, runs=12, months=12, seed=3, n_civilians=300, warmup=12)
+    profile = profile_at(table, 1, months=24, n_civilians=300)
+    onsets = [[e.onset for e in run_model(profile.scenario,
+                                          run_seed(row_seed(3, 7, 2000), i)).violence.episodes]
+              for i in range(12)]
+    assert found.flags == tuple(any(m > 12 for m in o) for o in onsets)
+    # these seeds give runs with an onset in the warm-up only (not counted) and runs with one
+    # after it, so the rule is exercised both ways
+    assert any(o and max(o) <= 12 for o in onsets) and found.onsets > 0
+    with pytest.raises(ValueError, match="warmup"):
+        forecast(table, runs=1, warmup=-1)
+
+
+def test_a_posterior_fitted_with_a_warmup_forecasts_with_it(tmp_path):
+    """A posterior's runs warm up as its calibration's did (its metadata), unless told."""
+    row = {"mk_ever": 1, "pol_killing_approved": 1, "discrimpop": 0.3, "minorityrule": 1,
+           "battledeaths.log2": 12.0}
+    table = read_profiles(small_file(tmp_path, [row]))
+    base = Posterior("p.parquet", ("links.complicity_killings",), np.array([[0.4]]),
+                     np.array([1.0]), {})
+    warm = replace(base, metadata={"calibration": {"sample": {"warmup": 12}}})
+    assert posterior_warmup(None) == posterior_warmup(base) == 0
+    assert posterior_warmup(warm) == 12
+
+    def flags(posterior, **kw):
+        (found,) = forecast(table, runs=12, months=12, seed=3, n_civilians=300,
+                            posterior=posterior, **kw)
+        return found.flags
+
+    assert flags(warm) == flags(base, warmup=12) != flags(base)
+    assert flags(warm, warmup=0) == flags(base)
 
 
 def small_file(tmp_path, rows: list[dict], name="p.csv"):

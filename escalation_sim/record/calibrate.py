@@ -179,13 +179,21 @@ class Sample(_Strict):
                              f"{INSIDE}")
     runs: int = Field(5, ge=1, le=10_000, description="Runs per sampled row")
     months: int = Field(24, ge=GRADIENT_MONTHS, le=600,
-                        description="Months per run (a multiple of 12, at least 24)")
+                        description="Months per run counted (a multiple of 12, at least 24)")
+    warmup: int = Field(0, ge=0, le=120, description="Months each run is stepped before the "
+                        "counted ones (a multiple of 12): their onsets are the run's history, "
+                        "not counted. A profile starts calm (no one mobilized, no killing under "
+                        "way) while the record's country-years are in the middle of their "
+                        "histories (benchmarks/onset_timing.py). Forecasts under a posterior "
+                        "fitted with one use the same (forecast.posterior_warmup)")
     civilians: int = Field(1000, ge=100, le=100_000, description="Simulated civilians per run")
 
     @model_validator(mode="after")
     def _years(self) -> Sample:
-        if self.months % 12:
-            raise ValueError(f"months: must be a multiple of 12 (whole years), got {self.months}")
+        for name in ("months", "warmup"):
+            if getattr(self, name) % 12:
+                raise ValueError(f"{name}: must be a multiple of 12 (whole years), got "
+                                 f"{getattr(self, name)}")
         return self
 
 
@@ -474,16 +482,19 @@ def _year(month: int) -> int:
 
 
 def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int,
-               rows: Sequence[int], record: Record) -> dict[str, float]:
+               rows: Sequence[int], record: Record, warmup: int = 0) -> dict[str, float]:
     """Every simulated statistic of :meth:`Record.simulated` from the runs' episodes
     (``episodes[j]`` is run ``j``, of sampled row ``rows[j]``, an index into ``record``), by the
-    record's definitions (NaN where undefined). A half's rate by population weights its rows'
+    record's definitions (NaN where undefined). The first ``warmup`` months of each run (whole
+    years) are its history: its episodes then classify the later years (an onset in them makes
+    the years after it "after an episode"), but no year of them is at risk, and the gradient's
+    event is an onset in the 24 months after them. A half's rate by population weights its rows'
     rates by quintile with the record's mix of quintiles in that half (``half_mix``; quintiles
     with no sampled row of the half left out): the sample is drawn by quintile, so each half's
     mix of quintiles in it is left to chance, and the rate rises steeply with the quintile. The
     rate where no group is excluded is weighted so too (``open_mix``)."""
     lines = []
-    years = months // 12
+    years, first = (warmup + months) // 12, warmup // 12 + 1
     for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
         if not record.episode_table[k]:
             continue
@@ -498,14 +509,17 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
                                          "mk_ongoing_count", "mk_offset_count"])
     out: dict[str, float] = {}
     masks = onset_masks(episode_years(table)) if len(table) else {}
+    counted = table["year"].to_numpy() >= first
     for name in ("first_onset_rate", "onset_rate_after_episode"):
         event, at_risk = masks[name] if masks else (np.zeros(0, bool), np.zeros(0, bool))
+        at_risk = at_risk & counted
         n = int(at_risk.sum())
         out[name] = float((event & at_risk).sum() / n) if n else math.nan
     first = out["first_onset_rate"]
     out["after_episode_ratio"] = (out["onset_rate_after_episode"] / first
                                   if first > 0 else math.nan)
-    event = np.array([any(a <= GRADIENT_MONTHS for a, _ in eps) for eps in episodes])
+    event = np.array([any(warmup < a <= warmup + GRADIENT_MONTHS for a, _ in eps)
+                      for eps in episodes])
     quintile = np.array([record.quintiles[k] for k in rows])
 
     def rate(rows: np.ndarray) -> float:
@@ -559,7 +573,8 @@ class Simulator:
         if ran is None:
             return {**dict.fromkeys(self.record.simulated(), math.nan), "valid": 0.0}
         episodes, rows = ran
-        stats = statistics(episodes, self.config.sample.months, rows, self.record)
+        s = self.config.sample
+        stats = statistics(episodes, s.months, rows, self.record, s.warmup)
         self.simulations += 1
         self.seconds += time.perf_counter() - start
         return {**stats, "valid": 1.0}
@@ -571,7 +586,8 @@ class Simulator:
         s = self.config.sample
         try:
             links, overrides = split(values)
-            profiles = [profile_at(self.table, r, links, s.months, s.civilians, overrides)
+            profiles = [profile_at(self.table, r, links, s.warmup + s.months, s.civilians,
+                                   overrides)
                         for r in self.record.rows]
         except (InputError, ValueError):
             return None
@@ -915,7 +931,8 @@ def _write_outputs(config: Calibration, record: Record, history, simulator: Simu
         "simulations_this_process": simulator.simulations,
         "seconds_per_simulation": per_sim,
         "runs_per_simulation": len(record.rows) * config.sample.runs,
-        "months": config.sample.months, "civilians": config.sample.civilians,
+        "months": config.sample.months, "warmup": config.sample.warmup,
+        "civilians": config.sample.civilians,
         "workers": simulator.workers,
         "load_average": load, "note": NOTE}
     write_json_atomic(out / "diagnostics.json", diagnostics)
@@ -1031,7 +1048,9 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
               f"from each quintile of the risk score"
               + (f", {config.sample.rows_inside} inside an episode" if config.sample.rows_inside
                  else "") + f", seed {config.seed}) × "
-              f"{config.sample.runs} runs of {config.sample.months} months at "
+              f"{config.sample.runs} runs of {config.sample.months} months"
+              + (f" after a warm-up of {config.sample.warmup}" if config.sample.warmup else "")
+              + " at "
               f"{config.sample.civilians:,} simulated civilians per parameter set.", "",
               "## Parameters (prior uniform over the range)", "",
               "| parameter | prior | value source before | posterior mean | 95 % |",

@@ -138,6 +138,8 @@ class _Batch:
     ongoing: str | None = None
     """The perpetrator of an episode ongoing in the row's year (None: no episode ongoing)."""
     recipe: _Recipe | None = None
+    warmup: int = 0
+    """Months run before the horizon, whose onsets are not counted (:func:`forecast`)."""
 
 
 def ongoing_perpetrator(values: dict[str, float], history: dict) -> str | None:
@@ -163,6 +165,11 @@ def new_onset(episodes, ongoing: str | None) -> bool:
     """Whether a run's ``episodes`` hold an onset as the record's outcome counts one
     (:func:`counted`)."""
     return bool(counted(episodes, ongoing))
+
+
+def after(episodes, warmup: int) -> list:
+    """The ``episodes`` whose onset falls after the first ``warmup`` months of the run."""
+    return [e for e in episodes if e.onset > warmup]
 
 
 def _scenarios(batch: _Batch) -> list[Scenario] | _Invalid:
@@ -195,8 +202,19 @@ def _run_batch(batch: _Batch) -> list[bool] | _Invalid:
     for i in range(0, len(seeds), BATCH_RUNS):
         models = run_all(scenarios[i:i + BATCH_RUNS], seeds[i:i + BATCH_RUNS], batch.policy,
                          series=False)
-        flags += [new_onset(m.violence.episodes, batch.ongoing) for m in models]
+        flags += [new_onset(after(m.violence.episodes, batch.warmup), batch.ongoing)
+                  for m in models]
     return flags
+
+
+def posterior_warmup(posterior: Posterior | None) -> int:
+    """The warm-up, in months, of the calibration that fitted ``posterior`` (its metadata's
+    ``calibration.sample.warmup``; 0 without a posterior, or for one fitted before warm-ups):
+    a posterior's parameters are fitted to runs that warmed up so long, and are used so."""
+    if posterior is None:
+        return 0
+    sample = posterior.metadata.get("calibration", {}).get("sample", {})
+    return int(sample.get("warmup", 0)) if isinstance(sample, dict) else 0
 
 
 def task_runs(rows: int, runs: int, workers: int) -> int:
@@ -213,7 +231,8 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
              links: ProfileLinks = LINK_DEFAULTS,
              rows: Sequence[int] | None = None,
              posterior: Posterior | None = None,
-             policy: PolicyParams | None = None) -> list[RowForecast]:
+             policy: PolicyParams | None = None, warmup: int | None = None
+             ) -> list[RowForecast]:
     """Forecast rows of ``table`` (all by default; else the 1-based ``rows``), in order.
 
     Args:
@@ -231,14 +250,24 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
         policy: interventions deployed in every run (none by default). The runs' seeds and
             drawn parameter sets do not depend on it, so two forecasts that differ only in
             the policy are paired run by run.
+        warmup: months run before the horizon (each run lasts ``warmup + months``); an onset
+            in them is not counted, and the run goes on from the state they left. A profile
+            starts calm, while the record's country-years are in the middle of their
+            histories (``benchmarks/onset_timing.py``). None: the posterior's
+            (:func:`posterior_warmup`), else 0.
 
     Raises:
         WorkerLost: a batch's worker process kept dying.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
+    if warmup is None:
+        warmup = posterior_warmup(posterior)
+    if warmup < 0:
+        raise ValueError("warmup must be 0 or more months")
     chosen = list(range(1, len(table) + 1)) if rows is None else list(rows)
-    profiles = [profile_at(table, r, links, months, n_civilians) for r in chosen]
+    length = warmup + months
+    profiles = [profile_at(table, r, links, length, n_civilians) for r in chosen]
     flags: list[list[bool | None]] = [[None] * runs for _ in chosen]
     # with a posterior, each run's drawn set, as its task drew it
     picked: list[list[int]] = [[-1] * runs if posterior is not None else [] for _ in chosen]
@@ -248,10 +277,11 @@ def forecast(table: ProfileTable, runs: int = 100, months: int = FORECAST_MONTHS
     size = task_runs(len(chosen), runs, 1 if executor is None else workers)
     batches = [_Batch(k, profiles[k].scenario, seeds[k], list(range(i, min(i + size, runs))),
                       policy=policy,
-                      ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history))
+                      ongoing=ongoing_perpetrator(profiles[k].values, profiles[k].history),
+                      warmup=warmup)
                for k in range(len(chosen)) for i in range(0, runs, size)]
     if posterior is not None:
-        batches = _drawn(batches, table, chosen, posterior, months, n_civilians)
+        batches = _drawn(batches, table, chosen, posterior, length, n_civilians)
     finished = 0
 
     def take(batch: _Batch, result: list[bool] | _Invalid) -> None:
@@ -300,7 +330,7 @@ def _drawn(batches: list[_Batch], table: ProfileTable, chosen: Sequence[int],
             sets[j] = posterior.parameters(j)
         recipe = _Recipe(table.source, row, table.row(row), months, n_civilians,
                          {j: sets[j] for j in sorted(set(drawn))})
-        yield _Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe)
+        yield _Batch(b.k, None, b.seed, b.indices, drawn, b.policy, b.ongoing, recipe, b.warmup)
 
 
 def forecast_csv(rows: Sequence[RowForecast], posterior: str | None = None) -> bytes:
