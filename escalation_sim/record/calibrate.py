@@ -25,7 +25,8 @@ record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on th
 years) among the rows with no episode ongoing (:func:`.measure.outside_episode`: a simulated
 profile starts without one, so only those rows are comparable), rows are sampled equally from
 each quintile (as the quintiles have equal counts), and a run's event is an onset within its
-first 24 months (the EWP's ``mk_onset_1or2``). Rows inside an ongoing episode
+first 24 months (the EWP's ``mk_onset_1or2``); with ``sample.warmup``, each run first steps that
+many months, its history, and the years and the 24 months are counted after it. Rows inside an ongoing episode
 (``sample.rows_inside``, for ``onset_rate_inside_episode``) start with it just ended, and their
 event is an onset within 24 months by another perpetrator (:func:`.forecast.counted`), as the
 forecast scores them; they enter no other statistic. The rates by half of population

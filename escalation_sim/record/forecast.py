@@ -6,7 +6,9 @@ a mass-killing onset (:attr:`~escalation_sim.outcomes.RunOutcome.mass_killing_on
 perpetrator killed 1,000 noncombatants within 12 months) within the horizon — for a row inside
 an ongoing episode, an onset by another perpetrator than that episode's (:func:`new_onset`) —
 with its 95 % Wilson interval (:func:`~escalation_sim.outcomes.wilson`), which covers run-to-run
-noise only: the links and the model's coefficients are held fixed.
+noise only: the links and the model's coefficients are held fixed. Under a posterior fitted with
+a warm-up (:func:`posterior_warmup`), each run first steps that many months, whose onsets are not
+counted, and the horizon follows.
 
 Seeds: the runs of a row use ``run_seed(row_seed, i)`` with ``row_seed`` derived from the
 forecast's seed, the row's profile number and its year (:func:`row_seed`), never from the order
