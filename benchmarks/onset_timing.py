@@ -10,8 +10,8 @@ after-episode rates per country-year as the calibration computes them over the f
 months (both years at risk); the same rates counting the second year alone (the first as a
 warm-up); the plain two-year rate of the rows with and without a past episode; and, by year of
 the run, the share of the runs still without an onset that have their first in that year
-(rows with and without a past episode). With ``--warmup W`` (a multiple of 12, below
-``--months``), also every statistic the calibration computes with that warm-up, counting the
+(rows with and without a past episode). With ``--warmup W`` (a multiple of 12, at most
+``--months`` - 24), also every statistic the calibration computes with that warm-up, counting the
 ``months - W`` after it (``calibrate.statistics``). The model's numbers, for stylized
 anonymous profiles. JSON to ``benchmarks/results/onset_timing-<fit name>[-<months>m][-w<W>].json``.
 """

@@ -724,7 +724,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     import time
 
     from .experiments.executors import DASK_TIMEOUT, executor_for
-    from .record.forecast import forecast, forecast_csv, summary
+    from .record.forecast import (
+        forecast,
+        forecast_csv,
+        posterior_warmup,
+        summary,
+        warmup_text,
+    )
     from .record.profiles import read_profiles
 
     _at_least(1, runs=args.runs, workers=args.workers, months=args.months,
@@ -757,14 +763,17 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             bar.close()
     seconds = time.perf_counter() - start
     write_bytes_atomic(args.out, forecast_csv(result, posterior and posterior.source))
+    warmup = posterior_warmup(posterior)
     info = summary(result, file=str(args.file), out=str(args.out), months=args.months,
-                   n_civilians=args.civilians, seed=args.seed, seconds=round(seconds, 1),
+                   warmup=warmup, n_civilians=args.civilians, seed=args.seed,
+                   seconds=round(seconds, 1),
                    posterior=posterior.source if posterior else None)
     if args.json:
         _print_json({"forecast": info, "caveat": CAVEAT})
         return 0
     print(f"{args.out}: p_onset for {info['rows']} rows x {args.runs} runs of {args.months} "
-          f"months ({args.civilians:,} simulated civilians, seed {args.seed}) in {seconds:.0f} s")
+          f"months{warmup_text(warmup)} ({args.civilians:,} simulated civilians, seed "
+          f"{args.seed}) in {seconds:.0f} s")
     print(f"  mean p_onset {info['mean_p_onset']:.2%}; rows with any onset: "
           f"{info['rows_with_an_onset']}; median people per simulated civilian: "
           f"{info['people_per_civilian_median']:,.0f}")

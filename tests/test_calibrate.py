@@ -449,6 +449,28 @@ def test_a_calibration_row_inside_an_episode_counts_new_episodes_only(tmp_path):
     assert s[INSIDE] < np.mean([any(e.onset <= 24 for e in eps) for eps in runs])
 
 
+def test_a_calibration_with_a_warmup_runs_it_first(tmp_path):
+    """Wiring: with ``sample.warmup`` the simulator runs each row warm-up plus counted months,
+    and its statistics count the 24 months after the warm-up."""
+    path = tmp_path / "p.csv"
+    pd.DataFrame([{"profile": 7, "year": 2000, **REFERENCE, "pol_killing_approved": 1,
+                   "discrimpop": 0.3, "minorityrule": 1, "battledeaths.log2": 12.0}]
+                 ).to_csv(path, index=False)
+    table = read_profiles(path)
+    config = load_calibration(write(tmp_path, TINY.format(generations=1).replace(
+        "runs = 2", "runs = 12").replace("months = 24", "months = 24\nwarmup = 12")))
+    record = Record(Targets((), "", None, 0, 0), (1,), (4,), (True,), (False,), (False,))
+    simulator = Simulator(config, table, record)
+    episodes, _ = simulator.episodes({}, 3)
+    scenario = profile_at(table, 1, months=36, n_civilians=300).scenario
+    runs = [run_one(scenario, run_seed(run_seed(3, 0), i)).violence.episodes for i in range(12)]
+    assert episodes == [tuple((e.onset, e.end) for e in eps) for eps in runs]
+    rate = simulator.simulate({}, 3)["onset_rate_risk_q5"]
+    assert rate == pytest.approx(np.mean([any(12 < e.onset <= 36 for e in eps) for eps in runs]))
+    # these seeds give runs with an onset in the warm-up only, which the rate leaves out
+    assert rate < np.mean([any(e.onset <= 36 for e in eps) for eps in runs])
+
+
 def test_a_held_parameter_enters_every_simulation_of_a_particle(tmp_path):
     """A particle's simulation runs the held value with the fitted ones: the same statistics
     as simulating them all named, and not those of the declared value (organized killing,

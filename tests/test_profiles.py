@@ -28,7 +28,7 @@ from escalation_sim.record.forecast import (
     posterior_warmup,
     row_seed,
 )
-from escalation_sim.record.posterior import Posterior
+from escalation_sim.record.posterior import Posterior, write_posterior
 from escalation_sim.record.profiles import (
     COLUMNS,
     HISTORY_IN_SCHEMA,
@@ -297,7 +297,13 @@ def test_a_posterior_fitted_with_a_warmup_forecasts_with_it(tmp_path):
                             posterior=posterior, **kw)
         return found.flags
 
-    assert flags(warm) == flags(base, warmup=12) != flags(base)
+    # the runs of the drawn set's scenario, 24 months from the same seeds
+    scenario = profile_at(table, 1, ProfileLinks(complicity_killings=0.4), months=24,
+                          n_civilians=300).scenario
+    onsets = [[e.onset for e in run_model(scenario,
+                                          run_seed(row_seed(3, 7, 2000), i)).violence.episodes]
+              for i in range(12)]
+    assert flags(warm) == tuple(any(m > 12 for m in o) for o in onsets) != flags(base)
     assert flags(warm, warmup=0) == flags(base)
 
 
@@ -463,6 +469,20 @@ def test_forecast_json_is_a_small_aggregate_summary(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["forecast"]["rows"] == 2 and report["forecast"]["runs_per_row"] == 2
     assert "uncalibrated" in report["forecast"]["note"] and "model's" in report["caveat"]
+
+
+def test_a_forecast_says_its_runs_warmed_up(tmp_path, capsys):
+    """Under a posterior fitted with a warm-up, the report and the JSON say so."""
+    post = tmp_path / "warm.parquet"
+    write_posterior(post, ["links.complicity_killings"], np.array([[0.4]]), np.array([1.0]),
+                    {"calibration": {"sample": {"warmup": 12}}})
+    args = ["forecast", str(SHIPPED), "--rows", "2", "--runs", "2", "--months", "3",
+            "--civilians", "200", "--workers", "1", "--posterior", str(post), "--out",
+            str(tmp_path / "f.csv")]
+    assert main(args) == 0
+    assert "runs of 3 months after a 12-month warm-up (not counted)" in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"]["warmup"] == 12
 
 
 def test_a_rows_numbers_do_not_depend_on_the_other_rows(tmp_path):

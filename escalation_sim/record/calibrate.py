@@ -25,8 +25,10 @@ record's out-of-fold risk score (:func:`.measure.risk_quintiles`, computed on th
 years) among the rows with no episode ongoing (:func:`.measure.outside_episode`: a simulated
 profile starts without one, so only those rows are comparable), rows are sampled equally from
 each quintile (as the quintiles have equal counts), and a run's event is an onset within its
-first 24 months (the EWP's ``mk_onset_1or2``); with ``sample.warmup``, each run first steps that
-many months, its history, and the years and the 24 months are counted after it. Rows inside an ongoing episode
+first 24 months (the EWP's ``mk_onset_1or2``). With ``sample.warmup`` each run first steps that
+many months, its history, and the years and the 24 months are counted after it; a profile's own
+history (years since its past episode, an episode just ended, a recent coup) then describes the
+warm-up's start, the row's own year. Rows inside an ongoing episode
 (``sample.rows_inside``, for ``onset_rate_inside_episode``) start with it just ended, and their
 event is an onset within 24 months by another perpetrator (:func:`.forecast.counted`), as the
 forecast scores them; they enter no other statistic. The rates by half of population
@@ -495,7 +497,7 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
     mix of quintiles in it is left to chance, and the rate rises steeply with the quintile. The
     rate where no group is excluded is weighted so too (``open_mix``)."""
     lines = []
-    years, first = (warmup + months) // 12, warmup // 12 + 1
+    years, first_counted = (warmup + months) // 12, warmup // 12 + 1
     for j, (eps, k) in enumerate(zip(episodes, rows, strict=True)):
         if not record.episode_table[k]:
             continue
@@ -510,7 +512,7 @@ def statistics(episodes: Sequence[Sequence[tuple[int, int | None]]], months: int
                                          "mk_ongoing_count", "mk_offset_count"])
     out: dict[str, float] = {}
     masks = onset_masks(episode_years(table)) if len(table) else {}
-    counted = table["year"].to_numpy() >= first
+    counted = table["year"].to_numpy() >= first_counted
     for name in ("first_onset_rate", "onset_rate_after_episode"):
         event, at_risk = masks[name] if masks else (np.zeros(0, bool), np.zeros(0, bool))
         at_risk = at_risk & counted
@@ -1050,7 +1052,8 @@ def _readme(config: Calibration, record: Record, names, values, weights, generat
               + (f", {config.sample.rows_inside} inside an episode" if config.sample.rows_inside
                  else "") + f", seed {config.seed}) × "
               f"{config.sample.runs} runs of {config.sample.months} months"
-              + (f" after a warm-up of {config.sample.warmup}" if config.sample.warmup else "")
+              + (f" after a {config.sample.warmup}-month warm-up" if config.sample.warmup
+                 else "")
               + " at "
               f"{config.sample.civilians:,} simulated civilians per parameter set.", "",
               "## Parameters (prior uniform over the range)", "",

@@ -8,7 +8,10 @@ quintiles of the gradient targets, :func:`.measure.risk_quintiles`), all of them
 sample. Each row is forecast twice (:func:`.forecast.forecast`: ``runs`` runs of ``months``
 months), under the policy and under the one it is set against (``none`` by default), with the
 same run seeds and, with a posterior, the same drawn parameter sets: run ``i`` of a row differs
-between the two only by the policy (paired, common random numbers).
+between the two only by the policy (paired, common random numbers). Under a posterior fitted with
+a warm-up (:func:`.forecast.posterior_warmup`), a policy's months count from the warm-up's first
+month, the row's own year: a policy "from the start" is in place a warm-up before the counted
+months, and a triggered one can start in it.
 
 Reported: the mean ``p_onset`` over the rows under each, their difference (policy − against)
 and the relative change, each with a 95 % percentile interval over resamples of countries (a
@@ -31,7 +34,14 @@ import numpy as np
 from ..outcomes import CAVEAT
 from ..scenario import resolve_policy
 from .data import CITATION, PREDICTORS_FILE, data_dir, load_predictors
-from .forecast import FORECAST_CIVILIANS, FORECAST_MONTHS, forecast, parameter_split
+from .forecast import (
+    FORECAST_CIVILIANS,
+    FORECAST_MONTHS,
+    forecast,
+    parameter_split,
+    posterior_warmup,
+    warmup_text,
+)
 from .measure import outside_episode, risk_quintiles, risk_scores
 from .posterior import Posterior
 from .profiles import profile_at, read_profiles
@@ -82,6 +92,7 @@ class Effect:
     parameter_split: dict | None   # with a posterior: per policy, forecast.parameter_split
     resamples: int
     seconds: float
+    warmup: int = 0         # months each run warmed up first (the posterior's; not counted)
 
     def to_dict(self) -> dict:
         return {"effect": asdict(self), "shows": SHOWS, "does_not_show": DOES_NOT_SHOW,
@@ -160,7 +171,8 @@ def effect(policy: str, against: str = "none", quintile: int = 5, sample: int | 
                   len(np.unique(profiles)), sample, seed, runs, months, n_civilians,
                   posterior.source if posterior else None, **means,
                   rows_lower=int((pa < pb).sum()), rows_higher=int((pa > pb).sum()),
-                  parameter_split=split, resamples=resamples, seconds=round(seconds, 1))
+                  parameter_split=split, resamples=resamples, seconds=round(seconds, 1),
+                  warmup=posterior_warmup(posterior))
 
 
 def format_effect(e: Effect) -> str:
@@ -180,7 +192,8 @@ def format_effect(e: Effect) -> str:
         f"quintile {e.quintile} of 5",
         f"  rows      {rows} of the quintile's {e.quintile_rows:,} country-years with no "
         f"episode ongoing ({e.countries} countries)",
-        f"  runs      {e.runs} per row and policy, paired (the same seeds), {e.months} months, "
+        f"  runs      {e.runs} per row and policy, paired (the same seeds), {e.months} "
+        f"months{warmup_text(e.warmup)}, "
         f"{e.n_civilians:,} simulated civilians; {post}; {e.seconds:.0f} s",
         f"  P(onset within {e.months} months), mean over the rows [95 % over resamples of "
         "countries]:",

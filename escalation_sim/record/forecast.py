@@ -219,6 +219,11 @@ def posterior_warmup(posterior: Posterior | None) -> int:
     return int(sample.get("warmup", 0)) if isinstance(sample, dict) else 0
 
 
+def warmup_text(warmup: int) -> str:
+    """How a report says the runs warmed up ("" without a warm-up)."""
+    return f" after a {warmup}-month warm-up (not counted)" if warmup else ""
+
+
 def task_runs(rows: int, runs: int, workers: int) -> int:
     """Runs per task: ``TASK_RUNS``, unless that makes fewer than four tasks per worker of a
     pool (``workers`` above 1), then ``BATCH_RUNS`` (more builds, but every worker busy).

@@ -34,7 +34,13 @@ from ..errors import InputError
 from ..files import json_safe, write_bytes_atomic, write_json_atomic
 from ..outcomes import CAVEAT
 from .data import CITATION, OUTCOME, PREDICTORS_FILE, data_dir, load_predictors
-from .forecast import FORECAST_CIVILIANS, FORECAST_MONTHS, forecast
+from .forecast import (
+    FORECAST_CIVILIANS,
+    FORECAST_MONTHS,
+    forecast,
+    posterior_warmup,
+    warmup_text,
+)
 from .measure import outside_episode
 from .posterior import Posterior
 from .profiles import read_profiles
@@ -118,6 +124,7 @@ class Validation:
     seconds: float
     train_observed: float   # the training rows' onset rate (the base rate before the split)
     subsets: tuple[Subset, ...]
+    warmup: int = 0         # months each run warmed up first (the posterior's; not counted)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -216,7 +223,8 @@ def validate(predictors_file: str | Path | None = None, split_year: int = 1995,
         int(split.test.sum()), int(split.y[split.test].sum()), sample, seed, runs, months,
         n_civilians, posterior.source if posterior else None, years, model, regression,
         model.auc - regression.auc, low, high, *at_runs, model.auc - at_runs[0],
-        *at_runs_difference, resamples, seconds, reference, parts)
+        *at_runs_difference, resamples, seconds, reference, parts,
+        posterior_warmup(posterior))
 
 
 # ---- outputs --------------------------------------------------------------------------------
@@ -284,7 +292,8 @@ def format_validation(v: Validation) -> str:
         f"{v.split_year}); the model: {post}",
         f"  tested on   {v.test_years[0]}-{v.test_years[1]}: {rows} of {v.test_rows:,} complete "
         f"country-years, {v.model.onsets} with an onset ({OUTCOME})",
-        f"  the model   {v.runs} runs of {v.months} months per row, {v.n_civilians:,} simulated "
+        f"  the model   {v.runs} runs of {v.months} months{warmup_text(v.warmup)} per row, "
+        f"{v.n_civilians:,} simulated "
         f"civilians, {v.seconds:.0f} s",
         f"  {'':<24}{'model':>28}{'regression':>28}",
     ]
