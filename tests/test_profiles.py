@@ -291,6 +291,10 @@ def test_a_posterior_fitted_with_a_warmup_forecasts_with_it(tmp_path):
     warm = replace(base, metadata={"calibration": {"sample": {"warmup": 12}}})
     assert posterior_warmup(None) == posterior_warmup(base) == 0
     assert posterior_warmup(warm) == 12
+    assert posterior_warmup(replace(base, metadata={"calibration": "x"})) == 0
+    with pytest.raises(InputError) as e:
+        posterior_warmup(replace(base, metadata={"calibration": {"sample": {"warmup": -1}}}))
+    assert e.value.source == "p.parquet" and "warmup" in e.value.problems[0][0]
 
     def flags(posterior, **kw):
         (found,) = forecast(table, runs=12, months=12, seed=3, n_civilians=300,

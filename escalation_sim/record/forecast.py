@@ -215,8 +215,14 @@ def posterior_warmup(posterior: Posterior | None) -> int:
     a posterior's parameters are fitted to runs that warmed up so long, and are used so."""
     if posterior is None:
         return 0
-    sample = posterior.metadata.get("calibration", {}).get("sample", {})
-    return int(sample.get("warmup", 0)) if isinstance(sample, dict) else 0
+    calibration = posterior.metadata.get("calibration")
+    sample = calibration.get("sample") if isinstance(calibration, dict) else None
+    warmup = sample.get("warmup", 0) if isinstance(sample, dict) else 0
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise InputError(posterior.source, [("metadata: calibration.sample.warmup",
+                                             f"must be a whole number of months, 0 or more, "
+                                             f"got {warmup!r}")])
+    return warmup
 
 
 def warmup_text(warmup: int) -> str:
