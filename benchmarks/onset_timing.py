@@ -63,44 +63,36 @@ def main() -> None:
         simulator = calibrate.Simulator(config, read_profiles(data_dir() / PREDICTORS_FILE),
                                         record, pool, a.workers)
         episodes, rows = simulator.episodes(median_set(fit / "posterior.parquet"), a.seed)
-    # the first 24 months, as the calibration without a warm-up counts them
-    first24 = [tuple((s, e if e is None or e <= 24 else None) for s, e in eps if s <= 24)
-               for eps in episodes]
-    both = calibrate.statistics(first24, 24, rows, record)
+    # without a warm-up the calibration counts the first 24 months (statistics ignores later
+    # years; its gradient, later onsets)
+    both = calibrate.statistics(episodes, 24, rows, record)
     months = [s for eps in episodes for s, _ in eps]
     quarters = np.histogram(months, bins=range(1, a.months + 2, 3))[0].tolist()
-    event = np.array([any(s <= 24 for s, _ in eps) for eps in first24])
-    first_year = np.array([any(s <= 12 for s, _ in eps) for eps in episodes])
+    first = np.array([min((s for s, _ in eps), default=a.months + 1) for eps in episodes])
     outside = np.array([record.episode_table[k] for k in rows])
     prior = np.array([record.prior[k] for k in rows])
-    # the second year alone: runs with no onset in the first (the warm-up) are at risk in it
-    second = {}
-    for name, past in (("first_onset_rate", ~prior), ("onset_rate_after_episode", prior)):
-        at_risk = outside & past & ~first_year
-        second[name] = float(event[at_risk].mean())
+    # by year of the run: first onsets among the runs still without one; year 2's is the
+    # second year alone, the first taken as a warm-up
+    by_year = {}
+    for name, past in (("no_past", ~prior), ("past", prior)):
+        still = [outside & past & (first > 12 * y) for y in range(a.months // 12)]
+        by_year[name] = [float((first[r] <= 12 * (y + 1)).mean()) for y, r in enumerate(still)]
     out = {
         "fit": str(fit), "runs": a.runs, "seed": a.seed, "onsets": len(months),
         "onsets_by_quarter": quarters,
         "first_onset_rate": both["first_onset_rate"],
-        "first_onset_rate_second_year": second["first_onset_rate"],
+        "first_onset_rate_second_year": by_year["no_past"][1],
         "onset_rate_after_episode": both["onset_rate_after_episode"],
-        "onset_rate_after_episode_second_year": second["onset_rate_after_episode"],
-        "two_year_rate_no_past": float(event[outside & ~prior].mean()),
-        "two_year_rate_past": float(event[outside & prior].mean()),
+        "onset_rate_after_episode_second_year": by_year["past"][1],
+        "two_year_rate_no_past": float((first[outside & ~prior] <= 24).mean()),
+        "two_year_rate_past": float((first[outside & prior] <= 24).mean()),
         "record": {n: record.targets[n].value for n in ("first_onset_rate",
                                                         "onset_rate_after_episode")},
     }
     label = fit.name
-    if a.months != 24:   # by year of the run: first onsets among the runs with none before
-        first = np.array([min((s for s, _ in eps), default=a.months + 1) for eps in episodes])
+    if a.months != 24:
         out["months"] = a.months
-        out["first_onset_by_year"] = {}
-        for name, past in (("no_past", ~prior), ("past", prior)):
-            hazard = []
-            for y in range(a.months // 12):
-                still = outside & past & (first > 12 * y)
-                hazard.append(float((first[still] <= 12 * (y + 1)).mean()))
-            out["first_onset_by_year"][name] = hazard
+        out["first_onset_by_year"] = by_year
         label += f"-{a.months}m"
     if a.warmup:
         out["warmup"] = a.warmup
@@ -111,7 +103,8 @@ def main() -> None:
           f"(months 1-3, 4-6, ...): {quarters}")
     for name in ("first_onset_rate", "onset_rate_after_episode"):
         print(f"  {name}: both years {100 * both[name]:.2f} %, second year alone "
-              f"{100 * second[name]:.2f} % (the record's {100 * out['record'][name]:.2f} %)")
+              f"{100 * out[name + '_second_year']:.2f} % (the record's "
+              f"{100 * out['record'][name]:.2f} %)")
     print(f"  within two years: {100 * out['two_year_rate_no_past']:.2f} % of runs without a "
           f"past episode, {100 * out['two_year_rate_past']:.2f} % with one")
     for name, hazard in out.get("first_onset_by_year", {}).items():
